@@ -1,0 +1,83 @@
+/**
+ * One error type for the whole agent. Callers classify by `code` (or `isTransient`), never by message
+ * text. Codes are grouped in ranges per subsystem so a log line's code says where it came from.
+ */
+export const ErrorCode = {
+  // 100–199: configuration and profiles
+  ConfigNotFound: 100,
+  ConfigSyntax: 101,
+  ConfigInvalid: 102,
+  ProfileInvalid: 110,
+  ProfileNotFound: 111,
+  // 200–299: codecs (bad bytes are normal: these are counted, never thrown to the top)
+  FrameTruncated: 200,
+  FrameChecksum: 201,
+  FrameMalformed: 202,
+  FrameUnexpected: 203,
+  FrameUnsupported: 204,
+  FrameDecrypt: 205,
+  // 300–399: transports and drivers
+  PortOpen: 300,
+  PortClosed: 301,
+  Timeout: 302,
+  DeviceException: 303,
+  DeviceOffline: 304,
+  Canceled: 305,
+  // 400–499: outbox
+  OutboxClosed: 400,
+  OutboxFull: 401,
+  // 500–599: uplink and contract
+  UplinkNotConnected: 500,
+  CommandInvalid: 510,
+  CommandUnknown: 511,
+  CommandExpired: 512,
+  CommandFailed: 513,
+  // 600–699: CLI and control socket
+  Usage: 600,
+  ControlUnavailable: 610,
+  // 900: bugs
+  Internal: 900,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const transientCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.PortOpen,
+  ErrorCode.PortClosed,
+  ErrorCode.Timeout,
+  ErrorCode.DeviceOffline,
+  ErrorCode.UplinkNotConnected,
+  ErrorCode.FrameChecksum,
+  ErrorCode.FrameTruncated,
+]);
+
+export class HearthError extends Error {
+  override readonly name = "HearthError";
+  readonly code: ErrorCode;
+  /** Structured facts for the log line (device, port, byte offset, ...). Never secrets. */
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    message: string,
+    code: ErrorCode,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = code;
+    this.context = context;
+  }
+}
+
+export function isHearthError(e: unknown, code?: ErrorCode): e is HearthError {
+  return e instanceof HearthError && (code === undefined || e.code === code);
+}
+
+/** Worth retrying: the same call may succeed later (a port that comes back, a broker that returns). */
+export function isTransient(e: unknown): boolean {
+  return e instanceof HearthError && transientCodes.has(e.code);
+}
+
+/** Message of any thrown value, for log lines and replies. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,31 @@
+import type { ButtonEvent } from "../profiles/bthome.js";
+import type { Channel } from "../profiles/channels.js";
+
+/**
+ * What drivers hand to the agent. Drivers know nothing of MQTT, SQLite or detection: they call a
+ * `ReadingSink` given to them by the composition root.
+ */
+export interface Reading {
+  device: string;
+  channel: Channel;
+  value: number;
+  /** Monotonic time of the reading (Clock.monotonicMs). */
+  mono: number;
+}
+
+export interface ButtonPress {
+  device: string;
+  event: ButtonEvent;
+  mono: number;
+  /** BTHome packet id or encryption counter: repeated adverts of one press share it. */
+  counter?: number;
+}
+
+export type DeviceAvailability = "online" | "offline";
+
+export interface ReadingSink {
+  readings(batch: readonly Reading[]): void;
+  button(press: ButtonPress): void;
+  /** A device answered again, or failed enough polls to be called offline. `reason` says why. */
+  availability(device: string, state: DeviceAvailability, reason: string): void;
+}

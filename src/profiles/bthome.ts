@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { profileIdentity } from "./common.js";
+
+export const BUTTON_EVENTS = [
+  "press",
+  "double_press",
+  "triple_press",
+  "long_press",
+  "long_double_press",
+  "long_triple_press",
+  "hold_press",
+] as const;
+export type ButtonEvent = (typeof BUTTON_EVENTS)[number];
+
+/** What a button event means in this home. */
+export const BUTTON_ACTIONS = ["call", "i_am_fine", "activity"] as const;
+export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
+
+export const bthomeProfile = z
+  .object({
+    ...profileIdentity,
+    protocol: z.literal("bthome"),
+    bthome: z
+      .object({
+        advertising_interval_s: z
+          .number()
+          .positive()
+          .describe("longest time between two adverts in normal operation (battery reports included)"),
+        battery_low_pct: z.number().min(0).max(100).default(20),
+        actions: z
+          .partialRecord(z.enum(BUTTON_EVENTS), z.enum(BUTTON_ACTIONS))
+          .default({ press: "call" })
+          .describe("what each button event means; every event also counts as activity"),
+      })
+      .strict(),
+  })
+  .strict();
+export type BthomeProfile = z.output<typeof bthomeProfile>;

@@ -1,0 +1,29 @@
+/**
+ * Semantic channels: what a value means to the pipeline, whatever device or protocol produced it.
+ * Each has one unit; a profile that maps a value to a channel must give that unit.
+ */
+export const CHANNELS = {
+  energy_total_kwh: { unit: "kWh", kind: "counter" },
+  power_w: { unit: "W", kind: "gauge" },
+  voltage_v: { unit: "V", kind: "gauge" },
+  current_a: { unit: "A", kind: "gauge" },
+  frequency_hz: { unit: "Hz", kind: "gauge" },
+  power_factor: { unit: "", kind: "gauge" },
+  water_total_m3: { unit: "m3", kind: "counter" },
+  water_flow_m3h: { unit: "m3/h", kind: "gauge" },
+  battery_pct: { unit: "%", kind: "gauge" },
+  temperature_c: { unit: "°C", kind: "gauge" },
+  humidity_pct: { unit: "%", kind: "gauge" },
+  illuminance_lx: { unit: "lx", kind: "gauge" },
+  motion: { unit: "", kind: "binary" },
+  occupancy: { unit: "", kind: "binary" },
+  door: { unit: "", kind: "binary" },
+  button: { unit: "", kind: "event" },
+} as const;
+
+export type Channel = keyof typeof CHANNELS;
+export const CHANNEL_NAMES = Object.keys(CHANNELS) as [Channel, ...Channel[]];
+
+export function channelUnit(c: Channel): string {
+  return CHANNELS[c].unit;
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { profileIdentity, serialSettings, timing } from "./common.js";
+
+export const cjt188Profile = z
+  .object({
+    ...profileIdentity,
+    protocol: z.literal("cjt188"),
+    serial: serialSettings.prefault({ baud: 2400, parity: "even" }),
+    timing: timing.prefault({}),
+    cjt188: z
+      .object({
+        meter_type: z
+          .number()
+          .int()
+          .min(0)
+          .max(0xff)
+          .describe("T byte: 0x10 cold water, 0x11 hot water, ..."),
+      })
+      .strict(),
+  })
+  .strict();
+export type Cjt188Profile = z.output<typeof cjt188Profile>;

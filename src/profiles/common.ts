@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/** Parts shared by every profile, whatever its protocol. */
+export const profileIdentity = {
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and '-'")
+    .describe("Unique id, referenced by `profile:` in a home's config"),
+  version: z.number().int().min(1).describe("Revision of this profile; bump it on any change"),
+  manufacturer: z.string().min(1),
+  model: z.string().min(1),
+  description: z.string().min(1),
+  kind: z.enum(["electricity_meter", "water_meter", "button", "sensor"]),
+  source: z
+    .string()
+    .min(1)
+    .describe("The manual or standard this profile was written from (title, version, where to find it)"),
+};
+
+export const serialSettings = z
+  .object({
+    baud: z.number().int().positive().default(9600),
+    data_bits: z.union([z.literal(7), z.literal(8)]).default(8),
+    parity: z.enum(["none", "even", "odd"]).default("none"),
+    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
+  })
+  .strict();
+export type SerialSettings = z.output<typeof serialSettings>;
+
+export const timing = z
+  .object({
+    response_timeout_ms: z.number().int().positive().default(500),
+    inter_frame_gap_ms: z.number().int().nonnegative().default(0),
+    retries: z.number().int().nonnegative().default(1),
+    poll_interval_s: z.number().positive().default(30),
+  })
+  .strict();
+export type Timing = z.output<typeof timing>;

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { CHANNEL_NAMES } from "./channels.js";
+import { profileIdentity, serialSettings, timing } from "./common.js";
+
+export const MODBUS_TYPES = ["u16", "s16", "u32", "s32", "float32", "u64", "s64", "float64"] as const;
+export type ModbusType = (typeof MODBUS_TYPES)[number];
+/** Registers each type occupies. */
+export const MODBUS_TYPE_WORDS: Record<ModbusType, number> = {
+  u16: 1,
+  s16: 1,
+  u32: 2,
+  s32: 2,
+  float32: 2,
+  u64: 4,
+  s64: 4,
+  float64: 4,
+};
+
+export const modbusRegister = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_]+$/, "snake_case"),
+    table: z.enum(["holding", "input"]).describe("holding: function 3; input: function 4"),
+    address: z.number().int().min(0).max(0xffff).describe("0-based register address as sent on the wire"),
+    type: z.enum(MODBUS_TYPES),
+    word_order: z.enum(["big", "little"]).default("big").describe("big: high word first"),
+    byte_order: z.enum(["big", "little"]).default("big").describe("big: high byte first within a word"),
+    scale: z.number().default(1).describe("value = raw × scale"),
+    unit: z.string().describe("unit of the scaled value ('' for none)"),
+    channel: z.enum(CHANNEL_NAMES).optional().describe("semantic channel this value feeds"),
+  })
+  .strict();
+export type ModbusRegister = z.output<typeof modbusRegister>;
+
+export const modbusProfile = z
+  .object({
+    ...profileIdentity,
+    protocol: z.literal("modbus"),
+    serial: serialSettings.prefault({}),
+    timing: timing.prefault({}),
+    modbus: z
+      .object({
+        max_registers_per_read: z.number().int().min(1).max(125).default(125),
+        max_gap: z.number().int().min(0).max(125).default(8).describe("unused registers a read may span"),
+        registers: z.array(modbusRegister).min(1),
+      })
+      .strict(),
+  })
+  .strict();
+export type ModbusProfile = z.output<typeof modbusProfile>;

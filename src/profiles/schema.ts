@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { bthomeProfile } from "./bthome.js";
+import { cjt188Profile } from "./cjt188.js";
+import { dlt645Profile } from "./dlt645.js";
+import { modbusProfile } from "./modbus.js";
+
+/** A device profile: one meter or button model, as data. The source of device-profiles/profile.schema.json. */
+export const deviceProfile = z.discriminatedUnion("protocol", [
+  modbusProfile,
+  dlt645Profile,
+  cjt188Profile,
+  bthomeProfile,
+]);
+export type DeviceProfile = z.output<typeof deviceProfile>;
+export type Protocol = DeviceProfile["protocol"];
