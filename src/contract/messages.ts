@@ -1,0 +1,223 @@
+import { z } from "zod";
+
+/**
+ * Message contract v1: the one source of every topic and payload exchanged with the cloud. The code
+ * validates with these schemas; docs/schemas/*.json are generated from them (`hearth schemas --write`).
+ */
+export const CONTRACT_VERSION = 1;
+
+export const MESSAGE_TYPES = ["alert", "event", "telemetry", "summary", "status", "reply"] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const ALERT_KINDS = [
+  "call",
+  "inactivity",
+  "leak",
+  "monitoring_degraded",
+  "device_offline",
+  "battery_low",
+  "power_outage",
+  "storage",
+  "test",
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const ALERT_STATES = ["raised", "escalated", "cleared", "acknowledged"] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+const isoTs = z.iso.datetime({ offset: true }).describe("ISO 8601 with offset");
+const homeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const id = z.string().min(8).max(64);
+
+export const alertBody = z
+  .object({
+    alert: id.describe("the alert's own id, shared by all its state messages"),
+    kind: z.enum(ALERT_KINDS),
+    state: z.enum(ALERT_STATES),
+    device: z.string().optional().describe("the device involved, where one is"),
+    since: isoTs.optional().describe("when the alert was raised"),
+    cause: z
+      .enum(["activity", "i_am_fine", "cloud", "device", "timeout", "recovered"])
+      .optional()
+      .describe("why the state changed (cleared/acknowledged/escalated)"),
+    by: z.string().optional().describe("acknowledged: who acknowledged, as the cloud said"),
+    evidence: z
+      .record(z.string(), z.unknown())
+      .describe("facts behind this state: last activity, silence, ..."),
+  })
+  .strict();
+export type AlertBody = z.infer<typeof alertBody>;
+
+export const eventBody = z
+  .object({
+    event: z
+      .string()
+      .regex(/^[a-z_]+$/)
+      .describe("button, device_online, device_offline, watch_level, clock_synced, ..."),
+    device: z.string().optional(),
+    data: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type EventBody = z.infer<typeof eventBody>;
+
+export const telemetryBody = z
+  .object({
+    device: z.string(),
+    at: isoTs.describe("when the values were read"),
+    values: z.array(z.object({ channel: z.string(), value: z.number(), unit: z.string() }).strict()).min(1),
+  })
+  .strict();
+export type TelemetryBody = z.infer<typeof telemetryBody>;
+
+export const summaryBody = z
+  .object({
+    date: z.iso.date().describe("local date of the home"),
+    first_activity: isoTs.nullable(),
+    last_activity: isoTs.nullable(),
+    active_hours: z.number().int().min(0).max(24),
+    activity_by_hour: z.array(z.number().int().min(0)).length(24),
+    alerts: z.array(z.object({ alert: z.string(), kind: z.enum(ALERT_KINDS), state: z.enum(ALERT_STATES) })),
+    water_m3: z.number().optional(),
+    energy_kwh: z.number().optional(),
+  })
+  .strict();
+export type SummaryBody = z.infer<typeof summaryBody>;
+
+export const statusBody = z
+  .object({
+    state: z.enum(["online", "offline"]),
+    version: z.string(),
+    reason: z.string().optional().describe("offline: last will, or a clean stop"),
+    watch: z.enum(["away", "normal", "heightened"]).optional(),
+    health: z
+      .object({
+        uptime_s: z.number(),
+        rss_mb: z.number(),
+        outbox: z.object({ alert: z.number(), event: z.number(), telemetry: z.number() }),
+        devices: z.record(z.string(), z.enum(["online", "offline", "unknown"])),
+        open_alerts: z.number().int(),
+        clock: z.enum(["synced", "unsynced"]),
+      })
+      .partial()
+      .optional(),
+  })
+  .strict();
+export type StatusBody = z.infer<typeof statusBody>;
+
+export const replyBody = z.discriminatedUnion("status", [
+  z
+    .object({
+      command_id: z.string().describe("the id of the command this answers"),
+      command: z.string(),
+      status: z.literal("ok"),
+      data: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+  z
+    .object({
+      command_id: z.string(),
+      command: z.string(),
+      status: z.literal("error"),
+      error: z.object({ code: z.string(), message: z.string() }).strict(),
+    })
+    .strict(),
+]);
+export type ReplyBody = z.infer<typeof replyBody>;
+
+export const BODY_SCHEMAS = {
+  alert: alertBody,
+  event: eventBody,
+  telemetry: telemetryBody,
+  summary: summaryBody,
+  status: statusBody,
+  reply: replyBody,
+} as const satisfies Record<MessageType, z.ZodType>;
+
+export interface BodyOf {
+  alert: AlertBody;
+  event: EventBody;
+  telemetry: TelemetryBody;
+  summary: SummaryBody;
+  status: StatusBody;
+  reply: ReplyBody;
+}
+
+function envelopeOf<T extends MessageType>(type: T) {
+  return z
+    .object({
+      v: z.literal(CONTRACT_VERSION),
+      id: id.describe("unique; fixed when written to the outbox; the same on every retry"),
+      home: homeId,
+      seq: z
+        .number()
+        .int()
+        .min(0)
+        .describe("per-gateway counter assigned at the outbox write; status and reply carry the latest seq"),
+      ts: isoTs,
+      clock: z.enum(["synced", "unsynced"]),
+      type: z.literal(type),
+      body: BODY_SCHEMAS[type],
+    })
+    .strict();
+}
+
+export const ENVELOPE_SCHEMAS = {
+  alert: envelopeOf("alert"),
+  event: envelopeOf("event"),
+  telemetry: envelopeOf("telemetry"),
+  summary: envelopeOf("summary"),
+  status: envelopeOf("status"),
+  reply: envelopeOf("reply"),
+} as const;
+
+export const envelope = z.discriminatedUnion("type", [
+  ENVELOPE_SCHEMAS.alert,
+  ENVELOPE_SCHEMAS.event,
+  ENVELOPE_SCHEMAS.telemetry,
+  ENVELOPE_SCHEMAS.summary,
+  ENVELOPE_SCHEMAS.status,
+  ENVELOPE_SCHEMAS.reply,
+]);
+
+export interface Envelope<T extends MessageType = MessageType> {
+  v: 1;
+  id: string;
+  home: string;
+  seq: number;
+  ts: string;
+  clock: "synced" | "unsynced";
+  type: T;
+  body: BodyOf[T];
+}
+
+// ---- cloud → gateway ----
+
+export const WATCH_LEVELS = ["away", "normal", "heightened"] as const;
+export type WatchLevel = (typeof WATCH_LEVELS)[number];
+
+export const COMMAND_BODIES = {
+  ack: z
+    .object({ alert: id, by: z.string().max(200).optional(), note: z.string().max(1000).optional() })
+    .strict(),
+  ping: z.object({}).strict(),
+  watch: z.object({ level: z.enum(WATCH_LEVELS), until: isoTs.optional() }).strict(),
+  resend: z
+    .object({ from_seq: z.number().int().min(0), to_seq: z.number().int().min(0).optional() })
+    .strict()
+    .describe("send delivered messages again, from the retention window"),
+} as const;
+export type CommandName = keyof typeof COMMAND_BODIES;
+export const COMMAND_NAMES = Object.keys(COMMAND_BODIES) as CommandName[];
+export type CommandBody<N extends CommandName> = z.infer<(typeof COMMAND_BODIES)[N]>;
+
+/** The outer shape of every command; the body is checked against its command's schema afterwards. */
+export const commandEnvelope = z
+  .object({
+    v: z.literal(CONTRACT_VERSION),
+    id: id,
+    ts: isoTs,
+    expires: isoTs.optional().describe("after this time the gateway refuses the command"),
+    body: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type CommandEnvelope = z.infer<typeof commandEnvelope>;
