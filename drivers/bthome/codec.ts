@@ -1,0 +1,485 @@
+/**
+ * BTHome v2 codec: pure, bytes in, typed value or HearthError (Frame*) out.
+ *
+ * Layout (https://bthome.io/format, https://bthome.io/encryption):
+ *   service data for UUID 0xFCD2 = device information byte, then
+ *     unencrypted: objects (id, value)…
+ *     encrypted:   ciphertext of the objects, counter (uint32 LE), MIC (4 bytes)
+ *   AES-128-CCM, nonce = MAC (6, as written) + d2 fc + device information byte + counter bytes.
+ */
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { BUTTON_EVENT_CODES, DIMMER_EVENT_CODES, OBJECTS, type ObjectSpec } from "./objects.js";
+
+export const BTHOME_UUID16 = 0xfcd2;
+export const BTHOME_UUID = "0000fcd2-0000-1000-8000-00805f9b34fb";
+/** Service UUIDs of the legacy v1 format, refused with a clear error. */
+const V1_UUIDS = new Set([0x181c, 0x181e]);
+
+export interface DeviceInfo {
+  encrypted: boolean;
+  /** Bit 1: a draft of v2 put the MAC (reversed) after this byte; the reference receiver still reads it. */
+  macIncluded: boolean;
+  /** Sends only on a trigger (a button), not at a regular interval. */
+  triggerBased: boolean;
+  version: number;
+}
+
+export interface BthomeObject {
+  id: number;
+  name: string;
+  value: number | boolean | string;
+  unit: string;
+}
+
+export interface BthomeEvent {
+  id: number;
+  name: "button" | "dimmer";
+  event: string;
+  /** 1-based position among the objects of this id: which button of a multi-button device. */
+  index: number;
+  /** Dimmer only: number of steps turned. */
+  steps?: number;
+}
+
+export interface DecodedPayload {
+  packetId?: number;
+  objects: BthomeObject[];
+  events: BthomeEvent[];
+  /** What the decoder skipped or noticed (unknown object id, objects out of order). */
+  notes: string[];
+}
+
+export interface BthomeFrame extends DecodedPayload {
+  info: DeviceInfo;
+  /** MAC as AA:BB:CC:DD:EE:FF when known (given, or carried in the frame). */
+  mac?: string;
+  /** Encryption counter (uint32) of an encrypted frame. */
+  counter?: number;
+}
+
+function frameError(message: string, code: ErrorCode, offset: number, extra: Record<string, unknown> = {}) {
+  return new HearthError(message, code, { protocol: "bthome", offset, ...extra });
+}
+
+export function parseDeviceInfo(byte: number): DeviceInfo {
+  return {
+    encrypted: (byte & 0x01) !== 0,
+    macIncluded: (byte & 0x02) !== 0,
+    triggerBased: (byte & 0x04) !== 0,
+    version: (byte >> 5) & 0x07,
+  };
+}
+
+export function deviceInfoByte(info: Omit<DeviceInfo, "version"> & { version?: number }): number {
+  return (
+    (info.encrypted ? 0x01 : 0) |
+    (info.macIncluded ? 0x02 : 0) |
+    (info.triggerBased ? 0x04 : 0) |
+    ((info.version ?? 2) << 5)
+  );
+}
+
+/** "AA:BB:CC:DD:EE:FF", "aa-bb-…" or "aabbccddeeff" → 6 bytes. */
+export function macToBytes(mac: string): Uint8Array {
+  const hex = mac.replace(/[:-]/g, "");
+  if (!/^[0-9a-fA-F]{12}$/.test(hex)) {
+    throw new HearthError(`Bad MAC address ${JSON.stringify(mac)}: expected 6 hex bytes`, ErrorCode.Usage, {
+      mac,
+    });
+  }
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+export function formatMac(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+}
+
+export function normalizeMac(mac: string): string {
+  return formatMac(macToBytes(mac));
+}
+
+/** 32 hex characters → 16-byte key. */
+export function keyFromHex(key: string): Uint8Array {
+  if (!/^[0-9a-fA-F]{32}$/.test(key)) {
+    throw new HearthError("Bad BTHome bind key: expected 32 hex characters (16 bytes)", ErrorCode.Usage, {
+      length: key.length,
+    });
+  }
+  return Uint8Array.from(Buffer.from(key, "hex"));
+}
+
+/**
+ * Finds the BTHome service data in a whole advertising payload (AD structures). Returns the bytes after
+ * the UUID, or undefined when the payload holds no 0x16 structure with UUID 0xFCD2.
+ */
+export function findServiceData(adv: Uint8Array): Uint8Array | undefined {
+  let i = 0;
+  let found: Uint8Array | undefined;
+  let v1 = false;
+  while (i < adv.length) {
+    const len = adv[i] as number;
+    if (len === 0) break; // zero padding ends the significant part
+    if (i + 1 + len > adv.length) {
+      throw frameError(
+        `AD structure at byte ${i} says ${len} bytes, only ${adv.length - i - 1} left`,
+        ErrorCode.FrameTruncated,
+        i,
+      );
+    }
+    const type = adv[i + 1] as number;
+    if (type === 0x16 && len >= 3) {
+      const uuid = (adv[i + 2] as number) | ((adv[i + 3] as number) << 8);
+      if (uuid === BTHOME_UUID16 && found === undefined) found = adv.subarray(i + 4, i + 1 + len);
+      if (V1_UUIDS.has(uuid)) v1 = true;
+    }
+    i += 1 + len;
+  }
+  if (found === undefined && v1) {
+    throw frameError(
+      "BTHome v1 (UUID 0x181C/0x181E) is legacy and not accepted: set the device to BTHome v2",
+      ErrorCode.FrameUnsupported,
+      0,
+    );
+  }
+  return found;
+}
+
+function readUint(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let k = n - 1; k >= 0; k--) v = v * 256 + (b[at + k] as number);
+  return v;
+}
+
+function readInt(b: Uint8Array, at: number, n: number): number {
+  const u = readUint(b, at, n);
+  const top = 2 ** (8 * n);
+  return u >= top / 2 ? u - top : u;
+}
+
+/** Decimal places of a scaling factor (0.01 → 2, 0.35 → 2), so 2506 × 0.01 is 25.06, not 25.060000000000002. */
+function decimals(factor: number): number {
+  const s = String(factor);
+  const dot = s.indexOf(".");
+  return dot < 0 ? 0 : s.length - dot - 1;
+}
+
+function scale(raw: number, factor: number): number {
+  if (factor === 1) return raw;
+  return Number((raw * factor).toFixed(decimals(factor)));
+}
+
+/**
+ * Decodes the (decrypted) object list. An unknown object id stops decoding: its length is unknown, so
+ * nothing after it can be read (spec); what came before is returned with a note. A value cut short is
+ * a FrameTruncated error naming the object and the byte offset (`base` shifts offsets to the frame).
+ */
+export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
+  const out: DecodedPayload = { objects: [], events: [], notes: [] };
+  const seen = new Map<number, number>();
+  let prevId = -1;
+  let i = 0;
+  while (i < p.length) {
+    const id = p[i] as number;
+    const spec: ObjectSpec | undefined = OBJECTS.get(id);
+    if (!spec) {
+      out.notes.push(
+        `unknown object id 0x${hex2(id)} at byte ${base + i}: stopped, ${p.length - i} byte(s) not decoded`,
+      );
+      break;
+    }
+    if (id < prevId) {
+      out.notes.push(`object 0x${hex2(id)} at byte ${base + i} is out of numerical order`);
+    }
+    prevId = id;
+    let at = i + 1;
+    let len = spec.length;
+    if (spec.kind === "text" || spec.kind === "raw") {
+      if (at >= p.length) {
+        throw frameError(
+          `${spec.name} (0x${hex2(id)}) at byte ${base + i} has no length byte`,
+          ErrorCode.FrameTruncated,
+          base + at,
+          { object: id },
+        );
+      }
+      len = p[at] as number;
+      at += 1;
+    }
+    if (at + len > p.length) {
+      throw frameError(
+        `${spec.name} (0x${hex2(id)}) at byte ${base + i} needs ${len} byte(s), only ${p.length - at} left`,
+        ErrorCode.FrameTruncated,
+        base + at,
+        { object: id },
+      );
+    }
+    const index = (seen.get(id) ?? 0) + 1;
+    seen.set(id, index);
+    const value = decodeValue(spec, p, at, len, base);
+    if (spec.kind === "packet_id") {
+      out.packetId = value as number;
+    } else if (spec.kind === "button") {
+      const code = p[at] as number;
+      const event = BUTTON_EVENT_CODES.get(code);
+      if (event) out.events.push({ id, name: "button", event, index });
+      else if (code !== 0) out.notes.push(`unknown button event 0x${hex2(code)} at byte ${base + at}`);
+    } else if (spec.kind === "dimmer") {
+      const code = p[at] as number;
+      const event = DIMMER_EVENT_CODES.get(code);
+      if (event) out.events.push({ id, name: "dimmer", event, index, steps: p[at + 1] as number });
+      else if (code !== 0) out.notes.push(`unknown dimmer event 0x${hex2(code)} at byte ${base + at}`);
+    } else {
+      out.objects.push({ id, name: spec.name, value, unit: spec.unit });
+    }
+    i = at + len;
+  }
+  return out;
+}
+
+function decodeValue(spec: ObjectSpec, p: Uint8Array, at: number, len: number, base: number) {
+  switch (spec.kind) {
+    case "binary":
+      return (p[at] as number) !== 0;
+    case "text": {
+      try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(p.subarray(at, at + len));
+      } catch {
+        throw frameError(
+          `text (0x53) at byte ${base + at - 2} is not valid UTF-8`,
+          ErrorCode.FrameMalformed,
+          base + at,
+          { object: spec.id },
+        );
+      }
+    }
+    case "raw":
+      return Buffer.from(p.subarray(at, at + len)).toString("hex");
+    case "firmware":
+      // Stored little endian: F1 00 01 02 04 is version 4.2.1.0.
+      return Array.from(p.subarray(at, at + len))
+        .reverse()
+        .join(".");
+    case "packet_id":
+    case "sensor":
+    case "timestamp":
+    case "device_type":
+    case "button":
+    case "dimmer": {
+      const raw = spec.signed ? readInt(p, at, len) : readUint(p, at, len);
+      return scale(raw, spec.factor);
+    }
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+function nonce(mac: Uint8Array, infoByte: number, counter: Uint8Array): Buffer {
+  return Buffer.concat([mac, Uint8Array.of(0xd2, 0xfc, infoByte), counter]);
+}
+
+export interface DecodeOptions {
+  /** Device MAC (needed to decrypt when the frame does not carry it). */
+  mac?: string;
+  /** 16-byte bind key; without it an encrypted frame is refused. */
+  key?: Uint8Array;
+}
+
+/** Decodes BTHome service data (the bytes after the UUID, starting at the device-information byte). */
+export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): BthomeFrame {
+  if (sd.length < 1) throw frameError("BTHome service data is empty", ErrorCode.FrameTruncated, 0);
+  const info = parseDeviceInfo(sd[0] as number);
+  if (info.version !== 2) {
+    throw frameError(
+      `BTHome version ${info.version} in device information byte 0x${hex2(sd[0] as number)}: only v2 is accepted`,
+      ErrorCode.FrameUnsupported,
+      0,
+      { version: info.version },
+    );
+  }
+  let at = 1;
+  let mac = options.mac !== undefined ? macToBytes(options.mac) : undefined;
+  if (info.macIncluded) {
+    if (sd.length < 7) {
+      throw frameError("MAC-included flag set but fewer than 6 bytes follow", ErrorCode.FrameTruncated, 1);
+    }
+    mac = Uint8Array.from(sd.subarray(1, 7)).reverse();
+    at = 7;
+  }
+  if (!info.encrypted) {
+    const decoded = decodeObjects(sd.subarray(at), at);
+    return { info, ...(mac ? { mac: formatMac(mac) } : {}), ...decoded };
+  }
+  if (sd.length - at < 8) {
+    throw frameError(
+      `encrypted BTHome frame needs counter and MIC (8 bytes) after byte ${at}, has ${sd.length - at}`,
+      ErrorCode.FrameTruncated,
+      at,
+    );
+  }
+  const counterBytes = sd.subarray(sd.length - 8, sd.length - 4);
+  const counter = readUint(counterBytes, 0, 4);
+  if (!options.key) {
+    throw frameError("encrypted BTHome frame and no bind key for this device", ErrorCode.FrameDecrypt, 0, {
+      counter,
+    });
+  }
+  if (!mac) {
+    throw frameError(
+      "encrypted BTHome frame: the device MAC is needed to decrypt",
+      ErrorCode.FrameDecrypt,
+      0,
+    );
+  }
+  const plain = decrypt(
+    sd.subarray(at, sd.length - 8),
+    sd.subarray(sd.length - 4),
+    options.key,
+    mac,
+    sd[0] as number,
+    counterBytes,
+  );
+  const decoded = decodeObjects(plain, at);
+  return { info, mac: formatMac(mac), counter, ...decoded };
+}
+
+function decrypt(
+  ciphertext: Uint8Array,
+  mic: Uint8Array,
+  key: Uint8Array,
+  mac: Uint8Array,
+  infoByte: number,
+  counter: Uint8Array,
+): Uint8Array {
+  if (key.length !== 16) {
+    throw frameError(`bind key must be 16 bytes, got ${key.length}`, ErrorCode.FrameDecrypt, 0);
+  }
+  try {
+    const d = createDecipheriv("aes-128-ccm", key, nonce(mac, infoByte, counter), { authTagLength: 4 });
+    d.setAuthTag(mic);
+    d.setAAD(Buffer.alloc(0), { plaintextLength: ciphertext.length });
+    const out = d.update(ciphertext);
+    d.final();
+    return out;
+  } catch (e) {
+    throw new HearthError(
+      "BTHome frame failed authentication (wrong bind key, wrong MAC, or tampered bytes)",
+      ErrorCode.FrameDecrypt,
+      { protocol: "bthome", offset: 0 },
+      { cause: e },
+    );
+  }
+}
+
+/** Decodes service data or a whole advertising payload (detected by its AD structure). */
+export function decodeBthome(bytes: Uint8Array, options: DecodeOptions = {}): BthomeFrame {
+  const sd = looksLikeAdvertisingPayload(bytes) ? findServiceData(bytes) : bytes;
+  if (sd === undefined) {
+    throw frameError(
+      "no BTHome service data (AD type 0x16, UUID 0xFCD2) in the advertisement",
+      ErrorCode.FrameUnexpected,
+      0,
+    );
+  }
+  return decodeServiceData(sd, options);
+}
+
+/**
+ * A BTHome v2 device information byte has version bits 010 (0x40–0x5F); an AD structure starts with a
+ * length byte and a type. Whole payloads are recognised by walking the AD structures to the exact end and
+ * finding a service-data structure among them.
+ */
+export function looksLikeAdvertisingPayload(b: Uint8Array): boolean {
+  let i = 0;
+  let sawServiceData = false;
+  while (i < b.length) {
+    const len = b[i] as number;
+    if (len === 0) return sawServiceData && b.subarray(i).every((x) => x === 0);
+    if (i + 1 + len > b.length) return false;
+    if (b[i + 1] === 0x16) sawServiceData = true;
+    i += 1 + len;
+  }
+  return sawServiceData;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Encoding (the simulator speaks real bytes).
+
+export type EncodableObject =
+  | { id: number; value: number | boolean }
+  | { id: 0x53; value: string }
+  | { id: 0x54; value: Uint8Array };
+
+/** Encodes objects in the order given (callers keep the spec's numerical order). */
+export function encodeObjects(objects: readonly EncodableObject[]): Uint8Array {
+  const parts: number[] = [];
+  for (const o of objects) {
+    const spec = OBJECTS.get(o.id);
+    if (!spec) throw new TypeError(`encodeObjects: unknown object id 0x${hex2(o.id)}`);
+    parts.push(o.id);
+    if (spec.kind === "text" || spec.kind === "raw") {
+      const bytes = typeof o.value === "string" ? new TextEncoder().encode(o.value) : (o.value as Uint8Array);
+      if (bytes.length > 255) throw new TypeError("encodeObjects: text/raw longer than 255 bytes");
+      parts.push(bytes.length, ...bytes);
+      continue;
+    }
+    const v = o.value;
+    if (typeof v !== "number" && typeof v !== "boolean") {
+      throw new TypeError(`encodeObjects: object 0x${hex2(o.id)} needs a number, got ${typeof v}`);
+    }
+    let raw = typeof v === "boolean" ? (v ? 1 : 0) : Math.round(v / spec.factor);
+    const span = 2 ** (8 * spec.length);
+    const [lo, hi] = spec.signed ? [-span / 2, span / 2 - 1] : [0, span - 1];
+    if (raw < lo || raw > hi) {
+      throw new TypeError(`encodeObjects: ${spec.name} (0x${hex2(o.id)}) value ${String(v)} out of range`);
+    }
+    if (raw < 0) raw += span;
+    for (let k = 0; k < spec.length; k++) {
+      parts.push(raw % 256);
+      raw = Math.floor(raw / 256);
+    }
+  }
+  return Uint8Array.from(parts);
+}
+
+export interface EncodeOptions {
+  triggerBased?: boolean;
+  /** Encrypt with this bind key; needs `mac` and `counter`. */
+  key?: Uint8Array;
+  mac?: string;
+  counter?: number;
+}
+
+/** Builds service data (device information byte + objects, encrypted when a key is given). */
+export function encodeServiceData(payload: Uint8Array, options: EncodeOptions = {}): Uint8Array {
+  const encrypted = options.key !== undefined;
+  const info = deviceInfoByte({ encrypted, macIncluded: false, triggerBased: options.triggerBased ?? false });
+  if (!options.key) return Uint8Array.from([info, ...payload]);
+  if (options.mac === undefined || options.counter === undefined) {
+    throw new TypeError("encodeServiceData: encryption needs mac and counter");
+  }
+  if (!Number.isInteger(options.counter) || options.counter < 0 || options.counter > 0xffffffff) {
+    throw new TypeError(`encodeServiceData: counter ${options.counter} is not a uint32`);
+  }
+  const counter = Buffer.alloc(4);
+  counter.writeUInt32LE(options.counter);
+  const c = createCipheriv("aes-128-ccm", options.key, nonce(macToBytes(options.mac), info, counter), {
+    authTagLength: 4,
+  });
+  c.setAAD(Buffer.alloc(0), { plaintextLength: payload.length });
+  const ct = Buffer.concat([c.update(payload), c.final()]);
+  return Uint8Array.from(Buffer.concat([Uint8Array.of(info), ct, counter, c.getAuthTag()]));
+}
+
+/** Wraps service data into a whole advertising payload: flags, optional local name, service data. */
+export function encodeAdvertisingPayload(serviceData: Uint8Array, localName?: string): Uint8Array {
+  const parts: number[] = [0x02, 0x01, 0x06];
+  if (localName) {
+    const name = new TextEncoder().encode(localName);
+    parts.push(name.length + 1, 0x09, ...name);
+  }
+  parts.push(serviceData.length + 3, 0x16, 0xd2, 0xfc, ...serviceData);
+  return Uint8Array.from(parts);
+}
