@@ -1,0 +1,498 @@
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { addressToWire, bcdToInt, hex2, intToBcd, sum8, wireToAddress } from "../dlt645/bcd.js";
+
+/**
+ * CJ/T 188-2004 (户用计量仪表数据传输技术条件) frames, pure:
+ *
+ *   [FE ...] 68 T A0..A6 C L DATA(L bytes) CS 16        DATA = DI0 DI1 SER ...
+ *
+ * T is the meter type (0x10 cold water), the address is 14 BCD digits lowest byte first, CS the sum
+ * modulo 256 from 68 to the last data byte. Unlike DL/T 645 there is no 0x33 offset.
+ *
+ * DI byte order: the standard writes the identifier "901F" and most meters send 90 then 1F; some send
+ * 1F 90. Requests use `diOrder`; replies are accepted in either order and say which they used.
+ */
+
+const P = "CJ/T 188";
+export const START = 0x68;
+export const END = 0x16;
+export const WAKE = 0xfe;
+/** 68 + T + 7 address + C + L + CS + 16. */
+export const OVERHEAD = 13;
+/** Longest data field we accept; real replies are far shorter, and a cap lets noise resync quickly. */
+export const MAX_DATA = 100;
+export const WILDCARD_ADDRESS = "AAAAAAAAAAAAAA";
+export const WILDCARD_TYPE = 0xaa;
+export const DEFAULT_PREAMBLE = 2;
+
+export const MeterType = {
+  ColdWater: 0x10,
+  HotWater: 0x11,
+  DrinkingWater: 0x12,
+  ReclaimedWater: 0x13,
+  HeatMeterHeat: 0x20,
+  HeatMeterCold: 0x21,
+  Gas: 0x30,
+  Electricity: 0x40,
+} as const;
+
+export const Control = {
+  ReadData: 0x01,
+  ReadAddress: 0x03,
+  ReadDataReply: 0x81,
+  ReadAddressReply: 0x83,
+  ReadDataError: 0xc1,
+  ReadAddressError: 0xc3,
+} as const;
+
+export const DI = {
+  /** Metering data: current and settlement-day cumulative flow, real time, status. */
+  MeterData: 0x901f,
+  ReadAddress: 0x810a,
+} as const;
+
+/** Unit codes of the standard's unit table (flow, energy, power, volume). */
+export const UNITS: Readonly<Record<number, string>> = {
+  1: "J",
+  2: "Wh",
+  5: "kWh",
+  8: "MWh",
+  10: "MWh×100",
+  11: "kJ",
+  14: "MJ",
+  17: "GJ",
+  19: "GJ×100",
+  20: "W",
+  23: "kW",
+  26: "MW",
+  41: "L",
+  44: "m3",
+  50: "L/h",
+  53: "m3/h",
+};
+
+/** m³ per unit, for the volume units a water meter may report its totals in. */
+export const VOLUME_UNIT_M3: Readonly<Record<number, number>> = { 41: 0.001, 44: 1 };
+
+export type DiOrder = "standard" | "swapped";
+
+export interface Cjt188Frame {
+  meterType: number;
+  /** 14 characters, most significant first, as printed on the meter ('A' nibbles for wildcards). */
+  address: string;
+  control: number;
+  data: Buffer;
+}
+
+export interface EncodeOptions {
+  /** FE wake-up bytes before the frame (0–4). Default 2. */
+  preamble?: number;
+}
+
+export function encodeFrame(frame: Cjt188Frame, options: EncodeOptions = {}): Buffer {
+  const preamble = options.preamble ?? DEFAULT_PREAMBLE;
+  if (!Number.isInteger(preamble) || preamble < 0 || preamble > 4)
+    throw new TypeError(`CJ/T 188 preamble must be 0..4 FE bytes, got ${preamble}`);
+  if (frame.data.length > 255)
+    throw new HearthError(
+      `${P}: data field of ${frame.data.length} bytes exceeds 255`,
+      ErrorCode.FrameMalformed,
+      {
+        protocol: P,
+        length: frame.data.length,
+      },
+    );
+  const out = Buffer.alloc(preamble + OVERHEAD + frame.data.length, WAKE);
+  let o = preamble;
+  out[o++] = START;
+  out[o++] = frame.meterType & 0xff;
+  addressToWire(frame.address, 7, P).copy(out, o);
+  o += 7;
+  out[o++] = frame.control & 0xff;
+  out[o++] = frame.data.length;
+  Buffer.from(frame.data).copy(out, o);
+  o += frame.data.length;
+  out[o] = sum8(out, preamble, o);
+  out[o + 1] = END;
+  return out;
+}
+
+/**
+ * Length of the frame at the start of `rx` (FE preamble included), for SerialLine: 0 when more bytes
+ * are needed, -1 when rx[0] cannot begin a frame. The checksum is left to `decodeFrame`.
+ */
+export function frameLength(rx: Uint8Array): number {
+  let i = 0;
+  while (i < rx.length && rx[i] === WAKE) i++;
+  if (i === rx.length) return 0;
+  if (rx[i] !== START) return -1;
+  if (rx.length < i + 11) return 0;
+  const len = rx[i + 10] as number;
+  if (len > MAX_DATA) return -1;
+  const total = i + OVERHEAD + len;
+  if (rx.length < total) return 0;
+  return rx[total - 1] === END ? total : -1;
+}
+
+export function decodeFrame(buf: Uint8Array): Cjt188Frame {
+  let i = 0;
+  while (i < buf.length && buf[i] === WAKE) i++;
+  if (buf.length - i < OVERHEAD)
+    throw frameError(
+      ErrorCode.FrameTruncated,
+      `frame of ${buf.length - i} bytes is shorter than ${OVERHEAD}`,
+      buf.length,
+    );
+  if (buf[i] !== START)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `expected 68 at offset ${i}, found ${hex2(buf[i] as number)}`,
+      i,
+    );
+  const len = buf[i + 10] as number;
+  const total = i + OVERHEAD + len;
+  if (buf.length < total)
+    throw frameError(
+      ErrorCode.FrameTruncated,
+      `length byte at offset ${i + 10} says ${len} data bytes, frame ends early at ${buf.length}`,
+      buf.length,
+    );
+  if (buf.length > total)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `${buf.length - total} unexpected byte(s) after the end at offset ${total}`,
+      total,
+    );
+  const csAt = total - 2;
+  const want = sum8(buf, i, csAt);
+  if (buf[csAt] !== want)
+    throw frameError(
+      ErrorCode.FrameChecksum,
+      `checksum at offset ${csAt} is ${hex2(buf[csAt] as number)}, computed ${hex2(want)}`,
+      csAt,
+    );
+  if (buf[total - 1] !== END)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `expected 16 at offset ${total - 1}, found ${hex2(buf[total - 1] as number)}`,
+      total - 1,
+    );
+  return {
+    meterType: buf[i + 1] as number,
+    address: wireToAddress(buf.subarray(i + 2, i + 9)),
+    control: buf[i + 9] as number,
+    data: Buffer.from(buf.subarray(i + 11, i + 11 + len)),
+  };
+}
+
+function frameError(code: ErrorCode, detail: string, offset: number): HearthError {
+  return new HearthError(`${P}: ${detail}`, code, { protocol: P, offset });
+}
+
+export function diBytes(di: number, order: DiOrder = "standard"): Buffer {
+  const hi = (di >> 8) & 0xff;
+  const lo = di & 0xff;
+  return Buffer.from(order === "standard" ? [hi, lo] : [lo, hi]);
+}
+
+/** Reads a DI from two data bytes, expecting `di` in either order. */
+function matchDi(data: Uint8Array, di: number): DiOrder | undefined {
+  const a = data[0] as number;
+  const b = data[1] as number;
+  if (((a << 8) | b) === di) return "standard";
+  if (((b << 8) | a) === di) return "swapped";
+  return undefined;
+}
+
+// ---- requests -----------------------------------------------------------------------------------------
+
+export function readDataRequest(
+  meterType: number,
+  address: string,
+  ser: number,
+  options: EncodeOptions & { di?: number; diOrder?: DiOrder } = {},
+): Buffer {
+  const data = Buffer.concat([
+    diBytes(options.di ?? DI.MeterData, options.diOrder),
+    Buffer.from([ser & 0xff]),
+  ]);
+  return encodeFrame({ meterType, address, control: Control.ReadData, data }, options);
+}
+
+/** Discovery: "who is there?" to the wildcard address (only works with one meter on the line). */
+export function readAddressRequest(
+  ser: number,
+  options: EncodeOptions & { meterType?: number; diOrder?: DiOrder } = {},
+): Buffer {
+  const data = Buffer.concat([diBytes(DI.ReadAddress, options.diOrder), Buffer.from([ser & 0xff])]);
+  return encodeFrame(
+    {
+      meterType: options.meterType ?? WILDCARD_TYPE,
+      address: WILDCARD_ADDRESS,
+      control: Control.ReadAddress,
+      data,
+    },
+    options,
+  );
+}
+
+// ---- replies ------------------------------------------------------------------------------------------
+
+export type Valve = "open" | "closed" | "abnormal" | "unknown";
+
+export interface Status {
+  /** Both status bytes, ST0 in the low byte. */
+  raw: number;
+  /** ST0 D0–D1: 00 open, 01 closed, 11 abnormal. */
+  valve: Valve;
+  /** ST0 D2: battery under-voltage. */
+  batteryLow: boolean;
+}
+
+export function decodeStatus(st0: number, st1: number): Status {
+  const v = st0 & 0x03;
+  const valve: Valve = v === 0 ? "open" : v === 1 ? "closed" : v === 3 ? "abnormal" : "unknown";
+  return { raw: st0 | (st1 << 8), valve, batteryLow: (st0 & 0x04) !== 0 };
+}
+
+export interface MeterData {
+  meterType: number;
+  address: string;
+  ser: number;
+  diOrder: DiOrder;
+  /** Current cumulative flow as sent, in `currentUnit`. */
+  current: number;
+  currentUnit: number;
+  /** Settlement-day cumulative flow as sent, in `settlementUnit`. */
+  settlement: number;
+  settlementUnit: number;
+  /** Meter's clock as "YYYY-MM-DD hh:mm:ss", or undefined when it sent no valid time (all zeros). */
+  time: string | undefined;
+  status: Status;
+}
+
+export type ReadReply =
+  | { kind: "data"; data: MeterData }
+  | { kind: "error"; address: string; ser: number; status: Status };
+
+/** Offsets inside the data field of a 901F reply (DI0 DI1 SER come first). */
+const CURRENT_AT = 3;
+const SETTLEMENT_AT = 8;
+const TIME_AT = 13;
+const STATUS_AT = 20;
+const METER_DATA_LENGTH = 22;
+
+/** Interprets a decoded frame as the reply to "read data 901F" of a water or gas meter. */
+export function parseReadReply(frame: Cjt188Frame): ReadReply {
+  const d = frame.data;
+  if (frame.control === Control.ReadDataError) {
+    // Error reply: SER ST0 ST1 (some meters put DI0 DI1 first).
+    if (d.length < 3)
+      throw new HearthError(
+        `${P}: error reply of ${d.length} bytes, expected SER and two status bytes`,
+        ErrorCode.FrameTruncated,
+        {
+          protocol: P,
+          offset: 11 + d.length,
+        },
+      );
+    const k = d.length >= 5 ? 2 : 0;
+    return {
+      kind: "error",
+      address: frame.address,
+      ser: d[k] as number,
+      status: decodeStatus(d[k + 1] as number, d[k + 2] as number),
+    };
+  }
+  if (frame.control !== Control.ReadDataReply)
+    throw new HearthError(
+      `${P}: control code ${hex2(frame.control)} is not a reply to read data`,
+      ErrorCode.FrameUnexpected,
+      {
+        protocol: P,
+        offset: 9,
+        control: frame.control,
+      },
+    );
+  if (d.length < 2)
+    throw new HearthError(`${P}: read reply without its identifier`, ErrorCode.FrameTruncated, {
+      protocol: P,
+      offset: 11,
+    });
+  const diOrder = matchDi(d, DI.MeterData);
+  if (!diOrder)
+    throw new HearthError(
+      `${P}: reply identifier ${hex2(d[0] as number)}${hex2(d[1] as number)} is not 901F`,
+      ErrorCode.FrameUnsupported,
+      { protocol: P, offset: 11 },
+    );
+  if (d.length < METER_DATA_LENGTH)
+    throw new HearthError(
+      `${P}: 901F reply of ${d.length} data bytes, expected ${METER_DATA_LENGTH}`,
+      ErrorCode.FrameTruncated,
+      {
+        protocol: P,
+        offset: 11 + d.length,
+      },
+    );
+  // Offsets in errors are frame offsets (data starts at 11 after 68 T A×7 C L).
+  const current = bcdToInt(d.subarray(CURRENT_AT, CURRENT_AT + 4), 11 + CURRENT_AT, "current flow", P) / 100;
+  const settlement =
+    bcdToInt(d.subarray(SETTLEMENT_AT, SETTLEMENT_AT + 4), 11 + SETTLEMENT_AT, "settlement-day flow", P) /
+    100;
+  return {
+    kind: "data",
+    data: {
+      meterType: frame.meterType,
+      address: frame.address,
+      ser: d[2] as number,
+      diOrder,
+      current,
+      currentUnit: d[CURRENT_AT + 4] as number,
+      settlement,
+      settlementUnit: d[SETTLEMENT_AT + 4] as number,
+      time: decodeTime(d.subarray(TIME_AT, TIME_AT + 7), 11 + TIME_AT),
+      status: decodeStatus(d[STATUS_AT] as number, d[STATUS_AT + 1] as number),
+    },
+  };
+}
+
+/** Converts a flow in a volume unit code to m³; FrameUnsupported for units that are not volumes. */
+export function toCubicMetres(value: number, unit: number): number {
+  const factor = VOLUME_UNIT_M3[unit];
+  if (factor === undefined)
+    throw new HearthError(
+      `${P}: unit code ${hex2(unit)} (${UNITS[unit] ?? "unknown"}) is not a volume`,
+      ErrorCode.FrameUnsupported,
+      { protocol: P, unit },
+    );
+  return value * factor;
+}
+
+/** 7 bytes ss mm hh DD MM YY YY (low byte first, so the year's high byte is last). */
+function decodeTime(b: Uint8Array, offset: number): string | undefined {
+  if (b.every((x) => x === 0)) return undefined;
+  const part = (k: number) => bcdToInt(b.subarray(k, k + 1), offset + k, "real time", P);
+  const year = bcdToInt(b.subarray(5, 7), offset + 5, "real time", P);
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  return `${year}-${p2(part(4))}-${p2(part(3))} ${p2(part(2))}:${p2(part(1))}:${p2(part(0))}`;
+}
+
+export interface AddressReply {
+  meterType: number;
+  address: string;
+  ser: number;
+  diOrder: DiOrder;
+}
+
+/** The meter type and address carried by a read-address reply (0x83 with DI 810A). */
+export function parseAddressReply(frame: Cjt188Frame): AddressReply {
+  if (frame.control !== Control.ReadAddressReply)
+    throw new HearthError(
+      `${P}: control code ${hex2(frame.control)} is not a read-address reply`,
+      ErrorCode.FrameUnexpected,
+      {
+        protocol: P,
+        offset: 9,
+        control: frame.control,
+      },
+    );
+  if (frame.data.length < 3)
+    throw new HearthError(
+      `${P}: read-address reply of ${frame.data.length} data bytes, expected 3`,
+      ErrorCode.FrameTruncated,
+      {
+        protocol: P,
+        offset: 11 + frame.data.length,
+      },
+    );
+  const diOrder = matchDi(frame.data, DI.ReadAddress);
+  if (!diOrder)
+    throw new HearthError(`${P}: read-address reply identifier is not 810A`, ErrorCode.FrameUnexpected, {
+      protocol: P,
+      offset: 11,
+    });
+  bcdToInt(addressToWire(frame.address, 7, P), 2, "address", P);
+  return { meterType: frame.meterType, address: frame.address, ser: frame.data[2] as number, diOrder };
+}
+
+// ---- the meter's side, for simulators and tests --------------------------------------------------------
+
+export interface MeterDataInput {
+  current: number;
+  currentUnit?: number;
+  settlement?: number;
+  settlementUnit?: number;
+  /** Local time to report, as a Date read in UTC fields; undefined sends zeros. */
+  time?: Date;
+  status?: number;
+  diOrder?: DiOrder;
+}
+
+export function meterDataReply(
+  meterType: number,
+  address: string,
+  ser: number,
+  input: MeterDataInput,
+  options?: EncodeOptions,
+): Buffer {
+  const flow = (v: number) => intToBcd(Math.round(v * 100), 4);
+  const t = input.time;
+  const time = t
+    ? Buffer.concat([
+        intToBcd(t.getUTCSeconds(), 1),
+        intToBcd(t.getUTCMinutes(), 1),
+        intToBcd(t.getUTCHours(), 1),
+        intToBcd(t.getUTCDate(), 1),
+        intToBcd(t.getUTCMonth() + 1, 1),
+        intToBcd(t.getUTCFullYear(), 2),
+      ])
+    : Buffer.alloc(7);
+  const status = input.status ?? 0;
+  const data = Buffer.concat([
+    diBytes(DI.MeterData, input.diOrder),
+    Buffer.from([ser & 0xff]),
+    flow(input.current),
+    Buffer.from([input.currentUnit ?? 0x2c]),
+    flow(input.settlement ?? 0),
+    Buffer.from([input.settlementUnit ?? 0x2c]),
+    time,
+    Buffer.from([status & 0xff, (status >> 8) & 0xff]),
+  ]);
+  return encodeFrame({ meterType, address, control: Control.ReadDataReply, data }, options);
+}
+
+export function errorReply(
+  meterType: number,
+  address: string,
+  ser: number,
+  status: number,
+  options?: EncodeOptions,
+): Buffer {
+  return encodeFrame(
+    {
+      meterType,
+      address,
+      control: Control.ReadDataError,
+      data: Buffer.from([ser & 0xff, status & 0xff, (status >> 8) & 0xff]),
+    },
+    options,
+  );
+}
+
+export function addressReply(
+  meterType: number,
+  address: string,
+  ser: number,
+  options: EncodeOptions & { diOrder?: DiOrder } = {},
+): Buffer {
+  return encodeFrame(
+    {
+      meterType,
+      address,
+      control: Control.ReadAddressReply,
+      data: Buffer.concat([diBytes(DI.ReadAddress, options.diOrder), Buffer.from([ser & 0xff])]),
+    },
+    options,
+  );
+}

@@ -1,0 +1,403 @@
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { addressToWire, bcdToInt, hex2, intToBcd, sum8, toHex, wireToAddress } from "./bcd.js";
+
+/**
+ * DL/T 645-2007 (多功能电能表通信协议) frames, pure: bytes in, typed values or a HearthError with a
+ * Frame* code out.
+ *
+ *   [FE ...] 68 A0 A1 A2 A3 A4 A5 68 C L DATA(L bytes, each +0x33 on the wire) CS 16
+ *
+ * CS is the sum modulo 256 from the first 68 to the last data byte. The address is 12 BCD digits,
+ * lowest byte first on the wire; AA..AA is the wildcard used to discover a lone meter (read address).
+ */
+
+const P = "DL/T 645";
+export const START = 0x68;
+export const END = 0x16;
+export const WAKE = 0xfe;
+/** Bytes of a frame besides its data: 68 + 6 address + 68 + C + L + CS + 16. */
+export const OVERHEAD = 12;
+/** Clause 7.3 of the standard: read replies carry at most 200 data bytes. */
+export const MAX_DATA = 200;
+export const WILDCARD_ADDRESS = "AAAAAAAAAAAA";
+/** Preamble the standard recommends to wake the meter's receiver. */
+export const DEFAULT_PREAMBLE = 4;
+
+export const Control = {
+  ReadData: 0x11,
+  ReadFollowUp: 0x12,
+  ReadAddress: 0x13,
+  ReadDataReply: 0x91,
+  ReadDataReplyMore: 0xb1,
+  ReadDataError: 0xd1,
+  ReadFollowUpReply: 0x92,
+  ReadFollowUpReplyMore: 0xb2,
+  ReadFollowUpError: 0xd2,
+  ReadAddressReply: 0x93,
+} as const;
+
+/** Bits of the control byte (clause 7.2). */
+export const ControlBit = {
+  /** D7: 1 = sent by the meter. */
+  FromMeter: 0x80,
+  /** D6: 1 = abnormal reply. */
+  Abnormal: 0x40,
+  /** D5: 1 = follow-up frames exist. */
+  More: 0x20,
+} as const;
+
+/** Bits of the error byte of an abnormal reply (错误信息字, table in clause 7.3). */
+export const ERROR_BITS: readonly (readonly [number, string])[] = [
+  [0x01, "other error"],
+  [0x02, "no requested data"],
+  [0x04, "password error or unauthorised"],
+  [0x08, "baud rate cannot be changed"],
+  [0x10, "year time zones exceeded"],
+  [0x20, "daily time slots exceeded"],
+  [0x40, "tariffs exceeded"],
+  [0x80, "reserved"],
+];
+
+export function errorNames(err: number): string[] {
+  const names = ERROR_BITS.filter(([bit]) => (err & bit) !== 0).map(([, name]) => name);
+  return names.length > 0 ? names : ["unspecified error"];
+}
+
+export interface Dlt645Frame {
+  /** 12 characters, most significant first, as printed on the meter ('A' nibbles for wildcards). */
+  address: string;
+  control: number;
+  /** The data field with the 0x33 offset already removed. */
+  data: Buffer;
+}
+
+export interface EncodeOptions {
+  /** FE wake-up bytes before the frame (0–4). Default 4. */
+  preamble?: number;
+}
+
+/** Builds a frame; throws HearthError (FrameMalformed) for an address or data the wire cannot carry. */
+export function encodeFrame(frame: Dlt645Frame, options: EncodeOptions = {}): Buffer {
+  const preamble = options.preamble ?? DEFAULT_PREAMBLE;
+  if (!Number.isInteger(preamble) || preamble < 0 || preamble > 4)
+    throw new TypeError(`DL/T 645 preamble must be 0..4 FE bytes, got ${preamble}`);
+  if (frame.data.length > 255)
+    throw new HearthError(
+      `${P}: data field of ${frame.data.length} bytes exceeds 255`,
+      ErrorCode.FrameMalformed,
+      {
+        protocol: P,
+        length: frame.data.length,
+      },
+    );
+  const out = Buffer.alloc(preamble + OVERHEAD + frame.data.length, WAKE);
+  let o = preamble;
+  out[o++] = START;
+  addressToWire(frame.address, 6, P).copy(out, o);
+  o += 6;
+  out[o++] = START;
+  out[o++] = frame.control & 0xff;
+  out[o++] = frame.data.length;
+  for (const b of frame.data) out[o++] = (b + 0x33) & 0xff;
+  out[o] = sum8(out, preamble, o);
+  out[o + 1] = END;
+  return out;
+}
+
+/**
+ * Length of the frame at the start of `rx` (FE preamble included), for SerialLine: 0 when more bytes
+ * are needed, -1 when rx[0] cannot begin a frame (the line drops it and resyncs). The checksum is left
+ * to `decodeFrame`, so a corrupted reply is still delivered whole and counted as such.
+ */
+export function frameLength(rx: Uint8Array): number {
+  let i = 0;
+  while (i < rx.length && rx[i] === WAKE) i++;
+  if (i === rx.length) return 0;
+  if (rx[i] !== START) return -1;
+  if (rx.length < i + 10) return rx.length > i + 7 && rx[i + 7] !== START ? -1 : 0;
+  if (rx[i + 7] !== START) return -1;
+  const total = i + OVERHEAD + (rx[i + 9] as number);
+  if (rx.length < total) return 0;
+  return rx[total - 1] === END ? total : -1;
+}
+
+/** Decodes exactly one frame (optionally preceded by FE bytes). Throws HearthError naming the byte offset. */
+export function decodeFrame(buf: Uint8Array): Dlt645Frame {
+  let i = 0;
+  while (i < buf.length && buf[i] === WAKE) i++;
+  if (buf.length - i < OVERHEAD)
+    throw frameError(
+      ErrorCode.FrameTruncated,
+      `frame of ${buf.length - i} bytes is shorter than ${OVERHEAD}`,
+      buf.length,
+    );
+  if (buf[i] !== START)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `expected 68 at offset ${i}, found ${hex2(buf[i] as number)}`,
+      i,
+    );
+  if (buf[i + 7] !== START)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `expected second 68 at offset ${i + 7}, found ${hex2(buf[i + 7] as number)}`,
+      i + 7,
+    );
+  const control = buf[i + 8] as number;
+  const len = buf[i + 9] as number;
+  const total = i + OVERHEAD + len;
+  if (buf.length < total)
+    throw frameError(
+      ErrorCode.FrameTruncated,
+      `length byte at offset ${i + 9} says ${len} data bytes, frame ends early at ${buf.length}`,
+      buf.length,
+    );
+  if (buf.length > total)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `${buf.length - total} unexpected byte(s) after the end at offset ${total}`,
+      total,
+    );
+  const csAt = total - 2;
+  const want = sum8(buf, i, csAt);
+  if (buf[csAt] !== want)
+    throw frameError(
+      ErrorCode.FrameChecksum,
+      `checksum at offset ${csAt} is ${hex2(buf[csAt] as number)}, computed ${hex2(want)}`,
+      csAt,
+    );
+  if (buf[total - 1] !== END)
+    throw frameError(
+      ErrorCode.FrameMalformed,
+      `expected 16 at offset ${total - 1}, found ${hex2(buf[total - 1] as number)}`,
+      total - 1,
+    );
+  const data = Buffer.alloc(len);
+  for (let k = 0; k < len; k++) data[k] = ((buf[i + 10 + k] as number) - 0x33) & 0xff;
+  return { address: wireToAddress(buf.subarray(i + 1, i + 7)), control, data };
+}
+
+function frameError(code: ErrorCode, detail: string, offset: number): HearthError {
+  return new HearthError(`${P}: ${detail}`, code, { protocol: P, offset });
+}
+
+// ---- data identifiers ------------------------------------------------------------------------------
+
+/** DI as written in the standard ("02010100" = DI3 DI2 DI1 DI0) → the four bytes sent, DI0 first. */
+export function diToBytes(di: string): Buffer {
+  if (!/^[0-9A-Fa-f]{8}$/.test(di))
+    throw new TypeError(`DL/T 645 data identifier must be 8 hex digits, got ${JSON.stringify(di)}`);
+  return Buffer.from(di, "hex").reverse();
+}
+
+export function bytesToDi(bytes: Uint8Array): string {
+  return toHex(Buffer.from(bytes.subarray(0, 4)).reverse());
+}
+
+export interface ValueFormat {
+  /** Data bytes of the value. */
+  length: number;
+  /** BCD digits after the decimal point. */
+  decimals: number;
+  /** Highest bit of the top byte is the sign (1 = negative), per the standard's notes. */
+  signed: boolean;
+}
+
+export interface KnownIdentifier extends ValueFormat {
+  name: string;
+  unit: string;
+}
+
+/**
+ * The identifiers a household meter profile needs, with the formats of DL/T 645-2007 appendix A
+ * (table A.1 for energy, A.3 for instantaneous variables). Combined active energy, current, power and
+ * power factor carry a sign bit; voltage, forward energy and frequency do not.
+ */
+export const KNOWN_IDENTIFIERS: Readonly<Record<string, KnownIdentifier>> = {
+  "00000000": { name: "combined active energy, total", length: 4, decimals: 2, signed: true, unit: "kWh" },
+  "00010000": { name: "forward active energy, total", length: 4, decimals: 2, signed: false, unit: "kWh" },
+  "00020000": { name: "reverse active energy, total", length: 4, decimals: 2, signed: false, unit: "kWh" },
+  "02010100": { name: "phase A voltage", length: 2, decimals: 1, signed: false, unit: "V" },
+  "02020100": { name: "phase A current", length: 3, decimals: 3, signed: true, unit: "A" },
+  "02030000": { name: "total active power", length: 3, decimals: 4, signed: true, unit: "kW" },
+  "02060000": { name: "total power factor", length: 2, decimals: 3, signed: true, unit: "" },
+  "02800002": { name: "grid frequency", length: 2, decimals: 2, signed: false, unit: "Hz" },
+};
+
+/** Decodes a BCD value (data bytes after the DI, 0x33 already removed). `offset` locates it in the data field for errors. */
+export function decodeValue(bytes: Uint8Array, format: ValueFormat, offset = 0): number {
+  if (bytes.length === 0)
+    throw new HearthError(`${P}: reply carries no value after its identifier`, ErrorCode.FrameTruncated, {
+      protocol: P,
+      offset,
+    });
+  if (bytes.length !== format.length)
+    throw new HearthError(
+      `${P}: value of ${bytes.length} bytes, expected ${format.length}`,
+      ErrorCode.FrameMalformed,
+      {
+        protocol: P,
+        offset,
+        length: bytes.length,
+      },
+    );
+  const copy = Buffer.from(bytes);
+  let negative = false;
+  if (format.signed) {
+    const top = copy.length - 1;
+    negative = ((copy[top] as number) & 0x80) !== 0;
+    copy[top] = (copy[top] as number) & 0x7f;
+  }
+  const raw = bcdToInt(copy, offset, "value", P);
+  const v = raw / 10 ** format.decimals;
+  return negative ? -v : v;
+}
+
+/** Encodes `value` in `format`, rounding to its decimals. Throws RangeError when it does not fit. */
+export function encodeValue(value: number, format: ValueFormat): Buffer {
+  const raw = Math.round(Math.abs(value) * 10 ** format.decimals);
+  if (!Number.isFinite(raw)) throw new RangeError(`DL/T 645 cannot encode ${value}`);
+  const max = format.signed ? (8 * 100 ** format.length) / 10 : 100 ** format.length;
+  if (raw >= max)
+    throw new RangeError(`${value} does not fit ${format.length} byte(s) with ${format.decimals} decimals`);
+  if (value < 0 && !format.signed && raw !== 0)
+    throw new RangeError(`${value} is negative but the format is unsigned`);
+  const out = intToBcd(raw, format.length);
+  if (value < 0 && raw !== 0) out[format.length - 1] = (out[format.length - 1] as number) | 0x80;
+  return out;
+}
+
+// ---- requests and replies --------------------------------------------------------------------------
+
+export function readDataRequest(address: string, di: string, options?: EncodeOptions): Buffer {
+  return encodeFrame({ address, control: Control.ReadData, data: diToBytes(di) }, options);
+}
+
+export function readFollowUpRequest(
+  address: string,
+  di: string,
+  seq: number,
+  options?: EncodeOptions,
+): Buffer {
+  return encodeFrame(
+    {
+      address,
+      control: Control.ReadFollowUp,
+      data: Buffer.concat([diToBytes(di), Buffer.from([seq & 0xff])]),
+    },
+    options,
+  );
+}
+
+export function readAddressRequest(options?: EncodeOptions): Buffer {
+  return encodeFrame(
+    { address: WILDCARD_ADDRESS, control: Control.ReadAddress, data: Buffer.alloc(0) },
+    options,
+  );
+}
+
+export type ReadReply =
+  | { kind: "data"; address: string; di: string; value: Buffer; more: boolean }
+  | { kind: "error"; address: string; error: number; errors: string[] };
+
+/**
+ * Interprets a decoded frame as the reply to "read data" (or "read follow-up"): normal, with follow-up,
+ * or abnormal. Anything else (a request echoed, another function) is FrameUnexpected.
+ */
+export function parseReadReply(frame: Dlt645Frame): ReadReply {
+  const c = frame.control;
+  if (c === Control.ReadDataError || c === Control.ReadFollowUpError) {
+    if (frame.data.length < 1)
+      throw new HearthError(`${P}: abnormal reply without its error byte`, ErrorCode.FrameTruncated, {
+        protocol: P,
+        offset: 10,
+      });
+    const error = frame.data[0] as number;
+    return { kind: "error", address: frame.address, error, errors: errorNames(error) };
+  }
+  const normal = c === Control.ReadDataReply || c === Control.ReadDataReplyMore;
+  const followUp = c === Control.ReadFollowUpReply || c === Control.ReadFollowUpReplyMore;
+  if (!normal && !followUp)
+    throw new HearthError(
+      `${P}: control code ${hex2(c)} is not a reply to read data`,
+      ErrorCode.FrameUnexpected,
+      {
+        protocol: P,
+        offset: 8,
+        control: c,
+      },
+    );
+  if (frame.data.length < 4)
+    throw new HearthError(
+      `${P}: read reply of ${frame.data.length} data bytes lacks its identifier`,
+      ErrorCode.FrameTruncated,
+      {
+        protocol: P,
+        offset: 10 + frame.data.length,
+      },
+    );
+  // A follow-up reply ends with its sequence number, which is not part of the value.
+  const end = followUp ? frame.data.length - 1 : frame.data.length;
+  return {
+    kind: "data",
+    address: frame.address,
+    di: bytesToDi(frame.data),
+    value: Buffer.from(frame.data.subarray(4, Math.max(4, end))),
+    more: (c & ControlBit.More) !== 0,
+  };
+}
+
+/** The address carried by a read-address reply (0x93). */
+export function parseAddressReply(frame: Dlt645Frame): string {
+  if (frame.control !== Control.ReadAddressReply)
+    throw new HearthError(
+      `${P}: control code ${hex2(frame.control)} is not a read-address reply`,
+      ErrorCode.FrameUnexpected,
+      {
+        protocol: P,
+        offset: 8,
+        control: frame.control,
+      },
+    );
+  if (frame.data.length !== 6)
+    throw new HearthError(
+      `${P}: read-address reply carries ${frame.data.length} bytes, expected 6`,
+      ErrorCode.FrameMalformed,
+      {
+        protocol: P,
+        offset: 9,
+      },
+    );
+  const address = wireToAddress(frame.data);
+  bcdToInt(frame.data, 10, "address", P);
+  return address;
+}
+
+/** Builds the meter's side, for simulators and tests. */
+export function readReply(
+  address: string,
+  di: string,
+  value: Uint8Array,
+  more = false,
+  options?: EncodeOptions,
+): Buffer {
+  return encodeFrame(
+    {
+      address,
+      control: more ? Control.ReadDataReplyMore : Control.ReadDataReply,
+      data: Buffer.concat([diToBytes(di), Buffer.from(value)]),
+    },
+    options,
+  );
+}
+
+export function errorReply(address: string, error: number, options?: EncodeOptions): Buffer {
+  return encodeFrame({ address, control: Control.ReadDataError, data: Buffer.from([error & 0xff]) }, options);
+}
+
+export function addressReply(address: string, options?: EncodeOptions): Buffer {
+  return encodeFrame(
+    { address, control: Control.ReadAddressReply, data: addressToWire(address, 6, P) },
+    options,
+  );
+}
