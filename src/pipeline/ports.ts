@@ -1,0 +1,29 @@
+import type {
+  AlertBody,
+  AlertKind,
+  AlertState,
+  EventBody,
+  SummaryBody,
+  TelemetryBody,
+} from "../contract/messages.js";
+
+/**
+ * What the pipeline needs from the outbox, and nothing more: the pipeline knows no SQL and no MQTT.
+ * `putAlert` returns only after the alert is durable on disk.
+ */
+export interface MessageSink {
+  putAlert(body: AlertBody): void;
+  putEvent(body: EventBody): void;
+  putTelemetry(body: TelemetryBody): void;
+  putSummary(body: SummaryBody): void;
+}
+
+/** An alert that was open when the agent last stopped, to carry on with after a restart. */
+export interface OpenAlert {
+  alert: string;
+  kind: AlertKind;
+  state: AlertState;
+  device?: string;
+  /** Wall time (ISO) it was raised, if known. */
+  since?: string;
+}

@@ -1,0 +1,157 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile, parseConfig } from "../../src/config/load.js";
+import { formatProblem } from "../../src/core/yaml-validate.js";
+import type { DeviceProfile } from "../../src/profiles/schema.js";
+
+const fixtures = join(import.meta.dirname, "../fixtures/config");
+
+// Minimal stand-in profiles, so these tests do not depend on the catalogue's contents.
+const profiles = new Map<string, DeviceProfile>([
+  [
+    "eastron-sdm120",
+    {
+      id: "eastron-sdm120",
+      version: 1,
+      manufacturer: "Eastron",
+      model: "SDM120",
+      description: "test",
+      kind: "electricity_meter",
+      source: "test",
+      protocol: "modbus",
+      serial: { baud: 9600, data_bits: 8, parity: "none", stop_bits: 1 },
+      timing: { response_timeout_ms: 500, inter_frame_gap_ms: 0, retries: 1, poll_interval_s: 30 },
+      modbus: {
+        max_registers_per_read: 125,
+        max_gap: 8,
+        registers: [
+          {
+            name: "power",
+            table: "input",
+            address: 12,
+            type: "float32",
+            word_order: "big",
+            byte_order: "big",
+            scale: 1,
+            unit: "W",
+            channel: "power_w",
+          },
+        ],
+      },
+    },
+  ],
+  [
+    "shelly-blu-button1",
+    {
+      id: "shelly-blu-button1",
+      version: 1,
+      manufacturer: "Shelly",
+      model: "BLU Button1",
+      description: "test",
+      kind: "button",
+      source: "test",
+      protocol: "bthome",
+      bthome: { advertising_interval_s: 60, battery_low_pct: 20, actions: { press: "call" } },
+    },
+  ],
+]);
+
+describe("gateway config", () => {
+  it("accepts a good file and applies defaults", () => {
+    const r = loadConfigFile(join(fixtures, "good.yaml"), profiles);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.home.timezone).toBe("Asia/Shanghai");
+    expect(r.value.detection.max_silence_day).toBe(3 * 3600_000);
+    expect(r.value.detection.max_silence_night).toBe(12 * 3600_000);
+    expect(r.value.detection.sleep_window).toEqual({ start: 22 * 60 + 30, end: 6 * 60 + 30 });
+    expect(r.value.cloud.brokers[0]?.mqtt_version).toBe("5");
+    expect(r.value.outbox.max_size_mb).toBe(64);
+  });
+
+  it("lists every mistake with its path, line, what was found and what was expected", () => {
+    const r = loadConfigFile(join(fixtures, "many-mistakes.yaml"), profiles);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const byPath = new Map(r.problems.map((p) => [p.path, p]));
+    expect([...byPath.keys()].sort()).toEqual(
+      [
+        "cloud.brokers[0].mqtt_version",
+        "cloud.brokers[0].url",
+        "detection.max_silence_day",
+        "devices[1].colour",
+        "devices[1].mac",
+        "home.id",
+        "home.timezone",
+      ].sort(),
+    );
+    expect(byPath.get("home.id")?.line).toBe(3);
+    expect(byPath.get("home.timezone")?.line).toBe(4);
+    expect(byPath.get("cloud.brokers[0].url")?.line).toBe(7);
+    expect(byPath.get("devices[1].colour")?.line).toBe(16);
+    expect(byPath.get("devices[1].mac")?.found).toBe('"not-a-mac"');
+    expect(formatProblem(byPath.get("home.id")!)).toMatch(
+      /many-mistakes\.yaml:3:\d+: home\.id: found "home 1", expected/,
+    );
+  });
+
+  it("reports cross-check problems: unknown profile with a suggestion, missing protocol keys, duplicate ids", () => {
+    const text = [
+      "version: 1",
+      "home: { id: h1 }",
+      "cloud: { brokers: [ { url: 'mqtt://127.0.0.1:1883' } ] }",
+      "devices:",
+      "  - { id: meter-1, profile: eastron-sdm12, port: /dev/ttyUSB0, unit_id: 1 }",
+      "  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttyUSB0 }",
+      "  - { id: button-1, profile: shelly-blu-button1, mac: 'AA:BB:CC:DD:EE:FF', unit_id: 3 }",
+    ].join("\n");
+    const r = parseConfig(text, "home.yaml", profiles);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const lines = r.problems.map(formatProblem);
+    expect(
+      lines.some((l) =>
+        /devices\[0\]\.profile: found "eastron-sdm12", expected a known profile \(did you mean "eastron-sdm120"\?\)/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => /devices\[1\]\.id: found "meter-1"/.test(l))).toBe(true);
+    expect(lines.some((l) => /devices\[1\]\.unit_id: found nothing, expected unit_id/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /devices\[2\]\.unit_id: .*expected no unit_id for a bthome device/.test(l)),
+    ).toBe(true);
+  });
+
+  it("refuses two settings on one RS-485 line", () => {
+    const text = [
+      "version: 1",
+      "home: { id: h1 }",
+      "cloud: { brokers: [ { url: 'mqtt://127.0.0.1:1883' } ] }",
+      "devices:",
+      "  - { id: m1, profile: eastron-sdm120, port: /dev/ttyUSB0, unit_id: 1 }",
+      "  - { id: m2, profile: eastron-sdm120, port: /dev/ttyUSB0, unit_id: 2, baud: 2400 }",
+    ].join("\n");
+    const r = parseConfig(text, "home.yaml", profiles);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map(formatProblem).join("\n")).toMatch(
+      /devices\[1\]\.baud: found 2400 baud, parity none on \/dev\/ttyUSB0, expected the same settings/,
+    );
+  });
+
+  it("says a file that is not YAML is not YAML, with the line", () => {
+    const r = loadConfigFile(join(fixtures, "not-yaml.yaml"), profiles);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[0]?.message).toMatch(/^not valid YAML/);
+    expect(r.problems[0]?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it("says a missing file cannot be read", () => {
+    const r = loadConfigFile(join(fixtures, "nope.yaml"), profiles);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[0]?.message).toMatch(/cannot read the config file/);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { VirtualClock } from "../../src/core/clock.js";
+
+describe("VirtualClock", () => {
+  it("fires timers in time order as time passes, intervals repeatedly", () => {
+    const c = new VirtualClock({ wallStartMs: 0 });
+    const fired: string[] = [];
+    c.setTimeout(() => fired.push(`b@${c.monotonicMs()}`), 200);
+    c.setTimeout(() => fired.push(`a@${c.monotonicMs()}`), 100);
+    const iv = c.setInterval(() => fired.push(`i@${c.monotonicMs()}`), 150);
+    c.advanceTo(320);
+    expect(fired).toEqual(["a@100", "i@150", "b@200", "i@300"]);
+    iv.cancel();
+    c.advanceBy(1000);
+    expect(fired).toHaveLength(4);
+    expect(c.monotonicMs()).toBe(1320);
+  });
+
+  it("moves wall time on sync without moving monotonic time", () => {
+    const c = new VirtualClock({ wallStartMs: 0, synced: false });
+    c.advanceBy(5000);
+    c.setWall(Date.UTC(2026, 5, 1));
+    expect(c.monotonicMs()).toBe(5000);
+    expect(c.wallMs()).toBe(Date.UTC(2026, 5, 1));
+    expect(c.wallSynced()).toBe(true);
+  });
+
+  it("refuses to go back", () => {
+    const c = new VirtualClock();
+    c.advanceTo(10);
+    expect(() => c.advanceTo(5)).toThrow(RangeError);
+  });
+});
