@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHANNEL_NAMES } from "./channels.js";
 import { profileIdentity } from "./common.js";
 
 export const BUTTON_EVENTS = [
@@ -31,6 +32,15 @@ export const bthomeProfile = z
           .partialRecord(z.enum(BUTTON_EVENTS), z.enum(BUTTON_ACTIONS))
           .default({ press: "call" })
           .describe("what each button event means; every event also counts as activity"),
+        channels: z
+          .record(
+            z.string().regex(/^[a-z0-9_]+$/, "a BTHome object name, e.g. battery, motion, window"),
+            z.enum(CHANNEL_NAMES),
+          )
+          .default({ battery: "battery_pct" })
+          .describe(
+            "which BTHome object (by its name in the BTHome v2 spec, snake_case) feeds which channel; the object's unit must be the channel's",
+          ),
       })
       .strict(),
   })

@@ -1,0 +1,255 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { encodeObjects, encodeServiceData } from "../../../drivers/bthome/codec.js";
+import {
+  type BthomeDevice,
+  BthomeReceiver,
+  type CounterStore,
+  MemoryCounterStore,
+} from "../../../drivers/bthome/receiver.js";
+import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
+import { VirtualClock } from "../../../src/core/clock.js";
+import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
+import { silentLogger } from "../../../src/core/log.js";
+import type { ButtonPress, Reading, ReadingSink } from "../../../src/core/readings.js";
+import { bthomeProfile } from "../../../src/profiles/bthome.js";
+
+const MAC = "AA:BB:CC:DD:EE:01";
+const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+
+class RecordingReadingSink implements ReadingSink {
+  readonly presses: ButtonPress[] = [];
+  readonly values: Reading[] = [];
+  readonly states: string[] = [];
+  readings(batch: readonly Reading[]): void {
+    this.values.push(...batch);
+  }
+  button(press: ButtonPress): void {
+    this.presses.push(press);
+  }
+  availability(device: string, state: "online" | "offline", reason: string): void {
+    this.states.push(`${device}:${state}:${reason}`);
+  }
+}
+
+const buttonProfile = bthomeProfile.parse({
+  id: "test-button",
+  version: 1,
+  manufacturer: "Test",
+  model: "Button",
+  description: "test",
+  kind: "button",
+  source: "test",
+  protocol: "bthome",
+  bthome: { advertising_interval_s: 60, actions: { press: "call", double_press: "i_am_fine" } },
+});
+
+function device(key?: string, mac = MAC): BthomeDevice {
+  return {
+    config: { id: "button-1", profile: "test-button", mac, ...(key ? { key } : {}) },
+    profile: buttonProfile,
+  };
+}
+
+function rig(
+  options: { key?: string; counters?: CounterStore; clock?: VirtualClock; log?: pino.Logger } = {},
+) {
+  const clock = options.clock ?? new VirtualClock();
+  const sink = new RecordingReadingSink();
+  const counters = options.counters ?? new MemoryCounterStore();
+  const receiver = new BthomeReceiver({
+    devices: [device(options.key)],
+    sink,
+    clock,
+    counters,
+    log: options.log ?? silentLogger(),
+  });
+  const scanner = new SimulatedScanner({ consumer: receiver });
+  const button = new SimulatedButton({ mac: MAC, scanner, ...(options.key ? { key: options.key } : {}) });
+  receiver.start();
+  void scanner.start();
+  return { clock, sink, counters, receiver, scanner, button };
+}
+
+describe("press semantics", () => {
+  it("an advert delivered five times is one press", () => {
+    const { sink, button, receiver, scanner } = rig();
+    button.press("press");
+    expect(scanner.delivered).toBe(5);
+    expect(sink.presses.map((p) => p.event)).toEqual(["press"]);
+    expect(receiver.stats()["button-1"]).toMatchObject({ accepted: 1, duplicates: 4, presses: 1 });
+  });
+
+  it("two presses are two presses, each event kind passed on", () => {
+    const { sink, button } = rig();
+    button.press("press");
+    button.press("double_press");
+    button.press("long_press");
+    expect(sink.presses.map((p) => p.event)).toEqual(["press", "double_press", "long_press"]);
+    expect(sink.presses.map((p) => p.counter)).toEqual([1, 2, 3]); // packet ids
+  });
+
+  it("encrypted: copies share a counter and make one press; the counter is passed on", () => {
+    const { sink, button, counters } = rig({ key: KEY });
+    button.press();
+    button.press();
+    expect(sink.presses.map((p) => p.counter)).toEqual([1, 2]);
+    expect(counters.get(MAC)).toBe(2);
+  });
+
+  it("battery and other mapped objects become readings; the button beacon is no press", () => {
+    const { sink, button, clock } = rig();
+    clock.advanceBy(5000);
+    button.battery = 87;
+    button.beacon();
+    expect(sink.presses).toEqual([]);
+    expect(sink.values).toEqual([{ device: "button-1", channel: "battery_pct", value: 87, mono: 5000 }]);
+  });
+
+  it("the same packet id long after the duplicate window is a new advert (one-byte id wraps)", () => {
+    const { sink, button, clock } = rig();
+    const sd = button.press();
+    clock.advanceBy(31_000);
+    button.replay(sd);
+    expect(sink.presses).toHaveLength(2);
+  });
+});
+
+describe("with a bind key", () => {
+  it("rejects and counts unencrypted adverts from the keyed MAC", () => {
+    const { sink, button, receiver } = rig({ key: KEY });
+    button.spoofPlain("press");
+    expect(sink.presses).toEqual([]);
+    expect(receiver.stats()["button-1"]?.rejected_unencrypted).toBe(1);
+  });
+
+  it("rejects an advert encrypted with another key", () => {
+    const { sink, scanner, receiver } = rig({ key: KEY });
+    const other = new SimulatedButton({
+      mac: MAC,
+      scanner,
+      key: "00112233445566778899aabbccddeeff",
+      counter: 50,
+    });
+    other.press();
+    expect(sink.presses).toEqual([]);
+    expect(receiver.stats()["button-1"]).toMatchObject({ rejected_decrypt: 5, accepted: 0 });
+  });
+
+  it("rejects a counter that goes back", () => {
+    const { sink, button, receiver } = rig({ key: KEY });
+    const first = button.press();
+    button.press();
+    button.replay(first);
+    expect(sink.presses).toHaveLength(2);
+    expect(receiver.stats()["button-1"]?.rejected_replay).toBe(1);
+  });
+
+  it("a recorded advert replayed after a restart (new receiver, same CounterStore) is rejected", () => {
+    const counters = new MemoryCounterStore();
+    const a = rig({ key: KEY, counters });
+    const recorded = a.button.press();
+    expect(a.sink.presses).toHaveLength(1);
+    a.receiver.stop();
+
+    const b = rig({ key: KEY, counters });
+    b.button.replay(recorded, 3);
+    expect(b.sink.presses).toEqual([]);
+    expect(b.receiver.stats()["button-1"]?.rejected_replay).toBe(3);
+  });
+
+  it("a forged counter does not move the stored counter (it is authenticated)", () => {
+    const { button, counters, scanner } = rig({ key: KEY });
+    button.press();
+    const forged = encodeServiceData(encodeObjects([{ id: 0x3a, value: 1 }]), {
+      key: Uint8Array.from(Buffer.from("ffffffffffffffffffffffffffffffff", "hex")),
+      mac: MAC,
+      counter: 0xfffffff0,
+    });
+    scanner.transmit({ mac: MAC, serviceData: forged });
+    expect(counters.get(MAC)).toBe(1);
+  });
+
+  it("logs a warning naming the device and the reason, once per minute per reason", () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const dest = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const log = pino({ level: "debug" }, dest);
+    const { button } = rig({ key: KEY, log });
+    button.spoofPlain();
+    button.spoofPlain();
+    const warns = lines.filter((l) => l.level === 40);
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatchObject({ device: "button-1", reason: "unencrypted" });
+  });
+});
+
+describe("availability", () => {
+  it("offline after 2.5 × interval + margin of silence, online when heard again", () => {
+    const { sink, button, clock } = rig();
+    button.beacon();
+    expect(sink.states).toEqual(["button-1:online:first advert"]);
+    clock.advanceBy((2.5 * 60 + 30) * 1000 - 1); // just inside the limit
+    expect(sink.states).toHaveLength(1);
+    clock.advanceBy(20_000);
+    expect(sink.states[1]).toMatch(/^button-1:offline:not heard for \d+ s/);
+    button.press();
+    expect(sink.states[2]).toBe("button-1:online:heard again");
+    expect(sink.presses).toHaveLength(1);
+  });
+
+  it("a device never heard goes offline after the same time from start", () => {
+    const { sink, clock } = rig();
+    clock.advanceBy(200_000);
+    expect(sink.states).toHaveLength(1);
+    expect(sink.states[0]).toMatch(/offline/);
+  });
+
+  it("rejected adverts do not keep a keyed device online", () => {
+    const { sink, button, clock } = rig({ key: KEY });
+    clock.advanceBy(100_000);
+    button.spoofPlain();
+    clock.advanceBy(100_000);
+    expect(sink.states).toEqual([expect.stringMatching(/^button-1:offline/)]);
+  });
+});
+
+describe("configuration", () => {
+  it("refuses a bad MAC, a bad key and a channel whose unit does not match, naming each", () => {
+    const bad = bthomeProfile.parse({
+      ...buttonProfile,
+      bthome: { ...buttonProfile.bthome, channels: { battery: "temperature_c", nonsense: "motion" } },
+    });
+    try {
+      new BthomeReceiver({
+        devices: [{ config: { id: "b", profile: "x", mac: "zz", key: "12" }, profile: bad }],
+        sink: new RecordingReadingSink(),
+        clock: new VirtualClock(),
+        counters: new MemoryCounterStore(),
+        log: silentLogger(),
+      });
+      expect.unreachable("constructor should throw");
+    } catch (e) {
+      expect(isHearthError(e, ErrorCode.ConfigInvalid)).toBe(true);
+      const msg = (e as Error).message;
+      expect(msg).toMatch(/mac: Bad MAC/);
+      expect(msg).toMatch(/key: Bad BTHome bind key/);
+      expect(msg).toMatch(/channels\.battery: unit "%" does not match channel temperature_c/);
+      expect(msg).toMatch(/channels\.nonsense: no BTHome object/);
+    }
+  });
+
+  it("ignores adverts from MACs it was not given, and garbage bytes from ours are counted", () => {
+    const { sink, scanner, receiver } = rig();
+    scanner.transmit({ mac: "11:22:33:44:55:66", serviceData: Uint8Array.of(0x40, 0x3a, 0x01) });
+    scanner.transmit({ mac: MAC.toLowerCase(), serviceData: Uint8Array.of(0x40, 0x02, 0x01) });
+    scanner.transmit({ mac: MAC, serviceData: Uint8Array.of() });
+    expect(sink.presses).toEqual([]);
+    expect(receiver.stats()["button-1"]?.malformed).toBe(2);
+  });
+});
