@@ -1,4 +1,5 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { DLT645_STANDARD_FORMATS, type Dlt645StandardFormat } from "../../src/profiles/dlt645.js";
 import { addressToWire, bcdToInt, hex2, intToBcd, sum8, toHex, wireToAddress } from "./bcd.js";
 
 /**
@@ -203,26 +204,10 @@ export interface ValueFormat {
   signed: boolean;
 }
 
-export interface KnownIdentifier extends ValueFormat {
-  name: string;
-  unit: string;
-}
+export type KnownIdentifier = Dlt645StandardFormat;
 
-/**
- * The identifiers a household meter profile needs, with the formats of DL/T 645-2007 appendix A
- * (table A.1 for energy, A.3 for instantaneous variables). Combined active energy, current, power and
- * power factor carry a sign bit; voltage, forward energy and frequency do not.
- */
-export const KNOWN_IDENTIFIERS: Readonly<Record<string, KnownIdentifier>> = {
-  "00000000": { name: "combined active energy, total", length: 4, decimals: 2, signed: true, unit: "kWh" },
-  "00010000": { name: "forward active energy, total", length: 4, decimals: 2, signed: false, unit: "kWh" },
-  "00020000": { name: "reverse active energy, total", length: 4, decimals: 2, signed: false, unit: "kWh" },
-  "02010100": { name: "phase A voltage", length: 2, decimals: 1, signed: false, unit: "V" },
-  "02020100": { name: "phase A current", length: 3, decimals: 3, signed: true, unit: "A" },
-  "02030000": { name: "total active power", length: 3, decimals: 4, signed: true, unit: "kW" },
-  "02060000": { name: "total power factor", length: 2, decimals: 3, signed: true, unit: "" },
-  "02800002": { name: "grid frequency", length: 2, decimals: 2, signed: false, unit: "Hz" },
-};
+/** The standard's formats for the identifiers a household profile needs (shared with the profile schema). */
+export const KNOWN_IDENTIFIERS: Readonly<Record<string, KnownIdentifier>> = DLT645_STANDARD_FORMATS;
 
 /** Decodes a BCD value (data bytes after the DI, 0x33 already removed). `offset` locates it in the data field for errors. */
 export function decodeValue(bytes: Uint8Array, format: ValueFormat, offset = 0): number {

@@ -14,7 +14,12 @@ export const cjt188Profile = z
           .int()
           .min(0)
           .max(0xff)
-          .describe("T byte: 0x10 cold water, 0x11 hot water, ..."),
+          .describe("T byte: 0x10 cold water, 0x11 hot water, 0x12 drinking water, 0x13 reclaimed water"),
+        di_order: z
+          .enum(["standard", "swapped"])
+          .default("standard")
+          .describe("standard: DI 901F sent as 90 1F; swapped: 1F 90, as some meters expect"),
+        preamble: z.number().int().min(0).max(4).default(2).describe("FE wake-up bytes before each request"),
       })
       .strict(),
   })

@@ -1,0 +1,2 @@
+export type { Dlt645Fault, Dlt645MeterOptions, SimIdentifier } from "./meter.js";
+export { Dlt645Meter } from "./meter.js";

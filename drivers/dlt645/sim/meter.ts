@@ -1,0 +1,127 @@
+import { isHearthError } from "../../../src/core/errors.js";
+import type { Dlt645Identifier } from "../../../src/profiles/dlt645.js";
+import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
+import {
+  addressReply,
+  Control,
+  decodeFrame,
+  encodeValue,
+  errorReply,
+  readReply,
+  WILDCARD_ADDRESS,
+} from "../codec.js";
+
+/** How the simulated meter misbehaves; mutable at run time so tests can break and heal it. */
+export type Dlt645Fault = "none" | "bad-checksum" | "silence" | "garbage" | "abnormal";
+
+/** The identifiers a simulated meter answers: the shape of a profile's `dlt645.identifiers`. */
+export type SimIdentifier = Pick<
+  Dlt645Identifier,
+  "name" | "di" | "length" | "decimals" | "signed" | "scale"
+> &
+  Partial<Pick<Dlt645Identifier, "channel" | "unit">>;
+
+export interface Dlt645MeterOptions {
+  /** 12 digits as printed on the meter. */
+  address: string;
+  identifiers: readonly SimIdentifier[];
+  /**
+   * The value of an identifier in its profile unit (after `scale`, e.g. W for power with scale 1000),
+   * or undefined to answer "no requested data".
+   */
+  read: (identifier: SimIdentifier) => number | undefined;
+  /** Turnaround before the reply; the standard allows 20–500 ms. Default 0. */
+  delayMs?: number;
+  /** FE bytes before each reply. Default 2 (meters often send some, the standard allows them). */
+  preamble?: number;
+  fault?: Dlt645Fault;
+}
+
+/**
+ * A DL/T 645-2007 meter on a simulated RS-485 line. It answers real frames addressed to it (or to the
+ * AA wildcard, whole or in its high bytes), ignores everything else on the bus — other meters' frames,
+ * other protocols, noise — and can be told to fail in the ways real meters do.
+ */
+export class Dlt645Meter implements SimulatedDevice {
+  readonly address: string;
+  fault: Dlt645Fault;
+  /** Requests this meter recognised as its own, by control code; for assertions. */
+  readonly seen = { readData: 0, readAddress: 0, other: 0 };
+  readonly #byDi = new Map<string, SimIdentifier>();
+  readonly #opts: Dlt645MeterOptions;
+
+  constructor(options: Dlt645MeterOptions) {
+    if (!/^[0-9]{12}$/.test(options.address))
+      throw new TypeError(`Dlt645Meter address must be 12 digits, got ${JSON.stringify(options.address)}`);
+    this.address = options.address;
+    this.fault = options.fault ?? "none";
+    this.#opts = options;
+    for (const id of options.identifiers) this.#byDi.set(id.di.toUpperCase(), id);
+  }
+
+  respond(request: Buffer): SimReply | undefined {
+    let frame: ReturnType<typeof decodeFrame>;
+    try {
+      frame = decodeFrame(request);
+    } catch (e) {
+      if (isHearthError(e)) return undefined; // not a DL/T 645 frame, or corrupted: a meter stays quiet
+      throw e;
+    }
+    if (!this.#addressedToMe(frame.address)) return undefined;
+    const reply = this.#answer(frame.control, frame.data, frame.address === WILDCARD_ADDRESS);
+    if (!reply) return undefined;
+    return { data: this.#applyFault(reply), delayMs: this.#opts.delayMs ?? 0 };
+  }
+
+  #answer(control: number, data: Buffer, wildcard: boolean): Buffer | undefined {
+    const preamble = this.#opts.preamble ?? 2;
+    if (control === Control.ReadAddress) {
+      if (!wildcard) return undefined;
+      this.seen.readAddress++;
+      if (this.fault === "silence") return undefined;
+      return addressReply(this.address, { preamble });
+    }
+    if (control !== Control.ReadData) {
+      this.seen.other++;
+      return undefined;
+    }
+    this.seen.readData++;
+    if (this.fault === "silence") return undefined;
+    if (this.fault === "abnormal") return errorReply(this.address, 0x01, { preamble });
+    if (data.length < 4) return errorReply(this.address, 0x01, { preamble });
+    const di = Buffer.from(data.subarray(0, 4)).reverse().toString("hex").toUpperCase();
+    const id = this.#byDi.get(di);
+    const value = id ? this.#opts.read(id) : undefined;
+    if (!id || value === undefined) return errorReply(this.address, 0x02, { preamble });
+    let bytes: Buffer;
+    try {
+      bytes = encodeValue(value / (id.scale ?? 1), id);
+    } catch {
+      // A value the format cannot carry: a real meter reports "other error".
+      return errorReply(this.address, 0x01, { preamble });
+    }
+    return readReply(this.address, di, bytes, false, { preamble });
+  }
+
+  #applyFault(reply: Buffer): Buffer {
+    if (this.fault === "bad-checksum") {
+      const out = Buffer.from(reply);
+      out[out.length - 2] = ((out[out.length - 2] as number) ^ 0x5a) & 0xff;
+      return out;
+    }
+    if (this.fault === "garbage") {
+      // Noise of the length of a reply, never containing a frame start.
+      return Buffer.from(Array.from({ length: reply.length }, (_, i) => (i * 37 + 0x21) & 0x5f));
+    }
+    return reply;
+  }
+
+  /** AA bytes in the request address are wildcards (abbreviated addressing, clause 7.1). */
+  #addressedToMe(requested: string): boolean {
+    for (let i = 0; i < 12; i += 2) {
+      const pair = requested.slice(i, i + 2);
+      if (pair !== "AA" && pair !== this.address.slice(i, i + 2)) return false;
+    }
+    return true;
+  }
+}
