@@ -1,0 +1,89 @@
+import type {
+  AlertBody,
+  AlertKind,
+  AlertState,
+  Envelope,
+  EventBody,
+  MessageType,
+  SummaryBody,
+  TelemetryBody,
+} from "../contract/messages.js";
+
+/** Replay priority classes, in the order they are drained. */
+export type Lane = "alert" | "event" | "telemetry";
+export const LANES: readonly Lane[] = ["alert", "event", "telemetry"];
+
+/** Which lane each stored message type travels in (status and reply are never stored). */
+export const LANE_OF: Readonly<Record<"alert" | "event" | "summary" | "telemetry", Lane>> = {
+  alert: "alert",
+  event: "event",
+  summary: "event",
+  telemetry: "telemetry",
+};
+
+export interface StoredMessage {
+  seq: number;
+  id: string;
+  lane: Lane;
+  type: MessageType;
+  envelope: Envelope;
+  delivered: boolean;
+}
+
+/** The last known state of one alert, for the pipeline after a restart. */
+export interface AlertStateInfo {
+  kind: AlertKind;
+  state: AlertState;
+  device?: string;
+  /** seq of the first message of this alert (normally its `raised`). */
+  raisedSeq: number;
+}
+
+/** A small durable key/value store next to the messages (BLE counters, learned routine blobs). */
+export interface KeyValueStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+/**
+ * The single source of truth for what must reach the cloud. Envelope fields (id, seq, ts, clock) are
+ * fixed at the write; a row is marked delivered only after the broker acknowledged it.
+ */
+export interface Outbox {
+  open(): void;
+  /** Flushes pending telemetry, then closes. Idempotent. */
+  close(): void;
+  /** Durable on disk before it returns. */
+  putAlert(body: AlertBody): Envelope<"alert">;
+  /** Durable on disk before it returns; events are never dropped. */
+  putEvent(body: EventBody): Envelope<"event">;
+  /** Event lane. */
+  putSummary(body: SummaryBody): Envelope<"summary">;
+  /** Buffered; committed in batches (by count or by time). */
+  putTelemetry(body: TelemetryBody): void;
+  /** Commits buffered telemetry now. */
+  flush(): void;
+  /** Undelivered messages: alerts, then events, then telemetry, each oldest (seq) first. */
+  pending(limit: number): StoredMessage[];
+  /** Call only after the broker's PUBACK. Unknown seqs are ignored. */
+  markDelivered(seqs: readonly number[]): void;
+  /** The latest state message of each alert whose latest state is not cleared/acknowledged, by seq. */
+  openAlerts(): StoredMessage[];
+  alertState(alertId: string): AlertStateInfo | undefined;
+  /** Delivered messages still held (retention window), by seq, for the `resend` command. */
+  deliveredRange(fromSeq: number, toSeq?: number): StoredMessage[];
+  /** Undelivered committed rows per lane. */
+  depth(): Record<Lane, number>;
+  /** The highest seq ever assigned (0 before the first message). */
+  lastSeq(): number;
+  /** Logical size of the stored messages (payload bytes plus a fixed per-row overhead). */
+  sizeBytes(): number;
+  /**
+   * After a clock sync: rewrites ts/clock of queued (undelivered or buffered) rows stamped while the
+   * clock was unsynced; never id or seq. Returns how many were rewritten.
+   */
+  restamp(corrected: (wallMs: number) => number): number;
+  /** Called after something new is committed; returns the unsubscribe function. */
+  onWrite(listener: () => void): () => void;
+  readonly kv: KeyValueStore;
+}

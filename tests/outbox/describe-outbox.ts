@@ -1,0 +1,314 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ENVELOPE_SCHEMAS } from "../../src/contract/messages.js";
+import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode, isHearthError } from "../../src/core/errors.js";
+import type { Outbox } from "../../src/outbox/types.js";
+import { alertBody, alertId, eventBody, summaryBody, telemetryBody } from "./fixtures.js";
+
+export interface BuildOptions {
+  clock: VirtualClock;
+  maxSizeBytes?: number;
+  retentionMs?: number;
+  telemetryBatch?: number;
+  telemetryFlushMs?: number;
+}
+
+/** Builds an outbox for home "home-1" in Asia/Shanghai; the suite opens and closes it. */
+export type BuildOutbox = (opts: BuildOptions) => Outbox;
+
+const HOUR = 3_600_000;
+
+/**
+ * The contract every Outbox keeps (MQTT.js abstract_store style): run it against each implementation.
+ */
+export function describeOutbox(name: string, build: BuildOutbox): void {
+  describe(`Outbox contract: ${name}`, () => {
+    let open: Outbox[] = [];
+    const make = (o: Partial<BuildOptions> = {}) => {
+      const clock = o.clock ?? new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1, 0, 0, 0) });
+      const outbox = build({ telemetryBatch: 10, telemetryFlushMs: 2000, ...o, clock });
+      outbox.open();
+      open.push(outbox);
+      return { outbox, clock };
+    };
+    afterEach(() => {
+      for (const o of open) o.close();
+      open = [];
+    });
+
+    it("stamps envelopes at the write: contract-valid, seq from 1, offset of the home's zone, clock state", () => {
+      const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1, 0, 0, 0), synced: false });
+      const { outbox } = make({ clock });
+      const a = outbox.putAlert(alertBody(alertId(1)));
+      clock.setWall(Date.UTC(2026, 0, 1, 1, 0, 0), true);
+      const e = outbox.putEvent(eventBody(1));
+      const s = outbox.putSummary(summaryBody());
+      expect(ENVELOPE_SCHEMAS.alert.parse(a)).toEqual(a);
+      expect(ENVELOPE_SCHEMAS.event.parse(e)).toEqual(e);
+      expect(ENVELOPE_SCHEMAS.summary.parse(s)).toEqual(s);
+      expect([a.seq, e.seq, s.seq]).toEqual([1, 2, 3]);
+      expect(outbox.lastSeq()).toBe(3);
+      expect(a.home).toBe("home-1");
+      expect(a.ts).toBe("2026-01-01T08:00:00.000+08:00");
+      expect(a.clock).toBe("unsynced");
+      expect(e.ts).toBe("2026-01-01T09:00:00.000+08:00");
+      expect(e.clock).toBe("synced");
+      expect(new Set([a.id, e.id, s.id]).size).toBe(3);
+    });
+
+    it("refuses a body that breaks the contract, loudly", () => {
+      const { outbox } = make();
+      const bad = { ...alertBody(alertId(1)), state: "lost" } as unknown as Parameters<Outbox["putAlert"]>[0];
+      expect(() => outbox.putAlert(bad)).toThrow(/Invalid alert body/);
+      expect(() => outbox.putTelemetry({ device: "m", at: "yesterday", values: [] })).toThrow();
+      expect(outbox.lastSeq()).toBe(0);
+      expect(outbox.pending(10)).toEqual([]);
+    });
+
+    it("lists pending by lane (alert, event, telemetry), then by seq, within the limit", () => {
+      const { outbox } = make({ telemetryBatch: 1 });
+      outbox.putTelemetry(telemetryBody(1)); // seq 1
+      outbox.putEvent(eventBody(1)); // 2
+      outbox.putAlert(alertBody(alertId(1))); // 3
+      outbox.putSummary(summaryBody()); // 4
+      outbox.putTelemetry(telemetryBody(2)); // 5
+      outbox.putAlert(alertBody(alertId(2))); // 6
+      outbox.putEvent(eventBody(2)); // 7
+      const all = outbox.pending(100);
+      expect(all.map((m) => [m.lane, m.seq])).toEqual([
+        ["alert", 3],
+        ["alert", 6],
+        ["event", 2],
+        ["event", 4],
+        ["event", 7],
+        ["telemetry", 1],
+        ["telemetry", 5],
+      ]);
+      expect(all.map((m) => m.type)).toEqual([
+        "alert",
+        "alert",
+        "event",
+        "summary",
+        "event",
+        "telemetry",
+        "telemetry",
+      ]);
+      for (const m of all) {
+        expect(m.delivered).toBe(false);
+        expect(m.envelope.seq).toBe(m.seq);
+        expect(m.envelope.id).toBe(m.id);
+      }
+      expect(outbox.pending(3).map((m) => m.seq)).toEqual([3, 6, 2]);
+      expect(outbox.depth()).toEqual({ alert: 2, event: 3, telemetry: 2 });
+    });
+
+    it("marks delivered only what it is told, and keeps delivered rows for resend", () => {
+      const { outbox } = make();
+      const e1 = outbox.putEvent(eventBody(1));
+      const e2 = outbox.putEvent(eventBody(2));
+      const e3 = outbox.putEvent(eventBody(3));
+      outbox.markDelivered([e1.seq, e3.seq, 999]);
+      expect(outbox.pending(10).map((m) => m.id)).toEqual([e2.id]);
+      expect(outbox.depth().event).toBe(1);
+      const range = outbox.deliveredRange(0);
+      expect(range.map((m) => [m.seq, m.delivered])).toEqual([
+        [e1.seq, true],
+        [e3.seq, true],
+      ]);
+      expect(range[0]?.envelope).toEqual(e1);
+      expect(outbox.deliveredRange(e3.seq, e3.seq).map((m) => m.id)).toEqual([e3.id]);
+      expect(outbox.deliveredRange(e1.seq + 1, e2.seq)).toEqual([]);
+    });
+
+    it("tracks open alerts by their latest state, and their state for a restart", () => {
+      const { outbox } = make();
+      const a1 = outbox.putAlert(alertBody(alertId(1), "raised"));
+      outbox.putAlert(alertBody(alertId(2), "raised", "inactivity"));
+      const a1esc = outbox.putAlert(alertBody(alertId(1), "escalated"));
+      expect(outbox.openAlerts().map((m) => [(m.envelope.body as { alert: string }).alert, m.seq])).toEqual([
+        [alertId(2), 2],
+        [alertId(1), a1esc.seq],
+      ]);
+      outbox.putAlert({ ...alertBody(alertId(1), "acknowledged"), cause: "cloud", by: "nurse" });
+      outbox.putAlert({ ...alertBody(alertId(2), "cleared", "inactivity"), cause: "activity" });
+      outbox.putAlert(alertBody(alertId(3), "raised", "leak"));
+      expect(outbox.openAlerts().map((m) => (m.envelope.body as { alert: string }).alert)).toEqual([
+        alertId(3),
+      ]);
+      expect(outbox.alertState(alertId(1))).toEqual({
+        kind: "call",
+        state: "acknowledged",
+        device: "button-1",
+        raisedSeq: a1.seq,
+      });
+      expect(outbox.alertState(alertId(2))?.state).toBe("cleared");
+      expect(outbox.alertState("alert-none")).toBeUndefined();
+      // Delivery does not close an alert: it is still open until acknowledged or cleared.
+      outbox.markDelivered(outbox.pending(100).map((m) => m.seq));
+      expect(outbox.openAlerts().map((m) => m.delivered)).toEqual([true]);
+    });
+
+    it("commits telemetry in batches: by count, and by time on the clock", () => {
+      const { outbox, clock } = make({ telemetryBatch: 5, telemetryFlushMs: 2000 });
+      let writes = 0;
+      const off = outbox.onWrite(() => writes++);
+      for (let i = 0; i < 4; i++) outbox.putTelemetry(telemetryBody(i));
+      expect(outbox.depth().telemetry).toBe(0);
+      expect(writes).toBe(0);
+      outbox.putTelemetry(telemetryBody(4));
+      expect(outbox.depth().telemetry).toBe(5);
+      expect(writes).toBe(1);
+      outbox.putTelemetry(telemetryBody(5));
+      outbox.putTelemetry(telemetryBody(6));
+      clock.advanceBy(1999);
+      expect(outbox.depth().telemetry).toBe(5);
+      clock.advanceBy(1);
+      expect(outbox.depth().telemetry).toBe(7);
+      expect(writes).toBe(2);
+      const values = outbox
+        .pending(100)
+        .map((m) => (m.envelope.body as { values: { value: number }[] }).values[0]?.value);
+      expect(values).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      off();
+      outbox.putEvent(eventBody(1));
+      expect(writes).toBe(2);
+    });
+
+    it("flush() commits buffered telemetry now", () => {
+      const { outbox } = make({ telemetryBatch: 100 });
+      outbox.putTelemetry(telemetryBody(1));
+      outbox.putTelemetry(telemetryBody(2));
+      expect(outbox.depth().telemetry).toBe(0);
+      outbox.flush();
+      expect(outbox.depth().telemetry).toBe(2);
+      expect(outbox.lastSeq()).toBe(2);
+    });
+
+    it("over its size bound drops telemetry oldest-first, never alerts or events", () => {
+      const { outbox } = make({ maxSizeBytes: 20_000, telemetryBatch: 1 });
+      const kept: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        outbox.putTelemetry(telemetryBody(i));
+        if (i % 40 === 0) kept.push(outbox.putAlert(alertBody(alertId(i))).id);
+        if (i % 40 === 20) kept.push(outbox.putEvent(eventBody(i)).id);
+      }
+      expect(outbox.sizeBytes()).toBeLessThanOrEqual(20_000);
+      const pending = outbox.pending(10_000);
+      const ids = new Set(pending.map((m) => m.id));
+      for (const id of kept) expect(ids.has(id)).toBe(true);
+      const tele = pending.filter((m) => m.lane === "telemetry").map((m) => m.seq);
+      expect(tele.length).toBeGreaterThan(0);
+      expect(tele.length).toBeLessThan(400);
+      // What is left is the newest telemetry: a contiguous tail, ending with the last one written.
+      const teleValues = pending
+        .filter((m) => m.lane === "telemetry")
+        .map((m) => (m.envelope.body as { values: { value: number }[] }).values[0]?.value as number);
+      expect(teleValues.at(-1)).toBe(399);
+      expect(teleValues).toEqual(
+        Array.from({ length: teleValues.length }, (_, k) => 400 - teleValues.length + k),
+      );
+    });
+
+    it("over its size bound drops delivered rows before undelivered telemetry", () => {
+      const { outbox } = make({ maxSizeBytes: 30_000, telemetryBatch: 1 });
+      const events = Array.from({ length: 20 }, (_, i) => outbox.putEvent(eventBody(i)));
+      outbox.markDelivered(events.map((e) => e.seq));
+      let t = 0;
+      while (outbox.deliveredRange(0).length === 20) outbox.putTelemetry(telemetryBody(t++));
+      // The first drop took delivered rows; every telemetry row written so far is still there.
+      expect(outbox.depth().telemetry).toBe(t);
+      expect(outbox.deliveredRange(0).length).toBeLessThan(20);
+    });
+
+    it("keeps alerts and events even when they alone exceed the bound", () => {
+      const { outbox } = make({ maxSizeBytes: 2_000 });
+      for (let i = 0; i < 30; i++) {
+        outbox.putAlert(alertBody(alertId(i)));
+        outbox.putEvent(eventBody(i));
+      }
+      expect(outbox.depth()).toEqual({ alert: 30, event: 30, telemetry: 0 });
+      expect(outbox.sizeBytes()).toBeGreaterThan(2_000);
+    });
+
+    it("prunes delivered rows past retention, but not undelivered ones nor an open alert's latest", () => {
+      const { outbox, clock } = make({ retentionMs: HOUR });
+      const open = outbox.putAlert(alertBody(alertId(1)));
+      const closedRaise = outbox.putAlert(alertBody(alertId(2)));
+      const closed = outbox.putAlert({ ...alertBody(alertId(2), "acknowledged"), cause: "cloud" });
+      const delivered = outbox.putEvent(eventBody(1));
+      const undelivered = outbox.putEvent(eventBody(2));
+      outbox.markDelivered([open.seq, closedRaise.seq, closed.seq, delivered.seq]);
+      clock.advanceBy(HOUR / 2);
+      const fresh = outbox.putEvent(eventBody(3));
+      outbox.markDelivered([fresh.seq]);
+      clock.advanceBy(HOUR / 2 + 60_000);
+      clock.advanceBy(10 * 60_000); // one prune period
+      expect(outbox.deliveredRange(0).map((m) => m.seq)).toEqual([open.seq, fresh.seq]);
+      expect(outbox.pending(10).map((m) => m.seq)).toEqual([undelivered.seq]);
+      expect(outbox.openAlerts().map((m) => m.id)).toEqual([open.id]);
+      expect(outbox.lastSeq()).toBe(fresh.seq);
+      // Seqs are never reused after deletes.
+      expect(outbox.putEvent(eventBody(4)).seq).toBe(fresh.seq + 1);
+    });
+
+    it("restamps queued unsynced rows after a clock sync: ts and clock change, id and seq do not", () => {
+      const clock = new VirtualClock({ wallStartMs: 0, synced: false });
+      const { outbox } = make({ clock, telemetryBatch: 100 });
+      const delivered = outbox.putEvent(eventBody(1));
+      outbox.markDelivered([delivered.seq]);
+      const alert = outbox.putAlert(alertBody(alertId(1)));
+      clock.advanceBy(1000);
+      outbox.putTelemetry(telemetryBody(1)); // buffered, not committed yet
+      const offset = Date.UTC(2026, 5, 1) - clock.wallMs();
+      clock.setWall(Date.UTC(2026, 5, 1), true);
+      const synced = outbox.putEvent(eventBody(2));
+      expect(outbox.restamp((w) => w + offset)).toBe(2);
+      outbox.flush();
+      const byId = new Map(outbox.pending(10).map((m) => [m.id, m]));
+      const a = byId.get(alert.id);
+      expect(a?.seq).toBe(alert.seq);
+      expect(a?.envelope.ts).toBe("2026-06-01T07:59:59.000+08:00");
+      expect(a?.envelope.clock).toBe("synced");
+      expect(a?.envelope.body).toEqual(alert.body);
+      const t = outbox.pending(10).find((m) => m.lane === "telemetry");
+      expect(t?.envelope.ts).toBe("2026-06-01T08:00:00.000+08:00");
+      expect(t?.envelope.clock).toBe("synced");
+      expect(byId.get(synced.id)?.envelope).toEqual(synced);
+      // Already delivered: the cloud has it as it was; it is not rewritten.
+      expect(outbox.deliveredRange(0)[0]?.envelope).toEqual(delivered);
+      expect(outbox.restamp((w) => w + offset)).toBe(0);
+    });
+
+    it("notifies writers after commits, and a throwing listener harms nothing", () => {
+      const { outbox } = make();
+      const seen: number[] = [];
+      outbox.onWrite(() => {
+        throw new Error("listener bug");
+      });
+      outbox.onWrite(() => seen.push(outbox.lastSeq()));
+      outbox.putAlert(alertBody(alertId(1)));
+      outbox.putEvent(eventBody(1));
+      expect(seen).toEqual([1, 2]);
+    });
+
+    it("keeps small values in its key/value store", () => {
+      const { outbox } = make();
+      expect(outbox.kv.get("ble.counter")).toBeUndefined();
+      outbox.kv.set("ble.counter", "41");
+      outbox.kv.set("ble.counter", "42");
+      expect(outbox.kv.get("ble.counter")).toBe("42");
+    });
+
+    it("refuses work when closed", () => {
+      const clock = new VirtualClock();
+      const outbox = build({ clock, telemetryBatch: 10, telemetryFlushMs: 1000 });
+      let caught: unknown;
+      try {
+        outbox.putEvent(eventBody(1));
+      } catch (e) {
+        caught = e;
+      }
+      expect(isHearthError(caught, ErrorCode.OutboxClosed)).toBe(true);
+    });
+  });
+}
