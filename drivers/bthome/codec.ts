@@ -58,6 +58,9 @@ export interface BthomeFrame extends DecodedPayload {
   counter?: number;
 }
 
+/** Pre-spec "button hold" code of early Shelly BLU firmware; the spec's code is 0x80. */
+const SHELLY_OLD_HOLD = 0xfe;
+
 function frameError(message: string, code: ErrorCode, offset: number, extra: Record<string, unknown> = {}) {
   return new HearthError(message, code, { protocol: "bthome", offset, ...extra });
 }
@@ -223,7 +226,12 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
       const code = p[at] as number;
       const event = BUTTON_EVENT_CODES.get(code);
       if (event) out.events.push({ id, name: "button", event, index });
-      else if (code !== 0) out.notes.push(`unknown button event 0x${hex2(code)} at byte ${base + at}`);
+      else if (code === SHELLY_OLD_HOLD) {
+        // Shelly BLU firmware before 1.0.20 sent 0xFE for "hold" (shelly-api-docs docs-ble/Devices/dw).
+        // A held call button must not be dropped, so it is read as hold_press, with a note.
+        out.events.push({ id, name: "button", event: "hold_press", index });
+        out.notes.push(`button event 0xfe at byte ${base + at} read as hold_press (old Shelly firmware)`);
+      } else if (code !== 0) out.notes.push(`unknown button event 0x${hex2(code)} at byte ${base + at}`);
     } else if (spec.kind === "dimmer") {
       const code = p[at] as number;
       const event = DIMMER_EVENT_CODES.get(code);

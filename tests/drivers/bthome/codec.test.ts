@@ -392,10 +392,18 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
     expect(d.notes).toEqual(["object 0x02 at byte 4 is out of numerical order"]);
   });
 
-  it("an unknown button event is noted, not reported (test_bthome_invalid_button_event)", () => {
-    const d = decodeServiceData(bytes(0x40, 0x3a, 0xfe));
+  it("an unknown button event is noted, not reported", () => {
+    const d = decodeServiceData(bytes(0x40, 0x3a, 0x7f));
     expect(d.events).toEqual([]);
-    expect(d.notes).toEqual(["unknown button event 0xfe at byte 2"]);
+    expect(d.notes).toEqual(["unknown button event 0x7f at byte 2"]);
+  });
+
+  it("0xFE, old Shelly firmware's hold code, is read as hold_press with a note (bthome-ble's test_bthome_invalid_button_event drops it)", () => {
+    // Shelly documents 0xFE as "button hold" for BLU firmware before 1.0.20
+    // (shelly-api-docs.shelly.cloud/docs-ble/Devices/dw). A held call button must not be lost.
+    const d = decodeServiceData(bytes(0x40, 0x3a, 0xfe));
+    expect(d.events).toEqual([{ id: 0x3a, name: "button", event: "hold_press", index: 1 }]);
+    expect(d.notes).toEqual(["button event 0xfe at byte 2 read as hold_press (old Shelly firmware)"]);
   });
 });
 
