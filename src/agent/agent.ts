@@ -1,0 +1,216 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { HearthConfig } from "../config/schema.js";
+import type { AlertBody, StatusBody } from "../contract/messages.js";
+import { ControlServer } from "../control/server.js";
+import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import { SqliteOutbox } from "../outbox/index.js";
+import { Pipeline } from "../pipeline/pipeline.js";
+import type { OpenAlert } from "../pipeline/ports.js";
+import type { DeviceProfile } from "../profiles/schema.js";
+import { Uplink } from "../uplink/index.js";
+import { createCommandDispatcher } from "./commands.js";
+import { type RunningDrivers, startDrivers } from "./drivers.js";
+import type { AgentHost } from "./host.js";
+
+export const SOCKET_NAME = "hearth.sock";
+export const OUTBOX_NAME = "outbox.db";
+
+export interface AgentOptions {
+  config: HearthConfig;
+  profiles: ReadonlyMap<string, DeviceProfile>;
+  host: AgentHost;
+  /** Override of config.state_dir. */
+  stateDir?: string;
+}
+
+/**
+ * The composition root: the only place that knows every part. Builds the outbox, pipeline, drivers,
+ * uplink and control socket, and hands each its collaborators.
+ */
+export class Agent {
+  readonly outbox: SqliteOutbox;
+  readonly pipeline: Pipeline;
+  readonly uplink: Uplink;
+  readonly stateDir: string;
+  readonly #o: AgentOptions;
+  readonly #control: ControlServer;
+  #drivers: RunningDrivers | undefined;
+  readonly #startedMono: number;
+  #running = false;
+
+  constructor(o: AgentOptions) {
+    this.#o = o;
+    const { config, host } = o;
+    this.stateDir = o.stateDir ?? config.state_dir;
+    this.#startedMono = host.netClock.monotonicMs();
+    this.outbox = new SqliteOutbox({
+      path: join(this.stateDir, OUTBOX_NAME),
+      home: config.home.id,
+      timeZone: config.home.timezone,
+      clock: host.clock,
+      ids: host.ids,
+      maxSizeBytes: config.outbox.max_size_mb * 1024 * 1024,
+      retentionMs: config.outbox.retention,
+      telemetryBatch: config.outbox.telemetry_batch,
+      telemetryFlushMs: config.outbox.telemetry_flush,
+      log: host.log.child({ module: "outbox" }),
+    });
+    const profiles = o.profiles;
+    const deviceProfile = new Map(config.devices.map((d) => [d.id, profiles.get(d.profile)]));
+    this.pipeline = new Pipeline({
+      home: config.home.id,
+      timeZone: config.home.timezone,
+      clock: host.clock,
+      ids: host.ids,
+      sink: this.outbox,
+      log: host.log.child({ module: "pipeline" }),
+      detection: {
+        sleepStartMin: config.detection.sleep_window.start,
+        sleepEndMin: config.detection.sleep_window.end,
+        maxSilenceDayMs: config.detection.max_silence_day,
+        maxSilenceNightMs: config.detection.max_silence_night,
+        escalateAfterMs: config.detection.escalate_after,
+        powerStepW: config.detection.power_step_w,
+      },
+      buttonAction: (device, event) => {
+        const p = deviceProfile.get(device);
+        return p?.protocol === "bthome"
+          ? p.bthome.actions[event as keyof typeof p.bthome.actions]
+          : undefined;
+      },
+    });
+    const dispatch = createCommandDispatcher(
+      {
+        ack: (body) => {
+          const rec = this.pipeline.acknowledge(body.alert, body.by);
+          return { alert: rec.alert, kind: rec.kind, state: rec.state };
+        },
+        ping: () => ({ pong: true, version: host.version, uptime_s: this.#uptimeS() }),
+        watch: () => {
+          throw new HearthError("watch levels are not supported by this agent yet", ErrorCode.CommandFailed);
+        },
+        resend: (body) => {
+          const rows = this.outbox.deliveredRange(body.from_seq, body.to_seq);
+          return { requeued: this.outbox.requeue(rows.map((r) => r.seq)) };
+        },
+      },
+      host.netClock,
+      host.log.child({ module: "commands" }),
+    );
+    this.uplink = new Uplink({
+      home: config.home.id,
+      timeZone: config.home.timezone,
+      brokers: config.cloud.brokers,
+      keepaliveMs: config.cloud.keepalive,
+      heartbeatMs: config.cloud.heartbeat,
+      replayRate: config.cloud.replay_rate,
+      backoffInitialMs: config.cloud.backoff_initial,
+      backoffMaxMs: config.cloud.backoff_max,
+      clock: host.netClock,
+      ids: host.ids,
+      version: host.version,
+      source: this.outbox,
+      onCommand: dispatch,
+      health: () => this.#health(),
+      log: host.log.child({ module: "uplink" }),
+    });
+    this.#control = new ControlServer(
+      join(this.stateDir, SOCKET_NAME),
+      { status: () => this.status(), ping: () => ({ pong: true }) },
+      host.log.child({ module: "control" }),
+    );
+  }
+
+  async start(): Promise<void> {
+    const log = this.#o.host.log;
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o750 });
+    this.outbox.open();
+    this.pipeline.start(this.#openAlerts());
+    this.#running = true;
+    await this.#control.start();
+    this.uplink.start();
+    this.#drivers = await startDrivers({
+      config: this.#o.config,
+      profiles: this.#o.profiles,
+      host: this.#o.host,
+      sink: this.pipeline,
+      kv: this.outbox.kv,
+    });
+    log.info(
+      { home: this.#o.config.home.id, devices: this.#o.config.devices.length, stateDir: this.stateDir },
+      "Agent started",
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    const log = this.#o.host.log;
+    try {
+      await this.#drivers?.stop();
+    } catch (e) {
+      log.warn({ err: e }, `Stopping drivers failed: ${errorMessage(e)}`);
+    }
+    this.pipeline.stop();
+    this.outbox.flush();
+    await this.uplink.stop();
+    await this.#control.stop();
+    this.outbox.close();
+    log.info("Agent stopped");
+  }
+
+  /** What `hearth status` prints. */
+  status(): Record<string, unknown> {
+    const cfg = this.#o.config;
+    return {
+      home: cfg.home.id,
+      version: this.#o.host.version,
+      uptime_s: this.#uptimeS(),
+      clock: this.#o.host.clock.wallSynced() ? "synced" : "unsynced",
+      devices: this.pipeline.devices(),
+      drivers: this.#drivers?.status() ?? {},
+      last_activity: this.pipeline.lastActivity() ?? null,
+      outbox: {
+        depth: this.outbox.depth(),
+        last_seq: this.outbox.lastSeq(),
+        size_bytes: this.outbox.sizeBytes(),
+      },
+      uplink: this.uplink.state(),
+      open_alerts: this.pipeline.alerts
+        .open()
+        .map((a) => ({ alert: a.alert, kind: a.kind, state: a.state, device: a.device, since: a.since })),
+    };
+  }
+
+  #uptimeS(): number {
+    return Math.round((this.#o.host.netClock.monotonicMs() - this.#startedMono) / 1000);
+  }
+
+  #health(): NonNullable<StatusBody["health"]> {
+    const devices: Record<string, "online" | "offline" | "unknown"> = {};
+    for (const d of this.#o.config.devices)
+      devices[d.id] = this.pipeline.devices()[d.id]?.availability ?? "unknown";
+    return {
+      uptime_s: this.#uptimeS(),
+      rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+      outbox: this.outbox.depth(),
+      devices,
+      open_alerts: this.pipeline.alerts.open().length,
+      clock: this.#o.host.clock.wallSynced() ? "synced" : "unsynced",
+    };
+  }
+
+  #openAlerts(): OpenAlert[] {
+    return this.outbox.openAlerts().map((m) => {
+      const b = m.envelope.body as AlertBody;
+      return {
+        alert: b.alert,
+        kind: b.kind,
+        state: b.state,
+        ...(b.device !== undefined ? { device: b.device } : {}),
+        ...(b.since !== undefined ? { since: b.since } : {}),
+      };
+    });
+  }
+}

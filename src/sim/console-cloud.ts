@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import mqtt, { type MqttClient } from "mqtt";
+import { type Envelope, envelope } from "../contract/messages.js";
+import { commandTopic, TOPIC_ROOT } from "../contract/topics.js";
+
+export interface ConsoleCloudOptions {
+  url: string;
+  home: string;
+  /** Acknowledge each raised call after this many real milliseconds, as a care centre would. */
+  autoAckCallAfterMs?: number;
+  write?: (line: string) => void;
+}
+
+export interface ConsoleCloudEvents {
+  message: [env: Envelope];
+  invalid: [topic: string, problem: string];
+}
+
+/** One readable line for a message, alert kind and state verbatim. */
+export function describeEnvelope(env: Envelope): string {
+  const time = env.ts.slice(11, 16);
+  switch (env.type) {
+    case "alert": {
+      const b = env.body as Envelope<"alert">["body"];
+      const ev = b.evidence;
+      const extra: string[] = [];
+      if (typeof ev.silence_s === "number") extra.push(`silence=${(ev.silence_s / 3600).toFixed(1)}h`);
+      if (typeof ev.threshold_s === "number") extra.push(`threshold=${(ev.threshold_s / 3600).toFixed(1)}h`);
+      const last = ev.last_activity as { source?: string; at?: string } | null | undefined;
+      if (last?.source) extra.push(`last=${last.source}@${last.at?.slice(11, 16) ?? "?"}`);
+      if (b.by) extra.push(`by=${b.by}`);
+      if (b.cause) extra.push(`cause=${b.cause}`);
+      return `${time} alert ${b.kind} ${b.state}${b.device ? ` device=${b.device}` : ""} alert=${b.alert.slice(0, 8)}${extra.length ? ` ${extra.join(" ")}` : ""}`;
+    }
+    case "event": {
+      const b = env.body as Envelope<"event">["body"];
+      const data = Object.entries(b.data)
+        .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+        .join(" ");
+      return `${time} event ${b.event}${b.device ? ` device=${b.device}` : ""}${data ? ` ${data}` : ""}`;
+    }
+    case "telemetry": {
+      const b = env.body as Envelope<"telemetry">["body"];
+      const vals = b.values
+        .map((v) => `${v.channel}=${Number(v.value.toFixed(3))}${v.unit ? v.unit : ""}`)
+        .join(" ");
+      return `${time} telemetry ${b.device} ${vals}`;
+    }
+    case "summary": {
+      const b = env.body as Envelope<"summary">["body"];
+      return `${time} summary ${b.date} active_hours=${b.active_hours} first=${b.first_activity?.slice(11, 16) ?? "-"} last=${b.last_activity?.slice(11, 16) ?? "-"} alerts=${b.alerts.length}`;
+    }
+    case "status": {
+      const b = env.body as Envelope<"status">["body"];
+      return `status ${b.state} version=${b.version}${b.reason ? ` reason=${JSON.stringify(b.reason)}` : ""}`;
+    }
+    case "reply": {
+      const b = env.body as Envelope<"reply">["body"];
+      return `reply ${b.command} ${b.status}${b.status === "error" ? ` ${b.error.code}: ${b.error.message}` : ""}`;
+    }
+    default:
+      return `${time} ${String((env as { type: string }).type)}`;
+  }
+}
+
+/**
+ * A stand-in for the care provider's cloud: subscribes to one home over MQTT, validates and prints
+ * every message on one line, and acknowledges calls like a care centre would.
+ */
+export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
+  #client: MqttClient | undefined;
+  readonly received: Envelope[] = [];
+  readonly #o: ConsoleCloudOptions;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(o: ConsoleCloudOptions) {
+    super();
+    this.#o = o;
+  }
+
+  async start(): Promise<void> {
+    const client = await mqtt.connectAsync(this.#o.url, {
+      clientId: `console-cloud-${randomUUID().slice(0, 8)}`,
+      protocolVersion: 5,
+      reconnectPeriod: 1000,
+    });
+    this.#client = client;
+    client.on("message", (topic, payload) => this.#onMessage(topic, payload));
+    await client.subscribeAsync(`${TOPIC_ROOT}/${this.#o.home}/+`, { qos: 1 });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearTimeout(t);
+    await this.#client?.endAsync();
+  }
+
+  /** Publishes a command to the gateway. */
+  async command(name: string, body: Record<string, unknown>): Promise<string> {
+    const id = randomUUID();
+    const cmd = { v: 1, id, ts: new Date().toISOString(), body };
+    await this.#client?.publishAsync(commandTopic(this.#o.home, name), JSON.stringify(cmd), { qos: 1 });
+    return id;
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    const write = this.#o.write ?? ((l: string) => process.stdout.write(`${l}\n`));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString("utf8"));
+    } catch {
+      this.emit("invalid", topic, "not JSON");
+      write(`INVALID ${topic}: not JSON`);
+      return;
+    }
+    const r = envelope.safeParse(parsed);
+    if (!r.success || !topic.endsWith(`/${r.data.type}`)) {
+      const problem = r.success
+        ? `type ${r.data.type} on topic ${topic}`
+        : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      this.emit("invalid", topic, problem);
+      write(`INVALID ${topic}: ${problem}`);
+      return;
+    }
+    const env = r.data as Envelope;
+    this.received.push(env);
+    write(describeEnvelope(env));
+    this.emit("message", env);
+    if (env.type === "alert" && this.#o.autoAckCallAfterMs !== undefined) {
+      const b = env.body as Envelope<"alert">["body"];
+      if (b.kind === "call" && b.state === "raised") {
+        const t = setTimeout(() => {
+          this.#timers.delete(t);
+          write(`cloud: acknowledging call ${b.alert.slice(0, 8)} (carer on the way)`);
+          void this.command("ack", { alert: b.alert, by: "care-centre" });
+        }, this.#o.autoAckCallAfterMs);
+        this.#timers.add(t);
+      }
+    }
+  }
+}
