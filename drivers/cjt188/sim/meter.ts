@@ -1,4 +1,5 @@
 import { isHearthError } from "../../../src/core/errors.js";
+import type { Channel } from "../../../src/profiles/channels.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
 import {
   addressReply,
@@ -20,8 +21,8 @@ export interface Cjt188MeterOptions {
   address: string;
   /** T byte; default 0x10 cold water. */
   meterType?: number;
-  /** Current cumulative flow in m³, asked at each read (the meter's register). */
-  totalM3: () => number;
+  /** Current values by semantic channel, read at every request; the meter reports `water_total_m3`. */
+  values: () => Partial<Record<Channel, number>>;
   /** Settlement-day flow in m³; default 0. */
   settlementM3?: () => number;
   /** Report totals in litres (unit 0x29) instead of m³ (0x2C), as some meters do. */
@@ -99,7 +100,7 @@ export class Cjt188Meter implements SimulatedDevice {
       this.address,
       ser,
       {
-        current: this.#opts.totalM3() * scale,
+        current: (this.#opts.values().water_total_m3 ?? 0) * scale,
         currentUnit: unit,
         settlement: (this.#opts.settlementM3?.() ?? 0) * scale,
         settlementUnit: unit,

@@ -1,4 +1,5 @@
 import { isHearthError } from "../../../src/core/errors.js";
+import type { Channel } from "../../../src/profiles/channels.js";
 import type { Dlt645Identifier } from "../../../src/profiles/dlt645.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
 import {
@@ -24,12 +25,12 @@ export type SimIdentifier = Pick<
 export interface Dlt645MeterOptions {
   /** 12 digits as printed on the meter. */
   address: string;
+  /** What the meter answers: a profile's identifiers (their formats, scales and channels). */
   identifiers: readonly SimIdentifier[];
-  /**
-   * The value of an identifier in its profile unit (after `scale`, e.g. W for power with scale 1000),
-   * or undefined to answer "no requested data".
-   */
-  read: (identifier: SimIdentifier) => number | undefined;
+  /** Current values by semantic channel, in the channel's unit (W, kWh, ...), read at every request. */
+  values: () => Partial<Record<Channel, number>>;
+  /** Values of identifiers without a channel (or overriding one), by identifier name, in the profile unit. */
+  named?: () => Record<string, number>;
   /** Turnaround before the reply; the standard allows 20–500 ms. Default 0. */
   delayMs?: number;
   /** FE bytes before each reply. Default 2 (meters often send some, the standard allows them). */
@@ -91,7 +92,7 @@ export class Dlt645Meter implements SimulatedDevice {
     if (data.length < 4) return errorReply(this.address, 0x01, { preamble });
     const di = Buffer.from(data.subarray(0, 4)).reverse().toString("hex").toUpperCase();
     const id = this.#byDi.get(di);
-    const value = id ? this.#opts.read(id) : undefined;
+    const value = id ? this.#valueOf(id) : undefined;
     if (!id || value === undefined) return errorReply(this.address, 0x02, { preamble });
     let bytes: Buffer;
     try {
@@ -101,6 +102,13 @@ export class Dlt645Meter implements SimulatedDevice {
       return errorReply(this.address, 0x01, { preamble });
     }
     return readReply(this.address, di, bytes, false, { preamble });
+  }
+
+  /** In the identifier's profile unit (after `scale`), or undefined: "no requested data". */
+  #valueOf(id: SimIdentifier): number | undefined {
+    const named = this.#opts.named?.()[id.name];
+    if (named !== undefined) return named;
+    return id.channel ? this.#opts.values()[id.channel] : undefined;
   }
 
   #applyFault(reply: Buffer): Buffer {

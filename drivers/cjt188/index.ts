@@ -1,0 +1,3 @@
+export * from "./codec.js";
+export type { Cjt188DeviceConfig, Cjt188DeviceStatus, Cjt188DriverDeps } from "./driver.js";
+export { Cjt188Driver } from "./driver.js";
