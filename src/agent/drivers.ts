@@ -4,6 +4,7 @@ import type { ReadingSink } from "../core/readings.js";
 import type { KeyValueStore } from "../outbox/index.js";
 import type { BthomeProfile } from "../profiles/bthome.js";
 import type { DeviceProfile } from "../profiles/schema.js";
+import type { BleScanner } from "../../drivers/ble/advert.js";
 import type { AgentHost } from "./host.js";
 
 export interface DriverContext {
@@ -113,9 +114,9 @@ async function startBthome(
   });
   receiver.start();
   const adapters = [...new Set(devices.map((d) => d.config.adapter ?? "hci0"))];
-  const scanners = [];
+  const scanners: BleScanner[] = [];
   for (const adapter of adapters) {
-    let scanner = ctx.host.bleScanner?.(receiver, adapter);
+    let scanner: BleScanner | undefined = ctx.host.bleScanner?.(receiver, adapter);
     if (!scanner) {
       const { BluezScanner } = await import("../../drivers/ble/index.js");
       scanner = new BluezScanner({

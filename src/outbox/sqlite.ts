@@ -235,6 +235,22 @@ export class SqliteOutbox implements Outbox {
     });
   }
 
+  /**
+   * Marks delivered rows undelivered again (the cloud's `resend` command), so the uplink publishes them
+   * once more with their original id and seq. Returns how many rows changed.
+   */
+  requeue(seqs: readonly number[]): number {
+    if (seqs.length === 0) return 0;
+    const db = this.#need();
+    const upd = this.#stmt("UPDATE messages SET delivered = 0, delivered_ms = NULL WHERE seq = ? AND delivered = 1");
+    let n = 0;
+    db.transaction(() => {
+      for (const s of seqs) n += upd.run(s).changes;
+    })();
+    if (n > 0) this.#notify();
+    return n;
+  }
+
   openAlerts(): StoredMessage[] {
     const rows = this.#need()
       .prepare(

@@ -67,6 +67,8 @@ export interface Outbox {
   pending(limit: number): StoredMessage[];
   /** Call only after the broker's PUBACK. Unknown seqs are ignored. */
   markDelivered(seqs: readonly number[]): void;
+  /** Delivered rows become undelivered again, to be sent once more (same id and seq). */
+  requeue(seqs: readonly number[]): number;
   /** The latest state message of each alert whose latest state is not cleared/acknowledged, by seq. */
   openAlerts(): StoredMessage[];
   alertState(alertId: string): AlertStateInfo | undefined;

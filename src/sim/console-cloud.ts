@@ -9,6 +9,8 @@ export interface ConsoleCloudOptions {
   home: string;
   /** Acknowledge each raised call after this many real milliseconds, as a care centre would. */
   autoAckCallAfterMs?: number;
+  /** 4 (MQTT 3.1.1, default: the embedded broker's) or 5. */
+  protocolVersion?: 4 | 5;
   write?: (line: string) => void;
 }
 
@@ -31,7 +33,7 @@ export function describeEnvelope(env: Envelope): string {
       if (last?.source) extra.push(`last=${last.source}@${last.at?.slice(11, 16) ?? "?"}`);
       if (b.by) extra.push(`by=${b.by}`);
       if (b.cause) extra.push(`cause=${b.cause}`);
-      return `${time} alert ${b.kind} ${b.state}${b.device ? ` device=${b.device}` : ""} alert=${b.alert.slice(0, 8)}${extra.length ? ` ${extra.join(" ")}` : ""}`;
+      return `${time} alert ${b.kind} ${b.state}${b.device ? ` device=${b.device}` : ""} alert=${b.alert}${extra.length ? ` ${extra.join(" ")}` : ""}`;
     }
     case "event": {
       const b = env.body as Envelope<"event">["body"];
@@ -82,7 +84,7 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
   async start(): Promise<void> {
     const client = await mqtt.connectAsync(this.#o.url, {
       clientId: `console-cloud-${randomUUID().slice(0, 8)}`,
-      protocolVersion: 5,
+      protocolVersion: this.#o.protocolVersion ?? 4,
       reconnectPeriod: 1000,
     });
     this.#client = client;
@@ -131,7 +133,7 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
       if (b.kind === "call" && b.state === "raised") {
         const t = setTimeout(() => {
           this.#timers.delete(t);
-          write(`cloud: acknowledging call ${b.alert.slice(0, 8)} (carer on the way)`);
+          write(`cloud: acknowledging call ${b.alert} (carer on the way)`);
           void this.command("ack", { alert: b.alert, by: "care-centre" });
         }, this.#o.autoAckCallAfterMs);
         this.#timers.add(t);

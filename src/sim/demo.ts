@@ -56,7 +56,7 @@ state_dir: ${stateDir}
 cloud:
   brokers:
     - url: ${brokerUrl}
-      mqtt_version: "5"
+      mqtt_version: "3.1.1"   # the embedded demo broker (aedes) speaks 3.1.1; Mosquitto speaks 5 too
   heartbeat: 30s
   backoff_initial: 200ms
   backoff_max: 5s

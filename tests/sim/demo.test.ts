@@ -1,0 +1,71 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { describe, expect, it } from "vitest";
+import { type Envelope, envelope } from "../../src/contract/messages.js";
+import { packageRoot } from "../../src/core/paths.js";
+
+const MAIN = join(packageRoot(), "dist/src/cli/main.js");
+
+describe("npm start (the demo)", () => {
+  it("shows a call raised and acknowledged, then an inactivity alert, over MQTT, and exits 0", async () => {
+    const child = spawn(process.execPath, [MAIN, "demo"], { stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    const seen: Envelope[] = [];
+    const invalid: string[] = [];
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    let client: mqtt.MqttClient | undefined;
+    let buf = "";
+    child.stdout.on("data", (d: Buffer) => {
+      buf += d.toString();
+      let nl = buf.indexOf("\n");
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        lines.push(line);
+        const m = /^demo: broker (mqtt:\/\/\S+),/.exec(line);
+        if (m && !client) {
+          // Our own subscriber: the alerts must really travel over MQTT and validate against the contract.
+          client = mqtt.connect(m[1] as string, { protocolVersion: 4, reconnectPeriod: 0 });
+          client.on("message", (_t, payload) => {
+            const r = envelope.safeParse(JSON.parse(payload.toString()));
+            if (r.success) seen.push(r.data as Envelope);
+            else invalid.push(payload.toString());
+          });
+          client.subscribe("hearth/v1/demo-home/#", { qos: 1 });
+        }
+        nl = buf.indexOf("\n");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    client?.end(true);
+    expect(code, `demo failed:\n${lines.join("\n")}\n${stderr}`).toBe(0);
+
+    // The console cloud's lines, kind and state verbatim.
+    const raised = lines.find((l) => / alert call raised device=button-1 /.test(l));
+    const acked = lines.find((l) => / alert call acknowledged device=button-1 /.test(l));
+    const quiet = lines.find((l) => / alert inactivity raised /.test(l));
+    expect(raised).toBeDefined();
+    expect(acked).toBeDefined();
+    expect(quiet).toBeDefined();
+    const idOf = (l: string | undefined) => /alert=(\S+)/.exec(l ?? "")?.[1];
+    expect(idOf(acked)).toBe(idOf(raised));
+    expect(lines.indexOf(raised as string)).toBeLessThan(lines.indexOf(quiet as string));
+
+    // And what our subscriber received over MQTT.
+    expect(invalid).toEqual([]);
+    const alerts = seen.filter((e): e is Envelope<"alert"> => e.type === "alert").map((e) => e.body);
+    const call = alerts.filter((a) => a.kind === "call");
+    expect(call.map((a) => a.state)).toEqual(expect.arrayContaining(["raised", "acknowledged"]));
+    expect(new Set(call.map((a) => a.alert)).size).toBe(1);
+    const inactivity = alerts.find((a) => a.kind === "inactivity" && a.state === "raised");
+    expect(inactivity).toBeDefined();
+    const ev = inactivity?.evidence as { silence_s: number; threshold_s: number };
+    expect(ev.silence_s).toBeGreaterThanOrEqual(ev.threshold_s);
+    expect(ev.threshold_s).toBeGreaterThanOrEqual(4 * 3600);
+    expect(seen.some((e) => e.type === "telemetry")).toBe(true);
+  }, 120_000);
+});
