@@ -2,7 +2,7 @@ import type { Clock } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
-import type { Reading, ReadingSink } from "../../src/core/readings.js";
+import type { ReadingSink } from "../../src/core/readings.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import type { Dlt645Identifier, Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";

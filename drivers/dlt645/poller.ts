@@ -192,7 +192,7 @@ export class MeterPoller {
   }
 
   #poll(id: string, e: Entry): Promise<PollResult> {
-    if (e.polling) return e.polling;
+    if (e.polling !== undefined) return e.polling;
     const p = this.#pollGuarded(id, e).finally(() => {
       e.polling = undefined;
     });
