@@ -1,0 +1,65 @@
+import type { BrokerConfig } from "../config/schema.js";
+import type { ReplyBody, StatusBody } from "../contract/messages.js";
+import type { Clock } from "../core/clock.js";
+import type { IdSource } from "../core/ids.js";
+import type { Logger } from "../core/log.js";
+import type { StoredMessage } from "../outbox/types.js";
+
+/** What the uplink needs from the outbox, and nothing more. */
+export interface UplinkSource {
+  pending(limit: number): StoredMessage[];
+  /** Called only after the broker's PUBACK. */
+  markDelivered(seqs: readonly number[]): void;
+  openAlerts(): StoredMessage[];
+  onWrite(listener: () => void): () => void;
+  lastSeq(): number;
+}
+
+/**
+ * Handles one command (`name` from the topic, raw payload). Resolves to the reply to publish, or undefined
+ * for none. It may reject: the uplink answers with an error reply and carries on.
+ */
+export type CommandHandler = (name: string, payload: Buffer) => Promise<ReplyBody | undefined>;
+
+export interface UplinkOptions {
+  home: string;
+  timeZone: string;
+  /** Tried in order; on failure the next one. */
+  brokers: readonly BrokerConfig[];
+  keepaliveMs: number;
+  heartbeatMs: number;
+  /** Messages per second from the outbox; Infinity = unbounded. */
+  replayRate: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  /** For back-off, heartbeat and the replay rate. */
+  clock: Clock;
+  ids: IdSource;
+  /** Agent version, in status messages. */
+  version: string;
+  source: UplinkSource;
+  onCommand: CommandHandler;
+  health: () => StatusBody["health"];
+  log: Logger;
+  /** Jitter source, [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+export interface UplinkState {
+  connected: boolean;
+  /** URL of the broker connected to (or being tried), credentials removed. */
+  broker?: string;
+  /** Consecutive failed connection attempts; 0 once connected. */
+  attempts: number;
+  lastError?: string;
+  /** Outbox messages published and not yet acknowledged on this connection. */
+  inFlight: number;
+  /** Outbox messages acknowledged by a broker since start. */
+  published: number;
+}
+
+export interface UplinkEvents {
+  connected: [url: string];
+  disconnected: [reason: string];
+  delivered: [count: number];
+}
