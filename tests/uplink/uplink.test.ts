@@ -14,7 +14,7 @@ import {
   type TestBroker,
 } from "../helpers/brokers.js";
 import { alertBody, eventBody, telemetryBody } from "../outbox/fixtures.js";
-import { broker, driveUntil, makeRig, type Rig, until } from "./rig.js";
+import { broker, driveUntil, makeRig, until } from "./rig.js";
 
 interface Kind {
   name: string;
@@ -87,7 +87,7 @@ for (const kind of KINDS) {
       const [st] = await late.waitFor((m) => m.length >= 1);
       expect(st?.retain).toBe(true);
       expect(st?.envelope.body).toMatchObject({ state: "online", version: "0.1.0-test" });
-      expect((st?.envelope.body as StatusBody).health?.outbox).toBeDefined();
+      expect((st?.envelope.body as StatusBody | undefined)?.health?.outbox).toBeDefined();
       expect(st?.envelope.seq).toBe(rig.outbox.lastSeq());
       if (kind.version === "5")
         expect(stored(sub.messages)[0]?.packet.properties?.contentType).toBe("application/json");
