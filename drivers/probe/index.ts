@@ -1,0 +1,12 @@
+export type {
+  FoundDevice,
+  ProbeLine,
+  ProbeOptions,
+  ProbePortOptions,
+  ProbeProgress,
+  ProbeProtocol,
+  ProbeResult,
+} from "./probe.js";
+export { describeFound, formatProgress, probe, probePort, USUAL_SETTINGS } from "./probe.js";
+export type { DevicesYamlOptions } from "./yaml.js";
+export { renderDevicesYaml } from "./yaml.js";

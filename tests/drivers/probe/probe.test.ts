@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
+import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
+import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
+import {
+  describeFound,
+  formatProgress,
+  type ProbeProgress,
+  probe,
+  probePort,
+  renderDevicesYaml,
+} from "../../../drivers/probe/index.js";
+import { readOneRegister, replyLength } from "../../../drivers/probe/modbus-ping.js";
+import { SerialLine } from "../../../drivers/serial/line.js";
+import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
+import { SystemClock } from "../../../src/core/clock.js";
+import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
+import { loadProfile, waitFor } from "../dlt645/helpers.js";
+
+const PORT = "/dev/ttySIM-probe";
+const clock = new SystemClock();
+const dltProfile = loadProfile("generic-dlt645-single-phase", "dlt645");
+const modbusProfile = loadProfile("eastron-sdm120", "modbus");
+
+const lines: SerialLine[] = [];
+afterEach(async () => {
+  await Promise.all(lines.splice(0).map((l) => l.stop()));
+});
+
+function mixedLine() {
+  const modbus = new SimulatedModbusMeter({
+    profile: modbusProfile,
+    unitId: 3,
+    values: () => ({ voltage_v: 230 }),
+  });
+  const dlt = new Dlt645Meter({
+    address: "210987654321",
+    identifiers: dltProfile.dlt645.identifiers,
+    values: () => ({}),
+  });
+  const water = new Cjt188Meter({ address: "78330011223344", values: () => ({ water_total_m3: 1 }) });
+  const sim = new SimulatedLine({ chunkSize: 5 }).addPort(PORT, modbus, dlt, water);
+  return { sim, modbus, dlt, water };
+}
+
+async function openLine(sim: SimulatedLine) {
+  const line = new SerialLine({
+    path: PORT,
+    settings: { baud: 9600, data_bits: 8, parity: "none", stop_bits: 1 },
+    binding: sim,
+    clock,
+  });
+  lines.push(line);
+  line.start();
+  await waitFor(() => line.isOpen, 2000, "line open");
+  return line;
+}
+
+describe("Modbus ping frames", () => {
+  it("is the well-known 'read holding register 0' request (01 03 00 00 00 01 84 0A)", () => {
+    expect(readOneRegister(1)).toEqual(Buffer.from([0x01, 0x03, 0x00, 0x00, 0x00, 0x01, 0x84, 0x0a]));
+  });
+
+  it("frames normal and exception replies and refuses other units and bad CRCs", () => {
+    // Exception 02 from unit 1: 01 83 02 C0 F1 (CRC of the Modbus spec's example frame family).
+    const exc = Buffer.from([0x01, 0x83, 0x02, 0xc0, 0xf1]);
+    expect(replyLength(1)(exc)).toBe(5);
+    expect(replyLength(2)(exc)).toBe(-1);
+    const bad = Buffer.from(exc);
+    bad[4] = 0x00;
+    expect(replyLength(1)(bad)).toBe(-1);
+    expect(replyLength(1)(exc.subarray(0, 3))).toBe(0);
+  });
+});
+
+describe("probe", () => {
+  it("finds a Modbus, a DL/T 645 and a CJ/T 188 meter on one line, reporting progress", async () => {
+    const { sim } = mixedLine();
+    const line = await openLine(sim);
+    const progress: ProbeProgress[] = [];
+    const r = await probe(line, {
+      protocol: "auto",
+      ids: [1, 2, 3, 4],
+      timeoutMs: 60,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(r.found).toEqual([
+      { protocol: "dlt645", address: "210987654321" },
+      { protocol: "cjt188", address: "78330011223344", meterType: 0x10 },
+      // The SDM120 keeps its values in input registers: holding register 0 is refused, which still proves it is there.
+      { protocol: "modbus", unitId: 3, exception: 2 },
+    ]);
+    expect(r.warnings).toEqual([]);
+    // 1 DL/T 645 + 2 CJ/T 188 (the second skipped once found) + 4 Modbus ids
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(progress.at(-1)).toMatchObject({ total: 7, found: 3 });
+    expect(formatProgress(progress[4] as ProbeProgress)).toBe("[5/7] Modbus unit 2 … 2 found");
+    expect(r.found.map(describeFound)).toEqual([
+      "DL/T 645 meter 210987654321",
+      "CJ/T 188 meter 78330011223344 (type 10)",
+      "Modbus unit 3 (answered with exception 2)",
+    ]);
+  });
+
+  it("counts a Modbus exception as a device", async () => {
+    const { sim, modbus } = mixedLine();
+    modbus.fault = "exception";
+    const line = await openLine(sim);
+    const r = await probe(line, { protocol: "modbus", ids: [3], timeoutMs: 60 });
+    expect(r.found).toEqual([{ protocol: "modbus", unitId: 3, exception: 4 }]);
+  });
+
+  it("finds nothing on a silent line and says so with an empty snippet", async () => {
+    const sim = new SimulatedLine().addPort(PORT);
+    const line = await openLine(sim);
+    const r = await probe(line, { protocol: "auto", ids: [1], timeoutMs: 30 });
+    expect(r.found).toEqual([]);
+    expect(renderDevicesYaml([r])).toBe("devices: []\n");
+  });
+
+  it("warns when a read-address reply cannot be decoded", async () => {
+    const { sim, dlt } = mixedLine();
+    dlt.fault = "bad-checksum";
+    const line = await openLine(sim);
+    const r = await probe(line, { protocol: "dlt645", timeoutMs: 60 });
+    expect(r.found).toEqual([]);
+    expect(r.warnings[0]).toMatch(/^DL\/T 645: unreadable reply to read address \(.*checksum/);
+  });
+
+  it("refuses unit ids outside 1..247", async () => {
+    const sim = new SimulatedLine().addPort(PORT);
+    const line = await openLine(sim);
+    await expect(probe(line, { protocol: "modbus", ids: [0] })).rejects.toMatchObject({
+      code: ErrorCode.Usage,
+    });
+  });
+});
+
+describe("probePort", () => {
+  it("probes each protocol at its usual settings and renders a devices snippet the config can take", async () => {
+    const { sim } = mixedLine();
+    const progress: ProbeProgress[] = [];
+    const results = await probePort({
+      path: PORT,
+      binding: sim,
+      clock,
+      protocol: "auto",
+      ids: [3],
+      timeoutMs: 60,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(results.map((r) => [r.settings.baud, r.settings.parity, r.found.map((f) => f.protocol)])).toEqual([
+      [2400, "even", ["dlt645"]],
+      [2400, "even", ["cjt188"]],
+      [9600, "none", ["modbus"]],
+    ]);
+    expect(progress.map((p) => `${p.step}/${p.total}`)).toEqual(["1/4", "2/4", "3/4", "4/4"]);
+    const yaml = renderDevicesYaml(results, { takenIds: ["water-1"] });
+    expect(parse(yaml)).toEqual({
+      devices: [
+        {
+          id: "electricity-1",
+          profile: "generic-dlt645-single-phase",
+          port: PORT,
+          baud: 2400,
+          address: "210987654321",
+        },
+        {
+          id: "water-2",
+          profile: "generic-cjt188-cold-water",
+          port: PORT,
+          baud: 2400,
+          address: "78330011223344",
+        },
+        { id: "meter-1", profile: "CHOOSE-A-PROFILE", port: PORT, baud: 9600, unit_id: 3 },
+      ],
+    });
+    expect(yaml).toContain("# the meter's model");
+    expect(sim.isPortOpen(PORT)).toBe(false);
+  });
+
+  it("fails with PortOpen when the port does not exist", async () => {
+    const sim = new SimulatedLine();
+    const err = await probePort({
+      path: "/dev/ttyNOPE",
+      binding: sim,
+      clock,
+      protocol: "dlt645",
+      openTimeoutMs: 200,
+    }).catch((e: unknown) => e);
+    expect(isHearthError(err, ErrorCode.PortOpen)).toBe(true);
+    expect((err as Error).message).toContain("/dev/ttyNOPE");
+  });
+});
