@@ -6,9 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { ModbusDriver } from "../../../drivers/modbus/driver.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
-import type { SerialLinePool } from "../../../drivers/serial/pool.js";
 import { servePort } from "../../../drivers/serial/sim/index.js";
 import { packageRoot } from "../../../src/core/paths.js";
 import { haveTool, requireTool } from "../../helpers/tools.js";
@@ -28,7 +26,7 @@ const binding = autoDetect();
 const dir = mkdtempSync(join(tmpdir(), "hearth-interop-"));
 
 const cleanups: Array<() => Promise<void> | void> = [];
-let running: { driver: ModbusDriver; lines: SerialLinePool } | undefined;
+let running: ReturnType<typeof makeDriver> | undefined;
 afterEach(async () => {
   if (running) {
     await running.driver.stop();

@@ -3,9 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { ModbusDriver } from "../../../drivers/modbus/driver.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
-import type { SerialLinePool } from "../../../drivers/serial/pool.js";
 import { type ServedPort, servePort } from "../../../drivers/serial/sim/index.js";
 import { haveTool, requireTool } from "../../helpers/tools.js";
 import { type PtyPair, startPtyPair } from "../serial/socat.js";
@@ -18,7 +16,7 @@ const DEV = join(dir, "ttyHEARTH"); // what the driver opens, as /dev/serial/by-
 const SIM = join(dir, "ttySIM");
 
 const cleanups: Array<() => Promise<void>> = [];
-let running: { driver: ModbusDriver; lines: SerialLinePool } | undefined;
+let running: ReturnType<typeof makeDriver> | undefined;
 afterEach(async () => {
   if (running) {
     await running.driver.stop();
