@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { pino } from "pino";
 import type { BrokerConfig } from "../../src/config/schema.js";
 import type { ReplyBody } from "../../src/contract/messages.js";
 import { type Clock, SystemClock, type VirtualClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
+import { type Logger, REDACT_PATHS, silentLogger } from "../../src/core/log.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import type { CommandHandler } from "../../src/uplink/types.js";
 import { Uplink } from "../../src/uplink/uplink.js";
@@ -14,6 +15,7 @@ export interface RigOptions {
   replayRate?: number;
   onCommand?: CommandHandler;
   heartbeatMs?: number;
+  log?: Logger;
 }
 
 export interface Rig {
@@ -72,8 +74,12 @@ export function makeRig(o: RigOptions): Rig {
     version: "0.1.0-test",
     source: outbox,
     onCommand: o.onCommand ?? pingHandler,
-    health: () => ({ uptime_s: 1, outbox: outbox.depth(), clock: "synced" }),
-    log: silentLogger(),
+    health: () => ({
+      uptime_s: Math.floor(clock.monotonicMs() / 1000),
+      outbox: outbox.depth(),
+      clock: "synced",
+    }),
+    log: o.log ?? silentLogger(),
   });
   return {
     home,
@@ -110,4 +116,20 @@ export async function driveUntil(
     clock.advanceBy(stepMs);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A pino logger whose lines (parsed) land in `lines`, for asserting what is logged. */
+export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[]; text: () => string } {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const log = pino(
+    { level: "debug", redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    {
+      write(chunk: string) {
+        raw.push(chunk);
+        lines.push(JSON.parse(chunk) as Record<string, unknown>);
+      },
+    },
+  );
+  return { log, lines, text: () => raw.join("") };
 }

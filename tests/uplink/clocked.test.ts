@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { StatusBody } from "../../src/contract/messages.js";
+import { TOPIC_ROOT } from "../../src/contract/topics.js";
+import { VirtualClock } from "../../src/core/clock.js";
+import { startAedes, subscribe } from "../helpers/brokers.js";
+import { eventBody } from "../outbox/fixtures.js";
+import { broker, driveUntil, makeRig, until } from "./rig.js";
+
+/** Uplink behaviour that runs on its injected clock (rate, heartbeat), against the embedded broker. */
+describe("Uplink on a virtual clock", () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.reverse()) await c();
+    cleanup.length = 0;
+  });
+
+  it("drains at most replay_rate messages per second of clock time", async () => {
+    const b = await startAedes();
+    cleanup.push(() => b.close());
+    const clock = new VirtualClock();
+    const rig = makeRig({ brokers: [broker(b.url)], clock, replayRate: 10 });
+    cleanup.push(() => rig.close());
+    for (let i = 0; i < 40; i++) rig.outbox.putEvent(eventBody(i));
+    const start = clock.monotonicMs();
+    rig.uplink.start();
+    await until(() => rig.uplink.state().published >= 1, "the first message");
+    await driveUntil(clock, () => rig.uplink.state().published >= 40, "all 40", 50);
+    // 1 at once, then one every 100 ms: the 40th cannot go before 3.9 s of clock time.
+    expect(clock.monotonicMs() - start).toBeGreaterThanOrEqual(3900);
+    await until(() => rig.outbox.pending(100).length === 0, "delivery marks");
+  });
+
+  it("republishes status with fresh health every heartbeat", async () => {
+    const b = await startAedes();
+    cleanup.push(() => b.close());
+    const clock = new VirtualClock();
+    const rig = makeRig({ brokers: [broker(b.url)], clock, heartbeatMs: 60_000 });
+    cleanup.push(() => rig.close());
+    const sub = await subscribe(b.url, `${TOPIC_ROOT}/${rig.home}/status`);
+    cleanup.push(() => sub.close());
+    rig.uplink.start();
+    await sub.waitFor((m) => m.length >= 1);
+    rig.outbox.putEvent(eventBody(1));
+    await until(() => rig.uplink.state().published === 1, "the event");
+    clock.advanceBy(60_000);
+    const msgs = await sub.waitFor((m) => m.length >= 2);
+    const [first, second] = msgs.map((m) => m.envelope);
+    expect((first?.body as StatusBody | undefined)?.health?.uptime_s).toBe(0);
+    expect(second?.body).toMatchObject({ state: "online", health: { uptime_s: 60, outbox: { event: 0 } } });
+    expect(second?.id).not.toBe(first?.id);
+    expect(second?.seq).toBe(1);
+    expect(first?.seq).toBe(0);
+  });
+});
