@@ -1,0 +1,353 @@
+/**
+ * BLE scanning through BlueZ over D-Bus (node-ble). Runs LE discovery on one adapter with duplicate
+ * data on, so every advertising report of a watched device arrives as a ServiceData change, and hands
+ * the service data of one UUID to an `AdvertConsumer`.
+ *
+ * Adapters go away (USB dongle pulled, rfkill, bluetoothd restart) and BlueZ stops discovery on its own
+ * (another client, a power cycle). A poll on the injected clock notices every such state and puts it
+ * right: re-acquires the adapter with back-off, restarts discovery, re-attaches device watchers.
+ * Nothing here throws to the caller after `start()`; problems are logged and shown in `status()`.
+ */
+import type { Clock, Timer } from "../../src/core/clock.js";
+import { errorMessage } from "../../src/core/errors.js";
+import type { Logger } from "../../src/core/log.js";
+import type { AdvertConsumer, BleScanner } from "./advert.js";
+import {
+  type DbusVariant,
+  loadNodeBle,
+  type NodeBleAdapter,
+  type NodeBleDevice,
+  type NodeBleModule,
+  type NodeBleSession,
+  type ProxyInterfaceLike,
+} from "./node-ble.js";
+
+export const BTHOME_SERVICE_UUID = "0000fcd2-0000-1000-8000-00805f9b34fb";
+
+export type ScannerState = "stopped" | "starting" | "absent" | "powered_off" | "scanning" | "error";
+
+export interface BluezScannerOptions {
+  consumer: AdvertConsumer;
+  clock: Clock;
+  log: Logger;
+  /** Adapter name, default hci0. */
+  adapter?: string;
+  /** Service-data UUID to pass on (128-bit, lower case). Default: BTHome 0000fcd2-…. */
+  uuid?: string;
+  /** How often the adapter's state is checked. Default 5000 ms. */
+  pollMs?: number;
+  /** Back-off between attempts to re-acquire a missing adapter: doubles from `minMs` to `maxMs`. */
+  backoff?: { minMs: number; maxMs: number };
+  /** Try to power the adapter on when it is off. Default true (a gateway has no one to press a key). */
+  powerOn?: boolean;
+  /** For tests: where node-ble comes from. */
+  nodeBle?: NodeBleModule;
+}
+
+export interface ScannerStatus {
+  adapter: string;
+  state: ScannerState;
+  /** Devices whose ServiceData changes are watched. */
+  watched: number;
+  adverts: number;
+  /** Times discovery was found stopped and started again. */
+  discoveryRestarts: number;
+  /** Times the adapter was acquired (1 at start, +1 after each loss). */
+  acquisitions: number;
+  lastError?: string;
+}
+
+const ADAPTER_IFACE = "org.bluez.Adapter1";
+const DEVICE_IFACE = "org.bluez.Device1";
+
+export class BluezScanner implements BleScanner {
+  readonly #o: Required<Omit<BluezScannerOptions, "nodeBle">>;
+  readonly #nodeBle: NodeBleModule | undefined;
+  #session: NodeBleSession | undefined;
+  #adapter: NodeBleAdapter | undefined;
+  #objectManager: ProxyInterfaceLike | undefined;
+  /** Watched devices by device object name (dev_AA_BB_…). */
+  readonly #devices = new Map<string, NodeBleDevice>();
+  /** Device object names whose watcher is being set up. */
+  readonly #pending = new Set<string>();
+  /** Last RSSI seen per MAC (RSSI arrives in its own property change). */
+  readonly #rssi = new Map<string, number>();
+  #timer: Timer | undefined;
+  #retryAt = 0;
+  #backoffMs: number;
+  #busy = false;
+  #stopped = true;
+  #status: ScannerStatus;
+
+  constructor(options: BluezScannerOptions) {
+    this.#o = {
+      consumer: options.consumer,
+      clock: options.clock,
+      log: options.log,
+      adapter: options.adapter ?? "hci0",
+      uuid: (options.uuid ?? BTHOME_SERVICE_UUID).toLowerCase(),
+      pollMs: options.pollMs ?? 5000,
+      backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 },
+      powerOn: options.powerOn ?? true,
+    };
+    this.#nodeBle = options.nodeBle;
+    this.#backoffMs = this.#o.backoff.minMs;
+    this.#status = {
+      adapter: this.#o.adapter,
+      state: "stopped",
+      watched: 0,
+      adverts: 0,
+      discoveryRestarts: 0,
+      acquisitions: 0,
+    };
+  }
+
+  status(): ScannerStatus {
+    return { ...this.#status, watched: this.#devices.size };
+  }
+
+  /** Whether property changes of this device are being received. */
+  watching(mac: string): boolean {
+    return this.#devices.has(`dev_${mac.replace(/:/g, "_").toUpperCase()}`);
+  }
+
+  /**
+   * Connects to the system bus and starts watching. Resolves after the first attempt to acquire the
+   * adapter, whether or not it is there: a missing adapter is retried in the background.
+   * Throws only when the system bus itself cannot be reached.
+   */
+  async start(): Promise<void> {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#status.state = "starting";
+    const nodeBle = this.#nodeBle ?? loadNodeBle();
+    this.#session = nodeBle.createBluetooth();
+    this.#session.bluetooth.dbus.on("error", (err) => {
+      // dbus-next reports a dead connection or a failed match rule here; unhandled it would crash us.
+      this.#o.log.warn({ err, adapter: this.#o.adapter }, "D-Bus error");
+      this.#status.lastError = errorMessage(err);
+    });
+    const root = await this.#session.bluetooth.dbus.getProxyObject("org.bluez", "/");
+    this.#objectManager = root.getInterface("org.freedesktop.DBus.ObjectManager");
+    this.#objectManager.on("InterfacesAdded", this.#onInterfacesAdded);
+    this.#objectManager.on("InterfacesRemoved", this.#onInterfacesRemoved);
+    await this.#tick();
+    this.#timer = this.#o.clock.setInterval(() => void this.#tick(), this.#o.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#objectManager?.removeListener("InterfacesAdded", this.#onInterfacesAdded);
+    this.#objectManager?.removeListener("InterfacesRemoved", this.#onInterfacesRemoved);
+    const adapter = this.#adapter;
+    this.#dropAdapter();
+    if (adapter) {
+      try {
+        if (await adapter.isDiscovering()) await adapter.helper.callMethod("StopDiscovery");
+      } catch {
+        // The adapter may be gone already; nothing to stop then.
+      }
+    }
+    this.#session?.destroy();
+    this.#session = undefined;
+    this.#status.state = "stopped";
+  }
+
+  /** One health check: acquire the adapter if missing (respecting back-off), keep discovery running. */
+  async #tick(): Promise<void> {
+    if (this.#stopped || this.#busy) return;
+    this.#busy = true;
+    try {
+      if (!this.#adapter) {
+        if (this.#o.clock.monotonicMs() < this.#retryAt) return;
+        await this.#acquire();
+      } else {
+        await this.#keepScanning(this.#adapter);
+      }
+    } catch (e) {
+      this.#lost(e);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #acquire(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    const names = await session.bluetooth.adapters();
+    if (!names.includes(this.#o.adapter)) {
+      this.#setState(
+        "absent",
+        `adapter ${this.#o.adapter} not present (have: ${names.join(", ") || "none"})`,
+      );
+      this.#scheduleRetry();
+      return;
+    }
+    const adapter = await session.bluetooth.getAdapter(this.#o.adapter);
+    this.#adapter = adapter;
+    this.#status.acquisitions++;
+    this.#backoffMs = this.#o.backoff.minMs;
+    this.#o.log.info({ adapter: this.#o.adapter }, "BLE adapter acquired");
+    await this.#keepScanning(adapter, true);
+    if (this.#adapter !== adapter) return;
+    for (const mac of await adapter.devices()) await this.#watch(adapter, mac, false);
+  }
+
+  /** Checks power and discovery; starts discovery with duplicate data when it is not running. */
+  async #keepScanning(adapter: NodeBleAdapter, first = false): Promise<void> {
+    if (!(await adapter.isPowered())) {
+      this.#setState("powered_off", `adapter ${this.#o.adapter} is powered off`);
+      if (this.#o.powerOn) {
+        try {
+          await adapter.helper.set("Powered", this.#variant("boolean", true));
+        } catch (e) {
+          this.#o.log.debug({ err: e, adapter: this.#o.adapter }, "Could not power the adapter on");
+        }
+      }
+      return;
+    }
+    if (await adapter.isDiscovering()) {
+      this.#setState("scanning");
+      return;
+    }
+    // BlueZ forgets the filter when discovery stops, so it is set again every time.
+    await adapter.helper.callMethod("SetDiscoveryFilter", {
+      Transport: this.#variant("string", "le"),
+      DuplicateData: this.#variant("boolean", true),
+    });
+    await adapter.helper.callMethod("StartDiscovery");
+    if (!first) {
+      this.#status.discoveryRestarts++;
+      this.#o.log.warn({ adapter: this.#o.adapter }, "BLE discovery had stopped; restarted");
+    }
+    this.#setState("scanning");
+  }
+
+  #variant(type: "string" | "boolean", value: unknown): DbusVariant {
+    return (this.#nodeBle ?? loadNodeBle()).variant(type, value);
+  }
+
+  /** Watches one device's property changes. `deliverNow` passes its current ServiceData on at once. */
+  async #watch(adapter: NodeBleAdapter, mac: string, deliverNow: boolean): Promise<void> {
+    const objectName = `dev_${mac.replace(/:/g, "_").toUpperCase()}`;
+    if (this.#devices.has(objectName) || this.#pending.has(objectName)) return;
+    this.#pending.add(objectName);
+    try {
+      const device = await adapter.getDevice(mac);
+      if (this.#adapter !== adapter || this.#stopped) return;
+      device.helper.on("PropertiesChanged", (changed) => this.#onDeviceChanged(mac, changed));
+      // Reading a property makes node-ble build its proxy, which subscribes to PropertiesChanged; the
+      // AddMatch goes out before the Get on the same connection, so once the Get returns, changes flow.
+      // Adverts already cached when we started are not passed on: they may be old presses.
+      const sd = await device.getServiceData();
+      if (this.#adapter !== adapter || this.#stopped) {
+        device.helper.removeListeners();
+        return;
+      }
+      this.#devices.set(objectName, device);
+      if (deliverNow) this.#deliver(mac, sd);
+    } catch (e) {
+      this.#o.log.debug({ err: e, mac }, "BLE device vanished before it could be watched");
+    } finally {
+      this.#pending.delete(objectName);
+    }
+  }
+
+  #onDeviceChanged(mac: string, changed: Record<string, DbusVariant>): void {
+    const rssi = changed.RSSI?.value;
+    if (typeof rssi === "number") this.#rssi.set(mac, rssi);
+    const sd = changed.ServiceData?.value;
+    if (sd && typeof sd === "object") this.#deliver(mac, sd as Record<string, unknown>);
+  }
+
+  #deliver(mac: string, serviceData: Record<string, unknown>): void {
+    for (const [uuid, raw] of Object.entries(serviceData)) {
+      if (uuid.toLowerCase() !== this.#o.uuid) continue;
+      const value = isVariant(raw) ? raw.value : raw;
+      if (!(value instanceof Uint8Array)) continue;
+      this.#status.adverts++;
+      const rssi = this.#rssi.get(mac);
+      try {
+        this.#o.consumer.advert({
+          mac: mac.toUpperCase(),
+          serviceData: Uint8Array.from(value),
+          adapter: this.#o.adapter,
+          ...(rssi !== undefined ? { rssi } : {}),
+        });
+      } catch (e) {
+        this.#o.log.error({ err: e, mac }, "Advert consumer threw");
+      }
+    }
+  }
+
+  readonly #onInterfacesAdded = (...args: unknown[]): void => {
+    const [path, ifaces] = args as [string, Record<string, Record<string, DbusVariant>>];
+    const adapterPath = `/org/bluez/${this.#o.adapter}`;
+    if (path === adapterPath && ifaces[ADAPTER_IFACE]) {
+      this.#o.log.info({ adapter: this.#o.adapter }, "BLE adapter appeared");
+      this.#retryAt = 0;
+      void this.#tick();
+      return;
+    }
+    const dev = ifaces[DEVICE_IFACE];
+    if (!dev || !path.startsWith(`${adapterPath}/`) || !this.#adapter) return;
+    const mac = dev.Address?.value;
+    if (typeof mac !== "string") return;
+    const rssi = dev.RSSI?.value;
+    if (typeof rssi === "number") this.#rssi.set(mac, rssi);
+    // A new device object is a fresh advert: pass its ServiceData on, then watch for changes.
+    const sd = dev.ServiceData?.value;
+    if (sd && typeof sd === "object") this.#deliver(mac, sd as Record<string, unknown>);
+    const adapter = this.#adapter;
+    void this.#watch(adapter, mac, false);
+  };
+
+  readonly #onInterfacesRemoved = (...args: unknown[]): void => {
+    const [path, ifaces] = args as [string, string[]];
+    const adapterPath = `/org/bluez/${this.#o.adapter}`;
+    if (path === adapterPath && ifaces.includes(ADAPTER_IFACE)) {
+      this.#lost(new Error(`adapter ${this.#o.adapter} removed`));
+      return;
+    }
+    if (path.startsWith(`${adapterPath}/`) && ifaces.includes(DEVICE_IFACE)) {
+      const name = path.slice(adapterPath.length + 1);
+      this.#devices.get(name)?.helper.removeListeners();
+      this.#devices.delete(name);
+    }
+  };
+
+  #lost(e: unknown): void {
+    if (this.#stopped) return;
+    const had = this.#adapter !== undefined;
+    this.#dropAdapter();
+    this.#setState("absent", errorMessage(e));
+    if (had) this.#o.log.warn({ adapter: this.#o.adapter, reason: errorMessage(e) }, "BLE adapter lost");
+    this.#scheduleRetry();
+  }
+
+  #dropAdapter(): void {
+    for (const d of this.#devices.values()) d.helper.removeListeners();
+    this.#devices.clear();
+    this.#adapter = undefined;
+  }
+
+  #scheduleRetry(): void {
+    this.#retryAt = this.#o.clock.monotonicMs() + this.#backoffMs;
+    this.#backoffMs = Math.min(this.#o.backoff.maxMs, this.#backoffMs * 2);
+  }
+
+  #setState(state: ScannerState, why?: string): void {
+    if (this.#status.state !== state) {
+      if (why && state !== "scanning") this.#o.log.warn({ adapter: this.#o.adapter, state }, why);
+      this.#status.state = state;
+    }
+    if (why) this.#status.lastError = why;
+  }
+}
+
+function isVariant(v: unknown): v is DbusVariant {
+  return typeof v === "object" && v !== null && "signature" in v && "value" in v;
+}

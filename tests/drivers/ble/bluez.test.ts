@@ -1,0 +1,251 @@
+/**
+ * node-ble's real code against a BlueZ impersonated by python-dbusmock on a private D-Bus.
+ * Skips (with the reason) where dbus-daemon or python3-dbusmock are missing; fails under CI=true.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BluezScanner } from "../../../drivers/ble/bluez.js";
+import { encodeObjects, encodeServiceData, keyFromHex } from "../../../drivers/bthome/codec.js";
+import {
+  type BthomeDevice,
+  BthomeReceiver,
+  type CounterStore,
+  MemoryCounterStore,
+} from "../../../drivers/bthome/receiver.js";
+import { SystemClock } from "../../../src/core/clock.js";
+import { silentLogger } from "../../../src/core/log.js";
+import type { ButtonPress, Reading, ReadingSink } from "../../../src/core/readings.js";
+import { bthomeProfile } from "../../../src/profiles/bthome.js";
+import { requireTool } from "../../helpers/tools.js";
+import { BluezMock, haveDbusTools, waitFor } from "./bluez-mock.js";
+
+const tools = haveDbusTools();
+const present = requireTool("dbus-daemon + python3-dbusmock", tools.ok, tools.why);
+
+const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+
+const profile = bthomeProfile.parse({
+  id: "test-button",
+  version: 1,
+  manufacturer: "Test",
+  model: "Button",
+  description: "test",
+  kind: "button",
+  source: "test",
+  protocol: "bthome",
+  bthome: { advertising_interval_s: 60 },
+});
+
+class Sink implements ReadingSink {
+  presses: ButtonPress[] = [];
+  readings(_batch: readonly Reading[]): void {}
+  button(p: ButtonPress): void {
+    this.presses.push(p);
+  }
+  availability(): void {}
+}
+
+function agent(mac: string, options: { key?: string; counters?: CounterStore } = {}) {
+  const sink = new Sink();
+  const device: BthomeDevice = {
+    config: { id: "button-1", profile: "test-button", mac, ...(options.key ? { key: options.key } : {}) },
+    profile,
+  };
+  const clock = new SystemClock();
+  const receiver = new BthomeReceiver({
+    devices: [device],
+    sink,
+    clock,
+    counters: options.counters ?? new MemoryCounterStore(),
+    log: silentLogger(),
+  });
+  const scanner = new BluezScanner({
+    consumer: receiver,
+    clock,
+    log: silentLogger(),
+    pollMs: 100,
+    backoff: { minMs: 100, maxMs: 400 },
+  });
+  return { sink, receiver, scanner };
+}
+
+const plainPress = (packetId: number) =>
+  encodeServiceData(
+    encodeObjects([
+      { id: 0x00, value: packetId },
+      { id: 0x3a, value: 1 },
+    ]),
+    { triggerBased: true },
+  );
+
+describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", () => {
+  const bluez = new BluezMock();
+
+  beforeAll(async () => {
+    await bluez.start();
+    await bluez.addAdapter("hci0");
+  });
+
+  afterAll(async () => {
+    await bluez.stop();
+  });
+
+  it("starts LE discovery with duplicate data on", async () => {
+    const { scanner } = agent("AA:00:00:00:00:01");
+    await scanner.start();
+    try {
+      expect(await bluez.adapterProp("Discovering")).toBe(true);
+      expect(await bluez.adapterProp("DiscoveryFilter")).toMatchObject({
+        Transport: { value: "le" },
+        DuplicateData: { value: true },
+      });
+      expect(scanner.status().state).toBe("scanning");
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("an advert delivered five times is one press", async () => {
+    const mac = "AA:00:00:00:00:02";
+    const { scanner, sink, receiver } = agent(mac);
+    await scanner.start();
+    try {
+      const path = await bluez.addDevice(mac);
+      await waitFor("the device to be watched", () => scanner.watching(mac));
+      const sd = plainPress(7);
+      for (let i = 0; i < 5; i++) await bluez.advertise(path, sd);
+      await waitFor("five adverts", () => (receiver.stats()["button-1"]?.duplicates ?? 0) >= 4);
+      expect(sink.presses.map((p) => [p.event, p.counter])).toEqual([["press", 7]]);
+      expect(receiver.stats()["button-1"]).toMatchObject({ accepted: 1, duplicates: 4 });
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("an encrypted advert replayed after a restart (new driver, same CounterStore) is rejected", async () => {
+    const mac = "AA:00:00:00:00:03";
+    const counters = new MemoryCounterStore();
+    const recorded = encodeServiceData(
+      encodeObjects([
+        { id: 0x00, value: 1 },
+        { id: 0x3a, value: 1 },
+      ]),
+      {
+        triggerBased: true,
+        key: keyFromHex(KEY),
+        mac,
+        counter: 41,
+      },
+    );
+    const path = await bluez.addDevice(mac);
+
+    const first = agent(mac, { key: KEY, counters });
+    await first.scanner.start();
+    await waitFor("the device to be watched", () => first.scanner.watching(mac));
+    await bluez.advertise(path, recorded);
+    await waitFor("the press", () => first.sink.presses.length === 1);
+    await first.scanner.stop();
+    expect(counters.get(mac)).toBe(41);
+
+    const second = agent(mac, { key: KEY, counters });
+    await second.scanner.start();
+    try {
+      await waitFor("the device to be watched", () => second.scanner.watching(mac));
+      await bluez.advertise(path, recorded);
+      await waitFor(
+        "the replay to be seen",
+        () => (second.receiver.stats()["button-1"]?.rejected_replay ?? 0) >= 1,
+      );
+      expect(second.sink.presses).toEqual([]);
+    } finally {
+      await second.scanner.stop();
+    }
+  });
+
+  it("an unencrypted advert from a MAC with a bind key is rejected", async () => {
+    const mac = "AA:00:00:00:00:04";
+    const { scanner, sink, receiver } = agent(mac, { key: KEY });
+    await scanner.start();
+    try {
+      const path = await bluez.addDevice(mac);
+      await waitFor("the device to be watched", () => scanner.watching(mac));
+      await bluez.advertise(path, plainPress(3));
+      await waitFor(
+        "the rejection",
+        () => (receiver.stats()["button-1"]?.rejected_unencrypted ?? 0) >= 1,
+        10_000,
+        () => [scanner.status(), receiver.stats()],
+      );
+      expect(sink.presses).toEqual([]);
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("restarts discovery when something else stops it", async () => {
+    const { scanner } = agent("AA:00:00:00:00:05");
+    await scanner.start();
+    try {
+      await bluez.stopDiscovery();
+      await waitFor("discovery to be restarted", () => scanner.status().discoveryRestarts >= 1);
+      expect(await bluez.adapterProp("Discovering")).toBe(true);
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("adapter removed and re-added: discovery resumes without restarting the scanner", async () => {
+    const mac = "AA:00:00:00:00:06";
+    const { scanner, sink } = agent(mac);
+    await scanner.start();
+    try {
+      await bluez.removeAdapter("hci0");
+      await waitFor("the adapter to be seen gone", () => scanner.status().state === "absent");
+      expect(scanner.status().watched).toBe(0);
+
+      await bluez.addAdapter("hci0");
+      await waitFor("the adapter to be re-acquired", () => scanner.status().state === "scanning");
+      expect(scanner.status().acquisitions).toBe(2);
+      expect(await bluez.adapterProp("Discovering")).toBe(true);
+
+      const path = await bluez.addDevice(mac);
+      await waitFor("the device to be watched", () => scanner.watching(mac));
+      await bluez.advertise(path, plainPress(9));
+      await waitFor("the press", () => sink.presses.length === 1);
+      expect(sink.presses[0]?.counter).toBe(9);
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("an adapter that is powered off is reported, and powered on again", async () => {
+    const { scanner } = agent("AA:00:00:00:00:07");
+    await bluez.setPowered(false);
+    await scanner.start();
+    try {
+      await waitFor("power back on", async () => (await bluez.adapterProp("Powered")) === true);
+      await waitFor("scanning", () => scanner.status().state === "scanning");
+      expect(scanner.status().lastError).toMatch(/powered off/);
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("a missing adapter is retried in the background; start() does not throw", async () => {
+    const { scanner } = agent("AA:00:00:00:00:08");
+    const other = new BluezScanner({
+      consumer: { advert: () => {} },
+      clock: new SystemClock(),
+      log: silentLogger(),
+      adapter: "hci7",
+      pollMs: 100,
+    });
+    await other.start();
+    try {
+      expect(other.status().state).toBe("absent");
+      expect(other.status().lastError).toMatch(/hci7 not present \(have: hci0\)/);
+    } finally {
+      await other.stop();
+      await scanner.stop();
+    }
+  });
+});
