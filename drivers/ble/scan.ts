@@ -1,0 +1,180 @@
+/**
+ * Installer tools behind `hearth scan ble`: list the BTHome devices in range, and wait for the button
+ * to be pressed so its MAC can be put in the home's config without reading it off a label.
+ */
+import { type Clock, SystemClock } from "../../src/core/clock.js";
+import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
+import { type Logger, silentLogger } from "../../src/core/log.js";
+import { decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "../bthome/codec.js";
+import type { AdvertConsumer, BleAdvert, BleScanner } from "./advert.js";
+import { BluezScanner } from "./bluez.js";
+
+export interface ScanDevice {
+  mac: string;
+  rssi?: number;
+  encrypted: boolean;
+  trigger_based: boolean;
+  /** Last decoded value of each object, by BTHome name (battery, temperature, window, …). */
+  values: Record<string, number | boolean | string>;
+  last_event?: string;
+  adverts: number;
+  /** Why values are missing: encrypted without a key, wrong key, malformed. */
+  problem?: string;
+}
+
+export interface ScanOptions {
+  seconds: number;
+  adapter?: string;
+  /** Bind keys by MAC, to show values of encrypted devices. */
+  keys?: Record<string, string>;
+  clock?: Clock;
+  log?: Logger;
+  /** Where adverts come from; default the BlueZ scanner on `adapter`. */
+  scanner?: (consumer: AdvertConsumer) => BleScanner;
+}
+
+class Collector implements AdvertConsumer {
+  readonly devices = new Map<string, ScanDevice>();
+  readonly #keys = new Map<string, Uint8Array>();
+  onEvent: ((d: ScanDevice, event: string) => void) | undefined;
+  /** Identity (packet id/counter) of the last advert that carried an event, per MAC: copies are not presses. */
+  readonly #lastEventAdvert = new Map<string, string>();
+
+  constructor(keys: Record<string, string> = {}) {
+    for (const [mac, key] of Object.entries(keys)) this.#keys.set(normalizeMac(mac), keyFromHex(key));
+  }
+
+  advert(a: BleAdvert): void {
+    const mac = normalizeMac(a.mac);
+    const first = a.serviceData[0];
+    if (first === undefined) return;
+    const info = parseDeviceInfo(first);
+    const d = this.devices.get(mac) ?? {
+      mac,
+      encrypted: info.encrypted,
+      trigger_based: info.triggerBased,
+      values: {},
+      adverts: 0,
+    };
+    this.devices.set(mac, d);
+    d.adverts++;
+    d.encrypted = info.encrypted;
+    d.trigger_based = info.triggerBased;
+    if (a.rssi !== undefined) d.rssi = a.rssi;
+    const key = this.#keys.get(mac);
+    try {
+      const f = decodeServiceData(a.serviceData, { mac, ...(key ? { key } : {}) });
+      delete d.problem;
+      for (const o of f.objects) d.values[o.name] = o.value;
+      const ident = `${f.counter ?? ""}/${f.packetId ?? Buffer.from(a.serviceData).toString("hex")}`;
+      for (const e of f.events) {
+        if (e.name !== "button") continue;
+        d.last_event = e.event;
+        if (this.#lastEventAdvert.get(mac) !== ident) {
+          this.#lastEventAdvert.set(mac, ident);
+          this.onEvent?.(d, e.event);
+        }
+      }
+    } catch (e) {
+      d.problem = errorMessage(e);
+    }
+  }
+}
+
+function makeScanner(options: ScanOptions, consumer: AdvertConsumer, clock: Clock, log: Logger): BleScanner {
+  return options.scanner
+    ? options.scanner(consumer)
+    : new BluezScanner({ consumer, clock, log, adapter: options.adapter ?? "hci0" });
+}
+
+/** Scans for `seconds` and lists every BTHome device heard, loudest first. */
+export async function scanBle(options: ScanOptions): Promise<{ devices: ScanDevice[] }> {
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? silentLogger();
+  const collector = new Collector(options.keys);
+  const scanner = makeScanner(options, collector, clock, log);
+  await scanner.start();
+  try {
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, options.seconds * 1000));
+  } finally {
+    await scanner.stop();
+  }
+  const devices = [...collector.devices.values()].sort((a, b) => (b.rssi ?? -999) - (a.rssi ?? -999));
+  return { devices };
+}
+
+export interface PressFound {
+  mac: string;
+  event: string;
+  encrypted: boolean;
+  rssi?: number;
+  /** A `devices:` entry for the home's config. */
+  snippet: string;
+}
+
+export interface WaitForPressOptions extends Omit<ScanOptions, "seconds"> {
+  timeoutSeconds: number;
+  /** Profile to put in the snippet. Default shelly-blu-button1. */
+  profile?: string;
+  deviceId?: string;
+}
+
+/**
+ * Waits for the first button press heard from any BTHome device and returns its MAC and a config
+ * snippet. Throws HearthError(Timeout) naming what was heard instead (e.g. encrypted adverts without
+ * a key) when no press comes in time.
+ */
+export async function waitForPress(options: WaitForPressOptions): Promise<PressFound> {
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? silentLogger();
+  const collector = new Collector(options.keys);
+  const scanner = makeScanner(options, collector, clock, log);
+  let timer: { cancel(): void } | undefined;
+  const found = new Promise<PressFound>((resolve, reject) => {
+    collector.onEvent = (d, event) =>
+      resolve({
+        mac: d.mac,
+        event,
+        encrypted: d.encrypted,
+        ...(d.rssi !== undefined ? { rssi: d.rssi } : {}),
+        snippet: configSnippet(d.mac, d.encrypted, options.profile, options.deviceId),
+      });
+    timer = clock.setTimeout(() => {
+      const heard = [...collector.devices.values()];
+      const locked = heard.filter((d) => d.problem !== undefined && d.encrypted).map((d) => d.mac);
+      const hint =
+        locked.length > 0
+          ? ` Heard encrypted adverts from ${locked.join(", ")}: give the button's bind key to see its presses.`
+          : heard.length > 0
+            ? ` Heard ${heard.length} BTHome device(s), none pressed.`
+            : " Heard no BTHome device at all: is the adapter up and the button in range?";
+      reject(
+        new HearthError(`No button press within ${options.timeoutSeconds} s.${hint}`, ErrorCode.Timeout, {
+          heard: heard.map((d) => d.mac),
+        }),
+      );
+    }, options.timeoutSeconds * 1000);
+  });
+  // If start() throws, `found` may still reject later; mark it handled so that is not an unhandled rejection.
+  found.catch(() => {});
+  try {
+    await scanner.start();
+    return await found;
+  } finally {
+    timer?.cancel();
+    collector.onEvent = undefined;
+    await scanner.stop();
+  }
+}
+
+export function configSnippet(
+  mac: string,
+  encrypted: boolean,
+  profile = "shelly-blu-button1",
+  id = "call-button",
+): string {
+  const lines = ["devices:", `  - id: ${id}`, `    profile: ${profile}`, `    mac: "${mac}"`];
+  if (encrypted) lines.push(`    key: "<32 hex: the bind key set in the vendor app>"`);
+  else lines.push("    # not encrypted: set a bind key in the vendor app, then add key: here");
+  return `${lines.join("\n")}\n`;
+}
