@@ -1,3 +1,5 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ModbusDriver } from "../../../drivers/modbus/driver.js";
 import {
@@ -206,5 +208,30 @@ describe("ModbusDriver over SimulatedLine", () => {
       "device y: unit_id 300 is outside 1..247",
     ]);
     expect(() => driver.start()).toThrow(/misconfigured/);
+  });
+
+  it("logs a warning naming the device and the reason for a bad frame", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const dest = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const meter = electricity(1);
+    meter.fault = "bad_crc";
+    const sim = new SimulatedLine().addPort(PORT, meter);
+    const setup = start(
+      makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim, {
+        log: pino({ level: "debug" }, dest),
+      }),
+    );
+    await waitFor(() => setup.sink.states("elec").includes("offline"), 8000, "offline");
+    const warn = lines.find((l) => l.level === 40 && l.device === "elec");
+    expect(warn?.module).toBe("modbus");
+    expect(warn?.code).toBe(ErrorCode.FrameChecksum);
+    expect(String(warn?.msg)).toMatch(
+      /Poll of Modbus device elec failed \(1\/3\): Modbus CRC is 0x[0-9a-f]{4}, expected/,
+    );
   });
 });
