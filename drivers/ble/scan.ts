@@ -81,7 +81,12 @@ class Collector implements AdvertConsumer {
   }
 }
 
-function makeScanner(options: ScanOptions, consumer: AdvertConsumer, clock: Clock, log: Logger): BleScanner {
+function makeScanner(
+  options: Pick<ScanOptions, "scanner" | "adapter">,
+  consumer: AdvertConsumer,
+  clock: Clock,
+  log: Logger,
+): BleScanner {
   return options.scanner
     ? options.scanner(consumer)
     : new BluezScanner({ consumer, clock, log, adapter: options.adapter ?? "hci0" });
