@@ -10,12 +10,12 @@ import {
   type SummaryBody,
   type TelemetryBody,
 } from "../contract/messages.js";
-import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock, Timer } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { migrate } from "./schema.js";
+import { createStamper } from "./stamp.js";
 import {
   type AlertStateInfo,
   type KeyValueStore,
@@ -106,6 +106,7 @@ export class SqliteOutbox implements Outbox {
   #flushTimer: Timer | undefined;
   #pruneTimer: Timer | undefined;
   #overBoundWarned = false;
+  #stampTs: ((ms: number) => string) | undefined;
   readonly #stmts = new Map<string, Database.Statement>();
 
   constructor(opts: OutboxOptions) {
@@ -242,7 +243,9 @@ export class SqliteOutbox implements Outbox {
   requeue(seqs: readonly number[]): number {
     if (seqs.length === 0) return 0;
     const db = this.#need();
-    const upd = this.#stmt("UPDATE messages SET delivered = 0, delivered_ms = NULL WHERE seq = ? AND delivered = 1");
+    const upd = this.#stmt(
+      "UPDATE messages SET delivered = 0, delivered_ms = NULL WHERE seq = ? AND delivered = 1",
+    );
     let n = 0;
     db.transaction(() => {
       for (const s of seqs) n += upd.run(s).changes;
@@ -324,7 +327,7 @@ export class SqliteOutbox implements Outbox {
       for (const r of rows) {
         const env = JSON.parse(r.envelope) as Envelope;
         const wall = corrected(r.wall_ms);
-        env.ts = isoWithOffset(wall, this.#o.timeZone);
+        env.ts = this.#ts(wall);
         env.clock = "synced";
         const json = JSON.stringify(env);
         const bytes = Buffer.byteLength(json) + ROW_OVERHEAD;
@@ -399,7 +402,7 @@ export class SqliteOutbox implements Outbox {
   /** Writes drafts in one transaction: seq counter, rows, alert states and the size bound together. */
   #commit(drafts: readonly Draft[], durable: boolean): Envelope[] {
     const db = this.#need();
-    const { home, timeZone } = this.#o;
+    const { home } = this.#o;
     const insert = this.#stmt(
       "INSERT INTO messages (seq, id, lane, type, wall_ms, synced, bytes, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -422,7 +425,7 @@ export class SqliteOutbox implements Outbox {
           id: this.#o.ids.next("msg"),
           home,
           seq,
-          ts: isoWithOffset(d.wallMs, timeZone),
+          ts: this.#ts(d.wallMs),
           clock: d.synced ? "synced" : "unsynced",
           type: d.type,
           body: d.body,
@@ -530,6 +533,11 @@ export class SqliteOutbox implements Outbox {
     } finally {
       db.pragma("synchronous = FULL");
     }
+  }
+
+  #ts(ms: number): string {
+    this.#stampTs ??= createStamper(this.#o.timeZone);
+    return this.#stampTs(ms);
   }
 
   #notify(): void {

@@ -1,0 +1,51 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bench, describe } from "vitest";
+import { SystemClock } from "../../src/core/clock.js";
+import { randomIds } from "../../src/core/ids.js";
+import { silentLogger } from "../../src/core/log.js";
+import { SqliteOutbox } from "../../src/outbox/sqlite.js";
+import { alertBody, telemetryBody } from "../outbox/fixtures.js";
+
+/** One op = one put. Durable alert puts fsync each commit; telemetry commits once per batch of 100. */
+const dir = mkdtempSync(join(tmpdir(), "hearth-bench-outbox-"));
+let n = 0;
+const open = (name: string) => {
+  const o = new SqliteOutbox({
+    path: join(dir, `${name}-${n++}.db`),
+    home: "bench",
+    timeZone: "Asia/Shanghai",
+    clock: new SystemClock(),
+    ids: randomIds,
+    maxSizeBytes: 512 * 1024 * 1024,
+    retentionMs: 7 * 86_400_000,
+    telemetryBatch: 100,
+    telemetryFlushMs: 2000,
+    log: silentLogger(),
+  });
+  o.open();
+  return o;
+};
+
+describe("outbox writes on disk", () => {
+  const alerts = open("alerts");
+  let i = 0;
+  bench(
+    "putAlert, durable (WAL, synchronous=FULL, one commit per put)",
+    () => {
+      alerts.putAlert(alertBody(`alert-${String(i++).padStart(8, "0")}`));
+    },
+    { time: 3000, warmupIterations: 5 },
+  );
+
+  const tele = open("telemetry");
+  let t = 0;
+  bench(
+    "putTelemetry, batched (100 rows per commit)",
+    () => {
+      tele.putTelemetry(telemetryBody(t++));
+    },
+    { time: 3000, warmupIterations: 100 },
+  );
+});
