@@ -1,0 +1,113 @@
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
+import { hex2, toHex } from "./bcd.js";
+import {
+  bytesToDi,
+  Control,
+  ControlBit,
+  decodeFrame,
+  decodeValue,
+  KNOWN_IDENTIFIERS,
+  parseAddressReply,
+  parseReadReply,
+  WAKE,
+} from "./codec.js";
+
+export type FieldValue = string | number | boolean | string[];
+
+export interface DecodedDlt645Frame {
+  protocol: "dlt645";
+  kind: "request" | "response";
+  fields: Record<string, FieldValue>;
+  values: { name: string; value: number; unit: string }[];
+}
+
+const FUNCTIONS: Readonly<Record<number, string>> = {
+  8: "broadcast time",
+  17: "read data",
+  18: "read follow-up data",
+  19: "read address",
+  20: "write data",
+  21: "write address",
+  22: "freeze",
+  23: "change baud rate",
+  24: "change password",
+  25: "clear maximum demand",
+  26: "clear meter",
+  27: "clear events",
+};
+
+/** Hex text (spaces, colons, `0x` allowed) → bytes; FrameMalformed naming the bad character. */
+export function parseHex(text: string): Buffer {
+  const clean = text.replace(/0x/gi, "").replace(/[\s:,-]/g, "");
+  const bad = /[^0-9a-f]/i.exec(clean);
+  if (bad)
+    throw new HearthError(
+      `Not hex: ${JSON.stringify(bad[0])} at character ${bad.index}`,
+      ErrorCode.FrameMalformed,
+      {
+        offset: bad.index,
+      },
+    );
+  if (clean.length % 2 !== 0)
+    throw new HearthError(`Odd number of hex digits (${clean.length})`, ErrorCode.FrameMalformed, {
+      offset: clean.length,
+    });
+  return Buffer.from(clean, "hex");
+}
+
+/**
+ * One DL/T 645-2007 frame explained, for `hearth decode dlt645`: header fields, the identifier and, for
+ * identifiers of the standard's table or of `profile`, the value. Invalid frames throw HearthError.
+ */
+export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile } = {}): DecodedDlt645Frame {
+  const bytes = parseHex(hex);
+  let preamble = 0;
+  while (bytes[preamble] === WAKE) preamble++;
+  const f = decodeFrame(bytes);
+  const fromMeter = (f.control & ControlBit.FromMeter) !== 0;
+  const fields: Record<string, FieldValue> = {
+    preamble,
+    address: f.address,
+    control: `0x${hex2(f.control)}`,
+    function: FUNCTIONS[f.control & 0x1f] ?? `function 0x${hex2(f.control & 0x1f)}`,
+    direction: fromMeter ? "meter → master" : "master → meter",
+    length: f.data.length,
+  };
+  if (fromMeter) {
+    fields.abnormal = (f.control & ControlBit.Abnormal) !== 0;
+    fields.follow_up = (f.control & ControlBit.More) !== 0;
+  }
+  if (f.data.length > 0) fields.data = toHex(f.data);
+  const values: DecodedDlt645Frame["values"] = [];
+  const fn = f.control & 0x1f;
+  if (!fromMeter && (fn === 0x11 || fn === 0x12) && f.data.length >= 4) {
+    fields.di = bytesToDi(f.data);
+    const known = KNOWN_IDENTIFIERS[fields.di];
+    if (known) fields.di_name = known.name;
+  } else if (f.control === Control.ReadAddressReply) {
+    fields.meter_address = parseAddressReply(f);
+  } else if (fromMeter && (fn === 0x11 || fn === 0x12)) {
+    const r = parseReadReply(f);
+    if (r.kind === "error") {
+      fields.error = `0x${hex2(r.error)}`;
+      fields.errors = r.errors;
+    } else {
+      fields.di = r.di;
+      fields.value_bytes = toHex(r.value);
+      const fromProfile = opts.profile?.dlt645.identifiers.find((i) => i.di === r.di);
+      const known = KNOWN_IDENTIFIERS[r.di];
+      if (fromProfile) {
+        values.push({
+          name: fromProfile.name,
+          value: decodeValue(r.value, fromProfile, 14) * fromProfile.scale,
+          unit: fromProfile.unit,
+        });
+      } else if (known) {
+        fields.di_name = known.name;
+        values.push({ name: known.name, value: decodeValue(r.value, known, 14), unit: known.unit });
+      }
+    }
+  }
+  return { protocol: "dlt645", kind: fromMeter ? "response" : "request", fields, values };
+}
