@@ -244,6 +244,54 @@ for (const kind of KINDS) {
       expect(sub.invalid).toEqual([]);
     });
 
+    it("publishes again, with the same ids, what was in flight when the link broke", async () => {
+      const b = await startBroker();
+      const proxy = await startProxy(b.port);
+      cleanup.push(() => proxy.close());
+      const rig = rigFor({ brokers: [broker(`mqtt://127.0.0.1:${proxy.port}`, kind.version)] });
+      const sub = await cloud(b.url, rig.home);
+      for (let i = 0; i < 600; i++) rig.outbox.putTelemetry(telemetryBody(i));
+      rig.outbox.flush();
+      const ids = new Set(rig.outbox.pending(1000).map((m) => m.id));
+      let delivered = 0;
+      rig.uplink.on("delivered", (n) => {
+        delivered += n;
+      });
+      const firstAck = once(rig.uplink, "delivered");
+      const down = once(rig.uplink, "disconnected");
+      rig.uplink.start();
+      await firstAck;
+      proxy.cut();
+      await down;
+      await until(() => rig.outbox.pending(1000).length === 0, "the rest after reconnection");
+      const have = () => new Set(stored(sub.messages).map((m) => m.envelope.id));
+      await sub.waitFor(() => [...ids].every((id) => have().has(id)));
+      const got = new Map<string, string>();
+      for (const m of stored(sub.messages)) {
+        const text = JSON.stringify(m.envelope);
+        // A duplicate is allowed only as the very same envelope.
+        expect(got.get(m.envelope.id) ?? text).toBe(text);
+        got.set(m.envelope.id, text);
+      }
+      expect(got.size).toBe(600);
+      expect(sub.invalid).toEqual([]);
+      expect(delivered).toBeGreaterThanOrEqual(600);
+      expect(rig.uplink.state().published).toBe(delivered);
+    });
+
+    it("stop() ends promptly while it cannot reach any broker", async () => {
+      const dead = `mqtt://127.0.0.1:${await freePort()}`;
+      const rig = makeRig({ brokers: [broker(dead, kind.version)] });
+      rig.uplink.start();
+      await until(() => rig.uplink.state().attempts >= 2, "failed attempts");
+      await rig.close();
+      const attempts = rig.uplink.state().attempts;
+      expect(rig.uplink.state().connected).toBe(false);
+      // No timer survives stop(): nothing tries again.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(rig.uplink.state().attempts).toBe(attempts);
+    });
+
     it("fails over: first broker dead, second alive", async () => {
       const b = await startBroker();
       const dead = `mqtt://127.0.0.1:${await freePort()}`;
