@@ -66,6 +66,8 @@ export class BluezScanner implements BleScanner {
   #session: NodeBleSession | undefined;
   #adapter: NodeBleAdapter | undefined;
   #objectManager: ProxyInterfaceLike | undefined;
+  /** Properties interface of the acquired adapter, for its PropertiesChanged. */
+  #adapterProps: ProxyInterfaceLike | undefined;
   /** Watched devices by device object name (dev_AA_BB_…). */
   readonly #devices = new Map<string, NodeBleDevice>();
   /** Device object names whose watcher is being set up. */
@@ -189,6 +191,7 @@ export class BluezScanner implements BleScanner {
     const adapter = await session.bluetooth.getAdapter(this.#o.adapter);
     this.#adapter = adapter;
     this.#status.acquisitions++;
+    await this.#watchAdapter(session);
     this.#backoffMs = this.#o.backoff.minMs;
     this.#o.log.info({ adapter: this.#o.adapter }, "BLE adapter acquired");
     await this.#keepScanning(adapter, true);
@@ -328,7 +331,31 @@ export class BluezScanner implements BleScanner {
     this.#scheduleRetry();
   }
 
+  /**
+   * Reacts at once when discovery stops or power goes off, instead of waiting for the next poll: a
+   * press made in that gap would be lost.
+   */
+  async #watchAdapter(session: NodeBleSession): Promise<void> {
+    try {
+      const obj = await session.bluetooth.dbus.getProxyObject("org.bluez", `/org/bluez/${this.#o.adapter}`);
+      const props = obj.getInterface("org.freedesktop.DBus.Properties");
+      props.on("PropertiesChanged", this.#onAdapterChanged);
+      this.#adapterProps = props;
+    } catch (e) {
+      // The poll still keeps discovery going; only the quick reaction is lost.
+      this.#o.log.debug({ err: e, adapter: this.#o.adapter }, "Could not watch adapter properties");
+    }
+  }
+
+  readonly #onAdapterChanged = (...args: unknown[]): void => {
+    const [iface, changed] = args as [string, Record<string, DbusVariant>];
+    if (iface !== ADAPTER_IFACE) return;
+    if (changed.Discovering?.value === false || changed.Powered?.value === false) void this.#tick();
+  };
+
   #dropAdapter(): void {
+    this.#adapterProps?.removeListener("PropertiesChanged", this.#onAdapterChanged);
+    this.#adapterProps = undefined;
     for (const d of this.#devices.values()) d.helper.removeListeners();
     this.#devices.clear();
     this.#adapter = undefined;

@@ -44,7 +44,7 @@ class Sink implements ReadingSink {
   availability(): void {}
 }
 
-function agent(mac: string, options: { key?: string; counters?: CounterStore } = {}) {
+function agent(mac: string, options: { key?: string; counters?: CounterStore; pollMs?: number } = {}) {
   const sink = new Sink();
   const device: BthomeDevice = {
     config: { id: "button-1", profile: "test-button", mac, ...(options.key ? { key: options.key } : {}) },
@@ -62,7 +62,7 @@ function agent(mac: string, options: { key?: string; counters?: CounterStore } =
     consumer: receiver,
     clock,
     log: silentLogger(),
-    pollMs: 100,
+    pollMs: options.pollMs ?? 100,
     backoff: { minMs: 100, maxMs: 400 },
   });
   return { sink, receiver, scanner };
@@ -187,6 +187,19 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
     try {
       await bluez.stopDiscovery();
       await waitFor("discovery to be restarted", () => scanner.status().discoveryRestarts >= 1);
+      expect(await bluez.adapterProp("Discovering")).toBe(true);
+    } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("restarts discovery at once on the adapter's PropertiesChanged, not only on the poll", async () => {
+    // A poll of one minute cannot be what restarts it within the wait below.
+    const { scanner } = agent("AA:00:00:00:00:09", { pollMs: 60_000 });
+    await scanner.start();
+    try {
+      await bluez.stopDiscovery();
+      await waitFor("discovery to be restarted", () => scanner.status().discoveryRestarts >= 1, 5000);
       expect(await bluez.adapterProp("Discovering")).toBe(true);
     } finally {
       await scanner.stop();
