@@ -396,7 +396,9 @@ export class SqliteOutbox implements Outbox {
         type,
         issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
       });
-    return { type, body: parsed.data, wallMs: this.#o.clock.wallMs(), synced: this.#o.clock.wallSynced() };
+    // Scaled and virtual clocks give fractional milliseconds; rows keep whole ones, as `ts` does.
+    const wallMs = Math.floor(this.#o.clock.wallMs());
+    return { type, body: parsed.data, wallMs, synced: this.#o.clock.wallSynced() };
   }
 
   /** Writes drafts in one transaction: seq counter, rows, alert states and the size bound together. */

@@ -36,7 +36,9 @@ export function createStamper(timeZone: string): (ms: number) => string {
     return cachedOffsetMin;
   };
   const two = (n: number) => String(n).padStart(2, "0");
-  return (ms: number) => {
+  return (msIn: number) => {
+    // Scaled and virtual clocks give fractional milliseconds; the format has three digits.
+    const ms = Math.floor(msIn);
     const offsetMin = offsetOf(ms);
     const d = new Date(ms + offsetMin * 60_000);
     const sign = offsetMin >= 0 ? "+" : "-";

@@ -56,6 +56,15 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       expect(new Set([a.id, e.id, s.id]).size).toBe(3);
     });
 
+    it("stamps contract-valid envelopes on a clock with fractional milliseconds", () => {
+      const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
+      clock.advanceBy(0.25);
+      const { outbox } = make({ clock });
+      const e = outbox.putEvent(eventBody(1));
+      expect(e.ts).toBe("2026-01-01T08:00:00.000+08:00");
+      expect(ENVELOPE_SCHEMAS.event.safeParse(e).success).toBe(true);
+    });
+
     it("refuses a body that breaks the contract, loudly", () => {
       const { outbox } = make();
       const bad = { ...alertBody(alertId(1)), state: "lost" } as unknown as Parameters<Outbox["putAlert"]>[0];

@@ -59,6 +59,11 @@ describe("createStamper", () => {
       expect(ny(ms)).toBe(isoWithOffset(ms, "America/New_York"));
   });
 
+  it("drops fractional milliseconds (scaled and virtual clocks make them)", () => {
+    const stamp = createStamper("Asia/Shanghai");
+    expect(stamp(Date.UTC(2026, 0, 1, 0, 0, 0, 123) + 0.789)).toBe("2026-01-01T08:00:00.123+08:00");
+  });
+
   it("gets the hour around a DST change right", () => {
     const berlin = createStamper("Europe/Berlin");
     // 2026-03-29 01:00 UTC: clocks go from 02:00 CET to 03:00 CEST.
