@@ -83,9 +83,9 @@ export class Dlt645Driver {
       ids.add(d.id);
       const p = this.#resolve(d);
       if (typeof p === "string") problems.push(`device ${d.id}: ${p}`);
-      if (!/^[0-9Aa]{12}$/.test(d.address))
+      if (!/^(?:[0-9]{2}|AA){6}$/i.test(d.address))
         problems.push(
-          `device ${d.id}: address ${JSON.stringify(d.address)} must be 12 digits (A for wildcard)`,
+          `device ${d.id}: address ${JSON.stringify(d.address)} must be 12 digits as on the nameplate (whole AA bytes for wildcards)`,
         );
       const key = `${d.port} ${d.address.toUpperCase()}`;
       const other = addresses.get(key);

@@ -10,7 +10,7 @@ import { capturingLogger, loadProfile, RecordingSink, waitFor } from "../dlt645/
 const PORT = "/dev/ttySIM-cjt";
 const clock = new SystemClock();
 const profile = loadProfile("generic-cjt188-cold-water", "cjt188", {
-  response_timeout_ms: 120,
+  response_timeout_ms: 250,
   inter_frame_gap_ms: 0,
   retries: 1,
   poll_interval_s: 3600,

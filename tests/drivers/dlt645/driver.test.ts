@@ -12,7 +12,7 @@ const PORT = "/dev/ttySIM-dlt";
 const clock = new SystemClock();
 // Short timeouts keep failure tests quick; polls are driven by pollNow, not the schedule.
 const profile = loadProfile("generic-dlt645-single-phase", "dlt645", {
-  response_timeout_ms: 120,
+  response_timeout_ms: 250,
   inter_frame_gap_ms: 0,
   retries: 1,
   poll_interval_s: 3600,
@@ -213,7 +213,7 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
       { sink: new RecordingSink(), clock, lines: pool },
     );
     expect(d.validate()).toEqual([
-      'device a: address "12345" must be 12 digits (A for wildcard)',
+      'device a: address "12345" must be 12 digits as on the nameplate (whole AA bytes for wildcards)',
       "device b: unknown profile no-such-profile",
     ]);
     expect(() => d.start()).toThrow(/device a: address/);

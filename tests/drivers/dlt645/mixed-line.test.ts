@@ -17,7 +17,7 @@ import { loadProfile, RecordingSink, waitFor } from "./helpers.js";
 
 const PORT = "/dev/ttySIM-mixed";
 const clock = new SystemClock();
-const fastTiming = { response_timeout_ms: 150, inter_frame_gap_ms: 5, retries: 0, poll_interval_s: 0.15 };
+const fastTiming = { response_timeout_ms: 400, inter_frame_gap_ms: 5, retries: 0, poll_interval_s: 0.15 };
 const modbusProfile = loadProfile("eastron-sdm120", "modbus", fastTiming);
 const dltProfile = loadProfile("generic-dlt645-single-phase", "dlt645", fastTiming);
 const cjtProfile = loadProfile("generic-cjt188-cold-water", "cjt188", fastTiming);
