@@ -17,6 +17,9 @@ import type { AdvertConsumer, BleAdvert } from "../ble/advert.js";
 import { type BthomeFrame, decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "./codec.js";
 import { OBJECTS } from "./objects.js";
 
+/** Bound on remembered plain adverts per device (a packet id has 256 values). */
+const MAX_RECENT_PLAIN = 256;
+
 /** Where the last accepted encryption counter of each MAC survives restarts (SQLite in the agent). */
 export interface CounterStore {
   get(mac: string): number | undefined;
@@ -86,9 +89,12 @@ interface DeviceState {
   mac: string;
   key?: Uint8Array;
   stats: DeviceStats;
-  /** Identity of the last accepted plain advert (packet id, or the payload bytes without one). */
-  lastPlainId?: string;
-  lastPlainMono?: number;
+  /**
+   * Plain adverts accepted within the duplicate window: identity (packet id, or the payload bytes when
+   * there is none) → mono time accepted. A set, not just the last one: a late echo of the previous press
+   * can arrive after the next press has started.
+   */
+  recentPlain: Map<string, number>;
   /** Mono time the last encrypted advert was accepted (this run only). */
   lastCounterMono?: number;
   /** Mono time of the last advert that counts as hearing the device (accepted or a copy of one). */
@@ -168,6 +174,7 @@ export class BthomeReceiver implements AdvertConsumer {
       mac,
       ...(d.config.key !== undefined ? { key: keyFromHex(d.config.key) } : {}),
       stats: emptyStats(),
+      recentPlain: new Map(),
       lastHeard: this.#o.clock.monotonicMs(),
       state: "unknown",
       channelsById,
@@ -285,14 +292,17 @@ export class BthomeReceiver implements AdvertConsumer {
       const ident =
         frame.packetId !== undefined ? `p${frame.packetId}` : `b${Buffer.from(sd).toString("hex")}`;
       const windowMs = this.#o.duplicateWindowS * 1000;
-      if (s.lastPlainId === ident && s.lastPlainMono !== undefined && now - s.lastPlainMono <= windowMs) {
+      for (const [k, at] of s.recentPlain) if (now - at > windowMs) s.recentPlain.delete(k);
+      if (s.recentPlain.has(ident)) {
         s.stats.duplicates++;
-        s.lastPlainMono = now;
         this.#heard(s, now);
         return;
       }
-      s.lastPlainId = ident;
-      s.lastPlainMono = now;
+      if (s.recentPlain.size >= MAX_RECENT_PLAIN) {
+        const oldest = s.recentPlain.keys().next().value;
+        if (oldest !== undefined) s.recentPlain.delete(oldest);
+      }
+      s.recentPlain.set(ident, now);
     }
     s.stats.accepted++;
     this.#heard(s, now);

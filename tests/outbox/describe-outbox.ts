@@ -129,6 +129,23 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       expect(outbox.deliveredRange(e1.seq + 1, e2.seq)).toEqual([]);
     });
 
+    it("requeues delivered rows for a resend: same envelopes, pending again, writers woken", () => {
+      const { outbox } = make();
+      const e1 = outbox.putEvent(eventBody(1));
+      const e2 = outbox.putEvent(eventBody(2));
+      const e3 = outbox.putEvent(eventBody(3));
+      outbox.markDelivered([e1.seq, e2.seq]);
+      let writes = 0;
+      outbox.onWrite(() => writes++);
+      const range = outbox.deliveredRange(e1.seq, e2.seq);
+      expect(outbox.requeue([...range.map((m) => m.seq), e3.seq, 999])).toBe(2);
+      expect(writes).toBe(1);
+      expect(outbox.pending(10).map((m) => m.envelope)).toEqual([e1, e2, e3]);
+      expect(outbox.deliveredRange(0)).toEqual([]);
+      expect(outbox.requeue([])).toBe(0);
+      expect(outbox.lastSeq()).toBe(e3.seq);
+    });
+
     it("tracks open alerts by their latest state, and their state for a restart", () => {
       const { outbox } = make();
       const a1 = outbox.putAlert(alertBody(alertId(1), "raised"));

@@ -1,7 +1,35 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoWithOffset } from "../../src/contract/timestamps.js";
 import { createStamper } from "../../src/outbox/stamp.js";
+
+
+/** The obvious, slow way: a fresh Intl formatter per call, as the oracle for the cached formatter. */
+function isoWithOffset(ms: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(ms));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "00";
+  const local = Date.UTC(
+    Number(get("year")),
+    Number(get("month")) - 1,
+    Number(get("day")),
+    Number(get("hour")),
+    Number(get("minute")),
+    Number(get("second")),
+  );
+  const offsetMin = Math.round((local - Math.floor(ms / 1000) * 1000) / 60000);
+  const abs = Math.abs(offsetMin);
+  const off = `${offsetMin >= 0 ? "+" : "-"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  const msPart = String(((ms % 1000) + 1000) % 1000).padStart(3, "0");
+  return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}:${get("second")}.${msPart}${off}`;
+}
 
 const ZONES = [
   "Asia/Shanghai",

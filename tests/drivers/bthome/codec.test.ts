@@ -545,6 +545,19 @@ describe("properties", () => {
     );
   });
 
+  it("random strings given to decodeBthomeAdvert never throw anything but HearthError", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.option(fc.string({ maxLength: 40 })), (text, key) => {
+        try {
+          decodeBthomeAdvert(text, { mac: MAC_HT, ...(key !== null ? { key } : {}) });
+        } catch (e) {
+          if (!isHearthError(e)) throw e;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("random v2 frames (valid device info byte) never throw anything but HearthError", () => {
     fc.assert(
       fc.property(fc.constantFrom(0x40, 0x41, 0x44, 0x45), fc.uint8Array({ maxLength: 40 }), (info, rest) => {

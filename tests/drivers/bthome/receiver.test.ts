@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import fc from "fast-check";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { encodeObjects, encodeServiceData } from "../../../drivers/bthome/codec.js";
@@ -251,5 +252,50 @@ describe("configuration", () => {
     scanner.transmit({ mac: MAC, serviceData: Uint8Array.of() });
     expect(sink.presses).toEqual([]);
     expect(receiver.stats()["button-1"]?.malformed).toBe(2);
+  });
+});
+
+describe("properties", () => {
+  it("for a device with a bind key, random service data never makes a press, a reading or a throw", () => {
+    const { sink, scanner, receiver } = rig({ key: KEY });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (sd) => {
+        scanner.transmit({ mac: MAC, serviceData: sd });
+      }),
+      { numRuns: 3000 },
+    );
+    expect(sink.presses).toEqual([]);
+    expect(sink.values).toEqual([]);
+    const st = receiver.stats()["button-1"];
+    expect(st?.accepted).toBe(0);
+  });
+
+  it("copies of consecutive presses, late copies of the previous one mixed in, give each press exactly once", () => {
+    const plan = fc.array(fc.record({ copies: fc.integer({ min: 1, max: 6 }), lateEcho: fc.boolean() }), {
+      minLength: 1,
+      maxLength: 20,
+    });
+    fc.assert(
+      fc.property(plan, fc.boolean(), (steps, encrypted) => {
+        const { sink, scanner } = rig(encrypted ? { key: KEY } : {});
+        // repeats: 0, so the test decides exactly which copies go on air and when.
+        const button = new SimulatedButton({
+          mac: MAC,
+          scanner,
+          repeats: 0,
+          ...(encrypted ? { key: KEY } : {}),
+        });
+        let previous: Uint8Array | undefined;
+        for (const step of steps) {
+          const sd = button.press();
+          button.replay(sd, step.copies);
+          if (step.lateEcho && previous) button.replay(previous);
+          previous = sd;
+        }
+        expect(sink.presses).toHaveLength(steps.length);
+        expect(sink.presses.map((p) => p.counter)).toEqual(steps.map((_, i) => i + 1));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
