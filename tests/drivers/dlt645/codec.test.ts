@@ -16,6 +16,7 @@ import {
   parseReadReply,
   readAddressRequest,
   readDataRequest,
+  readFollowUpRequest,
   readReply,
 } from "../../../drivers/dlt645/codec.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
@@ -274,6 +275,27 @@ describe("DL/T 645 values", () => {
   it("names every set error bit", () => {
     expect(errorNames(0x06)).toEqual(["no requested data", "password error or unauthorised"]);
     expect(errorNames(0)).toEqual(["unspecified error"]);
+  });
+});
+
+describe("DL/T 645 follow-up frames", () => {
+  it("encodes read follow-up (12H) with its sequence number and parses a follow-up reply without it", () => {
+    const req = decodeFrame(readFollowUpRequest("000000000001", "0001FF00", 1));
+    expect(req.control).toBe(Control.ReadFollowUp);
+    expect(req.data).toEqual(Buffer.concat([diToBytes("0001FF00"), bytes(0x01)]));
+    // B2: reply to read follow-up with more frames after it; data = DI, values, SEQ.
+    const reply = encodeFrame({
+      address: "000000000001",
+      control: Control.ReadFollowUpReplyMore,
+      data: Buffer.concat([diToBytes("0001FF00"), bytes(0x78, 0x56, 0x34, 0x12), bytes(0x01)]),
+    });
+    expect(parseReadReply(decodeFrame(reply))).toEqual({
+      kind: "data",
+      address: "000000000001",
+      di: "0001FF00",
+      value: bytes(0x78, 0x56, 0x34, 0x12),
+      more: true,
+    });
   });
 });
 
