@@ -117,7 +117,10 @@ export function frameLength(rx: Uint8Array): number {
   if (rx[i] !== START) return -1;
   if (rx.length < i + 10) return rx.length > i + 7 && rx[i + 7] !== START ? -1 : 0;
   if (rx[i + 7] !== START) return -1;
-  const total = i + OVERHEAD + (rx[i + 9] as number);
+  const len = rx[i + 9] as number;
+  // No meter sends more than the standard's 200 data bytes: a larger length is noise, resync at once.
+  if (len > MAX_DATA) return -1;
+  const total = i + OVERHEAD + len;
   if (rx.length < total) return 0;
   return rx[total - 1] === END ? total : -1;
 }
