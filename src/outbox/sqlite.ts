@@ -216,9 +216,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   pending(limit: number): StoredMessage[] {
-    const rows = this.#need()
-      .prepare(`SELECT ${COLUMNS} FROM messages WHERE delivered = 0 ORDER BY lane, seq LIMIT ?`)
-      .all(Math.max(0, Math.floor(limit))) as Row[];
+    const rows = this.#stmt(
+      `SELECT ${COLUMNS} FROM messages WHERE delivered = 0 ORDER BY lane, seq LIMIT ?`,
+    ).all(Math.max(0, Math.floor(limit))) as Row[];
     return rows.map(toStored);
   }
 
@@ -255,19 +255,15 @@ export class SqliteOutbox implements Outbox {
   }
 
   openAlerts(): StoredMessage[] {
-    const rows = this.#need()
-      .prepare(
-        `SELECT m.seq, m.id, m.lane, m.type, m.delivered, m.envelope FROM alerts a
+    const rows = this.#stmt(
+      `SELECT m.seq, m.id, m.lane, m.type, m.delivered, m.envelope FROM alerts a
          JOIN messages m ON m.seq = a.latest_seq WHERE a.state IN ${OPEN_STATES} ORDER BY m.seq`,
-      )
-      .all() as Row[];
+    ).all() as Row[];
     return rows.map(toStored);
   }
 
   alertState(alertId: string): AlertStateInfo | undefined {
-    const r = this.#need()
-      .prepare("SELECT kind, state, device, raised_seq FROM alerts WHERE alert = ?")
-      .get(alertId) as
+    const r = this.#stmt("SELECT kind, state, device, raised_seq FROM alerts WHERE alert = ?").get(alertId) as
       | {
           kind: AlertStateInfo["kind"];
           state: AlertStateInfo["state"];
@@ -282,18 +278,16 @@ export class SqliteOutbox implements Outbox {
   }
 
   deliveredRange(fromSeq: number, toSeq?: number): StoredMessage[] {
-    const rows = this.#need()
-      .prepare(
-        `SELECT ${COLUMNS} FROM messages WHERE delivered = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`,
-      )
-      .all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, MAX_RANGE) as Row[];
+    const rows = this.#stmt(
+      `SELECT ${COLUMNS} FROM messages WHERE delivered = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`,
+    ).all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, MAX_RANGE) as Row[];
     return rows.map(toStored);
   }
 
   depth(): Record<Lane, number> {
-    const rows = this.#need()
-      .prepare("SELECT lane, COUNT(*) AS n FROM messages WHERE delivered = 0 GROUP BY lane")
-      .all() as { lane: number; n: number }[];
+    const rows = this.#stmt(
+      "SELECT lane, COUNT(*) AS n FROM messages WHERE delivered = 0 GROUP BY lane",
+    ).all() as { lane: number; n: number }[];
     const out: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 };
     for (const r of rows) out[LANES[r.lane] as Lane] = r.n;
     return out;
@@ -316,9 +310,9 @@ export class SqliteOutbox implements Outbox {
       d.synced = true;
       count++;
     }
-    const rows = db
-      .prepare("SELECT seq, wall_ms, bytes, envelope FROM messages WHERE synced = 0 AND delivered = 0")
-      .all() as { seq: number; wall_ms: number; bytes: number; envelope: string }[];
+    const rows = this.#stmt(
+      "SELECT seq, wall_ms, bytes, envelope FROM messages WHERE synced = 0 AND delivered = 0",
+    ).all() as { seq: number; wall_ms: number; bytes: number; envelope: string }[];
     const upd = this.#stmt(
       "UPDATE messages SET wall_ms = ?, synced = 1, bytes = ?, envelope = ? WHERE seq = ?",
     );
@@ -553,18 +547,22 @@ export class SqliteOutbox implements Outbox {
   }
 
   #kvGet(key: string): string | undefined {
-    const r = this.#need().prepare("SELECT value FROM kv WHERE key = ?").get(key) as
-      | { value: string }
-      | undefined;
+    this.#need();
+    const r = this.#stmt("SELECT value FROM kv WHERE key = ?").get(key) as { value: string } | undefined;
     return r?.value;
   }
 
   #kvSet(key: string, value: string): void {
-    this.#need()
-      .prepare(
-        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, value);
+    const db = this.#need();
+    const upsert = this.#stmt(
+      "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
+    // Without an fsync of its own: it survives a crash of the process (WAL), and the next durable
+    // commit (an alert, an event) syncs it to disk. A BLE counter is written for every advert; a
+    // press writes an alert right after, so the press's counter is on disk with the press.
+    this.#relaxed(db, () => {
+      upsert.run(key, value);
+    });
   }
 
   #need(): Database.Database {

@@ -25,6 +25,8 @@ interface Connection {
   v5: boolean;
   connected: boolean;
   down: boolean;
+  /** The last error on this connection, the reason given when it closes. */
+  error?: string;
   maxInFlight: number;
   /** seqs awaiting PUBACK on this connection. */
   inFlight: Set<number>;
@@ -181,10 +183,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     client.on("message", (topic: string, payload: Buffer) => this.#onMessage(c, topic, payload));
     client.on("error", (err: Error) => {
       this.#lastError = err.message;
+      c.error = err.message;
       log.warn({ broker: url, err }, `MQTT error from broker '${url}'`);
       if (!c.connected) this.#onDown(c, err.message);
     });
-    client.on("close", () => this.#onDown(c, this.#lastError ?? "connection closed"));
+    client.on("close", () => this.#onDown(c, c.error ?? "connection closed"));
   }
 
   #onConnect(c: Connection, connack: IConnackPacket): void {
