@@ -251,9 +251,12 @@ export class SimPort implements BindingPortInterface {
     const clock = this.#line.clock;
     const now = clock.monotonicMs();
     const data = reply.data;
-    const begin = Math.max(now + (reply.delayMs ?? 0), this.#wireFreeAt);
+    // With byte timing the line carries one frame at a time (collisions are not modelled: a reply
+    // waits for the wire). Without it, bytes take no time and nothing waits.
+    const timed = this.#line.options.baud !== undefined;
+    const begin = timed ? Math.max(now + (reply.delayMs ?? 0), this.#wireFreeAt) : now + (reply.delayMs ?? 0);
     const chunk = this.#line.options.chunkSize ?? data.length;
-    this.#wireFreeAt = begin + this.#byteMs(data.length);
+    if (timed) this.#wireFreeAt = begin + this.#byteMs(data.length);
     for (let off = 0; off < data.length; off += Math.max(1, chunk)) {
       const piece = data.subarray(off, off + Math.max(1, chunk));
       const at = begin + this.#byteMs(off + piece.length);

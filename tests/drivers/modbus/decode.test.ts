@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeModbusFrame } from "../../../drivers/modbus/decode.js";
-import { ErrorCode, HearthError } from "../../../src/core/errors.js";
+import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.js";
 import { loadCatalogue } from "../../../src/profiles/catalogue.js";
 import type { ModbusProfile } from "../../../src/profiles/modbus.js";
 
@@ -76,5 +77,32 @@ describe("decodeModbusFrame (hearth decode modbus)", () => {
     // A request-shaped frame forced to be read as a response: the byte count does not fit.
     const forced = thrown(() => decodeModbusFrame("11 03 00 6B 00 03 76 87", { mode: "response" }));
     expect([ErrorCode.FrameMalformed, ErrorCode.FrameTruncated]).toContain(forced.code);
+  });
+
+  it("random input never throws anything but HearthError", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.boolean(),
+        fc.constantFrom(undefined, "request" as const, "response" as const),
+        (arr, tcp, mode) => {
+          try {
+            decodeModbusFrame(Buffer.from(arr).toString("hex"), { tcp, mode, profile: sdm120, start: 0 });
+          } catch (e) {
+            if (!isHearthError(e)) throw e;
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        try {
+          decodeModbusFrame(text);
+        } catch (e) {
+          if (!isHearthError(e)) throw e;
+        }
+      }),
+    );
   });
 });

@@ -234,4 +234,41 @@ describe("ModbusDriver over SimulatedLine", () => {
       /Poll of Modbus device elec failed \(1\/3\): Modbus CRC is 0x[0-9a-f]{4}, expected/,
     );
   });
+
+  it("a slow meter's late replies are never taken as another meter's answer", async () => {
+    // Different values from the good meter, so a late reply mistaken for the good meter's would show.
+    const slow = new SimulatedModbusMeter({
+      profile: fastProfile("eastron-sdm120"),
+      unitId: 1,
+      slowMs: 150,
+      values: () => ({ energy_total_kwh: 1, power_w: 999, voltage_v: 1, frequency_hz: 1 }),
+    });
+    slow.fault = "slow";
+    const good = electricity(2);
+    const sim = new SimulatedLine().addPort(PORT, slow, good);
+    const profile = fastProfile("eastron-sdm120", { response_timeout_ms: 40 });
+    const { sink, driver } = start(
+      makeDriver(
+        [
+          { id: "slow", profile, unit_id: 1, port: PORT },
+          { id: "good", profile, unit_id: 2, port: PORT },
+        ],
+        sim,
+      ),
+    );
+    await waitFor(
+      () => (driver.status().find((s) => s.id === "slow")?.timeouts ?? 0) >= 10,
+      8000,
+      "slow timeouts",
+    );
+    await waitFor(() => sink.of("good", "power_w").length >= 5, 8000, "good readings");
+    // Every value the good meter produced is its own (456.25 W), whatever arrived late on the line.
+    // (A late reply can be taken as the answer to the slow meter's own next read of the same size: RTU
+    // replies carry no address. That is the slow meter's data, never another's.)
+    expect(new Set(sink.of("good", "power_w").map((r) => r.value))).toEqual(new Set([456.25]));
+    expect(sink.of("slow", "power_w").every((r) => r.value === 999)).toBe(true);
+    expect(driver.status().find((s) => s.id === "good")?.availability).toBe("online");
+    // The late replies did reach the line (and were dropped as not ours / stray).
+    expect(sim.recording(PORT).filter((r) => r[0] === 1).length).toBeGreaterThan(6);
+  });
 });
