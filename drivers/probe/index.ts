@@ -7,6 +7,6 @@ export type {
   ProbeProtocol,
   ProbeResult,
 } from "./probe.js";
-export { describeFound, formatProgress, probe, probePort, USUAL_SETTINGS } from "./probe.js";
+export { describeFound, formatProgress, probe, probeExitCode, probePort, USUAL_SETTINGS } from "./probe.js";
 export type { DevicesYamlOptions } from "./yaml.js";
 export { renderDevicesYaml } from "./yaml.js";

@@ -295,3 +295,8 @@ export function describeFound(d: FoundDevice): string {
       return `CJ/T 188 meter ${d.address} (type ${d.meterType.toString(16).toUpperCase().padStart(2, "0")})`;
   }
 }
+
+/** The `hearth probe` exit code: 0 when something answered, 3 when nothing did (1, a port error, is thrown). */
+export function probeExitCode(results: readonly ProbeResult[]): 0 | 3 {
+  return results.some((r) => r.found.length > 0) ? 0 : 3;
+}

@@ -33,21 +33,21 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function meters() {
+function meters(delayMs = 20) {
   return [
     new Dlt645Meter({
       address: "000000000042",
       identifiers: dltProfile.dlt645.identifiers,
       values: () => ({ energy_total_kwh: 321.09, voltage_v: 230.1, current_a: 2.345, power_w: 539.6 }),
-      delayMs: 20,
+      delayMs,
     }),
-    new Cjt188Meter({ address: "00000000000042", values: () => ({ water_total_m3: 88.01 }), delayMs: 20 }),
+    new Cjt188Meter({ address: "00000000000042", values: () => ({ water_total_m3: 88.01 }), delayMs }),
   ];
 }
 
-async function pair(): Promise<{ pty: PtyPair; served: ServedPort }> {
+async function pair(delayMs?: number): Promise<{ pty: PtyPair; served: ServedPort }> {
   const pty = await startPtyPair(DEV, SIM);
-  const served = await servePort({ binding, path: SIM, devices: meters(), settings, idleMs: 8 });
+  const served = await servePort({ binding, path: SIM, devices: meters(delayMs), settings, idleMs: 8 });
   return { pty, served };
 }
 
@@ -89,7 +89,7 @@ describe.skipIf(!socat)("DL/T 645 and CJ/T 188 over a real socat pseudo-terminal
   });
 
   it("the pty closing mid-poll takes both meters offline; a new pty at the same path resumes polling", async () => {
-    let current = await pair();
+    let current = await pair(150);
     cleanups.push(async () => {
       await current.served.close();
       await current.pty.kill();
@@ -101,6 +101,9 @@ describe.skipIf(!socat)("DL/T 645 and CJ/T 188 over a real socat pseudo-terminal
       "online",
     );
     const line = pool.lines()[0];
+    // Kill while a request is with the meter (its 150 ms turnaround): the transaction is in flight.
+    const seen = current.served.requests;
+    await waitFor(() => current.served.requests > seen, 5_000, "a request at the meter");
     await current.served.close();
     await current.pty.kill();
     await waitFor(

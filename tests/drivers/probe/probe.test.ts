@@ -8,6 +8,7 @@ import {
   formatProgress,
   type ProbeProgress,
   probe,
+  probeExitCode,
   probePort,
   renderDevicesYaml,
 } from "../../../drivers/probe/index.js";
@@ -117,6 +118,7 @@ describe("probe", () => {
     const r = await probe(line, { protocol: "auto", ids: [1], timeoutMs: 30 });
     expect(r.found).toEqual([]);
     expect(renderDevicesYaml([r])).toBe("devices: []\n");
+    expect(probeExitCode([r])).toBe(3);
   });
 
   it("warns when a read-address reply cannot be decoded", async () => {
@@ -178,6 +180,7 @@ describe("probePort", () => {
     });
     expect(yaml).toContain("# the meter's model");
     expect(sim.isPortOpen(PORT)).toBe(false);
+    expect(probeExitCode(results)).toBe(0);
   });
 
   it("fails with PortOpen when the port does not exist", async () => {
