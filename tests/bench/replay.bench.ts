@@ -1,4 +1,4 @@
-import { bench, describe } from "vitest";
+import { afterAll, bench, describe } from "vitest";
 import { SystemClock } from "../../src/core/clock.js";
 import { haveMosquitto, startAedes, startMosquitto, type TestBroker } from "../helpers/brokers.js";
 import { telemetryBody } from "../outbox/fixtures.js";
@@ -33,6 +33,11 @@ function report(name: string, drains: number[]): void {
 
 describe("replay to a local broker, rate bound off", async () => {
   const aedes = await startAedes();
+  const mosq = haveMosquitto ? await startMosquitto() : undefined;
+  afterAll(async () => {
+    await aedes.close();
+    await mosq?.close();
+  });
   const aedesDrains: number[] = [];
   bench(`aedes MQTT 3.1.1, ${BACKLOG} msgs per op`, () => drainOnce(aedes, "3.1.1", aedesDrains), {
     iterations: 5,
@@ -44,8 +49,7 @@ describe("replay to a local broker, rate bound off", async () => {
     teardown: () => report("aedes 3.1.1", aedesDrains),
   });
 
-  if (haveMosquitto) {
-    const mosq = await startMosquitto();
+  if (mosq) {
     const m3: number[] = [];
     const m5: number[] = [];
     bench(`Mosquitto MQTT 3.1.1, ${BACKLOG} msgs per op`, () => drainOnce(mosq, "3.1.1", m3), {

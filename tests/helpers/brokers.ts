@@ -77,6 +77,7 @@ export async function startAedes(): Promise<TestBroker> {
 }
 
 export const haveMosquitto = haveTool("mosquitto", ["-h"]);
+const haveSetpriv = haveTool("setpriv", ["--version"]);
 
 /** Whether Mosquitto tests run here; under CI=true a missing Mosquitto fails instead of skipping. */
 export function mosquittoAvailable(): boolean {
@@ -119,11 +120,20 @@ export async function startMosquitto(
   let log = "";
   let proc: ChildProcess | undefined;
   const launch = async () => {
-    const p = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+    // setpriv (util-linux) execs mosquitto with a parent-death signal: if the test process dies without
+    // close(), the kernel stops the broker too.
+    const [cmd, args] = haveSetpriv
+      ? ["setpriv", ["--pdeathsig", "SIGTERM", "mosquitto", "-c", conf]]
+      : ["mosquitto", ["-c", conf]];
+    const p = spawn(cmd as string, args as string[], { stdio: ["ignore", "ignore", "pipe"] });
     p.stderr?.on("data", (d: Buffer) => {
       log += d.toString();
     });
     proc = p;
+    // Safety net: a run that ends without close() (a bench, a crashed test) leaves no broker behind.
+    const reap = () => p.kill("SIGKILL");
+    process.once("exit", reap);
+    p.once("exit", () => process.off("exit", reap));
     const exited = new Promise<never>((_, reject) =>
       p.once("exit", (code) => reject(new Error(`mosquitto exited (${code}): ${log}`))),
     );
