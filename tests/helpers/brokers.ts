@@ -96,7 +96,7 @@ export interface MosquittoTls {
  * (and mutual TLS). Its log is kept for failure messages.
  */
 export async function startMosquitto(
-  opts: { tls?: MosquittoTls } = {},
+  opts: { tls?: MosquittoTls /** more mosquitto.conf lines */; extra?: string[] } = {},
 ): Promise<TestBroker & { log(): string }> {
   const dir = mkdtempSync(join(tmpdir(), "hearth-mosquitto-"));
   const port = await freePort();
@@ -115,6 +115,7 @@ export async function startMosquitto(
     lines.push(`cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`);
     lines.push(`require_certificate ${opts.tls.requireClientCert ? "true" : "false"}`);
   }
+  lines.push(...(opts.extra ?? []));
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(conf, `${lines.join("\n")}\n`);
   let log = "";
