@@ -58,7 +58,10 @@ export interface SerialLineEvents {
 }
 
 export interface SerialLineStats {
+  /** Transactions started (request written or about to be). */
   transactions: number;
+  /** Transactions that ended with a whole reply. */
+  replies: number;
   timeouts: number;
   droppedBytes: number;
   strayBytes: number;
@@ -82,6 +85,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
   readonly settings: Readonly<SerialSettings>;
   readonly stats: SerialLineStats = {
     transactions: 0,
+    replies: 0,
     timeouts: 0,
     droppedBytes: 0,
     strayBytes: 0,
@@ -253,6 +257,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
           if (n > 0 && rx.length >= n) {
             const extra = rx.length - n;
             if (extra > 0) this.stats.strayBytes += extra;
+            this.stats.replies++;
             finish(undefined, Buffer.from(rx.subarray(0, n)));
             return;
           }

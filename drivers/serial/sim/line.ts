@@ -243,8 +243,7 @@ export class SimPort implements BindingPortInterface {
         if (reply) this.#sendReply(reply);
       }
     };
-    if (sentAt <= now) deliver();
-    else clock.setTimeout(deliver, sentAt - now);
+    this.#runAt(sentAt, deliver);
   }
 
   #sendReply(reply: SimReply): void {
@@ -261,9 +260,19 @@ export class SimPort implements BindingPortInterface {
       const piece = data.subarray(off, off + Math.max(1, chunk));
       const at = begin + this.#byteMs(off + piece.length);
       const push = () => this.#push(piece);
-      if (at <= now) push();
-      else clock.setTimeout(push, at - now);
+      this.#runAt(at, push);
     }
+  }
+
+  /**
+   * Runs `fn` at monotonic time `at`, never before: a timer may fire early (its start is the event
+   * loop's cached time), so an early call waits again for the rest. Byte timing stays honest.
+   */
+  #runAt(at: number, fn: () => void): void {
+    const clock = this.#line.clock;
+    const wait = at - clock.monotonicMs();
+    if (wait <= 0) fn();
+    else clock.setTimeout(() => this.#runAt(at, fn), Math.ceil(wait));
   }
 
   #push(piece: Buffer): void {
