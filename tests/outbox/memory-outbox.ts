@@ -1,0 +1,325 @@
+import {
+  type AlertBody,
+  BODY_SCHEMAS,
+  CONTRACT_VERSION,
+  type Envelope,
+  type EventBody,
+  type SummaryBody,
+  type TelemetryBody,
+} from "../../src/contract/messages.js";
+import { isoWithOffset } from "../../src/contract/timestamps.js";
+import type { Clock, Timer } from "../../src/core/clock.js";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import type { IdSource } from "../../src/core/ids.js";
+import {
+  type AlertStateInfo,
+  type KeyValueStore,
+  LANE_OF,
+  LANES,
+  type Lane,
+  type Outbox,
+  type StoredMessage,
+} from "../../src/outbox/types.js";
+
+export interface MemoryOutboxOptions {
+  home: string;
+  timeZone: string;
+  clock: Clock;
+  ids: IdSource;
+  maxSizeBytes: number;
+  retentionMs: number;
+  telemetryBatch: number;
+  telemetryFlushMs: number;
+}
+
+type StoredType = "alert" | "event" | "summary" | "telemetry";
+interface Row {
+  msg: StoredMessage;
+  wallMs: number;
+  synced: boolean;
+  bytes: number;
+}
+interface Draft {
+  type: StoredType;
+  body: unknown;
+  wallMs: number;
+  synced: boolean;
+}
+
+const OVERHEAD = 96;
+const PRUNE_EVERY_MS = 600_000;
+const isOpen = (s: string) => s === "raised" || s === "escalated";
+
+/**
+ * A fake Outbox in plain memory, for tests of parts that write to or read from an outbox without
+ * SQLite. It passes the same contract suite as SqliteOutbox (tests/outbox/memory.test.ts); it keeps
+ * nothing across a restart.
+ */
+export class MemoryOutbox implements Outbox {
+  readonly #o: MemoryOutboxOptions;
+  readonly #rows = new Map<number, Row>();
+  readonly #alerts = new Map<string, AlertStateInfo & { latestSeq: number }>();
+  readonly #kv = new Map<string, string>();
+  readonly #listeners = new Set<() => void>();
+  readonly kv: KeyValueStore;
+  #open = false;
+  #lastSeq = 0;
+  #size = 0;
+  #buffer: Draft[] = [];
+  #flushTimer: Timer | undefined;
+  #pruneTimer: Timer | undefined;
+
+  constructor(o: MemoryOutboxOptions) {
+    this.#o = o;
+    this.kv = {
+      get: (k) => {
+        this.#need();
+        return this.#kv.get(k);
+      },
+      set: (k, v) => {
+        this.#need();
+        this.#kv.set(k, v);
+      },
+    };
+  }
+
+  open(): void {
+    if (this.#open) return;
+    this.#open = true;
+    this.#pruneTimer = this.#o.clock.setInterval(
+      () => this.#prune(),
+      Math.max(1000, Math.min(this.#o.retentionMs, PRUNE_EVERY_MS)),
+    );
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.flush();
+    this.#flushTimer?.cancel();
+    this.#pruneTimer?.cancel();
+    this.#open = false;
+  }
+
+  putAlert(body: AlertBody): Envelope<"alert"> {
+    return this.#commit([this.#draft("alert", body)])[0] as Envelope<"alert">;
+  }
+  putEvent(body: EventBody): Envelope<"event"> {
+    return this.#commit([this.#draft("event", body)])[0] as Envelope<"event">;
+  }
+  putSummary(body: SummaryBody): Envelope<"summary"> {
+    return this.#commit([this.#draft("summary", body)])[0] as Envelope<"summary">;
+  }
+  putTelemetry(body: TelemetryBody): void {
+    this.#buffer.push(this.#draft("telemetry", body));
+    if (this.#buffer.length >= this.#o.telemetryBatch) this.flush();
+    else
+      this.#flushTimer ??= this.#o.clock.setTimeout(() => {
+        this.#flushTimer = undefined;
+        this.flush();
+      }, this.#o.telemetryFlushMs);
+  }
+  flush(): void {
+    this.#flushTimer?.cancel();
+    this.#flushTimer = undefined;
+    if (this.#buffer.length === 0 || !this.#open) return;
+    const drafts = this.#buffer;
+    this.#buffer = [];
+    this.#commit(drafts);
+  }
+
+  pending(limit: number): StoredMessage[] {
+    this.#need();
+    return this.#sorted((r) => !r.msg.delivered, true).slice(0, Math.max(0, limit));
+  }
+  markDelivered(seqs: readonly number[]): void {
+    this.#need();
+    for (const s of seqs) {
+      const r = this.#rows.get(s);
+      if (r) r.msg.delivered = true;
+    }
+  }
+  requeue(seqs: readonly number[]): number {
+    this.#need();
+    let n = 0;
+    for (const s of seqs) {
+      const r = this.#rows.get(s);
+      if (r?.msg.delivered) {
+        r.msg.delivered = false;
+        n++;
+      }
+    }
+    if (n > 0) this.#notify();
+    return n;
+  }
+  openAlerts(): StoredMessage[] {
+    this.#need();
+    const out: StoredMessage[] = [];
+    for (const a of this.#alerts.values()) {
+      const r = this.#rows.get(a.latestSeq);
+      if (isOpen(a.state) && r) out.push(structuredClone(r.msg));
+    }
+    return out.sort((x, y) => x.seq - y.seq);
+  }
+  alertState(alertId: string): AlertStateInfo | undefined {
+    this.#need();
+    const a = this.#alerts.get(alertId);
+    if (!a) return undefined;
+    const { latestSeq: _latest, ...info } = a;
+    return info;
+  }
+  deliveredRange(fromSeq: number, toSeq?: number): StoredMessage[] {
+    this.#need();
+    return this.#sorted(
+      (r) => r.msg.delivered && r.msg.seq >= fromSeq && r.msg.seq <= (toSeq ?? Infinity),
+      false,
+    );
+  }
+  depth(): Record<Lane, number> {
+    this.#need();
+    const d: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 };
+    for (const r of this.#rows.values()) if (!r.msg.delivered) d[r.msg.lane]++;
+    return d;
+  }
+  lastSeq(): number {
+    return this.#lastSeq;
+  }
+  sizeBytes(): number {
+    return this.#size;
+  }
+  restamp(corrected: (wallMs: number) => number): number {
+    this.#need();
+    let n = 0;
+    for (const d of this.#buffer)
+      if (!d.synced) {
+        d.wallMs = corrected(d.wallMs);
+        d.synced = true;
+        n++;
+      }
+    for (const r of this.#rows.values())
+      if (!r.synced && !r.msg.delivered) {
+        r.wallMs = corrected(r.wallMs);
+        r.synced = true;
+        r.msg.envelope.ts = isoWithOffset(r.wallMs, this.#o.timeZone);
+        r.msg.envelope.clock = "synced";
+        n++;
+      }
+    return n;
+  }
+  onWrite(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  #draft(type: StoredType, body: unknown): Draft {
+    this.#need();
+    const parsed = BODY_SCHEMAS[type].safeParse(body);
+    if (!parsed.success)
+      throw new HearthError(`Invalid ${type} body for the outbox`, ErrorCode.Internal, { type });
+    return {
+      type,
+      body: parsed.data,
+      wallMs: Math.floor(this.#o.clock.wallMs()),
+      synced: this.#o.clock.wallSynced(),
+    };
+  }
+
+  #commit(drafts: Draft[]): Envelope[] {
+    const out: Envelope[] = [];
+    for (const d of drafts) {
+      const seq = ++this.#lastSeq;
+      const envelope = {
+        v: CONTRACT_VERSION,
+        id: this.#o.ids.next("msg"),
+        home: this.#o.home,
+        seq,
+        ts: isoWithOffset(d.wallMs, this.#o.timeZone),
+        clock: d.synced ? "synced" : "unsynced",
+        type: d.type,
+        body: d.body,
+      } as Envelope;
+      const bytes = Buffer.byteLength(JSON.stringify(envelope)) + OVERHEAD;
+      const msg: StoredMessage = {
+        seq,
+        id: envelope.id,
+        lane: LANE_OF[d.type],
+        type: d.type,
+        envelope,
+        delivered: false,
+      };
+      this.#rows.set(seq, { msg, wallMs: d.wallMs, synced: d.synced, bytes });
+      this.#size += bytes;
+      if (d.type === "alert") {
+        const a = d.body as AlertBody;
+        const prev = this.#alerts.get(a.alert);
+        const info: AlertStateInfo & { latestSeq: number } = {
+          kind: a.kind,
+          state: a.state,
+          raisedSeq: prev?.raisedSeq ?? seq,
+          latestSeq: seq,
+        };
+        const device = a.device ?? prev?.device;
+        if (device !== undefined) info.device = device;
+        this.#alerts.set(a.alert, info);
+      }
+      out.push(structuredClone(envelope));
+    }
+    if (this.#size > this.#o.maxSizeBytes) this.#shrink(this.#size - this.#o.maxSizeBytes * 0.9);
+    this.#notify();
+    return out;
+  }
+
+  #protected(): Set<number> {
+    return new Set([...this.#alerts.values()].filter((a) => isOpen(a.state)).map((a) => a.latestSeq));
+  }
+
+  #shrink(need: number): void {
+    const keep = this.#protected();
+    let freed = 0;
+    const passes: ((r: Row) => boolean)[] = [
+      (r) => r.msg.delivered && !keep.has(r.msg.seq),
+      (r) => !r.msg.delivered && r.msg.lane === "telemetry",
+    ];
+    for (const pass of passes)
+      for (const r of [...this.#rows.values()].sort((a, b) => a.msg.seq - b.msg.seq)) {
+        if (freed >= need) return;
+        if (!pass(r)) continue;
+        this.#rows.delete(r.msg.seq);
+        this.#size -= r.bytes;
+        freed += r.bytes;
+      }
+  }
+
+  #prune(): void {
+    const cutoff = this.#o.clock.wallMs() - this.#o.retentionMs;
+    const keep = this.#protected();
+    for (const r of [...this.#rows.values()])
+      if (r.msg.delivered && r.wallMs < cutoff && !keep.has(r.msg.seq)) {
+        this.#rows.delete(r.msg.seq);
+        this.#size -= r.bytes;
+      }
+  }
+
+  #sorted(filter: (r: Row) => boolean, byLane: boolean): StoredMessage[] {
+    const rank = (l: Lane) => (byLane ? LANES.indexOf(l) : 0);
+    return [...this.#rows.values()]
+      .filter(filter)
+      .map((r) => structuredClone(r.msg))
+      .sort((a, b) => rank(a.lane) - rank(b.lane) || a.seq - b.seq);
+  }
+
+  #notify(): void {
+    for (const l of this.#listeners) {
+      try {
+        l();
+      } catch {
+        // A listener's bug is not the outbox's: the write stands.
+      }
+    }
+  }
+
+  #need(): void {
+    if (!this.#open) throw new HearthError("The outbox is not open", ErrorCode.OutboxClosed);
+  }
+}
