@@ -33,7 +33,7 @@ export function fastProfile(id: string, timing: Partial<ModbusProfile["timing"]>
   return {
     ...p,
     serial: { baud: 9600, data_bits: 8, parity: "none", stop_bits: 1 },
-    timing: { response_timeout_ms: 60, inter_frame_gap_ms: 0, retries: 1, poll_interval_s: 0.03, ...timing },
+    timing: { response_timeout_ms: 150, inter_frame_gap_ms: 0, retries: 1, poll_interval_s: 0.03, ...timing },
   };
 }
 
