@@ -286,7 +286,8 @@ export class ModbusDriver {
     }
     st.status.polls++;
     if (readings.length > 0) this.#deps.sink.readings(readings);
-    this.#settle(st, answered, errors);
+    // A poll cut short by stop() says nothing about the device.
+    if (this.#running) this.#settle(st, answered, errors);
     return { device: cfg.id, ok: errors.length === 0, values, errors };
   }
 
