@@ -60,6 +60,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   #heartbeat: Timer | undefined;
   #rateTimer: Timer | undefined;
   #pumpImmediate: NodeJS.Immediate | undefined;
+  /** Broker URLs already warned about TLS settings on a plain scheme. */
+  readonly #plainWarned = new Set<string>();
 
   constructor(opts: UplinkOptions) {
     super();
@@ -143,6 +145,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     const broker = this.#o.brokers[this.#brokerIndex] as BrokerConfig;
     const url = safeUrl(broker.url);
     const log = this.#o.log;
+    if (broker.tls && !/^(mqtts|ssl|tls):/.test(broker.url) && !this.#plainWarned.has(broker.url)) {
+      // MQTT.js takes TLS from the scheme: certificates next to mqtt:// would silently go unused.
+      this.#plainWarned.add(broker.url);
+      log.warn({ broker: url }, `Broker '${url}' has TLS settings but a plain URL; use mqtts:// to encrypt`);
+    }
     let client: MqttClient;
     try {
       const will = stamp(this.#stampCtx, "status", {

@@ -4,7 +4,7 @@ import { TOPIC_ROOT } from "../../src/contract/topics.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { startAedes, subscribe } from "../helpers/brokers.js";
 import { eventBody } from "../outbox/fixtures.js";
-import { broker, driveUntil, makeRig, until } from "./rig.js";
+import { broker, driveUntil, makeRig, memoryLogger, until } from "./rig.js";
 
 /** Uplink behaviour that runs on its injected clock (rate, heartbeat), against the embedded broker. */
 describe("Uplink on a virtual clock", () => {
@@ -50,5 +50,25 @@ describe("Uplink on a virtual clock", () => {
     expect(second?.id).not.toBe(first?.id);
     expect(second?.seq).toBe(1);
     expect(first?.seq).toBe(0);
+  });
+
+  it("warns, naming the broker, when TLS settings sit next to a plain mqtt:// URL", async () => {
+    const b = await startAedes();
+    cleanup.push(() => b.close());
+    const { log, lines } = memoryLogger();
+    const rig = makeRig({
+      brokers: [broker(b.url, "3.1.1", { tls: { ca: "/nonexistent/ca.pem", reject_unauthorized: true } })],
+      clock: new VirtualClock(),
+      log,
+    });
+    cleanup.push(() => rig.close());
+    rig.uplink.start();
+    await until(() => rig.uplink.state().attempts >= 1, "a failed attempt (the CA file is missing)");
+    const warn = lines.find((l) => l.level === 40 && String(l.msg).includes("plain URL"));
+    expect(warn?.broker).toBe(b.url);
+    const failed = lines.find((l) => l.level === 50 && l.broker === b.url);
+    expect(String((failed?.err as { message?: string } | undefined)?.message)).toContain(
+      "/nonexistent/ca.pem",
+    );
   });
 });
