@@ -4,6 +4,7 @@
  * the meters a fixed turnaround, and the SerialLine the 3.5-character gap; the real driver, codec and
  * SerialLine do the work. Run: `npx vitest bench --run tests/bench/modbus-line.bench.ts`.
  */
+import { loadavg } from "node:os";
 import { afterAll, bench, describe } from "vitest";
 import { ModbusDriver } from "../../drivers/modbus/driver.js";
 import { planReads } from "../../drivers/modbus/plan.js";
@@ -130,7 +131,10 @@ afterAll(() => {
       `Modbus line bench: ${METERS} × SDM120 at ${BAUD} 8N1, ${t.requests} requests / ${t.bytes} bytes per poll, turnaround ${TURNAROUND_MS} ms, gap ${GAP_MS} ms`,
       `  theoretical maximum: ${maxPerSec.toFixed(2)} polls/s (${t.ms.toFixed(1)} ms of wire time per poll)`,
       `  achieved (median of ${runs.length} × ${WINDOW_MS / 1000} s): ${achieved.toFixed(2)} polls/s = ${((100 * achieved) / maxPerSec).toFixed(1)} % of maximum`,
-      `  runs: ${runs.map((r) => r.pollsPerSec.toFixed(2)).join(", ")} polls/s (from answered requests; whole polls completed: ${runs.map((r) => r.polls).join(", ")})`,
+      `  runs: ${runs.map((r) => r.pollsPerSec.toFixed(2)).join(", ")} polls/s (from answered requests; whole polls completed, which count polls already under way at the start: ${runs.map((r) => r.polls).join(", ")})`,
+      `  load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")} (shared machine: other processes slow the event loop and leave the line idle)`,
       `  CPU per poll (median): ${median(runs.map((r) => r.cpuMsPerPoll)).toFixed(3)} ms (user + system, whole process incl. simulators)`,
     ].join("\n"),
   );
