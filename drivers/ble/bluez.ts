@@ -9,7 +9,7 @@
  * Nothing here throws to the caller after `start()`; problems are logged and shown in `status()`.
  */
 import type { Clock, Timer } from "../../src/core/clock.js";
-import { errorMessage } from "../../src/core/errors.js";
+import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { AdvertConsumer, BleScanner } from "./advert.js";
 import {
@@ -38,6 +38,8 @@ export interface BluezScannerOptions {
   pollMs?: number;
   /** Back-off between attempts to re-acquire a missing adapter: doubles from `minMs` to `maxMs`. */
   backoff?: { minMs: number; maxMs: number };
+  /** Longest wait for one health check's D-Bus calls. Default 10 000 ms. */
+  callTimeoutMs?: number;
   /** Try to power the adapter on when it is off. Default true (a gateway has no one to press a key). */
   powerOn?: boolean;
   /** For tests: where node-ble comes from. */
@@ -78,6 +80,8 @@ export class BluezScanner implements BleScanner {
   #retryAt = 0;
   #backoffMs: number;
   #busy = false;
+  /** Fails the running health check when the bus reports an error. */
+  #busFailed: ((err: unknown) => void) | undefined;
   #stopped = true;
   #status: ScannerStatus;
 
@@ -91,6 +95,7 @@ export class BluezScanner implements BleScanner {
       pollMs: options.pollMs ?? 5000,
       backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 },
       powerOn: options.powerOn ?? true,
+      callTimeoutMs: options.callTimeoutMs ?? 10_000,
     };
     this.#nodeBle = options.nodeBle;
     this.#backoffMs = this.#o.backoff.minMs;
@@ -114,27 +119,52 @@ export class BluezScanner implements BleScanner {
   }
 
   /**
-   * Connects to the system bus and starts watching. Resolves after the first attempt to acquire the
-   * adapter, whether or not it is there: a missing adapter is retried in the background.
-   * Throws only when the system bus itself cannot be reached.
+   * Starts watching. Resolves after the first attempt to reach BlueZ and acquire the adapter, whether
+   * or not that worked: a missing system bus, bluetoothd or adapter is retried in the background with
+   * back-off, and shown in `status()`. Never throws.
    */
   async start(): Promise<void> {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#status.state = "starting";
-    const nodeBle = this.#nodeBle ?? loadNodeBle();
-    this.#session = nodeBle.createBluetooth();
-    this.#session.bluetooth.dbus.on("error", (err) => {
-      // dbus-next reports a dead connection or a failed match rule here; unhandled it would crash us.
-      this.#o.log.warn({ err, adapter: this.#o.adapter }, "D-Bus error");
-      this.#status.lastError = errorMessage(err);
-    });
-    const root = await this.#session.bluetooth.dbus.getProxyObject("org.bluez", "/");
-    this.#objectManager = root.getInterface("org.freedesktop.DBus.ObjectManager");
-    this.#objectManager.on("InterfacesAdded", this.#onInterfacesAdded);
-    this.#objectManager.on("InterfacesRemoved", this.#onInterfacesRemoved);
     await this.#tick();
     this.#timer = this.#o.clock.setInterval(() => void this.#tick(), this.#o.pollMs);
+  }
+
+  /** Connects to the system bus and subscribes to BlueZ's object manager. */
+  async #connect(): Promise<NodeBleSession> {
+    const nodeBle = this.#nodeBle ?? loadNodeBle();
+    const session = nodeBle.createBluetooth();
+    this.#session = session;
+    session.bluetooth.dbus.on("error", (err) => {
+      // dbus-next reports a dead connection or a failed match rule here; unhandled it would crash us.
+      this.#o.log.warn({ err, adapter: this.#o.adapter }, "D-Bus error; reconnecting");
+      this.#status.lastError = errorMessage(err);
+      this.#busFailed?.(err);
+      if (this.#session === session) {
+        this.#disconnect();
+        this.#scheduleRetry();
+      }
+    });
+    const root = await session.bluetooth.dbus.getProxyObject("org.bluez", "/");
+    const om = root.getInterface("org.freedesktop.DBus.ObjectManager");
+    om.on("InterfacesAdded", this.#onInterfacesAdded);
+    om.on("InterfacesRemoved", this.#onInterfacesRemoved);
+    this.#objectManager = om;
+    return session;
+  }
+
+  #disconnect(): void {
+    this.#objectManager?.removeListener("InterfacesAdded", this.#onInterfacesAdded);
+    this.#objectManager?.removeListener("InterfacesRemoved", this.#onInterfacesRemoved);
+    this.#objectManager = undefined;
+    this.#dropAdapter();
+    try {
+      this.#session?.destroy();
+    } catch {
+      // Already closed.
+    }
+    this.#session = undefined;
   }
 
   async stop(): Promise<void> {
@@ -142,8 +172,6 @@ export class BluezScanner implements BleScanner {
     this.#stopped = true;
     this.#timer?.cancel();
     this.#timer = undefined;
-    this.#objectManager?.removeListener("InterfacesAdded", this.#onInterfacesAdded);
-    this.#objectManager?.removeListener("InterfacesRemoved", this.#onInterfacesRemoved);
     const adapter = this.#adapter;
     this.#dropAdapter();
     if (adapter) {
@@ -153,8 +181,7 @@ export class BluezScanner implements BleScanner {
         // The adapter may be gone already; nothing to stop then.
       }
     }
-    this.#session?.destroy();
-    this.#session = undefined;
+    this.#disconnect();
     this.#status.state = "stopped";
   }
 
@@ -163,17 +190,68 @@ export class BluezScanner implements BleScanner {
     if (this.#stopped || this.#busy) return;
     this.#busy = true;
     try {
-      if (!this.#adapter) {
-        if (this.#o.clock.monotonicMs() < this.#retryAt) return;
-        await this.#acquire();
-      } else {
-        await this.#keepScanning(this.#adapter);
-      }
+      await this.#guard(this.#tickOnce());
     } catch (e) {
-      this.#lost(e);
+      if (isHearthError(e, ErrorCode.Timeout) || isHearthError(e, ErrorCode.PortClosed)) {
+        // A call that never answers, or a bus that died under it: start again from a new connection.
+        this.#disconnect();
+        this.#setState("error", errorMessage(e));
+        this.#scheduleRetry();
+      } else {
+        this.#lost(e);
+      }
     } finally {
       this.#busy = false;
     }
+  }
+
+  async #tickOnce(): Promise<void> {
+    if (!this.#adapter) {
+      if (this.#o.clock.monotonicMs() < this.#retryAt) return;
+      if (!this.#session) {
+        try {
+          await this.#connect();
+        } catch (e) {
+          this.#disconnect();
+          this.#setState("error", `cannot reach BlueZ on the system D-Bus: ${errorMessage(e)}`);
+          this.#scheduleRetry();
+          return;
+        }
+      }
+      await this.#acquire();
+    } else {
+      await this.#keepScanning(this.#adapter);
+    }
+  }
+
+  /**
+   * dbus-next queues calls on a bus that is not (or no longer) connected and never settles them, so
+   * every health check is bounded: it fails on the bus's error event or after `callTimeoutMs`.
+   */
+  #guard<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#o.clock.setTimeout(() => {
+        this.#busFailed = undefined;
+        reject(new HearthError(`BlueZ did not answer within ${this.#o.callTimeoutMs} ms`, ErrorCode.Timeout));
+      }, this.#o.callTimeoutMs);
+      this.#busFailed = (err) => {
+        timer.cancel();
+        this.#busFailed = undefined;
+        reject(new HearthError(`system D-Bus connection failed: ${errorMessage(err)}`, ErrorCode.PortClosed));
+      };
+      work.then(
+        (v) => {
+          timer.cancel();
+          this.#busFailed = undefined;
+          resolve(v);
+        },
+        (e: unknown) => {
+          timer.cancel();
+          this.#busFailed = undefined;
+          reject(e);
+        },
+      );
+    });
   }
 
   async #acquire(): Promise<void> {

@@ -63,6 +63,7 @@ function agent(mac: string, options: { key?: string; counters?: CounterStore; po
     clock,
     log: silentLogger(),
     pollMs: options.pollMs ?? 100,
+    callTimeoutMs: 2000,
     backoff: { minMs: 100, maxMs: 400 },
   });
   return { sink, receiver, scanner };
@@ -239,6 +240,22 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
       await waitFor("scanning", () => scanner.status().state === "scanning");
       expect(scanner.status().lastError).toMatch(/powered off/);
     } finally {
+      await scanner.stop();
+    }
+  });
+
+  it("system bus unreachable at start: start() does not throw, and scanning begins once it is there", async () => {
+    const real = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = "unix:path=/nonexistent/hearth-test-bus";
+    const { scanner } = agent("AA:00:00:00:00:0A");
+    try {
+      await scanner.start();
+      expect(scanner.status().state).toBe("error");
+      expect(scanner.status().lastError).toMatch(/system D-Bus connection failed: ENOENT/);
+      process.env.DBUS_SYSTEM_BUS_ADDRESS = real;
+      await waitFor("scanning", () => scanner.status().state === "scanning");
+    } finally {
+      process.env.DBUS_SYSTEM_BUS_ADDRESS = real;
       await scanner.stop();
     }
   });
