@@ -27,17 +27,22 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function meter(unitId: number) {
+function meter(unitId: number, turnaroundMs = 0) {
   return new SimulatedModbusMeter({
     profile: fastProfile("eastron-sdm120"),
     unitId,
+    turnaroundMs,
     values: () => ({ energy_total_kwh: 42.5, power_w: 1500, voltage_v: 229.5, frequency_hz: 49.98 }),
   });
 }
 
-async function pair(): Promise<{ pty: PtyPair; served: ServedPort }> {
+async function pair(turnaroundMs = 0): Promise<{ pty: PtyPair; served: ServedPort }> {
   const pty = await startPtyPair(DEV, SIM);
-  const served = await servePort({ binding, path: SIM, devices: [meter(1), meter(2)] });
+  const served = await servePort({
+    binding,
+    path: SIM,
+    devices: [meter(1, turnaroundMs), meter(2, turnaroundMs)],
+  });
   return { pty, served };
 }
 
@@ -65,12 +70,13 @@ describe.skipIf(!socat)("ModbusDriver over a real socat pseudo-terminal pair", (
   });
 
   it("the pty closing mid-poll takes the meter offline; a new pty at the same path resumes polling without restart", async () => {
-    let current = await pair();
+    // A 60 ms turnaround leaves a window in which a request is on the wire and its reply is not.
+    let current = await pair(60);
     cleanups.push(async () => {
       await current.served.close();
       await current.pty.kill();
     });
-    const timing = { response_timeout_ms: 150, poll_interval_s: 0.05, retries: 0 };
+    const timing = { response_timeout_ms: 300, poll_interval_s: 0.05, retries: 0 };
     running = makeDriver(
       [{ id: "m1", profile: fastProfile("eastron-sdm120", timing), unit_id: 1, port: DEV }],
       binding,
@@ -79,13 +85,16 @@ describe.skipIf(!socat)("ModbusDriver over a real socat pseudo-terminal pair", (
     const sink = running.sink;
     await waitFor(() => sink.states("m1").includes("online"), 10_000, "online");
     const line = running.lines.lines()[0];
-    // Kill while polls keep coming: the next read fails with EIO, the line closes and starts reopening.
+    // Kill mid-poll: right after the simulator has received a request and before it answers. The
+    // pending read fails with EIO, the transaction with PortClosed, and the line starts reopening.
+    const seen = current.served.requests;
+    await waitFor(() => current.served.requests > seen, 5_000, "a request in flight");
     await current.served.close();
     await current.pty.kill();
     await waitFor(() => sink.states("m1").includes("offline"), 10_000, "offline");
     expect(line?.isOpen).toBe(false);
     const countAtOffline = sink.of("m1", "power_w").length;
-    current = await pair();
+    current = await pair(60);
     await waitFor(() => sink.states("m1").at(-1) === "online", 15_000, "online again");
     await waitFor(() => sink.of("m1", "power_w").length > countAtOffline, 5_000, "readings again");
     expect(sink.states("m1")).toEqual(["online", "offline", "online"]);
