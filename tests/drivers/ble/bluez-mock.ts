@@ -75,6 +75,21 @@ export class BluezMock {
       daemon.on("exit", (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
     });
     process.env.DBUS_SYSTEM_BUS_ADDRESS = this.address;
+    await this.#startMock();
+  }
+
+  /** Kills the fake bluetoothd and starts a new one (no adapters), as a `systemctl restart bluetooth`. */
+  async restartBluez(): Promise<void> {
+    const p = this.#mock;
+    if (p && p.exitCode === null) {
+      const gone = new Promise((r) => p.once("exit", r));
+      p.kill("SIGTERM");
+      await gone;
+    }
+    await this.#startMock();
+  }
+
+  async #startMock(): Promise<void> {
     this.#mock = spawn(
       "/usr/bin/python3",
       [
@@ -88,7 +103,7 @@ export class BluezMock {
         env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.address },
       },
     );
-    this.#bus = dbus.systemBus();
+    this.#bus ??= dbus.systemBus();
     await waitFor("the bluez mock on the bus", async () => {
       try {
         await this.#mockIface();

@@ -278,4 +278,23 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
       await scanner.stop();
     }
   });
+
+  it("bluetoothd restarts (the name org.bluez goes and comes back): the scanner finds the adapter again", async () => {
+    const mac = "AA:00:00:00:00:0B";
+    const { scanner, sink } = agent(mac);
+    await scanner.start();
+    try {
+      expect(scanner.status().state).toBe("scanning");
+      await bluez.restartBluez();
+      await waitFor("the loss to be seen", () => scanner.status().state !== "scanning");
+      await bluez.addAdapter("hci0");
+      await waitFor("scanning again", () => scanner.status().state === "scanning");
+      const path = await bluez.addDevice(mac);
+      await waitFor("the device to be watched", () => scanner.watching(mac));
+      await bluez.advertise(path, plainPress(12));
+      await waitFor("the press", () => sink.presses.length === 1);
+    } finally {
+      await scanner.stop();
+    }
+  });
 });
