@@ -185,6 +185,23 @@ export class BthomeReceiver implements AdvertConsumer {
     for (const [mac, s] of this.#byMac) if (s.device.config.id === id) this.#byMac.delete(mac);
   }
 
+  /**
+   * Forgets the last accepted counter of a device, so its next encrypted advert is accepted whatever
+   * its counter. For the installer, after a device was reset or re-keyed and restarted its counter
+   * (its adverts are otherwise rejected as replays, and it goes offline). Returns false for an unknown id.
+   */
+  resetCounter(id: string): boolean {
+    for (const s of this.#byMac.values()) {
+      if (s.device.config.id !== id) continue;
+      // -1: below any uint32 counter; the store interface has no delete.
+      this.#o.counters.set(s.mac, -1);
+      delete s.lastCounterMono;
+      this.#o.log.warn({ device: id }, "BTHome encryption counter reset by the operator");
+      return true;
+    }
+    return false;
+  }
+
   /** MACs this receiver wants adverts from (for a scanner's filter). */
   macs(): string[] {
     return [...this.#byMac.keys()];
@@ -262,10 +279,15 @@ export class BthomeReceiver implements AdvertConsumer {
       // The same counter long after (or after a restart) is a recording played back, not a copy.
       if (last !== undefined && counter <= last) {
         s.stats.rejected_replay++;
-        this.#warn(id, "replay", "Replayed BTHome advert rejected: counter did not increase", {
-          counter,
-          last_counter: last,
-        });
+        this.#warn(
+          id,
+          "replay",
+          "BTHome advert rejected: counter did not increase (a replay, or the device was reset: then reset its counter)",
+          {
+            counter,
+            last_counter: last,
+          },
+        );
         return;
       }
     }

@@ -160,6 +160,19 @@ describe("with a bind key", () => {
     expect(b.receiver.stats()["button-1"]?.rejected_replay).toBe(3);
   });
 
+  it("after resetCounter, a device that restarted its counter is accepted again", () => {
+    const counters = new MemoryCounterStore();
+    counters.set(MAC, 5000); // what was stored before the device was reset
+    const { sink, button, receiver } = rig({ key: KEY, counters });
+    button.press(); // counter 1
+    expect(sink.presses).toEqual([]);
+    expect(receiver.resetCounter("button-1")).toBe(true);
+    expect(receiver.resetCounter("no-such-device")).toBe(false);
+    button.press(); // counter 2
+    expect(sink.presses.map((p) => p.counter)).toEqual([2]);
+    expect(counters.get(MAC)).toBe(2);
+  });
+
   it("a forged counter does not move the stored counter (it is authenticated)", () => {
     const { button, counters, scanner } = rig({ key: KEY });
     button.press();
