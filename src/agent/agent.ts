@@ -73,6 +73,7 @@ export class Agent {
         escalateAfterMs: config.detection.escalate_after,
         powerStepW: config.detection.power_step_w,
       },
+      telemetryIntervalMs: config.cloud.telemetry_interval,
       buttonAction: (device, event) => {
         const p = deviceProfile.get(device);
         return p?.protocol === "bthome"

@@ -1,10 +1,10 @@
+import type { BleScanner } from "../../drivers/ble/advert.js";
 import type { HearthConfig } from "../config/schema.js";
 import { errorMessage } from "../core/errors.js";
 import type { ReadingSink } from "../core/readings.js";
 import type { KeyValueStore } from "../outbox/index.js";
 import type { BthomeProfile } from "../profiles/bthome.js";
 import type { DeviceProfile } from "../profiles/schema.js";
-import type { BleScanner } from "../../drivers/ble/advert.js";
 import type { AgentHost } from "./host.js";
 
 export interface DriverContext {
@@ -118,7 +118,7 @@ async function startBthome(
   for (const adapter of adapters) {
     let scanner: BleScanner | undefined = ctx.host.bleScanner?.(receiver, adapter);
     if (!scanner) {
-      const { BluezScanner } = await import("../../drivers/ble/index.js");
+      const { BluezScanner } = await import("../../drivers/ble/bluez.js");
       scanner = new BluezScanner({
         adapter,
         consumer: receiver,

@@ -29,7 +29,7 @@ function build(): Command {
     .description("a simulated home, an embedded broker and a console cloud, on an accelerated clock")
     .option("--forever", "keep running after the scripted day")
     .addOption(
-      new Option("--speed <factor>", "simulated seconds per real second").default("1800").argParser(Number),
+      new Option("--speed <factor>", "simulated seconds per real second").default(1200).argParser(Number),
     )
     .option("--state-dir <dir>", "where the demo keeps its outbox (default: a temporary folder)")
     .action(async (opts: { forever?: boolean; speed: number; stateDir?: string }) => {

@@ -99,7 +99,7 @@ export const detectionSchema = z
     power_step_w: z
       .number()
       .positive()
-      .default(60)
+      .default(150)
       .describe("a rise in power at least this big counts as activity"),
   })
   .strict();
@@ -135,6 +135,9 @@ export const configSchema = z
           .positive()
           .default(50)
           .describe("messages per second when replaying after an outage"),
+        telemetry_interval: duration
+          .prefault("5m")
+          .describe("at most one telemetry message per device this often (0: every reading)"),
         backoff_initial: duration.prefault("1s"),
         backoff_max: duration.prefault("2m"),
       })

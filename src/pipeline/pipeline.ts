@@ -29,6 +29,8 @@ export interface PipelineOptions {
   buttonAction: (device: string, event: string) => ButtonAction | undefined;
   /** Smallest water step that counts (m³). */
   waterResolutionM3?: number;
+  /** At most one telemetry message per device this often (monotonic ms); 0 sends every reading. */
+  telemetryIntervalMs?: number;
 }
 
 export interface DeviceSnapshot {
@@ -47,6 +49,8 @@ export class Pipeline implements ReadingSink {
   readonly #silence: SilenceRule;
   /** Per device: availability and last value per channel. */
   readonly #devices = new Map<string, DeviceSnapshot>();
+  /** Monotonic time of the last telemetry message, keyed by device. */
+  readonly #telemetrySent = new Map<string, number>();
   #lastActivity: Activity | undefined;
   #escalation: Timer | undefined;
   #stopped = true;
@@ -104,7 +108,12 @@ export class Pipeline implements ReadingSink {
       if (a) this.#onActivity(a);
     }
     const at = isoWithOffset(this.#o.clock.wallMs(), this.#o.timeZone);
+    const now = this.#o.clock.monotonicMs();
+    const every = this.#o.telemetryIntervalMs ?? 0;
     for (const [device, list] of byDevice) {
+      const last = this.#telemetrySent.get(device);
+      if (every > 0 && last !== undefined && now - last < every) continue;
+      this.#telemetrySent.set(device, now);
       this.#o.sink.putTelemetry({
         device,
         at,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { packageRoot } from "../core/paths.js";
-import { type Parsed, type Problem, parseYamlWith } from "../core/yaml-validate.js";
+import { type Parsed, type Problem, parseYamlWith, pathToString } from "../core/yaml-validate.js";
 import { CHANNELS } from "./channels.js";
 import { MODBUS_TYPE_WORDS } from "./modbus.js";
 import { type DeviceProfile, deviceProfile } from "./schema.js";
@@ -32,7 +32,7 @@ export function checkProfile(p: DeviceProfile, file: string, at: Locate): Proble
     if (unit !== want) {
       problems.push({
         file,
-        path: [...path, "unit"].map(String).join("."),
+        path: pathToString([...path, "unit"]),
         ...at([...path, "unit"]),
         found: JSON.stringify(unit),
         expected: `${JSON.stringify(want)} for channel ${channel}`,

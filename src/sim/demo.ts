@@ -32,7 +32,6 @@ const HOME = "demo-home";
 const TZ = "Asia/Shanghai";
 const BUTTON_MAC = "A4:C1:38:00:12:34";
 const BUTTON_KEY = "231d39c1d7cc1ab1aee224cd096db932";
-const H = 3_600_000;
 
 /** Today at hh:mm in the demo home's zone. */
 function todayAt(hour: number, minute = 0): number {
@@ -61,11 +60,13 @@ cloud:
   backoff_initial: 200ms
   backoff_max: 5s
   replay_rate: 500
+  telemetry_interval: 15m
 devices:
   - id: meter-1          # electricity: Eastron SDM120, Modbus RTU unit 1
     profile: eastron-sdm120
     port: /dev/ttySIM0
     unit_id: 1
+    baud: 9600           # set on the meter's menu to match the water meter on the same line
     poll: 5m
   - id: water-1          # water: Modbus water meter, unit 2 on the same RS-485 line
     profile: generic-modbus-water
@@ -171,31 +172,42 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   });
 
   await agent.start();
+  button?.beacon();
   const callAt = todayAt(10, 0);
   const pressTimer = setTimeout(
     () => button?.press("press"),
     Math.max(0, (callAt - clock.wallMs()) / o.speed),
   );
+  // A real button sends a status advert (battery) every minute or so; without it, it would go offline.
+  const beacon = clock.setInterval(() => button?.beacon(), 20_000);
 
   const deadline = o.deadlineMs ?? 85_000;
   let timedOut = false;
-  const stopSignal = new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let onSignal: (() => void) | undefined;
   await Promise.race([
     done,
-    stopSignal,
+    new Promise<void>((resolve) => {
+      onSignal = resolve;
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    }),
     o.forever
       ? new Promise<void>(() => {})
-      : new Promise<void>((resolve) =>
-          setTimeout(() => {
+      : new Promise<void>((resolve) => {
+          deadlineTimer = setTimeout(() => {
             timedOut = true;
             resolve();
-          }, deadline),
-        ),
+          }, deadline);
+        }),
   ]);
+  clearTimeout(deadlineTimer);
+  if (onSignal) {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
   clearTimeout(pressTimer);
+  beacon.cancel();
   // Let the last messages arrive before tearing down.
   await new Promise((r) => setTimeout(r, 300));
   await agent.stop();
@@ -217,6 +229,5 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       `demo: done: call acknowledged, inactivity raised after ${((ev.silence_s as number) / 3600).toFixed(1)} h of silence (threshold ${((ev.threshold_s as number) / 3600).toFixed(1)} h)`,
     );
   }
-  void H;
   return 0;
 }

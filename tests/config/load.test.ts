@@ -2,14 +2,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfig } from "../../src/config/load.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
-import type { DeviceProfile } from "../../src/profiles/schema.js";
+import { type DeviceProfile, deviceProfile } from "../../src/profiles/schema.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/config");
 
-// Minimal stand-in profiles, so these tests do not depend on the catalogue's contents.
-const profiles = new Map<string, DeviceProfile>([
+// Minimal stand-in profiles (through the real schema, so defaults fill in), so these tests do not
+// depend on the catalogue's contents.
+const profiles = new Map<string, DeviceProfile>(
   [
-    "eastron-sdm120",
     {
       id: "eastron-sdm120",
       version: 1,
@@ -19,29 +19,9 @@ const profiles = new Map<string, DeviceProfile>([
       kind: "electricity_meter",
       source: "test",
       protocol: "modbus",
-      serial: { baud: 9600, data_bits: 8, parity: "none", stop_bits: 1 },
-      timing: { response_timeout_ms: 500, inter_frame_gap_ms: 0, retries: 1, poll_interval_s: 30 },
-      modbus: {
-        max_registers_per_read: 125,
-        max_gap: 8,
-        registers: [
-          {
-            name: "power",
-            table: "input",
-            address: 12,
-            type: "float32",
-            word_order: "big",
-            byte_order: "big",
-            scale: 1,
-            unit: "W",
-            channel: "power_w",
-          },
-        ],
-      },
+      serial: { baud: 9600 },
+      modbus: { registers: [{ name: "power", table: "input", address: 12, type: "float32", unit: "W", channel: "power_w" }] },
     },
-  ],
-  [
-    "shelly-blu-button1",
     {
       id: "shelly-blu-button1",
       version: 1,
@@ -51,10 +31,10 @@ const profiles = new Map<string, DeviceProfile>([
       kind: "button",
       source: "test",
       protocol: "bthome",
-      bthome: { advertising_interval_s: 60, battery_low_pct: 20, actions: { press: "call" } },
+      bthome: { advertising_interval_s: 60 },
     },
-  ],
-]);
+  ].map((p) => [p.id, deviceProfile.parse(p)]),
+);
 
 describe("gateway config", () => {
   it("accepts a good file and applies defaults", () => {
