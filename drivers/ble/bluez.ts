@@ -329,6 +329,11 @@ export class BluezScanner implements BleScanner {
         return;
       }
       this.#devices.set(objectName, device);
+      if (!this.#rssi.has(mac)) {
+        // RSSI changes arrive with adverts; until one does, the cached value is better than none.
+        const rssi = await device.helper.prop("RSSI").catch(() => undefined);
+        if (typeof rssi === "number") this.#rssi.set(mac, rssi);
+      }
       if (deliverNow) this.#deliver(mac, sd);
     } catch (e) {
       this.#o.log.debug({ err: e, mac }, "BLE device vanished before it could be watched");

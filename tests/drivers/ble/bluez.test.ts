@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BluezScanner } from "../../../drivers/ble/bluez.js";
+import { scanBle } from "../../../drivers/ble/scan.js";
 import { encodeObjects, encodeServiceData, keyFromHex } from "../../../drivers/bthome/codec.js";
 import {
   type BthomeDevice,
@@ -296,5 +297,36 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
     } finally {
       await scanner.stop();
     }
+  });
+
+  it("scanBle through the real BlueZ scanner lists a device that advertises during the scan", async () => {
+    const mac = "AA:00:00:00:00:0C";
+    const scan = scanBle({ seconds: 2, adapter: "hci0", clock: new SystemClock() });
+    const path = await bluez.addDevice(mac);
+    let done = false;
+    const result = scan.finally(() => {
+      done = true;
+    });
+    // Keep advertising until the scan ends: the scanner must first see the device and subscribe.
+    while (!done) {
+      await bluez.advertise(
+        path,
+        encodeServiceData(
+          encodeObjects([
+            { id: 0x01, value: 77 },
+            { id: 0x3a, value: 1 },
+          ]),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { devices } = await result;
+    expect(devices.find((d) => d.mac === mac)).toMatchObject({
+      mac,
+      rssi: -79,
+      encrypted: false,
+      values: { battery: 77 },
+      last_event: "press",
+    });
   });
 });
