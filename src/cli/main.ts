@@ -70,6 +70,63 @@ function build(): Command {
       schemasCommand(opts);
     });
 
+  program
+    .command("decode")
+    .description(
+      "decode a frame or advert: modbus, dlt645, cjt188 or bthome; '-' reads one per line from stdin",
+    )
+    .argument("<protocol>", "modbus | dlt645 | cjt188 | bthome")
+    .argument("<hex>", "the frame in hex (spaces allowed), or - for a capture on stdin")
+    .option("--request", "modbus: the frame is a request")
+    .option("--response", "modbus: the frame is a response")
+    .option("--tcp", "modbus: MBAP (TCP) framing")
+    .option("--profile <id>", "modbus/dlt645: a device profile, to name and scale values")
+    .option("--start <register>", "modbus response: the first register the request asked for")
+    .option("--mac <mac>", "bthome: the device's MAC (needed to decrypt)")
+    .option("--key <hex>", "bthome: the bind key (32 hex digits)")
+    .action(async (protocol: string, hex: string, opts: Record<string, string | boolean>) => {
+      const { decodeCommand } = await import("./decode.js");
+      await decodeCommand(protocol, hex, opts);
+    });
+
+  program
+    .command("probe")
+    .description("find the meters on an RS-485 line and print a devices: snippet for the config")
+    .argument("<port>", "serial port, e.g. /dev/serial/by-id/usb-...")
+    .option("--protocol <p>", "auto | modbus | dlt645 | cjt188", "auto")
+    .option("--baud <n>", "try only this baud rate (default: each protocol's usual one)")
+    .option("--parity <p>", "none | even | odd (with --baud)")
+    .option("--ids <list>", "Modbus unit ids, e.g. 1-247 or 1,2,10-20", "1-247")
+    .option("--timeout <t>", "wait per request, e.g. 100ms", "100ms")
+    .action(
+      async (
+        port: string,
+        opts: { protocol: string; baud?: string; parity?: string; ids: string; timeout: string },
+      ) => {
+        const { probeCommand } = await import("./probe.js");
+        await probeCommand(port, opts);
+      },
+    );
+
+  program
+    .command("scan")
+    .description("scan for BTHome devices nearby (ble), or wait for a button press with --press")
+    .argument("<what>", "ble")
+    .option("--seconds <n>", "how long to listen (with --press: how long to wait)", "10")
+    .option("--press", "wait for a button press and print a config snippet for it")
+    .option("--adapter <hci>", "Bluetooth adapter", "hci0")
+    .option("--key <mac=hex...>", "bind keys, to decode encrypted devices")
+    .option("--profile <id>", "profile for the --press snippet")
+    .action(
+      async (
+        what: string,
+        opts: { seconds: string; press?: boolean; adapter: string; key?: string[]; profile?: string },
+      ) => {
+        const { scanCommand } = await import("./scan.js");
+        await scanCommand(what, opts);
+      },
+    );
+
   return program;
 }
 
