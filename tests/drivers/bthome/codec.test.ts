@@ -453,6 +453,17 @@ describe("refusals, each a typed error", () => {
     expect(codeOf(() => decodeServiceData(Uint8Array.from(Buffer.from(frame, "hex"))))).toBe(code);
   });
 
+  it("a truncation error names the object and carries the byte offset in its context", () => {
+    try {
+      decodeServiceData(bytes(0x40, 0x01, 0x5d, 0x02, 0xca));
+      expect.unreachable("should throw");
+    } catch (e) {
+      expect(isHearthError(e, ErrorCode.FrameTruncated)).toBe(true);
+      expect((e as Error).message).toBe("temperature (0x02) at byte 3 needs 2 byte(s), only 1 left");
+      expect((e as { context: unknown }).context).toEqual({ protocol: "bthome", offset: 4, object: 0x02 });
+    }
+  });
+
   it("BTHome v1 in a whole payload (UUID 0x181C) is refused as legacy", () => {
     // The v1 example of bthome.io/v1: 020106 0B094449592D73656E736F72 0B161C182302C4090303BF13
     const adv = Buffer.from("0201060B094449592D73656E736F720B161C182302C4090303BF13", "hex");
