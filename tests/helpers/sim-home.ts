@@ -1,0 +1,104 @@
+import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
+import { SimulatedLine, SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
+import type { AgentHost } from "../../src/agent/host.js";
+import { parseConfig } from "../../src/config/load.js";
+import type { HearthConfig } from "../../src/config/schema.js";
+import { formatProblem } from "../../src/core/yaml-validate.js";
+import { loadCatalogue } from "../../src/profiles/catalogue.js";
+import type { ModbusProfile } from "../../src/profiles/modbus.js";
+import type { DeviceProfile } from "../../src/profiles/schema.js";
+
+export const BUTTON_MAC = "A4:C1:38:00:12:34";
+export const BUTTON_KEY = "231d39c1d7cc1ab1aee224cd096db932";
+
+export interface SimHomeOptions {
+  brokerUrl: string;
+  mqttVersion?: "3.1.1" | "5";
+  stateDir: string;
+  home?: string;
+  extraCloud?: string;
+}
+
+/** A home's config with a Modbus electricity meter, a Modbus water meter and an encrypted button. */
+export function simHomeConfig(o: SimHomeOptions): {
+  config: HearthConfig;
+  profiles: ReadonlyMap<string, DeviceProfile>;
+} {
+  const yaml = `version: 1
+home: { id: ${o.home ?? "test-home"}, timezone: Asia/Shanghai }
+state_dir: ${o.stateDir}
+cloud:
+  brokers:
+    - url: ${o.brokerUrl}
+      mqtt_version: "${o.mqttVersion ?? "3.1.1"}"
+  backoff_initial: 100ms
+  backoff_max: 1s
+  replay_rate: 5000
+  telemetry_interval: 0s
+${o.extraCloud ?? ""}
+outbox: { telemetry_batch: 50, telemetry_flush: 200ms }
+devices:
+  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttySIM0, unit_id: 1, baud: 9600, poll: 1s }
+  - { id: water-1, profile: generic-modbus-water, port: /dev/ttySIM0, unit_id: 2, poll: 1s }
+  - { id: button-1, profile: shelly-blu-button1, mac: "${BUTTON_MAC}", key: ${BUTTON_KEY} }
+log_level: warn
+`;
+  const cat = loadCatalogue();
+  const parsed = parseConfig(yaml, "sim-home.yaml", cat.profiles);
+  if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
+  return { config: parsed.value, profiles: cat.profiles };
+}
+
+export interface SimDevices {
+  line: SimulatedLine;
+  /** Set once the agent has built its scanner. */
+  button(): SimulatedButton;
+  state: { power_w: number; energy_total_kwh: number; water_total_m3: number };
+}
+
+/** Simulated meters on one simulated RS-485 line and a simulated BLE button, for an AgentHost. */
+export function simDevices(profiles: ReadonlyMap<string, DeviceProfile>): {
+  devices: SimDevices;
+  host: Pick<AgentHost, "serialBinding" | "bleScanner">;
+} {
+  const state = {
+    power_w: 35,
+    energy_total_kwh: 1200.5,
+    water_total_m3: 42.125,
+    voltage_v: 230.1,
+    frequency_hz: 50,
+  };
+  const line = new SimulatedLine();
+  line.addPort(
+    "/dev/ttySIM0",
+    new SimulatedModbusMeter({
+      profile: profiles.get("eastron-sdm120") as ModbusProfile,
+      unitId: 1,
+      values: () => state,
+    }),
+    new SimulatedModbusMeter({
+      profile: profiles.get("generic-modbus-water") as ModbusProfile,
+      unitId: 2,
+      values: () => state,
+    }),
+  );
+  let button: SimulatedButton | undefined;
+  return {
+    devices: {
+      line,
+      state,
+      button: () => {
+        if (!button) throw new Error("the agent has not built its BLE scanner yet");
+        return button;
+      },
+    },
+    host: {
+      serialBinding: async () => line,
+      bleScanner: (consumer, adapter) => {
+        const scanner = new SimulatedScanner({ consumer, adapter });
+        button = new SimulatedButton({ mac: BUTTON_MAC, key: BUTTON_KEY, scanner, repeats: 5 });
+        return scanner;
+      },
+    },
+  };
+}
