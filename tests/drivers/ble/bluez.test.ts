@@ -2,6 +2,9 @@
  * node-ble's real code against a BlueZ impersonated by python-dbusmock on a private D-Bus.
  * Skips (with the reason) where dbus-daemon or python3-dbusmock are missing; fails under CI=true.
  */
+
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BluezScanner } from "../../../drivers/ble/bluez.js";
 import { scanBle } from "../../../drivers/ble/scan.js";
@@ -13,7 +16,7 @@ import {
   MemoryCounterStore,
 } from "../../../drivers/bthome/receiver.js";
 import { SystemClock } from "../../../src/core/clock.js";
-import { silentLogger } from "../../../src/core/log.js";
+import { type Logger, silentLogger } from "../../../src/core/log.js";
 import type { ButtonPress, Reading, ReadingSink } from "../../../src/core/readings.js";
 import { bthomeProfile } from "../../../src/profiles/bthome.js";
 import { requireTool } from "../../helpers/tools.js";
@@ -45,7 +48,10 @@ class Sink implements ReadingSink {
   availability(): void {}
 }
 
-function agent(mac: string, options: { key?: string; counters?: CounterStore; pollMs?: number } = {}) {
+function agent(
+  mac: string,
+  options: { key?: string; counters?: CounterStore; pollMs?: number; log?: Logger } = {},
+) {
   const sink = new Sink();
   const device: BthomeDevice = {
     config: { id: "button-1", profile: "test-button", mac, ...(options.key ? { key: options.key } : {}) },
@@ -62,7 +68,7 @@ function agent(mac: string, options: { key?: string; counters?: CounterStore; po
   const scanner = new BluezScanner({
     consumer: receiver,
     clock,
-    log: silentLogger(),
+    log: options.log ?? silentLogger(),
     pollMs: options.pollMs ?? 100,
     callTimeoutMs: 2000,
     backoff: { minMs: 100, maxMs: 400 },
@@ -210,12 +216,25 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
 
   it("adapter removed and re-added: discovery resumes without restarting the scanner", async () => {
     const mac = "AA:00:00:00:00:06";
-    const { scanner, sink } = agent(mac);
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+          cb();
+        },
+      }),
+    );
+    const { scanner, sink } = agent(mac, { log });
     await scanner.start();
     try {
       await bluez.removeAdapter("hci0");
       await waitFor("the adapter to be seen gone", () => scanner.status().state === "absent");
       expect(scanner.status().watched).toBe(0);
+      expect(lines.filter((l) => l.level === 40 && l.msg === "BLE adapter lost")).toEqual([
+        expect.objectContaining({ adapter: "hci0", reason: expect.any(String) }),
+      ]);
 
       await bluez.addAdapter("hci0");
       await waitFor("the adapter to be re-acquired", () => scanner.status().state === "scanning");
