@@ -1,9 +1,12 @@
 import type { Reading } from "../core/readings.js";
+import type { Channel } from "../profiles/channels.js";
+import { PowerModel, type PowerModelState } from "./power.js";
+import { WaterModel } from "./water.js";
 
 /** Something that shows a person is up and about. */
 export interface Activity {
   device: string;
-  /** water, electricity, button, motion, door, ... */
+  /** water, electricity, button, motion, door, occupancy */
   source: string;
   /** How sure we are it is a person: 1 for a button press, less for inferred activity. */
   strength: number;
@@ -12,69 +15,210 @@ export interface Activity {
 }
 
 export interface ActivityOptions {
-  /** A rise in power at least this big (W) counts as activity. */
+  /** Until the home's machines are learned, a rise in power at least this big (W) counts. */
   powerStepW: number;
+  /** Never count a power step below this (W). */
+  minStepW: number;
+  /** How long a meter is watched before its learned standby band and machines are trusted. */
+  powerLearnMs: number;
   /** Smallest increase of a water total (m³) that counts: the meter's resolution. */
   waterResolutionM3: number;
+  leakAfterMs: number;
+  leakGapMs: number;
+  /** Mains below this (V) is a power cut. */
+  outageVoltageV: number;
+  /** Without a power register, power is taken from energy deltas over at least this long. */
+  energyWindowMs: number;
+}
+
+/** What the extractor tells its owner besides activity. */
+export interface ActivityListener {
+  leakStarted(device: string, rateM3h: number, sinceMono: number): void;
+  leakEnded(device: string): void;
+  outageStarted(device: string, voltage: number): void;
+  outageEnded(device: string, voltage: number): void;
+}
+
+/** Which sense a channel belongs to, for a `monitoring_degraded` alert. */
+export function senseOf(channel: Channel): string | undefined {
+  switch (channel) {
+    case "water_total_m3":
+    case "water_flow_m3h":
+      return "water";
+    case "power_w":
+    case "energy_total_kwh":
+    case "voltage_v":
+    case "current_a":
+      return "electricity";
+    case "motion":
+    case "occupancy":
+    case "door":
+      return "ble_sensor";
+    default:
+      return undefined;
+  }
+}
+
+/** Per device: the models and the little state the channels need. */
+class DeviceSenses {
+  power: PowerModel | undefined;
+  water: WaterModel | undefined;
+  /** Seen a power register: energy deltas are then only for the daily record. */
+  hasPower = false;
+  energyAnchorKwh = Number.NaN;
+  energyAnchorWall = 0;
+  outage = false;
+  /** After a power cut every load restarts at once: steps before this (mono) are not a person. */
+  quietUntilMono = 0;
+  /** Last value of binary channels (motion, door, occupancy). */
+  binary = new Map<string, number>();
 }
 
 /**
- * First-slice activity extraction: water that moved, a step up in power, a button, a motion or door
- * sensor. Keeps the last value per device and channel to see changes.
+ * Activity from readings: water that moved beyond the meter's resolution (minus a known leak's own
+ * flow), power steps outside the home's learned standby band and machine cycles (from the power
+ * register, or from energy deltas where there is none), and BLE motion, door and occupancy sensors.
+ * Power cuts and leaks are reported to the listener.
  */
 export class ActivityExtractor {
-  /** Last value seen, keyed by `device/channel`. */
-  readonly #last = new Map<string, number>();
-  constructor(private readonly options: ActivityOptions) {}
+  readonly #o: ActivityOptions;
+  readonly #l: ActivityListener;
+  /** Keyed by device id. */
+  readonly #dev = new Map<string, DeviceSenses>();
+  /** Learned power models restored from the store before their device was seen, keyed by device. */
+  readonly #restored = new Map<string, PowerModelState>();
 
-  fromReading(r: Reading): Activity | undefined {
-    const key = `${r.device}/${r.channel}`;
-    const prev = this.#last.get(key);
-    this.#last.set(key, r.value);
-    if (prev === undefined) return undefined;
+  constructor(o: ActivityOptions, listener: ActivityListener) {
+    this.#o = o;
+    this.#l = listener;
+  }
+
+  /** Hands in a power model learned before a restart. */
+  restorePower(device: string, s: PowerModelState): void {
+    this.#restored.set(device, s);
+  }
+
+  /** The learned power models, keyed by device, for the store. */
+  powerModels(): Map<string, PowerModel> {
+    const out = new Map<string, PowerModel>();
+    for (const [d, s] of this.#dev) if (s.power) out.set(d, s.power);
+    return out;
+  }
+
+  /** Whether a device is in a power cut now. */
+  inOutage(device: string): boolean {
+    return this.#dev.get(device)?.outage ?? false;
+  }
+
+  /** Devices whose leak has ended (checked once a minute). */
+  checkLeaks(mono: number): void {
+    for (const [d, s] of this.#dev) if (s.water?.leakEnded(mono)) this.#l.leakEnded(d);
+  }
+
+  /** `nightHour`: local time is between 00:00 and 05:00 (machines learned from those hours). */
+  fromReading(r: Reading, wallMs: number, nightHour: boolean): Activity | undefined {
+    let s = this.#dev.get(r.device);
+    if (!s) {
+      s = new DeviceSenses();
+      this.#dev.set(r.device, s);
+    }
     switch (r.channel) {
       case "water_total_m3": {
-        const delta = r.value - prev;
-        if (delta >= this.options.waterResolutionM3 - 1e-9) {
+        s.water ??= new WaterModel({
+          resolutionM3: this.#o.waterResolutionM3,
+          leakAfterMs: this.#o.leakAfterMs,
+          gapMs: this.#o.leakGapMs,
+        });
+        const v = s.water.observe(r.value, r.mono);
+        if (v.kind === "activity")
           return {
             device: r.device,
             source: "water",
             strength: 0.9,
             mono: r.mono,
-            detail: `${(delta * 1000).toFixed(0)} L used`,
+            detail: `${Math.round(v.usedM3 * 1000)} L used`,
           };
-        }
-        if (delta < 0) this.#last.set(key, r.value);
+        if (v.kind === "leak_started") this.#l.leakStarted(r.device, v.rateM3h, v.sinceMono);
         return undefined;
       }
-      case "power_w": {
-        const step = r.value - prev;
-        if (step >= this.options.powerStepW) {
-          return {
-            device: r.device,
-            source: "electricity",
-            strength: 0.7,
-            mono: r.mono,
-            detail: `power up ${step.toFixed(0)} W to ${r.value.toFixed(0)} W`,
-          };
+      case "power_w":
+        s.hasPower = true;
+        return this.#power(s, r.device, r.value, r.mono, wallMs, nightHour);
+      case "energy_total_kwh": {
+        if (s.hasPower) return undefined;
+        if (Number.isNaN(s.energyAnchorKwh) || r.value < s.energyAnchorKwh) {
+          s.energyAnchorKwh = r.value;
+          s.energyAnchorWall = wallMs;
+          return undefined;
+        }
+        const dt = wallMs - s.energyAnchorWall;
+        if (dt < this.#o.energyWindowMs) return undefined;
+        const watts = ((r.value - s.energyAnchorKwh) * 3_600_000_000) / dt;
+        s.energyAnchorKwh = r.value;
+        s.energyAnchorWall = wallMs;
+        return this.#power(s, r.device, watts, r.mono, wallMs, nightHour);
+      }
+      case "voltage_v": {
+        if (!s.outage && r.value < this.#o.outageVoltageV) {
+          s.outage = true;
+          s.power?.rebase();
+          this.#l.outageStarted(r.device, r.value);
+        } else if (s.outage && r.value >= this.#o.outageVoltageV) {
+          s.outage = false;
+          s.quietUntilMono = r.mono + 10 * 60_000;
+          s.power?.rebase();
+          this.#l.outageEnded(r.device, r.value);
         }
         return undefined;
       }
       case "motion":
       case "occupancy":
-      case "door":
-        if (r.value !== prev && (r.channel === "door" || r.value > 0)) {
-          return {
-            device: r.device,
-            source: r.channel,
-            strength: 0.9,
-            mono: r.mono,
-            detail: `${r.channel} ${r.value}`,
-          };
-        }
-        return undefined;
+      case "door": {
+        const prev = s.binary.get(r.channel);
+        s.binary.set(r.channel, r.value);
+        if (prev === undefined || r.value === prev) return undefined;
+        if (r.channel !== "door" && r.value <= 0) return undefined;
+        return {
+          device: r.device,
+          source: r.channel,
+          strength: r.channel === "door" ? 0.9 : 0.8,
+          mono: r.mono,
+          detail: `${r.channel} ${r.value}`,
+        };
+      }
       default:
         return undefined;
     }
+  }
+
+  #power(
+    s: DeviceSenses,
+    device: string,
+    watts: number,
+    mono: number,
+    wallMs: number,
+    nightHour: boolean,
+  ): Activity | undefined {
+    if (s.outage) return undefined;
+    if (!s.power) {
+      s.power = new PowerModel({
+        coldStepW: this.#o.powerStepW,
+        minStepW: this.#o.minStepW,
+        learnForMs: this.#o.powerLearnMs,
+      });
+      const saved = this.#restored.get(device);
+      if (saved) s.power.restore(saved);
+    }
+    const prev = s.power.lastW;
+    const verdict = s.power.observe(watts, wallMs, nightHour);
+    if (verdict !== "person" || mono < s.quietUntilMono) return undefined;
+    const step = watts - prev;
+    return {
+      device,
+      source: "electricity",
+      strength: step >= 500 ? 0.8 : 0.6,
+      mono,
+      detail: `power up ${step.toFixed(0)} W to ${watts.toFixed(0)} W`,
+    };
   }
 }

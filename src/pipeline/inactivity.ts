@@ -1,21 +1,34 @@
-import { localParts } from "../contract/timestamps.js";
-import type { Clock, Timer } from "../core/clock.js";
-import type { Activity } from "./activity.js";
+import type { LocalTime } from "./local-time.js";
 
-export interface SilenceRuleOptions {
-  clock: Clock;
-  timeZone: string;
-  /** Minutes after local midnight. */
-  sleepStartMin: number;
-  sleepEndMin: number;
-  maxSilenceDayMs: number;
-  maxSilenceNightMs: number;
-  /** How often the rule looks at the silence (monotonic ms). */
-  checkEveryMs: number;
+/** A time-of-day window with its own longest silence (minutes after local midnight; may wrap). */
+export interface SilenceWindow {
+  startMin: number;
+  endMin: number;
+  maxSilenceMs: number;
 }
 
+export interface SilenceRuleOptions {
+  /** The usual night (minutes after local midnight). */
+  sleepStartMin: number;
+  sleepEndMin: number;
+  /** Longest silence outside the sleep window, where no window below says otherwise. */
+  maxSilenceDayMs: number;
+  /** Longest whole silence, across the sleep window. */
+  maxSilenceNightMs: number;
+  /** Day windows with their own limit (the first that contains the time wins). */
+  windows?: readonly SilenceWindow[];
+  /** "No activity since the end of the sleep window by this time" (minutes after midnight). */
+  morningDeadlineMin?: number;
+}
+
+export type RuleName = "max_silence_day" | "max_silence_night" | "morning_deadline";
+
 export interface SilenceVerdict {
+  rule: RuleName;
+  /** Silence on the monotonic clock since the last activity. */
   silenceMs: number;
+  /** The part of it that counted (monitoring working, not a power cut). */
+  countedMs: number;
   thresholdMs: number;
   night: boolean;
 }
@@ -26,41 +39,35 @@ export function inWindow(min: number, start: number, end: number): boolean {
 }
 
 /**
- * The first silence rule: no activity for longer than the threshold for the time of day. Silence is
- * measured on the monotonic clock; wall time only says whether it is night.
+ * The rules of day one. Silence is measured on the monotonic clock and accumulated one check at a
+ * time, so that time in which the home could not be observed (a power cut, every sense missing)
+ * is not counted against the person; wall time only says which window applies.
  */
 export class SilenceRule {
+  readonly #o: SilenceRuleOptions;
   #lastMono: number;
-  /** Silence outside the sleep window since the last activity, accumulated one check at a time. */
-  #awakeSilenceMs = 0;
   #lastCheckMono: number;
-  #timer: Timer | undefined;
-  #onSilence: ((v: SilenceVerdict) => void) | undefined;
+  /** Silence that counted since the last activity, in total and outside the sleep window. */
+  #countedMs = 0;
+  #awakeMs = 0;
+  /** Local day of the last morning-deadline decision, so it is taken once a day. */
+  #deadlineDay = -1;
 
-  constructor(private readonly o: SilenceRuleOptions) {
-    this.#lastMono = o.clock.monotonicMs();
-    this.#lastCheckMono = this.#lastMono;
+  constructor(o: SilenceRuleOptions, nowMono: number) {
+    this.#o = o;
+    this.#lastMono = nowMono;
+    this.#lastCheckMono = nowMono;
   }
 
-  start(onSilence: (v: SilenceVerdict) => void): void {
-    this.#onSilence = onSilence;
-    this.#timer = this.o.clock.setInterval(() => this.check(), this.o.checkEveryMs);
+  activity(mono: number): void {
+    if (mono > this.#lastMono) this.resetTo(mono);
   }
 
-  stop(): void {
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#onSilence = undefined;
-  }
-
-  activity(a: Activity): void {
-    if (a.mono > this.#lastMono) this.resetTo(a.mono);
-  }
-
-  /** Starts the silence from `mono` (an activity, or a restart when nothing is known). */
+  /** Starts the silence from `mono` (an activity, a return from away, a restart). */
   resetTo(mono: number): void {
     this.#lastMono = mono;
-    this.#awakeSilenceMs = 0;
+    this.#countedMs = 0;
+    this.#awakeMs = 0;
     this.#lastCheckMono = Math.max(this.#lastCheckMono, mono);
   }
 
@@ -68,27 +75,69 @@ export class SilenceRule {
     return this.#lastMono;
   }
 
-  isNight(): boolean {
-    const { hour, minute } = localParts(this.o.clock.wallMs(), this.o.timeZone);
-    return inWindow(hour * 60 + minute, this.o.sleepStartMin, this.o.sleepEndMin);
+  countedMs(): number {
+    return this.#countedMs;
+  }
+
+  isNight(local: LocalTime): boolean {
+    return inWindow(local.minuteOfDay, this.#o.sleepStartMin, this.#o.sleepEndMin);
+  }
+
+  /** The day limit at this time of day. */
+  dayThresholdMs(local: LocalTime): number {
+    for (const w of this.#o.windows ?? [])
+      if (inWindow(local.minuteOfDay, w.startMin, w.endMin)) return w.maxSilenceMs;
+    return this.#o.maxSilenceDayMs;
   }
 
   /**
-   * Two limits: the silence outside the sleep window against the day threshold (a night's sleep does
-   * not count against the person), and the whole silence against the night threshold.
+   * Looks at the silence now. `paused`: the time since the last check does not count. `factor`
+   * shortens every limit (heightened watch). `lastActivityWallMs` and `sleepEndWallMs` decide the
+   * morning deadline.
    */
-  check(): SilenceVerdict | undefined {
-    const now = this.o.clock.monotonicMs();
-    const night = this.isNight();
-    if (!night) this.#awakeSilenceMs += Math.max(0, now - this.#lastCheckMono);
-    this.#lastCheckMono = now;
-    const silenceMs = now - this.#lastMono;
-    let v: SilenceVerdict | undefined;
-    if (silenceMs >= this.o.maxSilenceNightMs)
-      v = { silenceMs, thresholdMs: this.o.maxSilenceNightMs, night: true };
-    else if (this.#awakeSilenceMs >= this.o.maxSilenceDayMs)
-      v = { silenceMs, thresholdMs: this.o.maxSilenceDayMs, night: false };
-    if (v) this.#onSilence?.(v);
-    return v;
+  check(
+    nowMono: number,
+    local: LocalTime,
+    o: { paused: boolean; factor: number; lastActivityWallMs: number; sleepEndWallMs: number },
+  ): SilenceVerdict | undefined {
+    const night = this.isNight(local);
+    const dt = Math.max(0, nowMono - this.#lastCheckMono);
+    this.#lastCheckMono = nowMono;
+    if (!o.paused) {
+      this.#countedMs += dt;
+      if (!night) this.#awakeMs += dt;
+    }
+    const silenceMs = nowMono - this.#lastMono;
+    const nightLimit = this.#o.maxSilenceNightMs * o.factor;
+    if (this.#countedMs >= nightLimit)
+      return {
+        rule: "max_silence_night",
+        silenceMs,
+        countedMs: this.#countedMs,
+        thresholdMs: nightLimit,
+        night,
+      };
+    const dayLimit = this.dayThresholdMs(local) * o.factor;
+    if (this.#awakeMs >= dayLimit)
+      return { rule: "max_silence_day", silenceMs, countedMs: this.#countedMs, thresholdMs: dayLimit, night };
+    const dl = this.#o.morningDeadlineMin;
+    if (dl !== undefined && local.day !== this.#deadlineDay) {
+      const end = this.#o.sleepEndMin;
+      const deadline = Math.round(end + ((dl - end + 1440) % 1440) * o.factor);
+      const since = (local.minuteOfDay - (deadline % 1440) + 1440) % 1440;
+      // Decide once, in the hour after the deadline (a gateway started at noon does not look back).
+      if (since < 60) {
+        this.#deadlineDay = local.day;
+        if (!o.paused && o.lastActivityWallMs < o.sleepEndWallMs)
+          return {
+            rule: "morning_deadline",
+            silenceMs,
+            countedMs: this.#countedMs,
+            thresholdMs: silenceMs,
+            night,
+          };
+      }
+    }
+    return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import type { AlertBody, SummaryBody, WatchLevel } from "../contract/messages.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock, Timer } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -5,10 +6,58 @@ import type { Logger } from "../core/log.js";
 import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../core/readings.js";
 import type { ButtonAction } from "../profiles/bthome.js";
 import { channelUnit } from "../profiles/channels.js";
-import { type Activity, ActivityExtractor } from "./activity.js";
+import { type Activity, ActivityExtractor, senseOf } from "./activity.js";
 import { AlertManager, type AlertRecord } from "./alerts.js";
-import { SilenceRule, type SilenceVerdict } from "./inactivity.js";
-import type { MessageSink, OpenAlert } from "./ports.js";
+import { SilenceRule, type SilenceVerdict, type SilenceWindow } from "./inactivity.js";
+import { LocalClock, type LocalTime } from "./local-time.js";
+import type { MessageSink, ModelStore, OpenAlert } from "./ports.js";
+import type { PowerModelState } from "./power.js";
+import { Routine, type RoutineState } from "./routine.js";
+
+const M = 60_000;
+const H = 3_600_000;
+
+export interface DetectionOptions {
+  sleepStartMin: number;
+  sleepEndMin: number;
+  maxSilenceDayMs: number;
+  maxSilenceNightMs: number;
+  escalateAfterMs: number;
+  /** Until the home's machines are learned, a rise in power at least this big (W) counts. */
+  powerStepW: number;
+  /** Time-of-day windows with their own day limit. */
+  windows?: readonly SilenceWindow[];
+  /** Minutes after midnight; undefined: no morning deadline. */
+  morningDeadlineMin?: number;
+  /** Never count a power step below this (W); default 25. */
+  minStepW?: number;
+  /** Default 1 day. */
+  powerLearnMs?: number;
+  /** Default 2 h. */
+  leakAfterMs?: number;
+  /** Default 20 min. */
+  leakGapMs?: number;
+  /** A sense silent this long is `monitoring_degraded`; default 45 min. */
+  degradedAfterMs?: number;
+  /** Mains below this is a power cut; default 100 V. */
+  outageVoltageV?: number;
+  /** Heightened watch multiplies every limit by this; default 0.5. */
+  heightenedFactor?: number;
+  /** Use the learned routine once it has this many days; default 14. */
+  learningDays?: number;
+  /** false: rules alone. Default true. */
+  routine?: boolean;
+  /** The routine alarms when the silence so far had less than this probability; default 0.005. */
+  routineAlpha?: number;
+  /** …and never for a silence shorter than this; default 90 min. */
+  routineMinSilenceMs?: number;
+  /** How slowly the routine adapts (weeks); default 8. */
+  routineSlowWeeks?: number;
+  /** Send a daily summary; default true. */
+  summary?: boolean;
+  /** Water and energy used in the summary (privacy); default true. */
+  summaryMeterValues?: boolean;
+}
 
 export interface PipelineOptions {
   home: string;
@@ -17,20 +66,19 @@ export interface PipelineOptions {
   ids: IdSource;
   sink: MessageSink;
   log: Logger;
-  detection: {
-    sleepStartMin: number;
-    sleepEndMin: number;
-    maxSilenceDayMs: number;
-    maxSilenceNightMs: number;
-    escalateAfterMs: number;
-    powerStepW: number;
-  };
+  detection: DetectionOptions;
   /** What a button event means for a device (from its profile); unknown events are activity only. */
   buttonAction: (device: string, event: string) => ButtonAction | undefined;
   /** Smallest water step that counts (m³). */
   waterResolutionM3?: number;
   /** At most one telemetry message per device this often (monotonic ms); 0 sends every reading. */
   telemetryIntervalMs?: number;
+  /** false: no telemetry at all (replay without --telemetry). Default true. */
+  telemetry?: boolean;
+  /** Learned models survive restarts here. */
+  store?: ModelStore;
+  /** Devices that should report readings: missing from the start, they are `monitoring_degraded`. */
+  expectedDevices?: readonly string[];
 }
 
 export interface DeviceSnapshot {
@@ -38,88 +86,204 @@ export interface DeviceSnapshot {
   last: Record<string, { value: number; unit: string; at: string }>;
 }
 
+export interface WatchState {
+  level: WatchLevel;
+  /** Wall ms when it returns to normal, if set. */
+  untilMs?: number;
+}
+
+/** Per device: availability, last values, and when a reading last came. */
+interface DeviceRecord {
+  availability: DeviceAvailability | "unknown";
+  last: Map<string, { value: number; wallMs: number }>;
+  lastReadingMono: number;
+  sense: string | undefined;
+  /** First and last counter values of the local day, for the daily record. */
+  water0: number;
+  water1: number;
+  energy0: number;
+  energy1: number;
+}
+
+const ROUTINE_KEY = "pipeline.routine";
+const powerKey = (device: string) => `pipeline.power.${device}`;
+
 /**
- * Readings and button presses in; alerts, events and telemetry out (to the outbox). Knows no MQTT, no
- * SQL, no serial port.
+ * Readings and button presses in; alerts, events, summaries and telemetry out (to the outbox). Knows
+ * no MQTT, no SQL, no serial port. Every timed decision runs in one tick a minute on the injected
+ * clock, so replay on a virtual clock takes exactly the decisions the live agent would.
  */
 export class Pipeline implements ReadingSink {
   readonly alerts: AlertManager;
+  readonly routine: Routine;
   readonly #o: PipelineOptions;
+  readonly #d: Required<Omit<DetectionOptions, "windows" | "morningDeadlineMin">> & DetectionOptions;
+  readonly #lc: LocalClock;
   readonly #activity: ActivityExtractor;
-  readonly #silence: SilenceRule;
-  /** Per device: availability and last value per channel. */
-  readonly #devices = new Map<string, DeviceSnapshot>();
+  readonly #rule: SilenceRule;
+  /** Keyed by device id. */
+  readonly #devices = new Map<string, DeviceRecord>();
   /** Monotonic time of the last telemetry message, keyed by device. */
   readonly #telemetrySent = new Map<string, number>();
+  /** Alerts touched today (alert id → kind and latest state), for the daily record. */
+  readonly #dayAlerts = new Map<
+    string,
+    { alert: string; kind: AlertBody["kind"]; state: AlertBody["state"] }
+  >();
   #lastActivity: Activity | undefined;
-  #escalation: Timer | undefined;
+  #lastActivityWall = 0;
+  #tick: Timer | undefined;
   #stopped = true;
+  #watch: WatchState = { level: "normal" };
+  /** The local hour being observed for the routine (day × 24 + hour), and what happened in it. */
+  #hourKey = -1;
+  #hourActive = false;
+  /** The hour cannot teach the routine: partly seen, away, unobserved, or under an alert. */
+  #hourSpoiled = true;
+  /** Today's daily record. */
+  #day = -1;
+  #byHour: number[] = new Array<number>(24).fill(0);
+  #firstWall = 0;
+  #lastWall = 0;
 
   constructor(o: PipelineOptions) {
     this.#o = o;
+    const d = o.detection;
+    this.#d = {
+      minStepW: 25,
+      powerLearnMs: 24 * H,
+      leakAfterMs: 2 * H,
+      leakGapMs: 20 * M,
+      degradedAfterMs: 45 * M,
+      outageVoltageV: 100,
+      heightenedFactor: 0.5,
+      learningDays: 14,
+      routine: true,
+      routineAlpha: 0.005,
+      routineMinSilenceMs: 90 * M,
+      routineSlowWeeks: 8,
+      summary: true,
+      summaryMeterValues: true,
+      // Required fields of `d` stay; only the options left undefined take a default.
+      ...(stripUndefined(d) as DetectionOptions),
+    };
+    this.#lc = new LocalClock(o.timeZone);
+    const sink = o.sink;
+    const dayAlerts = this.#dayAlerts;
+    // Every alert state written is also remembered for the day's record.
+    const recording: MessageSink = {
+      putAlert: (b) => {
+        sink.putAlert(b);
+        dayAlerts.set(b.alert, { alert: b.alert, kind: b.kind, state: b.state });
+      },
+      putEvent: (b) => sink.putEvent(b),
+      putTelemetry: (b) => sink.putTelemetry(b),
+      putSummary: (b) => sink.putSummary(b),
+    };
     this.alerts = new AlertManager({
-      sink: o.sink,
+      sink: recording,
       clock: o.clock,
       ids: o.ids,
       timeZone: o.timeZone,
       log: o.log,
     });
-    this.#activity = new ActivityExtractor({
-      powerStepW: o.detection.powerStepW,
-      waterResolutionM3: o.waterResolutionM3 ?? 0.001,
-    });
-    this.#silence = new SilenceRule({
-      clock: o.clock,
-      timeZone: o.timeZone,
-      sleepStartMin: o.detection.sleepStartMin,
-      sleepEndMin: o.detection.sleepEndMin,
-      maxSilenceDayMs: o.detection.maxSilenceDayMs,
-      maxSilenceNightMs: o.detection.maxSilenceNightMs,
-      checkEveryMs: 60_000,
-    });
+    this.routine = new Routine({ learningDays: this.#d.learningDays, slowWeeks: this.#d.routineSlowWeeks });
+    this.#activity = new ActivityExtractor(
+      {
+        powerStepW: d.powerStepW,
+        minStepW: this.#d.minStepW,
+        powerLearnMs: this.#d.powerLearnMs,
+        waterResolutionM3: o.waterResolutionM3 ?? 0.001,
+        leakAfterMs: this.#d.leakAfterMs,
+        leakGapMs: this.#d.leakGapMs,
+        outageVoltageV: this.#d.outageVoltageV,
+        energyWindowMs: 5 * M,
+      },
+      {
+        leakStarted: (device, rate, since) => this.#leakStarted(device, rate, since),
+        leakEnded: (device) => this.#closeKind("leak", device, { flow: "stopped" }),
+        outageStarted: (device, v) => {
+          if (!this.alerts.findOpen("power_outage"))
+            this.alerts.raise(
+              "power_outage",
+              { voltage_v: v, note: "electricity silence is not counted" },
+              device,
+            );
+        },
+        outageEnded: (device, v) => this.#closeKind("power_outage", device, { voltage_v: v }),
+      },
+    );
+    this.#rule = new SilenceRule(
+      {
+        sleepStartMin: d.sleepStartMin,
+        sleepEndMin: d.sleepEndMin,
+        maxSilenceDayMs: d.maxSilenceDayMs,
+        maxSilenceNightMs: d.maxSilenceNightMs,
+        ...(d.windows ? { windows: d.windows } : {}),
+        ...(d.morningDeadlineMin !== undefined ? { morningDeadlineMin: d.morningDeadlineMin } : {}),
+      },
+      o.clock.monotonicMs(),
+    );
   }
 
   start(open: readonly OpenAlert[] = []): void {
     this.#stopped = false;
     this.alerts.restore(open);
-    this.#silence.resetTo(this.#o.clock.monotonicMs());
-    this.#silence.start((v) => this.#onSilence(v));
-    this.#escalation = this.#o.clock.setInterval(() => this.#escalate(), 60_000);
+    this.#load();
+    const now = this.#o.clock.monotonicMs();
+    this.#rule.resetTo(now);
+    this.#lastActivityWall = this.#o.clock.wallMs();
+    for (const id of this.#o.expectedDevices ?? []) this.#device(id).lastReadingMono = now;
+    const local = this.#lc.at(this.#o.clock.wallMs());
+    this.#hourKey = local.day * 24 + local.hour;
+    this.#hourSpoiled = true;
+    this.#day = local.day;
+    this.#tick = this.#o.clock.setInterval(() => this.#onTick(), M);
   }
 
   stop(): void {
+    if (this.#stopped) return;
     this.#stopped = true;
-    this.#silence.stop();
-    this.#escalation?.cancel();
-    this.#escalation = undefined;
+    this.#tick?.cancel();
+    this.#tick = undefined;
+    this.#save();
   }
 
   // ---- ReadingSink ----
 
   readings(batch: readonly Reading[]): void {
     if (this.#stopped || batch.length === 0) return;
-    const byDevice = new Map<string, Reading[]>();
+    const wall = this.#o.clock.wallMs();
+    const nightHour = this.#lc.at(wall).hour < 5;
     for (const r of batch) {
-      const list = byDevice.get(r.device) ?? [];
-      list.push(r);
-      byDevice.set(r.device, list);
-      this.#remember(r);
-      const a = this.#activity.fromReading(r);
+      const dev = this.#device(r.device);
+      if (dev.lastReadingMono < r.mono) dev.lastReadingMono = r.mono;
+      dev.sense ??= senseOf(r.channel);
+      const slot = dev.last.get(r.channel);
+      if (slot) {
+        slot.value = r.value;
+        slot.wallMs = wall;
+      } else dev.last.set(r.channel, { value: r.value, wallMs: wall });
+      if (r.channel === "water_total_m3") {
+        if (Number.isNaN(dev.water0)) dev.water0 = r.value;
+        dev.water1 = r.value;
+      } else if (r.channel === "energy_total_kwh") {
+        if (Number.isNaN(dev.energy0)) dev.energy0 = r.value;
+        dev.energy1 = r.value;
+      }
+      const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
-    const at = isoWithOffset(this.#o.clock.wallMs(), this.#o.timeZone);
-    const now = this.#o.clock.monotonicMs();
-    const every = this.#o.telemetryIntervalMs ?? 0;
-    for (const [device, list] of byDevice) {
-      const last = this.#telemetrySent.get(device);
-      if (every > 0 && last !== undefined && now - last < every) continue;
-      this.#telemetrySent.set(device, now);
-      this.#o.sink.putTelemetry({
-        device,
-        at,
-        values: list.map((r) => ({ channel: r.channel, value: r.value, unit: channelUnit(r.channel) })),
-      });
+    // A sense that answers again is no longer degraded.
+    for (const r of batch) {
+      const open = this.alerts.findOpen("monitoring_degraded", r.device);
+      if (open)
+        this.alerts.transition(open.alert, "cleared", "recovered", {
+          device: r.device,
+          sense: this.#device(r.device).sense,
+        });
     }
+    if (this.#o.telemetry !== false) this.#telemetry(batch, wall);
   }
 
   button(press: ButtonPress): void {
@@ -154,7 +318,7 @@ export class Pipeline implements ReadingSink {
 
   availability(device: string, state: DeviceAvailability, reason: string): void {
     if (this.#stopped) return;
-    const snap = this.#snapshot(device);
+    const snap = this.#device(device);
     if (snap.availability === state) return;
     snap.availability = state;
     this.#o.sink.putEvent({
@@ -177,10 +341,47 @@ export class Pipeline implements ReadingSink {
     return this.alerts.raise("test", { note: "test alert requested" });
   }
 
+  /**
+   * Sets the watch level (from the cloud's `watch` command or config). `away`: no inactivity alerts
+   * (a call still alerts); `heightened`: every limit times the heightened factor. With `untilMs`
+   * (wall), it returns to normal then.
+   */
+  setWatch(level: WatchLevel, untilMs?: number): WatchState {
+    const was = this.#watch.level;
+    this.#watch = untilMs !== undefined ? { level, untilMs } : { level };
+    // Back from away: the silence starts now, not when the person left.
+    if (was === "away" && level !== "away") this.#rule.resetTo(this.#o.clock.monotonicMs());
+    if (level === "away") this.#hourSpoiled = true;
+    this.#o.sink.putEvent({
+      event: "watch_level",
+      data: {
+        level,
+        previous: was,
+        ...(untilMs !== undefined ? { until: isoWithOffset(untilMs, this.#o.timeZone) } : {}),
+      },
+    });
+    return this.watch();
+  }
+
+  watch(): WatchState {
+    return { ...this.#watch };
+  }
+
   // ---- inspection ----
 
   devices(): Record<string, DeviceSnapshot> {
-    return Object.fromEntries(this.#devices);
+    const out: Record<string, DeviceSnapshot> = {};
+    for (const [id, d] of this.#devices) {
+      const last: DeviceSnapshot["last"] = {};
+      for (const [ch, v] of d.last)
+        last[ch] = {
+          value: v.value,
+          unit: channelUnit(ch as Reading["channel"]),
+          at: isoWithOffset(v.wallMs, this.#o.timeZone),
+        };
+      out[id] = { availability: d.availability, last };
+    }
+    return out;
   }
 
   lastActivity(): (Activity & { silence_s: number }) | undefined {
@@ -188,29 +389,68 @@ export class Pipeline implements ReadingSink {
     return a ? { ...a, silence_s: Math.round((this.#o.clock.monotonicMs() - a.mono) / 1000) } : undefined;
   }
 
+  /** Learned steps taken for machines (fridge, freezer), per device, in W. */
+  machines(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    const wall = this.#o.clock.wallMs();
+    for (const [d, m] of this.#activity.powerModels()) out[d] = m.machines(wall);
+    return out;
+  }
+
   // ---- internals ----
 
-  #snapshot(device: string): DeviceSnapshot {
-    let s = this.#devices.get(device);
+  #device(id: string): DeviceRecord {
+    let s = this.#devices.get(id);
     if (!s) {
-      s = { availability: "unknown", last: {} };
-      this.#devices.set(device, s);
+      s = {
+        availability: "unknown",
+        last: new Map(),
+        lastReadingMono: Number.NaN,
+        sense: undefined,
+        water0: Number.NaN,
+        water1: Number.NaN,
+        energy0: Number.NaN,
+        energy1: Number.NaN,
+      };
+      this.#devices.set(id, s);
     }
     return s;
   }
 
-  #remember(r: Reading): void {
-    const s = this.#snapshot(r.device);
-    s.last[r.channel] = {
-      value: r.value,
-      unit: channelUnit(r.channel),
-      at: isoWithOffset(this.#o.clock.wallMs(), this.#o.timeZone),
-    };
+  #telemetry(batch: readonly Reading[], wall: number): void {
+    const now = this.#o.clock.monotonicMs();
+    const every = this.#o.telemetryIntervalMs ?? 0;
+    const byDevice = new Map<string, Reading[]>();
+    for (const r of batch) {
+      const list = byDevice.get(r.device) ?? [];
+      list.push(r);
+      byDevice.set(r.device, list);
+    }
+    const at = isoWithOffset(wall, this.#o.timeZone);
+    for (const [device, list] of byDevice) {
+      const last = this.#telemetrySent.get(device);
+      if (every > 0 && last !== undefined && now - last < every) continue;
+      this.#telemetrySent.set(device, now);
+      this.#o.sink.putTelemetry({
+        device,
+        at,
+        values: list.map((r) => ({ channel: r.channel, value: r.value, unit: channelUnit(r.channel) })),
+      });
+    }
   }
 
   #onActivity(a: Activity): void {
     this.#lastActivity = a;
-    this.#silence.activity(a);
+    const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
+    this.#lastActivityWall = wall;
+    this.#rule.activity(a.mono);
+    this.#hourActive = true;
+    const local = this.#lc.at(wall);
+    if (local.day === this.#day) {
+      this.#byHour[local.hour] = (this.#byHour[local.hour] as number) + 1;
+      if (this.#firstWall === 0) this.#firstWall = wall;
+      this.#lastWall = wall;
+    }
     const open = this.alerts.findOpen("inactivity");
     if (open) this.alerts.transition(open.alert, "cleared", "activity", this.#describe(a));
   }
@@ -223,30 +463,241 @@ export class Pipeline implements ReadingSink {
         at: isoWithOffset(this.#o.clock.wallMs() - agoMs, this.#o.timeZone),
         source: a.source,
         device: a.device,
+        strength: a.strength,
         detail: a.detail,
       },
     };
   }
 
-  #onSilence(v: SilenceVerdict): void {
-    if (this.#stopped || this.alerts.findOpen("inactivity")) return;
+  #closeKind(kind: "leak" | "power_outage", device: string, evidence: Record<string, unknown>): void {
+    const open = this.alerts.findOpen(kind, device);
+    if (open) this.alerts.transition(open.alert, "cleared", "recovered", evidence);
+  }
+
+  #leakStarted(device: string, rateM3h: number, sinceMono: number): void {
+    if (this.alerts.findOpen("leak", device)) return;
+    const agoMs = this.#o.clock.monotonicMs() - sinceMono;
+    this.alerts.raise(
+      "leak",
+      {
+        flow_l_per_h: Math.round(rateM3h * 1000 * 10) / 10,
+        flowing_since: isoWithOffset(this.#o.clock.wallMs() - agoMs, this.#o.timeZone),
+        flowing_s: Math.round(agoMs / 1000),
+        note: "continuous flow: a leak, a tap left running, or a person who cannot turn it off",
+      },
+      device,
+    );
+  }
+
+  /** Time not counted as silence: a power cut, or every sense the home has gone quiet. */
+  #paused(): boolean {
+    if (this.alerts.findOpen("power_outage")) return true;
+    let senses = 0;
+    let degraded = 0;
+    for (const [id, d] of this.#devices) {
+      if (d.sense === undefined && Number.isNaN(d.lastReadingMono)) continue;
+      senses++;
+      if (this.alerts.findOpen("monitoring_degraded", id)) degraded++;
+    }
+    return senses > 0 && degraded === senses;
+  }
+
+  #onTick(): void {
+    if (this.#stopped) return;
+    const now = this.#o.clock.monotonicMs();
+    const wall = this.#o.clock.wallMs();
+    const local = this.#lc.at(wall);
+    if (this.#watch.untilMs !== undefined && wall >= this.#watch.untilMs) this.setWatch("normal");
+    this.#activity.checkLeaks(now);
+    this.#checkDegraded(now, wall);
+    const paused = this.#paused();
+    if (paused) this.#hourSpoiled = true;
+    this.#rollHour(local);
+    this.#checkSilence(now, wall, local, paused);
+    this.#escalate(now);
+  }
+
+  #checkDegraded(now: number, wall: number): void {
+    for (const [id, d] of this.#devices) {
+      if (Number.isNaN(d.lastReadingMono) || now - d.lastReadingMono < this.#d.degradedAfterMs) continue;
+      if (this.alerts.findOpen("monitoring_degraded", id)) continue;
+      const missing = now - d.lastReadingMono;
+      this.alerts.raise(
+        "monitoring_degraded",
+        {
+          sense: d.sense ?? "unknown",
+          last_seen: Number.isNaN(d.lastReadingMono) ? null : isoWithOffset(wall - missing, this.#o.timeZone),
+          missing_s: Math.round(missing / 1000),
+          note: "no data is not no activity: this gap is not counted as silence while nothing is observed",
+        },
+        id,
+      );
+    }
+  }
+
+  #rollHour(local: LocalTime): void {
+    const key = local.day * 24 + local.hour;
+    if (key === this.#hourKey) return;
+    const prevHourOfWeek = ((((Math.floor(this.#hourKey / 24) + 3) % 7) + 7) % 7) * 24 + (this.#hourKey % 24);
+    if (!this.#hourSpoiled && key === this.#hourKey + 1)
+      this.routine.observe(prevHourOfWeek, this.#hourActive);
+    this.#hourKey = key;
+    this.#hourActive = false;
+    this.#hourSpoiled = this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined;
+    if (local.day !== this.#day) {
+      this.#summarise();
+      this.#day = local.day;
+      this.#save();
+    }
+  }
+
+  #checkSilence(now: number, wall: number, local: LocalTime, paused: boolean): void {
+    const factor = this.#watch.level === "heightened" ? this.#d.heightenedFactor : 1;
+    const v = this.#rule.check(now, local, {
+      paused,
+      factor,
+      lastActivityWallMs: this.#lastActivityWall,
+      sleepEndWallMs: this.#lc.wallOf(local.day, this.#d.sleepEndMin),
+    });
+    if (this.#watch.level === "away" || this.alerts.findOpen("inactivity")) return;
+    if (v) {
+      this.#raiseInactivity(v, undefined);
+      return;
+    }
+    if (!this.#d.routine || paused || !this.routine.ready()) return;
+    const counted = this.#rule.countedMs();
+    if (counted < this.#d.routineMinSilenceMs * factor) return;
+    const q = this.#quietProbability(this.#lastActivityWall, wall);
+    if (q < this.#d.routineAlpha / factor) {
+      this.#raiseInactivity(
+        {
+          rule: "max_silence_day",
+          silenceMs: now - this.#rule.lastActivityMono(),
+          countedMs: counted,
+          thresholdMs: counted,
+          night: this.#rule.isNight(local),
+        },
+        {
+          quiet_probability: Math.round(q * 1e5) / 1e5,
+          usual_activity_this_hour: Math.round(this.routine.p(local.hourOfWeek) * 100) / 100,
+        },
+      );
+    }
+  }
+
+  #quietProbability(fromWall: number, toWall: number): number {
+    const hours: [number, number][] = [];
+    let t = fromWall;
+    for (let i = 0; i < 48 && t < toWall; i++) {
+      const off = this.#lc.offsetMs(t);
+      const hourEnd = (Math.floor((t + off) / H) + 1) * H - off;
+      const end = Math.min(hourEnd, toWall);
+      hours.push([this.#lc.at(t).hourOfWeek, (end - t) / H]);
+      t = end;
+    }
+    return this.routine.quietProbability(hours);
+  }
+
+  #raiseInactivity(v: SilenceVerdict, routine: Record<string, number> | undefined): void {
     this.alerts.raise("inactivity", {
       ...this.#describe(this.#lastActivity),
       silence_s: Math.round(v.silenceMs / 1000),
+      counted_s: Math.round(v.countedMs / 1000),
       threshold_s: Math.round(v.thresholdMs / 1000),
-      rule: v.night ? "max_silence_night" : "max_silence_day",
+      rule: routine ? "learned_routine" : v.rule,
+      watch: this.#watch.level,
+      ...(routine ? { expected: routine } : {}),
     });
+    this.#hourSpoiled = true;
   }
 
-  #escalate(): void {
-    const now = this.#o.clock.monotonicMs();
+  #summarise(): void {
+    if (!this.#d.summary || this.#day < 0) return;
+    const tz = this.#o.timeZone;
+    let water = 0;
+    let energy = 0;
+    let haveWater = false;
+    let haveEnergy = false;
+    for (const d of this.#devices.values()) {
+      if (!Number.isNaN(d.water0)) {
+        water += d.water1 - d.water0;
+        haveWater = true;
+      }
+      if (!Number.isNaN(d.energy0)) {
+        energy += d.energy1 - d.energy0;
+        haveEnergy = true;
+      }
+      d.water0 = d.water1;
+      d.energy0 = d.energy1;
+    }
+    const body: SummaryBody = {
+      date: LocalClock.dateOf(this.#day),
+      first_activity: this.#firstWall ? isoWithOffset(this.#firstWall, tz) : null,
+      last_activity: this.#lastWall ? isoWithOffset(this.#lastWall, tz) : null,
+      active_hours: this.#byHour.filter((n) => n > 0).length,
+      activity_by_hour: [...this.#byHour],
+      alerts: [...this.#dayAlerts.values()],
+      ...(this.#d.summaryMeterValues && haveWater ? { water_m3: Math.round(water * 1000) / 1000 } : {}),
+      ...(this.#d.summaryMeterValues && haveEnergy ? { energy_kwh: Math.round(energy * 1000) / 1000 } : {}),
+    };
+    this.#o.sink.putSummary(body);
+    this.#byHour.fill(0);
+    this.#firstWall = 0;
+    this.#lastWall = 0;
+    this.#dayAlerts.clear();
+    // Alerts still open carry over into tomorrow's record.
+    for (const a of this.alerts.open())
+      this.#dayAlerts.set(a.alert, { alert: a.alert, kind: a.kind, state: a.state });
+  }
+
+  #load(): void {
+    const store = this.#o.store;
+    if (!store) return;
+    const r = store.get(ROUTINE_KEY);
+    if (r) {
+      try {
+        this.routine.restore(JSON.parse(r) as RoutineState);
+      } catch (e) {
+        this.#o.log.warn({ err: e }, "Learned routine in the store is unreadable; learning again");
+      }
+    }
+    for (const id of this.#o.expectedDevices ?? []) this.#loadPower(id);
+  }
+
+  #loadPower(device: string): void {
+    const p = this.#o.store?.get(powerKey(device));
+    if (!p) return;
+    try {
+      this.#activity.restorePower(device, JSON.parse(p) as PowerModelState);
+    } catch (e) {
+      this.#o.log.warn(
+        { err: e, device },
+        `Learned power model of '${device}' is unreadable; learning again`,
+      );
+    }
+  }
+
+  #save(): void {
+    const store = this.#o.store;
+    if (!store) return;
+    store.set(ROUTINE_KEY, JSON.stringify(this.routine.toJSON()));
+    for (const [d, m] of this.#activity.powerModels()) store.set(powerKey(d), JSON.stringify(m.toJSON()));
+  }
+
+  #escalate(now: number): void {
     for (const a of this.alerts.open()) {
       if (a.state !== "raised" || (a.kind !== "inactivity" && a.kind !== "call")) continue;
-      if (now - a.changedMono < this.#o.detection.escalateAfterMs) continue;
+      if (now - a.changedMono < this.#d.escalateAfterMs) continue;
       this.alerts.transition(a.alert, "escalated", "timeout", {
         ...(a.kind === "inactivity" ? this.#describe(this.#lastActivity) : {}),
         open_for_s: Math.round((now - a.changedMono) / 1000),
       });
     }
   }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
 }

@@ -18,6 +18,15 @@ export interface MessageSink {
   putSummary(body: SummaryBody): void;
 }
 
+/**
+ * Where learned models (routine, standby and machine steps) are kept across restarts: the outbox's
+ * kv table in the agent, a Map in replay. Values are JSON text.
+ */
+export interface ModelStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
 /** An alert that was open when the agent last stopped, to carry on with after a restart. */
 export interface OpenAlert {
   alert: string;

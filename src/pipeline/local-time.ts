@@ -1,0 +1,67 @@
+import { localParts } from "../contract/timestamps.js";
+
+/** Local calendar position of an instant, in the home's zone. */
+export interface LocalTime {
+  /** Days since 1970-01-01 in local time: changes at local midnight. */
+  day: number;
+  /** 0–23 */
+  hour: number;
+  /** Minutes after local midnight, 0–1439. */
+  minuteOfDay: number;
+  /** 0 = Monday … 6 = Sunday. */
+  weekday: number;
+  /** 0–167: weekday × 24 + hour. */
+  hourOfWeek: number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/**
+ * Local time by arithmetic: the zone's offset is looked up with Intl once per UTC hour (offsets change
+ * on whole hours in practice), because detection asks every minute and replay asks millions of times.
+ */
+export class LocalClock {
+  #cachedHour = Number.NaN;
+  #offsetMs = 0;
+  constructor(readonly timeZone: string) {}
+
+  offsetMs(wallMs: number): number {
+    const h = Math.floor(wallMs / HOUR);
+    if (h !== this.#cachedHour) {
+      const p = localParts(h * HOUR, this.timeZone);
+      const local = Date.UTC(
+        Number(p.date.slice(0, 4)),
+        Number(p.date.slice(5, 7)) - 1,
+        Number(p.date.slice(8, 10)),
+        p.hour,
+        p.minute,
+      );
+      this.#offsetMs = local - h * HOUR;
+      this.#cachedHour = h;
+    }
+    return this.#offsetMs;
+  }
+
+  at(wallMs: number): LocalTime {
+    const local = wallMs + this.offsetMs(wallMs);
+    const day = Math.floor(local / DAY);
+    const msOfDay = local - day * DAY;
+    const minuteOfDay = Math.floor(msOfDay / 60_000);
+    const hour = Math.floor(minuteOfDay / 60);
+    // 1970-01-01 was a Thursday (3 with Monday = 0).
+    const weekday = (((day + 3) % 7) + 7) % 7;
+    return { day, hour, minuteOfDay, weekday, hourOfWeek: weekday * 24 + hour };
+  }
+
+  /** Local date (YYYY-MM-DD) of a local day number. */
+  static dateOf(day: number): string {
+    return new Date(day * DAY).toISOString().slice(0, 10);
+  }
+
+  /** Wall time of local minute `minuteOfDay` on local day `day`. */
+  wallOf(day: number, minuteOfDay: number): number {
+    const guess = day * DAY + minuteOfDay * 60_000;
+    return guess - this.offsetMs(guess - this.offsetMs(guess));
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Electricity as a sign of a person: up-steps in power, minus the steps the home makes by itself.
+ *
+ * Two things are learned per meter: the standby noise band (how much power wanders with nobody doing
+ * anything), so that steps inside it are ignored, and the periodic machines (fridge and freezer
+ * compressors) — step sizes that recur many times a day *and* in the small hours, when people sleep.
+ * Up-steps are grouped into logarithmic size classes (12 % wide); a class (with its neighbours) seen
+ * often overall and at night is a machine. Until a meter has a day of history, only steps of at least
+ * `coldStepW` count, which is above a fridge.
+ */
+
+export interface PowerModelOptions {
+  /** Before anything is learned, and for steps of unknown class, at least this (W) counts. */
+  coldStepW: number;
+  /** Never count a step smaller than this (W), however quiet the meter. */
+  minStepW: number;
+  /** How long the model watches before trusting what it learned (ms). */
+  learnForMs: number;
+}
+
+/** What the model keeps, as plain data, so it survives a restart (kv store). */
+export interface PowerModelState {
+  v: 1;
+  /** Typical size of a reading-to-reading wiggle with nothing switched (W). */
+  noiseW: number;
+  /** Decayed count of up-steps per size class (time constant `TAU_MS`). */
+  all: Record<string, number>;
+  /** The same, for steps between 00:00 and 05:00 local time only. */
+  night: Record<string, number>;
+  /** Decay reference time per class (wall ms). */
+  at: Record<string, number>;
+  /** Monotonic-independent learning age: ms of readings seen. */
+  seenMs: number;
+}
+
+const CLASS_WIDTH = Math.log(1.12);
+const TAU_MS = 2 * 86_400_000;
+/** A machine class: at least this decayed count overall (≈ 4 a day over two days)… */
+const MACHINE_ALL = 8;
+/** …and at night (≈ 2 a night, where a person's light at the toilet is rarer). */
+const MACHINE_NIGHT = 4;
+
+export function stepClass(w: number): number {
+  return Math.floor(Math.log(Math.max(1, w)) / CLASS_WIDTH);
+}
+
+export type StepVerdict = "none" | "noise" | "machine" | "person";
+
+export class PowerModel {
+  readonly #o: PowerModelOptions;
+  #noiseW = 2;
+  /** Decayed counts, indexed by size class. Plain arrays: this runs for every reading. */
+  readonly #all = new Float64Array(128);
+  readonly #night = new Float64Array(128);
+  readonly #at = new Float64Array(128);
+  #seenMs = 0;
+  #last = Number.NaN;
+  #lastWall = Number.NaN;
+
+  constructor(o: PowerModelOptions) {
+    this.#o = o;
+  }
+
+  /** The previous reading (W), NaN when there is none. */
+  get lastW(): number {
+    return this.#last;
+  }
+
+  get noiseW(): number {
+    return this.#noiseW;
+  }
+
+  /** Smallest step that can be a person: the larger of the floor and five noise widths. */
+  minStepW(): number {
+    return Math.max(this.#o.minStepW, 5 * this.#noiseW);
+  }
+
+  learned(): boolean {
+    return this.#seenMs >= this.#o.learnForMs;
+  }
+
+  /** Forget the previous reading, e.g. after a power cut, so the restart of every load is no step. */
+  rebase(): void {
+    this.#last = Number.NaN;
+  }
+
+  /**
+   * One power reading. Returns the verdict for the step from the previous reading and its size (W)
+   * through `step`. `nightHour` says whether local time is between 00:00 and 05:00.
+   */
+  observe(powerW: number, wallMs: number, nightHour: boolean): StepVerdict {
+    const prev = this.#last;
+    const prevWall = this.#lastWall;
+    this.#last = powerW;
+    this.#lastWall = wallMs;
+    if (Number.isNaN(prev)) return "none";
+    const dt = wallMs - prevWall;
+    if (dt > 0 && dt < 3_600_000) this.#seenMs += dt;
+    const step = powerW - prev;
+    const abs = Math.abs(step);
+    // The noise band follows small wiggles only, slowly (a 2 %-weight moving average).
+    if (abs < 4 * this.#noiseW + 5) this.#noiseW += (Math.max(0.5, abs) - this.#noiseW) * 0.02;
+    if (step < this.minStepW()) return step > 0 ? "noise" : "none";
+    const c = Math.min(127, stepClass(step));
+    this.#bump(c, wallMs, nightHour);
+    if (this.#isMachine(c, wallMs)) return "machine";
+    if (!this.learned() && step < this.#o.coldStepW) return "machine";
+    return "person";
+  }
+
+  /** Decayed counts of a class and its neighbours at `wallMs`. */
+  #counts(c: number, wallMs: number): { all: number; night: number } {
+    let all = 0;
+    let night = 0;
+    for (let k = Math.max(0, c - 1); k <= Math.min(127, c + 1); k++) {
+      const at = this.#at[k] as number;
+      if (at === 0) continue;
+      const f = Math.exp(-(wallMs - at) / TAU_MS);
+      all += (this.#all[k] as number) * f;
+      night += (this.#night[k] as number) * f;
+    }
+    return { all, night };
+  }
+
+  #isMachine(c: number, wallMs: number): boolean {
+    const { all, night } = this.#counts(c, wallMs);
+    return all >= MACHINE_ALL && night >= MACHINE_NIGHT;
+  }
+
+  #bump(c: number, wallMs: number, nightHour: boolean): void {
+    const at = this.#at[c] as number;
+    const f = at === 0 ? 0 : Math.exp(-(wallMs - at) / TAU_MS);
+    this.#all[c] = (this.#all[c] as number) * f + 1;
+    this.#night[c] = (this.#night[c] as number) * f + (nightHour ? 1 : 0);
+    this.#at[c] = wallMs;
+  }
+
+  /** Step sizes (W, class centre) currently taken for machines, for inspection. */
+  machines(wallMs: number): number[] {
+    const out: number[] = [];
+    for (let c = 0; c < 128; c++) {
+      if ((this.#at[c] as number) === 0) continue;
+      if (this.#isMachine(c, wallMs)) out.push(Math.round(Math.exp((c + 0.5) * CLASS_WIDTH)));
+    }
+    return out;
+  }
+
+  toJSON(): PowerModelState {
+    const all: Record<string, number> = {};
+    const night: Record<string, number> = {};
+    const at: Record<string, number> = {};
+    for (let c = 0; c < 128; c++) {
+      if ((this.#at[c] as number) === 0) continue;
+      all[c] = this.#all[c] as number;
+      night[c] = this.#night[c] as number;
+      at[c] = this.#at[c] as number;
+    }
+    return { v: 1, noiseW: this.#noiseW, all, night, at, seenMs: this.#seenMs };
+  }
+
+  restore(s: PowerModelState): void {
+    if (s.v !== 1) return;
+    this.#noiseW = s.noiseW;
+    this.#seenMs = s.seenMs;
+    for (const [k, v] of Object.entries(s.at)) {
+      const c = Number(k);
+      if (!(c >= 0 && c < 128)) continue;
+      this.#at[c] = v;
+      this.#all[c] = s.all[k] ?? 0;
+      this.#night[c] = s.night[k] ?? 0;
+    }
+  }
+}
