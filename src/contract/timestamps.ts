@@ -65,7 +65,10 @@ export function isoWithOffset(ms: number, timeZone: string): string {
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Local date (YYYY-MM-DD), hour and weekday (0 = Monday) of an instant in `timeZone`. */
-export function localParts(ms: number, timeZone: string): { date: string; hour: number; minute: number; weekday: number } {
+export function localParts(
+  ms: number,
+  timeZone: string,
+): { date: string; hour: number; minute: number; weekday: number } {
   let fmt = partsFormatters.get(timeZone);
   if (!fmt) {
     // Building a formatter costs far more than using one; detection asks this every minute.

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfig } from "../../src/config/load.js";
-import { formatProblem } from "../../src/core/yaml-validate.js";
+import { formatProblem, type Problem } from "../../src/core/yaml-validate.js";
 import { type DeviceProfile, deviceProfile } from "../../src/profiles/schema.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/config");
@@ -20,7 +20,11 @@ const profiles = new Map<string, DeviceProfile>(
       source: "test",
       protocol: "modbus",
       serial: { baud: 9600 },
-      modbus: { registers: [{ name: "power", table: "input", address: 12, type: "float32", unit: "W", channel: "power_w" }] },
+      modbus: {
+        registers: [
+          { name: "power", table: "input", address: 12, type: "float32", unit: "W", channel: "power_w" },
+        ],
+      },
     },
     {
       id: "shelly-blu-button1",
@@ -70,7 +74,7 @@ describe("gateway config", () => {
     expect(byPath.get("cloud.brokers[0].url")?.line).toBe(7);
     expect(byPath.get("devices[1].colour")?.line).toBe(16);
     expect(byPath.get("devices[1].mac")?.found).toBe('"not-a-mac"');
-    expect(formatProblem(byPath.get("home.id")!)).toMatch(
+    expect(formatProblem(byPath.get("home.id") as Problem)).toMatch(
       /many-mistakes\.yaml:3:\d+: home\.id: found "home 1", expected/,
     );
   });

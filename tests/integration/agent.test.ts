@@ -78,7 +78,8 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
         (x) =>
           x.envelope.type === "telemetry" && (x.envelope as Envelope<"telemetry">).body.device === "meter-1",
       );
-      const values = (meter?.envelope as Envelope<"telemetry">).body.values;
+      expect(meter).toBeDefined();
+      const values = (meter?.envelope as Envelope<"telemetry"> | undefined)?.body.values ?? [];
       expect(values.find((v) => v.channel === "power_w")?.value).toBeCloseTo(35, 3);
       expect(values.find((v) => v.channel === "energy_total_kwh")?.value).toBeCloseTo(1200.5, 1);
 
@@ -115,7 +116,7 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       );
       const reply = await sub.waitFor((m) => m.some((x) => x.envelope.type === "reply"), 10_000);
       expect(
-        (reply.find((x) => x.envelope.type === "reply")?.envelope as Envelope<"reply">).body,
+        (reply.find((x) => x.envelope.type === "reply")?.envelope as Envelope<"reply"> | undefined)?.body,
       ).toMatchObject({ command_id: cmdId, command: "ack", status: "ok" });
       expect(alertsOf(sub.messages).filter((a) => a.kind === "call").length).toBeGreaterThanOrEqual(2);
       expect(alertsOf(sub.messages).filter((a) => a.kind === "call" && a.state === "raised")).toHaveLength(1);
@@ -198,8 +199,9 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
         ],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
-      cleanups.push(async () => {
+      cleanups.push(() => {
         if (again.exitCode === null) again.kill("SIGKILL");
+        return Promise.resolve();
       });
       const ids = () => new Set(sub.messages.map((m) => m.envelope.id));
       await sub.waitFor(() => {

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.js";
 import { packageRoot } from "../../src/core/paths.js";
-import { formatProblem } from "../../src/core/yaml-validate.js";
-import { CHANNELS } from "../../src/profiles/channels.js";
+import { formatProblem, type Problem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
+import { CHANNELS } from "../../src/profiles/channels.js";
 
 describe("device profile catalogue", () => {
   const cat = loadCatalogue();
@@ -25,7 +25,8 @@ describe("device profile catalogue", () => {
     for (const p of cat.profiles.values()) {
       expect(p.source.length, `${p.id} source`).toBeGreaterThan(10);
       if (p.protocol === "modbus") {
-        for (const r of p.modbus.registers) if (r.channel) expect(r.unit, `${p.id}.${r.name}`).toBe(CHANNELS[r.channel].unit);
+        for (const r of p.modbus.registers)
+          if (r.channel) expect(r.unit, `${p.id}.${r.name}`).toBe(CHANNELS[r.channel].unit);
       }
     }
   });
@@ -54,7 +55,9 @@ describe("device profile catalogue", () => {
     const bad = loadCatalogue(dir);
     const lines = bad.problems.map(formatProblem).join("\n");
     expect(bad.profiles.size).toBe(0);
-    expect(lines).toMatch(/bad-meter\.yaml:11:\d+: modbus\.registers\[0\]\.type: found "float33", expected one of/);
+    expect(lines).toMatch(
+      /bad-meter\.yaml:11:\d+: modbus\.registers\[0\]\.type: found "float33", expected one of/,
+    );
     expect(lines).toMatch(/modbus\.registers\[3\]\.unit: found nothing, expected string/);
   });
 
@@ -78,8 +81,12 @@ describe("device profile catalogue", () => {
       ].join("\n"),
     );
     const lines = loadCatalogue(dir).problems.map(formatProblem).join("\n");
-    expect(lines).toMatch(/modbus\.registers\[0\]\.unit: found "Wh", expected "kWh" for channel energy_total_kwh/);
-    expect(lines).toMatch(/modbus\.registers\[1\]\.address: found volts at 343\.\.344, expected no overlap with energy at 342\.\.343/);
+    expect(lines).toMatch(
+      /modbus\.registers\[0\]\.unit: found "Wh", expected "kWh" for channel energy_total_kwh/,
+    );
+    expect(lines).toMatch(
+      /modbus\.registers\[1\]\.address: found volts at 343\.\.344, expected no overlap with energy at 342\.\.343/,
+    );
   });
 
   it("accepts the commented example config of deploy/", () => {
@@ -97,6 +104,8 @@ describe("config file permissions", () => {
     writeFileSync(file, readFileSync(join(packageRoot(), "deploy/hearth.example.yaml")), { mode: 0o644 });
     const r = loadConfigFile(file, loadCatalogue().profiles);
     expect(r.ok).toBe(false);
-    expect(r.ok ? "" : formatProblem(r.problems[0]!)).toMatch(/mode 644 \(anyone can read the keys in it\), expected a file not world-readable \(chmod 600/);
+    expect(r.ok ? "" : formatProblem(r.problems[0] as Problem)).toMatch(
+      /mode 644 \(anyone can read the keys in it\), expected a file not world-readable \(chmod 600/,
+    );
   });
 });
