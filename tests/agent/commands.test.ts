@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { type CommandHandlers, createCommandDispatcher } from "../../src/agent/commands.js";
+import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { silentLogger } from "../../src/core/log.js";
+
+const now = Date.parse("2026-03-01T08:00:00Z");
+const handlers: CommandHandlers = {
+  ack: (b) => {
+    if (b.alert === "gone-alert-id")
+      throw new HearthError("alert gone-alert-id is not open", ErrorCode.CommandFailed);
+    return { alert: b.alert, state: "acknowledged" };
+  },
+  ping: () => ({ pong: true }),
+  watch: (b) => ({ level: b.level }),
+  resend: () => {
+    throw new Error("disk on fire");
+  },
+};
+const dispatch = createCommandDispatcher(handlers, new VirtualClock({ wallStartMs: now }), silentLogger());
+const cmd = (body: unknown, extra: Record<string, unknown> = {}) =>
+  Buffer.from(JSON.stringify({ v: 1, id: "cmd-00000001", ts: "2026-03-01T07:59:00Z", body, ...extra }));
+
+describe("command dispatcher", () => {
+  it("answers ok with the handler's data, echoing the command id", async () => {
+    expect(await dispatch("ping", cmd({}))).toEqual({
+      command_id: "cmd-00000001",
+      command: "ping",
+      status: "ok",
+      data: { pong: true },
+    });
+    expect(await dispatch("ack", cmd({ alert: "alert-000001", by: "carer" }))).toMatchObject({
+      status: "ok",
+      data: { state: "acknowledged" },
+    });
+  });
+
+  it("refuses what is not JSON, a bad envelope, a bad body, an unknown command, an expired one", async () => {
+    const notJson = await dispatch("ack", Buffer.from("{nope"));
+    expect(notJson).toMatchObject({ command_id: "unknown", status: "error", error: { code: "invalid" } });
+    const badEnvelope = await dispatch(
+      "ping",
+      Buffer.from(JSON.stringify({ v: 2, id: "cmd-00000002", ts: "x", body: {} })),
+    );
+    expect(badEnvelope).toMatchObject({
+      command_id: "cmd-00000002",
+      status: "error",
+      error: { code: "invalid" },
+    });
+    const badBody = await dispatch("ack", cmd({ alert: 42 }));
+    expect(badBody).toMatchObject({ status: "error", error: { code: "invalid" } });
+    expect(badBody.status === "error" && badBody.error.message).toMatch(/alert/);
+    expect(await dispatch("reboot", cmd({}))).toMatchObject({
+      status: "error",
+      error: { code: "unknown_command" },
+    });
+    const expired = await dispatch("ping", cmd({}, { expires: "2026-03-01T07:59:30Z" }));
+    expect(expired).toMatchObject({ status: "error", error: { code: "expired" } });
+    expect(await dispatch("ping", cmd({}, { expires: "2026-03-01T08:05:00Z" }))).toMatchObject({
+      status: "ok",
+    });
+  });
+
+  it("turns a handler's failure into an error reply, never a throw", async () => {
+    expect(await dispatch("ack", cmd({ alert: "gone-alert-id" }))).toMatchObject({
+      status: "error",
+      error: { code: "failed", message: "alert gone-alert-id is not open" },
+    });
+    expect(await dispatch("resend", cmd({ from_seq: 1 }))).toMatchObject({
+      status: "error",
+      error: { code: "internal", message: "disk on fire" },
+    });
+  });
+});
