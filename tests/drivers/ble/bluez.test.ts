@@ -19,8 +19,8 @@ import { SystemClock } from "../../../src/core/clock.js";
 import { type Logger, silentLogger } from "../../../src/core/log.js";
 import type { ButtonPress, Reading, ReadingSink } from "../../../src/core/readings.js";
 import { bthomeProfile } from "../../../src/profiles/bthome.js";
+import { BluezMock, haveDbusTools, waitFor } from "../../helpers/bluez-mock.js";
 import { requireTool } from "../../helpers/tools.js";
-import { BluezMock, haveDbusTools, waitFor } from "./bluez-mock.js";
 
 const tools = haveDbusTools();
 const present = requireTool("dbus-daemon + python3-dbusmock", tools.ok, tools.why);
