@@ -127,6 +127,41 @@ function build(): Command {
       },
     );
 
+  program
+    .command("replay")
+    .description("run the real pipeline over recorded readings on a virtual clock; print the envelopes it sends")
+    .requiredOption("-i, --input <file>", "readings as JSON lines, sorted by time ('-' for stdin)")
+    .option("-c, --config <file>", "the home's config (default: defaults, devices from the input)")
+    .option("--until <ts>", "run the clock on to this time (ISO 8601 with offset)")
+    .option("--telemetry", "print telemetry envelopes too")
+    .action(async (opts: { input: string; config?: string; until?: string; telemetry?: boolean }) => {
+      const { replayCommand } = await import("./replay.js");
+      await replayCommand(opts);
+    });
+
+  program
+    .command("routine")
+    .description("print a home's learned routine as a text chart (from the agent's state, or from a replay)")
+    .option("-c, --config <file>", "the home's config (its state_dir, or the detection settings for --input)")
+    .option("--state-dir <dir>", "the agent's state directory")
+    .option("-i, --input <file>", "learn it from a replay of these readings instead")
+    .action(async (opts: { config?: string; stateDir?: string; input?: string }) => {
+      const { routineCommand } = await import("./routine.js");
+      await routineCommand(opts);
+    });
+
+  program
+    .command("eval")
+    .description("detection evaluation on simulated households (fixed seeds): detection, time to detect, false alarms")
+    .addOption(new Option("--homes <n>", "held-out homes").default(100).argParser(Number))
+    .addOption(new Option("--tuning-homes <n>", "homes on the tuning seeds").default(50).argParser(Number))
+    .addOption(new Option("--days <n>", "days before the incident").default(60).argParser(Number))
+    .option("--json", "print the figures as JSON")
+    .action(async (opts: { homes: number; tuningHomes: number; days: number; json?: boolean }) => {
+      const { evalCommand } = await import("./eval.js");
+      await evalCommand(opts);
+    });
+
   return program;
 }
 

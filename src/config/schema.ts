@@ -90,17 +90,98 @@ const window = z
   })
   .strict();
 
+const silenceWindow = z
+  .object({
+    start: timeOfDay,
+    end: timeOfDay,
+    max_silence: duration.describe("longest silence while local time is in this window"),
+  })
+  .strict();
+
 export const detectionSchema = z
   .object({
     sleep_window: window.prefault({ start: "22:00", end: "07:00" }).describe("usual night, local time"),
     max_silence_day: duration.prefault("4h").describe("longest silence by day before an inactivity alert"),
     max_silence_night: duration.prefault("12h").describe("longest silence across the sleep window"),
+    windows: z
+      .array(silenceWindow)
+      .default([])
+      .describe("time-of-day windows with their own day limit (the first that contains the time wins)"),
+    morning_deadline: timeOfDay
+      .optional()
+      .describe(
+        'alert when there has been no activity since the end of the sleep window by this time (e.g. "10:00"); unset: no deadline',
+      ),
     escalate_after: duration.prefault("1h").describe("raised → escalated when nothing happens for this long"),
     power_step_w: z
       .number()
       .positive()
       .default(150)
-      .describe("a rise in power at least this big counts as activity"),
+      .describe("until the home's fridge and standby are learned (a day), a rise in power this big counts"),
+    min_step_w: z
+      .number()
+      .positive()
+      .default(25)
+      .describe("no power step smaller than this counts, however quiet the meter"),
+    water_resolution_l: z
+      .number()
+      .positive()
+      .default(1)
+      .describe("smallest rise of the water total that counts (the meter's resolution, litres)"),
+    leak_after: duration.prefault("2h").describe("water flowing without a pause this long is a leak alert"),
+    leak_gap: duration
+      .prefault("20m")
+      .describe("flow with pauses no longer than this is one continuous flow (for leaks)"),
+    degraded_after: duration
+      .prefault("45m")
+      .describe("a meter or sensor silent this long is a monitoring_degraded alert naming the sense"),
+    outage_voltage_v: z.number().positive().default(100).describe("mains below this is a power cut"),
+    watch: z
+      .enum(["away", "normal", "heightened"])
+      .default("normal")
+      .describe("watch level at start; the cloud's watch command changes it"),
+    heightened_factor: z
+      .number()
+      .gt(0)
+      .lte(1)
+      .default(0.5)
+      .describe("heightened watch multiplies every silence limit by this"),
+    routine: z
+      .object({
+        enabled: z.boolean().default(true).describe("false: rules alone"),
+        learning_days: z
+          .number()
+          .int()
+          .min(1)
+          .default(14)
+          .describe("days of history before the learned routine is used (rules alone until then)"),
+        alpha: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.005)
+          .describe("alert when the silence so far had less than this probability under the routine"),
+        min_silence: duration.prefault("90m").describe("the routine never alerts on a shorter silence"),
+        adapt_weeks: z
+          .number()
+          .min(1)
+          .default(8)
+          .describe("how slowly the routine follows a change of habit (weeks)"),
+      })
+      .strict()
+      .prefault({})
+      .describe("the learned hour-of-week routine; it never alerts later than the rules"),
+    summary: z
+      .object({
+        enabled: z.boolean().default(true).describe("send the daily visit record"),
+        meter_values: z
+          .boolean()
+          .default(true)
+          .describe("include water and energy used in it (privacy: false keeps meter values at home)"),
+      })
+      .strict()
+      .prefault({})
+      .describe("the daily summary message"),
   })
   .strict();
 export type DetectionConfig = z.output<typeof detectionSchema>;

@@ -79,6 +79,8 @@ export interface PipelineOptions {
   store?: ModelStore;
   /** Devices that should report readings: missing from the start, they are `monitoring_degraded`. */
   expectedDevices?: readonly string[];
+  /** Watch level at the start (from config); default normal. */
+  watch?: WatchLevel;
 }
 
 export interface DeviceSnapshot {
@@ -168,6 +170,7 @@ export class Pipeline implements ReadingSink {
       ...(stripUndefined(d) as DetectionOptions),
     };
     this.#lc = new LocalClock(o.timeZone);
+    if (o.watch) this.#watch = { level: o.watch };
     const sink = o.sink;
     const dayAlerts = this.#dayAlerts;
     // Every alert state written is also remembered for the day's record.

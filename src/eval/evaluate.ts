@@ -1,0 +1,182 @@
+import { detectionSchema } from "../config/schema.js";
+import type { Envelope } from "../contract/messages.js";
+import { detectionOptions } from "../pipeline/options.js";
+import { ReplayEngine } from "../replay/engine.js";
+import { HOUSEHOLD_TZ, Household } from "../sim/household.js";
+
+export type Mode = "rules" | "routine";
+
+/** What happened in one simulated home under one detector mode. */
+export interface HomeOutcome {
+  seed: number;
+  mode: Mode;
+  /** Ordinary days observed for false alarms. */
+  days: number;
+  incidentMs: number | undefined;
+  incidentKind: string | undefined;
+  incidentNight: boolean;
+  /** The morning deadline following the incident (night incidents). */
+  deadlineMs: number | undefined;
+  /** First inactivity `raised` at or after the incident. */
+  detectedMs: number | undefined;
+  /** Inactivity raised before the incident (announced away time included). */
+  falseAlarms: number;
+  falseAlarmsAway: number;
+  /** Other alerts raised before the incident, by kind. */
+  otherAlerts: Record<string, number>;
+}
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+/**
+ * One home through the replay engine (the code path of `hearth replay`, minus the JSON text), once
+ * per mode, fed the same records. The installer's settings (sleep window, morning deadline) come
+ * from the household's usual times; everything else is the defaults.
+ */
+export function evaluateHome(seed: number, days: number, modes: readonly Mode[]): HomeOutcome[] {
+  const home = new Household({ seed, days });
+  const s = home.settings();
+  const base = detectionSchema.parse({});
+  const outcomes: HomeOutcome[] = [];
+  const engines: ReplayEngine[] = [];
+  const incident = home.incident;
+  for (const mode of modes) {
+    const o: HomeOutcome = {
+      seed,
+      mode,
+      days,
+      incidentMs: incident?.ms,
+      incidentKind: incident?.kind,
+      incidentNight: incident?.night ?? false,
+      deadlineMs: undefined,
+      detectedMs: undefined,
+      falseAlarms: 0,
+      falseAlarmsAway: 0,
+      otherAlerts: {},
+    };
+    if (incident) {
+      const local0 = Math.floor((incident.ms + 8 * 3_600_000) / DAY) * DAY - 8 * 3_600_000;
+      let dl = local0 + s.morningDeadlineMin * MIN;
+      if (dl < incident.ms) dl += DAY;
+      o.deadlineMs = dl;
+    }
+    outcomes.push(o);
+    const detection = {
+      ...detectionOptions(base),
+      sleepStartMin: s.sleepStartMin,
+      sleepEndMin: s.sleepEndMin,
+      morningDeadlineMin: s.morningDeadlineMin,
+      routine: mode === "routine",
+    };
+    engines.push(
+      new ReplayEngine({
+        home: `eval-${seed}`,
+        timeZone: HOUSEHOLD_TZ,
+        detection,
+        waterResolutionM3: home.profile.waterResolutionL / 1000,
+        expectedDevices: ["meter-1", "water-1"],
+        emit: (env: Envelope) => {
+          if (env.type !== "alert") return;
+          const b = env.body as Envelope<"alert">["body"];
+          if (b.state !== "raised") return;
+          const ms = Date.parse(env.ts);
+          const before = incident === undefined || ms < incident.ms;
+          if (b.kind === "inactivity") {
+            if (before) {
+              o.falseAlarms++;
+              if (home.trips.some((t) => ms >= t.fromMs && ms < t.toMs)) o.falseAlarmsAway++;
+            } else if (o.detectedMs === undefined) o.detectedMs = ms;
+          } else if (before) o.otherAlerts[b.kind] = (o.otherAlerts[b.kind] ?? 0) + 1;
+        },
+      }),
+    );
+  }
+  for (const rec of home.records()) for (const e of engines) e.push(rec);
+  for (const e of engines) e.finish(home.endMs);
+  return outcomes;
+}
+
+export interface Figures {
+  homes: number;
+  homeMonths: number;
+  incidents: number;
+  detectedWithin12hPct: number;
+  detectedWithin24hPct: number;
+  ttdMedianMin: number | null;
+  ttdP90Min: number | null;
+  daytimeIncidents: number;
+  daytimeWithin4hPct: number;
+  nightIncidents: number;
+  nightByDeadlinePct: number;
+  falseAlarms: number;
+  falseAlarmsPerHomeMonth: number;
+  falseAlarmsAway: number;
+  otherAlertsPerHomeMonth: Record<string, number>;
+}
+
+function pct(n: number, d: number): number {
+  return d === 0 ? 0 : Math.round((1000 * n) / d) / 10;
+}
+
+function quantile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+export function figures(outcomes: readonly HomeOutcome[]): Figures {
+  const withIncident = outcomes.filter((o) => o.incidentMs !== undefined);
+  const ttd = (o: HomeOutcome) =>
+    o.detectedMs !== undefined && o.incidentMs !== undefined ? (o.detectedMs - o.incidentMs) / MIN : undefined;
+  const ttds = withIncident
+    .map(ttd)
+    .filter((x): x is number => x !== undefined)
+    .sort((a, b) => a - b);
+  const day = withIncident.filter((o) => !o.incidentNight);
+  const night = withIncident.filter((o) => o.incidentNight);
+  const homeMonths = outcomes.reduce((s, o) => s + o.days, 0) / 30;
+  const fa = outcomes.reduce((s, o) => s + o.falseAlarms, 0);
+  const other: Record<string, number> = {};
+  for (const o of outcomes) for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
+  for (const k of Object.keys(other)) other[k] = Math.round(((other[k] as number) / homeMonths) * 100) / 100;
+  return {
+    homes: outcomes.length,
+    homeMonths: Math.round(homeMonths * 10) / 10,
+    incidents: withIncident.length,
+    detectedWithin12hPct: pct(withIncident.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 720).length, withIncident.length),
+    detectedWithin24hPct: pct(ttds.length, withIncident.length),
+    ttdMedianMin: quantile(ttds, 0.5),
+    ttdP90Min: quantile(ttds, 0.9),
+    daytimeIncidents: day.length,
+    daytimeWithin4hPct: pct(day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length, day.length),
+    nightIncidents: night.length,
+    nightByDeadlinePct: pct(
+      night.filter((o) => o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MIN)
+        .length,
+      night.length,
+    ),
+    falseAlarms: fa,
+    falseAlarmsPerHomeMonth: homeMonths === 0 ? 0 : Math.round((fa / homeMonths) * 100) / 100,
+    falseAlarmsAway: outcomes.reduce((s, o) => s + o.falseAlarmsAway, 0),
+    otherAlertsPerHomeMonth: other,
+  };
+}
+
+/** Seeds used while tuning the defaults, and seeds never used for it. */
+export const TUNING_SEED_BASE = 1;
+export const HELD_OUT_SEED_BASE = 100_001;
+
+export function runCorpus(
+  seedBase: number,
+  homes: number,
+  days: number,
+  modes: readonly Mode[],
+  progress?: (done: number) => void,
+): Map<Mode, HomeOutcome[]> {
+  const by = new Map<Mode, HomeOutcome[]>(modes.map((m) => [m, []]));
+  for (let i = 0; i < homes; i++) {
+    for (const o of evaluateHome(seedBase + i, days, modes)) by.get(o.mode)?.push(o);
+    progress?.(i + 1);
+  }
+  return by;
+}
