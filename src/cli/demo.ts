@@ -13,7 +13,8 @@ export async function demoCommand(opts: {
     speed: opts.speed,
     forever: opts.forever ?? false,
     ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
-    log: createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? "warn" }),
+    // The console cloud is the show; the agent's own log lines (JSON on stderr) only for errors unless asked.
+    log: createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? "error" }),
     write: (l) => process.stdout.write(`${l}\n`),
   });
   if (code !== 0) throw new CliExit(code);
