@@ -44,6 +44,12 @@ class Collector implements AdvertConsumer {
     for (const [mac, key] of Object.entries(keys)) this.#keys.set(normalizeMac(mac), keyFromHex(key));
   }
 
+  /** The bind key given for this MAC, as 32 hex digits. */
+  keyHex(mac: string): string | undefined {
+    const k = this.#keys.get(normalizeMac(mac));
+    return k ? Buffer.from(k).toString("hex") : undefined;
+  }
+
   advert(a: BleAdvert): void {
     const mac = normalizeMac(a.mac);
     const first = a.serviceData[0];
@@ -142,7 +148,14 @@ export async function waitForPress(options: WaitForPressOptions): Promise<PressF
         event,
         encrypted: d.encrypted,
         ...(d.rssi !== undefined ? { rssi: d.rssi } : {}),
-        snippet: configSnippet(d.mac, d.encrypted, options.profile, options.deviceId),
+        // An encrypted press was only recognised because its key was given: put that key in the snippet.
+        snippet: configSnippet(
+          d.mac,
+          d.encrypted,
+          options.profile,
+          options.deviceId,
+          d.encrypted ? collector.keyHex(d.mac) : undefined,
+        ),
       });
     timer = clock.setTimeout(() => {
       const heard = [...collector.devices.values()];
@@ -172,14 +185,21 @@ export async function waitForPress(options: WaitForPressOptions): Promise<PressF
   }
 }
 
+/**
+ * A `devices:` entry for the home's config. With the bind key known (the installer gave it to the scan),
+ * the entry is complete; an encrypted device without one gets a placeholder that the config check
+ * refuses until it is filled in.
+ */
 export function configSnippet(
   mac: string,
   encrypted: boolean,
   profile = "shelly-blu-button1",
   id = "call-button",
+  key?: string,
 ): string {
   const lines = ["devices:", `  - id: ${id}`, `    profile: ${profile}`, `    mac: "${mac}"`];
-  if (encrypted) lines.push(`    key: "<32 hex: the bind key set in the vendor app>"`);
+  if (encrypted && key !== undefined) lines.push(`    key: "${key.toLowerCase()}"`);
+  else if (encrypted) lines.push(`    key: "<32 hex: the bind key set in the vendor app>"`);
   else lines.push("    # not encrypted: set a bind key in the vendor app, then add key: here");
   return `${lines.join("\n")}\n`;
 }

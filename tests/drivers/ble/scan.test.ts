@@ -103,6 +103,27 @@ describe("waitForPress", () => {
     expect(found.snippet).toContain('mac: "AA:BB:CC:00:00:10"');
   });
 
+  it("an encrypted button pressed with its key given: the snippet carries that key, not a placeholder", async () => {
+    // Bug: the snippet had a "<32 hex …>" placeholder although a press of an encrypted button is only
+    // recognised when its key was given, so the printed entry failed the config check.
+    const clock = new VirtualClock();
+    const a = air();
+    const mac = "AA:BB:CC:00:00:12";
+    const done = waitForPress({
+      timeoutSeconds: 60,
+      clock,
+      scanner: a.factory,
+      keys: { [mac]: KEY.toUpperCase() },
+    });
+    await tick();
+    new SimulatedButton({ mac, scanner: a.get(), key: KEY }).press();
+    const found = await done;
+    expect(found).toMatchObject({ mac, encrypted: true });
+    expect(found.snippet).toBe(configSnippet(mac, true, undefined, undefined, KEY));
+    expect(found.snippet).toContain(`key: "${KEY}"`);
+    expect(configSnippet(mac, true)).toContain("<32 hex");
+  });
+
   it("times out with a typed error that says an encrypted button needs its key", async () => {
     const clock = new VirtualClock();
     const a = air();

@@ -1,0 +1,231 @@
+/**
+ * `hearth scan ble` as the installer runs it: the built CLI (dist/) spawned with DBUS_SYSTEM_BUS_ADDRESS
+ * pointing at a BlueZ impersonated by python-dbusmock, so node-ble's real code runs in the child while
+ * the test plays the radio. Skips with the reason where dbus-daemon or python3-dbusmock are missing;
+ * fails under CI=true.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ScanDevice } from "../../drivers/ble/scan.js";
+import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
+import { parseConfig } from "../../src/config/load.js";
+import { packageRoot } from "../../src/core/paths.js";
+import { formatProblem } from "../../src/core/yaml-validate.js";
+import { loadCatalogue } from "../../src/profiles/catalogue.js";
+import { BluezMock, bluezMockAvailable } from "../helpers/bluez-mock.js";
+
+const run = bluezMockAvailable();
+const MAIN = join(packageRoot(), "dist/src/cli/main.js");
+const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+
+interface Done {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns the CLI against the mock bus; `exited` turns true once the child has gone. */
+function hearth(args: string[], busAddress: string) {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: busAddress },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const state = { exited: false };
+  const done = new Promise<Done>((resolve) => {
+    child.on("close", (code) => {
+      state.exited = true;
+      resolve({ code, stdout, stderr });
+    });
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  void done.then(() => clearTimeout(timer));
+  return { done, state };
+}
+
+/** Keeps advertising (every 100 ms, round robin) until the child exits: it must first see each device. */
+async function airWhile(
+  bluez: BluezMock,
+  state: { exited: boolean },
+  adverts: readonly { path: string; sd: Uint8Array }[],
+): Promise<void> {
+  while (!state.exited) {
+    for (const a of adverts) await bluez.advertise(a.path, a.sd);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const advert = (
+  objects: { id: number; value: number }[],
+  enc?: { mac: string; counter: number },
+): Uint8Array =>
+  encodeServiceData(encodeObjects(objects), {
+    triggerBased: true,
+    ...(enc ? { key: keyFromHex(KEY), mac: enc.mac, counter: enc.counter } : {}),
+  });
+
+/** A whole home config around a `devices:` snippet, checked with the real profile catalogue. */
+function validateSnippet(snippet: string) {
+  const yaml = `version: 1
+home: { id: home-0001, timezone: Asia/Shanghai }
+state_dir: /tmp/hearth-scan-test
+cloud:
+  brokers:
+    - url: mqtt://127.0.0.1:1883
+${snippet}`;
+  return parseConfig(yaml, "snippet.yaml", loadCatalogue().profiles);
+}
+
+describe.runIf(run)("hearth scan ble against a dbusmock BlueZ", () => {
+  const bluez = new BluezMock();
+
+  beforeAll(async () => {
+    await bluez.start();
+    await bluez.addAdapter("hci0");
+  });
+
+  afterAll(async () => {
+    await bluez.stop();
+  });
+
+  it("--seconds 2: a JSON list with MAC, RSSI, encrypted flag, decoded values and last event", async () => {
+    const plain = "B0:00:00:00:00:01";
+    const keyed = "B0:00:00:00:00:02";
+    const locked = "B0:00:00:00:00:03";
+    const adverts = [
+      {
+        path: await bluez.addDevice(plain),
+        sd: advert([
+          { id: 0x00, value: 5 },
+          { id: 0x01, value: 77 },
+          { id: 0x3a, value: 1 },
+        ]),
+      },
+      {
+        path: await bluez.addDevice(keyed),
+        sd: advert(
+          [
+            { id: 0x00, value: 9 },
+            { id: 0x01, value: 55 },
+            { id: 0x3a, value: 2 },
+          ],
+          { mac: keyed, counter: 9 },
+        ),
+      },
+      {
+        path: await bluez.addDevice(locked),
+        sd: advert(
+          [
+            { id: 0x01, value: 33 },
+            { id: 0x3a, value: 1 },
+          ],
+          { mac: locked, counter: 3 },
+        ),
+      },
+    ];
+    // --key is variadic: it goes last.
+    const child = hearth(["scan", "ble", "--seconds", "2", "--key", `${keyed}=${KEY}`], bluez.address);
+    await airWhile(bluez, child.state, adverts);
+    const r = await child.done;
+    expect(r.code, r.stderr).toBe(0);
+    const { devices } = JSON.parse(r.stdout) as { devices: ScanDevice[] };
+    const byMac = new Map(devices.map((d) => [d.mac, d]));
+    expect([...byMac.keys()].sort()).toEqual([plain, keyed, locked]);
+    expect(byMac.get(plain)).toMatchObject({
+      encrypted: false,
+      trigger_based: true,
+      rssi: expect.any(Number),
+      values: { battery: 77 },
+      last_event: "press",
+    });
+    expect(byMac.get(plain)).not.toHaveProperty("problem");
+    expect(byMac.get(keyed)).toMatchObject({
+      encrypted: true,
+      values: { battery: 55 },
+      last_event: "double_press",
+    });
+    expect(byMac.get(locked)).toMatchObject({
+      encrypted: true,
+      values: {},
+      problem: expect.stringMatching(/no bind key/),
+    });
+    expect(byMac.get(locked)).not.toHaveProperty("last_event");
+    for (const d of devices) expect(d.adverts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("--press: prints the pressed button's snippet, which validates as a config devices: entry", async () => {
+    const beaconOnly = "B0:00:00:00:00:04";
+    const pressed = "B0:00:00:00:00:05";
+    const adverts = [
+      {
+        path: await bluez.addDevice(beaconOnly),
+        sd: advert([
+          { id: 0x00, value: 1 },
+          { id: 0x3a, value: 0 },
+        ]),
+      },
+      {
+        path: await bluez.addDevice(pressed),
+        sd: advert([
+          { id: 0x00, value: 2 },
+          { id: 0x3a, value: 1 },
+        ]),
+      },
+    ];
+    const child = hearth(["scan", "ble", "--press", "--seconds", "15"], bluez.address);
+    await airWhile(bluez, child.state, adverts);
+    const r = await child.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Heard press from ${pressed}`);
+    expect(r.stdout).toContain(`mac: "${pressed}"`);
+    const parsed = validateSnippet(r.stdout);
+    if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
+    expect(parsed.value.devices).toEqual([
+      expect.objectContaining({ id: "call-button", profile: "shelly-blu-button1", mac: pressed }),
+    ]);
+    expect(parsed.value.devices[0]).not.toHaveProperty("key");
+  });
+
+  it("--press on an encrypted button with its --key: the snippet carries the key and validates", async () => {
+    const mac = "B0:00:00:00:00:06";
+    const path = await bluez.addDevice(mac);
+    const sd = advert(
+      [
+        { id: 0x00, value: 3 },
+        { id: 0x3a, value: 4 },
+      ],
+      { mac, counter: 17 },
+    );
+    const child = hearth(
+      ["scan", "ble", "--press", "--seconds", "15", "--key", `${mac}=${KEY}`],
+      bluez.address,
+    );
+    await airWhile(bluez, child.state, [{ path, sd }]);
+    const r = await child.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Heard long_press from ${mac} (encrypted)`);
+    const parsed = validateSnippet(r.stdout);
+    if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
+    expect(parsed.value.devices).toEqual([expect.objectContaining({ mac, key: KEY })]);
+  });
+
+  it("--press with no press in time exits 1 and says what it heard", async () => {
+    const mac = "B0:00:00:00:00:07";
+    const path = await bluez.addDevice(mac);
+    const sd = advert([{ id: 0x3a, value: 1 }], { mac, counter: 1 });
+    const child = hearth(["scan", "ble", "--press", "--seconds", "2"], bluez.address);
+    await airWhile(bluez, child.state, [{ path, sd }]);
+    const r = await child.done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/No button press within 2 s\. Heard encrypted adverts from .*B0:00:00:00:00:07/);
+  });
+});
