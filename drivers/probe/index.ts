@@ -9,4 +9,4 @@ export type {
 } from "./probe.js";
 export { describeFound, formatProgress, probe, probeExitCode, probePort, USUAL_SETTINGS } from "./probe.js";
 export type { DevicesYamlOptions } from "./yaml.js";
-export { renderDevicesYaml } from "./yaml.js";
+export { mixedSettingsWarnings, renderDevicesYaml } from "./yaml.js";

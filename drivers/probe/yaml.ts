@@ -1,5 +1,6 @@
 import type { SerialSettings } from "../../src/profiles/common.js";
-import type { FoundDevice, ProbeResult } from "./probe.js";
+import { describeSettings } from "../serial/line.js";
+import { describeFound, type FoundDevice, type ProbeResult } from "./probe.js";
 
 export interface DevicesYamlOptions {
   /** Profile id per protocol. Modbus has no default: the probe cannot tell the model. */
@@ -27,7 +28,7 @@ const ID_PREFIX: Record<FoundDevice["protocol"], string> = {
  */
 export function renderDevicesYaml(results: readonly ProbeResult[], options: DevicesYamlOptions = {}): string {
   const taken = new Set(options.takenIds ?? []);
-  const lines = ["devices:"];
+  const lines = [...mixedSettingsWarnings(results).map((w) => `# warning: ${w}`), "devices:"];
   const nextId = (prefix: string) => {
     for (let n = 1; ; n++) {
       const id = `${prefix}-${n}`;
@@ -53,7 +54,33 @@ export function renderDevicesYaml(results: readonly ProbeResult[], options: Devi
       else lines.push(`    address: "${d.address}"`);
     }
   }
-  return lines.length === 1 ? "devices: []\n" : `${lines.join("\n")}\n`;
+  return lines.at(-1) === "devices:" ? "devices: []\n" : `${lines.join("\n")}\n`;
+}
+
+/**
+ * One message per port whose devices answered at different serial settings (each protocol is probed
+ * at its usual one unless told otherwise). One RS-485 line has one setting, so such a snippet is
+ * refused by the config check until every meter on the line is set alike.
+ */
+export function mixedSettingsWarnings(results: readonly ProbeResult[]): string[] {
+  /** Keyed by port, then by described setting: what answered there. */
+  const byPort = new Map<string, Map<string, string[]>>();
+  for (const r of results) {
+    if (r.found.length === 0) continue;
+    const settings = byPort.get(r.port) ?? new Map<string, string[]>();
+    byPort.set(r.port, settings);
+    const key = describeSettings(r.settings);
+    settings.set(key, [...(settings.get(key) ?? []), ...r.found.map(describeFound)]);
+  }
+  const out: string[] = [];
+  for (const [port, settings] of byPort) {
+    if (settings.size < 2) continue;
+    const detail = [...settings].map(([s, found]) => `${found.join(", ")} at ${s}`).join("; ");
+    out.push(
+      `devices on ${port} answered at different serial settings (${detail}); one RS-485 line has one setting: set every meter on it alike, then confirm with hearth probe --baud N --parity P`,
+    );
+  }
+  return out;
 }
 
 function defaultParity(p: FoundDevice["protocol"]): SerialSettings["parity"] {

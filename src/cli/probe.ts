@@ -48,9 +48,14 @@ export async function probeCommand(port: string, o: ProbeCliOptions): Promise<vo
   if (o.parity !== undefined && !["none", "even", "odd"].includes(o.parity))
     throw new CliExit(EXIT.usage, "hearth probe: --parity must be none, even or odd");
 
-  const { probePort, renderDevicesYaml, probeExitCode, describeFound, USUAL_SETTINGS } = await import(
-    "../../drivers/probe/index.js"
-  );
+  const {
+    probePort,
+    renderDevicesYaml,
+    probeExitCode,
+    describeFound,
+    mixedSettingsWarnings,
+    USUAL_SETTINGS,
+  } = await import("../../drivers/probe/index.js");
   const { autoDetect } = await import("@serialport/bindings-cpp");
   const protocol = o.protocol as "auto" | "modbus" | "dlt645" | "cjt188";
   const settings =
@@ -103,6 +108,7 @@ export async function probeCommand(port: string, o: ProbeCliOptions): Promise<vo
     for (const d of r.found) process.stderr.write(`found ${describeFound(d)} on ${r.port}\n`);
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   }
+  for (const w of mixedSettingsWarnings(results)) process.stderr.write(`warning: ${w}\n`);
   const code = probeExitCode(results);
   if (code === 3) throw new CliExit(EXIT.nothingFound, `hearth probe: no meter answered on ${port}`);
   process.stdout.write(renderDevicesYaml(results));
