@@ -35,7 +35,8 @@ describe("npm start (the demo)", () => {
             if (r.success) seen.push(r.data as Envelope);
             else invalid.push(payload.toString());
           });
-          client.subscribe("hearth/v1/demo-home/#", { qos: 1 });
+          // Gateway topics only: the console cloud's own commands (cmd/+) are not envelopes.
+          client.subscribe("hearth/v1/demo-home/+", { qos: 1 });
         }
         nl = buf.indexOf("\n");
       }
