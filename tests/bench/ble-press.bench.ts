@@ -1,0 +1,307 @@
+/**
+ * Call button latency: advert received → call alert durable in the outbox → broker acknowledged (the
+ * uplink's `delivered` event after the PUBACK, when the alert lane of the outbox is empty again), over
+ * PRESSES presses, one at a time, against a real Mosquitto on a free loopback port (MQTT 5, QoS 1).
+ *
+ * Two sources of adverts, both feeding the agent's real BthomeReceiver through `BleAdvert` →
+ * `receiver.advert()`:
+ *  - the simulated scanner (a SimulatedButton: encrypted, each advert repeated five times);
+ *  - node-ble's real BluezScanner against a BlueZ impersonated by python-dbusmock (skipped without
+ *    dbus-daemon/python3-dbusmock); one copy per press, and the time from the test's D-Bus
+ *    `Properties.Set` is shown too (the mock's own radio, not part of a real gateway's path).
+ * "Received" is stamped in a thin wrapper around the receiver, just before `advert()` of a press's first
+ * copy; "durable" when the agent's outbox returns from `putAlert` (the row committed, synchronous = FULL).
+ *
+ * Run: npx vitest bench --run tests/bench/ble-press.bench.ts
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { bench, describe } from "vitest";
+import type { AdvertConsumer, BleAdvert, BleScanner } from "../../drivers/ble/advert.js";
+import { BluezScanner } from "../../drivers/ble/bluez.js";
+import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
+import type { DeviceStats } from "../../drivers/bthome/receiver.js";
+import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
+import { Agent } from "../../src/agent/agent.js";
+import type { AgentHost } from "../../src/agent/host.js";
+import { parseConfig } from "../../src/config/load.js";
+import { SystemClock } from "../../src/core/clock.js";
+import { randomIds } from "../../src/core/ids.js";
+import { silentLogger } from "../../src/core/log.js";
+import { formatProblem } from "../../src/core/yaml-validate.js";
+import { loadCatalogue } from "../../src/profiles/catalogue.js";
+import { BluezMock, haveDbusTools, waitFor } from "../helpers/bluez-mock.js";
+import { haveMosquitto, startMosquitto } from "../helpers/brokers.js";
+
+const PRESSES = 1000;
+const WARMUP = 20;
+const MAC = "A4:C1:38:00:BE:01";
+const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+const DEVICE = "call-button";
+
+/** Stamps adverts on their way into the receiver; `arm()` picks the next advert as a press's first copy. */
+class Stopwatch implements AdvertConsumer {
+  inner: AdvertConsumer | undefined;
+  #armed = false;
+  stamp: { received: number; durable?: number } | undefined;
+
+  arm(): void {
+    this.#armed = true;
+    this.stamp = undefined;
+  }
+
+  advert(a: BleAdvert): void {
+    if (this.#armed) {
+      this.#armed = false;
+      this.stamp = { received: performance.now() };
+    }
+    this.inner?.advert(a);
+  }
+}
+
+function config(broker: string, stateDir: string) {
+  const yaml = `version: 1
+home: { id: bench-home, timezone: Asia/Shanghai }
+state_dir: ${stateDir}
+cloud:
+  brokers:
+    - url: ${broker}
+      mqtt_version: "5"
+  backoff_initial: 100ms
+  backoff_max: 1s
+  replay_rate: 5000
+outbox: { telemetry_batch: 50, telemetry_flush: 200ms }
+devices:
+  - { id: ${DEVICE}, profile: shelly-blu-button1, mac: "${MAC}", key: ${KEY} }
+log_level: warn
+`;
+  const cat = loadCatalogue();
+  const parsed = parseConfig(yaml, "bench.yaml", cat.profiles);
+  if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
+  return { config: parsed.value, profiles: cat.profiles };
+}
+
+/**
+ * Resolves with the time `cond` first holds, checked now and after every `delivered` event of the uplink
+ * (which comes after the PUBACKs of a batch have been marked in the outbox).
+ */
+function whenDelivered(agent: Agent, cond: () => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!cond()) return;
+      agent.uplink.off("delivered", check);
+      resolve(performance.now());
+    };
+    agent.uplink.on("delivered", check);
+    check();
+  });
+}
+
+/** The press's alert is acknowledged: its advert was stamped and the outbox has no undelivered alert. */
+const alertAcked = (agent: Agent, watch: Stopwatch) =>
+  whenDelivered(agent, () => watch.stamp?.durable !== undefined && agent.outbox.depth().alert === 0);
+
+/** Everything acknowledged (the press's button event too) before the next press. */
+const allAcked = (agent: Agent) =>
+  whenDelivered(agent, () => {
+    const d = agent.outbox.depth();
+    return d.alert === 0 && d.event === 0;
+  });
+
+/**
+ * Stamps "durable" when the outbox's `putAlert` returns (the alert row is committed, synchronous = FULL):
+ * bench-only instrumentation of the agent's own outbox instance.
+ */
+function stampDurable(agent: Agent, watch: Stopwatch): void {
+  const outbox = agent.outbox;
+  const put = outbox.putAlert.bind(outbox);
+  outbox.putAlert = (body) => {
+    const r = put(body);
+    if (watch.stamp && watch.stamp.durable === undefined) watch.stamp.durable = performance.now();
+    return r;
+  };
+}
+
+interface Sample {
+  received: number;
+  durable: number;
+  acked: number;
+  /** dbusmock only: when the test issued the Properties.Set. */
+  sent?: number;
+}
+
+function pct(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function report(name: string, samples: readonly Sample[]): void {
+  const line = (what: string, xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const mean = s.reduce((a, b) => a + b, 0) / s.length;
+    return `  ${what.padEnd(30)} p50 ${pct(s, 50).toFixed(2)} ms  p90 ${pct(s, 90).toFixed(2)} ms  p99 ${pct(s, 99).toFixed(2)} ms  max ${(s.at(-1) as number).toFixed(2)} ms  mean ${mean.toFixed(2)} ms`;
+  };
+  const total = samples.map((x) => x.acked - x.received);
+  const p99 = pct(
+    [...total].sort((a, b) => a - b),
+    99,
+  );
+  const lines = [
+    `${name}: ${samples.length} presses, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+    line(
+      "received → durable",
+      samples.map((x) => x.durable - x.received),
+    ),
+    line(
+      "durable → broker acked",
+      samples.map((x) => x.acked - x.durable),
+    ),
+    line("received → broker acked", total),
+  ];
+  if (samples[0]?.sent !== undefined)
+    lines.push(
+      line(
+        "D-Bus Set → broker acked",
+        samples.map((x) => x.acked - (x.sent as number)),
+      ),
+    );
+  lines.push(
+    `  budget p99 < 50 ms (received → acked): ${p99 < 50 ? "met" : "NOT met"} (${p99.toFixed(2)} ms)`,
+  );
+  console.info(lines.join("\n"));
+}
+
+async function withAgent(
+  scanner: (consumer: AdvertConsumer, adapter: string) => BleScanner,
+  watch: Stopwatch,
+  body: (agent: Agent) => Promise<void>,
+): Promise<void> {
+  const broker = await startMosquitto();
+  const stateDir = mkdtempSync(join(tmpdir(), "hearth-bench-ble-"));
+  const { config: cfg, profiles } = config(broker.url, stateDir);
+  const clock = new SystemClock();
+  const host: AgentHost = {
+    clock,
+    netClock: clock,
+    ids: randomIds,
+    log: silentLogger(),
+    version: "bench",
+    bleScanner: (consumer, adapter) => {
+      watch.inner = consumer;
+      return scanner(watch, adapter);
+    },
+  };
+  const agent = new Agent({ config: cfg, profiles, host });
+  try {
+    await agent.start();
+    await waitFor("the uplink to connect", () => agent.uplink.state().connected, 15_000);
+    stampDurable(agent, watch);
+    await body(agent);
+  } finally {
+    await agent.stop();
+    await broker.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Presses through the simulated scanner: one encrypted advert, five copies, per press. */
+async function simulated(): Promise<Sample[]> {
+  const watch = new Stopwatch();
+  let button: SimulatedButton | undefined;
+  const samples: Sample[] = [];
+  await withAgent(
+    (consumer, adapter) => {
+      const s = new SimulatedScanner({ consumer, adapter });
+      button = new SimulatedButton({ mac: MAC, key: KEY, scanner: s, repeats: 5 });
+      return s;
+    },
+    watch,
+    async (agent) => {
+      const b = button as SimulatedButton;
+      for (let i = 0; i < WARMUP + PRESSES; i++) {
+        watch.arm();
+        const acked = alertAcked(agent, watch);
+        b.press();
+        const at = await acked;
+        const st = watch.stamp as { received: number; durable: number };
+        if (i >= WARMUP) samples.push({ ...st, acked: at });
+        await allAcked(agent);
+      }
+    },
+  );
+  return samples;
+}
+
+/** Presses through node-ble's BluezScanner and a dbusmock BlueZ: one Properties.Set per press. */
+async function overDbus(): Promise<Sample[]> {
+  const bluez = new BluezMock();
+  await bluez.start();
+  const samples: Sample[] = [];
+  try {
+    await bluez.addAdapter("hci0");
+    const path = await bluez.addDevice(MAC);
+    const watch = new Stopwatch();
+    const key = keyFromHex(KEY);
+    const advert = (counter: number, event: 0 | 1) =>
+      encodeServiceData(
+        encodeObjects([
+          { id: 0x00, value: counter % 256 },
+          { id: 0x01, value: 90 },
+          { id: 0x3a, value: event },
+        ]),
+        { triggerBased: true, key, mac: MAC, counter },
+      );
+    await withAgent(
+      (consumer, adapter) =>
+        new BluezScanner({ consumer, adapter, clock: new SystemClock(), log: silentLogger() }),
+      watch,
+      async (agent) => {
+        const stats = () =>
+          (agent.status().drivers as { bthome?: Record<string, DeviceStats> }).bthome?.[DEVICE];
+        // A beacon until it is accepted: the scanner is then watching the device.
+        await waitFor("the beacon", async () => {
+          await bluez.advertise(path, advert(1, 0));
+          return (stats()?.accepted ?? 0) >= 1;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        for (let i = 0; i < WARMUP + PRESSES; i++) {
+          watch.arm();
+          const acked = alertAcked(agent, watch);
+          const sent = performance.now();
+          await bluez.advertise(path, advert(2 + i, 1));
+          const at = await acked;
+          const st = watch.stamp as { received: number; durable: number };
+          if (i >= WARMUP) samples.push({ ...st, acked: at, sent });
+          await allAcked(agent);
+        }
+      },
+    );
+  } finally {
+    await bluez.stop();
+  }
+  return samples;
+}
+
+const once = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 } as const;
+
+describe("call button: advert received → alert durable → Mosquitto PUBACK", () => {
+  if (!haveMosquitto) {
+    console.warn("skipping: mosquitto is not installed (apt-get install -y mosquitto)");
+    return;
+  }
+  bench(
+    `simulated scanner, ${PRESSES} presses`,
+    async () => report("simulated scanner", await simulated()),
+    once,
+  );
+  const dbus = haveDbusTools();
+  if (!dbus.ok) console.warn(`skipping the node-ble + dbusmock run: ${dbus.why}`);
+  else
+    bench(
+      `node-ble + dbusmock BlueZ, ${PRESSES} presses`,
+      async () => report("node-ble + dbusmock", await overDbus()),
+      once,
+    );
+});
