@@ -5,10 +5,12 @@ import type { AlertBody, StatusBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { SqliteOutbox } from "../outbox/index.js";
+import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { Uplink } from "../uplink/index.js";
+import { ClockSyncWatcher } from "./clock-sync.js";
 import { createCommandDispatcher } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
@@ -35,6 +37,7 @@ export class Agent {
   readonly stateDir: string;
   readonly #o: AgentOptions;
   readonly #control: ControlServer;
+  readonly #clockSync: ClockSyncWatcher;
   #drivers: RunningDrivers | undefined;
   readonly #startedMono: number;
   #running = false;
@@ -65,14 +68,14 @@ export class Agent {
       ids: host.ids,
       sink: this.outbox,
       log: host.log.child({ module: "pipeline" }),
-      detection: {
-        sleepStartMin: config.detection.sleep_window.start,
-        sleepEndMin: config.detection.sleep_window.end,
-        maxSilenceDayMs: config.detection.max_silence_day,
-        maxSilenceNightMs: config.detection.max_silence_night,
-        escalateAfterMs: config.detection.escalate_after,
-        powerStepW: config.detection.power_step_w,
-      },
+      detection: detectionOptions(config.detection),
+      waterResolutionM3: waterResolutionM3(config.detection),
+      // The learned routine and standby/machine models survive restarts in the outbox's kv table.
+      store: this.outbox.kv,
+      expectedDevices: config.devices
+        .filter((d) => profiles.get(d.profile)?.protocol !== "bthome")
+        .map((d) => d.id),
+      watch: config.detection.watch,
       telemetryIntervalMs: config.cloud.telemetry_interval,
       buttonAction: (device, event) => {
         const p = deviceProfile.get(device);
@@ -88,8 +91,12 @@ export class Agent {
           return { alert: rec.alert, kind: rec.kind, state: rec.state };
         },
         ping: () => ({ pong: true, version: host.version, uptime_s: this.#uptimeS() }),
-        watch: () => {
-          throw new HearthError("watch levels are not supported by this agent yet", ErrorCode.CommandFailed);
+        watch: (body) => {
+          const untilMs = body.until !== undefined ? Date.parse(body.until) : undefined;
+          if (untilMs !== undefined && untilMs <= host.clock.wallMs())
+            throw new HearthError(`watch until ${body.until} is already past`, ErrorCode.CommandFailed);
+          const w = this.pipeline.setWatch(body.level, untilMs);
+          return { level: w.level, ...(body.until !== undefined ? { until: body.until } : {}) };
         },
         resend: (body) => {
           const rows = this.outbox.deliveredRange(body.from_seq, body.to_seq);
@@ -116,6 +123,11 @@ export class Agent {
       health: () => this.#health(),
       log: host.log.child({ module: "uplink" }),
     });
+    // Messages stamped before NTP synced get corrected times once it has.
+    this.#clockSync = new ClockSyncWatcher(host.clock, (correct, jumpMs) => {
+      const restamped = this.outbox.restamp(correct);
+      this.outbox.putEvent({ event: "clock_synced", data: { jump_s: Math.round(jumpMs / 1000), restamped } });
+    });
     this.#control = new ControlServer(
       join(this.stateDir, SOCKET_NAME),
       { status: () => this.status(), ping: () => ({ pong: true }) },
@@ -128,6 +140,7 @@ export class Agent {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o750 });
     this.outbox.open();
     this.pipeline.start(this.#openAlerts());
+    this.#clockSync.start();
     this.#running = true;
     await this.#control.start();
     this.uplink.start();
@@ -153,6 +166,7 @@ export class Agent {
     } catch (e) {
       log.warn({ err: e }, `Stopping drivers failed: ${errorMessage(e)}`);
     }
+    this.#clockSync.stop();
     this.pipeline.stop();
     this.outbox.flush();
     await this.uplink.stop();
@@ -172,6 +186,7 @@ export class Agent {
       devices: this.pipeline.devices(),
       drivers: this.#drivers?.status() ?? {},
       last_activity: this.pipeline.lastActivity() ?? null,
+      watch: this.pipeline.watch(),
       outbox: {
         depth: this.outbox.depth(),
         last_seq: this.outbox.lastSeq(),

@@ -1,4 +1,11 @@
-import { type Figures, HELD_OUT_SEED_BASE, type Mode, figures, runCorpus, TUNING_SEED_BASE } from "../eval/evaluate.js";
+import {
+  type Figures,
+  figures,
+  HELD_OUT_SEED_BASE,
+  type Mode,
+  runCorpus,
+  TUNING_SEED_BASE,
+} from "../eval/evaluate.js";
 
 const fmtMin = (m: number | null) =>
   m === null ? "–" : `${Math.floor(m / 60)} h ${String(Math.round(m % 60)).padStart(2, "0")} min`;
@@ -11,16 +18,18 @@ function table(title: string, rows: [string, Figures][]): string {
       `    detected within 12 h ${f.detectedWithin12hPct} %, within 24 h ${f.detectedWithin24hPct} %; time to detect median ${fmtMin(f.ttdMedianMin)}, p90 ${fmtMin(f.ttdP90Min)}`,
       `    daytime incidents ${f.daytimeIncidents}: within 4 h ${f.daytimeWithin4hPct} %; night incidents ${f.nightIncidents}: by the morning deadline ${f.nightByDeadlinePct} %`,
       `    false alarms ${f.falseAlarms} = ${f.falseAlarmsPerHomeMonth} per home-month (${f.falseAlarmsAway} in announced away time)`,
-      `    other alerts per home-month: ${Object.entries(f.otherAlertsPerHomeMonth)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(", ") || "none"}`,
+      `    other alerts per home-month: ${
+        Object.entries(f.otherAlertsPerHomeMonth)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "none"
+      }`,
     );
   }
   return lines.join("\n");
 }
 
 /** `hearth eval` (`npm run eval`): the detection evaluation on the fixed-seed simulated corpus. */
-export async function evalCommand(o: { homes: number; tuningHomes: number; days: number; json?: boolean }): Promise<void> {
+export function evalCommand(o: { homes: number; tuningHomes: number; days: number; json?: boolean }): void {
   const modes: Mode[] = ["rules", "routine"];
   const t0 = performance.now();
   const out: Record<string, Record<Mode, Figures>> = {};
@@ -43,6 +52,11 @@ export async function evalCommand(o: { homes: number; tuningHomes: number; days:
     `hearth eval: simulated households, ${o.days} ordinary days then an incident each (seeds: tuning from ${TUNING_SEED_BASE}, held-out from ${HELD_OUT_SEED_BASE})\n`,
   );
   for (const [name, f] of Object.entries(out))
-    process.stdout.write(`${table(`${name} seeds`, [["rules alone", f.rules], ["learned routine", f.routine]])}\n`);
+    process.stdout.write(
+      `${table(`${name} seeds`, [
+        ["rules alone", f.rules],
+        ["learned routine", f.routine],
+      ])}\n`,
+    );
   process.stdout.write(`(${secs.toFixed(0)} s)\n`);
 }

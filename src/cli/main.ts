@@ -129,7 +129,9 @@ function build(): Command {
 
   program
     .command("replay")
-    .description("run the real pipeline over recorded readings on a virtual clock; print the envelopes it sends")
+    .description(
+      "run the real pipeline over recorded readings on a virtual clock; print the envelopes it sends",
+    )
     .requiredOption("-i, --input <file>", "readings as JSON lines, sorted by time ('-' for stdin)")
     .option("-c, --config <file>", "the home's config (default: defaults, devices from the input)")
     .option("--until <ts>", "run the clock on to this time (ISO 8601 with offset)")
@@ -152,14 +154,16 @@ function build(): Command {
 
   program
     .command("eval")
-    .description("detection evaluation on simulated households (fixed seeds): detection, time to detect, false alarms")
+    .description(
+      "detection evaluation on simulated households (fixed seeds): detection, time to detect, false alarms",
+    )
     .addOption(new Option("--homes <n>", "held-out homes").default(100).argParser(Number))
     .addOption(new Option("--tuning-homes <n>", "homes on the tuning seeds").default(50).argParser(Number))
     .addOption(new Option("--days <n>", "days before the incident").default(60).argParser(Number))
     .option("--json", "print the figures as JSON")
     .action(async (opts: { homes: number; tuningHomes: number; days: number; json?: boolean }) => {
       const { evalCommand } = await import("./eval.js");
-      await evalCommand(opts);
+      evalCommand(opts);
     });
 
   return program;

@@ -13,7 +13,9 @@ export interface ReplayCliOptions {
 }
 
 /** Loads a home's config and the profiles it names; exits with the problems when it is not valid. */
-export async function loadHome(file: string): Promise<{ config: HearthConfig; profiles: ReadonlyMap<string, DeviceProfile> }> {
+export async function loadHome(
+  file: string,
+): Promise<{ config: HearthConfig; profiles: ReadonlyMap<string, DeviceProfile> }> {
   const { loadCatalogue } = await import("../profiles/catalogue.js");
   const { loadConfigFile } = await import("../config/load.js");
   const catalogue = loadCatalogue();
@@ -33,7 +35,8 @@ export async function replayCommand(o: ReplayCliOptions): Promise<void> {
   let untilMs: number | undefined;
   if (o.until !== undefined) {
     const t = parseTs(o.until);
-    if (!t) throw new CliExit(EXIT.usage, `hearth replay: --until ${o.until} is not an ISO 8601 time with offset`);
+    if (!t)
+      throw new CliExit(EXIT.usage, `hearth replay: --until ${o.until} is not an ISO 8601 time with offset`);
     untilMs = t.ms;
   }
   const home = o.config !== undefined ? await loadHome(o.config) : undefined;

@@ -9,7 +9,11 @@ import { loadHome } from "./replay.js";
  * `hearth routine`: the learned routine as a text chart, from the agent's state directory (the
  * outbox's kv table) or learned afresh from a replay of readings.
  */
-export async function routineCommand(o: { config?: string; stateDir?: string; input?: string }): Promise<void> {
+export async function routineCommand(o: {
+  config?: string;
+  stateDir?: string;
+  input?: string;
+}): Promise<void> {
   const home = o.config !== undefined ? await loadHome(o.config) : undefined;
   if (o.input !== undefined) {
     const res = await runReplay(fileLines(o.input), {
@@ -27,7 +31,8 @@ export async function routineCommand(o: { config?: string; stateDir?: string; in
     return;
   }
   const dir = o.stateDir ?? home?.config.state_dir;
-  if (dir === undefined) throw new CliExit(EXIT.usage, "hearth routine: give --state-dir, --config or --input");
+  if (dir === undefined)
+    throw new CliExit(EXIT.usage, "hearth routine: give --state-dir, --config or --input");
   const file = join(dir, "outbox.db");
   if (!existsSync(file)) throw new CliExit(EXIT.nothingFound, `hearth routine: no outbox at ${file}`);
   const { default: Database } = await import("better-sqlite3");

@@ -101,16 +101,21 @@ const silenceWindow = z
 export const detectionSchema = z
   .object({
     sleep_window: window.prefault({ start: "22:00", end: "07:00" }).describe("usual night, local time"),
-    max_silence_day: duration.prefault("4h").describe("longest silence by day before an inactivity alert"),
+    max_silence_day: duration
+      .prefault("6h")
+      .describe("longest silence outside the sleep window before an inactivity alert"),
     max_silence_night: duration.prefault("12h").describe("longest silence across the sleep window"),
     windows: z
       .array(silenceWindow)
       .default([])
       .describe("time-of-day windows with their own day limit (the first that contains the time wins)"),
     morning_deadline: timeOfDay
-      .optional()
+      .prefault("10:00")
+      .describe("alert when there has been no activity since the end of the sleep window by this time"),
+    morning_min_silence: duration
+      .prefault("4h")
       .describe(
-        'alert when there has been no activity since the end of the sleep window by this time (e.g. "10:00"); unset: no deadline',
+        "the morning deadline alerts only after at least this much silence (early risers who went out)",
       ),
     escalate_after: duration.prefault("1h").describe("raised → escalated when nothing happens for this long"),
     power_step_w: z

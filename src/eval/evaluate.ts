@@ -1,8 +1,15 @@
 import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
 import { detectionOptions } from "../pipeline/options.js";
+import type { DetectionOptions } from "../pipeline/pipeline.js";
 import { ReplayEngine } from "../replay/engine.js";
-import { HOUSEHOLD_TZ, Household } from "../sim/household.js";
+import { DEFAULT_INSTALLER, HOUSEHOLD_TZ, Household, type InstallerRules } from "../sim/household.js";
+
+/** Variations tried while tuning: detection options over the defaults, and the installer's rules. */
+export interface EvalKnobs {
+  detection?: Partial<DetectionOptions>;
+  installer?: InstallerRules;
+}
 
 export type Mode = "rules" | "routine";
 
@@ -22,6 +29,8 @@ export interface HomeOutcome {
   /** Inactivity raised before the incident (announced away time included). */
   falseAlarms: number;
   falseAlarmsAway: number;
+  /** False alarms by the rule that raised them. */
+  falseAlarmsByRule: Record<string, number>;
   /** Other alerts raised before the incident, by kind. */
   otherAlerts: Record<string, number>;
 }
@@ -34,9 +43,14 @@ const DAY = 86_400_000;
  * per mode, fed the same records. The installer's settings (sleep window, morning deadline) come
  * from the household's usual times; everything else is the defaults.
  */
-export function evaluateHome(seed: number, days: number, modes: readonly Mode[]): HomeOutcome[] {
+export function evaluateHome(
+  seed: number,
+  days: number,
+  modes: readonly Mode[],
+  knobs: EvalKnobs = {},
+): HomeOutcome[] {
   const home = new Household({ seed, days });
-  const s = home.settings();
+  const s = home.settings(knobs.installer ?? DEFAULT_INSTALLER);
   const base = detectionSchema.parse({});
   const outcomes: HomeOutcome[] = [];
   const engines: ReplayEngine[] = [];
@@ -53,6 +67,7 @@ export function evaluateHome(seed: number, days: number, modes: readonly Mode[])
       detectedMs: undefined,
       falseAlarms: 0,
       falseAlarmsAway: 0,
+      falseAlarmsByRule: {},
       otherAlerts: {},
     };
     if (incident) {
@@ -62,11 +77,10 @@ export function evaluateHome(seed: number, days: number, modes: readonly Mode[])
       o.deadlineMs = dl;
     }
     outcomes.push(o);
-    const detection = {
+    const detection: DetectionOptions = {
       ...detectionOptions(base),
-      sleepStartMin: s.sleepStartMin,
-      sleepEndMin: s.sleepEndMin,
-      morningDeadlineMin: s.morningDeadlineMin,
+      ...s,
+      ...knobs.detection,
       routine: mode === "routine",
     };
     engines.push(
@@ -85,6 +99,8 @@ export function evaluateHome(seed: number, days: number, modes: readonly Mode[])
           if (b.kind === "inactivity") {
             if (before) {
               o.falseAlarms++;
+              const rule = String(b.evidence.rule);
+              o.falseAlarmsByRule[rule] = (o.falseAlarmsByRule[rule] ?? 0) + 1;
               if (home.trips.some((t) => ms >= t.fromMs && ms < t.toMs)) o.falseAlarmsAway++;
             } else if (o.detectedMs === undefined) o.detectedMs = ms;
           } else if (before) o.otherAlerts[b.kind] = (o.otherAlerts[b.kind] ?? 0) + 1;
@@ -112,6 +128,7 @@ export interface Figures {
   falseAlarms: number;
   falseAlarmsPerHomeMonth: number;
   falseAlarmsAway: number;
+  falseAlarmsByRule: Record<string, number>;
   otherAlertsPerHomeMonth: Record<string, number>;
 }
 
@@ -127,7 +144,9 @@ function quantile(sorted: number[], q: number): number | null {
 export function figures(outcomes: readonly HomeOutcome[]): Figures {
   const withIncident = outcomes.filter((o) => o.incidentMs !== undefined);
   const ttd = (o: HomeOutcome) =>
-    o.detectedMs !== undefined && o.incidentMs !== undefined ? (o.detectedMs - o.incidentMs) / MIN : undefined;
+    o.detectedMs !== undefined && o.incidentMs !== undefined
+      ? (o.detectedMs - o.incidentMs) / MIN
+      : undefined;
   const ttds = withIncident
     .map(ttd)
     .filter((x): x is number => x !== undefined)
@@ -137,27 +156,39 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
   const homeMonths = outcomes.reduce((s, o) => s + o.days, 0) / 30;
   const fa = outcomes.reduce((s, o) => s + o.falseAlarms, 0);
   const other: Record<string, number> = {};
-  for (const o of outcomes) for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
+  const byRule: Record<string, number> = {};
+  for (const o of outcomes)
+    for (const [k, n] of Object.entries(o.falseAlarmsByRule)) byRule[k] = (byRule[k] ?? 0) + n;
+  for (const o of outcomes)
+    for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
   for (const k of Object.keys(other)) other[k] = Math.round(((other[k] as number) / homeMonths) * 100) / 100;
   return {
     homes: outcomes.length,
     homeMonths: Math.round(homeMonths * 10) / 10,
     incidents: withIncident.length,
-    detectedWithin12hPct: pct(withIncident.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 720).length, withIncident.length),
+    detectedWithin12hPct: pct(
+      withIncident.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 720).length,
+      withIncident.length,
+    ),
     detectedWithin24hPct: pct(ttds.length, withIncident.length),
     ttdMedianMin: quantile(ttds, 0.5),
     ttdP90Min: quantile(ttds, 0.9),
     daytimeIncidents: day.length,
-    daytimeWithin4hPct: pct(day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length, day.length),
+    daytimeWithin4hPct: pct(
+      day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length,
+      day.length,
+    ),
     nightIncidents: night.length,
     nightByDeadlinePct: pct(
-      night.filter((o) => o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MIN)
-        .length,
+      night.filter(
+        (o) => o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MIN,
+      ).length,
       night.length,
     ),
     falseAlarms: fa,
     falseAlarmsPerHomeMonth: homeMonths === 0 ? 0 : Math.round((fa / homeMonths) * 100) / 100,
     falseAlarmsAway: outcomes.reduce((s, o) => s + o.falseAlarmsAway, 0),
+    falseAlarmsByRule: byRule,
     otherAlertsPerHomeMonth: other,
   };
 }
@@ -172,10 +203,11 @@ export function runCorpus(
   days: number,
   modes: readonly Mode[],
   progress?: (done: number) => void,
+  knobs: EvalKnobs = {},
 ): Map<Mode, HomeOutcome[]> {
   const by = new Map<Mode, HomeOutcome[]>(modes.map((m) => [m, []]));
   for (let i = 0; i < homes; i++) {
-    for (const o of evaluateHome(seedBase + i, days, modes)) by.get(o.mode)?.push(o);
+    for (const o of evaluateHome(seedBase + i, days, modes, knobs)) by.get(o.mode)?.push(o);
     progress?.(i + 1);
   }
   return by;

@@ -67,6 +67,8 @@ class DeviceSenses {
   hasPower = false;
   energyAnchorKwh = Number.NaN;
   energyAnchorWall = 0;
+  /** Smallest rise of the energy total seen (kWh): the register's resolution. */
+  energyQuantumKwh = Number.POSITIVE_INFINITY;
   outage = false;
   /** After a power cut every load restarts at once: steps before this (mono) are not a person. */
   quietUntilMono = 0;
@@ -153,10 +155,15 @@ export class ActivityExtractor {
         }
         const dt = wallMs - s.energyAnchorWall;
         if (dt < this.#o.energyWindowMs) return undefined;
-        const watts = ((r.value - s.energyAnchorKwh) * 3_600_000_000) / dt;
+        const delta = r.value - s.energyAnchorKwh;
+        if (delta > 1e-9 && delta < s.energyQuantumKwh) s.energyQuantumKwh = delta;
+        const watts = (delta * 3_600_000_000) / dt;
         s.energyAnchorKwh = r.value;
         s.energyAnchorWall = wallMs;
-        return this.#power(s, r.device, watts, r.mono, wallMs, nightHour);
+        // A coarse register (0.01 kWh) makes a steady load look like steps of one quantum: only a
+        // step of more than two quanta can be a person.
+        const quantumW = Number.isFinite(s.energyQuantumKwh) ? (s.energyQuantumKwh * 3_600_000_000) / dt : 0;
+        return this.#power(s, r.device, watts, r.mono, wallMs, nightHour, 2 * quantumW);
       }
       case "voltage_v": {
         if (!s.outage && r.value < this.#o.outageVoltageV) {
@@ -198,6 +205,7 @@ export class ActivityExtractor {
     mono: number,
     wallMs: number,
     nightHour: boolean,
+    floorW = 0,
   ): Activity | undefined {
     if (s.outage) return undefined;
     if (!s.power) {
@@ -211,14 +219,14 @@ export class ActivityExtractor {
     }
     const prev = s.power.lastW;
     const verdict = s.power.observe(watts, wallMs, nightHour);
-    if (verdict !== "person" || mono < s.quietUntilMono) return undefined;
     const step = watts - prev;
+    if (verdict !== "person" || mono < s.quietUntilMono || Math.abs(step) <= floorW) return undefined;
     return {
       device,
       source: "electricity",
-      strength: step >= 500 ? 0.8 : 0.6,
+      strength: step >= 500 ? 0.8 : step > 0 ? 0.6 : 0.5,
       mono,
-      detail: `power up ${step.toFixed(0)} W to ${watts.toFixed(0)} W`,
+      detail: `power ${step > 0 ? "up" : "down"} ${Math.abs(step).toFixed(0)} W to ${watts.toFixed(0)} W`,
     };
   }
 }

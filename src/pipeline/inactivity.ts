@@ -19,6 +19,11 @@ export interface SilenceRuleOptions {
   windows?: readonly SilenceWindow[];
   /** "No activity since the end of the sleep window by this time" (minutes after midnight). */
   morningDeadlineMin?: number;
+  /**
+   * The deadline alerts only if the silence then is at least this long: an early riser who was up
+   * before the end of the sleep window and went out is not taken for someone who never got up.
+   */
+  morningMinSilenceMs?: number;
 }
 
 export type RuleName = "max_silence_day" | "max_silence_night" | "morning_deadline";
@@ -128,7 +133,8 @@ export class SilenceRule {
       // Decide once, in the hour after the deadline (a gateway started at noon does not look back).
       if (since < 60) {
         this.#deadlineDay = local.day;
-        if (!o.paused && o.lastActivityWallMs < o.sleepEndWallMs)
+        const minSilence = (this.#o.morningMinSilenceMs ?? 0) * o.factor;
+        if (!o.paused && o.lastActivityWallMs < o.sleepEndWallMs && silenceMs >= minSilence)
           return {
             rule: "morning_deadline",
             silenceMs,

@@ -22,25 +22,25 @@ const DAY = 86_400_000;
  * on whole hours in practice), because detection asks every minute and replay asks millions of times.
  */
 export class LocalClock {
-  #cachedHour = Number.NaN;
-  #offsetMs = 0;
+  /** Offset (ms) of each UTC hour asked about, keyed by hours since the epoch; cleared when large. */
+  readonly #offsets = new Map<number, number>();
   constructor(readonly timeZone: string) {}
 
   offsetMs(wallMs: number): number {
     const h = Math.floor(wallMs / HOUR);
-    if (h !== this.#cachedHour) {
-      const p = localParts(h * HOUR, this.timeZone);
-      const local = Date.UTC(
-        Number(p.date.slice(0, 4)),
-        Number(p.date.slice(5, 7)) - 1,
-        Number(p.date.slice(8, 10)),
-        p.hour,
-        p.minute,
-      );
-      this.#offsetMs = local - h * HOUR;
-      this.#cachedHour = h;
-    }
-    return this.#offsetMs;
+    const cached = this.#offsets.get(h);
+    if (cached !== undefined) return cached;
+    const p = localParts(h * HOUR, this.timeZone);
+    const local = Date.UTC(
+      Number(p.date.slice(0, 4)),
+      Number(p.date.slice(5, 7)) - 1,
+      Number(p.date.slice(8, 10)),
+      p.hour,
+      p.minute,
+    );
+    if (this.#offsets.size > 4096) this.#offsets.clear();
+    this.#offsets.set(h, local - h * HOUR);
+    return local - h * HOUR;
   }
 
   at(wallMs: number): LocalTime {

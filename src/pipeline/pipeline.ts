@@ -29,6 +29,8 @@ export interface DetectionOptions {
   windows?: readonly SilenceWindow[];
   /** Minutes after midnight; undefined: no morning deadline. */
   morningDeadlineMin?: number;
+  /** The morning deadline needs at least this much silence; default 4 h. */
+  morningMinSilenceMs?: number;
   /** Never count a power step below this (W); default 25. */
   minStepW?: number;
   /** Default 1 day. */
@@ -153,6 +155,7 @@ export class Pipeline implements ReadingSink {
     const d = o.detection;
     this.#d = {
       minStepW: 25,
+      morningMinSilenceMs: 4 * H,
       powerLearnMs: 24 * H,
       leakAfterMs: 2 * H,
       leakGapMs: 20 * M,
@@ -224,6 +227,7 @@ export class Pipeline implements ReadingSink {
         maxSilenceNightMs: d.maxSilenceNightMs,
         ...(d.windows ? { windows: d.windows } : {}),
         ...(d.morningDeadlineMin !== undefined ? { morningDeadlineMin: d.morningDeadlineMin } : {}),
+        morningMinSilenceMs: this.#d.morningMinSilenceMs,
       },
       o.clock.monotonicMs(),
     );

@@ -1,10 +1,11 @@
 /**
- * Electricity as a sign of a person: up-steps in power, minus the steps the home makes by itself.
+ * Electricity as a sign of a person: steps in power (switching on, and off), minus the steps the home
+ * makes by itself.
  *
  * Two things are learned per meter: the standby noise band (how much power wanders with nobody doing
  * anything), so that steps inside it are ignored, and the periodic machines (fridge and freezer
  * compressors) — step sizes that recur many times a day *and* in the small hours, when people sleep.
- * Up-steps are grouped into logarithmic size classes (12 % wide); a class (with its neighbours) seen
+ * Steps (both edges) are grouped into logarithmic size classes (12 % wide); a class (with its neighbours) seen
  * often overall and at night is a machine. Until a meter has a day of history, only steps of at least
  * `coldStepW` count, which is above a fridge.
  */
@@ -35,10 +36,10 @@ export interface PowerModelState {
 
 const CLASS_WIDTH = Math.log(1.12);
 const TAU_MS = 2 * 86_400_000;
-/** A machine class: at least this decayed count overall (≈ 4 a day over two days)… */
-const MACHINE_ALL = 8;
-/** …and at night (≈ 2 a night, where a person's light at the toilet is rarer). */
-const MACHINE_NIGHT = 4;
+/** A machine class: at least this decayed count of edges overall (≈ 4 cycles a day over two days)… */
+const MACHINE_ALL = 16;
+/** …and at night (≈ 2 cycles a night, where a person's light at the toilet is rarer). */
+const MACHINE_NIGHT = 8;
 
 export function stepClass(w: number): number {
   return Math.floor(Math.log(Math.max(1, w)) / CLASS_WIDTH);
@@ -100,11 +101,15 @@ export class PowerModel {
     const abs = Math.abs(step);
     // The noise band follows small wiggles only, slowly (a 2 %-weight moving average).
     if (abs < 4 * this.#noiseW + 5) this.#noiseW += (Math.max(0.5, abs) - this.#noiseW) * 0.02;
-    if (step < this.minStepW()) return step > 0 ? "noise" : "none";
-    const c = Math.min(127, stepClass(step));
+    if (abs < this.minStepW()) return abs > 0 ? "noise" : "none";
+    // Switching off is a person too (lights at bed time, the television), except a drop to nothing:
+    // that is the meter losing mains, which the power-cut detection handles.
+    if (step < 0 && powerW < Math.max(5, 2 * this.#noiseW)) return "none";
+    // Machines are learned from both edges of their cycle: the same size class either way.
+    const c = Math.min(127, stepClass(abs));
     this.#bump(c, wallMs, nightHour);
     if (this.#isMachine(c, wallMs)) return "machine";
-    if (!this.learned() && step < this.#o.coldStepW) return "machine";
+    if (!this.learned() && abs < this.#o.coldStepW) return "machine";
     return "person";
   }
 

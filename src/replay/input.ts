@@ -18,7 +18,8 @@ export function parseTs(s: unknown): { ms: number; offsetMin: number } | undefin
   const ms = Date.parse(s);
   if (Number.isNaN(ms)) return undefined;
   const z = m[8] as string;
-  const offsetMin = z === "Z" ? 0 : (z[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(4, 6)));
+  const offsetMin =
+    z === "Z" ? 0 : (z[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(4, 6)));
   return { ms, offsetMin };
 }
 
@@ -56,7 +57,8 @@ export function parseLine(line: string): ReplayRecord | string {
   }
   if (typeof r.device !== "string" || r.device.length === 0) return '"device" must be a non-empty string';
   if (r.channel === "button") {
-    if (typeof r.value !== "string" || r.value.length === 0) return 'a button line needs "value": the event name';
+    if (typeof r.value !== "string" || r.value.length === 0)
+      return 'a button line needs "value": the event name';
     return { kind: "button", ...t, device: r.device, event: r.value };
   }
   if (typeof r.channel !== "string" || !(r.channel in CHANNELS))

@@ -62,7 +62,10 @@ function buttonActions(
  * `hearth replay`: every line through the real pipeline on a virtual clock. Blank lines are ignored;
  * a malformed or out-of-order line is reported and skipped.
  */
-export async function runReplay(lines: AsyncIterable<string> | Iterable<string>, o: ReplayRunOptions): Promise<ReplayResult> {
+export async function runReplay(
+  lines: AsyncIterable<string> | Iterable<string>,
+  o: ReplayRunOptions,
+): Promise<ReplayResult> {
   const config = o.config;
   const detection = config?.detection ?? detectionSchema.parse({});
   const action = buttonActions(config, o.profiles);

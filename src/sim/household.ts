@@ -136,21 +136,33 @@ export function drawProfile(seed: number): HouseholdProfile {
   };
 }
 
+/** How the installer turns the person's usual times into settings (see `installerSettings`). */
+export interface InstallerRules {
+  /** The morning deadline is this long after the usual (weekend) wake time. */
+  deadlineAfterWakeMin: number;
+  /** The night limit is the sleep window plus this. */
+  nightMarginMin: number;
+}
+
+export const DEFAULT_INSTALLER: InstallerRules = { deadlineAfterWakeMin: 150, nightMarginMin: 180 };
+
 /**
  * What an installer would set after asking "when do you usually get up and go to bed": the sleep
- * window and a morning deadline, on the home's own usual times.
+ * window, a morning deadline and a night limit, on the home's own usual times.
  */
-export function installerSettings(p: HouseholdProfile): {
-  sleepStartMin: number;
-  sleepEndMin: number;
-  morningDeadlineMin: number;
-} {
+export function installerSettings(
+  p: HouseholdProfile,
+  rules: InstallerRules = DEFAULT_INSTALLER,
+): { sleepStartMin: number; sleepEndMin: number; morningDeadlineMin: number; maxSilenceNightMs: number } {
   const q = (m: number) => Math.round(m / 30) * 30;
+  const sleepStart = q(p.bedMin - 15) % 1440;
   const sleepEnd = q(p.wakeMin + p.weekendShiftMin / 2 + 15);
+  const sleepLen = (sleepEnd - sleepStart + 1440) % 1440;
   return {
-    sleepStartMin: q(p.bedMin - 15) % 1440,
+    sleepStartMin: sleepStart,
     sleepEndMin: sleepEnd,
-    morningDeadlineMin: Math.min(23 * 60, q(p.wakeMin + p.weekendShiftMin + 150)),
+    morningDeadlineMin: Math.min(23 * 60, q(p.wakeMin + p.weekendShiftMin + rules.deadlineAfterWakeMin)),
+    maxSilenceNightMs: (sleepLen + rules.nightMarginMin) * 60_000,
   };
 }
 
@@ -185,19 +197,35 @@ export class Household {
       const fromMs = HOUSEHOLD_START_MS + first * DAY + 9 * HOUR + Math.floor(r() * 2 * HOUR);
       const toMs = HOUSEHOLD_START_MS + (first + len) * DAY + 15 * HOUR + Math.floor(r() * 3 * HOUR);
       this.trips.push({ fromMs, toMs });
-      this.#commands.push({ kind: "watch", ms: fromMs - 5 * MIN, offsetMin: OFFSET_MIN, level: "away", untilMs: toMs });
+      this.#commands.push({
+        kind: "watch",
+        ms: fromMs - 5 * MIN,
+        offsetMin: OFFSET_MIN,
+        level: "away",
+        untilMs: toMs,
+      });
     }
     let prevBed = HOUSEHOLD_START_MS - DAY + p.bedMin * MIN;
     let incident: Incident | undefined;
     for (let d = 0; d < simDays; d++) {
       const day0 = HOUSEHOLD_START_MS + d * DAY;
       const weekend = d % 7 >= 5;
-      const wake = day0 + (p.wakeMin + (weekend ? p.weekendShiftMin : 0) + this.#gauss() * p.wakeJitterMin) * MIN;
+      const wake =
+        day0 + (p.wakeMin + (weekend ? p.weekendShiftMin : 0) + this.#gauss() * p.wakeJitterMin) * MIN;
       const bed = day0 + (p.bedMin + this.#gauss() * p.bedJitterMin) * MIN;
       const dayEvents = this.#day(day0, wake, bed, prevBed);
       if (withIncident && d === o.days) {
         incident = this.#incident(dayEvents, day0, wake, bed, prevBed);
-        for (const ev of dayEvents) if (ev.s < incident.ms) this.#events.push(ev);
+        // What the person had switched on stays on (nobody turns off the light or the television);
+        // only a kettle switches itself off. Water that was running stops (taps are short here).
+        for (const ev of dayEvents) {
+          if (ev.s >= incident.ms) continue;
+          if (!ev.kettle && ev.w > 0 && ev.e > incident.ms) ev.e = Number.POSITIVE_INFINITY;
+          this.#events.push(ev);
+        }
+        for (const ev of this.#events)
+          if (!ev.kettle && ev.w > 0 && ev.s < incident.ms && ev.e > incident.ms)
+            ev.e = Number.POSITIVE_INFINITY;
       } else {
         for (const ev of dayEvents) {
           const away = this.trips.some((t) => ev.s >= t.fromMs && ev.s < t.toMs);
@@ -223,8 +251,8 @@ export class Household {
   }
 
   /** The home's settings an installer would make (see `installerSettings`). */
-  settings(): ReturnType<typeof installerSettings> {
-    return installerSettings(this.profile);
+  settings(rules: InstallerRules = DEFAULT_INSTALLER): ReturnType<typeof installerSettings> {
+    return installerSettings(this.profile, rules);
   }
 
   #gauss(): number {
@@ -270,7 +298,11 @@ export class Household {
       add(t, 3 + r(), p.kettleW, 0, true);
     }
     const meals = Math.max(0, Math.round(p.mealsPerDay + (r() - 0.5)));
-    const mealAt = [wake + 40 * MIN, day0 + (11.5 * 60 + this.#gauss() * 30) * MIN, day0 + (17.5 * 60 + this.#gauss() * 30) * MIN];
+    const mealAt = [
+      wake + 40 * MIN,
+      day0 + (11.5 * 60 + this.#gauss() * 30) * MIN,
+      day0 + (17.5 * 60 + this.#gauss() * 30) * MIN,
+    ];
     for (let i = 0; i < meals; i++) {
       const t = mealAt[meals === 1 ? 1 + Math.floor(r() * 2) : meals === 2 ? 1 + i : i] as number;
       const dur = 15 + r() * 25;
@@ -359,7 +391,8 @@ export class Household {
     for (let t = HOUSEHOLD_START_MS; t <= this.endMs; t += pollMs, poll++) {
       while (cmd < this.#commands.length && (this.#commands[cmd] as ReplayRecord).ms <= t)
         yield this.#commands[cmd++] as ReplayRecord;
-      while (next < this.#events.length && (this.#events[next] as Ev).s < t) live.push(this.#events[next++] as Ev);
+      while (next < this.#events.length && (this.#events[next] as Ev).s < t)
+        live.push(this.#events[next++] as Ev);
       const outage = inOutage(t);
       let personW = 0;
       let litres = 0;
@@ -387,7 +420,12 @@ export class Household {
       }
       lastOutage = outage;
       if (!dropped("water-1", t) && r() >= p.missedPoll)
-        yield this.#reading(t, "water-1", "water_total_m3", Math.round(Math.floor(water / resM3 + 1e-9) * resM3 * 1e6) / 1e6);
+        yield this.#reading(
+          t,
+          "water-1",
+          "water_total_m3",
+          Math.round(Math.floor(water / resM3 + 1e-9) * resM3 * 1e6) / 1e6,
+        );
     }
   }
 
@@ -395,7 +433,12 @@ export class Household {
     return (r() + r() + r() - 1.5) * 2;
   }
 
-  #reading(ms: number, device: string, channel: "power_w" | "energy_total_kwh" | "voltage_v" | "water_total_m3", value: number): ReplayRecord {
+  #reading(
+    ms: number,
+    device: string,
+    channel: "power_w" | "energy_total_kwh" | "voltage_v" | "water_total_m3",
+    value: number,
+  ): ReplayRecord {
     return { kind: "reading", ms, offsetMin: OFFSET_MIN, device, channel, value };
   }
 }
