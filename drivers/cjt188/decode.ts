@@ -48,7 +48,8 @@ export function decodeCjt188Frame(hex: string): DecodedCjt188Frame {
   const bytes = parseHex(hex);
   let preamble = 0;
   while (bytes[preamble] === WAKE) preamble++;
-  const f = decodeFrame(bytes);
+  // Decoded without its wake-up bytes, so every offset in an error counts from the 68 start byte.
+  const f = decodeFrame(bytes.subarray(preamble));
   const fromMeter = (f.control & 0x80) !== 0;
   const fields: Record<string, FieldValue> = {
     preamble,

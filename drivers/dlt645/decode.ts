@@ -64,7 +64,8 @@ export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile }
   const bytes = parseHex(hex);
   let preamble = 0;
   while (bytes[preamble] === WAKE) preamble++;
-  const f = decodeFrame(bytes);
+  // Decoded without its wake-up bytes, so every offset in an error counts from the 68 start byte.
+  const f = decodeFrame(bytes.subarray(preamble));
   const fromMeter = (f.control & ControlBit.FromMeter) !== 0;
   const fields: Record<string, FieldValue> = {
     preamble,
@@ -106,6 +107,13 @@ export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile }
       } else if (known) {
         fields.di_name = known.name;
         values.push({ name: known.name, value: decodeValue(r.value, known, 14), unit: known.unit });
+      } else {
+        // Without the identifier's format the value bytes mean nothing: say so, with the bytes.
+        throw new HearthError(
+          `DL/T 645: unknown data identifier ${r.di} at offset 10 (not in the standard's table${opts.profile ? ` or profile ${opts.profile.id}` : ""}); value bytes ${toHex(r.value) || "none"}`,
+          ErrorCode.FrameUnsupported,
+          { protocol: "DL/T 645", offset: 10, di: r.di },
+        );
       }
     }
   }

@@ -71,8 +71,22 @@ async function decoderFor(protocol: DecodeProtocol, o: DecodeOptions): Promise<D
   }
 }
 
-function describe(e: unknown): string {
-  return isHearthError(e) ? e.message : `unexpected error: ${errorMessage(e)}`;
+/**
+ * What is wrong and where. Codec errors carry the byte offset in their context, counted from the
+ * frame's first byte (for DL/T 645 and CJ/T 188: from the 68 start byte, after any FE wake-up bytes).
+ * A message that does not name its position gets it appended; for those two protocols the base is said.
+ */
+function describe(e: unknown, protocol: DecodeProtocol): string {
+  if (!isHearthError(e)) return `unexpected error: ${errorMessage(e)}`;
+  const offset = e.context.offset;
+  // No position, or one in the hex text ("Not hex: … at character 4"): nothing to add.
+  if (typeof offset !== "number" || /\bcharacter \d/.test(e.message)) return e.message;
+  const named = /\b(?:offset|byte) \d/.test(e.message);
+  if (protocol !== "dlt645" && protocol !== "cjt188")
+    return named ? e.message : `${e.message} (at byte ${offset})`;
+  return named
+    ? `${e.message} (offsets count from the 68 start byte)`
+    : `${e.message} (at byte ${offset}, counted from the 68 start byte)`;
 }
 
 /**
@@ -90,7 +104,7 @@ export async function decodeCommand(protocol: string, input: string, o: DecodeOp
     try {
       printJson(decode(input));
     } catch (e) {
-      throw new CliExit(EXIT.failed, `hearth decode ${protocol}: ${describe(e)}`);
+      throw new CliExit(EXIT.failed, `hearth decode ${protocol}: ${describe(e, protocol as DecodeProtocol)}`);
     }
     return;
   }
@@ -105,7 +119,7 @@ export async function decodeCommand(protocol: string, input: string, o: DecodeOp
       printJson(decode(line), false);
     } catch (e) {
       bad++;
-      printJson({ line: n, error: describe(e) }, false);
+      printJson({ line: n, error: describe(e, protocol as DecodeProtocol) }, false);
     }
   }
   if (bad > 0)
