@@ -264,7 +264,7 @@ export class Pipeline implements ReadingSink {
     const nightHour = this.#lc.at(wall).hour < 5;
     for (const r of batch) {
       const dev = this.#device(r.device);
-      if (dev.lastReadingMono < r.mono) dev.lastReadingMono = r.mono;
+      if (!(dev.lastReadingMono >= r.mono)) dev.lastReadingMono = r.mono;
       dev.sense ??= senseOf(r.channel);
       const slot = dev.last.get(r.channel);
       if (slot) {

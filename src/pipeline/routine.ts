@@ -117,7 +117,7 @@ export function routineChart(r: Routine): string {
   const lines = [
     `learned routine: ${r.days().toFixed(1)} days of history${r.ready() ? "" : " (still learning: rules alone)"}`,
     "P(activity in the hour):  ' ' < 10 %  '.' 10–20 %  …  '@' ≥ 90 %",
-    "     0     6     12    18    23",
+    "     0     6     12    18   23",
     "     |     |     |     |     |",
   ];
   for (let d = 0; d < 7; d++) {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { PowerModel } from "../../src/pipeline/power.js";
+
+const MIN = 60_000;
+const H = 3_600_000;
+const T0 = Date.parse("2026-03-02T00:00:00+08:00");
+
+/** Local hour in Shanghai for the night flag (00:00–05:00). */
+const nightAt = (t: number) => new Date(t + 8 * H).getUTCHours() < 5;
+
+/** Feeds `hours` of 1-minute readings: standby with a small wiggle and a fridge cycling. */
+function runFridge(m: PowerModel, fromMs: number, hours: number, fridgeW = 85): number {
+  let t = fromMs;
+  for (let i = 0; i < hours * 60; i++, t += MIN) {
+    const fridgeOn = i % 45 < 14;
+    const wiggle = (i % 3) - 1; // −1, 0, +1 W
+    m.observe(30 + wiggle + (fridgeOn ? fridgeW : 0), t, nightAt(t));
+  }
+  return t;
+}
+
+describe("power model: standby band and machine steps", () => {
+  it("learns the noise band: wiggles of a few watts are noise, never a person", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 10, learnForMs: 0 });
+    let t = T0;
+    const verdicts = new Set<string>();
+    for (let i = 0; i < 600; i++, t += MIN) verdicts.add(m.observe(30 + ((i * 7) % 5) - 2, t, false));
+    expect(verdicts.has("person")).toBe(false);
+    expect(m.noiseW).toBeGreaterThan(0.5);
+    expect(m.noiseW).toBeLessThan(5);
+    expect(m.minStepW()).toBeGreaterThanOrEqual(10);
+  });
+
+  it("before it has learned, a fridge-sized step is not a person but a kettle is", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 24 * H });
+    m.observe(30, T0, false);
+    expect(m.observe(115, T0 + MIN, false)).toBe("machine");
+    expect(m.observe(30, T0 + 2 * MIN, false)).toBe("machine");
+    expect(m.observe(2030, T0 + 3 * MIN, false)).toBe("person");
+  });
+
+  it("learns a fridge cycling day and night, then counts a 60 W lamp (below the cold step) but not the fridge", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 24 * H });
+    const t = runFridge(m, T0, 48);
+    expect(m.learned()).toBe(true);
+    expect(m.machines(t).some((w) => w > 70 && w < 100)).toBe(true);
+    // Fridge on again: a machine.
+    m.observe(30, t, false);
+    expect(m.observe(115, t + MIN, false)).toBe("machine");
+    // A lamp of 60 W on top: a person, although it is below the cold step of 150 W.
+    expect(m.observe(175, t + 2 * MIN, false)).toBe("person");
+  });
+
+  it("a step size seen often by day but never at night is not taken for a machine", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 0 });
+    let t = T0 + 8 * H; // 08:00 local
+    // Forty kettle boils in the daytime over two days: frequent, but never at night.
+    for (let i = 0; i < 40; i++) {
+      m.observe(30, t, false);
+      m.observe(2030, t + MIN, false);
+      m.observe(30, t + 4 * MIN, false);
+      t += 30 * MIN;
+    }
+    m.observe(30, t, false);
+    expect(m.observe(2030, t + MIN, false)).toBe("person");
+  });
+
+  it("switching off counts too, but a drop to nothing (mains gone) does not", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 0 });
+    m.observe(30, T0, false);
+    m.observe(230, T0 + MIN, false);
+    expect(m.observe(30, T0 + 2 * MIN, false)).toBe("person");
+    m.observe(230, T0 + 3 * MIN, false);
+    expect(m.observe(0, T0 + 4 * MIN, false)).toBe("none");
+  });
+
+  it("what it learned survives a restart (toJSON / restore)", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 24 * H });
+    const t = runFridge(m, T0, 48);
+    const copy = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 24 * H });
+    copy.restore(JSON.parse(JSON.stringify(m.toJSON())));
+    expect(copy.learned()).toBe(true);
+    expect(copy.machines(t)).toEqual(m.machines(t));
+    copy.observe(30, t, false);
+    expect(copy.observe(115, t + MIN, false)).toBe("machine");
+    const fresh = new PowerModel({ coldStepW: 50, minStepW: 25, learnForMs: 24 * H });
+    fresh.observe(30, t, false);
+    expect(fresh.observe(115, t + MIN, false)).toBe("person");
+  });
+});
