@@ -54,7 +54,7 @@ describe("pipeline: first silence rule", () => {
     const raised = sink.alerts[0];
     expect(raised?.evidence.silence_s).toBeGreaterThanOrEqual(4 * 3600);
     expect(raised?.evidence.threshold_s).toBe(4 * 3600);
-    expect((raised?.evidence.last_activity as { source: string }).source).toBe("water");
+    expect(raised?.evidence.last_activity).toMatchObject({ source: "water" });
     // One open inactivity alert at a time: no storm of repeats.
     poll(30 * M);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
