@@ -164,9 +164,9 @@ export const detectionSchema = z
           .number()
           .gt(0)
           .lt(1)
-          .default(0.005)
+          .default(0.001)
           .describe("alert when the silence so far had less than this probability under the routine"),
-        min_silence: duration.prefault("90m").describe("the routine never alerts on a shorter silence"),
+        min_silence: duration.prefault("2h").describe("the routine never alerts on a shorter silence"),
         adapt_weeks: z
           .number()
           .min(1)

@@ -49,9 +49,9 @@ export interface DetectionOptions {
   learningDays?: number;
   /** false: rules alone. Default true. */
   routine?: boolean;
-  /** The routine alarms when the silence so far had less than this probability; default 0.005. */
+  /** The routine alarms when the silence so far had less than this probability; default 0.001. */
   routineAlpha?: number;
-  /** …and never for a silence shorter than this; default 90 min. */
+  /** …and never for a silence shorter than this; default 2 h. */
   routineMinSilenceMs?: number;
   /** How slowly the routine adapts (weeks); default 8. */
   routineSlowWeeks?: number;
@@ -164,8 +164,8 @@ export class Pipeline implements ReadingSink {
       heightenedFactor: 0.5,
       learningDays: 14,
       routine: true,
-      routineAlpha: 0.005,
-      routineMinSilenceMs: 90 * M,
+      routineAlpha: 0.001,
+      routineMinSilenceMs: 2 * H,
       routineSlowWeeks: 8,
       summary: true,
       summaryMeterValues: true,
