@@ -12,6 +12,7 @@ export {
   type PressFound,
   type ScanDevice,
   type ScanOptions,
+  type ScanResult,
   scanBle,
   type WaitForPressOptions,
   waitForPress,

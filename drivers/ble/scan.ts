@@ -7,7 +7,7 @@ import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
 import { type Logger, silentLogger } from "../../src/core/log.js";
 import { decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "../bthome/codec.js";
 import type { AdvertConsumer, BleAdvert, BleScanner } from "./advert.js";
-import { BluezScanner } from "./bluez.js";
+import { BluezScanner, type ScannerStatus } from "./bluez.js";
 
 export interface ScanDevice {
   mac: string;
@@ -98,20 +98,49 @@ function makeScanner(
     : new BluezScanner({ consumer, clock, log, adapter: options.adapter ?? "hci0" });
 }
 
+/** A scanner that can say how it is doing (the BlueZ scanner can; the simulator has nothing to say). */
+interface ReportsStatus {
+  status(): Pick<ScannerStatus, "state" | "acquisitions" | "lastError">;
+}
+
+function reportsStatus(s: BleScanner): s is BleScanner & ReportsStatus {
+  return typeof (s as Partial<ReportsStatus>).status === "function";
+}
+
+/**
+ * Why the scan did not listen, when it did not: BlueZ unreachable, adapter absent or powered off for
+ * the whole scan. Read before `stop()`. Undefined when scanning ran (or the scanner cannot tell).
+ */
+function scanProblem(scanner: BleScanner): string | undefined {
+  if (!reportsStatus(scanner)) return undefined;
+  const st = scanner.status();
+  if (st.state === "scanning") return undefined;
+  const why = st.lastError ?? `scanner ${st.state}`;
+  return st.acquisitions === 0 ? `BLE scanning never started: ${why}` : `BLE scanning stopped: ${why}`;
+}
+
+export interface ScanResult {
+  devices: ScanDevice[];
+  /** Set when the adapter was not listening at the end of the scan (see `scanProblem`). */
+  problem?: string;
+}
+
 /** Scans for `seconds` and lists every BTHome device heard, loudest first. */
-export async function scanBle(options: ScanOptions): Promise<{ devices: ScanDevice[] }> {
+export async function scanBle(options: ScanOptions): Promise<ScanResult> {
   const clock = options.clock ?? new SystemClock();
   const log = options.log ?? silentLogger();
   const collector = new Collector(options.keys);
   const scanner = makeScanner(options, collector, clock, log);
   await scanner.start();
+  let problem: string | undefined;
   try {
     await new Promise<void>((resolve) => clock.setTimeout(resolve, options.seconds * 1000));
+    problem = scanProblem(scanner);
   } finally {
     await scanner.stop();
   }
   const devices = [...collector.devices.values()].sort((a, b) => (b.rssi ?? -999) - (a.rssi ?? -999));
-  return { devices };
+  return { devices, ...(problem !== undefined ? { problem } : {}) };
 }
 
 export interface PressFound {
@@ -160,12 +189,15 @@ export async function waitForPress(options: WaitForPressOptions): Promise<PressF
     timer = clock.setTimeout(() => {
       const heard = [...collector.devices.values()];
       const locked = heard.filter((d) => d.problem !== undefined && d.encrypted).map((d) => d.mac);
+      const notListening = scanProblem(scanner);
       const hint =
-        locked.length > 0
-          ? ` Heard encrypted adverts from ${locked.join(", ")}: give the button's bind key to see its presses.`
-          : heard.length > 0
-            ? ` Heard ${heard.length} BTHome device(s), none pressed.`
-            : " Heard no BTHome device at all: is the adapter up and the button in range?";
+        heard.length === 0 && notListening !== undefined
+          ? ` ${notListening}.`
+          : locked.length > 0
+            ? ` Heard encrypted adverts from ${locked.join(", ")}: give the button's bind key to see its presses.`
+            : heard.length > 0
+              ? ` Heard ${heard.length} BTHome device(s), none pressed.`
+              : " Heard no BTHome device at all: is the adapter up and the button in range?";
       reject(
         new HearthError(`No button press within ${options.timeoutSeconds} s.${hint}`, ErrorCode.Timeout, {
           heard: heard.map((d) => d.mac),

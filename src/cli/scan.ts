@@ -44,8 +44,15 @@ export async function scanCommand(what: string, o: ScanCliOptions): Promise<void
       process.stdout.write(found.snippet.endsWith("\n") ? found.snippet : `${found.snippet}\n`);
       return;
     }
-    printJson(await scanBle({ seconds, adapter: o.adapter, keys }));
+    const result = await scanBle({ seconds, adapter: o.adapter, keys });
+    if (result.problem !== undefined) {
+      // An empty list would read as "no button in range" when the radio was never listening.
+      if (result.devices.length === 0) throw new CliExit(EXIT.failed, `hearth scan ble: ${result.problem}`);
+      process.stderr.write(`hearth scan ble: ${result.problem}\n`);
+    }
+    printJson(result);
   } catch (e) {
+    if (e instanceof CliExit) throw e;
     throw new CliExit(EXIT.failed, `hearth scan ble: ${errorMessage(e)}`);
   }
 }

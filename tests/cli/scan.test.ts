@@ -217,6 +217,29 @@ describe.runIf(run)("hearth scan ble against a dbusmock BlueZ", () => {
     expect(parsed.value.devices).toEqual([expect.objectContaining({ mac, key: KEY })]);
   });
 
+  it("an adapter that is not there: exit 1 naming it, not an empty list that reads as 'no button in range'", async () => {
+    // Bug: with the radio never listening, `scan ble` printed {"devices": []} and exited 0.
+    const scan = await hearth(["scan", "ble", "--seconds", "1", "--adapter", "hci7"], bluez.address).done;
+    expect(scan.code).toBe(1);
+    expect(scan.stdout).toBe("");
+    expect(scan.stderr).toMatch(/BLE scanning never started: adapter hci7 not present \(have: hci0\)/);
+    const press = await hearth(
+      ["scan", "ble", "--press", "--seconds", "1", "--adapter", "hci7"],
+      bluez.address,
+    ).done;
+    expect(press.code).toBe(1);
+    expect(press.stderr).toMatch(
+      /No button press within 1 s\. BLE scanning never started: adapter hci7 not present/,
+    );
+  });
+
+  it("no BlueZ on the system bus: exit 1 saying so", async () => {
+    const r = await hearth(["scan", "ble", "--seconds", "1"], "unix:path=/nonexistent/hearth-test-bus").done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/BLE scanning never started: system D-Bus connection failed: ENOENT/);
+  });
+
   it("--press with no press in time exits 1 and says what it heard", async () => {
     const mac = "B0:00:00:00:00:07";
     const path = await bluez.addDevice(mac);
