@@ -135,7 +135,8 @@ export class Pipeline implements ReadingSink {
     { alert: string; kind: AlertBody["kind"]; state: AlertBody["state"] }
   >();
   #lastActivity: Activity | undefined;
-  #lastActivityWall = 0;
+  /** Wall time the current silence is measured from: the last activity, a return, an acknowledgement. */
+  #silenceFromWall = 0;
   #tick: Timer | undefined;
   #stopped = true;
   #watch: WatchState = { level: "normal" };
@@ -239,7 +240,7 @@ export class Pipeline implements ReadingSink {
     this.#load();
     const now = this.#o.clock.monotonicMs();
     this.#rule.resetTo(now);
-    this.#lastActivityWall = this.#o.clock.wallMs();
+    this.#silenceFromWall = this.#o.clock.wallMs();
     for (const id of this.#o.expectedDevices ?? []) this.#device(id).lastReadingMono = now;
     const local = this.#lc.at(this.#o.clock.wallMs());
     this.#hourKey = local.day * 24 + local.hour;
@@ -341,7 +342,16 @@ export class Pipeline implements ReadingSink {
   // ---- commands ----
 
   acknowledge(alert: string, by?: string): AlertRecord {
-    return this.alerts.transition(alert, "acknowledged", "cloud", {}, by);
+    const rec = this.alerts.transition(alert, "acknowledged", "cloud", {}, by);
+    // A carer has looked into this silence: a new one starts now, or the same silence would raise
+    // a new alert a minute later (a storm of repeats).
+    if (rec.kind === "inactivity") this.#restartSilence();
+    return rec;
+  }
+
+  #restartSilence(): void {
+    this.#rule.resetTo(this.#o.clock.monotonicMs());
+    this.#silenceFromWall = this.#o.clock.wallMs();
   }
 
   raiseTest(): AlertRecord {
@@ -357,7 +367,7 @@ export class Pipeline implements ReadingSink {
     const was = this.#watch.level;
     this.#watch = untilMs !== undefined ? { level, untilMs } : { level };
     // Back from away: the silence starts now, not when the person left.
-    if (was === "away" && level !== "away") this.#rule.resetTo(this.#o.clock.monotonicMs());
+    if (was === "away" && level !== "away") this.#restartSilence();
     if (level === "away") this.#hourSpoiled = true;
     this.#o.sink.putEvent({
       event: "watch_level",
@@ -449,7 +459,7 @@ export class Pipeline implements ReadingSink {
   #onActivity(a: Activity): void {
     this.#lastActivity = a;
     const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
-    this.#lastActivityWall = wall;
+    this.#silenceFromWall = wall;
     this.#rule.activity(a.mono);
     this.#hourActive = true;
     const local = this.#lc.at(wall);
@@ -563,7 +573,7 @@ export class Pipeline implements ReadingSink {
     const v = this.#rule.check(now, local, {
       paused,
       factor,
-      lastActivityWallMs: this.#lastActivityWall,
+      lastActivityWallMs: this.#silenceFromWall,
       sleepEndWallMs: this.#lc.wallOf(local.day, this.#d.sleepEndMin),
     });
     if (this.#watch.level === "away" || this.alerts.findOpen("inactivity")) return;
@@ -574,7 +584,7 @@ export class Pipeline implements ReadingSink {
     if (!this.#d.routine || paused || !this.routine.ready()) return;
     const counted = this.#rule.countedMs();
     if (counted < this.#d.routineMinSilenceMs * factor) return;
-    const q = this.#quietProbability(this.#lastActivityWall, wall);
+    const q = this.#quietProbability(this.#silenceFromWall, wall);
     if (q < this.#d.routineAlpha / factor) {
       this.#raiseInactivity(
         {
