@@ -256,7 +256,7 @@ describe.skipIf(!(socat && devWritable))(
           .map((e) => e.device),
       ).toEqual(["power-mb"]);
       expect(sub.invalid).toEqual([]);
-    });
+    }, 120_000);
 
     it("the pty closed mid-poll: all three go offline through the contract, and back online on a new pty at the same path, without a restart", async () => {
       const dev = join(dir as string, "ttyB-gw");
@@ -323,6 +323,6 @@ describe.skipIf(!(socat && devWritable))(
       expect(latest(sub.messages, "water-cjt").water_total_m3?.value).toBeCloseTo(56.78, 6);
       expect(line.served.requests).toBeGreaterThan(0);
       expect(sub.invalid).toEqual([]);
-    });
+    }, 120_000);
   },
 );
