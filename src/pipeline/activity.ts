@@ -69,6 +69,12 @@ class DeviceSenses {
   energyAnchorWall = 0;
   /** Smallest rise of the energy total seen (kWh): the register's resolution. */
   energyQuantumKwh = Number.POSITIVE_INFINITY;
+  /**
+   * Largest step of the energy-derived power seen at night (W), slowly forgotten: what the fridge,
+   * freezer and rounding do by themselves when averaged over a window. NaN until a night was seen.
+   */
+  nightStepW = Number.NaN;
+  lastDerivedW = Number.NaN;
   outage = false;
   /** After a power cut every load restarts at once: steps before this (mono) are not a person. */
   quietUntilMono = 0;
@@ -160,10 +166,16 @@ export class ActivityExtractor {
         const watts = (delta * 3_600_000_000) / dt;
         s.energyAnchorKwh = r.value;
         s.energyAnchorWall = wallMs;
-        // A coarse register (0.01 kWh) makes a steady load look like steps of one quantum: only a
-        // step of more than two quanta can be a person.
+        // A coarse register (0.01 kWh) makes a steady load look like steps of one quantum, and a
+        // compressor running part of a window makes steps of any size below its own: only a step
+        // above two quanta and above 1.5 × the largest step seen at night can be a person.
         const quantumW = Number.isFinite(s.energyQuantumKwh) ? (s.energyQuantumKwh * 3_600_000_000) / dt : 0;
-        return this.#power(s, r.device, watts, r.mono, wallMs, nightHour, 2 * quantumW);
+        const step = Number.isNaN(s.lastDerivedW) ? 0 : Math.abs(watts - s.lastDerivedW);
+        s.lastDerivedW = watts;
+        if (nightHour) s.nightStepW = Number.isNaN(s.nightStepW) ? step : Math.max(s.nightStepW, step);
+        else if (!Number.isNaN(s.nightStepW)) s.nightStepW *= 0.998;
+        const floor = Math.max(2 * quantumW, Number.isNaN(s.nightStepW) ? 0 : 1.5 * s.nightStepW);
+        return this.#power(s, r.device, watts, r.mono, wallMs, nightHour, floor);
       }
       case "voltage_v": {
         if (!s.outage && r.value < this.#o.outageVoltageV) {
