@@ -8,7 +8,16 @@ import type { Dlt645Identifier, Dlt645Profile } from "../../src/profiles/dlt645.
 import type { DeviceProfile } from "../../src/profiles/schema.js";
 import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
-import { decodeFrame, decodeValue, frameLength, parseReadReply, readDataRequest } from "./codec.js";
+import {
+  bytesToDi,
+  Control,
+  ControlBit,
+  decodeFrame,
+  decodeValue,
+  frameLength,
+  parseReadReply,
+  readDataRequest,
+} from "./codec.js";
 import {
   type MeterDeviceStatus,
   MeterPoller,
@@ -187,7 +196,10 @@ export class Dlt645Driver {
         const rx = await line.transaction(request, {
           timeoutMs: profile.timing.response_timeout_ms,
           interFrameGapMs: profile.timing.inter_frame_gap_ms,
-          complete: frameLength,
+          complete: (rx) => {
+            const n = frameLength(rx);
+            return n > 0 && isLateReply(rx.subarray(0, n), cfg.address, id.di) ? -n : n;
+          },
         });
         const frame = decodeFrame(rx);
         if (!addressMatches(cfg.address, frame.address))
@@ -233,6 +245,24 @@ export class Dlt645Driver {
     }
     return { answered };
   }
+}
+
+/**
+ * A whole, valid frame from a meter that cannot be the answer to this request: another meter's reply,
+ * or this meter's normal reply for another identifier (a late answer to a request that timed out). The
+ * transaction skips it and keeps waiting for the real answer instead of failing on it.
+ */
+function isLateReply(frame: Buffer, address: string, di: string): boolean {
+  let f: ReturnType<typeof decodeFrame>;
+  try {
+    f = decodeFrame(frame);
+  } catch {
+    return false; // not valid: let the read report it
+  }
+  if ((f.control & ControlBit.FromMeter) === 0) return false;
+  if (!addressMatches(address, f.address)) return true;
+  const normal = f.control === Control.ReadDataReply || f.control === Control.ReadDataReplyMore;
+  return normal && f.data.length >= 4 && bytesToDi(f.data) !== di;
 }
 
 function isBadFrameOrRefusal(e: HearthError): boolean {

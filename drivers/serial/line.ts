@@ -11,6 +11,8 @@ import type { BindingInterface } from "./binding-types.js";
  * How a transaction knows its reply is whole. Returns the byte length of a complete frame at the start
  * of `rx`, 0 when more bytes are needed, or -1 when the first byte cannot start a frame (noise): that
  * byte is dropped and the check runs again on the rest, so a reply preceded by noise still resyncs.
+ * -n (n > 1) drops n bytes at once: a whole frame that is not this request's answer (a late reply to
+ * an earlier request), so that the answer behind it is still found within the timeout.
  */
 export type FrameComplete = (rx: Buffer) => number;
 
@@ -262,8 +264,9 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
             return;
           }
           if (n < 0 && rx.length > 0) {
-            this.stats.droppedBytes++;
-            rx = rx.subarray(1);
+            const drop = Math.min(-n, rx.length);
+            this.stats.droppedBytes += drop;
+            rx = rx.subarray(drop);
             continue;
           }
           return;
