@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -25,6 +26,7 @@ import { haveTool, requireTool } from "../helpers/tools.js";
 
 const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 const socat = requireTool("socat", haveTool("socat", ["-V"]), "apt-get install socat");
+const haveScript = requireTool("script", haveTool("script", ["--version"]), "apt-get install bsdutils");
 const binding = autoDetect();
 const catalogue = loadCatalogue();
 
@@ -58,8 +60,12 @@ interface Run {
 }
 
 function hearth(args: string[]): Promise<Run> {
+  return run(process.execPath, [MAIN, ...args]);
+}
+
+function run(command: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -169,6 +175,8 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
     const dev = await line(sims.dlt645());
     const r = await hearth(["probe", dev, "--protocol", "dlt645", "--timeout", "200ms"]);
     expect(r.code).toBe(0);
+    // stderr is a pipe here, not a terminal: no progress bar, only what was found.
+    expect(r.stderr).toBe(`found DL/T 645 meter ${DLT_ADDRESS} on ${dev}\n`);
     const doc = parse(r.stdout) as { devices: Entry[] };
     expect(doc.devices).toEqual([
       {
@@ -249,6 +257,20 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
     expect(parsed.ok ? [] : parsed.problems.map(formatProblem).join("\n")).toMatch(
       /one RS-485 line has one setting/,
     );
+  });
+
+  it.runIf(haveScript)("on a terminal: a progress bar on stderr, and stdout stays the YAML", async () => {
+    const dev = await line(sims.dlt645());
+    const out = join(mkdtempSync(join(tmpdir(), "hearth-probe-")), "devices.yaml");
+    cleanups.push(async () => rmSync(dirname(out), { recursive: true, force: true }));
+    // script(1) gives the command a pseudo-terminal; stdout goes to a file, stderr stays on the terminal.
+    const cmd = `${process.execPath} ${MAIN} probe ${dev} --protocol dlt645 --timeout 200ms > ${out}`;
+    const r = await run("script", ["-qfec", cmd, "/dev/null"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/probing .*1\/1 DL\/T 645 read address \| found 1/);
+    expect(r.stdout).toContain(`found DL/T 645 meter ${DLT_ADDRESS}`);
+    const doc = parse(readFileSync(out, "utf8")) as { devices: Entry[] };
+    expect(doc.devices.map((d) => d.address)).toEqual([DLT_ADDRESS]);
   });
 
   it("an empty line: exit 3, nothing on stdout, and says nothing answered", async () => {
