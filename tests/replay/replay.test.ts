@@ -121,7 +121,7 @@ describe("replay", () => {
     const raised = first.out.find(
       (e) => e.type === "alert" && (e.body as { kind: string }).kind === "inactivity",
     );
-    const id = (raised?.body as { alert: string }).alert;
+    const id = (raised?.body as { alert?: string } | undefined)?.alert ?? "missing";
     const lines = quietMorning();
     lines.splice(
       76,
