@@ -117,6 +117,12 @@ export const detectionSchema = z
       .describe(
         "the morning deadline alerts only after at least this much silence (early risers who went out)",
       ),
+    lights_on_after: duration
+      .prefault("2h")
+      .describe(
+        "this far into the sleep window, lights or television left on (more power than on usual nights) and a long silence alert; 0: off",
+      ),
+    lights_on_silence: duration.prefault("2h").describe("the silence the lights-left-on check needs"),
     escalate_after: duration.prefault("1h").describe("raised → escalated when nothing happens for this long"),
     power_step_w: z
       .number()

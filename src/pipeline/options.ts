@@ -13,6 +13,8 @@ export function detectionOptions(c: DetectionConfig): DetectionOptions {
     windows: c.windows.map((w) => ({ startMin: w.start, endMin: w.end, maxSilenceMs: w.max_silence })),
     morningDeadlineMin: c.morning_deadline,
     morningMinSilenceMs: c.morning_min_silence,
+    lightsOnAfterMin: Math.round(c.lights_on_after / 60_000),
+    lightsOnSilenceMs: c.lights_on_silence,
     minStepW: c.min_step_w,
     leakAfterMs: c.leak_after,
     leakGapMs: c.leak_gap,

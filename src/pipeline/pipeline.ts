@@ -10,6 +10,7 @@ import { type Activity, ActivityExtractor, senseOf } from "./activity.js";
 import { AlertManager, type AlertRecord } from "./alerts.js";
 import { SilenceRule, type SilenceVerdict, type SilenceWindow } from "./inactivity.js";
 import { LocalClock, type LocalTime } from "./local-time.js";
+import { NightLights } from "./night-lights.js";
 import type { MessageSink, ModelStore, OpenAlert } from "./ports.js";
 import type { PowerModelState } from "./power.js";
 import { Routine, type RoutineState } from "./routine.js";
@@ -55,6 +56,14 @@ export interface DetectionOptions {
   routineMinSilenceMs?: number;
   /** How slowly the routine adapts (weeks); default 8. */
   routineSlowWeeks?: number;
+  /**
+   * From this many minutes into the sleep window, a home still drawing clearly more power than on
+   * usual nights (lights or television left on) with no activity for `lightsOnSilenceMs` is an
+   * inactivity alert; 0 or less: no such check. Default 120.
+   */
+  lightsOnAfterMin?: number;
+  /** Default 2 h. */
+  lightsOnSilenceMs?: number;
   /** Send a daily summary; default true. */
   summary?: boolean;
   /** Water and energy used in the summary (privacy); default true. */
@@ -140,6 +149,9 @@ export class Pipeline implements ReadingSink {
   #tick: Timer | undefined;
   #stopped = true;
   #watch: WatchState = { level: "normal" };
+  readonly #lights = new NightLights();
+  /** Half-hour key of the last NightLights roll. */
+  #halfHourKey = -1;
   /** The local hour being observed for the routine (day × 24 + hour), and what happened in it. */
   #hourKey = -1;
   #hourActive = false;
@@ -168,6 +180,8 @@ export class Pipeline implements ReadingSink {
       routineAlpha: 0.001,
       routineMinSilenceMs: 2 * H,
       routineSlowWeeks: 8,
+      lightsOnAfterMin: 120,
+      lightsOnSilenceMs: 2 * H,
       summary: true,
       summaryMeterValues: true,
       // Required fields of `d` stay; only the options left undefined take a default.
@@ -279,6 +293,7 @@ export class Pipeline implements ReadingSink {
         if (Number.isNaN(dev.energy0)) dev.energy0 = r.value;
         dev.energy1 = r.value;
       }
+      if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#lights.power(r.value);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
@@ -530,6 +545,15 @@ export class Pipeline implements ReadingSink {
     const paused = this.#paused();
     if (paused) this.#hourSpoiled = true;
     this.#rollHour(local);
+    const half = local.day * 48 + Math.floor(local.minuteOfDay / 30);
+    if (half !== this.#halfHourKey) {
+      if (this.#halfHourKey >= 0)
+        this.#lights.roll(
+          local.hour >= 2 && local.hour < 5,
+          !this.#hourSpoiled && !this.alerts.findOpen("inactivity"),
+        );
+      this.#halfHourKey = half;
+    }
     this.#checkSilence(now, wall, local, paused);
     this.#escalate(now);
   }
@@ -581,6 +605,7 @@ export class Pipeline implements ReadingSink {
       this.#raiseInactivity(v, undefined);
       return;
     }
+    if (!paused && this.#lightsLeftOn(local, factor)) return;
     if (!this.#d.routine || paused || !this.routine.ready()) return;
     const counted = this.#rule.countedMs();
     if (counted < this.#d.routineMinSilenceMs * factor) return;
@@ -602,6 +627,36 @@ export class Pipeline implements ReadingSink {
     }
   }
 
+  /**
+   * At `lightsOnAfterMin` into the sleep window and the two half hours after: lights left on (the home
+   * drew clearly more than on usual nights throughout the last hour) and a long silence.
+   */
+  #lightsLeftOn(local: LocalTime, factor: number): boolean {
+    const after = this.#d.lightsOnAfterMin;
+    if (after === undefined || after <= 0 || local.minuteOfDay % 30 !== 0) return false;
+    const start = this.#d.sleepStartMin;
+    const into = (local.minuteOfDay - start + 1440) % 1440;
+    const length = (this.#d.sleepEndMin - start + 1440) % 1440;
+    // Three looks, an hour apart at most: later in the night a light on is less telling than the
+    // morning deadline, and a compressor's long run would be mistaken for one.
+    if (into < after || into > after + 60 || into >= length) return false;
+    const excess = this.#lights.excessW();
+    const counted = this.#rule.countedMs();
+    if (!(excess >= this.#d.minStepW) || counted < this.#d.lightsOnSilenceMs * factor) return false;
+    this.#raiseInactivity(
+      {
+        rule: "max_silence_night",
+        silenceMs: this.#o.clock.monotonicMs() - this.#rule.lastActivityMono(),
+        countedMs: counted,
+        thresholdMs: this.#d.lightsOnSilenceMs * factor,
+        night: true,
+      },
+      undefined,
+      { lights_on_w: Math.round(excess), usual_night_w: Math.round(this.#lights.baseW()) },
+    );
+    return true;
+  }
+
   #quietProbability(fromWall: number, toWall: number): number {
     const hours: [number, number][] = [];
     let t = fromWall;
@@ -615,13 +670,18 @@ export class Pipeline implements ReadingSink {
     return this.routine.quietProbability(hours);
   }
 
-  #raiseInactivity(v: SilenceVerdict, routine: Record<string, number> | undefined): void {
+  #raiseInactivity(
+    v: SilenceVerdict,
+    routine: Record<string, number> | undefined,
+    lights?: Record<string, number>,
+  ): void {
     this.alerts.raise("inactivity", {
       ...this.#describe(this.#lastActivity),
       silence_s: Math.round(v.silenceMs / 1000),
       counted_s: Math.round(v.countedMs / 1000),
       threshold_s: Math.round(v.thresholdMs / 1000),
-      rule: routine ? "learned_routine" : v.rule,
+      rule: routine ? "learned_routine" : lights ? "lights_left_on" : v.rule,
+      ...(lights ? { power: lights } : {}),
       watch: this.#watch.level,
       ...(routine ? { expected: routine } : {}),
     });

@@ -314,3 +314,48 @@ describe("pipeline: learned routine", () => {
     expect(second.p.routine.p(24 * 2 + 12)).toBeGreaterThan(0.8);
   });
 });
+
+describe("pipeline: lights left on", () => {
+  /** 30 W standby; a kettle at 08:00, 11:00, 14:00, 17:00 and 19:00; a 60 W light 18:30–21:45. */
+  function evenings(
+    clock: VirtualClock,
+    read: (d: string, c: Reading["channel"], v: number) => void,
+    days: number,
+    fallAt?: number,
+  ) {
+    for (let m = 0; m < days * 1440; m++) {
+      clock.advanceBy(M);
+      const local = new Date(clock.wallMs() + 8 * H);
+      const min = local.getUTCHours() * 60 + local.getUTCMinutes();
+      const fallen = fallAt !== undefined && clock.wallMs() >= fallAt;
+      const light = min >= 18 * 60 + 30 && (fallen || min < 21 * 60 + 45) ? 60 : 0;
+      const kettleAt = [8, 11, 14, 17, 19].some((h) => min >= h * 60 && min < h * 60 + 3);
+      const kettle = !fallen && kettleAt ? 2000 : 0;
+      read("meter-1", "power_w", 30 + light + kettle);
+    }
+  }
+
+  it("a light still on two hours into the night after a silent evening raises inactivity then, not in the morning", () => {
+    const { clock, sink, read } = setup("2026-03-02T00:00:00+08:00", { maxSilenceNightMs: 14 * H });
+    read("meter-1", "power_w", 30);
+    evenings(clock, read, 4);
+    expect(sink.states("inactivity")).toEqual([]);
+    // Day 5: the kettle at 19:00, then a fall at 19:10; the light stays on.
+    evenings(clock, read, 1, Date.parse("2026-03-06T19:10:00+08:00"));
+    const raised = sink.alerts.find((a) => a.kind === "inactivity");
+    expect(raised?.evidence.rule).toBe("lights_left_on");
+    expect(raised?.since).toBe("2026-03-07T00:00:00.000+08:00");
+    expect(raised?.evidence.power).toMatchObject({ lights_on_w: 60, usual_night_w: 30 });
+  });
+
+  it("with the check turned off, the same night raises nothing before the morning", () => {
+    const { clock, sink, read } = setup("2026-03-02T00:00:00+08:00", {
+      maxSilenceNightMs: 14 * H,
+      lightsOnAfterMin: 0,
+    });
+    read("meter-1", "power_w", 30);
+    evenings(clock, read, 4);
+    evenings(clock, read, 1, Date.parse("2026-03-06T19:10:00+08:00"));
+    expect(sink.states("inactivity")).toEqual([]);
+  });
+});
