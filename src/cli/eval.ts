@@ -7,8 +7,11 @@ import {
   TUNING_SEED_BASE,
 } from "../eval/evaluate.js";
 
-const fmtMin = (m: number | null) =>
-  m === null ? "–" : `${Math.floor(m / 60)} h ${String(Math.round(m % 60)).padStart(2, "0")} min`;
+const fmtMin = (m: number | null) => {
+  if (m === null) return "–";
+  const r = Math.round(m);
+  return `${Math.floor(r / 60)} h ${String(r % 60).padStart(2, "0")} min`;
+};
 
 function table(title: string, rows: [string, Figures][]): string {
   const lines = [title];
