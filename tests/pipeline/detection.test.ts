@@ -359,3 +359,24 @@ describe("pipeline: lights left on", () => {
     expect(sink.states("inactivity")).toEqual([]);
   });
 });
+
+describe("pipeline: BLE sensors", () => {
+  it("motion and occupancy count when they turn on, a door whenever it changes; each with its source", () => {
+    const { clock, p, read } = setup("2026-03-02T09:00:00+08:00");
+    read("pir-1", "motion", 0);
+    expect(p.lastActivity()).toBeUndefined();
+    clock.advanceBy(M);
+    read("pir-1", "motion", 1);
+    expect(p.lastActivity()).toMatchObject({ source: "motion", device: "pir-1" });
+    clock.advanceBy(M);
+    read("pir-1", "motion", 0);
+    expect(p.lastActivity()?.mono).toBe(clock.monotonicMs() - M);
+    read("door-1", "door", 0);
+    clock.advanceBy(M);
+    read("door-1", "door", 1);
+    expect(p.lastActivity()).toMatchObject({ source: "door", strength: 0.9 });
+    clock.advanceBy(M);
+    read("door-1", "door", 0);
+    expect(p.lastActivity()?.mono).toBe(clock.monotonicMs());
+  });
+});
