@@ -1,5 +1,5 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, sum8, wireToAddress } from "../dlt645/bcd.js";
+import { addressToWire, bcdToInt, hex2, intToBcd, sum8, wireToAddress } from "../common/bcd.js";
 
 /**
  * CJ/T 188-2004 (户用计量仪表数据传输技术条件) frames, pure:

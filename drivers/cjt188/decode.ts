@@ -1,4 +1,4 @@
-import { hex2, toHex } from "../dlt645/bcd.js";
+import { hex2, toHex } from "../common/bcd.js";
 import { parseHex } from "../dlt645/decode.js";
 import {
   Control,

@@ -1,145 +1,76 @@
-import type { Clock } from "../../src/core/clock.js";
-import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
-import { silentLogger } from "../../src/core/log.js";
-import type { ReadingSink } from "../../src/core/readings.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
-import type { SerialSettings } from "../../src/profiles/common.js";
-import type { DeviceProfile } from "../../src/profiles/schema.js";
 import {
+  addressMatches,
+  type MeterDeviceConfig,
+  type MeterDriverDeps,
+  MeterFleet,
+} from "../common/meters.js";
+import {
+  asHearthError,
   type MeterDeviceStatus,
-  MeterPoller,
+  type MeterPoller,
   type MeterValue,
   type PollOutcome,
   type PollResult,
   whenOpen,
-} from "../dlt645/poller.js";
+} from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
-import type { SerialLinePool } from "../serial/pool.js";
 import { decodeFrame, frameLength, parseReadReply, readDataRequest, toCubicMetres, UNITS } from "./codec.js";
 
-/** One CJ/T 188 meter of a home's config. */
-export interface Cjt188DeviceConfig {
-  id: string;
-  profile: string | Cjt188Profile;
-  port: string;
-  /** 14 digits as printed on the meter; AA bytes are wildcards (only with one meter on the line). */
-  address: string;
-  baud?: number;
-  parity?: SerialSettings["parity"];
-}
+/** One CJ/T 188 meter of a home's config; its address is 14 digits as printed on the meter. */
+export type Cjt188DeviceConfig = MeterDeviceConfig<Cjt188Profile>;
 
-export interface Cjt188DriverDeps {
-  sink: ReadingSink;
-  clock: Clock;
-  lines: SerialLinePool;
-  log?: Logger;
-  profiles?: ReadonlyMap<string, DeviceProfile>;
-  /** Consecutive failed polls before a meter is reported offline. Default 3. */
-  offlineAfter?: number;
-}
+export type Cjt188DriverDeps = MeterDriverDeps;
 
 export type { MeterDeviceStatus as Cjt188DeviceStatus, MeterValue, PollResult };
 
 const P = "CJ/T 188";
+const ADDRESS_BYTES = 7;
 
 /**
  * Polls CJ/T 188-2004 water meters ("read data 901F") through the shared `SerialLine` of their port and
  * feeds the current cumulative flow, in m³ whatever unit the meter uses, to `water_total_m3`.
  */
 export class Cjt188Driver {
-  readonly #devices: readonly Cjt188DeviceConfig[];
   readonly #deps: Cjt188DriverDeps;
+  readonly #fleet: MeterFleet<Cjt188Profile, Cjt188DeviceConfig>;
   readonly #log: Logger;
   readonly #poller: MeterPoller;
-  readonly #lines = new Map<string, SerialLine>();
   /** SER of the next request, per device id; meters echo it, which tells a stale reply from a fresh one. */
   readonly #ser = new Map<string, number>();
 
   constructor(devices: readonly Cjt188DeviceConfig[], deps: Cjt188DriverDeps) {
-    this.#devices = devices;
     this.#deps = deps;
-    this.#log = (deps.log ?? silentLogger()).child({ module: "cjt188" });
-    this.#poller = new MeterPoller(P, {
-      sink: deps.sink,
-      clock: deps.clock,
-      log: this.#log,
-      offlineAfter: deps.offlineAfter,
+    this.#fleet = new MeterFleet(devices, deps, {
+      label: P,
+      protocol: "cjt188",
+      addressBytes: ADDRESS_BYTES,
+      pollOnce: (cfg, profile, line) => this.#pollOnce(cfg, profile, line),
     });
+    this.#log = this.#fleet.log;
+    this.#poller = this.#fleet.poller;
   }
 
   validate(): string[] {
-    const problems: string[] = [];
-    const ids = new Set<string>();
-    const addresses = new Map<string, string>();
-    for (const d of this.#devices) {
-      if (ids.has(d.id)) problems.push(`device ${d.id}: id used twice`);
-      ids.add(d.id);
-      const p = this.#resolve(d);
-      if (typeof p === "string") problems.push(`device ${d.id}: ${p}`);
-      if (!/^(?:[0-9]{2}|AA){7}$/i.test(d.address))
-        problems.push(
-          `device ${d.id}: address ${JSON.stringify(d.address)} must be 14 digits as on the nameplate (whole AA bytes for wildcards)`,
-        );
-      const key = `${d.port} ${d.address.toUpperCase()}`;
-      const other = addresses.get(key);
-      if (other) problems.push(`device ${d.id}: address ${d.address} on ${d.port} is also ${other}'s`);
-      addresses.set(key, d.id);
-    }
-    return problems;
+    return this.#fleet.validate();
   }
 
   start(): void {
-    if (this.#poller.running) return;
-    const problems = this.validate();
-    if (problems.length > 0)
-      throw new HearthError(
-        `CJ/T 188 meters are misconfigured: ${problems.join("; ")}`,
-        ErrorCode.ConfigInvalid,
-        {
-          problems,
-        },
-      );
-    for (const cfg of this.#devices) {
-      const profile = this.#resolve(cfg) as Cjt188Profile;
-      const settings: SerialSettings = {
-        ...profile.serial,
-        ...(cfg.baud !== undefined ? { baud: cfg.baud } : {}),
-        ...(cfg.parity !== undefined ? { parity: cfg.parity } : {}),
-      };
-      const line = this.#deps.lines.acquire(cfg.port, settings, cfg.id);
-      this.#lines.set(cfg.id, line);
-      this.#poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () =>
-        this.#pollOnce(cfg, profile, line),
-      );
-    }
-    this.#poller.start();
+    this.#fleet.start();
   }
 
-  async stop(): Promise<void> {
-    await this.#poller.stop();
-    this.#poller.clear();
-    for (const id of this.#lines.keys()) {
-      const cfg = this.#devices.find((d) => d.id === id);
-      if (cfg) await this.#deps.lines.release(cfg.port, id);
-    }
-    this.#lines.clear();
+  stop(): Promise<void> {
+    return this.#fleet.stop();
   }
 
   status(): MeterDeviceStatus[] {
-    return this.#poller.status();
+    return this.#fleet.status();
   }
 
   pollNow(id: string): Promise<PollResult> {
-    return this.#poller.pollNow(id);
-  }
-
-  #resolve(cfg: Cjt188DeviceConfig): Cjt188Profile | string {
-    if (typeof cfg.profile !== "string") return cfg.profile;
-    const p = this.#deps.profiles?.get(cfg.profile);
-    if (!p) return `unknown profile ${cfg.profile}`;
-    if (p.protocol !== "cjt188") return `profile ${cfg.profile} is ${p.protocol}, not cjt188`;
-    return p;
+    return this.#fleet.pollNow(id);
   }
 
   async #pollOnce(cfg: Cjt188DeviceConfig, profile: Cjt188Profile, line: SerialLine): Promise<PollOutcome> {
@@ -160,7 +91,7 @@ export class Cjt188Driver {
           complete: frameLength,
         });
         const frame = decodeFrame(rx);
-        if (!addressMatches(cfg.address, frame.address))
+        if (!addressMatches(cfg.address, frame.address, ADDRESS_BYTES))
           throw new HearthError(
             `${P}: reply from address ${frame.address}, expected ${cfg.address}`,
             ErrorCode.FrameUnexpected,
@@ -205,9 +136,7 @@ export class Cjt188Driver {
         );
         return out;
       } catch (e) {
-        const err = isHearthError(e)
-          ? e
-          : new HearthError(errorMessage(e), ErrorCode.Internal, { device: cfg.id }, { cause: e });
+        const err = asHearthError(e, cfg.id);
         this.#poller.count(cfg.id, err);
         if (attempt === profile.timing.retries) out.errors.push(err);
         else
@@ -219,13 +148,4 @@ export class Cjt188Driver {
     }
     return out;
   }
-}
-
-function addressMatches(configured: string, replied: string): boolean {
-  const want = configured.toUpperCase();
-  for (let i = 0; i < 14; i += 2) {
-    const pair = want.slice(i, i + 2);
-    if (pair !== "AA" && pair !== replied.slice(i, i + 2)) return false;
-  }
-  return true;
 }

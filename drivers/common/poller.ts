@@ -86,6 +86,13 @@ export function whenOpen(
   });
 }
 
+/** A thrown value as a HearthError naming the device (Internal for anything that is not one already). */
+export function asHearthError(e: unknown, device: string): HearthError {
+  return isHearthError(e)
+    ? e
+    : new HearthError(errorMessage(e), ErrorCode.Internal, { device }, { cause: e });
+}
+
 export function isBadFrame(e: HearthError): boolean {
   return BAD_FRAME_CODES.has(e.code);
 }
@@ -206,9 +213,7 @@ export class MeterPoller {
       outcome = await e.pollOnce();
     } catch (err) {
       // A bug in a driver's poll must not stop the schedule: report it as a failed poll.
-      const he = isHearthError(err)
-        ? err
-        : new HearthError(errorMessage(err), ErrorCode.Internal, { device: id }, { cause: err });
+      const he = asHearthError(err, id);
       this.#deps.log.error({ device: id, err: he }, `${this.#protocol} poll of ${id} failed unexpectedly`);
       outcome = { answered: false, readings: [], values: [], errors: [he] };
     }

@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { DLT645_STANDARD_FORMATS, type Dlt645StandardFormat } from "../../src/profiles/dlt645.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, sum8, toHex, wireToAddress } from "./bcd.js";
+import { addressToWire, bcdToInt, hex2, intToBcd, sum8, toHex, wireToAddress } from "../common/bcd.js";
 
 /**
  * DL/T 645-2007 (多功能电能表通信协议) frames, pure: bytes in, typed values or a HearthError with a

@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
-import { hex2, toHex } from "./bcd.js";
+import { hex2, toHex } from "../common/bcd.js";
 import {
   bytesToDi,
   Control,

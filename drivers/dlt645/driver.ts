@@ -1,13 +1,22 @@
-import type { Clock } from "../../src/core/clock.js";
-import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
-import { silentLogger } from "../../src/core/log.js";
-import type { ReadingSink } from "../../src/core/readings.js";
-import type { SerialSettings } from "../../src/profiles/common.js";
 import type { Dlt645Identifier, Dlt645Profile } from "../../src/profiles/dlt645.js";
-import type { DeviceProfile } from "../../src/profiles/schema.js";
+import {
+  addressMatches,
+  type MeterDeviceConfig,
+  type MeterDriverDeps,
+  MeterFleet,
+} from "../common/meters.js";
+import {
+  asHearthError,
+  type MeterDeviceStatus,
+  type MeterPoller,
+  type MeterValue,
+  type PollOutcome,
+  type PollResult,
+  whenOpen,
+} from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
-import type { SerialLinePool } from "../serial/pool.js";
 import {
   bytesToDi,
   Control,
@@ -18,44 +27,16 @@ import {
   parseReadReply,
   readDataRequest,
 } from "./codec.js";
-import {
-  type MeterDeviceStatus,
-  MeterPoller,
-  type MeterValue,
-  type PollOutcome,
-  type PollResult,
-  whenOpen,
-} from "./poller.js";
 
-/** One DL/T 645 meter of a home's config. */
-export interface Dlt645DeviceConfig {
-  id: string;
-  /** Profile id (a file in device-profiles/) or the profile itself. */
-  profile: string | Dlt645Profile;
-  /** Serial path shared with the other meters of the RS-485 line. */
-  port: string;
-  /** 12 digits as printed on the meter; AA bytes are wildcards (only with one meter on the line). */
-  address: string;
-  /** Override the profile's serial settings (one line has one setting for every meter on it). */
-  baud?: number;
-  parity?: SerialSettings["parity"];
-}
+/** One DL/T 645 meter of a home's config; its address is 12 digits as printed on the meter. */
+export type Dlt645DeviceConfig = MeterDeviceConfig<Dlt645Profile>;
 
-export interface Dlt645DriverDeps {
-  sink: ReadingSink;
-  clock: Clock;
-  /** The process's serial lines, shared with the Modbus and CJ/T 188 drivers. */
-  lines: SerialLinePool;
-  log?: Logger;
-  /** Resolves profile ids; not needed when every device carries its profile. */
-  profiles?: ReadonlyMap<string, DeviceProfile>;
-  /** Consecutive failed polls before a meter is reported offline. Default 3. */
-  offlineAfter?: number;
-}
+export type Dlt645DriverDeps = MeterDriverDeps;
 
 export type { MeterDeviceStatus as Dlt645DeviceStatus, MeterValue, PollResult };
 
 const P = "DL/T 645";
+const ADDRESS_BYTES = 6;
 
 /**
  * Polls DL/T 645-2007 meters through the shared `SerialLine` of their port: one "read data" per profile
@@ -63,99 +44,43 @@ const P = "DL/T 645";
  * semantic readings. A meter that is silent or talks garbage costs its own timeouts only.
  */
 export class Dlt645Driver {
-  readonly #devices: readonly Dlt645DeviceConfig[];
   readonly #deps: Dlt645DriverDeps;
+  readonly #fleet: MeterFleet<Dlt645Profile, Dlt645DeviceConfig>;
   readonly #log: Logger;
   readonly #poller: MeterPoller;
-  /** Lines acquired at start, keyed by device id, released at stop. */
-  readonly #lines = new Map<string, SerialLine>();
 
   constructor(devices: readonly Dlt645DeviceConfig[], deps: Dlt645DriverDeps) {
-    this.#devices = devices;
     this.#deps = deps;
-    this.#log = (deps.log ?? silentLogger()).child({ module: "dlt645" });
-    this.#poller = new MeterPoller(P, {
-      sink: deps.sink,
-      clock: deps.clock,
-      log: this.#log,
-      offlineAfter: deps.offlineAfter,
+    this.#fleet = new MeterFleet(devices, deps, {
+      label: P,
+      protocol: "dlt645",
+      addressBytes: ADDRESS_BYTES,
+      pollOnce: (cfg, profile, line) => this.#pollOnce(cfg, profile, line),
     });
+    this.#log = this.#fleet.log;
+    this.#poller = this.#fleet.poller;
   }
 
   /** Problems that would stop the driver from starting (unknown profile, bad address, ...). */
   validate(): string[] {
-    const problems: string[] = [];
-    const ids = new Set<string>();
-    const addresses = new Map<string, string>();
-    for (const d of this.#devices) {
-      if (ids.has(d.id)) problems.push(`device ${d.id}: id used twice`);
-      ids.add(d.id);
-      const p = this.#resolve(d);
-      if (typeof p === "string") problems.push(`device ${d.id}: ${p}`);
-      if (!/^(?:[0-9]{2}|AA){6}$/i.test(d.address))
-        problems.push(
-          `device ${d.id}: address ${JSON.stringify(d.address)} must be 12 digits as on the nameplate (whole AA bytes for wildcards)`,
-        );
-      const key = `${d.port} ${d.address.toUpperCase()}`;
-      const other = addresses.get(key);
-      if (other) problems.push(`device ${d.id}: address ${d.address} on ${d.port} is also ${other}'s`);
-      addresses.set(key, d.id);
-    }
-    return problems;
+    return this.#fleet.validate();
   }
 
   start(): void {
-    if (this.#poller.running) return;
-    const problems = this.validate();
-    if (problems.length > 0)
-      throw new HearthError(
-        `DL/T 645 meters are misconfigured: ${problems.join("; ")}`,
-        ErrorCode.ConfigInvalid,
-        {
-          problems,
-        },
-      );
-    for (const cfg of this.#devices) {
-      const profile = this.#resolve(cfg) as Dlt645Profile;
-      const settings: SerialSettings = {
-        ...profile.serial,
-        ...(cfg.baud !== undefined ? { baud: cfg.baud } : {}),
-        ...(cfg.parity !== undefined ? { parity: cfg.parity } : {}),
-      };
-      const line = this.#deps.lines.acquire(cfg.port, settings, cfg.id);
-      this.#lines.set(cfg.id, line);
-      this.#poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () =>
-        this.#pollOnce(cfg, profile, line),
-      );
-    }
-    this.#poller.start();
+    this.#fleet.start();
   }
 
-  async stop(): Promise<void> {
-    await this.#poller.stop();
-    this.#poller.clear();
-    for (const [id, _line] of this.#lines) {
-      const cfg = this.#devices.find((d) => d.id === id);
-      if (cfg) await this.#deps.lines.release(cfg.port, id);
-    }
-    this.#lines.clear();
+  stop(): Promise<void> {
+    return this.#fleet.stop();
   }
 
   status(): MeterDeviceStatus[] {
-    return this.#poller.status();
+    return this.#fleet.status();
   }
 
   /** Polls one meter now (`hearth read`, tests). The driver must be started. */
   pollNow(id: string): Promise<PollResult> {
-    return this.#poller.pollNow(id);
-  }
-
-  #resolve(cfg: Dlt645DeviceConfig): Dlt645Profile | string {
-    if (typeof cfg.profile !== "string") return cfg.profile;
-    const p = this.#deps.profiles?.get(cfg.profile);
-    if (!p) return `unknown profile ${cfg.profile}`;
-    if (p.protocol !== "dlt645") return `profile ${cfg.profile} is ${p.protocol}, not dlt645`;
-    return p;
+    return this.#fleet.pollNow(id);
   }
 
   async #pollOnce(cfg: Dlt645DeviceConfig, profile: Dlt645Profile, line: SerialLine): Promise<PollOutcome> {
@@ -202,7 +127,7 @@ export class Dlt645Driver {
           },
         });
         const frame = decodeFrame(rx);
-        if (!addressMatches(cfg.address, frame.address))
+        if (!addressMatches(cfg.address, frame.address, ADDRESS_BYTES))
           throw new HearthError(
             `${P}: reply from address ${frame.address}, expected ${cfg.address}`,
             ErrorCode.FrameUnexpected,
@@ -232,9 +157,7 @@ export class Dlt645Driver {
         const value = decodeValue(reply.value, id, 14) * id.scale;
         return { answered, value };
       } catch (e) {
-        const err = isHearthError(e)
-          ? e
-          : new HearthError(errorMessage(e), ErrorCode.Internal, { device: cfg.id }, { cause: e });
+        const err = asHearthError(e, cfg.id);
         this.#poller.count(cfg.id, err);
         if (attempt === profile.timing.retries) return { answered, error: err };
         this.#log.debug(
@@ -260,21 +183,11 @@ function isLateReply(frame: Buffer, address: string, di: string): boolean {
     return false; // not valid: let the read report it
   }
   if ((f.control & ControlBit.FromMeter) === 0) return false;
-  if (!addressMatches(address, f.address)) return true;
+  if (!addressMatches(address, f.address, ADDRESS_BYTES)) return true;
   const normal = f.control === Control.ReadDataReply || f.control === Control.ReadDataReplyMore;
   return normal && f.data.length >= 4 && bytesToDi(f.data) !== di;
 }
 
 function isBadFrameOrRefusal(e: HearthError): boolean {
   return e.code !== ErrorCode.Timeout && e.code !== ErrorCode.PortClosed && e.code !== ErrorCode.Canceled;
-}
-
-/** The configured address may hold AA wildcard bytes; the reply carries the meter's real address. */
-function addressMatches(configured: string, replied: string): boolean {
-  const want = configured.toUpperCase();
-  for (let i = 0; i < 12; i += 2) {
-    const pair = want.slice(i, i + 2);
-    if (pair !== "AA" && pair !== replied.slice(i, i + 2)) return false;
-  }
-  return true;
 }

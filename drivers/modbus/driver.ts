@@ -1,10 +1,12 @@
 import type { Clock, Timer } from "../../src/core/clock.js";
-import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading, ReadingSink } from "../../src/core/readings.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
+import { resolveProfile } from "../common/meters.js";
+import { asHearthError } from "../common/poller.js";
 import type { SerialLinePool } from "../serial/pool.js";
 import { type ModbusClient, parseTcpPort, RtuClient, TcpClient } from "./client.js";
 import { type PlannedRead, planReads } from "./plan.js";
@@ -201,11 +203,7 @@ export class ModbusDriver {
   }
 
   #resolve(cfg: ModbusDeviceConfig): ModbusProfile | string {
-    if (typeof cfg.profile !== "string") return cfg.profile;
-    const p = this.#deps.profiles?.get(cfg.profile);
-    if (!p) return `unknown profile ${cfg.profile}`;
-    if (p.protocol !== "modbus") return `profile ${cfg.profile} is ${p.protocol}, not modbus`;
-    return p;
+    return resolveProfile<ModbusProfile>(cfg.profile, this.#deps.profiles, "modbus");
   }
 
   #makeClient(cfg: ModbusDeviceConfig, profile: ModbusProfile): ModbusClient {
@@ -255,9 +253,7 @@ export class ModbusDriver {
           words = await client.read(cfg.unit_id, read.fc, read.address, read.quantity, timing);
           break;
         } catch (e) {
-          const err = isHearthError(e)
-            ? e
-            : new HearthError(errorMessage(e), ErrorCode.Internal, { device: cfg.id }, { cause: e });
+          const err = asHearthError(e, cfg.id);
           this.#count(st, err);
           if (err.code === ErrorCode.DeviceException) {
             // The device is there and said no: retrying will not change its mind.

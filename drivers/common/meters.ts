@@ -1,0 +1,181 @@
+import type { Clock } from "../../src/core/clock.js";
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import type { Logger } from "../../src/core/log.js";
+import { silentLogger } from "../../src/core/log.js";
+import type { ReadingSink } from "../../src/core/readings.js";
+import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
+import type { SerialSettings } from "../../src/profiles/common.js";
+import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
+import type { DeviceProfile } from "../../src/profiles/schema.js";
+import type { SerialLine } from "../serial/line.js";
+import type { SerialLinePool } from "../serial/pool.js";
+import { type MeterDeviceStatus, MeterPoller, type PollOutcome, type PollResult } from "./poller.js";
+
+/**
+ * The device handling shared by the serial meter drivers on `MeterPoller` (DL/T 645, CJ/T 188): config
+ * checks, profile resolution, acquiring and releasing each meter's line, and the schedule. Each driver
+ * supplies how to poll one meter.
+ */
+
+/** The profiles of the meters polled by address on a serial line. */
+export type SerialMeterProfile = Dlt645Profile | Cjt188Profile;
+
+/** One meter of a home's config, as the address-polled serial meter drivers take it. */
+export interface MeterDeviceConfig<P> {
+  id: string;
+  /** Profile id (a file in device-profiles/) or the profile itself. */
+  profile: string | P;
+  /** Serial path shared with the other meters of the RS-485 line. */
+  port: string;
+  /** Digits as printed on the meter; AA bytes are wildcards (only with one meter on the line). */
+  address: string;
+  /** Override the profile's serial settings (one line has one setting for every meter on it). */
+  baud?: number;
+  parity?: SerialSettings["parity"];
+}
+
+export interface MeterDriverDeps {
+  sink: ReadingSink;
+  clock: Clock;
+  /** The process's serial lines, shared with the other meter drivers. */
+  lines: SerialLinePool;
+  log?: Logger;
+  /** Resolves profile ids; not needed when every device carries its profile. */
+  profiles?: ReadonlyMap<string, DeviceProfile>;
+  /** Consecutive failed polls before a meter is reported offline. Default 3. */
+  offlineAfter?: number;
+}
+
+export interface MeterFleetOptions<P extends SerialMeterProfile, C extends MeterDeviceConfig<P>> {
+  /** As in messages: "DL/T 645". */
+  label: string;
+  /** Profile protocol, also the logger's module name. */
+  protocol: P["protocol"];
+  /** Bytes of a meter address (twice as many digits on the nameplate). */
+  addressBytes: number;
+  pollOnce: (cfg: C, profile: P, line: SerialLine) => Promise<PollOutcome>;
+}
+
+/** A profile given by id or inline → the profile, or why it cannot be used. */
+export function resolveProfile<P extends DeviceProfile>(
+  profile: string | P,
+  profiles: ReadonlyMap<string, DeviceProfile> | undefined,
+  protocol: P["protocol"],
+): P | string {
+  if (typeof profile !== "string") return profile;
+  const p = profiles?.get(profile);
+  if (!p) return `unknown profile ${profile}`;
+  if (!isProtocol(p, protocol)) return `profile ${profile} is ${p.protocol}, not ${protocol}`;
+  return p;
+}
+
+/** Profiles are told apart by `protocol`: one that names P's protocol is a P. */
+function isProtocol<P extends DeviceProfile>(p: DeviceProfile, protocol: P["protocol"]): p is P {
+  return p.protocol === protocol;
+}
+
+/** The configured address may hold AA wildcard bytes; the reply carries the meter's real address. */
+export function addressMatches(configured: string, replied: string, bytes: number): boolean {
+  const want = configured.toUpperCase();
+  for (let i = 0; i < bytes * 2; i += 2) {
+    const pair = want.slice(i, i + 2);
+    if (pair !== "AA" && pair !== replied.slice(i, i + 2)) return false;
+  }
+  return true;
+}
+
+export class MeterFleet<P extends SerialMeterProfile, C extends MeterDeviceConfig<P>> {
+  readonly log: Logger;
+  readonly poller: MeterPoller;
+  readonly #devices: readonly C[];
+  readonly #deps: MeterDriverDeps;
+  readonly #options: MeterFleetOptions<P, C>;
+  /** Lines acquired at start, keyed by device id, released at stop. */
+  readonly #lines = new Map<string, SerialLine>();
+
+  constructor(devices: readonly C[], deps: MeterDriverDeps, options: MeterFleetOptions<P, C>) {
+    this.#devices = devices;
+    this.#deps = deps;
+    this.#options = options;
+    this.log = (deps.log ?? silentLogger()).child({ module: options.protocol });
+    this.poller = new MeterPoller(options.label, {
+      sink: deps.sink,
+      clock: deps.clock,
+      log: this.log,
+      offlineAfter: deps.offlineAfter,
+    });
+  }
+
+  /** Problems that would stop the driver from starting (unknown profile, bad address, ...). */
+  validate(): string[] {
+    const problems: string[] = [];
+    const ids = new Set<string>();
+    const addresses = new Map<string, string>();
+    const n = this.#options.addressBytes;
+    const pattern = new RegExp(`^(?:[0-9]{2}|AA){${n}}$`, "i");
+    for (const d of this.#devices) {
+      if (ids.has(d.id)) problems.push(`device ${d.id}: id used twice`);
+      ids.add(d.id);
+      const p = this.#resolve(d);
+      if (typeof p === "string") problems.push(`device ${d.id}: ${p}`);
+      if (!pattern.test(d.address))
+        problems.push(
+          `device ${d.id}: address ${JSON.stringify(d.address)} must be ${n * 2} digits as on the nameplate (whole AA bytes for wildcards)`,
+        );
+      const key = `${d.port} ${d.address.toUpperCase()}`;
+      const other = addresses.get(key);
+      if (other) problems.push(`device ${d.id}: address ${d.address} on ${d.port} is also ${other}'s`);
+      addresses.set(key, d.id);
+    }
+    return problems;
+  }
+
+  start(): void {
+    if (this.poller.running) return;
+    const problems = this.validate();
+    if (problems.length > 0)
+      throw new HearthError(
+        `${this.#options.label} meters are misconfigured: ${problems.join("; ")}`,
+        ErrorCode.ConfigInvalid,
+        {
+          problems,
+        },
+      );
+    for (const cfg of this.#devices) {
+      const profile = this.#resolve(cfg) as P;
+      const settings: SerialSettings = {
+        ...profile.serial,
+        ...(cfg.baud !== undefined ? { baud: cfg.baud } : {}),
+        ...(cfg.parity !== undefined ? { parity: cfg.parity } : {}),
+      };
+      const line = this.#deps.lines.acquire(cfg.port, settings, cfg.id);
+      this.#lines.set(cfg.id, line);
+      this.poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () =>
+        this.#options.pollOnce(cfg, profile, line),
+      );
+    }
+    this.poller.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.poller.stop();
+    this.poller.clear();
+    for (const id of this.#lines.keys()) {
+      const cfg = this.#devices.find((d) => d.id === id);
+      if (cfg) await this.#deps.lines.release(cfg.port, id);
+    }
+    this.#lines.clear();
+  }
+
+  status(): MeterDeviceStatus[] {
+    return this.poller.status();
+  }
+
+  pollNow(id: string): Promise<PollResult> {
+    return this.poller.pollNow(id);
+  }
+
+  #resolve(cfg: C): P | string {
+    return resolveProfile<P>(cfg.profile, this.#deps.profiles, this.#options.protocol);
+  }
+}
