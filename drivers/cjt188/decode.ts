@@ -1,5 +1,5 @@
 import { hex2, toHex } from "../common/bcd.js";
-import { parseHex } from "../dlt645/decode.js";
+import { parseHex } from "../common/hex.js";
 import {
   Control,
   DI,

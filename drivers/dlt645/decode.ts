@@ -1,6 +1,7 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import { hex2, toHex } from "../common/bcd.js";
+import { parseHex } from "../common/hex.js";
 import {
   bytesToDi,
   Control,
@@ -36,25 +37,6 @@ const FUNCTIONS: Readonly<Record<number, string>> = {
   26: "clear meter",
   27: "clear events",
 };
-
-/** Hex text (spaces, colons, `0x` allowed) → bytes; FrameMalformed naming the bad character. */
-export function parseHex(text: string): Buffer {
-  const clean = text.replace(/0x/gi, "").replace(/[\s:,-]/g, "");
-  const bad = /[^0-9a-f]/i.exec(clean);
-  if (bad)
-    throw new HearthError(
-      `Not hex: ${JSON.stringify(bad[0])} at character ${bad.index}`,
-      ErrorCode.FrameMalformed,
-      {
-        offset: bad.index,
-      },
-    );
-  if (clean.length % 2 !== 0)
-    throw new HearthError(`Odd number of hex digits (${clean.length})`, ErrorCode.FrameMalformed, {
-      offset: clean.length,
-    });
-  return Buffer.from(clean, "hex");
-}
 
 /**
  * One DL/T 645-2007 frame explained, for `hearth decode dlt645`: header fields, the identifier and, for

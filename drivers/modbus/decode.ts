@@ -1,5 +1,5 @@
-import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
+import { parseHex } from "../common/hex.js";
 import {
   decodeRequestPdu,
   decodeResponsePdu,
@@ -37,25 +37,6 @@ const FUNCTION_NAMES: Readonly<Record<number, string>> = {
   6: "Write Single Register",
   16: "Write Multiple Registers",
 };
-
-/** Hex text (spaces, colons, `0x` and newlines allowed) → bytes; FrameMalformed naming the bad character. */
-export function parseHex(text: string): Buffer {
-  const clean = text.replace(/0x/gi, "").replace(/[\s:,-]/g, "");
-  const bad = /[^0-9a-f]/i.exec(clean);
-  if (bad)
-    throw new HearthError(
-      `Not hex: ${JSON.stringify(bad[0])} at character ${bad.index}`,
-      ErrorCode.FrameMalformed,
-      {
-        offset: bad.index,
-      },
-    );
-  if (clean.length % 2 !== 0)
-    throw new HearthError(`Odd number of hex digits (${clean.length})`, ErrorCode.FrameMalformed, {
-      offset: clean.length,
-    });
-  return Buffer.from(clean, "hex");
-}
 
 /** Request or response, from the PDU's shape (RTU frames do not say which). */
 function guessKind(pdu: Buffer): "request" | "response" {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeCjt188Frame } from "../../../drivers/cjt188/decode.js";
-import { decodeDlt645Frame, parseHex } from "../../../drivers/dlt645/decode.js";
+import { parseHex } from "../../../drivers/common/hex.js";
+import { decodeDlt645Frame } from "../../../drivers/dlt645/decode.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
 import { loadProfile } from "./helpers.js";
 

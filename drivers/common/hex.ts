@@ -1,0 +1,23 @@
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
+
+/**
+ * Hex text (spaces, colons, commas, dashes, `0x` and newlines allowed) → bytes, for `hearth decode`;
+ * FrameMalformed naming the bad character.
+ */
+export function parseHex(text: string): Buffer {
+  const clean = text.replace(/0x/gi, "").replace(/[\s:,-]/g, "");
+  const bad = /[^0-9a-f]/i.exec(clean);
+  if (bad)
+    throw new HearthError(
+      `Not hex: ${JSON.stringify(bad[0])} at character ${bad.index}`,
+      ErrorCode.FrameMalformed,
+      {
+        offset: bad.index,
+      },
+    );
+  if (clean.length % 2 !== 0)
+    throw new HearthError(`Odd number of hex digits (${clean.length})`, ErrorCode.FrameMalformed, {
+      offset: clean.length,
+    });
+  return Buffer.from(clean, "hex");
+}
