@@ -1,16 +1,14 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import type { Logger } from "../../src/core/log.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
 import {
   addressMatches,
   type MeterDeviceConfig,
   type MeterDriverDeps,
-  MeterFleet,
+  SerialMeterDriver,
 } from "../common/meters.js";
 import {
   asHearthError,
   type MeterDeviceStatus,
-  type MeterPoller,
   type MeterValue,
   type PollOutcome,
   type PollResult,
@@ -33,51 +31,23 @@ const ADDRESS_BYTES = 7;
  * Polls CJ/T 188-2004 water meters ("read data 901F") through the shared `SerialLine` of their port and
  * feeds the current cumulative flow, in m³ whatever unit the meter uses, to `water_total_m3`.
  */
-export class Cjt188Driver {
-  readonly #deps: Cjt188DriverDeps;
-  readonly #fleet: MeterFleet<Cjt188Profile, Cjt188DeviceConfig>;
-  readonly #log: Logger;
-  readonly #poller: MeterPoller;
+export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceConfig> {
   /** SER of the next request, per device id; meters echo it, which tells a stale reply from a fresh one. */
   readonly #ser = new Map<string, number>();
 
   constructor(devices: readonly Cjt188DeviceConfig[], deps: Cjt188DriverDeps) {
-    this.#deps = deps;
-    this.#fleet = new MeterFleet(devices, deps, {
-      label: P,
-      protocol: "cjt188",
-      addressBytes: ADDRESS_BYTES,
-      pollOnce: (cfg, profile, line) => this.#pollOnce(cfg, profile, line),
-    });
-    this.#log = this.#fleet.log;
-    this.#poller = this.#fleet.poller;
+    super(devices, deps, { label: P, protocol: "cjt188", addressBytes: ADDRESS_BYTES });
   }
 
-  validate(): string[] {
-    return this.#fleet.validate();
-  }
-
-  start(): void {
-    this.#fleet.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#fleet.stop();
-  }
-
-  status(): MeterDeviceStatus[] {
-    return this.#fleet.status();
-  }
-
-  pollNow(id: string): Promise<PollResult> {
-    return this.#fleet.pollNow(id);
-  }
-
-  async #pollOnce(cfg: Cjt188DeviceConfig, profile: Cjt188Profile, line: SerialLine): Promise<PollOutcome> {
-    await whenOpen(line, this.#deps.clock, profile.timing.response_timeout_ms);
+  protected async pollOnce(
+    cfg: Cjt188DeviceConfig,
+    profile: Cjt188Profile,
+    line: SerialLine,
+  ): Promise<PollOutcome> {
+    await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     const p = profile.cjt188;
-    for (let attempt = 0; attempt <= profile.timing.retries && this.#poller.running; attempt++) {
+    for (let attempt = 0; attempt <= profile.timing.retries && this.poller.running; attempt++) {
       const ser = this.#ser.get(cfg.id) ?? 0;
       this.#ser.set(cfg.id, (ser + 1) & 0xff);
       const request = readDataRequest(p.meter_type, cfg.address.toUpperCase(), ser, {
@@ -108,19 +78,19 @@ export class Cjt188Driver {
             ErrorCode.DeviceException,
             { device: cfg.id, status: reply.status.raw },
           );
-          this.#poller.count(cfg.id, err);
+          this.poller.count(cfg.id, err);
           out.errors.push(err);
           return out;
         }
         const d = reply.data;
         if (d.ser !== ser)
-          this.#log.debug(
+          this.log.debug(
             { device: cfg.id, sent: ser, got: d.ser },
             `${P} meter ${cfg.id} echoed SER ${d.ser}, sent ${ser}`,
           );
         const total = toCubicMetres(d.current, d.currentUnit);
         const settlement = toCubicMetres(d.settlement, d.settlementUnit);
-        const mono = this.#deps.clock.monotonicMs();
+        const mono = this.deps.clock.monotonicMs();
         out.values.push(
           { name: "current_flow", value: total, unit: "m3" },
           { name: "settlement_flow", value: settlement, unit: "m3" },
@@ -129,18 +99,18 @@ export class Cjt188Driver {
         );
         out.readings.push({ device: cfg.id, channel: "water_total_m3", value: total, mono });
         if (d.status.batteryLow)
-          this.#log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
-        this.#log.trace(
+          this.log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
+        this.log.trace(
           { device: cfg.id, unit: UNITS[d.currentUnit], time: d.time },
           `${P} meter ${cfg.id}: ${total} m3`,
         );
         return out;
       } catch (e) {
         const err = asHearthError(e, cfg.id);
-        this.#poller.count(cfg.id, err);
+        this.poller.count(cfg.id, err);
         if (attempt === profile.timing.retries) out.errors.push(err);
         else
-          this.#log.debug(
+          this.log.debug(
             { device: cfg.id, code: err.code, attempt: attempt + 1 },
             `Read of ${cfg.id} failed (attempt ${attempt + 1}/${profile.timing.retries + 1}): ${err.message}`,
           );

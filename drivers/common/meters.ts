@@ -11,12 +11,6 @@ import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
 import { type MeterDeviceStatus, MeterPoller, type PollOutcome, type PollResult } from "./poller.js";
 
-/**
- * The device handling shared by the serial meter drivers on `MeterPoller` (DL/T 645, CJ/T 188): config
- * checks, profile resolution, acquiring and releasing each meter's line, and the schedule. Each driver
- * supplies how to poll one meter.
- */
-
 /** The profiles of the meters polled by address on a serial line. */
 export type SerialMeterProfile = Dlt645Profile | Cjt188Profile;
 
@@ -46,14 +40,13 @@ export interface MeterDriverDeps {
   offlineAfter?: number;
 }
 
-export interface MeterFleetOptions<P extends SerialMeterProfile, C extends MeterDeviceConfig<P>> {
+export interface SerialMeterOptions<P extends SerialMeterProfile> {
   /** As in messages: "DL/T 645". */
   label: string;
   /** Profile protocol, also the logger's module name. */
   protocol: P["protocol"];
   /** Bytes of a meter address (twice as many digits on the nameplate). */
   addressBytes: number;
-  pollOnce: (cfg: C, profile: P, line: SerialLine) => Promise<PollOutcome>;
 }
 
 /** A profile given by id or inline → the profile, or why it cannot be used. */
@@ -84,18 +77,23 @@ export function addressMatches(configured: string, replied: string, bytes: numbe
   return true;
 }
 
-export class MeterFleet<P extends SerialMeterProfile, C extends MeterDeviceConfig<P>> {
-  readonly log: Logger;
-  readonly poller: MeterPoller;
+/**
+ * Base of the drivers of meters polled by address on a serial line: config checks, profile resolution,
+ * each meter's line acquired at start and released at stop, the schedule. A driver says how to poll
+ * one meter.
+ */
+export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends MeterDeviceConfig<P>> {
+  protected readonly deps: MeterDriverDeps;
+  protected readonly log: Logger;
+  protected readonly poller: MeterPoller;
   readonly #devices: readonly C[];
-  readonly #deps: MeterDriverDeps;
-  readonly #options: MeterFleetOptions<P, C>;
+  readonly #options: SerialMeterOptions<P>;
   /** Lines acquired at start, keyed by device id, released at stop. */
   readonly #lines = new Map<string, SerialLine>();
 
-  constructor(devices: readonly C[], deps: MeterDriverDeps, options: MeterFleetOptions<P, C>) {
+  constructor(devices: readonly C[], deps: MeterDriverDeps, options: SerialMeterOptions<P>) {
     this.#devices = devices;
-    this.#deps = deps;
+    this.deps = deps;
     this.#options = options;
     this.log = (deps.log ?? silentLogger()).child({ module: options.protocol });
     this.poller = new MeterPoller(options.label, {
@@ -148,11 +146,9 @@ export class MeterFleet<P extends SerialMeterProfile, C extends MeterDeviceConfi
         ...(cfg.baud !== undefined ? { baud: cfg.baud } : {}),
         ...(cfg.parity !== undefined ? { parity: cfg.parity } : {}),
       };
-      const line = this.#deps.lines.acquire(cfg.port, settings, cfg.id);
+      const line = this.deps.lines.acquire(cfg.port, settings, cfg.id);
       this.#lines.set(cfg.id, line);
-      this.poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () =>
-        this.#options.pollOnce(cfg, profile, line),
-      );
+      this.poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () => this.pollOnce(cfg, profile, line));
     }
     this.poller.start();
   }
@@ -162,7 +158,7 @@ export class MeterFleet<P extends SerialMeterProfile, C extends MeterDeviceConfi
     this.poller.clear();
     for (const id of this.#lines.keys()) {
       const cfg = this.#devices.find((d) => d.id === id);
-      if (cfg) await this.#deps.lines.release(cfg.port, id);
+      if (cfg) await this.deps.lines.release(cfg.port, id);
     }
     this.#lines.clear();
   }
@@ -171,11 +167,15 @@ export class MeterFleet<P extends SerialMeterProfile, C extends MeterDeviceConfi
     return this.poller.status();
   }
 
+  /** Polls one meter now (`hearth read`, tests). The driver must be started. */
   pollNow(id: string): Promise<PollResult> {
     return this.poller.pollNow(id);
   }
 
+  /** One poll of one meter: every item it is read for, with retries; errors are counted and returned. */
+  protected abstract pollOnce(cfg: C, profile: P, line: SerialLine): Promise<PollOutcome>;
+
   #resolve(cfg: C): P | string {
-    return resolveProfile<P>(cfg.profile, this.#deps.profiles, this.#options.protocol);
+    return resolveProfile<P>(cfg.profile, this.deps.profiles, this.#options.protocol);
   }
 }

@@ -1,16 +1,14 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import type { Logger } from "../../src/core/log.js";
 import type { Dlt645Identifier, Dlt645Profile } from "../../src/profiles/dlt645.js";
 import {
   addressMatches,
   type MeterDeviceConfig,
   type MeterDriverDeps,
-  MeterFleet,
+  SerialMeterDriver,
 } from "../common/meters.js";
 import {
   asHearthError,
   type MeterDeviceStatus,
-  type MeterPoller,
   type MeterValue,
   type PollOutcome,
   type PollResult,
@@ -43,51 +41,20 @@ const ADDRESS_BYTES = 6;
  * identifier, decoded with the standard's format and the profile's scale, handed to the sink as
  * semantic readings. A meter that is silent or talks garbage costs its own timeouts only.
  */
-export class Dlt645Driver {
-  readonly #deps: Dlt645DriverDeps;
-  readonly #fleet: MeterFleet<Dlt645Profile, Dlt645DeviceConfig>;
-  readonly #log: Logger;
-  readonly #poller: MeterPoller;
-
+export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceConfig> {
   constructor(devices: readonly Dlt645DeviceConfig[], deps: Dlt645DriverDeps) {
-    this.#deps = deps;
-    this.#fleet = new MeterFleet(devices, deps, {
-      label: P,
-      protocol: "dlt645",
-      addressBytes: ADDRESS_BYTES,
-      pollOnce: (cfg, profile, line) => this.#pollOnce(cfg, profile, line),
-    });
-    this.#log = this.#fleet.log;
-    this.#poller = this.#fleet.poller;
+    super(devices, deps, { label: P, protocol: "dlt645", addressBytes: ADDRESS_BYTES });
   }
 
-  /** Problems that would stop the driver from starting (unknown profile, bad address, ...). */
-  validate(): string[] {
-    return this.#fleet.validate();
-  }
-
-  start(): void {
-    this.#fleet.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#fleet.stop();
-  }
-
-  status(): MeterDeviceStatus[] {
-    return this.#fleet.status();
-  }
-
-  /** Polls one meter now (`hearth read`, tests). The driver must be started. */
-  pollNow(id: string): Promise<PollResult> {
-    return this.#fleet.pollNow(id);
-  }
-
-  async #pollOnce(cfg: Dlt645DeviceConfig, profile: Dlt645Profile, line: SerialLine): Promise<PollOutcome> {
-    await whenOpen(line, this.#deps.clock, profile.timing.response_timeout_ms);
+  protected async pollOnce(
+    cfg: Dlt645DeviceConfig,
+    profile: Dlt645Profile,
+    line: SerialLine,
+  ): Promise<PollOutcome> {
+    await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     for (const id of profile.dlt645.identifiers) {
-      if (!this.#poller.running) break;
+      if (!this.poller.running) break;
       const r = await this.#readOne(cfg, profile, line, id);
       if (r.answered) out.answered = true;
       if (r.error) out.errors.push(r.error);
@@ -98,7 +65,7 @@ export class Dlt645Driver {
             device: cfg.id,
             channel: id.channel,
             value: r.value,
-            mono: this.#deps.clock.monotonicMs(),
+            mono: this.deps.clock.monotonicMs(),
           });
       }
       // A meter that said nothing at all to the first item will not answer the next ones either: do
@@ -145,7 +112,7 @@ export class Dlt645Driver {
             ErrorCode.DeviceException,
             { device: cfg.id, di: id.di, error: reply.error },
           );
-          this.#poller.count(cfg.id, err);
+          this.poller.count(cfg.id, err);
           // The meter is there and said no: asking again will not change its mind.
           return { answered, error: err };
         }
@@ -158,9 +125,9 @@ export class Dlt645Driver {
         return { answered, value };
       } catch (e) {
         const err = asHearthError(e, cfg.id);
-        this.#poller.count(cfg.id, err);
+        this.poller.count(cfg.id, err);
         if (attempt === profile.timing.retries) return { answered, error: err };
-        this.#log.debug(
+        this.log.debug(
           { device: cfg.id, code: err.code, attempt: attempt + 1 },
           `Read of ${cfg.id} ${id.name} (${id.di}) failed (attempt ${attempt + 1}/${profile.timing.retries + 1}): ${err.message}`,
         );
