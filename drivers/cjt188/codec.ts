@@ -1,5 +1,16 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, sum8, wireToAddress } from "../common/bcd.js";
+import { addressToWire, bcdToInt, hex2, intToBcd, wireToAddress } from "../common/bcd.js";
+import {
+  allocFrame,
+  checkFrameEnd,
+  checkFrameStart,
+  closeFrame,
+  END,
+  frameEnd,
+  START,
+  skipWake,
+  WAKE,
+} from "../common/frame.js";
 
 /**
  * CJ/T 188-2004 (户用计量仪表数据传输技术条件) frames, pure:
@@ -14,9 +25,9 @@ import { addressToWire, bcdToInt, hex2, intToBcd, sum8, wireToAddress } from "..
  */
 
 const P = "CJ/T 188";
-export const START = 0x68;
-export const END = 0x16;
-export const WAKE = 0xfe;
+
+/** 68 start, 16 end, FE wake-up: the envelope both meter protocols share (drivers/common/frame.ts). */
+export { END, START, WAKE };
 /** 68 + T + 7 address + C + L + CS + 16. */
 export const OVERHEAD = 13;
 /** Longest data field we accept; real replies are far shorter, and a cap lets noise resync quickly. */
@@ -91,18 +102,7 @@ export interface EncodeOptions {
 
 export function encodeFrame(frame: Cjt188Frame, options: EncodeOptions = {}): Buffer {
   const preamble = options.preamble ?? DEFAULT_PREAMBLE;
-  if (!Number.isInteger(preamble) || preamble < 0 || preamble > 4)
-    throw new TypeError(`CJ/T 188 preamble must be 0..4 FE bytes, got ${preamble}`);
-  if (frame.data.length > 255)
-    throw new HearthError(
-      `${P}: data field of ${frame.data.length} bytes exceeds 255`,
-      ErrorCode.FrameMalformed,
-      {
-        protocol: P,
-        length: frame.data.length,
-      },
-    );
-  const out = Buffer.alloc(preamble + OVERHEAD + frame.data.length, WAKE);
+  const out = allocFrame(P, preamble, OVERHEAD, frame.data.length);
   let o = preamble;
   out[o++] = START;
   out[o++] = frame.meterType & 0xff;
@@ -112,8 +112,7 @@ export function encodeFrame(frame: Cjt188Frame, options: EncodeOptions = {}): Bu
   out[o++] = frame.data.length;
   Buffer.from(frame.data).copy(out, o);
   o += frame.data.length;
-  out[o] = sum8(out, preamble, o);
-  out[o + 1] = END;
+  closeFrame(out, preamble, o);
   return out;
 }
 
@@ -122,71 +121,23 @@ export function encodeFrame(frame: Cjt188Frame, options: EncodeOptions = {}): Bu
  * are needed, -1 when rx[0] cannot begin a frame. The checksum is left to `decodeFrame`.
  */
 export function frameLength(rx: Uint8Array): number {
-  let i = 0;
-  while (i < rx.length && rx[i] === WAKE) i++;
+  const i = skipWake(rx);
   if (i === rx.length) return 0;
   if (rx[i] !== START) return -1;
   if (rx.length < i + 11) return 0;
-  const len = rx[i + 10] as number;
-  if (len > MAX_DATA) return -1;
-  const total = i + OVERHEAD + len;
-  if (rx.length < total) return 0;
-  return rx[total - 1] === END ? total : -1;
+  return frameEnd(rx, i, rx[i + 10] as number, OVERHEAD, MAX_DATA);
 }
 
 export function decodeFrame(buf: Uint8Array): Cjt188Frame {
-  let i = 0;
-  while (i < buf.length && buf[i] === WAKE) i++;
-  if (buf.length - i < OVERHEAD)
-    throw frameError(
-      ErrorCode.FrameTruncated,
-      `frame of ${buf.length - i} bytes is shorter than ${OVERHEAD}`,
-      buf.length,
-    );
-  if (buf[i] !== START)
-    throw frameError(
-      ErrorCode.FrameMalformed,
-      `expected 68 at offset ${i}, found ${hex2(buf[i] as number)}`,
-      i,
-    );
-  const len = buf[i + 10] as number;
-  const total = i + OVERHEAD + len;
-  if (buf.length < total)
-    throw frameError(
-      ErrorCode.FrameTruncated,
-      `length byte at offset ${i + 10} says ${len} data bytes, frame ends early at ${buf.length}`,
-      buf.length,
-    );
-  if (buf.length > total)
-    throw frameError(
-      ErrorCode.FrameMalformed,
-      `${buf.length - total} unexpected byte(s) after the end at offset ${total}`,
-      total,
-    );
-  const csAt = total - 2;
-  const want = sum8(buf, i, csAt);
-  if (buf[csAt] !== want)
-    throw frameError(
-      ErrorCode.FrameChecksum,
-      `checksum at offset ${csAt} is ${hex2(buf[csAt] as number)}, computed ${hex2(want)}`,
-      csAt,
-    );
-  if (buf[total - 1] !== END)
-    throw frameError(
-      ErrorCode.FrameMalformed,
-      `expected 16 at offset ${total - 1}, found ${hex2(buf[total - 1] as number)}`,
-      total - 1,
-    );
+  const i = skipWake(buf);
+  checkFrameStart(P, buf, i, OVERHEAD);
+  const len = checkFrameEnd(P, buf, i, 10, OVERHEAD);
   return {
     meterType: buf[i + 1] as number,
     address: wireToAddress(buf.subarray(i + 2, i + 9)),
     control: buf[i + 9] as number,
     data: Buffer.from(buf.subarray(i + 11, i + 11 + len)),
   };
-}
-
-function frameError(code: ErrorCode, detail: string, offset: number): HearthError {
-  return new HearthError(`${P}: ${detail}`, code, { protocol: P, offset });
 }
 
 export function diBytes(di: number, order: DiOrder = "standard"): Buffer {

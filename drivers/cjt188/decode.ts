@@ -1,4 +1,5 @@
 import { hex2, toHex } from "../common/bcd.js";
+import { skipWake } from "../common/frame.js";
 import { parseHex } from "../common/hex.js";
 import {
   Control,
@@ -10,7 +11,6 @@ import {
   toCubicMetres,
   UNITS,
   VOLUME_UNIT_M3,
-  WAKE,
 } from "./codec.js";
 
 export type FieldValue = string | number | boolean;
@@ -46,8 +46,7 @@ const FUNCTIONS: Readonly<Record<number, string>> = {
 /** One CJ/T 188-2004 frame explained, for `hearth decode cjt188`. Invalid frames throw HearthError. */
 export function decodeCjt188Frame(hex: string): DecodedCjt188Frame {
   const bytes = parseHex(hex);
-  let preamble = 0;
-  while (bytes[preamble] === WAKE) preamble++;
+  const preamble = skipWake(bytes);
   // Decoded without its wake-up bytes, so every offset in an error counts from the 68 start byte.
   const f = decodeFrame(bytes.subarray(preamble));
   const fromMeter = (f.control & 0x80) !== 0;

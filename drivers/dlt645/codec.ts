@@ -1,6 +1,18 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { DLT645_STANDARD_FORMATS, type Dlt645StandardFormat } from "../../src/profiles/dlt645.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, sum8, toHex, wireToAddress } from "../common/bcd.js";
+import { addressToWire, bcdToInt, hex2, intToBcd, toHex, wireToAddress } from "../common/bcd.js";
+import {
+  allocFrame,
+  checkFrameEnd,
+  checkFrameStart,
+  closeFrame,
+  END,
+  frameEnd,
+  frameError,
+  START,
+  skipWake,
+  WAKE,
+} from "../common/frame.js";
 
 /**
  * DL/T 645-2007 (多功能电能表通信协议) frames, pure: bytes in, typed values or a HearthError with a
@@ -13,9 +25,9 @@ import { addressToWire, bcdToInt, hex2, intToBcd, sum8, toHex, wireToAddress } f
  */
 
 const P = "DL/T 645";
-export const START = 0x68;
-export const END = 0x16;
-export const WAKE = 0xfe;
+
+/** 68 start, 16 end, FE wake-up: the envelope both meter protocols share (drivers/common/frame.ts). */
+export { END, START, WAKE };
 /** Bytes of a frame besides its data: 68 + 6 address + 68 + C + L + CS + 16. */
 export const OVERHEAD = 12;
 /** Clause 7.3 of the standard: read replies carry at most 200 data bytes. */
@@ -80,18 +92,7 @@ export interface EncodeOptions {
 /** Builds a frame; throws HearthError (FrameMalformed) for an address or data the wire cannot carry. */
 export function encodeFrame(frame: Dlt645Frame, options: EncodeOptions = {}): Buffer {
   const preamble = options.preamble ?? DEFAULT_PREAMBLE;
-  if (!Number.isInteger(preamble) || preamble < 0 || preamble > 4)
-    throw new TypeError(`DL/T 645 preamble must be 0..4 FE bytes, got ${preamble}`);
-  if (frame.data.length > 255)
-    throw new HearthError(
-      `${P}: data field of ${frame.data.length} bytes exceeds 255`,
-      ErrorCode.FrameMalformed,
-      {
-        protocol: P,
-        length: frame.data.length,
-      },
-    );
-  const out = Buffer.alloc(preamble + OVERHEAD + frame.data.length, WAKE);
+  const out = allocFrame(P, preamble, OVERHEAD, frame.data.length);
   let o = preamble;
   out[o++] = START;
   addressToWire(frame.address, 6, P).copy(out, o);
@@ -100,8 +101,7 @@ export function encodeFrame(frame: Dlt645Frame, options: EncodeOptions = {}): Bu
   out[o++] = frame.control & 0xff;
   out[o++] = frame.data.length;
   for (const b of frame.data) out[o++] = (b + 0x33) & 0xff;
-  out[o] = sum8(out, preamble, o);
-  out[o + 1] = END;
+  closeFrame(out, preamble, o);
   return out;
 }
 
@@ -111,78 +111,31 @@ export function encodeFrame(frame: Dlt645Frame, options: EncodeOptions = {}): Bu
  * to `decodeFrame`, so a corrupted reply is still delivered whole and counted as such.
  */
 export function frameLength(rx: Uint8Array): number {
-  let i = 0;
-  while (i < rx.length && rx[i] === WAKE) i++;
+  const i = skipWake(rx);
   if (i === rx.length) return 0;
   if (rx[i] !== START) return -1;
   if (rx.length < i + 10) return rx.length > i + 7 && rx[i + 7] !== START ? -1 : 0;
   if (rx[i + 7] !== START) return -1;
-  const len = rx[i + 9] as number;
   // No meter sends more than the standard's 200 data bytes: a larger length is noise, resync at once.
-  if (len > MAX_DATA) return -1;
-  const total = i + OVERHEAD + len;
-  if (rx.length < total) return 0;
-  return rx[total - 1] === END ? total : -1;
+  return frameEnd(rx, i, rx[i + 9] as number, OVERHEAD, MAX_DATA);
 }
 
 /** Decodes exactly one frame (optionally preceded by FE bytes). Throws HearthError naming the byte offset. */
 export function decodeFrame(buf: Uint8Array): Dlt645Frame {
-  let i = 0;
-  while (i < buf.length && buf[i] === WAKE) i++;
-  if (buf.length - i < OVERHEAD)
-    throw frameError(
-      ErrorCode.FrameTruncated,
-      `frame of ${buf.length - i} bytes is shorter than ${OVERHEAD}`,
-      buf.length,
-    );
-  if (buf[i] !== START)
-    throw frameError(
-      ErrorCode.FrameMalformed,
-      `expected 68 at offset ${i}, found ${hex2(buf[i] as number)}`,
-      i,
-    );
+  const i = skipWake(buf);
+  checkFrameStart(P, buf, i, OVERHEAD);
   if (buf[i + 7] !== START)
     throw frameError(
+      P,
       ErrorCode.FrameMalformed,
       `expected second 68 at offset ${i + 7}, found ${hex2(buf[i + 7] as number)}`,
       i + 7,
     );
   const control = buf[i + 8] as number;
-  const len = buf[i + 9] as number;
-  const total = i + OVERHEAD + len;
-  if (buf.length < total)
-    throw frameError(
-      ErrorCode.FrameTruncated,
-      `length byte at offset ${i + 9} says ${len} data bytes, frame ends early at ${buf.length}`,
-      buf.length,
-    );
-  if (buf.length > total)
-    throw frameError(
-      ErrorCode.FrameMalformed,
-      `${buf.length - total} unexpected byte(s) after the end at offset ${total}`,
-      total,
-    );
-  const csAt = total - 2;
-  const want = sum8(buf, i, csAt);
-  if (buf[csAt] !== want)
-    throw frameError(
-      ErrorCode.FrameChecksum,
-      `checksum at offset ${csAt} is ${hex2(buf[csAt] as number)}, computed ${hex2(want)}`,
-      csAt,
-    );
-  if (buf[total - 1] !== END)
-    throw frameError(
-      ErrorCode.FrameMalformed,
-      `expected 16 at offset ${total - 1}, found ${hex2(buf[total - 1] as number)}`,
-      total - 1,
-    );
+  const len = checkFrameEnd(P, buf, i, 9, OVERHEAD);
   const data = Buffer.alloc(len);
   for (let k = 0; k < len; k++) data[k] = ((buf[i + 10 + k] as number) - 0x33) & 0xff;
   return { address: wireToAddress(buf.subarray(i + 1, i + 7)), control, data };
-}
-
-function frameError(code: ErrorCode, detail: string, offset: number): HearthError {
-  return new HearthError(`${P}: ${detail}`, code, { protocol: P, offset });
 }
 
 // ---- data identifiers ------------------------------------------------------------------------------

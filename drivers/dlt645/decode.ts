@@ -1,6 +1,7 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import { hex2, toHex } from "../common/bcd.js";
+import { skipWake } from "../common/frame.js";
 import { parseHex } from "../common/hex.js";
 import {
   bytesToDi,
@@ -11,7 +12,6 @@ import {
   KNOWN_IDENTIFIERS,
   parseAddressReply,
   parseReadReply,
-  WAKE,
 } from "./codec.js";
 
 export type FieldValue = string | number | boolean | string[];
@@ -44,8 +44,7 @@ const FUNCTIONS: Readonly<Record<number, string>> = {
  */
 export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile } = {}): DecodedDlt645Frame {
   const bytes = parseHex(hex);
-  let preamble = 0;
-  while (bytes[preamble] === WAKE) preamble++;
+  const preamble = skipWake(bytes);
   // Decoded without its wake-up bytes, so every offset in an error counts from the 68 start byte.
   const f = decodeFrame(bytes.subarray(preamble));
   const fromMeter = (f.control & ControlBit.FromMeter) !== 0;
