@@ -1,5 +1,7 @@
 import { isHearthError } from "../../../src/core/errors.js";
 import type { Channel } from "../../../src/profiles/channels.js";
+import { addressMatches } from "../../common/meters.js";
+import { applyWireFault } from "../../common/sim.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
 import {
   addressReply,
@@ -68,10 +70,11 @@ export class Cjt188Meter implements SimulatedDevice {
       throw e;
     }
     if (frame.meterType !== this.meterType && frame.meterType !== WILDCARD_TYPE) return undefined;
-    if (!this.#addressedToMe(frame.address)) return undefined;
+    // AA bytes in the request address are wildcards (abbreviated addressing).
+    if (!addressMatches(frame.address, this.address, 7)) return undefined;
     const reply = this.#answer(frame.control, frame.data);
     if (!reply) return undefined;
-    return { data: this.#applyFault(reply), delayMs: this.#opts.delayMs ?? 0 };
+    return { data: applyWireFault(this.fault, reply), delayMs: this.#opts.delayMs ?? 0 };
   }
 
   #answer(control: number, data: Buffer): Buffer | undefined {
@@ -110,24 +113,5 @@ export class Cjt188Meter implements SimulatedDevice {
       },
       { preamble },
     );
-  }
-
-  #applyFault(reply: Buffer): Buffer {
-    if (this.fault === "bad-checksum") {
-      const out = Buffer.from(reply);
-      out[out.length - 2] = ((out[out.length - 2] as number) ^ 0x5a) & 0xff;
-      return out;
-    }
-    if (this.fault === "garbage")
-      return Buffer.from(Array.from({ length: reply.length }, (_, i) => (i * 37 + 0x21) & 0x5f));
-    return reply;
-  }
-
-  #addressedToMe(requested: string): boolean {
-    for (let i = 0; i < 14; i += 2) {
-      const pair = requested.slice(i, i + 2);
-      if (pair !== "AA" && pair !== this.address.slice(i, i + 2)) return false;
-    }
-    return true;
   }
 }

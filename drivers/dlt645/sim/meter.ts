@@ -1,6 +1,8 @@
 import { isHearthError } from "../../../src/core/errors.js";
 import type { Channel } from "../../../src/profiles/channels.js";
 import type { Dlt645Identifier } from "../../../src/profiles/dlt645.js";
+import { addressMatches } from "../../common/meters.js";
+import { applyWireFault } from "../../common/sim.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
 import {
   addressReply,
@@ -68,10 +70,11 @@ export class Dlt645Meter implements SimulatedDevice {
       if (isHearthError(e)) return undefined; // not a DL/T 645 frame, or corrupted: a meter stays quiet
       throw e;
     }
-    if (!this.#addressedToMe(frame.address)) return undefined;
+    // AA bytes in the request address are wildcards (abbreviated addressing).
+    if (!addressMatches(frame.address, this.address, 6)) return undefined;
     const reply = this.#answer(frame.control, frame.data, frame.address === WILDCARD_ADDRESS);
     if (!reply) return undefined;
-    return { data: this.#applyFault(reply), delayMs: this.#opts.delayMs ?? 0 };
+    return { data: applyWireFault(this.fault, reply), delayMs: this.#opts.delayMs ?? 0 };
   }
 
   #answer(control: number, data: Buffer, wildcard: boolean): Buffer | undefined {
@@ -109,27 +112,5 @@ export class Dlt645Meter implements SimulatedDevice {
     const named = this.#opts.named?.()[id.name];
     if (named !== undefined) return named;
     return id.channel ? this.#opts.values()[id.channel] : undefined;
-  }
-
-  #applyFault(reply: Buffer): Buffer {
-    if (this.fault === "bad-checksum") {
-      const out = Buffer.from(reply);
-      out[out.length - 2] = ((out[out.length - 2] as number) ^ 0x5a) & 0xff;
-      return out;
-    }
-    if (this.fault === "garbage") {
-      // Noise of the length of a reply, never containing a frame start.
-      return Buffer.from(Array.from({ length: reply.length }, (_, i) => (i * 37 + 0x21) & 0x5f));
-    }
-    return reply;
-  }
-
-  /** AA bytes in the request address are wildcards (abbreviated addressing, clause 7.1). */
-  #addressedToMe(requested: string): boolean {
-    for (let i = 0; i < 12; i += 2) {
-      const pair = requested.slice(i, i + 2);
-      if (pair !== "AA" && pair !== this.address.slice(i, i + 2)) return false;
-    }
-    return true;
   }
 }
