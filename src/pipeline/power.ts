@@ -57,6 +57,9 @@ export class PowerModel {
   #seenMs = 0;
   #last = Number.NaN;
   #lastWall = Number.NaN;
+  /** Typical step (W) of each machine (the most frequent class of each run of machine classes). */
+  #peaks: number[] = [];
+  #peaksAt = 0;
 
   constructor(o: PowerModelOptions) {
     this.#o = o;
@@ -110,7 +113,43 @@ export class PowerModel {
     this.#bump(c, wallMs, nightHour);
     if (this.#isMachine(c, wallMs)) return "machine";
     if (!this.learned() && abs < this.#o.coldStepW) return "machine";
+    if (abs < this.#o.coldStepW && this.#twoMachines(abs, wallMs)) return "machine";
     return "person";
+  }
+
+  /**
+   * A fridge switching off in the same poll as a freezer switches on shows as one small step: the
+   * difference of two machines' steps (within 15 %). Such coincidences are too rare to be learned
+   * as a class of their own.
+   */
+  #twoMachines(abs: number, wallMs: number): boolean {
+    if (wallMs - this.#peaksAt > 3_600_000) {
+      this.#peaks = this.#findPeaks(wallMs);
+      this.#peaksAt = wallMs;
+    }
+    const peaks = this.#peaks;
+    for (let i = 0; i < peaks.length; i++)
+      for (let j = 0; j < i; j++) {
+        const a = peaks[i] as number;
+        const b = peaks[j] as number;
+        if (Math.abs(abs - Math.abs(a - b)) <= 0.15 * Math.max(a, b)) return true;
+      }
+    return false;
+  }
+
+  /** Machine classes whose count is a local maximum: one typical step per machine. */
+  #findPeaks(wallMs: number): number[] {
+    const count = (c: number): number => {
+      if (c < 0 || c > 127 || (this.#at[c] as number) === 0) return 0;
+      return (this.#all[c] as number) * Math.exp(-(wallMs - (this.#at[c] as number)) / TAU_MS);
+    };
+    const out: number[] = [];
+    for (let c = 0; c < 128; c++) {
+      const n = count(c);
+      if (n < MACHINE_ALL / 2 || n < count(c - 1) || n <= count(c + 1)) continue;
+      if (this.#isMachine(c, wallMs)) out.push(Math.exp((c + 0.5) * CLASS_WIDTH));
+    }
+    return out;
   }
 
   /** Decayed counts of a class and its neighbours at `wallMs`. */

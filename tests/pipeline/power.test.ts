@@ -88,3 +88,20 @@ describe("power model: standby band and machine steps", () => {
     expect(fresh.observe(115, t + MIN, false)).toBe("person");
   });
 });
+
+describe("power model: two machines at once", () => {
+  it("a fridge switching off as the freezer switches on (one small step) is not a person; a television is", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 15, learnForMs: 24 * H });
+    let t = T0;
+    // Two days of a 60 W fridge (period 40 min) and a 95 W freezer (period 55 min).
+    for (let i = 0; i < 48 * 60; i++, t += MIN) {
+      const fridge = i % 40 < 12 ? 60 : 0;
+      const freezer = (i + 20) % 55 < 15 ? 95 : 0;
+      m.observe(20 + fridge + freezer + (i % 2), t, nightAt(t));
+    }
+    m.observe(80, t, false); // fridge running
+    expect(m.observe(115, t + MIN, false)).toBe("machine"); // fridge off, freezer on: +35 W
+    m.observe(20, t + 2 * MIN, false);
+    expect(m.observe(170, t + 3 * MIN, false)).toBe("person"); // a 150 W television
+  });
+});
