@@ -140,22 +140,13 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     this.#running = false;
     this.#reopenTimer?.cancel();
     this.#reopenTimer = undefined;
+    const stopped = () =>
+      new HearthError(`Serial line ${this.path} stopped`, ErrorCode.Canceled, { port: this.path });
     const queued = this.#queue.splice(0);
-    for (const job of queued)
-      job.reject(
-        new HearthError(`Serial line ${this.path} stopped`, ErrorCode.Canceled, { port: this.path }),
-      );
-    this.#abortCurrent?.(
-      new HearthError(`Serial line ${this.path} stopped`, ErrorCode.Canceled, { port: this.path }),
-    );
-    const port = this.#port;
-    this.#port = undefined;
-    const wasOpen = this.#open;
-    this.#open = false;
+    for (const job of queued) job.reject(stopped());
+    this.#abortCurrent?.(stopped());
+    const { port, wasOpen } = this.#detach();
     if (port) {
-      port.removeAllListeners();
-      // Errors on close of a port that is going away anyway are not worth reporting.
-      port.on("error", () => {});
       if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
       else port.destroy();
     }
@@ -381,17 +372,24 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     });
   }
 
-  /** The port closed, vanished or would not open: tell users, then schedule a reopen. */
-  #lost(reason: string): void {
+  /** Lets go of the port (if any) and marks the line closed; says whether it was open. */
+  #detach(): { port: SerialPortStream | undefined; wasOpen: boolean } {
     const port = this.#port;
     this.#port = undefined;
     const wasOpen = this.#open;
     this.#open = false;
     if (port) {
       port.removeAllListeners();
+      // Errors on close of a port that is going away anyway are not worth reporting.
       port.on("error", () => {});
-      if (port.isOpen) port.close();
     }
+    return { port, wasOpen };
+  }
+
+  /** The port closed, vanished or would not open: tell users, then schedule a reopen. */
+  #lost(reason: string): void {
+    const { port, wasOpen } = this.#detach();
+    if (port?.isOpen) port.close();
     const err = new HearthError(`Serial port ${this.path}: ${reason}`, ErrorCode.PortClosed, {
       port: this.path,
     });
