@@ -6,7 +6,7 @@ import type { Reading, ReadingSink } from "../../src/core/readings.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
 import { resolveProfile } from "../common/meters.js";
-import { asHearthError } from "../common/poller.js";
+import { asHearthError, isBadFrame } from "../common/poller.js";
 import type { SerialLinePool } from "../serial/pool.js";
 import { type ModbusClient, parseTcpPort, RtuClient, TcpClient } from "./client.js";
 import { type PlannedRead, planReads } from "./plan.js";
@@ -72,14 +72,6 @@ interface DeviceState {
   polling: Promise<PollResult> | undefined;
   status: ModbusDeviceStatus;
 }
-
-const BAD_FRAME_CODES = new Set<number>([
-  ErrorCode.FrameChecksum,
-  ErrorCode.FrameTruncated,
-  ErrorCode.FrameMalformed,
-  ErrorCode.FrameUnexpected,
-  ErrorCode.FrameUnsupported,
-]);
 
 /**
  * Polls Modbus RTU and TCP devices as their profiles say, and hands semantic readings to the sink.
@@ -291,7 +283,7 @@ export class ModbusDriver {
     st.status.lastError = err.message;
     if (err.code === ErrorCode.Timeout) st.status.timeouts++;
     else if (err.code === ErrorCode.DeviceException) st.status.exceptions++;
-    else if (BAD_FRAME_CODES.has(err.code)) st.status.badFrames++;
+    else if (isBadFrame(err)) st.status.badFrames++;
   }
 
   /** Availability: online at the first answer, offline after `offlineAfter` polls with no answer at all. */
