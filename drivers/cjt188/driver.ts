@@ -1,11 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
-import {
-  addressMatches,
-  type MeterDeviceConfig,
-  type MeterDriverDeps,
-  SerialMeterDriver,
-} from "../common/meters.js";
+import { type MeterDeviceConfig, type MeterDriverDeps, SerialMeterDriver } from "../common/meters.js";
 import {
   asHearthError,
   type MeterDeviceStatus,
@@ -61,15 +56,7 @@ export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceC
           complete: frameLength,
         });
         const frame = decodeFrame(rx);
-        if (!addressMatches(cfg.address, frame.address, ADDRESS_BYTES))
-          throw new HearthError(
-            `${P}: reply from address ${frame.address}, expected ${cfg.address}`,
-            ErrorCode.FrameUnexpected,
-            {
-              device: cfg.id,
-              offset: 2,
-            },
-          );
+        this.checkReplyAddress(cfg, frame.address, 2);
         out.answered = true;
         const reply = parseReadReply(frame);
         if (reply.kind === "error") {

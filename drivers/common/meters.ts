@@ -172,6 +172,19 @@ export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends 
     return this.poller.pollNow(id);
   }
 
+  /** Throws FrameUnexpected for a reply from another address than the meter's (AA bytes match any). */
+  protected checkReplyAddress(cfg: C, replied: string, offset: number): void {
+    if (!addressMatches(cfg.address, replied, this.#options.addressBytes))
+      throw new HearthError(
+        `${this.#options.label}: reply from address ${replied}, expected ${cfg.address}`,
+        ErrorCode.FrameUnexpected,
+        {
+          device: cfg.id,
+          offset,
+        },
+      );
+  }
+
   /** One poll of one meter: every item it is read for, with retries; errors are counted and returned. */
   protected abstract pollOnce(cfg: C, profile: P, line: SerialLine): Promise<PollOutcome>;
 

@@ -94,15 +94,7 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
           },
         });
         const frame = decodeFrame(rx);
-        if (!addressMatches(cfg.address, frame.address, ADDRESS_BYTES))
-          throw new HearthError(
-            `${P}: reply from address ${frame.address}, expected ${cfg.address}`,
-            ErrorCode.FrameUnexpected,
-            {
-              device: cfg.id,
-              offset: 1,
-            },
-          );
+        this.checkReplyAddress(cfg, frame.address, 1);
         // A valid frame from this meter is a sign of life, even an abnormal reply.
         answered = true;
         const reply = parseReadReply(frame);
