@@ -121,6 +121,7 @@ export class Agent {
       source: this.outbox,
       onCommand: dispatch,
       health: () => this.#health(),
+      watch: () => this.pipeline.watch().level,
       log: host.log.child({ module: "uplink" }),
     });
     // Messages stamped before NTP synced get corrected times once it has.

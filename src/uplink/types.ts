@@ -40,6 +40,8 @@ export interface UplinkOptions {
   source: UplinkSource;
   onCommand: CommandHandler;
   health: () => StatusBody["health"];
+  /** The home's watch level, reported in every online status (heartbeat included). */
+  watch?: () => StatusBody["watch"];
   log: Logger;
   /** Jitter source, [0, 1); default Math.random. */
   random?: () => number;

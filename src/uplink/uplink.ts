@@ -212,11 +212,10 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     c.client.subscribe(commandFilter(this.#o.home), { qos: 1 }, (err) => {
       if (err) this.#o.log.error({ broker: c.url, err }, "Failed to subscribe to commands");
     });
-    this.#publishStatus(c, { state: "online", version: this.#o.version, health: this.#health() });
+    this.#publishStatus(c, this.#online());
     this.#heartbeat?.cancel();
     this.#heartbeat = this.#o.clock.setInterval(() => {
-      if (this.#conn === c && c.connected)
-        this.#publishStatus(c, { state: "online", version: this.#o.version, health: this.#health() });
+      if (this.#conn === c && c.connected) this.#publishStatus(c, this.#online());
     }, this.#o.heartbeatMs);
     // Open alerts the cloud already has are published again (same id) until closed; undelivered ones come
     // first in the pending drain anyway, in seq order.
@@ -374,6 +373,16 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   // ---- status, commands ----
+
+  #online(): StatusBody {
+    let watch: StatusBody["watch"];
+    try {
+      watch = this.#o.watch?.();
+    } catch (e) {
+      this.#o.log.warn({ err: e }, "Watch level unknown; status goes without it");
+    }
+    return { state: "online", version: this.#o.version, ...(watch ? { watch } : {}), health: this.#health() };
+  }
 
   #health(): StatusBody["health"] {
     try {

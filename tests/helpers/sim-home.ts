@@ -31,6 +31,7 @@ cloud:
   brokers:
     - url: ${o.brokerUrl}
       mqtt_version: "${o.mqttVersion ?? "3.1.1"}"
+  heartbeat: 1s
   backoff_initial: 100ms
   backoff_max: 1s
   replay_rate: 5000

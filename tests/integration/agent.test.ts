@@ -121,6 +121,20 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       expect(alertsOf(sub.messages).filter((a) => a.kind === "call").length).toBeGreaterThanOrEqual(2);
       expect(alertsOf(sub.messages).filter((a) => a.kind === "call" && a.state === "raised")).toHaveLength(1);
 
+      // The cloud sets the watch level; the heartbeat reports it.
+      await sub.client.publishAsync(
+        `hearth/v1/${home}/cmd/watch`,
+        JSON.stringify({ v: 1, id: "c0ffee00-watch", ts: new Date().toISOString(), body: { level: "away" } }),
+        { qos: 1 },
+      );
+      await sub.waitFor(
+        (m) =>
+          m.some(
+            (x) => x.envelope.type === "status" && (x.envelope as Envelope<"status">).body.watch === "away",
+          ),
+        10_000,
+      );
+
       // A malformed and an unknown command: error replies, and the agent carries on.
       await sub.client.publishAsync(`hearth/v1/${home}/cmd/ack`, "{not json", { qos: 1 });
       await sub.client.publishAsync(
@@ -143,7 +157,15 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       expect(codes.sort()).toEqual(["invalid", "unknown_command"]);
 
       expect(sub.invalid).toEqual([]);
-      expect(sub.messages.some((x) => x.envelope.type === "status" && x.retain)).toBe(true);
+      // A cloud service that subscribes later still finds the gateway's status: it is retained.
+      const late = await subscribe(broker.url, `hearth/v1/${home}/status`, {
+        protocolVersion: version === "5" ? 5 : 4,
+      });
+      cleanups.push(() => late.close());
+      const retained = await late.waitFor((m) => m.some((x) => x.retain), 10_000);
+      expect((retained.find((x) => x.retain)?.envelope as Envelope<"status"> | undefined)?.body.state).toBe(
+        "online",
+      );
     },
   );
 
