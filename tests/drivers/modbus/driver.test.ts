@@ -256,19 +256,22 @@ describe("ModbusDriver over SimulatedLine", () => {
         sim,
       ),
     );
+    // Wait on counts that do not depend on the timing phase: on a loaded machine the slow meter can
+    // settle into answering one request behind (each late reply taken as its own next answer), so
+    // its timeout count may stop growing after the first; its requests on the line always grow.
     await waitFor(
-      () => (driver.status().find((s) => s.id === "slow")?.timeouts ?? 0) >= 10,
-      8000,
-      "slow timeouts",
+      () =>
+        (driver.status().find((s) => s.id === "slow")?.timeouts ?? 0) >= 1 &&
+        sim.recording(PORT).filter((r) => r[0] === 1).length >= 12,
+      20_000,
+      "slow meter requests",
     );
-    await waitFor(() => sink.of("good", "power_w").length >= 5, 8000, "good readings");
+    await waitFor(() => sink.of("good", "power_w").length >= 5, 20_000, "good readings");
     // Every value the good meter produced is its own (456.25 W), whatever arrived late on the line.
     // (A late reply can be taken as the answer to the slow meter's own next read of the same size: RTU
     // replies carry no address. That is the slow meter's data, never another's.)
     expect(new Set(sink.of("good", "power_w").map((r) => r.value))).toEqual(new Set([456.25]));
     expect(sink.of("slow", "power_w").every((r) => r.value === 999)).toBe(true);
     expect(driver.status().find((s) => s.id === "good")?.availability).toBe("online");
-    // The late replies did reach the line (and were dropped as not ours / stray).
-    expect(sim.recording(PORT).filter((r) => r[0] === 1).length).toBeGreaterThan(6);
   });
 });
