@@ -102,7 +102,7 @@ export const detectionSchema = z
   .object({
     sleep_window: window.prefault({ start: "22:00", end: "07:00" }).describe("usual night, local time"),
     max_silence_day: duration
-      .prefault("6h")
+      .prefault("7h")
       .describe("longest silence outside the sleep window before an inactivity alert"),
     max_silence_night: duration.prefault("12h").describe("longest silence across the sleep window"),
     windows: z

@@ -113,14 +113,15 @@ export class PowerModel {
     this.#bump(c, wallMs, nightHour);
     if (this.#isMachine(c, wallMs)) return "machine";
     if (!this.learned() && abs < this.#o.coldStepW) return "machine";
-    if (abs < this.#o.coldStepW && this.#twoMachines(abs, wallMs)) return "machine";
+    if (this.#twoMachines(abs, wallMs)) return "machine";
     return "person";
   }
 
   /**
-   * A fridge switching off in the same poll as a freezer switches on shows as one small step: the
-   * difference of two machines' steps (within 15 %). Such coincidences are too rare to be learned
-   * as a class of their own.
+   * Two machines switching in the same poll show as one step: the difference of their steps (a fridge
+   * stopping as the freezer starts) or their sum (both starting, or both stopping), within 15 %. Such
+   * coincidences are too rare to be learned as a class of their own, yet they happen a few times a
+   * day, and each one taken for a person would restart the silence after a fall.
    */
   #twoMachines(abs: number, wallMs: number): boolean {
     if (wallMs - this.#peaksAt > 3_600_000) {
@@ -133,6 +134,7 @@ export class PowerModel {
         const a = peaks[i] as number;
         const b = peaks[j] as number;
         if (Math.abs(abs - Math.abs(a - b)) <= 0.15 * Math.max(a, b)) return true;
+        if (Math.abs(abs - (a + b)) <= 0.12 * (a + b)) return true;
       }
     return false;
   }

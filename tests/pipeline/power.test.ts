@@ -102,6 +102,22 @@ describe("power model: two machines at once", () => {
     m.observe(80, t, false); // fridge running
     expect(m.observe(115, t + MIN, false)).toBe("machine"); // fridge off, freezer on: +35 W
     m.observe(20, t + 2 * MIN, false);
-    expect(m.observe(170, t + 3 * MIN, false)).toBe("person"); // a 150 W television
+    expect(m.observe(220, t + 3 * MIN, false)).toBe("person"); // a 200 W television
+  });
+
+  it("both compressors starting, or stopping, in one poll (one step of their sum) is not a person either", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 15, learnForMs: 24 * H });
+    let t = T0;
+    for (let i = 0; i < 48 * 60; i++, t += MIN) {
+      const fridge = i % 40 < 12 ? 60 : 0;
+      const freezer = (i + 20) % 55 < 15 ? 95 : 0;
+      m.observe(20 + fridge + freezer + (i % 2), t, nightAt(t));
+    }
+    m.observe(20, t, false);
+    expect(m.observe(175, t + MIN, false)).toBe("machine"); // both on: +155 W
+    expect(m.observe(21, t + 2 * MIN, false)).toBe("machine"); // both off: −154 W
+    // The price: a person's load of the same size is taken for the pair (documented in DETECTION.md);
+    // a clearly different one is not.
+    expect(m.observe(21 + 250, t + 3 * MIN, false)).toBe("person");
   });
 });

@@ -14,7 +14,7 @@ const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 function quietMorning(): string[] {
   const lines: string[] = [];
   const t0 = Date.parse("2026-03-02T07:00:00+08:00");
-  for (let m = 0; m <= 8 * 60; m += 5) {
+  for (let m = 0; m <= 9 * 60; m += 5) {
     const ts = new Date(t0 + m * 60_000 + 8 * 3_600_000).toISOString().replace("Z", "+08:00");
     const w = m === 10 ? 2100 : 40;
     lines.push(JSON.stringify({ ts, device: "meter-1", channel: "power_w", value: w }));
@@ -76,9 +76,9 @@ describe("replay", () => {
       "escalated",
     ]);
     const raised = out.find((e) => e.type === "alert" && (e.body as { kind: string }).kind === "inactivity");
-    // The kettle switched off at 07:15 (switching off is activity too) + 6 h (the default day limit)
-    // = 13:15, stamped with the home's offset taken from the input.
-    expect(raised?.ts).toBe("2026-03-02T13:15:00.000+08:00");
+    // The kettle switched off at 07:15 (switching off is activity too) + 7 h (the default day limit)
+    // = 14:15, stamped with the home's offset taken from the input.
+    expect(raised?.ts).toBe("2026-03-02T14:15:00.000+08:00");
     expect(out.every((e) => e.type !== "telemetry")).toBe(true);
     expect(out.map((e) => e.seq)).toEqual(out.map((_, i) => i + 1));
   });
@@ -124,9 +124,9 @@ describe("replay", () => {
     const id = (raised?.body as { alert?: string } | undefined)?.alert ?? "missing";
     const lines = quietMorning();
     lines.splice(
-      76,
+      88,
       0,
-      JSON.stringify({ ts: "2026-03-02T13:16:00+08:00", command: "ack", alert: id, by: "carer" }),
+      JSON.stringify({ ts: "2026-03-02T14:16:00+08:00", command: "ack", alert: id, by: "carer" }),
     );
     const { out, problems } = await replay(lines);
     expect(problems).toEqual([]);
