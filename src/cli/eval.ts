@@ -1,3 +1,4 @@
+import { type BoundFigures, runBound } from "../eval/bound.js";
 import {
   type Figures,
   figures,
@@ -18,7 +19,7 @@ function table(title: string, rows: [string, Figures][]): string {
   for (const [name, f] of rows) {
     lines.push(
       `  ${name.padEnd(15)} homes ${f.homes}, ${f.homeMonths} home-months, ${f.incidents} incidents`,
-      `    detected within 12 h ${f.detectedWithin12hPct} %, within 24 h ${f.detectedWithin24hPct} %; time to detect median ${fmtMin(f.ttdMedianMin)}, p90 ${fmtMin(f.ttdP90Min)}`,
+      `    detected within 12 h ${f.detectedWithin12hPct} %, within 24 h ${f.detectedWithin24hPct} %; time to detect median ${fmtMin(f.ttdMedianMin)}, mean ${fmtMin(f.ttdMeanMin)}, p90 ${fmtMin(f.ttdP90Min)}`,
       `    daytime incidents ${f.daytimeIncidents}: within 4 h ${f.daytimeWithin4hPct} %; night incidents ${f.nightIncidents}: by the morning deadline ${f.nightByDeadlinePct} %`,
       `    false alarms ${f.falseAlarms} = ${f.falseAlarmsPerHomeMonth} per home-month (${f.falseAlarmsAway} in announced away time)`,
       `    other alerts per home-month: ${
@@ -36,6 +37,7 @@ export function evalCommand(o: { homes: number; tuningHomes: number; days: numbe
   const modes: Mode[] = ["rules", "routine"];
   const t0 = performance.now();
   const out: Record<string, Record<Mode, Figures>> = {};
+  const bounds: Record<string, BoundFigures> = {};
   for (const [name, base, homes] of [
     ["tuning", TUNING_SEED_BASE, o.tuningHomes],
     ["held-out", HELD_OUT_SEED_BASE, o.homes],
@@ -45,10 +47,13 @@ export function evalCommand(o: { homes: number; tuningHomes: number; days: numbe
       if (!o.json && done % 10 === 0) process.stderr.write(`  ${name}: ${done}/${homes} homes\n`);
     });
     out[name] = { rules: figures(by.get("rules") ?? []), routine: figures(by.get("routine") ?? []) };
+    bounds[name] = runBound(base, homes, o.days, 1);
   }
   const secs = (performance.now() - t0) / 1000;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ days: o.days, seconds: Math.round(secs), ...out }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ days: o.days, seconds: Math.round(secs), ...out, bound: bounds }, null, 2)}\n`,
+    );
     return;
   }
   process.stdout.write(
@@ -60,6 +65,15 @@ export function evalCommand(o: { homes: number; tuningHomes: number; days: numbe
         ["rules alone", f.rules],
         ["learned routine", f.routine],
       ])}\n`,
+    );
+  process.stdout.write(
+    "bound from the person's own actions (any detector that sees only silence, one threshold per home chosen\n" +
+      "by an oracle that knows the home's future, at most 1 false alarm a home-month)\n",
+  );
+  for (const [name, b] of Object.entries(bounds))
+    process.stdout.write(
+      `  ${name.padEnd(9)} ordinary daytime silences of 4 h or more: ${b.silences4hPerHomeMonth} per home-month (homes with none: ${b.homesWithout4hPct} %)\n` +
+        `            oracle threshold median ${fmtMin(b.thresholdMedianMin)} (homes at 4 h or less: ${b.thresholdUnder4hPct} %); daytime incidents ${b.daytimeIncidents}: within 4 h ${b.daytimeWithin4hPct} %, median ${fmtMin(b.daytimeTtdMedianMin)}\n`,
     );
   process.stdout.write(`(${secs.toFixed(0)} s)\n`);
 }

@@ -121,6 +121,8 @@ export interface Figures {
   detectedWithin24hPct: number;
   ttdMedianMin: number | null;
   ttdP90Min: number | null;
+  /** Mean time to detect of the incidents detected (the figure Wilhelm & Wahl report). */
+  ttdMeanMin: number | null;
   daytimeIncidents: number;
   daytimeWithin4hPct: number;
   nightIncidents: number;
@@ -173,6 +175,7 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
     detectedWithin24hPct: pct(ttds.length, withIncident.length),
     ttdMedianMin: quantile(ttds, 0.5),
     ttdP90Min: quantile(ttds, 0.9),
+    ttdMeanMin: ttds.length === 0 ? null : ttds.reduce((a, b) => a + b, 0) / ttds.length,
     daytimeIncidents: day.length,
     daytimeWithin4hPct: pct(
       day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length,

@@ -250,6 +250,21 @@ export class Household {
     this.#commands.sort((a, b) => a.ms - b.ms);
   }
 
+  /**
+   * Ground truth for the evaluation's bound: every moment the person did something a meter can see
+   * (switching a load on, switching it off, running water), in time order, before the incident. A
+   * kettle switching itself off is not the person.
+   */
+  actions(): number[] {
+    const out: number[] = [];
+    const until = this.incident?.ms ?? Number.POSITIVE_INFINITY;
+    for (const ev of this.#events) {
+      if (ev.s < until) out.push(ev.s);
+      if (ev.w > 0 && !ev.kettle && ev.e < until) out.push(ev.e);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
   /** The home's settings an installer would make (see `installerSettings`). */
   settings(rules: InstallerRules = DEFAULT_INSTALLER): ReturnType<typeof installerSettings> {
     return installerSettings(this.profile, rules);
