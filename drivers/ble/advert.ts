@@ -24,4 +24,9 @@ export interface BleScanner {
   start(): Promise<void>;
   /** Stops scanning and removes every listener it registered. */
   stop(): Promise<void>;
+  /**
+   * Whether the scanner can hear adverts now (adapter present, powered, discovering), and if not,
+   * why. A call button only advertises when pressed, so no adverts says nothing: this does.
+   */
+  health?(): { ok: boolean; detail: string };
 }

@@ -113,6 +113,12 @@ export class BluezScanner implements BleScanner {
     return { ...this.#status, watched: this.#devices.size };
   }
 
+  health(): { ok: boolean; detail: string } {
+    const s = this.#status;
+    if (s.state === "scanning") return { ok: true, detail: "scanning" };
+    return { ok: false, detail: `adapter ${s.adapter} ${s.state}${s.lastError ? `: ${s.lastError}` : ""}` };
+  }
+
   /** Whether property changes of this device are being received. */
   watching(mac: string): boolean {
     return this.#devices.has(`dev_${mac.replace(/:/g, "_").toUpperCase()}`);

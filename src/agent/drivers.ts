@@ -85,6 +85,9 @@ export async function startDrivers(ctx: DriverContext): Promise<RunningDrivers> 
   };
 }
 
+/** How often each BLE adapter's ability to hear is reported to the pipeline. */
+const RECEIVER_HEALTH_EVERY_MS = 60_000;
+
 async function startBthome(
   ctx: DriverContext,
   devices: { config: HearthConfig["devices"][number]; profile: BthomeProfile }[],
@@ -129,9 +132,20 @@ async function startBthome(
     await scanner.start();
     scanners.push(scanner);
   }
+  // A deaf adapter is found by asking it, not by missing adverts: a call button is silent until
+  // pressed. The sink decides how long deafness may last before it is an alert.
+  const reportHealth = () => {
+    scanners.forEach((s, i) => {
+      const h = s.health?.();
+      if (h) ctx.sink.receiver?.(`ble:${adapters[i]}`, h.ok, h.detail);
+    });
+  };
+  reportHealth();
+  const healthTimer = ctx.host.clock.setInterval(reportHealth, RECEIVER_HEALTH_EVERY_MS);
   return {
     name: "bthome",
     async stop() {
+      healthTimer.cancel();
       for (const s of scanners) await s.stop();
       receiver.stop();
     },

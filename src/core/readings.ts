@@ -28,4 +28,9 @@ export interface ReadingSink {
   button(press: ButtonPress): void;
   /** A device answered again, or failed enough polls to be called offline. `reason` says why. */
   availability(device: string, state: DeviceAvailability, reason: string): void;
+  /**
+   * A receiver that devices report through (a BLE adapter) can or cannot hear them now. Reported
+   * periodically, so the sink can tell how long it has been deaf.
+   */
+  receiver?(id: string, ok: boolean, detail: string): void;
 }

@@ -136,6 +136,8 @@ export class Pipeline implements ReadingSink {
   readonly #rule: SilenceRule;
   /** Keyed by device id. */
   readonly #devices = new Map<string, DeviceRecord>();
+  /** Receivers (BLE adapters) by id: since when (monotonic) one has been unable to hear, and why. */
+  readonly #receivers = new Map<string, { deafSinceMono: number; detail: string }>();
   /** Monotonic time of the last telemetry message, keyed by device. */
   readonly #telemetrySent = new Map<string, number>();
   /** Alerts touched today (alert id → kind and latest state), for the daily record. */
@@ -354,6 +356,21 @@ export class Pipeline implements ReadingSink {
     if (state === "online" && open) this.alerts.transition(open.alert, "cleared", "recovered", { reason });
   }
 
+  receiver(id: string, ok: boolean, detail: string): void {
+    if (this.#stopped) return;
+    const now = this.#o.clock.monotonicMs();
+    if (ok) {
+      this.#receivers.delete(id);
+      const open = this.alerts.findOpen("monitoring_degraded", id);
+      if (open)
+        this.alerts.transition(open.alert, "cleared", "recovered", { device: id, sense: "ble_receiver" });
+      return;
+    }
+    const r = this.#receivers.get(id);
+    if (r) r.detail = detail;
+    else this.#receivers.set(id, { deafSinceMono: now, detail });
+  }
+
   // ---- commands ----
 
   acknowledge(alert: string, by?: string): AlertRecord {
@@ -559,6 +576,21 @@ export class Pipeline implements ReadingSink {
   }
 
   #checkDegraded(now: number, wall: number): void {
+    for (const [id, r] of this.#receivers) {
+      const deaf = now - r.deafSinceMono;
+      if (deaf < this.#d.degradedAfterMs || this.alerts.findOpen("monitoring_degraded", id)) continue;
+      this.alerts.raise(
+        "monitoring_degraded",
+        {
+          sense: "ble_receiver",
+          detail: r.detail,
+          since: isoWithOffset(wall - deaf, this.#o.timeZone),
+          missing_s: Math.round(deaf / 1000),
+          note: "the call button and BLE sensors cannot be heard until the receiver is back",
+        },
+        id,
+      );
+    }
     for (const [id, d] of this.#devices) {
       if (Number.isNaN(d.lastReadingMono) || now - d.lastReadingMono < this.#d.degradedAfterMs) continue;
       if (this.alerts.findOpen("monitoring_degraded", id)) continue;

@@ -116,6 +116,36 @@ describe("pipeline: power cut and missing data", () => {
     ]);
   });
 
+  it("a BLE receiver that cannot hear for 45 min is monitoring_degraded (a silent button says nothing); hearing again clears it", () => {
+    const { clock, sink, p, read } = setup("2026-03-02T09:00:00+08:00");
+    // Deaf for 30 min, then back: no alert (a bluetoothd restart, a dongle re-plugged).
+    for (let i = 0; i < 30; i++) {
+      p.receiver("ble:hci0", false, "adapter hci0 absent");
+      read("meter-1", "power_w", 30);
+      clock.advanceBy(M);
+    }
+    p.receiver("ble:hci0", true, "scanning");
+    clock.advanceBy(20 * M);
+    expect(sink.states("monitoring_degraded")).toEqual([]);
+    // Deaf for good: an alert at 45 min naming the receiver and why, once.
+    for (let i = 0; i < 90; i++) {
+      p.receiver("ble:hci0", false, i < 10 ? "adapter hci0 absent" : "adapter hci0 powered_off");
+      read("meter-1", "power_w", 30);
+      clock.advanceBy(M);
+    }
+    const raised = sink.alerts.filter((a) => a.kind === "monitoring_degraded" && a.state === "raised");
+    expect(raised).toHaveLength(1);
+    expect(raised[0]?.device).toBe("ble:hci0");
+    expect(raised[0]?.evidence).toMatchObject({ sense: "ble_receiver", detail: "adapter hci0 powered_off" });
+    expect(raised[0]?.evidence.missing_s).toBeGreaterThanOrEqual(45 * 60);
+    expect(raised[0]?.evidence.missing_s).toBeLessThan(47 * 60);
+    p.receiver("ble:hci0", true, "scanning");
+    expect(sink.states("monitoring_degraded")).toEqual([
+      "monitoring_degraded:raised",
+      "monitoring_degraded:cleared",
+    ]);
+  });
+
   it("when every sense is missing the silence is not counted", () => {
     const { clock, sink, read } = setup("2026-03-02T09:00:00+08:00");
     read("meter-1", "power_w", 30);

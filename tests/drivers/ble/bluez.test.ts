@@ -232,12 +232,18 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
       await bluez.removeAdapter("hci0");
       await waitFor("the adapter to be seen gone", () => scanner.status().state === "absent");
       expect(scanner.status().watched).toBe(0);
+      // What the pipeline is told: deaf, and why.
+      expect(scanner.health()).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/^adapter hci0 absent/),
+      });
       expect(lines.filter((l) => l.level === 40 && l.msg === "BLE adapter lost")).toEqual([
         expect.objectContaining({ adapter: "hci0", reason: expect.any(String) }),
       ]);
 
       await bluez.addAdapter("hci0");
       await waitFor("the adapter to be re-acquired", () => scanner.status().state === "scanning");
+      expect(scanner.health()).toEqual({ ok: true, detail: "scanning" });
       expect(scanner.status().acquisitions).toBe(2);
       expect(await bluez.adapterProp("Discovering")).toBe(true);
 
