@@ -14,6 +14,7 @@ import { ClockSyncWatcher } from "./clock-sync.js";
 import { createCommandDispatcher } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
+import { watchGatewayPower } from "./mains.js";
 
 export const SOCKET_NAME = "hearth.sock";
 export const OUTBOX_NAME = "outbox.db";
@@ -39,6 +40,7 @@ export class Agent {
   readonly #control: ControlServer;
   readonly #clockSync: ClockSyncWatcher;
   #drivers: RunningDrivers | undefined;
+  #stopPowerWatch: (() => void) | undefined;
   readonly #startedMono: number;
   #running = false;
 
@@ -152,6 +154,14 @@ export class Agent {
       sink: this.pipeline,
       kv: this.outbox.kv,
     });
+    const dir = this.#o.host.powerSupplyDir;
+    if (this.#o.config.detection.gateway_power === "auto" && dir !== null)
+      this.#stopPowerWatch = watchGatewayPower({
+        clock: this.#o.host.clock,
+        log: log.child({ module: "power" }),
+        ...(dir !== undefined ? { dir } : {}),
+        report: (p) => this.pipeline.gatewayPower(p.onMains, p.detail),
+      });
     log.info(
       { home: this.#o.config.home.id, devices: this.#o.config.devices.length, stateDir: this.stateDir },
       "Agent started",
@@ -162,6 +172,7 @@ export class Agent {
     if (!this.#running) return;
     this.#running = false;
     const log = this.#o.host.log;
+    this.#stopPowerWatch?.();
     try {
       await this.#drivers?.stop();
     } catch (e) {

@@ -19,5 +19,7 @@ export interface AgentHost {
   serialBinding?: () => Promise<BindingInterface>;
   /** BLE scanner; default: BlueZ over D-Bus (node-ble), loaded only when needed. */
   bleScanner?: (consumer: AdvertConsumer, adapter: string) => BleScanner;
+  /** Where the gateway's power supplies are described; default /sys/class/power_supply; null: do not look. */
+  powerSupplyDir?: string | null;
   version: string;
 }

@@ -147,6 +147,12 @@ export const detectionSchema = z
       .prefault("45m")
       .describe("a meter or sensor silent this long is a monitoring_degraded alert naming the sense"),
     outage_voltage_v: z.number().positive().default(100).describe("mains below this is a power cut"),
+    gateway_power: z
+      .enum(["auto", "off"])
+      .default("auto")
+      .describe(
+        "auto: the gateway's own power supply (Linux power_supply class, e.g. a UPS HAT) running on battery is a power_outage; off: only meter voltage tells",
+      ),
     watch: z
       .enum(["away", "normal", "heightened"])
       .default("normal")

@@ -119,6 +119,8 @@ interface DeviceRecord {
 }
 
 const ROUTINE_KEY = "pipeline.routine";
+/** The device named in alerts about the gateway itself. */
+const GATEWAY_DEVICE = "gateway";
 const powerKey = (device: string) => `pipeline.power.${device}`;
 
 /**
@@ -371,6 +373,27 @@ export class Pipeline implements ReadingSink {
     else this.#receivers.set(id, { deafSinceMono: now, detail });
   }
 
+  /**
+   * The gateway's own power: off mains (running on its battery) is a power cut, whatever the meters
+   * say; they are powered from the mains and fall silent with it.
+   */
+  gatewayPower(onMains: boolean, detail: string): void {
+    if (this.#stopped) return;
+    const open = this.alerts.findOpen("power_outage", GATEWAY_DEVICE);
+    if (!onMains && !open)
+      this.alerts.raise(
+        "power_outage",
+        {
+          source: "gateway power supply",
+          detail,
+          note: "the gateway runs on its battery; electricity silence and silent meters are not counted against the person",
+        },
+        GATEWAY_DEVICE,
+      );
+    else if (onMains && open)
+      this.#closeKind("power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
+  }
+
   // ---- commands ----
 
   acknowledge(alert: string, by?: string): AlertRecord {
@@ -591,9 +614,12 @@ export class Pipeline implements ReadingSink {
         id,
       );
     }
+    const onBattery = this.alerts.findOpen("power_outage", GATEWAY_DEVICE) !== undefined;
     for (const [id, d] of this.#devices) {
       if (Number.isNaN(d.lastReadingMono) || now - d.lastReadingMono < this.#d.degradedAfterMs) continue;
       if (this.alerts.findOpen("monitoring_degraded", id)) continue;
+      // A mains-powered meter silent in a power cut is explained by the cut.
+      if (onBattery && d.sense === "electricity") continue;
       const missing = now - d.lastReadingMono;
       this.alerts.raise(
         "monitoring_degraded",

@@ -138,6 +138,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       ids: randomIds,
       log: o.log,
       version: packageVersion(),
+      // A simulated home: the power of the machine running the demo is not its mains.
+      powerSupplyDir: null,
       serialBinding: async () => line,
       bleScanner: (consumer, adapter) => {
         const scanner = new SimulatedScanner({ consumer, adapter });

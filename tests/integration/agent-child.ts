@@ -25,6 +25,7 @@ const agent = new Agent({
     ids: randomIds,
     log: createLogger({ level: "error" }),
     version: "test",
+    powerSupplyDir: null,
     ...host,
   },
 });

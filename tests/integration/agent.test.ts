@@ -58,7 +58,15 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       const agent = new Agent({
         config,
         profiles,
-        host: { clock, netClock: clock, ids: randomIds, log: silentLogger(), version: "test", ...host },
+        host: {
+          clock,
+          netClock: clock,
+          ids: randomIds,
+          log: silentLogger(),
+          version: "test",
+          powerSupplyDir: null,
+          ...host,
+        },
       });
       cleanups.push(() => agent.stop());
       await agent.start();

@@ -81,7 +81,7 @@ function startAgent(o: { broker: string; home: string; stateDir: string; mac: st
   return new Agent({
     config: homeConfig(o),
     profiles: catalogue.profiles,
-    host: { clock, netClock: clock, ids: randomIds, log: o.log, version: "test" },
+    host: { clock, netClock: clock, ids: randomIds, log: o.log, version: "test", powerSupplyDir: null },
   });
 }
 

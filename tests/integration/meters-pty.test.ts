@@ -192,6 +192,7 @@ async function startAgent(port: string): Promise<{ agent: Agent; sub: TestSubscr
       // HEARTH_TEST_LOG=1 prints the agent's debug log on stderr, to see why a wait timed out.
       log: process.env.HEARTH_TEST_LOG ? createLogger({ level: "debug" }) : silentLogger(),
       version: "test",
+      powerSupplyDir: null,
     },
   });
   cleanups.push(() => agent.stop());

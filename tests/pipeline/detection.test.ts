@@ -146,6 +146,37 @@ describe("pipeline: power cut and missing data", () => {
     ]);
   });
 
+  it("the gateway on its battery is a power_outage: silent meters are not degraded and the silence is paused", () => {
+    const { clock, sink, p, read } = setup("2026-03-02T09:00:00+08:00");
+    read("meter-1", "power_w", 300);
+    read("water-1", "water_total_m3", 10);
+    p.gatewayPower(true, "AC online");
+    clock.advanceBy(30 * M);
+    p.gatewayPower(false, "AC offline");
+    const outage = sink.alerts.find((a) => a.kind === "power_outage");
+    expect(outage).toMatchObject({ state: "raised", device: "gateway" });
+    expect(outage?.evidence).toMatchObject({ source: "gateway power supply", detail: "AC offline" });
+    // Five hours without mains: the meter falls silent; water stays (its own battery) and is quiet.
+    for (let i = 0; i < 300; i++) {
+      p.gatewayPower(false, "AC offline");
+      read("water-1", "water_total_m3", 10);
+      clock.advanceBy(M);
+    }
+    expect(sink.states("power_outage")).toEqual(["power_outage:raised"]);
+    expect(sink.alerts.filter((a) => a.kind === "monitoring_degraded")).toEqual([]);
+    expect(sink.states("inactivity")).toEqual([]);
+    p.gatewayPower(true, "AC online");
+    expect(sink.states("power_outage")).toEqual(["power_outage:raised", "power_outage:cleared"]);
+    // Mains back but the meter still silent: now that is a missing sense.
+    for (let i = 0; i < 2; i++) {
+      read("water-1", "water_total_m3", 10);
+      clock.advanceBy(M);
+    }
+    expect(sink.alerts.filter((a) => a.kind === "monitoring_degraded").map((a) => a.device)).toEqual([
+      "meter-1",
+    ]);
+  });
+
   it("when every sense is missing the silence is not counted", () => {
     const { clock, sink, read } = setup("2026-03-02T09:00:00+08:00");
     read("meter-1", "power_w", 30);
