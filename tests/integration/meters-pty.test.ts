@@ -273,7 +273,7 @@ describe.skipIf(!(socat && devWritable))(
         20_000,
       );
       const seen = line.served.requests;
-      await sub.waitFor(() => line.served.requests > seen, 5_000);
+      await sub.waitFor(() => line.served.requests > seen, 15_000);
       await unplugLine(line);
 
       const raised = await sub.waitFor(

@@ -207,7 +207,7 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
     await scanner.start();
     try {
       await bluez.stopDiscovery();
-      await waitFor("discovery to be restarted", () => scanner.status().discoveryRestarts >= 1, 5000);
+      await waitFor("discovery to be restarted", () => scanner.status().discoveryRestarts >= 1, 15_000);
       expect(await bluez.adapterProp("Discovering")).toBe(true);
     } finally {
       await scanner.stop();

@@ -62,7 +62,7 @@ export function loadProfile<P extends "dlt645" | "cjt188" | "modbus">(
   return { ...p, timing: { ...p.timing, ...timing } } as Extract<DeviceProfile, { protocol: P }>;
 }
 
-export function waitFor(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+export function waitFor(cond: () => boolean, ms = 20_000, what = "condition"): Promise<void> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const tick = () => {

@@ -103,7 +103,7 @@ describe.skipIf(!socat)("DL/T 645 and CJ/T 188 over a real socat pseudo-terminal
     const line = pool.lines()[0];
     // Kill while a request is with the meter (its 150 ms turnaround): the transaction is in flight.
     const seen = current.served.requests;
-    await waitFor(() => current.served.requests > seen, 5_000, "a request at the meter");
+    await waitFor(() => current.served.requests > seen, 15_000, "a request at the meter");
     await current.served.close();
     await current.pty.kill();
     await waitFor(
@@ -118,7 +118,7 @@ describe.skipIf(!socat)("DL/T 645 and CJ/T 188 over a real socat pseudo-terminal
       15_000,
       "online again",
     );
-    await waitFor(() => sink.all("water").length > before, 5_000, "readings again");
+    await waitFor(() => sink.all("water").length > before, 15_000, "readings again");
     expect(sink.states("power")).toEqual(["online", "offline", "online"]);
     expect(sink.states("water")).toEqual(["online", "offline", "online"]);
     expect(pool.lines()[0]).toBe(line);

@@ -85,7 +85,7 @@ describe("ModbusDriver over SimulatedLine", () => {
       const { sink, driver } = start(
         makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim),
       );
-      await waitFor(() => sink.states("elec").includes("offline"), 8000, "offline");
+      await waitFor(() => sink.states("elec").includes("offline"), 20_000, "offline");
       const st = driver.status()[0];
       expect(st?.availability).toBe("offline");
       expect(st?.failedPolls).toBeGreaterThanOrEqual(3);
@@ -95,7 +95,7 @@ describe("ModbusDriver over SimulatedLine", () => {
       else expect(st?.timeouts).toBeGreaterThan(0);
       expect(sink.of("elec", "power_w")).toHaveLength(0);
       meter.fault = "none";
-      await waitFor(() => sink.states("elec").at(-1) === "online", 8000, "online again");
+      await waitFor(() => sink.states("elec").at(-1) === "online", 20_000, "online again");
       expect(sink.states("elec")).toEqual(["offline", "online"]);
       expect(sink.of("elec", "power_w").length).toBeGreaterThan(0);
     },
@@ -115,9 +115,9 @@ describe("ModbusDriver over SimulatedLine", () => {
         sim,
       ),
     );
-    await waitFor(() => sink.states("bad").includes("offline"), 8000, "bad offline");
+    await waitFor(() => sink.states("bad").includes("offline"), 20_000, "bad offline");
     const before = sink.of("good", "water_total_m3").length;
-    await waitFor(() => sink.of("good", "water_total_m3").length >= before + 3, 8000, "good keeps reading");
+    await waitFor(() => sink.of("good", "water_total_m3").length >= before + 3, 20_000, "good keeps reading");
     expect(sink.states("good")).toEqual(["online"]);
   });
 
@@ -128,7 +128,7 @@ describe("ModbusDriver over SimulatedLine", () => {
     const { sink, driver } = start(
       makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim),
     );
-    await waitFor(() => (driver.status()[0]?.exceptions ?? 0) >= 6, 8000, "exceptions");
+    await waitFor(() => (driver.status()[0]?.exceptions ?? 0) >= 6, 20_000, "exceptions");
     const result = await driver.pollNow("elec");
     expect(result.errors[0]?.code).toBe(ErrorCode.DeviceException);
     expect(result.errors[0]?.context.exceptionName).toBe("SERVER DEVICE FAILURE");
@@ -142,10 +142,10 @@ describe("ModbusDriver over SimulatedLine", () => {
     );
     await waitFor(() => sink.states("elec").includes("online"));
     sim.unplug(PORT);
-    await waitFor(() => sink.states("elec").includes("offline"), 8000, "offline");
+    await waitFor(() => sink.states("elec").includes("offline"), 20_000, "offline");
     expect(lines.lines()[0]?.isOpen).toBe(false);
     sim.plug(PORT);
-    await waitFor(() => sink.states("elec").at(-1) === "online", 8000, "online again");
+    await waitFor(() => sink.states("elec").at(-1) === "online", 20_000, "online again");
     expect(sink.states("elec")).toEqual(["online", "offline", "online"]);
   });
 
@@ -189,10 +189,10 @@ describe("ModbusDriver over SimulatedLine", () => {
         new SimulatedLine(),
       ),
     );
-    await waitFor(() => sink.states("tcp-elec").includes("offline"), 8000, "offline");
+    await waitFor(() => sink.states("tcp-elec").includes("offline"), 20_000, "offline");
     expect(driver.status()[0]?.timeouts).toBeGreaterThan(0);
     meter.fault = "none";
-    await waitFor(() => sink.states("tcp-elec").at(-1) === "online", 8000, "online again");
+    await waitFor(() => sink.states("tcp-elec").at(-1) === "online", 20_000, "online again");
   });
 
   it("refuses to start with an unknown profile or a bad unit id, naming the device", () => {
@@ -226,7 +226,7 @@ describe("ModbusDriver over SimulatedLine", () => {
         log: pino({ level: "debug" }, dest),
       }),
     );
-    await waitFor(() => setup.sink.states("elec").includes("offline"), 8000, "offline");
+    await waitFor(() => setup.sink.states("elec").includes("offline"), 20_000, "offline");
     const warn = lines.find((l) => l.level === 40 && l.device === "elec");
     expect(warn?.module).toBe("modbus");
     expect(warn?.code).toBe(ErrorCode.FrameChecksum);

@@ -37,7 +37,7 @@ export function fastProfile(id: string, timing: Partial<ModbusProfile["timing"]>
   };
 }
 
-export function waitFor(cond: () => boolean, ms = 8000, what = "condition"): Promise<void> {
+export function waitFor(cond: () => boolean, ms = 20_000, what = "condition"): Promise<void> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const tick = () => {

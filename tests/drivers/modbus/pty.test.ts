@@ -88,7 +88,7 @@ describe.skipIf(!socat)("ModbusDriver over a real socat pseudo-terminal pair", (
     // Kill mid-poll: right after the simulator has received a request and before it answers. The
     // pending read fails with EIO, the transaction with PortClosed, and the line starts reopening.
     const seen = current.served.requests;
-    await waitFor(() => current.served.requests > seen, 5_000, "a request in flight");
+    await waitFor(() => current.served.requests > seen, 15_000, "a request in flight");
     await current.served.close();
     await current.pty.kill();
     await waitFor(() => sink.states("m1").includes("offline"), 10_000, "offline");
@@ -96,7 +96,7 @@ describe.skipIf(!socat)("ModbusDriver over a real socat pseudo-terminal pair", (
     const countAtOffline = sink.of("m1", "power_w").length;
     current = await pair(60);
     await waitFor(() => sink.states("m1").at(-1) === "online", 15_000, "online again");
-    await waitFor(() => sink.of("m1", "power_w").length > countAtOffline, 5_000, "readings again");
+    await waitFor(() => sink.of("m1", "power_w").length > countAtOffline, 15_000, "readings again");
     expect(sink.states("m1")).toEqual(["online", "offline", "online"]);
     expect(line?.stats.opens).toBeGreaterThanOrEqual(2);
     // The same SerialLine object reopened: nothing was restarted.

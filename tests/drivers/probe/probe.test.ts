@@ -54,7 +54,7 @@ async function openLine(sim: SimulatedLine) {
   });
   lines.push(line);
   line.start();
-  await waitFor(() => line.isOpen, 2000, "line open");
+  await waitFor(() => line.isOpen, 10_000, "line open");
   return line;
 }
 

@@ -23,7 +23,7 @@ function toy(addr: number, opts: { garbage?: boolean; delayMs?: number } = {}): 
 const completeFor = (addr: number, n: number) => (rx: Buffer) =>
   rx[0] !== addr ? -1 : rx.length >= n + 1 ? n + 1 : 0;
 
-function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const tick = () => {
