@@ -94,3 +94,33 @@ export function localParts(
     weekday: wd,
   };
 }
+
+/** Body keys whose times come from the cloud (a command's end time), not from the gateway's clock. */
+const CLOUD_TIME_KEYS = new Set(["until", "expires"]);
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A message body with every time the gateway wrote on its unsynced clock corrected: each string that
+ * is an ISO 8601 time with offset, except under `until` and `expires` (the cloud's times), becomes
+ * `format(corrected(ms))`. Re-stamping `ts` alone would leave a synced envelope around evidence such
+ * as "last activity at 1970-01-01". Returns a copy; the input is not changed.
+ */
+export function restampBody<T>(
+  body: T,
+  corrected: (ms: number) => number,
+  format: (ms: number) => string,
+): T {
+  const walk = (v: unknown, key: string | undefined): unknown => {
+    if (typeof v === "string") {
+      if (key !== undefined && CLOUD_TIME_KEYS.has(key)) return v;
+      if (!ISO_WITH_OFFSET.test(v)) return v;
+      const ms = Date.parse(v);
+      return Number.isNaN(ms) ? v : format(corrected(ms));
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
+    if (v !== null && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return walk(body, undefined) as T;
+}

@@ -10,6 +10,7 @@ import {
   type SummaryBody,
   type TelemetryBody,
 } from "../contract/messages.js";
+import { restampBody } from "../contract/timestamps.js";
 import type { Clock, Timer } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import type { IdSource } from "../core/ids.js";
@@ -307,6 +308,7 @@ export class SqliteOutbox implements Outbox {
     for (const d of this.#buffer) {
       if (d.synced) continue;
       d.wallMs = corrected(d.wallMs);
+      d.body = restampBody(d.body, corrected, (ms) => this.#ts(ms));
       d.synced = true;
       count++;
     }
@@ -323,6 +325,7 @@ export class SqliteOutbox implements Outbox {
         const wall = corrected(r.wall_ms);
         env.ts = this.#ts(wall);
         env.clock = "synced";
+        env.body = restampBody(env.body, corrected, (ms) => this.#ts(ms));
         const json = JSON.stringify(env);
         const bytes = Buffer.byteLength(json) + ROW_OVERHEAD;
         upd.run(wall, bytes, json, r.seq);

@@ -282,20 +282,36 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       const { outbox } = make({ clock, telemetryBatch: 100 });
       const delivered = outbox.putEvent(eventBody(1));
       outbox.markDelivered([delivered.seq]);
-      const alert = outbox.putAlert(alertBody(alertId(1)));
+      // Evidence written on the unsynced clock (1970), and a command's end time from the cloud (synced).
+      const alert = outbox.putAlert({
+        ...alertBody(alertId(1)),
+        evidence: { last_activity: { at: "1970-01-01T08:00:00.000+08:00", source: "water" }, note: "x" },
+      });
+      const watch = outbox.putEvent({
+        event: "watch_level",
+        data: { level: "away", until: "2026-06-03T18:00:00.000+08:00", at: "1970-01-01T08:00:00.500+08:00" },
+      });
       clock.advanceBy(1000);
       outbox.putTelemetry(telemetryBody(1)); // buffered, not committed yet
       const offset = Date.UTC(2026, 5, 1) - clock.wallMs();
       clock.setWall(Date.UTC(2026, 5, 1), true);
       const synced = outbox.putEvent(eventBody(2));
-      expect(outbox.restamp((w) => w + offset)).toBe(2);
+      expect(outbox.restamp((w) => w + offset)).toBe(3);
       outbox.flush();
       const byId = new Map(outbox.pending(10).map((m) => [m.id, m]));
       const a = byId.get(alert.id);
       expect(a?.seq).toBe(alert.seq);
       expect(a?.envelope.ts).toBe("2026-06-01T07:59:59.000+08:00");
       expect(a?.envelope.clock).toBe("synced");
-      expect(a?.envelope.body).toEqual(alert.body);
+      // The body's own times are corrected with the same shift; the cloud's `until` is left as it was.
+      expect(a?.envelope.body).toEqual({
+        ...alert.body,
+        evidence: { last_activity: { at: "2026-06-01T07:59:59.000+08:00", source: "water" }, note: "x" },
+      });
+      expect(byId.get(watch.id)?.envelope.body).toEqual({
+        event: "watch_level",
+        data: { level: "away", until: "2026-06-03T18:00:00.000+08:00", at: "2026-06-01T07:59:59.500+08:00" },
+      });
       const t = outbox.pending(10).find((m) => m.lane === "telemetry");
       expect(t?.envelope.ts).toBe("2026-06-01T08:00:00.000+08:00");
       expect(t?.envelope.clock).toBe("synced");

@@ -7,7 +7,7 @@ import {
   type SummaryBody,
   type TelemetryBody,
 } from "../../src/contract/messages.js";
-import { isoWithOffset } from "../../src/contract/timestamps.js";
+import { isoWithOffset, restampBody } from "../../src/contract/timestamps.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { IdSource } from "../../src/core/ids.js";
@@ -192,6 +192,7 @@ export class MemoryOutbox implements Outbox {
     for (const d of this.#buffer)
       if (!d.synced) {
         d.wallMs = corrected(d.wallMs);
+        d.body = restampBody(d.body, corrected, (ms) => isoWithOffset(ms, this.#o.timeZone));
         d.synced = true;
         n++;
       }
@@ -201,6 +202,9 @@ export class MemoryOutbox implements Outbox {
         r.synced = true;
         r.msg.envelope.ts = isoWithOffset(r.wallMs, this.#o.timeZone);
         r.msg.envelope.clock = "synced";
+        r.msg.envelope.body = restampBody(r.msg.envelope.body, corrected, (ms) =>
+          isoWithOffset(ms, this.#o.timeZone),
+        );
         n++;
       }
     return n;
