@@ -90,15 +90,20 @@ describe("power model: standby band and machine steps", () => {
 });
 
 describe("power model: two machines at once", () => {
-  it("a fridge switching off as the freezer switches on (one small step) is not a person; a television is", () => {
+  /** A model that has watched two days of a 60 W fridge (period 40 min) and a 95 W freezer (55 min). */
+  function fridgeAndFreezer(): { m: PowerModel; t: number } {
     const m = new PowerModel({ coldStepW: 150, minStepW: 15, learnForMs: 24 * H });
     let t = T0;
-    // Two days of a 60 W fridge (period 40 min) and a 95 W freezer (period 55 min).
     for (let i = 0; i < 48 * 60; i++, t += MIN) {
       const fridge = i % 40 < 12 ? 60 : 0;
       const freezer = (i + 20) % 55 < 15 ? 95 : 0;
       m.observe(20 + fridge + freezer + (i % 2), t, nightAt(t));
     }
+    return { m, t };
+  }
+
+  it("a fridge switching off as the freezer switches on (one small step) is not a person; a television is", () => {
+    const { m, t } = fridgeAndFreezer();
     m.observe(80, t, false); // fridge running
     expect(m.observe(115, t + MIN, false)).toBe("machine"); // fridge off, freezer on: +35 W
     m.observe(20, t + 2 * MIN, false);
@@ -106,13 +111,7 @@ describe("power model: two machines at once", () => {
   });
 
   it("both compressors starting, or stopping, in one poll (one step of their sum) is not a person either", () => {
-    const m = new PowerModel({ coldStepW: 150, minStepW: 15, learnForMs: 24 * H });
-    let t = T0;
-    for (let i = 0; i < 48 * 60; i++, t += MIN) {
-      const fridge = i % 40 < 12 ? 60 : 0;
-      const freezer = (i + 20) % 55 < 15 ? 95 : 0;
-      m.observe(20 + fridge + freezer + (i % 2), t, nightAt(t));
-    }
+    const { m, t } = fridgeAndFreezer();
     m.observe(20, t, false);
     expect(m.observe(175, t + MIN, false)).toBe("machine"); // both on: +155 W
     expect(m.observe(21, t + 2 * MIN, false)).toBe("machine"); // both off: −154 W
