@@ -80,3 +80,17 @@ export const HOUSEHOLD_PARAMS = {
 } as const;
 
 export type Range = readonly [number, number];
+
+/**
+ * The variant with a BLE motion sensor in the main room (`hearth eval --motion`): not part of the
+ * corpus above, and fixed before that variant was first run. It answers "what would one more sense
+ * change", not "how good is the detector".
+ */
+export const MOTION_PARAMS = {
+  /** Motion triggers per hour while the person is up and at home (a PIR re-arms after ~1 min). */
+  triggersPerHour: [2, 12],
+  /** Chance that a night toilet visit passes the sensor. */
+  nightVisitSeen: [0.2, 0.8],
+  /** The sensor reports its state this often even without motion (battery beacon), minutes. */
+  beaconMin: 10,
+} as const;
