@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from "commander";
+import { parseDuration } from "../config/duration.js";
 import { packageVersion } from "../core/paths.js";
 import { CliExit, EXIT } from "./exit.js";
 
@@ -161,10 +162,37 @@ function build(): Command {
     .addOption(new Option("--tuning-homes <n>", "homes on the tuning seeds").default(50).argParser(Number))
     .addOption(new Option("--days <n>", "days before the incident").default(60).argParser(Number))
     .option("--json", "print the figures as JSON")
-    .action(async (opts: { homes: number; tuningHomes: number; days: number; json?: boolean }) => {
-      const { evalCommand } = await import("./eval.js");
-      evalCommand(opts);
-    });
+    .option("--motion", "the variant: every home also has a BLE motion sensor in its main room")
+    .option("--max-silence-day <duration>", "day limit instead of the default (e.g. 4h)")
+    .addOption(new Option("--alpha <p>", "the routine's alpha instead of the default").argParser(Number))
+    .action(
+      async (opts: {
+        homes: number;
+        tuningHomes: number;
+        days: number;
+        json?: boolean;
+        motion?: boolean;
+        maxSilenceDay?: string;
+        alpha?: number;
+      }) => {
+        if (opts.alpha !== undefined && !(opts.alpha > 0 && opts.alpha < 1))
+          throw new CliExit(
+            EXIT.usage,
+            `hearth eval: --alpha ${opts.alpha}: expected a probability between 0 and 1`,
+          );
+        let maxSilenceDayMs: number | undefined;
+        if (opts.maxSilenceDay !== undefined) {
+          maxSilenceDayMs = parseDuration(opts.maxSilenceDay);
+          if (maxSilenceDayMs === undefined)
+            throw new CliExit(
+              EXIT.usage,
+              `hearth eval: --max-silence-day ${opts.maxSilenceDay}: not a duration (e.g. 4h, 90m)`,
+            );
+        }
+        const { evalCommand } = await import("./eval.js");
+        evalCommand({ ...opts, ...(maxSilenceDayMs !== undefined ? { maxSilenceDayMs } : {}) });
+      },
+    );
 
   return program;
 }

@@ -9,6 +9,8 @@ import { DEFAULT_INSTALLER, HOUSEHOLD_TZ, Household, type InstallerRules } from 
 export interface EvalKnobs {
   detection?: Partial<DetectionOptions>;
   installer?: InstallerRules;
+  /** The variant with a motion sensor in every home (`MOTION_PARAMS`). */
+  motion?: boolean;
 }
 
 export type Mode = "rules" | "routine";
@@ -49,7 +51,7 @@ export function evaluateHome(
   modes: readonly Mode[],
   knobs: EvalKnobs = {},
 ): HomeOutcome[] {
-  const home = new Household({ seed, days });
+  const home = new Household({ seed, days, ...(knobs.motion ? { motion: true } : {}) });
   const s = home.settings(knobs.installer ?? DEFAULT_INSTALLER);
   const base = detectionSchema.parse({});
   const outcomes: HomeOutcome[] = [];
@@ -89,7 +91,7 @@ export function evaluateHome(
         timeZone: HOUSEHOLD_TZ,
         detection,
         waterResolutionM3: home.profile.waterResolutionL / 1000,
-        expectedDevices: ["meter-1", "water-1"],
+        expectedDevices: knobs.motion ? ["meter-1", "water-1", "motion-1"] : ["meter-1", "water-1"],
         emit: (env: Envelope) => {
           if (env.type !== "alert") return;
           const b = env.body as Envelope<"alert">["body"];

@@ -1,6 +1,6 @@
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { ReplayRecord } from "../replay/input.js";
-import { HOUSEHOLD_PARAMS as P, type Range } from "./household-params.js";
+import { MOTION_PARAMS as MP, HOUSEHOLD_PARAMS as P, type Range } from "./household-params.js";
 
 /**
  * A seeded simulated household for the detection evaluation, grown from the demo's resident: one
@@ -83,6 +83,8 @@ export interface HouseholdOptions {
   incident?: boolean;
   /** Hours simulated after the incident (default 24). */
   tailHours?: number;
+  /** A BLE motion sensor in the main room (`motion-1`), the variant of `MOTION_PARAMS`. Default false. */
+  motion?: boolean;
 }
 
 interface Ev {
@@ -176,6 +178,12 @@ export class Household {
   readonly #commands: ReplayRecord[] = [];
   readonly #dropouts: { device: string; fromMs: number; toMs: number }[] = [];
   readonly #outages: { fromMs: number; toMs: number }[] = [];
+  /** Times the motion sensor triggers (the variant with one); empty without. */
+  readonly #motion: number[] = [];
+  readonly #withMotion: boolean;
+  /** Per day: when the person is up, and the naps and outings cut out of it. */
+  readonly #days: { wake: number; bed: number; gaps: [number, number][] }[] = [];
+  #lastGaps: [number, number][] = [];
   readonly #r: () => number;
 
   constructor(o: HouseholdOptions) {
@@ -214,6 +222,7 @@ export class Household {
         day0 + (p.wakeMin + (weekend ? p.weekendShiftMin : 0) + this.#gauss() * p.wakeJitterMin) * MIN;
       const bed = day0 + (p.bedMin + this.#gauss() * p.bedJitterMin) * MIN;
       const dayEvents = this.#day(day0, wake, bed, prevBed);
+      this.#days.push({ wake, bed, gaps: this.#lastGaps });
       if (withIncident && d === o.days) {
         incident = this.#incident(dayEvents, day0, wake, bed, prevBed);
         // What the person had switched on stays on (nobody turns off the light or the television);
@@ -248,6 +257,35 @@ export class Household {
     }
     this.#events.sort((a, b) => a.s - b.s);
     this.#commands.sort((a, b) => a.ms - b.ms);
+    this.#withMotion = o.motion ?? false;
+    if (this.#withMotion) this.#placeMotion(o.seed);
+  }
+
+  /**
+   * The motion sensor's triggers: a Poisson process while the person is up and at home (not napping,
+   * not out, not away, not after the incident), and some of the night toilet visits. Its own random
+   * stream, so the rest of the home is the same with or without it.
+   */
+  #placeMotion(seed: number): void {
+    const r = rng(seed * 613 + 29);
+    const u = (range: Range) => range[0] + (range[1] - range[0]) * r();
+    const perHour = u(MP.triggersPerHour);
+    const nightSeen = u(MP.nightVisitSeen);
+    const end = this.incident?.ms ?? Number.POSITIVE_INFINITY;
+    const away = (t: number) => this.trips.some((x) => t >= x.fromMs && t < x.toMs);
+    for (const d of this.#days) {
+      let t = d.wake;
+      for (;;) {
+        t += (-Math.log(1 - r()) / perHour) * HOUR;
+        if (t >= d.bed || t >= end) break;
+        if (d.gaps.some(([a, b]) => t >= a && t < b) || away(t)) continue;
+        this.#motion.push(t);
+      }
+    }
+    const up = (t: number) => this.#days.some((d) => t >= d.wake && t < d.bed);
+    for (const ev of this.#events)
+      if (ev.lpm > 0 && ev.s < end && !up(ev.s) && r() < nightSeen) this.#motion.push(ev.s);
+    this.#motion.sort((a, b) => a - b);
   }
 
   /**
@@ -349,6 +387,7 @@ export class Household {
       const s = this.#between(Math.max(wake + 60 * MIN, day0 + 8.5 * HOUR), day0 + 16.5 * HOUR);
       gaps.push([s, s + (P.outingMin[0] + r() * (P.outingMin[1] - P.outingMin[0])) * MIN]);
     }
+    this.#lastGaps = gaps;
     return out.filter((ev) => !gaps.some(([a, b]) => ev.s >= a && ev.s < b));
   }
 
@@ -403,6 +442,8 @@ export class Household {
       this.#dropouts.some((d) => d.device === device && t >= d.fromMs && t < d.toMs);
     let lastOutage = false;
     let poll = 0;
+    let motionNext = 0;
+    let motionOn = false;
     for (let t = HOUSEHOLD_START_MS; t <= this.endMs; t += pollMs, poll++) {
       while (cmd < this.#commands.length && (this.#commands[cmd] as ReplayRecord).ms <= t)
         yield this.#commands[cmd++] as ReplayRecord;
@@ -434,6 +475,17 @@ export class Household {
           yield this.#reading(t, "meter-1", "voltage_v", outage ? 0 : Math.round((229 + noise) * 10) / 10);
       }
       lastOutage = outage;
+      if (this.#withMotion) {
+        let seen = false;
+        while (motionNext < this.#motion.length && (this.#motion[motionNext] as number) < t) {
+          seen = (this.#motion[motionNext] as number) >= from || seen;
+          motionNext++;
+        }
+        // Motion 1 when triggered in the last minute, 0 the minute after, and a beacon now and then.
+        if (seen) yield this.#reading(t, "motion-1", "motion", 1);
+        else if (motionOn || poll % MP.beaconMin === 0) yield this.#reading(t, "motion-1", "motion", 0);
+        motionOn = seen;
+      }
       if (!dropped("water-1", t) && r() >= p.missedPoll)
         yield this.#reading(
           t,
@@ -451,7 +503,7 @@ export class Household {
   #reading(
     ms: number,
     device: string,
-    channel: "power_w" | "energy_total_kwh" | "voltage_v" | "water_total_m3",
+    channel: "power_w" | "energy_total_kwh" | "voltage_v" | "water_total_m3" | "motion",
     value: number,
   ): ReplayRecord {
     return { kind: "reading", ms, offsetMin: OFFSET_MIN, device, channel, value };

@@ -15,6 +15,10 @@ describe("hearth (the command)", () => {
   it("exits 2 on wrong usage and 0 on --help", () => {
     expect(hearth(["no-such-command"]).code).toBe(2);
     expect(hearth(["run"]).code).toBe(2); // --config is required
+    const alpha = hearth(["eval", "--alpha", "2", "--homes", "1", "--tuning-homes", "0"]);
+    expect(alpha.code).toBe(2);
+    expect(alpha.stderr).toContain("--alpha 2");
+    expect(hearth(["eval", "--max-silence-day", "soon", "--homes", "1"]).code).toBe(2);
     expect(hearth(["--help"]).code).toBe(0);
   });
 

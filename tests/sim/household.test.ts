@@ -85,3 +85,33 @@ describe("simulated household", () => {
     expect(recs.at(-1)?.ms).toBeLessThanOrEqual(h.endMs);
   });
 });
+
+describe("simulated household with a motion sensor (the variant)", () => {
+  it("adds motion readings and changes nothing else in the home", () => {
+    const plain = [...new Household({ seed: 11, days: 10 }).records()];
+    const withMotion = [...new Household({ seed: 11, days: 10, motion: true }).records()];
+    const motion = withMotion.filter((r) => r.kind === "reading" && r.channel === "motion");
+    expect(withMotion.filter((r) => !(r.kind === "reading" && r.channel === "motion"))).toEqual(plain);
+    const triggers = motion.filter((r) => r.kind === "reading" && r.value === 1);
+    // Up some 15 h a day at 2–12 triggers an hour, less naps and outings.
+    expect(triggers.length).toBeGreaterThan(10 * 15);
+    // A beacon at least every 10 minutes: the sensor never looks dead.
+    for (let i = 1; i < motion.length; i++)
+      expect((motion[i] as ReplayRecord).ms - (motion[i - 1] as ReplayRecord).ms).toBeLessThanOrEqual(
+        10 * 60_000,
+      );
+  });
+
+  it("sees no motion after the incident, and none during announced trips away", () => {
+    for (const seed of [3, 4, 5, 6]) {
+      const h = new Household({ seed, days: 30, motion: true });
+      const ones = [...h.records()].filter(
+        (r) => r.kind === "reading" && r.channel === "motion" && r.value === 1,
+      );
+      const inc = h.incident?.ms ?? 0;
+      expect(ones.every((r) => r.ms <= inc + 60_000)).toBe(true);
+      for (const t of h.trips)
+        expect(ones.some((r) => r.ms > t.fromMs + 60_000 && r.ms < t.toMs)).toBe(false);
+    }
+  });
+});
