@@ -32,6 +32,8 @@ export interface PowerModelState {
   at: Record<string, number>;
   /** Monotonic-independent learning age: ms of readings seen. */
   seenMs: number;
+  /** Classes taken for machines at the time of saving (their hysteresis). */
+  machine?: number[];
 }
 
 const CLASS_WIDTH = Math.log(1.12);
@@ -54,6 +56,8 @@ export class PowerModel {
   readonly #all = new Float64Array(128);
   readonly #night = new Float64Array(128);
   readonly #at = new Float64Array(128);
+  /** Classes currently taken for machines (1), for the hysteresis of `#isMachine`. */
+  readonly #machine = new Uint8Array(128);
   #seenMs = 0;
   #last = Number.NaN;
   #lastWall = Number.NaN;
@@ -168,9 +172,18 @@ export class PowerModel {
     return { all, night };
   }
 
+  /**
+   * With hysteresis: a class becomes a machine at the full counts and stays one until its counts fall
+   * to half. A freezer that cycles only three or four times a night sits near the night threshold;
+   * without hysteresis it flickered in and out, and each of its steps while "out" counted as a person
+   * (on a tuning home, a freezer taken for a person all evening hid a fall until the next morning).
+   */
   #isMachine(c: number, wallMs: number): boolean {
     const { all, night } = this.#counts(c, wallMs);
-    return all >= MACHINE_ALL && night >= MACHINE_NIGHT;
+    const k = this.#machine[c] === 1 ? 0.5 : 1;
+    const yes = all >= MACHINE_ALL * k && night >= MACHINE_NIGHT * k;
+    this.#machine[c] = yes ? 1 : 0;
+    return yes;
   }
 
   #bump(c: number, wallMs: number, nightHour: boolean): void {
@@ -201,7 +214,9 @@ export class PowerModel {
       night[c] = this.#night[c] as number;
       at[c] = this.#at[c] as number;
     }
-    return { v: 1, noiseW: this.#noiseW, all, night, at, seenMs: this.#seenMs };
+    const machine: number[] = [];
+    for (let c = 0; c < 128; c++) if (this.#machine[c] === 1) machine.push(c);
+    return { v: 1, noiseW: this.#noiseW, all, night, at, seenMs: this.#seenMs, machine };
   }
 
   restore(s: PowerModelState): void {
@@ -215,5 +230,6 @@ export class PowerModel {
       this.#all[c] = s.all[k] ?? 0;
       this.#night[c] = s.night[k] ?? 0;
     }
+    for (const c of s.machine ?? []) if (c >= 0 && c < 128) this.#machine[c] = 1;
   }
 }

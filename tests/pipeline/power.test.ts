@@ -89,6 +89,33 @@ describe("power model: standby band and machine steps", () => {
   });
 });
 
+describe("power model: hysteresis", () => {
+  /** `hours` of standby only (a small wiggle), no machine running. */
+  function flat(m: PowerModel, fromMs: number, hours: number): number {
+    let t = fromMs;
+    for (let i = 0; i < hours * 60; i++, t += MIN) m.observe(30 + (i % 3) - 1, t, nightAt(t));
+    return t;
+  }
+
+  it("a learned machine stays one until its counts fall to half, then its step is a person again", () => {
+    const m = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 24 * H });
+    let t = runFridge(m, T0, 48);
+    // 40 h without the fridge: its night count has decayed below the threshold to learn it
+    // (8), not below half of it. A freezer that cycles rarely at night lives in this band.
+    t = flat(m, t, 40);
+    // …and the hysteresis survives a restart.
+    const copy = new PowerModel({ coldStepW: 150, minStepW: 25, learnForMs: 24 * H });
+    copy.restore(JSON.parse(JSON.stringify(m.toJSON())));
+    copy.observe(30, t - MIN, false);
+    expect(copy.observe(115, t, false)).toBe("machine");
+    expect(m.observe(115, t, false)).toBe("machine");
+    expect(m.observe(30, t + MIN, false)).toBe("machine");
+    // Another 30 h: below half. A step of that size is no longer taken for the fridge.
+    t = flat(m, t + 2 * MIN, 30);
+    expect(m.observe(115, t, false)).toBe("person");
+  });
+});
+
 describe("power model: two machines at once", () => {
   /** A model that has watched two days of a 60 W fridge (period 40 min) and a 95 W freezer (55 min). */
   function fridgeAndFreezer(): { m: PowerModel; t: number } {
