@@ -133,7 +133,11 @@ export class Agent {
     });
     this.#control = new ControlServer(
       join(this.stateDir, SOCKET_NAME),
-      { status: () => this.status(), ping: () => ({ pong: true }) },
+      {
+        status: () => this.status(),
+        ping: () => ({ pong: true }),
+        reset_counter: (req) => this.resetBleCounter(String(req.device ?? "")),
+      },
       host.log.child({ module: "control" }),
     );
   }
@@ -185,6 +189,20 @@ export class Agent {
     await this.#control.stop();
     this.outbox.close();
     log.info("Agent stopped");
+  }
+
+  /**
+   * The installer's way out after a button's battery change: its counter starts again, and until
+   * the agent forgets the old one every press is rejected as a replay. Recorded as an event, so the
+   * cloud sees when replay protection was relaxed for a device.
+   */
+  resetBleCounter(device: string): { device: string; reset: true } {
+    const known = this.#o.config.devices.some((d) => d.id === device && d.key !== undefined);
+    if (!known) throw new Error(`no BLE device "${device}" with a bind key in this home's config`);
+    if (!this.#drivers?.resetBleCounter(device))
+      throw new Error(`the BLE driver is not running, so "${device}" could not be reset`);
+    this.outbox.putEvent({ event: "ble_counter_reset", device, data: { by: "installer" } });
+    return { device, reset: true };
   }
 
   /** What `hearth status` prints. */

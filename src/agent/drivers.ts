@@ -18,12 +18,18 @@ export interface DriverContext {
 export interface RunningDrivers {
   stop(): Promise<void>;
   status(): Record<string, unknown>;
+  /**
+   * Forgets a BLE device's last encryption counter (after its battery was changed or it was reset,
+   * its counter starts again and its presses are rejected as replays). False for an unknown device.
+   */
+  resetBleCounter(device: string): boolean;
 }
 
 interface Started {
   name: string;
   stop(): Promise<void> | void;
   status?(): unknown;
+  resetCounter?(device: string): boolean;
 }
 
 /**
@@ -81,6 +87,9 @@ export async function startDrivers(ctx: DriverContext): Promise<RunningDrivers> 
     },
     status() {
       return Object.fromEntries(started.map((s) => [s.name, s.status?.() ?? {}]));
+    },
+    resetBleCounter(device) {
+      return started.some((s) => s.resetCounter?.(device) ?? false);
     },
   };
 }
@@ -150,6 +159,7 @@ async function startBthome(
       receiver.stop();
     },
     status: () => receiver.stats(),
+    resetCounter: (device) => receiver.resetCounter(device),
   };
 }
 

@@ -50,6 +50,20 @@ function build(): Command {
     });
 
   program
+    .command("ble-reset-counter")
+    .argument("<device>", "the button's id in the config")
+    .description(
+      "after a button's battery change or reset: the running agent forgets its last encryption counter (recorded as an event)",
+    )
+    .option("-c, --config <file>", "the home's config (to find its state_dir)")
+    .option("--state-dir <dir>", "the agent's state directory")
+    .option("--socket <path>", "the control socket itself")
+    .action(async (device: string, opts: { config?: string; stateDir?: string; socket?: string }) => {
+      const { resetCounterCommand } = await import("./status.js");
+      await resetCounterCommand(device, opts);
+    });
+
+  program
     .command("validate")
     .description(
       "check a config file (every problem with its path and line) or, with --profiles, the device profiles",

@@ -7,11 +7,14 @@ import { printJson, printProblems } from "./io.js";
 
 export const SOCKET_NAME = "hearth.sock";
 
-export async function statusCommand(opts: {
+export interface SocketOptions {
   config?: string;
   stateDir?: string;
   socket?: string;
-}): Promise<void> {
+}
+
+/** The running agent's control socket: given, in the state directory, or in the config's state_dir. */
+function resolveSocket(opts: SocketOptions): string {
   let socket = opts.socket;
   if (!socket && opts.stateDir) socket = join(opts.stateDir, SOCKET_NAME);
   if (!socket && opts.config) {
@@ -22,10 +25,23 @@ export async function statusCommand(opts: {
     }
     socket = join(parsed.value.state_dir, SOCKET_NAME);
   }
-  socket ??= join("/var/lib/hearth", SOCKET_NAME);
+  return socket ?? join("/var/lib/hearth", SOCKET_NAME);
+}
+
+async function ask(command: string, opts: SocketOptions, request: { cmd: string; [k: string]: unknown }) {
+  const socket = resolveSocket(opts);
   try {
-    printJson(await controlRequest(socket, { cmd: "status" }));
+    printJson(await controlRequest(socket, request));
   } catch (e) {
-    throw new CliExit(EXIT.failed, `hearth status: ${(e as Error).message}`);
+    throw new CliExit(EXIT.failed, `hearth ${command}: ${(e as Error).message}`);
   }
+}
+
+export async function statusCommand(opts: SocketOptions): Promise<void> {
+  await ask("status", opts, { cmd: "status" });
+}
+
+/** `hearth ble-reset-counter <device>`: the running agent forgets the button's last counter. */
+export async function resetCounterCommand(device: string, opts: SocketOptions): Promise<void> {
+  await ask("ble-reset-counter", opts, { cmd: "reset_counter", device });
 }

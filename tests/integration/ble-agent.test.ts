@@ -5,6 +5,7 @@
  * "cloud" subscriber that validates every envelope. Skips with the reason where dbus-daemon,
  * python3-dbusmock or mosquitto are missing; fails under CI=true.
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ import type { AlertBody, Envelope } from "../../src/contract/messages.js";
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import type { Logger } from "../../src/core/log.js";
+import { packageRoot } from "../../src/core/paths.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import { BluezMock, bluezMockAvailable, waitFor } from "../helpers/bluez-mock.js";
@@ -35,6 +37,7 @@ const run = bluezMockAvailable() && mosquittoAvailable();
 
 const KEY = "231d39c1d7cc1ab1aee224cd096db932";
 const DEVICE = "call-button";
+const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 const catalogue = loadCatalogue();
 
 /** A home with one encrypted Shelly BLU Button1 on hci0 and no meters. */
@@ -318,6 +321,62 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     await sub.waitFor((m) => callsRaised(m).length === 2, 10_000);
     await settled(second, sub);
     expect(callsRaised(sub.messages)).toHaveLength(2);
+    expect(sub.invalid).toEqual([]);
+  });
+
+  it("after a battery change the counter starts again: presses are rejected until hearth ble-reset-counter, then they call", async () => {
+    const mac = "A4:C1:38:00:00:05";
+    const { sub, make, path, stateDir } = await setup("ble-home-5", mac);
+    const agent = make();
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    await advertiseUntil(
+      bluez,
+      path,
+      encryptedAdvert(mac, 500, 1),
+      "the press",
+      () => stats(agent).presses >= 1,
+    );
+    await sub.waitFor((m) => callsRaised(m).length === 1, 10_000);
+
+    // New battery: the button counts from the start again, and looks like a replay.
+    await advertiseUntil(
+      bluez,
+      path,
+      encryptedAdvert(mac, 3, 1),
+      "the press after the battery change to be rejected",
+      () => stats(agent).rejected_replay >= 1,
+    );
+    expect(stats(agent).presses).toBe(1);
+
+    // Not run with spawnSync: the agent answering the control socket lives in this process.
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [MAIN, ...args], (err, stdout, stderr) =>
+          resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const unknown = await cli(["ble-reset-counter", "kettle", "--state-dir", stateDir]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no BLE device "kettle"');
+    const reset = await cli(["ble-reset-counter", DEVICE, "--state-dir", stateDir]);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toEqual({ device: DEVICE, reset: true });
+
+    await advertiseUntil(
+      bluez,
+      path,
+      encryptedAdvert(mac, 4, 1),
+      "the next press",
+      () => stats(agent).presses >= 2,
+    );
+    await sub.waitFor((m) => callsRaised(m).length === 2, 10_000);
+    await settled(agent, sub);
+    const resets = sub.messages.filter(
+      (m) =>
+        m.envelope.type === "event" && (m.envelope as Envelope<"event">).body.event === "ble_counter_reset",
+    );
+    expect(resets.map((m) => (m.envelope as Envelope<"event">).body.device)).toEqual([DEVICE]);
     expect(sub.invalid).toEqual([]);
   });
 
