@@ -3,7 +3,8 @@
  * against the broker given on the command line.
  *   burst: press the button and feed readings as fast as possible, printing every alert and event id
  *          after its put returned (committed) as "C <id>", and the telemetry count as "T <n>".
- *   idle:  just run (and deliver what the outbox holds) until SIGTERM.
+ *   idle:  just run (and deliver what the outbox holds) until SIGTERM; prints "DRAINED" once the rows
+ *          from before its start are all delivered.
  */
 import { writeSync } from "node:fs";
 import { Agent } from "../../src/agent/agent.js";
@@ -29,7 +30,24 @@ const agent = new Agent({
     ...host,
   },
 });
-const out = (line: string) => writeSync(1, `${line}\n`);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * One ledger line, written before the caller goes on (a line is the claim "committed"). stdout is a
+ * pipe the parent may be slow to drain on a loaded machine: EAGAIN means wait a millisecond and retry,
+ * not crash the child before the SIGKILL the test is about.
+ */
+const out = (line: string) => {
+  const buf = Buffer.from(`${line}\n`);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+};
 
 await agent.start();
 out("READY");
@@ -63,7 +81,16 @@ if (mode === "burst") {
   };
   tick();
 } else {
+  // Tell the parent once nothing written before this start is still undelivered: the first moment
+  // the outbox holds no pending row (lanes replay oldest first, so older rows would still be there).
+  const drained = setInterval(() => {
+    const d = agent.outbox.depth();
+    if (d.alert + d.event + d.telemetry > 0) return;
+    clearInterval(drained);
+    out("DRAINED");
+  }, 50);
   await new Promise<void>((resolve) => process.once("SIGTERM", () => resolve()));
+  clearInterval(drained);
   await agent.stop();
   out("STOPPED");
 }
