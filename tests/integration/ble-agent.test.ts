@@ -204,6 +204,14 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     await bluez.stop();
   });
 
+  /** A new agent from `make`, started, and stopped after the test. */
+  async function running(make: () => Agent): Promise<Agent> {
+    const agent = make();
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    return agent;
+  }
+
   async function setup(home: string, mac: string) {
     const sub = await subscribe(broker.url, `hearth/v1/${home}/#`, { protocolVersion: 5 });
     cleanups.push(() => sub.close());
@@ -217,9 +225,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
   it("a press whose advert is delivered five times arrives as exactly one call alert", async () => {
     const mac = "A4:C1:38:00:00:01";
     const { sub, make, path } = await setup("ble-home-1", mac);
-    const agent = make();
-    cleanups.push(() => agent.stop());
-    await agent.start();
+    const agent = await running(make);
 
     // A beacon (no event) first: once it is accepted, the agent's scanner is watching the device.
     await advertiseUntil(
@@ -266,9 +272,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     const mac = "A4:C1:38:00:00:02";
     const { sub, make, path } = await setup("ble-home-2", mac);
 
-    const first = make();
-    cleanups.push(() => first.stop());
-    await first.start();
+    const first = await running(make);
     const recorded = encryptedAdvert(mac, 41, 1);
     await advertiseUntil(
       bluez,
@@ -284,9 +288,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     await first.stop();
 
     // A new Agent on the same state dir: the last accepted counter (41) comes back from the outbox's kv.
-    const second = make();
-    cleanups.push(() => second.stop());
-    await second.start();
+    const second = await running(make);
     await advertiseUntil(
       bluez,
       path,
@@ -327,9 +329,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
   it("after a battery change the counter starts again: presses are rejected until hearth ble-reset-counter, then they call", async () => {
     const mac = "A4:C1:38:00:00:05";
     const { sub, make, path, stateDir } = await setup("ble-home-5", mac);
-    const agent = make();
-    cleanups.push(() => agent.stop());
-    await agent.start();
+    const agent = await running(make);
     await advertiseUntil(
       bluez,
       path,
@@ -383,9 +383,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
   it("adapter removed and re-added: discovery resumes without restarting the agent, and a press arrives", async () => {
     const mac = "A4:C1:38:00:00:03";
     const { sub, make, path, lines } = await setup("ble-home-3", mac);
-    const agent = make();
-    cleanups.push(() => agent.stop());
-    await agent.start();
+    const agent = await running(make);
     await advertiseUntil(
       bluez,
       path,
