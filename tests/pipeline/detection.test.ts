@@ -1,47 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/core/clock.js";
-import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
+import type { VirtualClock } from "../../src/core/clock.js";
 import type { Reading } from "../../src/core/readings.js";
-import { type DetectionOptions, Pipeline } from "../../src/pipeline/pipeline.js";
 import { MapStore } from "../../src/replay/engine.js";
-import { RecordingSink } from "../helpers/fake-sink.js";
+import { pipelineRig } from "../helpers/pipeline-rig.js";
 
 const M = 60_000;
 const H = 3_600_000;
 
-function setup(
-  startLocal: string,
-  detection: Partial<DetectionOptions> = {},
-  extra: { store?: MapStore; expectedDevices?: string[] } = {},
-) {
-  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
-  const sink = new RecordingSink();
-  const p = new Pipeline({
-    home: "h1",
-    timeZone: "Asia/Shanghai",
-    clock,
-    ids: new SeededIds("t"),
-    sink,
-    log: silentLogger(),
-    detection: {
-      sleepStartMin: 22 * 60,
-      sleepEndMin: 7 * 60,
-      maxSilenceDayMs: 4 * H,
-      maxSilenceNightMs: 12 * H,
-      escalateAfterMs: 1 * H,
-      powerStepW: 150,
-      ...detection,
-    },
-    buttonAction: (_d, e) => (e === "press" ? "call" : e === "double_press" ? "i_am_fine" : undefined),
-    telemetry: false,
-    ...extra,
-  });
-  p.start();
-  const read = (device: string, channel: Reading["channel"], value: number) =>
-    p.readings([{ device, channel, value, mono: clock.monotonicMs() }]);
-  return { clock, sink, p, read };
-}
+const setup = pipelineRig;
 
 describe("pipeline: leak", () => {
   it("raises a leak after 2 h of unbroken flow, and clears it once the flow pauses", () => {

@@ -1,36 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/core/clock.js";
-import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { Pipeline } from "../../src/pipeline/pipeline.js";
-import { RecordingSink } from "../helpers/fake-sink.js";
+import { pipelineRig } from "../helpers/pipeline-rig.js";
 
 const H = 3_600_000;
 const M = 60_000;
 
-function setup(startLocal = "2026-03-02T08:00:00+08:00") {
-  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
-  const sink = new RecordingSink();
-  const p = new Pipeline({
-    home: "h1",
-    timeZone: "Asia/Shanghai",
-    clock,
-    ids: new SeededIds("t"),
-    sink,
-    log: silentLogger(),
-    detection: {
-      sleepStartMin: 22 * 60,
-      sleepEndMin: 7 * 60,
-      maxSilenceDayMs: 4 * H,
-      maxSilenceNightMs: 12 * H,
-      escalateAfterMs: 1 * H,
-      powerStepW: 60,
-    },
-    buttonAction: (_d, e) => (e === "press" ? "call" : e === "double_press" ? "i_am_fine" : undefined),
-  });
-  p.start();
-  return { clock, sink, p };
-}
+/** The shared rig, with a 60 W cold step and telemetry on, as these tests were written for. */
+const setup = (startLocal = "2026-03-02T08:00:00+08:00") =>
+  pipelineRig(startLocal, { powerStepW: 60 }, { telemetry: true });
 
 describe("pipeline: first silence rule", () => {
   it("raises inactivity after the day threshold, with evidence, and clears it on activity", () => {

@@ -1,0 +1,46 @@
+import { VirtualClock } from "../../src/core/clock.js";
+import { SeededIds } from "../../src/core/ids.js";
+import { silentLogger } from "../../src/core/log.js";
+import type { Reading } from "../../src/core/readings.js";
+import { type DetectionOptions, Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.js";
+import { RecordingSink } from "./fake-sink.js";
+
+const H = 3_600_000;
+
+/**
+ * A started Pipeline on a virtual clock at `startLocal`, writing to a RecordingSink: sleep window
+ * 22:00–07:00, day limit 4 h, night 12 h, escalation after 1 h, cold power step 150 W; `press` calls,
+ * `double_press` is "I am fine". `detection` and `extra` override any of it.
+ */
+export function pipelineRig(
+  startLocal: string,
+  detection: Partial<DetectionOptions> = {},
+  extra: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> = {},
+) {
+  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
+  const sink = new RecordingSink();
+  const p = new Pipeline({
+    home: "h1",
+    timeZone: "Asia/Shanghai",
+    clock,
+    ids: new SeededIds("t"),
+    sink,
+    log: silentLogger(),
+    detection: {
+      sleepStartMin: 22 * 60,
+      sleepEndMin: 7 * 60,
+      maxSilenceDayMs: 4 * H,
+      maxSilenceNightMs: 12 * H,
+      escalateAfterMs: 1 * H,
+      powerStepW: 150,
+      ...detection,
+    },
+    buttonAction: (_d, e) => (e === "press" ? "call" : e === "double_press" ? "i_am_fine" : undefined),
+    telemetry: false,
+    ...extra,
+  });
+  p.start();
+  const read = (device: string, channel: Reading["channel"], value: number) =>
+    p.readings([{ device, channel, value, mono: clock.monotonicMs() }]);
+  return { clock, sink, p, read };
+}
