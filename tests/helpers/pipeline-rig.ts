@@ -3,7 +3,7 @@ import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
 import { type DetectionOptions, Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.js";
-import { RecordingSink } from "./fake-sink.js";
+import { RecordingSink } from "./message-sink.js";
 
 const H = 3_600_000;
 

@@ -23,3 +23,30 @@ export class RecordingSink implements MessageSink {
     return this.alerts.filter((a) => !kind || a.kind === kind).map((a) => `${a.kind}:${a.state}`);
   }
 }
+
+/**
+ * A sink whose writes fail from a chosen call on, as a full or broken outbox does: the error is what
+ * the outbox throws (`OutboxFull`, say), so tests see how the pipeline copes with it.
+ */
+export class FailingMessageSink extends RecordingSink {
+  failing: Error | undefined;
+  failures = 0;
+  constructor(failing?: Error) {
+    super();
+    this.failing = failing;
+  }
+  #maybeFail(): void {
+    if (this.failing) {
+      this.failures++;
+      throw this.failing;
+    }
+  }
+  override putAlert(body: AlertBody): void {
+    this.#maybeFail();
+    super.putAlert(body);
+  }
+  override putEvent(body: EventBody): void {
+    this.#maybeFail();
+    super.putEvent(body);
+  }
+}
