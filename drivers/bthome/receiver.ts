@@ -7,12 +7,13 @@
  * last accepted counter is kept in a `CounterStore` so a recorded advert replayed after a restart is
  * still rejected.
  */
+
+import { BUTTON_EVENTS, type ButtonEvent, CHANNELS, type Channel } from "../../src/core/channels.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { Reading, ReadingSink } from "../../src/core/readings.js";
-import { type BthomeProfile, BUTTON_EVENTS, type ButtonEvent } from "../../src/profiles/bthome.js";
-import { CHANNELS, type Channel } from "../../src/profiles/channels.js";
+import type { BthomeProfile } from "../../src/profiles/bthome.js";
 import type { AdvertConsumer, BleAdvert } from "../ble/advert.js";
 import { type BthomeFrame, decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "./codec.js";
 import { OBJECTS } from "./objects.js";

@@ -1,5 +1,4 @@
-import type { ButtonEvent } from "../profiles/bthome.js";
-import type { Channel } from "../profiles/channels.js";
+import type { ButtonEvent, Channel } from "./channels.js";
 
 /**
  * What drivers hand to the agent. Drivers know nothing of MQTT, SQLite or detection: they call a

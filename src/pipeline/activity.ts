@@ -1,5 +1,5 @@
+import type { Channel } from "../core/channels.js";
 import type { Reading } from "../core/readings.js";
-import type { Channel } from "../profiles/channels.js";
 import { PowerModel, type PowerModelState } from "./power.js";
 import { WaterModel } from "./water.js";
 

@@ -1,11 +1,11 @@
 import type { AlertBody, SummaryBody, WatchLevel } from "../contract/messages.js";
 import { isoWithOffset } from "../contract/timestamps.js";
+import { channelUnit } from "../core/channels.js";
 import type { Clock, Timer } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../core/readings.js";
 import type { ButtonAction } from "../profiles/bthome.js";
-import { channelUnit } from "../profiles/channels.js";
 import { type Activity, ActivityExtractor, senseOf } from "./activity.js";
 import { AlertManager, type AlertRecord } from "./alerts.js";
 import { SilenceRule, type SilenceVerdict, type SilenceWindow } from "./inactivity.js";

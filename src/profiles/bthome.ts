@@ -1,17 +1,6 @@
 import { z } from "zod";
-import { CHANNEL_NAMES } from "./channels.js";
+import { BUTTON_EVENTS, type ButtonEvent, CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity } from "./common.js";
-
-export const BUTTON_EVENTS = [
-  "press",
-  "double_press",
-  "triple_press",
-  "long_press",
-  "long_double_press",
-  "long_triple_press",
-  "hold_press",
-] as const;
-export type ButtonEvent = (typeof BUTTON_EVENTS)[number];
 
 /** What a button event means in this home. */
 export const BUTTON_ACTIONS = ["call", "i_am_fine", "activity"] as const;

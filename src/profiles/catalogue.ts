@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { CHANNELS } from "../core/channels.js";
 import { packageRoot } from "../core/paths.js";
 import { type Parsed, type Problem, parseYamlWith, pathToString } from "../core/yaml-validate.js";
-import { CHANNELS } from "./channels.js";
 import { MODBUS_TYPE_WORDS } from "./modbus.js";
 import { type DeviceProfile, deviceProfile } from "./schema.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_NAMES } from "./channels.js";
+import { CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity, serialSettings, timing } from "./common.js";
 
 export interface Dlt645StandardFormat {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_NAMES } from "./channels.js";
+import { CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity, serialSettings, timing } from "./common.js";
 
 export const MODBUS_TYPES = ["u16", "s16", "u32", "s32", "float32", "u64", "s64", "float64"] as const;

@@ -1,11 +1,12 @@
 import type { Envelope, WatchLevel } from "../contract/messages.js";
+import type { ButtonEvent } from "../core/channels.js";
 import { VirtualClock } from "../core/clock.js";
 import { type IdSource, SeededIds } from "../core/ids.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Reading } from "../core/readings.js";
 import { type DetectionOptions, Pipeline } from "../pipeline/pipeline.js";
 import type { ModelStore } from "../pipeline/ports.js";
-import type { ButtonAction, ButtonEvent } from "../profiles/bthome.js";
+import type { ButtonAction } from "../profiles/bthome.js";
 import type { ReplayRecord } from "./input.js";
 import { EnvelopeSink } from "./sink.js";
 

@@ -1,5 +1,5 @@
 import { WATCH_LEVELS, type WatchLevel } from "../contract/messages.js";
-import { CHANNELS, type Channel } from "../profiles/channels.js";
+import { CHANNELS, type Channel } from "../core/channels.js";
 
 /** One line of replay input, checked. `ms`: its time (epoch ms); `offsetMin`: the offset it was written with. */
 export type ReplayRecord =

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.js";
+import { CHANNELS } from "../../src/core/channels.js";
 import { packageRoot } from "../../src/core/paths.js";
 import { formatProblem, type Problem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import { CHANNELS } from "../../src/profiles/channels.js";
 
 describe("device profile catalogue", () => {
   const cat = loadCatalogue();

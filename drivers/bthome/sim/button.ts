@@ -1,5 +1,5 @@
+import type { ButtonEvent } from "../../../src/core/channels.js";
 import type { Clock } from "../../../src/core/clock.js";
-import type { ButtonEvent } from "../../../src/profiles/bthome.js";
 import {
   type EncodableObject,
   encodeObjects,

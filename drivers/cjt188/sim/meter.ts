@@ -1,5 +1,5 @@
+import type { Channel } from "../../../src/core/channels.js";
 import { isHearthError } from "../../../src/core/errors.js";
-import type { Channel } from "../../../src/profiles/channels.js";
 import { addressMatches } from "../../common/meters.js";
 import { applyWireFault } from "../../common/sim.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";

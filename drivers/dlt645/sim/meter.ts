@@ -1,5 +1,5 @@
+import type { Channel } from "../../../src/core/channels.js";
 import { isHearthError } from "../../../src/core/errors.js";
-import type { Channel } from "../../../src/profiles/channels.js";
 import type { Dlt645Identifier } from "../../../src/profiles/dlt645.js";
 import { addressMatches } from "../../common/meters.js";
 import { applyWireFault } from "../../common/sim.js";

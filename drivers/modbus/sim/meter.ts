@@ -1,4 +1,4 @@
-import type { Channel } from "../../../src/profiles/channels.js";
+import type { Channel } from "../../../src/core/channels.js";
 import type { ModbusProfile } from "../../../src/profiles/modbus.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/line.js";
 import {

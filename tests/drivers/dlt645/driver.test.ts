@@ -3,9 +3,9 @@ import { Dlt645Driver } from "../../../drivers/dlt645/driver.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
 import { SerialLinePool } from "../../../drivers/serial/pool.js";
 import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
+import type { Channel } from "../../../src/core/channels.js";
 import { SystemClock } from "../../../src/core/clock.js";
 import { ErrorCode } from "../../../src/core/errors.js";
-import type { Channel } from "../../../src/profiles/channels.js";
 import { capturingLogger, loadProfile, RecordingSink, waitFor } from "./helpers.js";
 
 const PORT = "/dev/ttySIM-dlt";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeValue, encodeValue, registerWords } from "../../../drivers/modbus/values.js";
+import { CHANNELS } from "../../../src/core/channels.js";
 import { formatProblem } from "../../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../../src/profiles/catalogue.js";
-import { CHANNELS } from "../../../src/profiles/channels.js";
 
 const OURS = ["eastron-sdm120", "eastron-sdm630", "chint-ddsu666", "chint-dtsu666", "generic-modbus-water"];
 

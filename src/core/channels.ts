@@ -24,6 +24,18 @@ export const CHANNELS = {
 export type Channel = keyof typeof CHANNELS;
 export const CHANNEL_NAMES = Object.keys(CHANNELS) as [Channel, ...Channel[]];
 
+/** The events a button reports (BTHome's button object names them the same way). */
+export const BUTTON_EVENTS = [
+  "press",
+  "double_press",
+  "triple_press",
+  "long_press",
+  "long_double_press",
+  "long_triple_press",
+  "hold_press",
+] as const;
+export type ButtonEvent = (typeof BUTTON_EVENTS)[number];
+
 export function channelUnit(c: Channel): string {
   return CHANNELS[c].unit;
 }
