@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BUTTON_EVENTS, type ButtonEvent, CHANNEL_NAMES } from "../core/channels.js";
+import { BUTTON_EVENTS, CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity } from "./common.js";
 
 /** What a button event means in this home. */
