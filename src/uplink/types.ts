@@ -1,9 +1,9 @@
 import type { BrokerConfig } from "../config/schema.js";
 import type { ReplyBody, StatusBody } from "../contract/messages.js";
+import type { StoredMessage } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
-import type { StoredMessage } from "../outbox/types.js";
 
 /** What the uplink needs from the outbox, and nothing more. */
 export interface UplinkSource {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StatusBody } from "../../src/contract/messages.js";
 import { TOPIC_ROOT } from "../../src/contract/topics.js";
 import { VirtualClock } from "../../src/core/clock.js";
+import { MINUTE_MS } from "../../src/core/time.js";
 import { startAedes, subscribe } from "../helpers/brokers.js";
 import { eventBody } from "../outbox/fixtures.js";
 import { broker, driveUntil, makeRig, memoryLogger, until } from "./rig.js";
@@ -34,7 +35,7 @@ describe("Uplink on a virtual clock", () => {
     const b = await startAedes();
     cleanup.push(() => b.close());
     const clock = new VirtualClock();
-    const rig = makeRig({ brokers: [broker(b.url)], clock, heartbeatMs: 60_000 });
+    const rig = makeRig({ brokers: [broker(b.url)], clock, heartbeatMs: MINUTE_MS });
     cleanup.push(() => rig.close());
     const sub = await subscribe(b.url, `${TOPIC_ROOT}/${rig.home}/status`);
     cleanup.push(() => sub.close());
@@ -42,7 +43,7 @@ describe("Uplink on a virtual clock", () => {
     await sub.waitFor((m) => m.length >= 1);
     rig.outbox.putEvent(eventBody(1));
     await until(() => rig.uplink.state().published === 1, "the event");
-    clock.advanceBy(60_000);
+    clock.advanceBy(MINUTE_MS);
     const msgs = await sub.waitFor((m) => m.length >= 2);
     const [first, second] = msgs.map((m) => m.envelope);
     expect((first?.body as StatusBody | undefined)?.health?.uptime_s).toBe(0);

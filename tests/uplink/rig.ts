@@ -5,6 +5,7 @@ import type { ReplyBody } from "../../src/contract/messages.js";
 import { type Clock, SystemClock, type VirtualClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import { type Logger, REDACT_PATHS, silentLogger } from "../../src/core/log.js";
+import { DAY_MS, MINUTE_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import type { CommandHandler } from "../../src/uplink/types.js";
 import { Uplink } from "../../src/uplink/uplink.js";
@@ -54,7 +55,7 @@ export function makeRig(o: RigOptions): Rig {
     clock,
     ids: randomIds,
     maxSizeBytes: 64 * 1024 * 1024,
-    retentionMs: 86_400_000,
+    retentionMs: DAY_MS,
     telemetryBatch: 100,
     telemetryFlushMs: 1000,
     log: silentLogger(),
@@ -65,7 +66,7 @@ export function makeRig(o: RigOptions): Rig {
     timeZone: "Asia/Shanghai",
     brokers: o.brokers,
     keepaliveMs: 10_000,
-    heartbeatMs: o.heartbeatMs ?? 60_000,
+    heartbeatMs: o.heartbeatMs ?? MINUTE_MS,
     replayRate: o.replayRate ?? Number.POSITIVE_INFINITY,
     backoffInitialMs: 50,
     backoffMaxMs: 400,
