@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { pino } from "pino";
 import type { BrokerConfig } from "../../src/config/schema.js";
 import type { ReplyBody } from "../../src/contract/messages.js";
-import { type Clock, SystemClock, type VirtualClock } from "../../src/core/clock.js";
+import { type Clock, SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
-import { type Logger, REDACT_PATHS, silentLogger } from "../../src/core/log.js";
+import { type Logger, silentLogger } from "../../src/core/log.js";
 import { DAY_MS, MINUTE_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import type { CommandHandler } from "../../src/uplink/types.js";
@@ -92,45 +91,4 @@ export function makeRig(o: RigOptions): Rig {
       outbox.close();
     },
   };
-}
-
-/** Resolves when `cond` holds, checking every 20 ms; rejects after `timeoutMs` naming `what`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Moves a virtual clock forward in steps, with real pauses for I/O, until `cond` holds. */
-export async function driveUntil(
-  clock: VirtualClock,
-  cond: () => boolean,
-  what: string,
-  stepMs = 100,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    clock.advanceBy(stepMs);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** A pino logger whose lines (parsed) land in `lines`, for asserting what is logged. */
-export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[]; text: () => string } {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const log = pino(
-    { level: "debug", redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
-    {
-      write(chunk: string) {
-        raw.push(chunk);
-        lines.push(JSON.parse(chunk) as Record<string, unknown>);
-      },
-    },
-  );
-  return { log, lines, text: () => raw.join("") };
 }
