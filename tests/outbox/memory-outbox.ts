@@ -45,8 +45,9 @@ const isOpen = (s: string) => s === "raised" || s === "escalated";
 
 /**
  * A fake Outbox in plain memory, for tests of parts that write to or read from an outbox without
- * SQLite. It passes the same contract suite as SqliteOutbox (tests/outbox/memory.test.ts); it keeps
- * nothing across a restart.
+ * SQLite. It passes the same contract suite as SqliteOutbox (tests/outbox/memory.test.ts) and builds
+ * its envelopes with the contract's builder; it keeps nothing across a restart. Why a second
+ * implementation: docs/decisions/outbox-two-implementations.md.
  */
 export class MemoryOutbox implements Outbox {
   readonly #o: MemoryOutboxOptions;
