@@ -4,10 +4,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope, StatusBody } from "../../src/contract/messages.js";
 import { commandFilter, topicFor } from "../../src/contract/topics.js";
 import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
+import { type Logger, silentLogger } from "../../src/core/log.js";
 import { MINUTE_MS, SECOND_MS, WEEK_MS } from "../../src/core/time.js";
 import { Uplink } from "../../src/uplink/uplink.js";
+import { captureLog } from "../helpers/log-capture.js";
 import { waitFor } from "../helpers/wait.js";
 import { eventBody } from "../outbox/fixtures.js";
 import { MemoryOutbox } from "../outbox/memory-outbox.js";
@@ -70,7 +72,7 @@ describe("Uplink through an injected connect (no socket)", () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  const make = (urls: string[]) => {
+  const make = (urls: string[], o: { health?: () => StatusBody["health"]; log?: Logger } = {}) => {
     const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
     const outbox = new MemoryOutbox({
       home: HOME,
@@ -98,8 +100,8 @@ describe("Uplink through an injected connect (no socket)", () => {
       version: "0.1.0-test",
       source: outbox,
       onCommand: pingHandler,
-      health: () => ({ outbox: outbox.depth() }),
-      log: silentLogger(),
+      health: o.health ?? (() => ({ outbox: outbox.depth() })),
+      log: o.log ?? silentLogger(),
       random: () => 0,
       connect: (url, options) => {
         const c = new FakeClient(url, options);
@@ -182,5 +184,17 @@ describe("Uplink through an injected connect (no socket)", () => {
     for (const p of second.stored()) p.ack();
     await waitFor("all delivered", () => outbox.pending(10).length === 0);
     expect(uplink.state().published).toBe(3);
+  });
+
+  it("sends a status whose health breaks the contract without the health, and says why", () => {
+    const { log, lines } = captureLog();
+    const health = () => ({ clock: "sometimes" }) as unknown as StatusBody["health"];
+    const { clients, uplink } = make(["mqtt://a:1883"], { health, log });
+    uplink.start();
+    clients[0]?.emit("connect", connack());
+    const [status] = clients[0]?.published ?? [];
+    expect(status?.envelope.body).toEqual({ state: "online", version: "0.1.0-test" });
+    const logged = lines.find((l) => l.level === 50 && String(l.msg).startsWith("Status message breaks"));
+    expect((logged?.err as { code?: number } | undefined)?.code).toBe(ErrorCode.Internal);
   });
 });
