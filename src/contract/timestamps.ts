@@ -1,3 +1,5 @@
+import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+
 /**
  * A formatter of ISO 8601 with the offset of one zone. Building an Intl.DateTimeFormat per call
  * dominated a telemetry write and a replay, so the formatter is built once per zone and the zone's
@@ -17,7 +19,7 @@ export function createStamper(timeZone: string): (ms: number) => string {
   let cachedMinute = Number.NaN;
   let cachedOffsetMin = 0;
   const offsetOf = (ms: number): number => {
-    const minute = Math.floor(ms / 60_000);
+    const minute = Math.floor(ms / MINUTE_MS);
     if (minute === cachedMinute) return cachedOffsetMin;
     const p: Record<string, string> = {};
     for (const part of fmt.formatToParts(new Date(ms))) p[part.type] = part.value;
@@ -30,7 +32,7 @@ export function createStamper(timeZone: string): (ms: number) => string {
       Number(p.second),
     );
     cachedMinute = minute;
-    cachedOffsetMin = Math.round((local - Math.floor(ms / 1000) * 1000) / 60000);
+    cachedOffsetMin = Math.round((local - Math.floor(ms / SECOND_MS) * SECOND_MS) / MINUTE_MS);
     return cachedOffsetMin;
   };
   const two = (n: number) => String(n).padStart(2, "0");
@@ -38,10 +40,10 @@ export function createStamper(timeZone: string): (ms: number) => string {
     // Scaled and virtual clocks give fractional milliseconds; the format has three digits.
     const ms = Math.floor(msIn);
     const offsetMin = offsetOf(ms);
-    const d = new Date(ms + offsetMin * 60_000);
+    const d = new Date(ms + offsetMin * MINUTE_MS);
     const sign = offsetMin >= 0 ? "+" : "-";
     const abs = Math.abs(offsetMin);
-    const msPart = String(((ms % 1000) + 1000) % 1000).padStart(3, "0");
+    const msPart = String(((ms % SECOND_MS) + SECOND_MS) % SECOND_MS).padStart(3, "0");
     return (
       `${String(d.getUTCFullYear()).padStart(4, "0")}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}` +
       `T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${msPart}` +

@@ -26,6 +26,8 @@ export const ErrorCode = {
   // 400–499: outbox
   OutboxClosed: 400,
   OutboxFull: 401,
+  /** The outbox file was written by a newer agent (its table layout is unknown to this one). */
+  OutboxSchemaNewer: 402,
   // 500–599: uplink and contract
   UplinkNotConnected: 500,
   CommandInvalid: 510,

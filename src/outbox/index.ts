@@ -1,3 +1,3 @@
-export { MAX_RANGE, type OutboxOptions, SqliteOutbox } from "./sqlite.js";
-export type { AlertStateInfo, KeyValueStore, Lane, Outbox, StoredMessage } from "./types.js";
-export { LANE_OF, LANES } from "./types.js";
+export { MAX_RANGE } from "./delivery.js";
+export { type OutboxOptions, SqliteOutbox } from "./sqlite.js";
+export type { AlertStateInfo, KeyValueStore, Outbox } from "./types.js";

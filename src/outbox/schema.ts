@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { ErrorCode, HearthError } from "../core/errors.js";
 
 /** Bumped when the table layout changes; `migrate` brings an older file forward. */
 export const SCHEMA_VERSION = 1;
@@ -53,5 +54,9 @@ export function migrate(db: Database): void {
   }
   const found = Number(row.value);
   if (found > SCHEMA_VERSION)
-    throw new Error(`outbox schema ${found} is newer than this agent understands (${SCHEMA_VERSION})`);
+    throw new HearthError(
+      `outbox schema ${found} is newer than this agent understands (${SCHEMA_VERSION})`,
+      ErrorCode.OutboxSchemaNewer,
+      { found, understood: SCHEMA_VERSION },
+    );
 }

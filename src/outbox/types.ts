@@ -4,31 +4,10 @@ import type {
   AlertState,
   Envelope,
   EventBody,
-  MessageType,
   SummaryBody,
   TelemetryBody,
 } from "../contract/messages.js";
-
-/** Replay priority classes, in the order they are drained. */
-export type Lane = "alert" | "event" | "telemetry";
-export const LANES: readonly Lane[] = ["alert", "event", "telemetry"];
-
-/** Which lane each stored message type travels in (status and reply are never stored). */
-export const LANE_OF: Readonly<Record<"alert" | "event" | "summary" | "telemetry", Lane>> = {
-  alert: "alert",
-  event: "event",
-  summary: "event",
-  telemetry: "telemetry",
-};
-
-export interface StoredMessage {
-  seq: number;
-  id: string;
-  lane: Lane;
-  type: MessageType;
-  envelope: Envelope;
-  delivered: boolean;
-}
+import type { Lane, StoredMessage } from "../contract/stored.js";
 
 /** The last known state of one alert, for the pipeline after a restart. */
 export interface AlertStateInfo {

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
 import type { BrokerConfig } from "../config/schema.js";
+import { DAY_MS, SECOND_MS } from "../core/time.js";
 
 /** One day: a persistent session keeps commands sent to the gateway while it was offline. */
-const SESSION_EXPIRY_S = 86_400;
-const CONNECT_TIMEOUT_MS = 15_000;
+const SESSION_EXPIRY_S = DAY_MS / SECOND_MS;
+const CONNECT_TIMEOUT_MS = 15 * SECOND_MS;
 
 export interface ConnectParams {
   home: string;
@@ -29,7 +30,7 @@ export function clientOptions(broker: BrokerConfig, p: ConnectParams): IClientOp
     protocolVersion: v5 ? 5 : 4,
     clientId: broker.client_id ?? `hearth-${p.home}`,
     clean: false,
-    keepalive: Math.max(1, Math.round(p.keepaliveMs / 1000)),
+    keepalive: Math.max(1, Math.round(p.keepaliveMs / SECOND_MS)),
     reconnectPeriod: 0,
     connectTimeout: CONNECT_TIMEOUT_MS,
     resubscribe: false,

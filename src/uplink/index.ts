@@ -1,5 +1,12 @@
-export { Backoff } from "./backoff.js";
 export { clientOptions, safeUrl } from "./connect-options.js";
+export { MAX_IN_FLIGHT } from "./drain.js";
 export { RateLimiter } from "./rate.js";
-export type { CommandHandler, UplinkEvents, UplinkOptions, UplinkSource, UplinkState } from "./types.js";
-export { MAX_IN_FLIGHT, Uplink } from "./uplink.js";
+export type {
+  CommandHandler,
+  ConnectFn,
+  UplinkEvents,
+  UplinkOptions,
+  UplinkSource,
+  UplinkState,
+} from "./types.js";
+export { Uplink } from "./uplink.js";

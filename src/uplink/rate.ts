@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import { SECOND_MS } from "../core/time.js";
 
 /**
  * A token bucket on the injected monotonic clock: at most `perSecond` takes per second on average,
@@ -33,12 +34,12 @@ export class RateLimiter {
   waitMs(): number {
     if (!Number.isFinite(this.#perSecond)) return 0;
     this.#refill();
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.#perSecond);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * SECOND_MS) / this.#perSecond);
   }
 
   #refill(): void {
     const now = this.#clock.monotonicMs();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#perSecond) / 1000);
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#perSecond) / SECOND_MS);
     this.#at = now;
   }
 }

@@ -1,11 +1,15 @@
+import type { IClientOptions, MqttClient } from "mqtt";
 import type { BrokerConfig } from "../config/schema.js";
 import type { ReplyBody, StatusBody } from "../contract/messages.js";
+import type { StoredMessage } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
-import type { StoredMessage } from "../outbox/types.js";
 
-/** What the uplink needs from the outbox, and nothing more. */
+/**
+ * The outbox port: what the uplink needs from the outbox, and nothing more. The SqliteOutbox satisfies
+ * it as it is; the uplink never imports the outbox.
+ */
 export interface UplinkSource {
   pending(limit: number): StoredMessage[];
   /** Called only after the broker's PUBACK. */
@@ -20,6 +24,9 @@ export interface UplinkSource {
  * for none. It may reject: the uplink answers with an error reply and carries on.
  */
 export type CommandHandler = (name: string, payload: Buffer) => Promise<ReplyBody | undefined>;
+
+/** MQTT.js's `connect`, or a fake that hands out a test client. */
+export type ConnectFn = (brokerUrl: string, options: IClientOptions) => MqttClient;
 
 export interface UplinkOptions {
   home: string;
@@ -45,6 +52,8 @@ export interface UplinkOptions {
   log: Logger;
   /** Jitter source, [0, 1); default Math.random. */
   random?: () => number;
+  /** Opens an MQTT client; default MQTT.js's `connect`. Tests hand in fakes to run without a socket. */
+  connect?: ConnectFn;
 }
 
 export interface UplinkState {

@@ -5,6 +5,7 @@ import { bench, describe } from "vitest";
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
+import { WEEK_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, telemetryBody } from "../outbox/fixtures.js";
 
@@ -19,7 +20,7 @@ const open = (name: string) => {
     clock: new SystemClock(),
     ids: randomIds,
     maxSizeBytes: 512 * 1024 * 1024,
-    retentionMs: 7 * 86_400_000,
+    retentionMs: WEEK_MS,
     telemetryBatch: 100,
     telemetryFlushMs: 2000,
     log: silentLogger(),

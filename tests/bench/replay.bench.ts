@@ -1,8 +1,9 @@
 import { afterAll, bench, describe } from "vitest";
 import { SystemClock } from "../../src/core/clock.js";
 import { haveMosquitto, startAedes, startMosquitto, type TestBroker } from "../helpers/brokers.js";
+import { waitFor } from "../helpers/wait.js";
 import { telemetryBody } from "../outbox/fixtures.js";
-import { broker, makeRig, until } from "../uplink/rig.js";
+import { broker, makeRig } from "../uplink/rig.js";
 
 /**
  * One op = a backlog of BACKLOG telemetry rows in an in-memory outbox, drained to a local broker after
@@ -17,7 +18,10 @@ async function drainOnce(b: TestBroker, version: "3.1.1" | "5", drains: number[]
   rig.outbox.flush();
   const t0 = performance.now();
   rig.uplink.start();
-  await until(() => rig.uplink.state().published >= BACKLOG, "drain", 60_000);
+  await waitFor("drain", () => rig.uplink.state().published >= BACKLOG, {
+    timeoutMs: 60_000,
+    intervalMs: 20,
+  });
   drains.push(performance.now() - t0);
   await rig.close();
 }

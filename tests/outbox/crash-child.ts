@@ -5,6 +5,7 @@
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
+import { DAY_MS, HOUR_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, eventBody, telemetryBody } from "./fixtures.js";
 
@@ -19,10 +20,10 @@ const outbox = new SqliteOutbox({
   clock: new SystemClock(),
   ids: randomIds,
   maxSizeBytes: 256 * 1024 * 1024,
-  retentionMs: 86_400_000,
+  retentionMs: DAY_MS,
   telemetryBatch: batch,
   // Long enough that only the count triggers commits while the burst runs.
-  telemetryFlushMs: 3_600_000,
+  telemetryFlushMs: HOUR_MS,
   log: silentLogger(),
 });
 outbox.open();

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
+import { DAY_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-crash-"));
@@ -69,7 +70,7 @@ describe("SqliteOutbox crash safety", () => {
       clock: new VirtualClock(),
       ids: randomIds,
       maxSizeBytes: 256 * 1024 * 1024,
-      retentionMs: 86_400_000,
+      retentionMs: DAY_MS,
       telemetryBatch: BATCH,
       telemetryFlushMs: 2000,
       log: silentLogger(),

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ENVELOPE_SCHEMAS } from "../../src/contract/messages.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../src/core/errors.js";
+import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import type { Outbox } from "../../src/outbox/types.js";
 import { alertBody, alertId, eventBody, summaryBody, telemetryBody } from "./fixtures.js";
 
@@ -15,8 +16,6 @@ export interface BuildOptions {
 
 /** Builds an outbox for home "home-1" in Asia/Shanghai; the suite opens and closes it. */
 export type BuildOutbox = (opts: BuildOptions) => Outbox;
-
-const HOUR = 3_600_000;
 
 /**
  * The contract every Outbox keeps (MQTT.js abstract_store style): run it against each implementation.
@@ -257,18 +256,18 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
     });
 
     it("prunes delivered rows past retention, but not undelivered ones nor an open alert's latest", () => {
-      const { outbox, clock } = make({ retentionMs: HOUR });
+      const { outbox, clock } = make({ retentionMs: HOUR_MS });
       const open = outbox.putAlert(alertBody(alertId(1)));
       const closedRaise = outbox.putAlert(alertBody(alertId(2)));
       const closed = outbox.putAlert({ ...alertBody(alertId(2), "acknowledged"), cause: "cloud" });
       const delivered = outbox.putEvent(eventBody(1));
       const undelivered = outbox.putEvent(eventBody(2));
       outbox.markDelivered([open.seq, closedRaise.seq, closed.seq, delivered.seq]);
-      clock.advanceBy(HOUR / 2);
+      clock.advanceBy(HOUR_MS / 2);
       const fresh = outbox.putEvent(eventBody(3));
       outbox.markDelivered([fresh.seq]);
-      clock.advanceBy(HOUR / 2 + 60_000);
-      clock.advanceBy(10 * 60_000); // one prune period
+      clock.advanceBy(HOUR_MS / 2 + MINUTE_MS);
+      clock.advanceBy(10 * MINUTE_MS); // one prune period
       expect(outbox.deliveredRange(0).map((m) => m.seq)).toEqual([open.seq, fresh.seq]);
       expect(outbox.pending(10).map((m) => m.seq)).toEqual([undelivered.seq]);
       expect(outbox.openAlerts().map((m) => m.id)).toEqual([open.id]);

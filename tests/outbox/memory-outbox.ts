@@ -1,25 +1,19 @@
-import {
-  type AlertBody,
-  BODY_SCHEMAS,
-  CONTRACT_VERSION,
-  type Envelope,
-  type EventBody,
-  type SummaryBody,
-  type TelemetryBody,
+import { buildEnvelope, checkedBody, restampEnvelope } from "../../src/contract/envelope.js";
+import type {
+  AlertBody,
+  BodyOf,
+  Envelope,
+  EventBody,
+  SummaryBody,
+  TelemetryBody,
 } from "../../src/contract/messages.js";
+import { LANE_OF, LANES, type Lane, type StoredMessage, type StoredType } from "../../src/contract/stored.js";
 import { isoWithOffset, restampBody } from "../../src/contract/timestamps.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { IdSource } from "../../src/core/ids.js";
-import {
-  type AlertStateInfo,
-  type KeyValueStore,
-  LANE_OF,
-  LANES,
-  type Lane,
-  type Outbox,
-  type StoredMessage,
-} from "../../src/outbox/types.js";
+import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
+import type { AlertStateInfo, KeyValueStore, Outbox } from "../../src/outbox/types.js";
 
 export interface MemoryOutboxOptions {
   home: string;
@@ -32,7 +26,6 @@ export interface MemoryOutboxOptions {
   telemetryFlushMs: number;
 }
 
-type StoredType = "alert" | "event" | "summary" | "telemetry";
 interface Row {
   msg: StoredMessage;
   wallMs: number;
@@ -41,19 +34,20 @@ interface Row {
 }
 interface Draft {
   type: StoredType;
-  body: unknown;
+  body: BodyOf[StoredType];
   wallMs: number;
   synced: boolean;
 }
 
 const OVERHEAD = 96;
-const PRUNE_EVERY_MS = 600_000;
+const PRUNE_EVERY_MS = 10 * MINUTE_MS;
 const isOpen = (s: string) => s === "raised" || s === "escalated";
 
 /**
  * A fake Outbox in plain memory, for tests of parts that write to or read from an outbox without
- * SQLite. It passes the same contract suite as SqliteOutbox (tests/outbox/memory.test.ts); it keeps
- * nothing across a restart.
+ * SQLite. It passes the same contract suite as SqliteOutbox (tests/outbox/memory.test.ts) and builds
+ * its envelopes with the contract's builder; it keeps nothing across a restart. Why a second
+ * implementation: docs/decisions/outbox-two-implementations.md.
  */
 export class MemoryOutbox implements Outbox {
   readonly #o: MemoryOutboxOptions;
@@ -88,7 +82,7 @@ export class MemoryOutbox implements Outbox {
     this.#open = true;
     this.#pruneTimer = this.#o.clock.setInterval(
       () => this.#prune(),
-      Math.max(1000, Math.min(this.#o.retentionMs, PRUNE_EVERY_MS)),
+      Math.max(SECOND_MS, Math.min(this.#o.retentionMs, PRUNE_EVERY_MS)),
     );
   }
 
@@ -200,9 +194,7 @@ export class MemoryOutbox implements Outbox {
       if (!r.synced && !r.msg.delivered) {
         r.wallMs = corrected(r.wallMs);
         r.synced = true;
-        r.msg.envelope.ts = isoWithOffset(r.wallMs, this.#o.timeZone);
-        r.msg.envelope.clock = "synced";
-        r.msg.envelope.body = restampBody(r.msg.envelope.body, corrected, (ms) =>
+        r.msg.envelope = restampEnvelope(r.msg.envelope, r.wallMs, corrected, (ms) =>
           isoWithOffset(ms, this.#o.timeZone),
         );
         n++;
@@ -218,12 +210,9 @@ export class MemoryOutbox implements Outbox {
 
   #draft(type: StoredType, body: unknown): Draft {
     this.#need();
-    const parsed = BODY_SCHEMAS[type].safeParse(body);
-    if (!parsed.success)
-      throw new HearthError(`Invalid ${type} body for the outbox`, ErrorCode.Internal, { type });
     return {
       type,
-      body: parsed.data,
+      body: checkedBody(type, body),
       wallMs: Math.floor(this.#o.clock.wallMs()),
       synced: this.#o.clock.wallSynced(),
     };
@@ -233,16 +222,13 @@ export class MemoryOutbox implements Outbox {
     const out: Envelope[] = [];
     for (const d of drafts) {
       const seq = ++this.#lastSeq;
-      const envelope = {
-        v: CONTRACT_VERSION,
+      const envelope: Envelope = buildEnvelope(d.type, d.body, {
         id: this.#o.ids.next("msg"),
         home: this.#o.home,
         seq,
         ts: isoWithOffset(d.wallMs, this.#o.timeZone),
-        clock: d.synced ? "synced" : "unsynced",
-        type: d.type,
-        body: d.body,
-      } as Envelope;
+        synced: d.synced,
+      });
       const bytes = Buffer.byteLength(JSON.stringify(envelope)) + OVERHEAD;
       const msg: StoredMessage = {
         seq,

@@ -1,4 +1,5 @@
 import { SeededIds } from "../../src/core/ids.js";
+import { WEEK_MS } from "../../src/core/time.js";
 import { describeOutbox } from "./describe-outbox.js";
 import { MemoryOutbox } from "./memory-outbox.js";
 
@@ -12,7 +13,7 @@ describeOutbox(
       clock: o.clock,
       ids: new SeededIds(`memory-${n++}`),
       maxSizeBytes: o.maxSizeBytes ?? 64 * 1024 * 1024,
-      retentionMs: o.retentionMs ?? 7 * 86_400_000,
+      retentionMs: o.retentionMs ?? WEEK_MS,
       telemetryBatch: o.telemetryBatch ?? 100,
       telemetryFlushMs: o.telemetryFlushMs ?? 2000,
     }),

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode, isHearthError } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
+import { HOUR_MS, WEEK_MS } from "../../src/core/time.js";
 import { type OutboxOptions, SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { type BuildOptions, describeOutbox } from "./describe-outbox.js";
 import { alertBody, alertId, eventBody, telemetryBody } from "./fixtures.js";
@@ -21,7 +24,7 @@ function options(path: string, o: BuildOptions): OutboxOptions {
     clock: o.clock,
     ids: new SeededIds(`outbox-${n++}`),
     maxSizeBytes: o.maxSizeBytes ?? 64 * 1024 * 1024,
-    retentionMs: o.retentionMs ?? 7 * 86_400_000,
+    retentionMs: o.retentionMs ?? WEEK_MS,
     telemetryBatch: o.telemetryBatch ?? 100,
     telemetryFlushMs: o.telemetryFlushMs ?? 2000,
     log: silentLogger(),
@@ -35,20 +38,20 @@ describe("SqliteOutbox on disk across a reopen", () => {
   it("keeps seq, messages, delivery marks, alert states and kv; never reuses a seq after deletes", () => {
     const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
     const path = join(dir, "reopen.db");
-    const first = new SqliteOutbox(options(path, { clock, retentionMs: 3_600_000 }));
+    const first = new SqliteOutbox(options(path, { clock, retentionMs: HOUR_MS }));
     first.open();
     const raised = first.putAlert(alertBody(alertId(1)));
     const e1 = first.putEvent(eventBody(1));
     const e2 = first.putEvent(eventBody(2));
     first.markDelivered([e1.seq, e2.seq]);
     first.kv.set("routine", "{}");
-    clock.advanceBy(2 * 3_600_000);
+    clock.advanceBy(2 * HOUR_MS);
     // The periodic prune took e1 and e2; the open alert's latest message stays.
     expect(first.deliveredRange(0)).toEqual([]);
     expect(first.pending(10).map((m) => m.id)).toEqual([raised.id]);
     first.close();
 
-    const second = new SqliteOutbox(options(path, { clock, retentionMs: 3_600_000 }));
+    const second = new SqliteOutbox(options(path, { clock, retentionMs: HOUR_MS }));
     second.open();
     expect(second.lastSeq()).toBe(e2.seq);
     expect(second.pending(10).map((m) => m.envelope)).toEqual([raised]);
@@ -99,5 +102,26 @@ describe("SqliteOutbox on disk across a reopen", () => {
     b.open();
     expect(b.sizeBytes()).toBe(size);
     b.close();
+  });
+
+  it("refuses a file written by a newer agent, saying so by code", () => {
+    const path = join(dir, "newer.db");
+    const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    a.open();
+    a.close();
+    const raw = new Database(path);
+    raw.prepare("UPDATE meta SET value = '99' WHERE key = 'schema'").run();
+    raw.close();
+    const b = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    let caught: unknown;
+    try {
+      b.open();
+    } catch (e) {
+      caught = e;
+    }
+    expect(isHearthError(caught, ErrorCode.OutboxClosed)).toBe(true);
+    const cause = (caught as Error).cause;
+    expect(isHearthError(cause, ErrorCode.OutboxSchemaNewer)).toBe(true);
+    expect(() => b.pending(1)).toThrow();
   });
 });

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoWithOffset } from "../../src/contract/timestamps.js";
-import { createStamper } from "../../src/outbox/stamp.js";
+import { createStamper, isoWithOffset } from "../../src/contract/timestamps.js";
 
 /**
  * The first, straightforward formatter of contract v1 (one Intl.DateTimeFormat per call), kept here as

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TOPIC_ROOT } from "../../src/contract/topics.js";
 import { mosquittoAvailable, startMosquitto, subscribe } from "../helpers/brokers.js";
+import { waitFor } from "../helpers/wait.js";
 import { telemetryBody } from "../outbox/fixtures.js";
-import { broker, makeRig, until } from "./rig.js";
+import { broker, makeRig } from "./rig.js";
 
 describe.skipIf(!mosquittoAvailable())("Uplink, MQTT 5 specifics on Mosquitto", () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -31,7 +32,7 @@ describe.skipIf(!mosquittoAvailable())("Uplink, MQTT 5 specifics on Mosquitto", 
     };
     sample();
     rig.uplink.start();
-    await until(() => rig.outbox.pending(1000).length === 0, "all delivered");
+    await waitFor("all delivered", () => rig.outbox.pending(1000).length === 0);
     sampling = false;
     await sub.waitFor((m) => new Set(m.map((x) => x.envelope.id)).size === 300);
     // Mosquitto announced 2 in CONNACK (max_inflight_messages); without it the uplink keeps 32 out.
@@ -49,7 +50,7 @@ describe.skipIf(!mosquittoAvailable())("Uplink, MQTT 5 specifics on Mosquitto", 
     const sub = await subscribe(b.url, `${TOPIC_ROOT}/${rig.home}/reply`, { protocolVersion: 5 });
     cleanup.push(() => sub.close());
     rig.uplink.start();
-    await until(() => rig.uplink.state().connected, "first connection");
+    await waitFor("first connection", () => rig.uplink.state().connected);
     await rig.uplink.stop();
     const cmd = JSON.stringify({ v: 1, id: "cmd-while-away", ts: "2026-01-01T00:00:00Z", body: {} });
     await new Promise<void>((resolve, reject) =>

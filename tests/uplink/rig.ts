@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { pino } from "pino";
 import type { BrokerConfig } from "../../src/config/schema.js";
 import type { ReplyBody } from "../../src/contract/messages.js";
-import { type Clock, SystemClock, type VirtualClock } from "../../src/core/clock.js";
+import { type Clock, SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
-import { type Logger, REDACT_PATHS, silentLogger } from "../../src/core/log.js";
+import { type Logger, silentLogger } from "../../src/core/log.js";
+import { DAY_MS, MINUTE_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import type { CommandHandler } from "../../src/uplink/types.js";
 import { Uplink } from "../../src/uplink/uplink.js";
@@ -54,7 +54,7 @@ export function makeRig(o: RigOptions): Rig {
     clock,
     ids: randomIds,
     maxSizeBytes: 64 * 1024 * 1024,
-    retentionMs: 86_400_000,
+    retentionMs: DAY_MS,
     telemetryBatch: 100,
     telemetryFlushMs: 1000,
     log: silentLogger(),
@@ -65,7 +65,7 @@ export function makeRig(o: RigOptions): Rig {
     timeZone: "Asia/Shanghai",
     brokers: o.brokers,
     keepaliveMs: 10_000,
-    heartbeatMs: o.heartbeatMs ?? 60_000,
+    heartbeatMs: o.heartbeatMs ?? MINUTE_MS,
     replayRate: o.replayRate ?? Number.POSITIVE_INFINITY,
     backoffInitialMs: 50,
     backoffMaxMs: 400,
@@ -91,45 +91,4 @@ export function makeRig(o: RigOptions): Rig {
       outbox.close();
     },
   };
-}
-
-/** Resolves when `cond` holds, checking every 20 ms; rejects after `timeoutMs` naming `what`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Moves a virtual clock forward in steps, with real pauses for I/O, until `cond` holds. */
-export async function driveUntil(
-  clock: VirtualClock,
-  cond: () => boolean,
-  what: string,
-  stepMs = 100,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    clock.advanceBy(stepMs);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** A pino logger whose lines (parsed) land in `lines`, for asserting what is logged. */
-export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[]; text: () => string } {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const log = pino(
-    { level: "debug", redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
-    {
-      write(chunk: string) {
-        raw.push(chunk);
-        lines.push(JSON.parse(chunk) as Record<string, unknown>);
-      },
-    },
-  );
-  return { log, lines, text: () => raw.join("") };
 }

@@ -5,9 +5,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { topicFor } from "../../src/contract/topics.js";
 import { mosquittoAvailable, startMosquitto, subscribe } from "../helpers/brokers.js";
 import { makeCerts } from "../helpers/certs.js";
+import { captureLog } from "../helpers/log-capture.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
+import { waitFor } from "../helpers/wait.js";
 import { alertBody } from "../outbox/fixtures.js";
-import { broker, makeRig, memoryLogger, until } from "./rig.js";
+import { broker, makeRig } from "./rig.js";
 
 const ready =
   mosquittoAvailable() &&
@@ -29,7 +31,7 @@ describe.skipIf(!ready)("Uplink over mutual TLS to Mosquitto", () => {
       reject_unauthorized: true,
     };
     const rig = makeRig({ brokers: [broker(b.url, "5", { tls: withCert })] });
-    const bareLog = memoryLogger();
+    const bareLog = captureLog();
     const bare = makeRig({
       brokers: [
         broker(b.url, "5", {
@@ -55,7 +57,7 @@ describe.skipIf(!ready)("Uplink over mutual TLS to Mosquitto", () => {
       expect(sub.invalid).toEqual([]);
 
       bare.uplink.start();
-      await until(() => bare.uplink.state().attempts >= 2, "refused attempts");
+      await waitFor("refused attempts", () => bare.uplink.state().attempts >= 2);
       expect(bare.uplink.state().connected).toBe(false);
       expect(bare.uplink.state().lastError).toBeDefined();
       // Failures are logged with the broker URL, never with the password or key material.

@@ -13,8 +13,9 @@ import {
   subscribe,
   type TestBroker,
 } from "../helpers/brokers.js";
+import { driveUntil, waitFor } from "../helpers/wait.js";
 import { alertBody, eventBody, telemetryBody } from "../outbox/fixtures.js";
-import { broker, driveUntil, makeRig, until } from "./rig.js";
+import { broker, makeRig } from "./rig.js";
 
 interface Kind {
   name: string;
@@ -78,7 +79,7 @@ for (const kind of KINDS) {
         topicFor(rig.home, "event"),
         topicFor(rig.home, "telemetry"),
       ]);
-      await until(() => rig.outbox.pending(10).length === 0, "delivery marks");
+      await waitFor("delivery marks", () => rig.outbox.pending(10).length === 0);
       expect(rig.uplink.state()).toMatchObject({ connected: true, broker: b.url, attempts: 0, published: 3 });
 
       // A newcomer gets the retained status: online, with health, carrying the latest seq.
@@ -121,7 +122,7 @@ for (const kind of KINDS) {
       const rig = rigFor({ brokers: [broker(b.url, kind.version)], clock });
       const sub = await cloud(b.url, rig.home);
       rig.uplink.start();
-      await until(() => rig.uplink.state().connected, "first connection");
+      await waitFor("first connection", () => rig.uplink.state().connected);
       const before = rig.outbox.putEvent(eventBody(0));
       await sub.waitFor((m) => m.some((x) => x.envelope.id === before.id));
 
@@ -138,13 +139,13 @@ for (const kind of KINDS) {
       expect(ids.size).toBe(1001);
       // One attempt while the broker is away fails and backs off.
       clock.advanceBy(400);
-      await until(() => rig.uplink.state().attempts >= 1, "a failed attempt");
+      await waitFor("a failed attempt", () => rig.uplink.state().attempts >= 1);
       expect(rig.uplink.state().connected).toBe(false);
 
       await b.restart();
       await sub.ready();
       const mark = sub.messages.length;
-      await driveUntil(clock, () => rig.uplink.state().connected, "reconnection");
+      await driveUntil(clock, "reconnection", () => rig.uplink.state().connected);
       await sub.waitFor((m) => new Set(stored(m.slice(mark)).map((x) => x.envelope.id)).size >= 1001, 40_000);
       const after = stored(sub.messages.slice(mark));
       expect(after[0]?.envelope.type).toBe("alert");
@@ -158,7 +159,7 @@ for (const kind of KINDS) {
       for (const id of ids) expect(seen.has(id)).toBe(true);
       const tele = after.filter((m) => m.envelope.type === "telemetry").map((m) => m.envelope.seq);
       expect(tele).toEqual([...tele].sort((x, y) => x - y));
-      await until(() => rig.outbox.pending(10).length === 0, "all marked delivered");
+      await waitFor("all marked delivered", () => rig.outbox.pending(10).length === 0);
       expect(sub.invalid).toEqual([]);
     });
 
@@ -171,7 +172,7 @@ for (const kind of KINDS) {
       const raised = rig.outbox.putAlert(alertBody("alert-open-1"));
       rig.uplink.start();
       await sub.waitFor((m) => m.some((x) => x.envelope.id === raised.id));
-      await until(() => rig.outbox.openAlerts()[0]?.delivered === true, "delivery mark");
+      await waitFor("delivery mark", () => rig.outbox.openAlerts()[0]?.delivered === true);
       const countRaised = () => sub.messages.filter((m) => m.envelope.id === raised.id).length;
 
       const reconnect = async () => {
@@ -193,7 +194,7 @@ for (const kind of KINDS) {
         by: "nurse",
       });
       await sub.waitFor((m) => m.some((x) => x.envelope.id === ack.id));
-      await until(() => rig.outbox.pending(10).length === 0, "ack delivered");
+      await waitFor("ack delivered", () => rig.outbox.pending(10).length === 0);
       await reconnect();
       expect(countRaised()).toBe(2);
       expect(
@@ -206,7 +207,7 @@ for (const kind of KINDS) {
       const rig = rigFor({ brokers: [broker(b.url, kind.version)] });
       const sub = await cloud(b.url, rig.home);
       rig.uplink.start();
-      await until(() => rig.uplink.state().connected, "connection");
+      await waitFor("connection", () => rig.uplink.state().connected);
       await sub.waitFor((m) => statuses(m).length >= 1);
       const send = (name: string, payload: string) =>
         new Promise<void>((resolve, reject) =>
@@ -263,7 +264,7 @@ for (const kind of KINDS) {
       await firstAck;
       proxy.cut();
       await down;
-      await until(() => rig.outbox.pending(1000).length === 0, "the rest after reconnection");
+      await waitFor("the rest after reconnection", () => rig.outbox.pending(1000).length === 0);
       const have = () => new Set(stored(sub.messages).map((m) => m.envelope.id));
       await sub.waitFor(() => [...ids].every((id) => have().has(id)));
       const got = new Map<string, string>();
@@ -283,7 +284,7 @@ for (const kind of KINDS) {
       const dead = `mqtt://127.0.0.1:${await freePort()}`;
       const rig = makeRig({ brokers: [broker(dead, kind.version)] });
       rig.uplink.start();
-      await until(() => rig.uplink.state().attempts >= 2, "failed attempts");
+      await waitFor("failed attempts", () => rig.uplink.state().attempts >= 2);
       await rig.close();
       const attempts = rig.uplink.state().attempts;
       expect(rig.uplink.state().connected).toBe(false);
@@ -308,7 +309,7 @@ for (const kind of KINDS) {
       const b = await startBroker();
       const rig = makeRig({ brokers: [broker(b.url, kind.version)] });
       rig.uplink.start();
-      await until(() => rig.uplink.state().connected, "connection");
+      await waitFor("connection", () => rig.uplink.state().connected);
       const disconnected = once(rig.uplink, "disconnected");
       await rig.close();
       expect(await disconnected).toEqual(["stopped"]);

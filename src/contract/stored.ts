@@ -1,0 +1,30 @@
+import type { Envelope, MessageType } from "./messages.js";
+
+/**
+ * Messages the gateway keeps until the broker acknowledged them, and the order they are replayed in
+ * after an outage (docs/contract.md, `seq`). Status and reply are never stored: they say what is true
+ * now, and a stale one would mislead.
+ */
+export type StoredType = "alert" | "event" | "summary" | "telemetry";
+
+/** Replay priority classes, in the order they are drained. */
+export type Lane = "alert" | "event" | "telemetry";
+export const LANES: readonly Lane[] = ["alert", "event", "telemetry"];
+
+/** Which lane each stored message type travels in. */
+export const LANE_OF: Readonly<Record<StoredType, Lane>> = {
+  alert: "alert",
+  event: "event",
+  summary: "event",
+  telemetry: "telemetry",
+};
+
+/** One stored envelope as the outbox hands it to whoever publishes it. */
+export interface StoredMessage {
+  seq: number;
+  id: string;
+  lane: Lane;
+  type: MessageType;
+  envelope: Envelope;
+  delivered: boolean;
+}

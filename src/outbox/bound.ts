@@ -1,0 +1,120 @@
+import type { Logger } from "../core/log.js";
+import type { Ledger, OutboxDb } from "./db.js";
+import { LANE_CODE, OPEN_STATES } from "./rows.js";
+
+/** When the bound is hit, free down to this share of it, so that drops come in chunks, not per write. */
+export const SHRINK_TO = 0.9;
+/** Rows per delete statement while shrinking or pruning. */
+const CHUNK = 256;
+
+/**
+ * The outbox's two ways of letting go: the size bound (inside a write, when the stored rows outgrow
+ * `maxSizeBytes`) and retention (delivered rows older than `retentionMs`, periodically). Neither ever
+ * drops an undelivered alert or event, nor the latest message of an open alert.
+ */
+export class SizeBound {
+  readonly #db: OutboxDb;
+  readonly #ledger: Ledger;
+  readonly #maxSizeBytes: number;
+  readonly #retentionMs: number;
+  readonly #log: Logger;
+  #overBoundWarned = false;
+
+  constructor(db: OutboxDb, ledger: Ledger, o: { maxSizeBytes: number; retentionMs: number; log: Logger }) {
+    this.#db = db;
+    this.#ledger = ledger;
+    this.#maxSizeBytes = o.maxSizeBytes;
+    this.#retentionMs = o.retentionMs;
+    this.#log = o.log;
+  }
+
+  /**
+   * Inside the caller's write transaction: when `size` (the size with the new rows) is over the bound,
+   * frees down to SHRINK_TO of it and returns the size left.
+   */
+  enforce(size: number): number {
+    if (size <= this.#maxSizeBytes) return size;
+    return size - this.#shrink(size - this.#maxSizeBytes * SHRINK_TO);
+  }
+
+  /**
+   * Frees at least `need` bytes inside the caller's transaction: delivered rows oldest-first (but never
+   * the latest message of an open alert), then undelivered telemetry oldest-first. Alerts and events that
+   * are not delivered are never dropped. Returns the bytes freed.
+   */
+  #shrink(need: number): number {
+    const db = this.#db;
+    const candidates = {
+      delivered: db.stmt(
+        `SELECT seq, bytes FROM messages WHERE delivered = 1 AND seq > ?
+           AND seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY seq LIMIT ?`,
+      ),
+      telemetry: db.stmt(
+        `SELECT seq, bytes FROM messages WHERE delivered = 0 AND lane = ${LANE_CODE.telemetry} AND seq > ?
+           ORDER BY lane, seq LIMIT ?`,
+      ),
+    };
+    const del = db.stmt("DELETE FROM messages WHERE seq = ?");
+    let freed = 0;
+    const dropped = { delivered: 0, telemetry: 0 };
+    for (const name of ["delivered", "telemetry"] as const) {
+      let after = 0;
+      while (freed < need) {
+        const rows = candidates[name].all(after, CHUNK) as { seq: number; bytes: number }[];
+        for (const r of rows) {
+          if (freed >= need) break;
+          del.run(r.seq);
+          freed += r.bytes;
+          dropped[name]++;
+          after = r.seq;
+        }
+        if (rows.length < CHUNK) break;
+      }
+    }
+    if (dropped.delivered + dropped.telemetry > 0)
+      this.#log.warn(
+        {
+          droppedDelivered: dropped.delivered,
+          droppedTelemetry: dropped.telemetry,
+          maxSizeBytes: this.#maxSizeBytes,
+        },
+        "Outbox reached its size bound; dropped delivered rows and the oldest telemetry",
+      );
+    if (freed < need) {
+      if (!this.#overBoundWarned)
+        this.#log.warn(
+          { sizeBytes: this.#ledger.size, maxSizeBytes: this.#maxSizeBytes },
+          "Outbox is over its size bound with alerts and events only; keeping them",
+        );
+      this.#overBoundWarned = true;
+    } else this.#overBoundWarned = false;
+    return freed;
+  }
+
+  /** Deletes delivered rows older than the retention window (wall time `nowMs`); returns how many. */
+  prune(nowMs: number): number {
+    const db = this.#db;
+    const conn = db.need();
+    const cutoff = nowMs - this.#retentionMs;
+    const del = db.stmt(
+      `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE delivered = 1 AND wall_ms < ?
+         AND seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY seq LIMIT ?)
+       RETURNING bytes`,
+    );
+    let rows = 0;
+    db.relaxed(() => {
+      for (;;) {
+        const freed = conn.transaction(() => del.all(cutoff, CHUNK) as { bytes: number }[])();
+        for (const f of freed) this.#ledger.size -= f.bytes;
+        rows += freed.length;
+        if (freed.length < CHUNK) break;
+      }
+      // Closed alerts whose last message is gone have nothing left to say.
+      db.stmt(
+        `DELETE FROM alerts WHERE state NOT IN ${OPEN_STATES} AND latest_seq NOT IN (SELECT seq FROM messages)`,
+      ).run();
+    });
+    if (rows > 0) this.#log.debug({ rows, retentionMs: this.#retentionMs }, "Pruned delivered messages");
+    return rows;
+  }
+}

@@ -1,0 +1,97 @@
+import { buildEnvelope, checkedBody } from "../contract/envelope.js";
+import type { AlertBody, BodyOf, Envelope } from "../contract/messages.js";
+import { LANE_OF, type StoredType } from "../contract/stored.js";
+import type { Clock } from "../core/clock.js";
+import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import type { IdSource } from "../core/ids.js";
+import type { SizeBound } from "./bound.js";
+import type { Ledger, OutboxDb } from "./db.js";
+import { LANE_CODE, rowBytes } from "./rows.js";
+
+/** A message checked and timed, not yet given its id and seq (telemetry waits as drafts for its batch). */
+export interface Draft {
+  type: StoredType;
+  body: BodyOf[StoredType];
+  wallMs: number;
+  synced: boolean;
+}
+
+/** Checks the body against the contract (throws on a bug in the caller) and takes the time now. */
+export function draft(type: StoredType, body: unknown, clock: Clock): Draft {
+  const checked = checkedBody(type, body);
+  // Scaled and virtual clocks give fractional milliseconds; rows keep whole ones, as `ts` does.
+  const wallMs = Math.floor(clock.wallMs());
+  return { type, body: checked, wallMs, synced: clock.wallSynced() };
+}
+
+export interface WriteContext {
+  db: OutboxDb;
+  ledger: Ledger;
+  bound: SizeBound;
+  home: string;
+  ids: IdSource;
+  /** The home's ISO 8601 formatter. */
+  ts: (ms: number) => string;
+}
+
+/**
+ * Writes drafts in one transaction: seq counter, rows, alert states and the size bound together; the
+ * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events).
+ * Throws `OutboxFull` when the disk (or SQLite's page limit) is full, `Internal` on any other failure.
+ */
+export function commit(w: WriteContext, drafts: readonly Draft[], durable: boolean): Envelope[] {
+  const { db, ledger } = w;
+  const conn = db.need();
+  const insert = db.stmt(
+    "INSERT INTO messages (seq, id, lane, type, wall_ms, synced, bytes, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const upsertAlert = db.stmt(
+    `INSERT INTO alerts (alert, kind, state, device, raised_seq, latest_seq) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,
+         device = COALESCE(excluded.device, alerts.device), latest_seq = excluded.latest_seq`,
+  );
+  const setSeq = db.stmt(
+    "INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  );
+  let seq = ledger.lastSeq;
+  let size = ledger.size;
+  const envelopes: Envelope[] = [];
+  const write = conn.transaction(() => {
+    for (const d of drafts) {
+      seq++;
+      const env = buildEnvelope(d.type, d.body, {
+        id: w.ids.next("msg"),
+        home: w.home,
+        seq,
+        ts: w.ts(d.wallMs),
+        synced: d.synced,
+      });
+      const json = JSON.stringify(env);
+      const bytes = rowBytes(json);
+      insert.run(seq, env.id, LANE_CODE[LANE_OF[d.type]], d.type, d.wallMs, d.synced ? 1 : 0, bytes, json);
+      size += bytes;
+      if (d.type === "alert") {
+        const a = d.body as AlertBody;
+        upsertAlert.run(a.alert, a.kind, a.state, a.device ?? null, seq, seq);
+      }
+      envelopes.push(env);
+    }
+    setSeq.run(String(seq));
+    size = w.bound.enforce(size);
+  });
+  try {
+    if (durable) write.immediate();
+    else db.relaxed(() => write.immediate());
+  } catch (e) {
+    const full = (e as { code?: string }).code === "SQLITE_FULL";
+    throw new HearthError(
+      `Failed to write to the outbox: ${errorMessage(e)}`,
+      full ? ErrorCode.OutboxFull : ErrorCode.Internal,
+      { path: db.path, rows: drafts.length },
+      { cause: e },
+    );
+  }
+  ledger.lastSeq = seq;
+  ledger.size = size;
+  return envelopes;
+}

@@ -1,0 +1,216 @@
+import type { StoredMessage } from "../contract/stored.js";
+import { topicFor } from "../contract/topics.js";
+import type { Clock, Timer } from "../core/clock.js";
+import { isHearthError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { RateLimiter } from "./rate.js";
+import type { UplinkSource } from "./types.js";
+
+/** Most outbox messages awaiting PUBACK at once (lowered to the broker's receive maximum, MQTT 5). */
+export const MAX_IN_FLIGHT = 32;
+
+/** The part of the outbox port the drain reads and marks. */
+export type DrainSource = Pick<UplinkSource, "pending" | "markDelivered" | "openAlerts" | "onWrite">;
+
+/** One connection as the drain sees it: a connection (connection.ts), or a fake in tests. */
+export interface DrainLink {
+  readonly url: string;
+  readonly connected: boolean;
+  /** Set once the connection died: refusals are then expected, not warned about. */
+  readonly down: boolean;
+  /** The broker's receive maximum, when it announced one. */
+  readonly receiveMaximum?: number | undefined;
+  /** `done` runs at the PUBACK, or with the error that ended the publish. */
+  publish(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void;
+}
+
+/** What the drain keeps per connection; it dies with the connection. */
+interface LinkWindow {
+  /** seqs awaiting PUBACK on this connection. */
+  inFlight: Set<number>;
+  /** seqs published on this connection and not yet marked delivered (in flight, acked, or refused). */
+  sent: Set<number>;
+  /** Delivered open alerts to publish again before the pending drain. */
+  priority: StoredMessage[];
+}
+
+export interface DrainOptions {
+  home: string;
+  source: DrainSource;
+  /** For the replay rate. */
+  clock: Clock;
+  /** Messages per second; Infinity = unbounded. */
+  replayRate: number;
+  log: Logger;
+  /** The connection to publish on now, if any (it may be one still connecting). */
+  link: () => DrainLink | undefined;
+  /** Called after acknowledged rows were marked delivered. */
+  delivered: (count: number) => void;
+}
+
+/**
+ * The drain part of the uplink: publishes the outbox on the live connection, open alerts first, then
+ * pending rows in lane order (alerts, events, telemetry), at most a window of them awaiting PUBACK and
+ * at most `replayRate` a second. A row is marked delivered only after its PUBACK, in one outbox
+ * transaction per batch; a refused or unanswered one stays undelivered and goes out again on the next
+ * connection (same envelope, same id), never twice on the same one.
+ */
+export class Drain {
+  readonly #o: DrainOptions;
+  readonly #windows = new WeakMap<DrainLink, LinkWindow>();
+  #rate: RateLimiter | undefined;
+  #rateTimer: Timer | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #offWrite: (() => void) | undefined;
+  #stopped = false;
+  #acked: number[] = [];
+  #published = 0;
+
+  constructor(o: DrainOptions) {
+    this.#o = o;
+  }
+
+  /** Outbox messages acknowledged by a broker since this drain was made. */
+  get published(): number {
+    return this.#published;
+  }
+
+  /** Starts the replay rate afresh and drains whenever the outbox commits something. */
+  start(): void {
+    this.#stopped = false;
+    this.#rate = new RateLimiter(this.#o.clock, this.#o.replayRate);
+    this.#offWrite = this.#o.source.onWrite(() => this.schedule());
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#offWrite?.();
+    this.#offWrite = undefined;
+    this.#rateTimer?.cancel();
+    this.#rateTimer = undefined;
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
+  }
+
+  /** Publishes on `link` still awaiting their PUBACK. */
+  inFlight(link: DrainLink): number {
+    return this.#windows.get(link)?.inFlight.size ?? 0;
+  }
+
+  /**
+   * On connect: open alerts the cloud already has are published again (same id) until closed;
+   * undelivered ones come first in the pending drain anyway, in seq order.
+   */
+  begin(link: DrainLink): void {
+    try {
+      this.#window(link).priority = this.#o.source.openAlerts().filter((m) => m.delivered);
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Failed to read open alerts from the outbox");
+    }
+  }
+
+  /** Drains on the next turn of the event loop (many writes and acks, one pass). */
+  schedule(): void {
+    if (this.#immediate || this.#stopped) return;
+    this.#immediate = setImmediate(() => {
+      this.#immediate = undefined;
+      this.pump();
+    });
+  }
+
+  /** One pass now: marks what was acknowledged, then fills the window of the live connection. */
+  pump(): void {
+    const link = this.#o.link();
+    if (link) this.flushAcks(link);
+    if (!link?.connected || this.#stopped || this.#rateTimer) return;
+    const rate = this.#rate as RateLimiter;
+    const w = this.#window(link);
+    const max = maxInFlight(link);
+    try {
+      let batch: StoredMessage[] | undefined;
+      while (w.inFlight.size < max) {
+        let msg = w.priority[0];
+        if (msg) {
+          if (w.sent.has(msg.seq)) {
+            w.priority.shift();
+            continue;
+          }
+        } else {
+          if (!batch || batch.length === 0) {
+            const free = max - w.inFlight.size;
+            batch = this.#o.source.pending(w.sent.size + free).filter((m) => !w.sent.has(m.seq));
+            if (batch.length === 0) return;
+          }
+          msg = batch[0] as StoredMessage;
+        }
+        if (!rate.tryTake()) {
+          this.#rateTimer = this.#o.clock.setTimeout(() => {
+            this.#rateTimer = undefined;
+            this.pump();
+          }, rate.waitMs());
+          return;
+        }
+        if (w.priority[0] === msg) w.priority.shift();
+        else batch?.shift();
+        this.#publish(link, w, msg);
+      }
+    } catch (e) {
+      // The outbox failed under us (closed during shutdown, I/O error): try again on the next write.
+      this.#o.log.error({ err: e, closed: isHearthError(e) }, "Outbox read failed during drain");
+    }
+  }
+
+  /** Marks acknowledged rows delivered in one outbox transaction per batch. */
+  flushAcks(link: DrainLink | undefined): void {
+    if (this.#acked.length === 0) return;
+    const seqs = this.#acked;
+    this.#acked = [];
+    try {
+      this.#o.source.markDelivered(seqs);
+    } catch (e) {
+      // They will be published again: a duplicate with the same id, never a loss.
+      this.#o.log.error({ err: e, count: seqs.length }, "Failed to mark messages delivered");
+      return;
+    }
+    const w = link && this.#windows.get(link);
+    if (w) for (const s of seqs) w.sent.delete(s);
+    this.#o.delivered(seqs.length);
+  }
+
+  #publish(link: DrainLink, w: LinkWindow, m: StoredMessage): void {
+    w.inFlight.add(m.seq);
+    w.sent.add(m.seq);
+    const topic = topicFor(this.#o.home, m.type);
+    link.publish(topic, JSON.stringify(m.envelope), false, (err) => {
+      w.inFlight.delete(m.seq);
+      if (err) {
+        // Not acknowledged (connection closing, or an MQTT 5 refusal): it stays undelivered and goes out
+        // again after the next connect; `sent` keeps it from looping on this one.
+        if (!link.down)
+          this.#o.log.warn(
+            { broker: link.url, seq: m.seq, err },
+            `Broker '${link.url}' did not accept seq ${m.seq}`,
+          );
+        this.schedule();
+        return;
+      }
+      this.#published++;
+      this.#acked.push(m.seq);
+      this.schedule();
+    });
+  }
+
+  #window(link: DrainLink): LinkWindow {
+    let w = this.#windows.get(link);
+    if (!w) {
+      w = { inFlight: new Set(), sent: new Set(), priority: [] };
+      this.#windows.set(link, w);
+    }
+    return w;
+  }
+}
+
+function maxInFlight(link: DrainLink): number {
+  const r = link.receiveMaximum;
+  return r !== undefined && r > 0 ? Math.min(MAX_IN_FLIGHT, r) : MAX_IN_FLIGHT;
+}

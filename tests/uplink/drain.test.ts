@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Envelope } from "../../src/contract/messages.js";
+import { topicFor } from "../../src/contract/topics.js";
+import { VirtualClock } from "../../src/core/clock.js";
+import { SeededIds } from "../../src/core/ids.js";
+import { WEEK_MS } from "../../src/core/time.js";
+import { Drain, type DrainLink, MAX_IN_FLIGHT } from "../../src/uplink/drain.js";
+import { captureLog } from "../helpers/log-capture.js";
+import { waitFor } from "../helpers/wait.js";
+import { alertBody, alertId, eventBody, summaryBody, telemetryBody } from "../outbox/fixtures.js";
+import { MemoryOutbox } from "../outbox/memory-outbox.js";
+
+const HOME = "home-1";
+
+interface Sent {
+  topic: string;
+  envelope: Envelope;
+  retain: boolean;
+  done: (err?: Error) => void;
+}
+
+/** A connection that records what it is asked to publish; the test answers each publish itself. */
+class FakeLink implements DrainLink {
+  readonly url = "mqtt://fake:1883";
+  connected = true;
+  down = false;
+  receiveMaximum: number | undefined;
+  readonly sent: Sent[] = [];
+
+  constructor(receiveMaximum?: number) {
+    this.receiveMaximum = receiveMaximum;
+  }
+
+  publish(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void {
+    this.sent.push({ topic, envelope: JSON.parse(payload) as Envelope, retain, done });
+  }
+
+  seqs(): number[] {
+    return this.sent.map((s) => s.envelope.seq);
+  }
+}
+
+/** The drain with no broker and no socket: the in-memory outbox, a fake link, a virtual clock. */
+function rig(o: { replayRate?: number } = {}) {
+  const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
+  const outbox = new MemoryOutbox({
+    home: HOME,
+    timeZone: "Asia/Shanghai",
+    clock,
+    ids: new SeededIds("drain"),
+    maxSizeBytes: 64 * 1024 * 1024,
+    retentionMs: WEEK_MS,
+    telemetryBatch: 1,
+    telemetryFlushMs: 2000,
+  });
+  outbox.open();
+  const r = {
+    clock,
+    outbox,
+    link: new FakeLink() as FakeLink | undefined,
+    delivered: [] as number[],
+    capture: captureLog(),
+    drain: undefined as unknown as Drain,
+  };
+  r.drain = new Drain({
+    home: HOME,
+    source: outbox,
+    clock,
+    replayRate: o.replayRate ?? Number.POSITIVE_INFINITY,
+    log: r.capture.log,
+    link: () => r.link,
+    delivered: (n) => r.delivered.push(n),
+  });
+  r.drain.start();
+  return r;
+}
+
+describe("Drain (fake publish, no broker)", () => {
+  const stops: (() => void)[] = [];
+  const make = (o?: { replayRate?: number }) => {
+    const r = rig(o);
+    stops.push(() => {
+      r.drain.stop();
+      r.outbox.close();
+    });
+    return r;
+  };
+  afterEach(() => {
+    for (const s of stops.splice(0)) s();
+  });
+
+  it("keeps at most its window in flight and refills it as PUBACKs arrive", () => {
+    const r = make();
+    const link = new FakeLink(3);
+    r.link = link;
+    for (let i = 0; i < 10; i++) r.outbox.putEvent(eventBody(i));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    expect(r.drain.inFlight(link)).toBe(3);
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    link.sent[1]?.done();
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3, 4]);
+    expect(r.drain.inFlight(link)).toBe(3);
+  });
+
+  it("without a receive maximum, keeps MAX_IN_FLIGHT in flight", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    for (let i = 0; i < MAX_IN_FLIGHT + 8; i++) r.outbox.putEvent(eventBody(i));
+    r.drain.pump();
+    expect(link.sent).toHaveLength(MAX_IN_FLIGHT);
+    expect(r.drain.inFlight(link)).toBe(MAX_IN_FLIGHT);
+  });
+
+  it("publishes alerts first, then events and summaries, then telemetry, each oldest first", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.outbox.putTelemetry(telemetryBody(1)); // seq 1
+    const e1 = r.outbox.putEvent(eventBody(1));
+    const a1 = r.outbox.putAlert(alertBody(alertId(1)));
+    const s1 = r.outbox.putSummary(summaryBody());
+    r.outbox.putTelemetry(telemetryBody(2)); // seq 5
+    const a2 = r.outbox.putAlert(alertBody(alertId(2)));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a1.seq, a2.seq, e1.seq, s1.seq, 1, 5]);
+    expect(link.sent.map((s) => s.topic)).toEqual([
+      topicFor(HOME, "alert"),
+      topicFor(HOME, "alert"),
+      topicFor(HOME, "event"),
+      topicFor(HOME, "summary"),
+      topicFor(HOME, "telemetry"),
+      topicFor(HOME, "telemetry"),
+    ]);
+    expect(link.sent[0]?.envelope).toEqual(a1);
+    expect(link.sent.every((s) => !s.retain)).toBe(true);
+  });
+
+  it("on a new connection publishes delivered open alerts again before anything pending", () => {
+    const r = make();
+    const open = r.outbox.putAlert(alertBody(alertId(1)));
+    const closedRaise = r.outbox.putAlert(alertBody(alertId(2)));
+    const closed = r.outbox.putAlert({ ...alertBody(alertId(2), "acknowledged"), cause: "cloud" });
+    r.outbox.markDelivered([open.seq, closedRaise.seq, closed.seq]);
+    const later = r.outbox.putEvent(eventBody(1));
+    const link = new FakeLink();
+    r.link = link;
+    r.drain.begin(link);
+    r.drain.pump();
+    expect(link.seqs()).toEqual([open.seq, later.seq]);
+    expect(link.sent[0]?.envelope).toEqual(open);
+  });
+
+  it("marks acknowledged rows delivered in one batch, and only those", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    const events = [0, 1, 2].map((i) => r.outbox.putEvent(eventBody(i)));
+    r.drain.pump();
+    link.sent[0]?.done();
+    link.sent[2]?.done();
+    expect(r.outbox.pending(10)).toHaveLength(3);
+    r.drain.pump();
+    expect(r.outbox.pending(10).map((m) => m.id)).toEqual([events[1]?.id]);
+    expect(r.delivered).toEqual([2]);
+    expect(r.drain.published).toBe(2);
+    expect(r.drain.inFlight(link)).toBe(1);
+  });
+
+  it("keeps a refused row undelivered, not again on that connection, again (same envelope) on the next", () => {
+    const r = make();
+    const first = r.link as FakeLink;
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    first.sent[0]?.done(new Error("refused: quota exceeded"));
+    r.drain.pump();
+    expect(first.sent).toHaveLength(1);
+    expect(r.outbox.pending(10).map((m) => m.id)).toEqual([e.id]);
+    expect(r.delivered).toEqual([]);
+    const warned = r.capture.lines.find((l) => l.level === 40 && l.seq === e.seq);
+    expect(warned?.broker).toBe(first.url);
+
+    const second = new FakeLink();
+    r.link = second;
+    r.drain.pump();
+    expect(second.sent.map((s) => s.envelope)).toEqual([e]);
+    second.sent[0]?.done();
+    r.drain.pump();
+    expect(r.outbox.pending(10)).toEqual([]);
+  });
+
+  it("publishes nothing while the link is not connected, and drains on the outbox's writes", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    link.connected = false;
+    r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    expect(link.sent).toEqual([]);
+    link.connected = true;
+    r.outbox.putEvent(eventBody(2));
+    await waitFor("the drain after a write", () => link.sent.length === 2);
+    expect(link.seqs()).toEqual([1, 2]);
+  });
+
+  it("publishes at most replay_rate messages per second of clock time", () => {
+    const r = make({ replayRate: 10 });
+    const link = r.link as FakeLink;
+    for (let i = 0; i < 5; i++) r.outbox.putEvent(eventBody(i));
+    r.drain.pump();
+    expect(link.sent).toHaveLength(1);
+    r.clock.advanceBy(99);
+    expect(link.sent).toHaveLength(1);
+    r.clock.advanceBy(1);
+    expect(link.sent).toHaveLength(2);
+    r.clock.advanceBy(300);
+    expect(link.sent).toHaveLength(5);
+  });
+
+  it("stops: no drain on later writes", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.drain.stop();
+    r.outbox.putEvent(eventBody(1));
+    r.drain.schedule();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(link.sent).toEqual([]);
+  });
+});
