@@ -20,7 +20,9 @@ import { join } from "node:path";
 import { bench, describe } from "vitest";
 import type { AdvertConsumer, BleAdvert, BleScanner } from "../../drivers/ble/advert.js";
 import { BluezScanner } from "../../drivers/ble/bluez.js";
-import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
+import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
+import { encodeObjects, encodeServiceData } from "../../drivers/bthome/codec.js";
+import { keyFromHex } from "../../drivers/bthome/encryption.js";
 import type { DeviceStats } from "../../drivers/bthome/receiver.js";
 import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
 import { Agent } from "../../src/agent/agent.js";
@@ -43,6 +45,7 @@ const DEVICE = "call-button";
 
 /** Stamps adverts on their way into the receiver; `arm()` picks the next advert as a press's first copy. */
 class Stopwatch implements AdvertConsumer {
+  readonly serviceUuid = BTHOME_UUID;
   inner: AdvertConsumer | undefined;
   #armed = false;
   stamp: { received: number; durable?: number } | undefined;

@@ -1,6 +1,8 @@
 import { bench, describe } from "vitest";
-import { decodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
-import { BthomeReceiver, MemoryCounterStore } from "../../drivers/bthome/receiver.js";
+import { decodeServiceData } from "../../drivers/bthome/codec.js";
+import { MemoryCounterStore } from "../../drivers/bthome/counter-guard.js";
+import { keyFromHex } from "../../drivers/bthome/encryption.js";
+import { BthomeReceiver } from "../../drivers/bthome/receiver.js";
 import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/log.js";

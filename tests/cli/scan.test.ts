@@ -7,8 +7,9 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScanDevice } from "../../drivers/ble/scan.js";
-import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
+import { encodeObjects, encodeServiceData } from "../../drivers/bthome/codec.js";
+import { keyFromHex } from "../../drivers/bthome/encryption.js";
+import type { ScanDevice } from "../../drivers/bthome/scan.js";
 import { parseConfig } from "../../src/config/load.js";
 import { packageRoot } from "../../src/core/paths.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";

@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BTHOME_SERVICE_UUID } from "../../drivers/ble/bluez.js";
+import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
 import { requireTool } from "./tools.js";
 
 const require = createRequire(import.meta.url);
@@ -159,7 +159,7 @@ export class BluezMock {
   /** One advertising report: sets the device's ServiceData (the standard Properties.Set; see fixture). */
   async advertise(devicePath: string, serviceData: Uint8Array): Promise<void> {
     const value = new dbus.Variant("a{sv}", {
-      [BTHOME_SERVICE_UUID]: new dbus.Variant("ay", Buffer.from(serviceData)),
+      [BTHOME_UUID]: new dbus.Variant("ay", Buffer.from(serviceData)),
     });
     await (await this.#props(devicePath)).Set?.("org.bluez.Device1", "ServiceData", value);
   }

@@ -7,14 +7,13 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BluezScanner } from "../../../drivers/ble/bluez.js";
-import { scanBle } from "../../../drivers/ble/scan.js";
-import { encodeObjects, encodeServiceData, keyFromHex } from "../../../drivers/bthome/codec.js";
-import {
-  type BthomeDevice,
-  BthomeReceiver,
-  type CounterStore,
-  MemoryCounterStore,
-} from "../../../drivers/bthome/receiver.js";
+import { BTHOME_UUID } from "../../../drivers/bthome/advertising.js";
+import { encodeObjects, encodeServiceData } from "../../../drivers/bthome/codec.js";
+import { type CounterStore, MemoryCounterStore } from "../../../drivers/bthome/counter-guard.js";
+import type { BthomeDevice } from "../../../drivers/bthome/devices.js";
+import { keyFromHex } from "../../../drivers/bthome/encryption.js";
+import { BthomeReceiver } from "../../../drivers/bthome/receiver.js";
+import { scanBle } from "../../../drivers/bthome/scan.js";
 import { SystemClock } from "../../../src/core/clock.js";
 import { type Logger, silentLogger } from "../../../src/core/log.js";
 import type { ButtonPress, Reading, ReadingSink } from "../../../src/core/readings.js";
@@ -289,7 +288,7 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
   it("a missing adapter is retried in the background; start() does not throw", async () => {
     const { scanner } = agent("AA:00:00:00:00:08");
     const other = new BluezScanner({
-      consumer: { advert: () => {} },
+      consumer: { serviceUuid: BTHOME_UUID, advert: () => {} },
       clock: new SystemClock(),
       log: silentLogger(),
       adapter: "hci7",

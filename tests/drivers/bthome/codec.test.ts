@@ -1,15 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { encodeAdvertisingPayload, findServiceData } from "../../../drivers/bthome/advertising.js";
 import {
   decodeBthome,
   decodeServiceData,
-  encodeAdvertisingPayload,
   encodeObjects,
   encodeServiceData,
-  findServiceData,
-  keyFromHex,
 } from "../../../drivers/bthome/codec.js";
 import { decodeBthomeAdvert } from "../../../drivers/bthome/decode.js";
+import { keyFromHex } from "../../../drivers/bthome/encryption.js";
 import { OBJECTS } from "../../../drivers/bthome/objects.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
 

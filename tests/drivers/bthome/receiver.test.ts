@@ -3,12 +3,9 @@ import fc from "fast-check";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { encodeObjects, encodeServiceData } from "../../../drivers/bthome/codec.js";
-import {
-  type BthomeDevice,
-  BthomeReceiver,
-  type CounterStore,
-  MemoryCounterStore,
-} from "../../../drivers/bthome/receiver.js";
+import { type CounterStore, MemoryCounterStore } from "../../../drivers/bthome/counter-guard.js";
+import type { BthomeDevice } from "../../../drivers/bthome/devices.js";
+import { BthomeReceiver } from "../../../drivers/bthome/receiver.js";
 import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
 import { VirtualClock } from "../../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";

@@ -5,9 +5,14 @@
 import { type Clock, SystemClock } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
 import { type Logger, silentLogger } from "../../src/core/log.js";
-import { decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "../bthome/codec.js";
-import type { AdvertConsumer, BleAdvert, BleScanner } from "./advert.js";
-import { BluezScanner, type ScannerStatus } from "./bluez.js";
+import { SECOND_MS } from "../../src/core/time.js";
+import type { AdvertConsumer, BleAdvert, BleScanner } from "../ble/advert.js";
+import { BluezScanner, type ScannerStatus } from "../ble/bluez.js";
+import { normalizeMac } from "../ble/mac.js";
+import { BTHOME_UUID } from "./advertising.js";
+import { decodeServiceData } from "./codec.js";
+import { keyFromHex } from "./encryption.js";
+import { parseDeviceInfo } from "./frame.js";
 
 export interface ScanDevice {
   mac: string;
@@ -34,6 +39,7 @@ export interface ScanOptions {
 }
 
 class Collector implements AdvertConsumer {
+  readonly serviceUuid = BTHOME_UUID;
   readonly devices = new Map<string, ScanDevice>();
   readonly #keys = new Map<string, Uint8Array>();
   onEvent: ((d: ScanDevice, event: string) => void) | undefined;
@@ -134,7 +140,7 @@ export async function scanBle(options: ScanOptions): Promise<ScanResult> {
   await scanner.start();
   let problem: string | undefined;
   try {
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, options.seconds * 1000));
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, options.seconds * SECOND_MS));
     problem = scanProblem(scanner);
   } finally {
     await scanner.stop();
@@ -203,7 +209,7 @@ export async function waitForPress(options: WaitForPressOptions): Promise<PressF
           heard: heard.map((d) => d.mac),
         }),
       );
-    }, options.timeoutSeconds * 1000);
+    }, options.timeoutSeconds * SECOND_MS);
   });
   // If start() throws, `found` may still reject later; mark it handled so that is not an unhandled rejection.
   found.catch(() => {});
