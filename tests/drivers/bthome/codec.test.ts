@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeAdvertisingPayload, findServiceData } from "../../../drivers/bthome/advertising.js";
+import {
+  BTHOME_UUID,
+  encodeAdvertisingPayload,
+  findServiceData,
+} from "../../../drivers/bthome/advertising.js";
 import {
   decodeBthome,
   decodeServiceData,
@@ -10,6 +14,8 @@ import {
 import { decodeBthomeAdvert } from "../../../drivers/bthome/decode.js";
 import { keyFromHex } from "../../../drivers/bthome/encryption.js";
 import { OBJECTS } from "../../../drivers/bthome/objects.js";
+import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
+import type { ButtonEvent } from "../../../src/core/channels.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -515,6 +521,38 @@ describe("refusals, each a typed error", () => {
   it("bad hex and a bad key are Usage errors", () => {
     expect(codeOf(() => decodeBthomeAdvert("40 0"))).toBe(ErrorCode.Usage);
     expect(codeOf(() => decodeBthomeAdvert("400960", { key: "abc" }))).toBe(ErrorCode.Usage);
+  });
+});
+
+describe("encoding errors", () => {
+  it("what the format cannot carry is FrameEncode, naming the object", () => {
+    expect(codeOf(() => encodeObjects([{ id: 0x39, value: 1 }]))).toBe(ErrorCode.FrameEncode);
+    expect(codeOf(() => encodeObjects([{ id: 0x01, value: 256 }]))).toBe(ErrorCode.FrameEncode);
+    expect(codeOf(() => encodeObjects([{ id: 0x53, value: "x".repeat(256) }]))).toBe(ErrorCode.FrameEncode);
+    expect(() => encodeObjects([{ id: 0x02, value: 400 }])).toThrow(
+      /temperature \(0x02\) value 400 out of range/,
+    );
+  });
+
+  it("encryption without MAC or counter, a counter beyond uint32 or a short key is FrameEncode", () => {
+    const key = keyFromHex(KEY_HT);
+    const payload = bytes(0x01, 0x64);
+    expect(codeOf(() => encodeServiceData(payload, { key, counter: 1 }))).toBe(ErrorCode.FrameEncode);
+    expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT }))).toBe(ErrorCode.FrameEncode);
+    expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT, counter: 2 ** 32 }))).toBe(
+      ErrorCode.FrameEncode,
+    );
+    expect(
+      codeOf(() => encodeServiceData(payload, { key: key.subarray(0, 8), mac: MAC_HT, counter: 1 })),
+    ).toBe(ErrorCode.FrameEncode);
+  });
+
+  it("a simulated button asked for an event BTHome has no code for is FrameEncode", () => {
+    const button = new SimulatedButton({
+      mac: MAC_HT,
+      scanner: new SimulatedScanner({ consumer: { serviceUuid: BTHOME_UUID, advert: () => {} } }),
+    });
+    expect(codeOf(() => button.press("squeeze" as ButtonEvent))).toBe(ErrorCode.FrameEncode);
   });
 });
 
