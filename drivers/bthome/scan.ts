@@ -93,15 +93,19 @@ class Collector implements AdvertConsumer {
   }
 }
 
-function makeScanner(
-  options: Pick<ScanOptions, "scanner" | "adapter">,
-  consumer: AdvertConsumer,
-  clock: Clock,
-  log: Logger,
-): BleScanner {
-  return options.scanner
-    ? options.scanner(consumer)
-    : new BluezScanner({ consumer, clock, log, adapter: options.adapter ?? "hci0" });
+/** A collector of what is heard, and the scanner (not started yet) that feeds it. */
+function listen(options: Omit<ScanOptions, "seconds">): {
+  clock: Clock;
+  collector: Collector;
+  scanner: BleScanner;
+} {
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? silentLogger();
+  const collector = new Collector(options.keys);
+  const scanner = options.scanner
+    ? options.scanner(collector)
+    : new BluezScanner({ consumer: collector, clock, log, adapter: options.adapter ?? "hci0" });
+  return { clock, collector, scanner };
 }
 
 /** A scanner that can say how it is doing (the BlueZ scanner can; the simulator has nothing to say). */
@@ -133,10 +137,7 @@ export interface ScanResult {
 
 /** Scans for `seconds` and lists every BTHome device heard, loudest first. */
 export async function scanBle(options: ScanOptions): Promise<ScanResult> {
-  const clock = options.clock ?? new SystemClock();
-  const log = options.log ?? silentLogger();
-  const collector = new Collector(options.keys);
-  const scanner = makeScanner(options, collector, clock, log);
+  const { clock, collector, scanner } = listen(options);
   await scanner.start();
   let problem: string | undefined;
   try {
@@ -171,10 +172,7 @@ export interface WaitForPressOptions extends Omit<ScanOptions, "seconds"> {
  * a key) when no press comes in time.
  */
 export async function waitForPress(options: WaitForPressOptions): Promise<PressFound> {
-  const clock = options.clock ?? new SystemClock();
-  const log = options.log ?? silentLogger();
-  const collector = new Collector(options.keys);
-  const scanner = makeScanner(options, collector, clock, log);
+  const { clock, collector, scanner } = listen(options);
   let timer: { cancel(): void } | undefined;
   const found = new Promise<PressFound>((resolve, reject) => {
     collector.onEvent = (d, event) =>

@@ -14,6 +14,22 @@ import type { DeviceProfile } from "../../src/profiles/schema.js";
 /** The bind key of the tests (the one of bthome.io/encryption). */
 export const TEST_KEY = "231d39c1d7cc1ab1aee224cd096db932";
 
+/**
+ * The example advert of bthome.io/format (temperature 25.00 °C, humidity 50.55 %) decoded, as
+ * `decodeBthomeAdvert` returns it and `hearth decode bthome` prints it.
+ */
+export const FORMAT_EXAMPLE_DECODED = {
+  version: 2,
+  encrypted: false,
+  trigger_based: false,
+  objects: [
+    { id: 0x02, name: "temperature", value: 25, unit: "°C" },
+    { id: 0x03, name: "humidity", value: 50.55, unit: "%" },
+  ],
+  events: [],
+  notes: [],
+};
+
 /** A button profile advertising every 60 s; `bthome` adds to or overrides its bthome section. */
 export function testButtonProfile(bthome: Record<string, unknown> = {}): BthomeProfile {
   return bthomeProfile.parse({

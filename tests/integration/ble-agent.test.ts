@@ -156,6 +156,10 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     return agent;
   }
 
+  /**
+   * A cloud subscriber for `home`, the button's device object on the mock BlueZ, and an agent for the
+   * home started on a new state dir; `make` builds another agent on the same state dir.
+   */
   async function setup(home: string, mac: string) {
     const sub = await subscribe(broker.url, `hearth/v1/${home}/#`, { protocolVersion: 5 });
     cleanups.push(() => sub.close());
@@ -163,13 +167,13 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     const { log, lines } = captureLog();
     const make = () => startAgent({ broker: broker.url, home, stateDir, mac, log });
     const path = await bluez.addDevice(mac);
-    return { sub, stateDir, log, lines, make, path };
+    const agent = await running(make);
+    return { sub, stateDir, log, lines, make, path, agent };
   }
 
   it("a press whose advert is delivered five times arrives as exactly one call alert", async () => {
     const mac = "A4:C1:38:00:00:01";
-    const { sub, make, path } = await setup("ble-home-1", mac);
-    const agent = await running(make);
+    const { sub, path, agent } = await setup("ble-home-1", mac);
 
     // A beacon (no event) first: once it is accepted, the agent's scanner is watching the device.
     await advertiseUntil(agent, path, encryptedAdvert(mac, 1, 0), "the beacon", (s) => s.accepted >= 1);
@@ -203,9 +207,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
 
   it("the same encrypted advert replayed after an agent restart is rejected; so is a plain advert from the keyed MAC", async () => {
     const mac = "A4:C1:38:00:00:02";
-    const { sub, make, path } = await setup("ble-home-2", mac);
-
-    const first = await running(make);
+    const { sub, make, path, agent: first } = await setup("ble-home-2", mac);
     const recorded = encryptedAdvert(mac, 41, 1);
     await advertiseUntil(first, path, recorded, "the press", (s) => s.presses >= 1);
     await callsSettled(first, sub, (calls) => calls === 1);
@@ -238,8 +240,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
 
   it("after a battery change the counter starts again: presses are rejected until hearth ble-reset-counter, then they call", async () => {
     const mac = "A4:C1:38:00:00:05";
-    const { sub, make, path, stateDir } = await setup("ble-home-5", mac);
-    const agent = await running(make);
+    const { sub, path, stateDir, agent } = await setup("ble-home-5", mac);
     await advertiseUntil(agent, path, encryptedAdvert(mac, 500, 1), "the press", (s) => s.presses >= 1);
     await sub.waitFor((m) => callsRaised(m).length === 1, 10_000);
 
@@ -279,8 +280,7 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
 
   it("adapter removed and re-added: discovery resumes without restarting the agent, and a press arrives", async () => {
     const mac = "A4:C1:38:00:00:03";
-    const { sub, make, path, lines } = await setup("ble-home-3", mac);
-    const agent = await running(make);
+    const { sub, path, lines, agent } = await setup("ble-home-3", mac);
     await advertiseUntil(agent, path, encryptedAdvert(mac, 1, 0), "the beacon", (s) => s.accepted >= 1);
 
     const logged = (msg: string) => lines.filter((l) => l.msg === msg && l.adapter === "hci0");

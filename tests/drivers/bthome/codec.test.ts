@@ -17,6 +17,7 @@ import { OBJECTS } from "../../../drivers/bthome/objects.js";
 import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
 import type { ButtonEvent } from "../../../src/core/channels.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
+import { FORMAT_EXAMPLE_DECODED } from "../../helpers/bthome.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -66,17 +67,7 @@ describe("BTHome v2 examples of the specification (bthome.io/format, bthome.io/e
       0xbf, //   0x13BF = 5055 …
       0x13, //   … → 50.55 %
     );
-    expect(decodeBthomeAdvert(hex(adv))).toEqual({
-      version: 2,
-      encrypted: false,
-      trigger_based: false,
-      objects: [
-        { id: 0x02, name: "temperature", value: 25, unit: "°C" },
-        { id: 0x03, name: "humidity", value: 50.55, unit: "%" },
-      ],
-      events: [],
-      notes: [],
-    });
+    expect(decodeBthomeAdvert(hex(adv))).toEqual(FORMAT_EXAMPLE_DECODED);
   });
 
   it("decrypts the encryption page's example (key 231d…, MAC 5448E68F80A5, counter 00112233)", () => {
