@@ -301,5 +301,5 @@ export function encodeServiceData(payload: Uint8Array, options: EncodeOptions = 
 }
 
 function encodeError(message: string): HearthError {
-  return new HearthError(message, ErrorCode.FrameEncode);
+  return new HearthError(message, ErrorCode.ValueOutOfRange);
 }

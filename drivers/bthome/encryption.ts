@@ -62,7 +62,7 @@ export function encryptPayload(
   if (key.length !== 16) {
     throw new HearthError(
       `encodeServiceData: bind key must be 16 bytes, got ${key.length}`,
-      ErrorCode.FrameEncode,
+      ErrorCode.ValueOutOfRange,
     );
   }
   const c = createCipheriv("aes-128-ccm", key, nonce(mac, infoByte, counter), { authTagLength: 4 });

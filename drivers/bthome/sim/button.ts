@@ -53,7 +53,7 @@ export class SimulatedButton {
     if (code === undefined) {
       throw new HearthError(
         `SimulatedButton.press: unknown event ${JSON.stringify(event)}`,
-        ErrorCode.FrameEncode,
+        ErrorCode.ValueOutOfRange,
       );
     }
     return this.#send([{ id: 0x3a, value: code }]);

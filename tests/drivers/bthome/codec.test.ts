@@ -516,34 +516,36 @@ describe("refusals, each a typed error", () => {
 });
 
 describe("encoding errors", () => {
-  it("what the format cannot carry is FrameEncode, naming the object", () => {
-    expect(codeOf(() => encodeObjects([{ id: 0x39, value: 1 }]))).toBe(ErrorCode.FrameEncode);
-    expect(codeOf(() => encodeObjects([{ id: 0x01, value: 256 }]))).toBe(ErrorCode.FrameEncode);
-    expect(codeOf(() => encodeObjects([{ id: 0x53, value: "x".repeat(256) }]))).toBe(ErrorCode.FrameEncode);
+  it("what the format cannot carry is ValueOutOfRange, naming the object", () => {
+    expect(codeOf(() => encodeObjects([{ id: 0x39, value: 1 }]))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeObjects([{ id: 0x01, value: 256 }]))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeObjects([{ id: 0x53, value: "x".repeat(256) }]))).toBe(
+      ErrorCode.ValueOutOfRange,
+    );
     expect(() => encodeObjects([{ id: 0x02, value: 400 }])).toThrow(
       /temperature \(0x02\) value 400 out of range/,
     );
   });
 
-  it("encryption without MAC or counter, a counter beyond uint32 or a short key is FrameEncode", () => {
+  it("encryption without MAC or counter, a counter beyond uint32 or a short key is ValueOutOfRange", () => {
     const key = keyFromHex(KEY_HT);
     const payload = bytes(0x01, 0x64);
-    expect(codeOf(() => encodeServiceData(payload, { key, counter: 1 }))).toBe(ErrorCode.FrameEncode);
-    expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT }))).toBe(ErrorCode.FrameEncode);
+    expect(codeOf(() => encodeServiceData(payload, { key, counter: 1 }))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT }))).toBe(ErrorCode.ValueOutOfRange);
     expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT, counter: 2 ** 32 }))).toBe(
-      ErrorCode.FrameEncode,
+      ErrorCode.ValueOutOfRange,
     );
     expect(
       codeOf(() => encodeServiceData(payload, { key: key.subarray(0, 8), mac: MAC_HT, counter: 1 })),
-    ).toBe(ErrorCode.FrameEncode);
+    ).toBe(ErrorCode.ValueOutOfRange);
   });
 
-  it("a simulated button asked for an event BTHome has no code for is FrameEncode", () => {
+  it("a simulated button asked for an event BTHome has no code for is ValueOutOfRange", () => {
     const button = new SimulatedButton({
       mac: MAC_HT,
       scanner: new SimulatedScanner({ consumer: { serviceUuid: BTHOME_UUID, advert: () => {} } }),
     });
-    expect(codeOf(() => button.press("squeeze" as ButtonEvent))).toBe(ErrorCode.FrameEncode);
+    expect(codeOf(() => button.press("squeeze" as ButtonEvent))).toBe(ErrorCode.ValueOutOfRange);
   });
 });
 
