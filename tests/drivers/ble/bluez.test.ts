@@ -14,6 +14,7 @@ import { BthomeReceiver } from "../../../drivers/bthome/receiver.js";
 import { scanBle } from "../../../drivers/bthome/scan.js";
 import { SystemClock } from "../../../src/core/clock.js";
 import { type Logger, silentLogger } from "../../../src/core/log.js";
+import { MINUTE_MS } from "../../../src/core/time.js";
 import { bluezMockAvailable, bluezMockForSuite } from "../../helpers/bluez-mock.js";
 import { plainPress, TEST_KEY, testButtonProfile } from "../../helpers/bthome.js";
 import { captureLog } from "../../helpers/log-capture.js";
@@ -146,7 +147,7 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
 
   it("restarts discovery at once on the adapter's PropertiesChanged, not only on the poll", async () => {
     // A poll of one minute cannot be what restarts it within the wait below.
-    const { scanner } = await started("AA:00:00:00:00:09", { pollMs: 60_000 });
+    const { scanner } = await started("AA:00:00:00:00:09", { pollMs: MINUTE_MS });
     await bluez.stopDiscovery();
     await waitFor("discovery to be restarted", () => scanner.status().discoveryRestarts >= 1, {
       timeoutMs: 15_000,

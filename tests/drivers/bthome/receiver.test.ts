@@ -8,6 +8,7 @@ import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/i
 import { VirtualClock } from "../../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
 import { type Logger, silentLogger } from "../../../src/core/log.js";
+import { SECOND_MS } from "../../../src/core/time.js";
 import { TEST_KEY, testButtonProfile } from "../../helpers/bthome.js";
 import { captureLog } from "../../helpers/log-capture.js";
 import { RecordingReadingSink } from "../../helpers/reading-sink.js";
@@ -174,7 +175,7 @@ describe("availability", () => {
     const { sink, button, clock } = rig();
     button.beacon();
     expect(availability(sink)).toEqual(["button-1:online:first advert"]);
-    clock.advanceBy((2.5 * 60 + 30) * 1000 - 1); // just inside the limit
+    clock.advanceBy((2.5 * 60 + 30) * SECOND_MS - 1); // just inside the limit
     expect(availability(sink)).toHaveLength(1);
     clock.advanceBy(20_000);
     expect(availability(sink)[1]).toMatch(/^button-1:offline:not heard for \d+ s/);
