@@ -16,6 +16,11 @@ export interface BleAdvert {
 }
 
 export interface AdvertConsumer {
+  /**
+   * The service-data UUID this consumer reads (128-bit, lower case): the protocol knows it, the radio
+   * does not. A scanner passes on that UUID's service data only.
+   */
+  readonly serviceUuid: string;
   advert(a: BleAdvert): void;
 }
 

@@ -1,39 +1,39 @@
 /**
  * BLE scanning through BlueZ over D-Bus (node-ble). Runs LE discovery on one adapter with duplicate
  * data on, so every advertising report of a watched device arrives as a ServiceData change, and hands
- * the service data of one UUID to an `AdvertConsumer`.
+ * the service data of the consumer's UUID to an `AdvertConsumer` (./watched-devices.ts).
  *
  * Adapters go away (USB dongle pulled, rfkill, bluetoothd restart) and BlueZ stops discovery on its own
  * (another client, a power cycle). A poll on the injected clock notices every such state and puts it
  * right: re-acquires the adapter with back-off, restarts discovery, re-attaches device watchers.
  * Nothing here throws to the caller after `start()`; problems are logged and shown in `status()`.
  */
+import { Backoff } from "../../src/core/backoff.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
-import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
+import { ErrorCode, errorMessage, isHearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
+import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import type { AdvertConsumer, BleScanner } from "./advert.js";
+import { CallGuard } from "./call-guard.js";
 import {
   type DbusVariant,
   loadNodeBle,
   type NodeBleAdapter,
-  type NodeBleDevice,
   type NodeBleModule,
   type NodeBleSession,
   type ProxyInterfaceLike,
 } from "./node-ble.js";
-
-export const BTHOME_SERVICE_UUID = "0000fcd2-0000-1000-8000-00805f9b34fb";
+import { WatchedDevices } from "./watched-devices.js";
 
 export type ScannerState = "stopped" | "starting" | "absent" | "powered_off" | "scanning" | "error";
 
 export interface BluezScannerOptions {
+  /** Gets the service data of its `serviceUuid`. */
   consumer: AdvertConsumer;
   clock: Clock;
   log: Logger;
   /** Adapter name, default hci0. */
   adapter?: string;
-  /** Service-data UUID to pass on (128-bit, lower case). Default: BTHome 0000fcd2-…. */
-  uuid?: string;
   /** How often the adapter's state is checked. Default 5000 ms. */
   pollMs?: number;
   /** Back-off between attempts to re-acquire a missing adapter: doubles from `minMs` to `maxMs`. */
@@ -63,42 +63,49 @@ const ADAPTER_IFACE = "org.bluez.Adapter1";
 const DEVICE_IFACE = "org.bluez.Device1";
 
 export class BluezScanner implements BleScanner {
-  readonly #o: Required<Omit<BluezScannerOptions, "nodeBle">>;
+  readonly #o: Required<Omit<BluezScannerOptions, "nodeBle" | "consumer">>;
   readonly #nodeBle: NodeBleModule | undefined;
   #session: NodeBleSession | undefined;
   #adapter: NodeBleAdapter | undefined;
   #objectManager: ProxyInterfaceLike | undefined;
   /** Properties interface of the acquired adapter, for its PropertiesChanged. */
   #adapterProps: ProxyInterfaceLike | undefined;
-  /** Watched devices by device object name (dev_AA_BB_…). */
-  readonly #devices = new Map<string, NodeBleDevice>();
-  /** Device object names whose watcher is being set up. */
-  readonly #pending = new Set<string>();
-  /** Last RSSI seen per MAC (RSSI arrives in its own property change). */
-  readonly #rssi = new Map<string, number>();
+  readonly #devices: WatchedDevices;
   #timer: Timer | undefined;
   #retryAt = 0;
-  #backoffMs: number;
+  readonly #backoff: Backoff;
   #busy = false;
-  /** Fails the running health check when the bus reports an error. */
-  #busFailed: ((err: unknown) => void) | undefined;
+  readonly #guard: CallGuard;
   #stopped = true;
   #status: ScannerStatus;
 
   constructor(options: BluezScannerOptions) {
     this.#o = {
-      consumer: options.consumer,
       clock: options.clock,
       log: options.log,
       adapter: options.adapter ?? "hci0",
-      uuid: (options.uuid ?? BTHOME_SERVICE_UUID).toLowerCase(),
-      pollMs: options.pollMs ?? 5000,
-      backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 },
+      pollMs: options.pollMs ?? 5 * SECOND_MS,
+      backoff: options.backoff ?? { minMs: SECOND_MS, maxMs: MINUTE_MS },
       powerOn: options.powerOn ?? true,
-      callTimeoutMs: options.callTimeoutMs ?? 10_000,
+      callTimeoutMs: options.callTimeoutMs ?? 10 * SECOND_MS,
     };
     this.#nodeBle = options.nodeBle;
-    this.#backoffMs = this.#o.backoff.minMs;
+    this.#backoff = new Backoff({
+      initialMs: this.#o.backoff.minMs,
+      maxMs: this.#o.backoff.maxMs,
+      factor: 2,
+      jitter: "none",
+      clock: this.#o.clock,
+    });
+    this.#guard = new CallGuard(this.#o.clock, this.#o.callTimeoutMs);
+    this.#devices = new WatchedDevices({
+      adapter: this.#o.adapter,
+      consumer: options.consumer,
+      log: this.#o.log,
+      onAdvert: () => {
+        this.#status.adverts++;
+      },
+    });
     this.#status = {
       adapter: this.#o.adapter,
       state: "stopped",
@@ -121,7 +128,7 @@ export class BluezScanner implements BleScanner {
 
   /** Whether property changes of this device are being received. */
   watching(mac: string): boolean {
-    return this.#devices.has(`dev_${mac.replace(/:/g, "_").toUpperCase()}`);
+    return this.#devices.has(mac);
   }
 
   /**
@@ -146,7 +153,7 @@ export class BluezScanner implements BleScanner {
       // dbus-next reports a dead connection or a failed match rule here; unhandled it would crash us.
       this.#o.log.warn({ err, adapter: this.#o.adapter }, "D-Bus error; reconnecting");
       this.#status.lastError = errorMessage(err);
-      this.#busFailed?.(err);
+      this.#guard.busFailed(err);
       if (this.#session === session) {
         this.#disconnect();
         this.#scheduleRetry();
@@ -196,7 +203,7 @@ export class BluezScanner implements BleScanner {
     if (this.#stopped || this.#busy) return;
     this.#busy = true;
     try {
-      await this.#guard(this.#tickOnce());
+      await this.#guard.run(this.#tickOnce());
     } catch (e) {
       if (isHearthError(e, ErrorCode.Timeout) || isHearthError(e, ErrorCode.PortClosed)) {
         // A call that never answers, or a bus that died under it: start again from a new connection.
@@ -204,7 +211,7 @@ export class BluezScanner implements BleScanner {
         this.#setState("error", errorMessage(e));
         this.#scheduleRetry();
       } else {
-        this.#lost(e);
+        this.#lost(errorMessage(e));
       }
     } finally {
       this.#busy = false;
@@ -230,36 +237,6 @@ export class BluezScanner implements BleScanner {
     }
   }
 
-  /**
-   * dbus-next queues calls on a bus that is not (or no longer) connected and never settles them, so
-   * every health check is bounded: it fails on the bus's error event or after `callTimeoutMs`.
-   */
-  #guard<T>(work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.#o.clock.setTimeout(() => {
-        this.#busFailed = undefined;
-        reject(new HearthError(`BlueZ did not answer within ${this.#o.callTimeoutMs} ms`, ErrorCode.Timeout));
-      }, this.#o.callTimeoutMs);
-      this.#busFailed = (err) => {
-        timer.cancel();
-        this.#busFailed = undefined;
-        reject(new HearthError(`system D-Bus connection failed: ${errorMessage(err)}`, ErrorCode.PortClosed));
-      };
-      work.then(
-        (v) => {
-          timer.cancel();
-          this.#busFailed = undefined;
-          resolve(v);
-        },
-        (e: unknown) => {
-          timer.cancel();
-          this.#busFailed = undefined;
-          reject(e);
-        },
-      );
-    });
-  }
-
   async #acquire(): Promise<void> {
     const session = this.#session;
     if (!session) return;
@@ -276,11 +253,11 @@ export class BluezScanner implements BleScanner {
     this.#adapter = adapter;
     this.#status.acquisitions++;
     await this.#watchAdapter(session);
-    this.#backoffMs = this.#o.backoff.minMs;
+    this.#backoff.reset();
     this.#o.log.info({ adapter: this.#o.adapter }, "BLE adapter acquired");
     await this.#keepScanning(adapter, true);
     if (this.#adapter !== adapter) return;
-    for (const mac of await adapter.devices()) await this.#watch(adapter, mac, false);
+    for (const mac of await adapter.devices()) await this.#watch(adapter, mac);
   }
 
   /** Checks power and discovery; starts discovery with duplicate data when it is not running. */
@@ -317,62 +294,9 @@ export class BluezScanner implements BleScanner {
     return (this.#nodeBle ?? loadNodeBle()).variant(type, value);
   }
 
-  /** Watches one device's property changes. `deliverNow` passes its current ServiceData on at once. */
-  async #watch(adapter: NodeBleAdapter, mac: string, deliverNow: boolean): Promise<void> {
-    const objectName = `dev_${mac.replace(/:/g, "_").toUpperCase()}`;
-    if (this.#devices.has(objectName) || this.#pending.has(objectName)) return;
-    this.#pending.add(objectName);
-    try {
-      const device = await adapter.getDevice(mac);
-      if (this.#adapter !== adapter || this.#stopped) return;
-      device.helper.on("PropertiesChanged", (changed) => this.#onDeviceChanged(mac, changed));
-      // Reading a property makes node-ble build its proxy, which subscribes to PropertiesChanged; the
-      // AddMatch goes out before the Get on the same connection, so once the Get returns, changes flow.
-      // Adverts already cached when we started are not passed on: they may be old presses.
-      const sd = await device.getServiceData();
-      if (this.#adapter !== adapter || this.#stopped) {
-        device.helper.removeListeners();
-        return;
-      }
-      this.#devices.set(objectName, device);
-      if (!this.#rssi.has(mac)) {
-        // RSSI changes arrive with adverts; until one does, the cached value is better than none.
-        const rssi = await device.helper.prop("RSSI").catch(() => undefined);
-        if (typeof rssi === "number") this.#rssi.set(mac, rssi);
-      }
-      if (deliverNow) this.#deliver(mac, sd);
-    } catch (e) {
-      this.#o.log.debug({ err: e, mac }, "BLE device vanished before it could be watched");
-    } finally {
-      this.#pending.delete(objectName);
-    }
-  }
-
-  #onDeviceChanged(mac: string, changed: Record<string, DbusVariant>): void {
-    const rssi = changed.RSSI?.value;
-    if (typeof rssi === "number") this.#rssi.set(mac, rssi);
-    const sd = changed.ServiceData?.value;
-    if (sd && typeof sd === "object") this.#deliver(mac, sd as Record<string, unknown>);
-  }
-
-  #deliver(mac: string, serviceData: Record<string, unknown>): void {
-    for (const [uuid, raw] of Object.entries(serviceData)) {
-      if (uuid.toLowerCase() !== this.#o.uuid) continue;
-      const value = isVariant(raw) ? raw.value : raw;
-      if (!(value instanceof Uint8Array)) continue;
-      this.#status.adverts++;
-      const rssi = this.#rssi.get(mac);
-      try {
-        this.#o.consumer.advert({
-          mac: mac.toUpperCase(),
-          serviceData: Uint8Array.from(value),
-          adapter: this.#o.adapter,
-          ...(rssi !== undefined ? { rssi } : {}),
-        });
-      } catch (e) {
-        this.#o.log.error({ err: e, mac }, "Advert consumer threw");
-      }
-    }
+  /** Watches a device of this adapter for as long as the adapter is the one scanned. */
+  #watch(adapter: NodeBleAdapter, mac: string): Promise<void> {
+    return this.#devices.watch(adapter, mac, false, () => this.#adapter === adapter && !this.#stopped);
   }
 
   readonly #onInterfacesAdded = (...args: unknown[]): void => {
@@ -386,37 +310,30 @@ export class BluezScanner implements BleScanner {
     }
     const dev = ifaces[DEVICE_IFACE];
     if (!dev || !path.startsWith(`${adapterPath}/`) || !this.#adapter) return;
-    const mac = dev.Address?.value;
-    if (typeof mac !== "string") return;
-    const rssi = dev.RSSI?.value;
-    if (typeof rssi === "number") this.#rssi.set(mac, rssi);
-    // A new device object is a fresh advert: pass its ServiceData on, then watch for changes.
-    const sd = dev.ServiceData?.value;
-    if (sd && typeof sd === "object") this.#deliver(mac, sd as Record<string, unknown>);
+    const mac = this.#devices.appeared(dev);
+    if (mac === undefined) return;
     const adapter = this.#adapter;
-    void this.#watch(adapter, mac, false);
+    void this.#watch(adapter, mac);
   };
 
   readonly #onInterfacesRemoved = (...args: unknown[]): void => {
     const [path, ifaces] = args as [string, string[]];
     const adapterPath = `/org/bluez/${this.#o.adapter}`;
     if (path === adapterPath && ifaces.includes(ADAPTER_IFACE)) {
-      this.#lost(new Error(`adapter ${this.#o.adapter} removed`));
+      this.#lost(`adapter ${this.#o.adapter} removed`);
       return;
     }
     if (path.startsWith(`${adapterPath}/`) && ifaces.includes(DEVICE_IFACE)) {
-      const name = path.slice(adapterPath.length + 1);
-      this.#devices.get(name)?.helper.removeListeners();
-      this.#devices.delete(name);
+      this.#devices.removed(path.slice(adapterPath.length + 1));
     }
   };
 
-  #lost(e: unknown): void {
+  #lost(reason: string): void {
     if (this.#stopped) return;
     const had = this.#adapter !== undefined;
     this.#dropAdapter();
-    this.#setState("absent", errorMessage(e));
-    if (had) this.#o.log.warn({ adapter: this.#o.adapter, reason: errorMessage(e) }, "BLE adapter lost");
+    this.#setState("absent", reason);
+    if (had) this.#o.log.warn({ adapter: this.#o.adapter, reason }, "BLE adapter lost");
     this.#scheduleRetry();
   }
 
@@ -445,14 +362,12 @@ export class BluezScanner implements BleScanner {
   #dropAdapter(): void {
     this.#adapterProps?.removeListener("PropertiesChanged", this.#onAdapterChanged);
     this.#adapterProps = undefined;
-    for (const d of this.#devices.values()) d.helper.removeListeners();
     this.#devices.clear();
     this.#adapter = undefined;
   }
 
   #scheduleRetry(): void {
-    this.#retryAt = this.#o.clock.monotonicMs() + this.#backoffMs;
-    this.#backoffMs = Math.min(this.#o.backoff.maxMs, this.#backoffMs * 2);
+    this.#retryAt = this.#backoff.nextAt();
   }
 
   #setState(state: ScannerState, why?: string): void {
@@ -462,8 +377,4 @@ export class BluezScanner implements BleScanner {
     }
     if (why) this.#status.lastError = why;
   }
-}
-
-function isVariant(v: unknown): v is DbusVariant {
-  return typeof v === "object" && v !== null && "signature" in v && "value" in v;
 }

@@ -1,19 +1,9 @@
-/** BLE through BlueZ: the scanner that feeds adverts to a consumer, and the installer's scan tools. */
+/** BLE through BlueZ: the radio. Adverts go to an `AdvertConsumer`; protocols (BTHome) live beside it. */
 export type { AdvertConsumer, BleAdvert, BleScanner } from "./advert.js";
 export {
   BluezScanner,
   type BluezScannerOptions,
-  BTHOME_SERVICE_UUID,
   type ScannerState,
   type ScannerStatus,
 } from "./bluez.js";
-export {
-  configSnippet,
-  type PressFound,
-  type ScanDevice,
-  type ScanOptions,
-  type ScanResult,
-  scanBle,
-  type WaitForPressOptions,
-  waitForPress,
-} from "./scan.js";
+export { formatMac, macToBytes, normalizeMac } from "./mac.js";

@@ -1,152 +1,25 @@
 /**
- * BTHome v2 codec: pure, bytes in, typed value or HearthError (Frame*) out.
- *
- * Layout (https://bthome.io/format, https://bthome.io/encryption):
- *   service data for UUID 0xFCD2 = device information byte, then
- *     unencrypted: objects (id, value)…
- *     encrypted:   ciphertext of the objects, counter (uint32 LE), MIC (4 bytes)
- *   AES-128-CCM, nonce = MAC (6, as written) + d2 fc + device information byte + counter bytes.
+ * BTHome v2 codec: pure, bytes in, typed value or HearthError (Frame*) out. Service data (the bytes after
+ * UUID 0xFCD2, https://bthome.io/format) = device information byte, then
+ *   unencrypted: objects (id, value)…
+ *   encrypted:   ciphertext of the objects, counter (uint32 LE), MIC (4 bytes) (see ./encryption.ts).
+ * The objects' sizes, scales and units are the table in ./objects.ts; this file reads and writes them.
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { formatMac, macToBytes } from "../ble/mac.js";
+import { findServiceData, looksLikeAdvertisingPayload } from "./advertising.js";
+import { decryptPayload, encryptPayload } from "./encryption.js";
+import {
+  type BthomeFrame,
+  type DecodedPayload,
+  deviceInfoByte,
+  frameError,
+  parseDeviceInfo,
+} from "./frame.js";
 import { BUTTON_EVENT_CODES, DIMMER_EVENT_CODES, OBJECTS, type ObjectSpec } from "./objects.js";
-
-export const BTHOME_UUID16 = 0xfcd2;
-export const BTHOME_UUID = "0000fcd2-0000-1000-8000-00805f9b34fb";
-/** Service UUIDs of the legacy v1 format, refused with a clear error. */
-const V1_UUIDS = new Set([0x181c, 0x181e]);
-
-export interface DeviceInfo {
-  encrypted: boolean;
-  /** Bit 1: a draft of v2 put the MAC (reversed) after this byte; the reference receiver still reads it. */
-  macIncluded: boolean;
-  /** Sends only on a trigger (a button), not at a regular interval. */
-  triggerBased: boolean;
-  version: number;
-}
-
-export interface BthomeObject {
-  id: number;
-  name: string;
-  value: number | boolean | string;
-  unit: string;
-}
-
-export interface BthomeEvent {
-  id: number;
-  name: "button" | "dimmer";
-  event: string;
-  /** 1-based position among the objects of this id: which button of a multi-button device. */
-  index: number;
-  /** Dimmer only: number of steps turned. */
-  steps?: number;
-}
-
-export interface DecodedPayload {
-  packetId?: number;
-  objects: BthomeObject[];
-  events: BthomeEvent[];
-  /** What the decoder skipped or noticed (unknown object id, objects out of order). */
-  notes: string[];
-}
-
-export interface BthomeFrame extends DecodedPayload {
-  info: DeviceInfo;
-  /** MAC as AA:BB:CC:DD:EE:FF when known (given, or carried in the frame). */
-  mac?: string;
-  /** Encryption counter (uint32) of an encrypted frame. */
-  counter?: number;
-}
 
 /** Pre-spec "button hold" code of early Shelly BLU firmware; the spec's code is 0x80. */
 const SHELLY_OLD_HOLD = 0xfe;
-
-function frameError(message: string, code: ErrorCode, offset: number, extra: Record<string, unknown> = {}) {
-  return new HearthError(message, code, { protocol: "bthome", offset, ...extra });
-}
-
-export function parseDeviceInfo(byte: number): DeviceInfo {
-  return {
-    encrypted: (byte & 0x01) !== 0,
-    macIncluded: (byte & 0x02) !== 0,
-    triggerBased: (byte & 0x04) !== 0,
-    version: (byte >> 5) & 0x07,
-  };
-}
-
-export function deviceInfoByte(info: Omit<DeviceInfo, "version"> & { version?: number }): number {
-  return (
-    (info.encrypted ? 0x01 : 0) |
-    (info.macIncluded ? 0x02 : 0) |
-    (info.triggerBased ? 0x04 : 0) |
-    ((info.version ?? 2) << 5)
-  );
-}
-
-/** "AA:BB:CC:DD:EE:FF", "aa-bb-…" or "aabbccddeeff" → 6 bytes. */
-export function macToBytes(mac: string): Uint8Array {
-  const hex = mac.replace(/[:-]/g, "");
-  if (!/^[0-9a-fA-F]{12}$/.test(hex)) {
-    throw new HearthError(`Bad MAC address ${JSON.stringify(mac)}: expected 6 hex bytes`, ErrorCode.Usage, {
-      mac,
-    });
-  }
-  return Uint8Array.from(Buffer.from(hex, "hex"));
-}
-
-export function formatMac(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
-}
-
-export function normalizeMac(mac: string): string {
-  return formatMac(macToBytes(mac));
-}
-
-/** 32 hex characters → 16-byte key. */
-export function keyFromHex(key: string): Uint8Array {
-  if (!/^[0-9a-fA-F]{32}$/.test(key)) {
-    throw new HearthError("Bad BTHome bind key: expected 32 hex characters (16 bytes)", ErrorCode.Usage, {
-      length: key.length,
-    });
-  }
-  return Uint8Array.from(Buffer.from(key, "hex"));
-}
-
-/**
- * Finds the BTHome service data in a whole advertising payload (AD structures). Returns the bytes after
- * the UUID, or undefined when the payload holds no 0x16 structure with UUID 0xFCD2.
- */
-export function findServiceData(adv: Uint8Array): Uint8Array | undefined {
-  let i = 0;
-  let found: Uint8Array | undefined;
-  let v1 = false;
-  while (i < adv.length) {
-    const len = adv[i] as number;
-    if (len === 0) break; // zero padding ends the significant part
-    if (i + 1 + len > adv.length) {
-      throw frameError(
-        `AD structure at byte ${i} says ${len} bytes, only ${adv.length - i - 1} left`,
-        ErrorCode.FrameTruncated,
-        i,
-      );
-    }
-    const type = adv[i + 1] as number;
-    if (type === 0x16 && len >= 3) {
-      const uuid = (adv[i + 2] as number) | ((adv[i + 3] as number) << 8);
-      if (uuid === BTHOME_UUID16 && found === undefined) found = adv.subarray(i + 4, i + 1 + len);
-      if (V1_UUIDS.has(uuid)) v1 = true;
-    }
-    i += 1 + len;
-  }
-  if (found === undefined && v1) {
-    throw frameError(
-      "BTHome v1 (UUID 0x181C/0x181E) is legacy and not accepted: set the device to BTHome v2",
-      ErrorCode.FrameUnsupported,
-      0,
-    );
-  }
-  return found;
-}
 
 function readUint(b: Uint8Array, at: number, n: number): number {
   let v = 0;
@@ -284,10 +157,6 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
 
-function nonce(mac: Uint8Array, infoByte: number, counter: Uint8Array): Buffer {
-  return Buffer.concat([mac, Uint8Array.of(0xd2, 0xfc, infoByte), counter]);
-}
-
 export interface DecodeOptions {
   /** Device MAC (needed to decrypt when the frame does not carry it). */
   mac?: string;
@@ -341,7 +210,7 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
       0,
     );
   }
-  const plain = decrypt(
+  const plain = decryptPayload(
     sd.subarray(at, sd.length - 8),
     sd.subarray(sd.length - 4),
     options.key,
@@ -351,34 +220,6 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
   );
   const decoded = decodeObjects(plain, at);
   return { info, mac: formatMac(mac), counter, ...decoded };
-}
-
-function decrypt(
-  ciphertext: Uint8Array,
-  mic: Uint8Array,
-  key: Uint8Array,
-  mac: Uint8Array,
-  infoByte: number,
-  counter: Uint8Array,
-): Uint8Array {
-  if (key.length !== 16) {
-    throw frameError(`bind key must be 16 bytes, got ${key.length}`, ErrorCode.FrameDecrypt, 0);
-  }
-  try {
-    const d = createDecipheriv("aes-128-ccm", key, nonce(mac, infoByte, counter), { authTagLength: 4 });
-    d.setAuthTag(mic);
-    d.setAAD(Buffer.alloc(0), { plaintextLength: ciphertext.length });
-    const out = d.update(ciphertext);
-    d.final();
-    return out;
-  } catch (e) {
-    throw new HearthError(
-      "BTHome frame failed authentication (wrong bind key, wrong MAC, or tampered bytes)",
-      ErrorCode.FrameDecrypt,
-      { protocol: "bthome", offset: 0 },
-      { cause: e },
-    );
-  }
 }
 
 /** Decodes service data or a whole advertising payload (detected by its AD structure). */
@@ -394,24 +235,6 @@ export function decodeBthome(bytes: Uint8Array, options: DecodeOptions = {}): Bt
   return decodeServiceData(sd, options);
 }
 
-/**
- * A BTHome v2 device information byte has version bits 010 (0x40–0x5F); an AD structure starts with a
- * length byte and a type. Whole payloads are recognised by walking the AD structures to the exact end and
- * finding a service-data structure among them.
- */
-export function looksLikeAdvertisingPayload(b: Uint8Array): boolean {
-  let i = 0;
-  let sawServiceData = false;
-  while (i < b.length) {
-    const len = b[i] as number;
-    if (len === 0) return sawServiceData && b.subarray(i).every((x) => x === 0);
-    if (i + 1 + len > b.length) return false;
-    if (b[i + 1] === 0x16) sawServiceData = true;
-    i += 1 + len;
-  }
-  return sawServiceData;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Encoding (the simulator speaks real bytes).
 
@@ -425,23 +248,23 @@ export function encodeObjects(objects: readonly EncodableObject[]): Uint8Array {
   const parts: number[] = [];
   for (const o of objects) {
     const spec = OBJECTS.get(o.id);
-    if (!spec) throw new TypeError(`encodeObjects: unknown object id 0x${hex2(o.id)}`);
+    if (!spec) throw encodeError(`encodeObjects: unknown object id 0x${hex2(o.id)}`);
     parts.push(o.id);
     if (spec.kind === "text" || spec.kind === "raw") {
       const bytes = typeof o.value === "string" ? new TextEncoder().encode(o.value) : (o.value as Uint8Array);
-      if (bytes.length > 255) throw new TypeError("encodeObjects: text/raw longer than 255 bytes");
+      if (bytes.length > 255) throw encodeError("encodeObjects: text/raw longer than 255 bytes");
       parts.push(bytes.length, ...bytes);
       continue;
     }
     const v = o.value;
     if (typeof v !== "number" && typeof v !== "boolean") {
-      throw new TypeError(`encodeObjects: object 0x${hex2(o.id)} needs a number, got ${typeof v}`);
+      throw encodeError(`encodeObjects: object 0x${hex2(o.id)} needs a number, got ${typeof v}`);
     }
     let raw = typeof v === "boolean" ? (v ? 1 : 0) : Math.round(v / spec.factor);
     const span = 2 ** (8 * spec.length);
     const [lo, hi] = spec.signed ? [-span / 2, span / 2 - 1] : [0, span - 1];
     if (raw < lo || raw > hi) {
-      throw new TypeError(`encodeObjects: ${spec.name} (0x${hex2(o.id)}) value ${String(v)} out of range`);
+      throw encodeError(`encodeObjects: ${spec.name} (0x${hex2(o.id)}) value ${String(v)} out of range`);
     }
     if (raw < 0) raw += span;
     for (let k = 0; k < spec.length; k++) {
@@ -466,28 +289,17 @@ export function encodeServiceData(payload: Uint8Array, options: EncodeOptions = 
   const info = deviceInfoByte({ encrypted, macIncluded: false, triggerBased: options.triggerBased ?? false });
   if (!options.key) return Uint8Array.from([info, ...payload]);
   if (options.mac === undefined || options.counter === undefined) {
-    throw new TypeError("encodeServiceData: encryption needs mac and counter");
+    throw encodeError("encodeServiceData: encryption needs mac and counter");
   }
   if (!Number.isInteger(options.counter) || options.counter < 0 || options.counter > 0xffffffff) {
-    throw new TypeError(`encodeServiceData: counter ${options.counter} is not a uint32`);
+    throw encodeError(`encodeServiceData: counter ${options.counter} is not a uint32`);
   }
   const counter = Buffer.alloc(4);
   counter.writeUInt32LE(options.counter);
-  const c = createCipheriv("aes-128-ccm", options.key, nonce(macToBytes(options.mac), info, counter), {
-    authTagLength: 4,
-  });
-  c.setAAD(Buffer.alloc(0), { plaintextLength: payload.length });
-  const ct = Buffer.concat([c.update(payload), c.final()]);
-  return Uint8Array.from(Buffer.concat([Uint8Array.of(info), ct, counter, c.getAuthTag()]));
+  const { ciphertext, mic } = encryptPayload(payload, options.key, macToBytes(options.mac), info, counter);
+  return Uint8Array.from(Buffer.concat([Uint8Array.of(info), ciphertext, counter, mic]));
 }
 
-/** Wraps service data into a whole advertising payload: flags, optional local name, service data. */
-export function encodeAdvertisingPayload(serviceData: Uint8Array, localName?: string): Uint8Array {
-  const parts: number[] = [0x02, 0x01, 0x06];
-  if (localName) {
-    const name = new TextEncoder().encode(localName);
-    parts.push(name.length + 1, 0x09, ...name);
-  }
-  parts.push(serviceData.length + 3, 0x16, 0xd2, 0xfc, ...serviceData);
-  return Uint8Array.from(parts);
+function encodeError(message: string): HearthError {
+  return new HearthError(message, ErrorCode.ValueOutOfRange);
 }

@@ -1,5 +1,7 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { type BthomeEvent, type BthomeObject, decodeBthome, keyFromHex } from "./codec.js";
+import { decodeBthome } from "./codec.js";
+import { keyFromHex } from "./encryption.js";
+import type { BthomeEvent, BthomeObject } from "./frame.js";
 
 /** What `hearth decode bthome <hex>` prints. */
 export interface DecodedAdvert {

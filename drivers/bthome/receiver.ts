@@ -2,55 +2,27 @@
  * Turns BTHome adverts from configured devices into presses, readings and availability.
  *
  * Press semantics: a device repeats one advert many times (and BlueZ reports every copy), so copies are
- * folded into one press by their packet id (plain adverts) or encryption counter (encrypted ones). With a
- * bind key configured for a MAC, plain adverts from it are rejected, and the counter must go up; the
- * last accepted counter is kept in a `CounterStore` so a recorded advert replayed after a restart is
- * still rejected.
+ * folded into one press by their packet id (plain adverts, ./plain-copies.ts) or encryption counter
+ * (encrypted ones, ./counter-guard.ts). With a bind key configured for a MAC, plain adverts from it are
+ * rejected, and the counter must go up; the last accepted counter is kept in a `CounterStore` so a
+ * recorded advert replayed after a restart is still rejected.
  */
 
-import { BUTTON_EVENTS, type ButtonEvent, CHANNELS, type Channel } from "../../src/core/channels.js";
+import { BUTTON_EVENTS, type ButtonEvent, type Channel } from "../../src/core/channels.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { Reading, ReadingSink } from "../../src/core/readings.js";
-import type { BthomeProfile } from "../../src/profiles/bthome.js";
+import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import type { AdvertConsumer, BleAdvert } from "../ble/advert.js";
-import { type BthomeFrame, decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "./codec.js";
-import { OBJECTS } from "./objects.js";
-
-/** Bound on remembered plain adverts per device (a packet id has 256 values). */
-const MAX_RECENT_PLAIN = 256;
-
-/** Where the last accepted encryption counter of each MAC survives restarts (SQLite in the agent). */
-export interface CounterStore {
-  get(mac: string): number | undefined;
-  set(mac: string, counter: number): void;
-}
-
-export class MemoryCounterStore implements CounterStore {
-  readonly #m = new Map<string, number>();
-  get(mac: string): number | undefined {
-    return this.#m.get(mac);
-  }
-  set(mac: string, counter: number): void {
-    this.#m.set(mac, counter);
-  }
-}
-
-/** One BTHome device of the home's config. */
-export interface BthomeDeviceConfig {
-  id: string;
-  profile: string;
-  mac: string;
-  /** Bind key, 32 hex characters. */
-  key?: string;
-  adapter?: string;
-}
-
-export interface BthomeDevice {
-  config: BthomeDeviceConfig;
-  profile: BthomeProfile;
-}
+import { normalizeMac } from "../ble/mac.js";
+import { BTHOME_UUID } from "./advertising.js";
+import { decodeServiceData } from "./codec.js";
+import { CounterGuard, type CounterStore, peekCounter } from "./counter-guard.js";
+import { type BthomeDevice, channelsByObjectId, validateBthomeDevice } from "./devices.js";
+import { keyFromHex } from "./encryption.js";
+import { type BthomeFrame, parseDeviceInfo } from "./frame.js";
+import { PlainCopies, plainIdentity } from "./plain-copies.js";
 
 export interface DeviceStats {
   /** New adverts taken in (each once). */
@@ -90,14 +62,8 @@ interface DeviceState {
   mac: string;
   key?: Uint8Array;
   stats: DeviceStats;
-  /**
-   * Plain adverts accepted within the duplicate window: identity (packet id, or the payload bytes when
-   * there is none) → mono time accepted. A set, not just the last one: a late echo of the previous press
-   * can arrive after the next press has started.
-   */
-  recentPlain: Map<string, number>;
-  /** Mono time the last encrypted advert was accepted (this run only). */
-  lastCounterMono?: number;
+  plainCopies: PlainCopies;
+  counterGuard: CounterGuard;
   /** Mono time of the last advert that counts as hearing the device (accepted or a copy of one). */
   lastHeard: number;
   state: "unknown" | "online" | "offline";
@@ -105,35 +71,8 @@ interface DeviceState {
   channelsById: Map<number, Channel>;
 }
 
-/** Checks one device entry against its profile; returns problems as text, empty when usable. */
-export function validateBthomeDevice(d: BthomeDevice): string[] {
-  const problems: string[] = [];
-  try {
-    normalizeMac(d.config.mac);
-  } catch (e) {
-    problems.push(`${d.config.id}: mac: ${errorMessage(e)}`);
-  }
-  if (d.config.key !== undefined) {
-    try {
-      keyFromHex(d.config.key);
-    } catch (e) {
-      problems.push(`${d.config.id}: key: ${errorMessage(e)}`);
-    }
-  }
-  for (const [name, channel] of Object.entries(d.profile.bthome.channels)) {
-    const specs = [...OBJECTS.values()].filter((s) => s.name === name);
-    if (specs.length === 0) {
-      problems.push(`${d.profile.id}: channels.${name}: no BTHome object is called ${JSON.stringify(name)}`);
-    } else if (!specs.some((s) => s.unit === CHANNELS[channel].unit)) {
-      problems.push(
-        `${d.profile.id}: channels.${name}: unit ${specs.map((s) => JSON.stringify(s.unit)).join("/")} does not match channel ${channel} (${JSON.stringify(CHANNELS[channel].unit)})`,
-      );
-    }
-  }
-  return problems;
-}
-
 export class BthomeReceiver implements AdvertConsumer {
+  readonly serviceUuid = BTHOME_UUID;
   readonly #o: Required<Omit<BthomeReceiverOptions, "devices">>;
   /** Device state keyed by normalised MAC. */
   readonly #byMac = new Map<string, DeviceState>();
@@ -164,21 +103,17 @@ export class BthomeReceiver implements AdvertConsumer {
       });
     }
     const mac = normalizeMac(d.config.mac);
-    const channelsById = new Map<number, Channel>();
-    for (const [name, channel] of Object.entries(d.profile.bthome.channels)) {
-      for (const s of OBJECTS.values()) {
-        if (s.name === name && s.unit === CHANNELS[channel].unit) channelsById.set(s.id, channel);
-      }
-    }
+    const windowMs = this.#o.duplicateWindowS * SECOND_MS;
     this.#byMac.set(mac, {
       device: d,
       mac,
       ...(d.config.key !== undefined ? { key: keyFromHex(d.config.key) } : {}),
       stats: emptyStats(),
-      recentPlain: new Map(),
+      plainCopies: new PlainCopies(windowMs),
+      counterGuard: new CounterGuard(mac, this.#o.counters, windowMs),
       lastHeard: this.#o.clock.monotonicMs(),
       state: "unknown",
-      channelsById,
+      channelsById: channelsByObjectId(d.profile),
     });
   }
 
@@ -194,9 +129,7 @@ export class BthomeReceiver implements AdvertConsumer {
   resetCounter(id: string): boolean {
     for (const s of this.#byMac.values()) {
       if (s.device.config.id !== id) continue;
-      // -1: below any uint32 counter; the store interface has no delete.
-      this.#o.counters.set(s.mac, -1);
-      delete s.lastCounterMono;
+      s.counterGuard.forget();
       this.#o.log.warn({ device: id }, "BTHome encryption counter reset by the operator");
       return true;
     }
@@ -223,7 +156,9 @@ export class BthomeReceiver implements AdvertConsumer {
     const shortest = Math.min(
       ...[...this.#byMac.values()].map((s) => s.device.profile.bthome.advertising_interval_s),
     );
-    const everyMs = Math.max(1000, Math.min(60_000, (Number.isFinite(shortest) ? shortest : 60) * 250));
+    // A quarter of the shortest interval, within a second and a minute.
+    const quarterMs = ((Number.isFinite(shortest) ? shortest : 60) * SECOND_MS) / 4;
+    const everyMs = Math.max(SECOND_MS, Math.min(MINUTE_MS, quarterMs));
     this.#timer = this.#o.clock.setInterval(() => this.#checkSilence(), everyMs);
   }
 
@@ -267,18 +202,15 @@ export class BthomeReceiver implements AdvertConsumer {
       return;
     }
     // With a key, look at the (authenticated) counter before spending a decryption on a copy.
-    if (s.key && info.encrypted && sd.length >= 9) {
-      const counter = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).readUInt32LE(sd.length - 8);
-      const last = this.#o.counters.get(s.mac);
-      const windowMs = this.#o.duplicateWindowS * 1000;
-      const recent = s.lastCounterMono !== undefined && now - s.lastCounterMono <= windowMs;
-      if (last !== undefined && counter === last && recent) {
+    const counter = s.key && info.encrypted ? peekCounter(sd) : undefined;
+    if (counter !== undefined) {
+      const verdict = s.counterGuard.check(counter, now);
+      if (verdict.kind === "copy") {
         s.stats.duplicates++;
         this.#heard(s, now);
         return;
       }
-      // The same counter long after (or after a restart) is a recording played back, not a copy.
-      if (last !== undefined && counter <= last) {
+      if (verdict.kind === "replay") {
         s.stats.rejected_replay++;
         this.#warn(
           id,
@@ -286,15 +218,32 @@ export class BthomeReceiver implements AdvertConsumer {
           "BTHome advert rejected: counter did not increase (a replay, or the device was reset: then reset its counter)",
           {
             counter,
-            last_counter: last,
+            last_counter: verdict.last,
           },
         );
         return;
       }
     }
-    let frame: BthomeFrame;
+    const frame = this.#decode(s, sd);
+    if (!frame) return;
+    if (frame.counter !== undefined) {
+      // Authenticated: the counter is part of the nonce. Remember it before emitting anything.
+      s.counterGuard.accepted(frame.counter, now);
+    } else if (s.plainCopies.isCopy(plainIdentity(frame, sd), now)) {
+      s.stats.duplicates++;
+      this.#heard(s, now);
+      return;
+    }
+    s.stats.accepted++;
+    this.#heard(s, now);
+    this.#emit(s, frame, now);
+  }
+
+  /** Decodes (and decrypts) service data; counts and logs what it refuses. */
+  #decode(s: DeviceState, sd: Uint8Array): BthomeFrame | undefined {
+    const id = s.device.config.id;
     try {
-      frame = decodeServiceData(sd, { mac: s.mac, ...(s.key ? { key: s.key } : {}) });
+      return decodeServiceData(sd, { mac: s.mac, ...(s.key ? { key: s.key } : {}) });
     } catch (e) {
       if (isHearthError(e, ErrorCode.FrameDecrypt)) {
         s.stats.rejected_decrypt++;
@@ -305,30 +254,13 @@ export class BthomeReceiver implements AdvertConsumer {
         s.stats.malformed++;
         this.#warn(id, "malformed", "Malformed BTHome advert ignored", { reason: errorMessage(e) });
       }
-      return;
+      return undefined;
     }
-    if (frame.counter !== undefined) {
-      // Authenticated: the counter is part of the nonce. Remember it before emitting anything.
-      this.#o.counters.set(s.mac, frame.counter);
-      s.lastCounterMono = now;
-    } else {
-      const ident =
-        frame.packetId !== undefined ? `p${frame.packetId}` : `b${Buffer.from(sd).toString("hex")}`;
-      const windowMs = this.#o.duplicateWindowS * 1000;
-      for (const [k, at] of s.recentPlain) if (now - at > windowMs) s.recentPlain.delete(k);
-      if (s.recentPlain.has(ident)) {
-        s.stats.duplicates++;
-        this.#heard(s, now);
-        return;
-      }
-      if (s.recentPlain.size >= MAX_RECENT_PLAIN) {
-        const oldest = s.recentPlain.keys().next().value;
-        if (oldest !== undefined) s.recentPlain.delete(oldest);
-      }
-      s.recentPlain.set(ident, now);
-    }
-    s.stats.accepted++;
-    this.#heard(s, now);
+  }
+
+  /** Passes an accepted advert on: mapped objects as readings, button events as presses. */
+  #emit(s: DeviceState, frame: BthomeFrame, now: number): void {
+    const id = s.device.config.id;
     if (frame.notes.length > 0) {
       this.#o.log.debug({ device: id, notes: frame.notes }, "BTHome advert decoded with notes");
     }
@@ -369,10 +301,10 @@ export class BthomeReceiver implements AdvertConsumer {
       if (s.state === "offline") continue;
       const limitMs =
         (this.#o.offlineFactor * s.device.profile.bthome.advertising_interval_s + this.#o.offlineMarginS) *
-        1000;
+        SECOND_MS;
       if (now - s.lastHeard > limitMs) {
         s.state = "offline";
-        const silentS = Math.round((now - s.lastHeard) / 1000);
+        const silentS = Math.round((now - s.lastHeard) / SECOND_MS);
         this.#o.log.warn(
           { device: s.device.config.id, silent_s: silentS },
           "BTHome device not heard: offline",
@@ -390,7 +322,7 @@ export class BthomeReceiver implements AdvertConsumer {
     const key = `${device}/${reason}`;
     const now = this.#o.clock.monotonicMs();
     const last = this.#lastWarn.get(key);
-    const level = last === undefined || now - last >= 60_000 ? "warn" : "debug";
+    const level = last === undefined || now - last >= MINUTE_MS ? "warn" : "debug";
     if (level === "warn") this.#lastWarn.set(key, now);
     this.#o.log[level]({ device, reason, ...extra }, msg);
   }

@@ -27,7 +27,7 @@ export async function scanCommand(what: string, o: ScanCliOptions): Promise<void
   const seconds = Number(o.seconds);
   if (!(seconds > 0))
     throw new CliExit(EXIT.usage, `hearth scan ble: --seconds must be positive, got ${o.seconds}`);
-  const { scanBle, waitForPress } = await import("../../drivers/ble/scan.js");
+  const { scanBle, waitForPress } = await import("../../drivers/bthome/scan.js");
   const keys = parseKeys(o.key);
   try {
     if (o.press) {

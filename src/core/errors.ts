@@ -16,6 +16,8 @@ export const ErrorCode = {
   FrameUnexpected: 203,
   FrameUnsupported: 204,
   FrameDecrypt: 205,
+  /** A value or count a caller asked a codec to encode does not fit the format (a bug, never a device's bytes). */
+  ValueOutOfRange: 206,
   // 300–399: transports and drivers
   PortOpen: 300,
   PortClosed: 301,

@@ -20,29 +20,29 @@ import { join } from "node:path";
 import { bench, describe } from "vitest";
 import type { AdvertConsumer, BleAdvert, BleScanner } from "../../drivers/ble/advert.js";
 import { BluezScanner } from "../../drivers/ble/bluez.js";
-import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
+import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
 import type { DeviceStats } from "../../drivers/bthome/receiver.js";
 import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
 import { Agent } from "../../src/agent/agent.js";
 import type { AgentHost } from "../../src/agent/host.js";
-import { parseConfig } from "../../src/config/load.js";
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
-import { formatProblem } from "../../src/core/yaml-validate.js";
-import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import { BluezMock, haveDbusTools, waitFor } from "../helpers/bluez-mock.js";
+import { BluezMock, haveDbusTools } from "../helpers/bluez-mock.js";
 import { haveMosquitto, startMosquitto } from "../helpers/brokers.js";
+import { bleHomeConfig, encryptedAdvert, TEST_KEY } from "../helpers/bthome.js";
+import { waitFor } from "../helpers/wait.js";
 
 /** HEARTH_BENCH_PRESSES overrides, for a quick look; the figures in docs/BENCHMARKS.md are for 1,000. */
 const PRESSES = Number(process.env.HEARTH_BENCH_PRESSES ?? 1000);
 const WARMUP = 20;
 const MAC = "A4:C1:38:00:BE:01";
-const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+const KEY = TEST_KEY;
 const DEVICE = "call-button";
 
 /** Stamps adverts on their way into the receiver; `arm()` picks the next advert as a press's first copy. */
 class Stopwatch implements AdvertConsumer {
+  readonly serviceUuid = BTHOME_UUID;
   inner: AdvertConsumer | undefined;
   #armed = false;
   stamp: { received: number; durable?: number } | undefined;
@@ -62,25 +62,7 @@ class Stopwatch implements AdvertConsumer {
 }
 
 function config(broker: string, stateDir: string) {
-  const yaml = `version: 1
-home: { id: bench-home, timezone: Asia/Shanghai }
-state_dir: ${stateDir}
-cloud:
-  brokers:
-    - url: ${broker}
-      mqtt_version: "5"
-  backoff_initial: 100ms
-  backoff_max: 1s
-  replay_rate: 5000
-outbox: { telemetry_batch: 50, telemetry_flush: 200ms }
-devices:
-  - { id: ${DEVICE}, profile: shelly-blu-button1, mac: "${MAC}", key: ${KEY} }
-log_level: warn
-`;
-  const cat = loadCatalogue();
-  const parsed = parseConfig(yaml, "bench.yaml", cat.profiles);
-  if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
-  return { config: parsed.value, profiles: cat.profiles };
+  return bleHomeConfig({ home: "bench-home", broker, stateDir, device: DEVICE, mac: MAC, logLevel: "warn" });
 }
 
 /**
@@ -203,7 +185,7 @@ async function withAgent(
   const agent = new Agent({ config: cfg, profiles, host });
   try {
     await agent.start();
-    await waitFor("the uplink to connect", () => agent.uplink.state().connected, 15_000);
+    await waitFor("the uplink to connect", () => agent.uplink.state().connected);
     stampDurable(agent, watch);
     await body(agent);
   } finally {
@@ -250,16 +232,7 @@ async function overDbus(): Promise<Sample[]> {
     await bluez.addAdapter("hci0");
     const path = await bluez.addDevice(MAC);
     const watch = new Stopwatch();
-    const key = keyFromHex(KEY);
-    const advert = (counter: number, event: 0 | 1) =>
-      encodeServiceData(
-        encodeObjects([
-          { id: 0x00, value: counter % 256 },
-          { id: 0x01, value: 90 },
-          { id: 0x3a, value: event },
-        ]),
-        { triggerBased: true, key, mac: MAC, counter },
-      );
+    const advert = (counter: number, event: 0 | 1) => encryptedAdvert(MAC, counter, event);
     await withAgent(
       (consumer, adapter) =>
         new BluezScanner({ consumer, adapter, clock: new SystemClock(), log: silentLogger() }),

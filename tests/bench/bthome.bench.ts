@@ -1,10 +1,12 @@
 import { bench, describe } from "vitest";
-import { decodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
-import { BthomeReceiver, MemoryCounterStore } from "../../drivers/bthome/receiver.js";
+import { decodeServiceData } from "../../drivers/bthome/codec.js";
+import { MemoryCounterStore } from "../../drivers/bthome/counter-guard.js";
+import { keyFromHex } from "../../drivers/bthome/encryption.js";
+import { BthomeReceiver } from "../../drivers/bthome/receiver.js";
 import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/log.js";
-import { bthomeProfile } from "../../src/profiles/bthome.js";
+import { testButtonProfile } from "../helpers/bthome.js";
 
 const KEY = "231d39c1d7cc1ab1aee224cd096db932";
 const MAC = "54:48:E6:8F:80:A5";
@@ -22,17 +24,7 @@ describe("BTHome codec", () => {
 });
 
 describe("BTHome receiver", () => {
-  const profile = bthomeProfile.parse({
-    id: "b",
-    version: 1,
-    manufacturer: "x",
-    model: "x",
-    description: "x",
-    kind: "button",
-    source: "x",
-    protocol: "bthome",
-    bthome: { advertising_interval_s: 60 },
-  });
+  const profile = testButtonProfile();
   const sink = { readings() {}, button() {}, availability() {} };
   const receiver = new BthomeReceiver({
     devices: [{ config: { id: "b", profile: "b", mac: MAC, key: KEY }, profile }],

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
+import { FORMAT_EXAMPLE_DECODED } from "../helpers/bthome.js";
 
 const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 
@@ -27,17 +28,7 @@ describe("hearth decode bthome", () => {
     const r = hearth(["decode", "bthome", SPEC_ADVERT]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({
-      version: 2,
-      encrypted: false,
-      trigger_based: false,
-      objects: [
-        { id: 0x02, name: "temperature", value: 25, unit: "°C" },
-        { id: 0x03, name: "humidity", value: 50.55, unit: "%" },
-      ],
-      events: [],
-      notes: [],
-    });
+    expect(JSON.parse(r.stdout)).toEqual(FORMAT_EXAMPLE_DECODED);
   });
 
   it("the encryption page's advert with its key and a MAC without colons → decrypted values and counter", () => {

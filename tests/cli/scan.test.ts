@@ -6,18 +6,21 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScanDevice } from "../../drivers/ble/scan.js";
-import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
+import { describe, expect, it } from "vitest";
+import { encodeObjects, encodeServiceData } from "../../drivers/bthome/codec.js";
+import { keyFromHex } from "../../drivers/bthome/encryption.js";
+import type { ScanDevice } from "../../drivers/bthome/scan.js";
 import { parseConfig } from "../../src/config/load.js";
 import { packageRoot } from "../../src/core/paths.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import { BluezMock, bluezMockAvailable } from "../helpers/bluez-mock.js";
+import { type BluezMock, bluezMockAvailable, bluezMockForSuite } from "../helpers/bluez-mock.js";
+import { TEST_KEY } from "../helpers/bthome.js";
+import { sleep } from "../helpers/wait.js";
 
 const run = bluezMockAvailable();
 const MAIN = join(packageRoot(), "dist/src/cli/main.js");
-const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+const KEY = TEST_KEY;
 
 interface Done {
   code: number | null;
@@ -59,7 +62,7 @@ async function airWhile(
 ): Promise<void> {
   while (!state.exited) {
     for (const a of adverts) await bluez.advertise(a.path, a.sd);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -85,16 +88,7 @@ ${snippet}`;
 }
 
 describe.runIf(run)("hearth scan ble against a dbusmock BlueZ", () => {
-  const bluez = new BluezMock();
-
-  beforeAll(async () => {
-    await bluez.start();
-    await bluez.addAdapter("hci0");
-  });
-
-  afterAll(async () => {
-    await bluez.stop();
-  });
+  const bluez = bluezMockForSuite();
 
   it("--seconds 2: a JSON list with MAC, RSSI, encrypted flag, decoded values and last event", async () => {
     const plain = "B0:00:00:00:00:01";

@@ -9,8 +9,10 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BTHOME_SERVICE_UUID } from "../../drivers/ble/bluez.js";
+import { afterAll, beforeAll } from "vitest";
+import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
 import { requireTool } from "./tools.js";
+import { waitFor } from "./wait.js";
 
 const require = createRequire(import.meta.url);
 // dbus-next comes with node-ble; the test plays the radio through it.
@@ -45,20 +47,6 @@ export function haveDbusTools(): { ok: boolean; why: string } {
 export function bluezMockAvailable(): boolean {
   const tools = haveDbusTools();
   return requireTool("dbus-daemon + python3-dbusmock", tools.ok, tools.why);
-}
-
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 10_000,
-  detail: () => unknown = () => "",
-): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what} ${JSON.stringify(detail())}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export class BluezMock {
@@ -159,7 +147,7 @@ export class BluezMock {
   /** One advertising report: sets the device's ServiceData (the standard Properties.Set; see fixture). */
   async advertise(devicePath: string, serviceData: Uint8Array): Promise<void> {
     const value = new dbus.Variant("a{sv}", {
-      [BTHOME_SERVICE_UUID]: new dbus.Variant("ay", Buffer.from(serviceData)),
+      [BTHOME_UUID]: new dbus.Variant("ay", Buffer.from(serviceData)),
     });
     await (await this.#props(devicePath)).Set?.("org.bluez.Device1", "ServiceData", value);
   }
@@ -183,4 +171,17 @@ export class BluezMock {
       new dbus.Variant("b", on),
     );
   }
+}
+
+/** A BluezMock with adapter hci0, started before the suite's tests and stopped after them. */
+export function bluezMockForSuite(): BluezMock {
+  const bluez = new BluezMock();
+  beforeAll(async () => {
+    await bluez.start();
+    await bluez.addAdapter("hci0");
+  });
+  afterAll(async () => {
+    await bluez.stop();
+  });
+  return bluez;
 }

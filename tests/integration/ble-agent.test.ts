@@ -9,21 +9,15 @@ import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { encodeObjects, encodeServiceData, keyFromHex } from "../../drivers/bthome/codec.js";
 import type { DeviceStats } from "../../drivers/bthome/receiver.js";
 import { Agent } from "../../src/agent/agent.js";
-import { parseConfig } from "../../src/config/load.js";
 import type { AlertBody, Envelope } from "../../src/contract/messages.js";
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import type { Logger } from "../../src/core/log.js";
 import { packageRoot } from "../../src/core/paths.js";
-import { formatProblem } from "../../src/core/yaml-validate.js";
-import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import { BluezMock, bluezMockAvailable, waitFor } from "../helpers/bluez-mock.js";
+import { bluezMockAvailable, bluezMockForSuite } from "../helpers/bluez-mock.js";
 import {
   mosquittoAvailable,
   type Received,
@@ -32,58 +26,28 @@ import {
   type TestBroker,
   type TestSubscriber,
 } from "../helpers/brokers.js";
+import { bleHomeConfig, encryptedAdvert, plainPress } from "../helpers/bthome.js";
+import { captureLog } from "../helpers/log-capture.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 const run = bluezMockAvailable() && mosquittoAvailable();
 
-const KEY = "231d39c1d7cc1ab1aee224cd096db932";
 const DEVICE = "call-button";
 const MAIN = join(packageRoot(), "dist/src/cli/main.js");
-const catalogue = loadCatalogue();
-
-/** A home with one encrypted Shelly BLU Button1 on hci0 and no meters. */
-function homeConfig(o: { broker: string; home: string; stateDir: string; mac: string }) {
-  const yaml = `version: 1
-home: { id: ${o.home}, timezone: Asia/Shanghai }
-state_dir: ${o.stateDir}
-cloud:
-  brokers:
-    - url: ${o.broker}
-      mqtt_version: "5"
-  backoff_initial: 100ms
-  backoff_max: 1s
-  replay_rate: 5000
-outbox: { telemetry_batch: 50, telemetry_flush: 200ms }
-devices:
-  - { id: ${DEVICE}, profile: shelly-blu-button1, mac: "${o.mac}", key: ${KEY}, adapter: hci0 }
-log_level: info
-`;
-  const parsed = parseConfig(yaml, "ble-home.yaml", catalogue.profiles);
-  if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
-  return parsed.value;
-}
-
-/** A pino logger whose lines a test can read back. */
-function captureLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino(
-    { level: "info" },
-    new Writable({
-      write(chunk, _enc, cb) {
-        for (const l of String(chunk).split("\n"))
-          if (l.trim() !== "") lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  );
-  return { log, lines };
-}
 
 function startAgent(o: { broker: string; home: string; stateDir: string; mac: string; log: Logger }): Agent {
   const clock = new SystemClock();
+  // A home with one encrypted Shelly BLU Button1 on hci0 and no meters.
+  const { config, profiles } = bleHomeConfig({
+    ...o,
+    device: DEVICE,
+    logLevel: "info",
+    extra: "adapter: hci0",
+  });
   // No bleScanner in the host: the agent builds its real BluezScanner (node-ble over the system bus).
   return new Agent({
-    config: homeConfig(o),
-    profiles: catalogue.profiles,
+    config,
+    profiles,
     host: { clock, netClock: clock, ids: randomIds, log: o.log, version: "test", powerSupplyDir: null },
   });
 }
@@ -95,28 +59,6 @@ function stats(agent: Agent): DeviceStats {
   if (!s) throw new Error(`no bthome stats for ${DEVICE}: ${JSON.stringify(drivers)}`);
   return s;
 }
-
-/** One Shelly-style advert: packet id, battery, button event (0 = none: a beacon), encrypted with KEY. */
-function encryptedAdvert(mac: string, counter: number, event: 0 | 1 = 1): Uint8Array {
-  return encodeServiceData(
-    encodeObjects([
-      { id: 0x00, value: counter % 256 },
-      { id: 0x01, value: 90 },
-      { id: 0x3a, value: event },
-    ]),
-    { triggerBased: true, key: keyFromHex(KEY), mac, counter },
-  );
-}
-
-/** A plain press, as a spoofer without the key would send it. */
-const plainPress = (packetId: number) =>
-  encodeServiceData(
-    encodeObjects([
-      { id: 0x00, value: packetId },
-      { id: 0x3a, value: 1 },
-    ]),
-    { triggerBased: true },
-  );
 
 const alertsOf = (msgs: readonly Received[]): AlertBody[] =>
   msgs
@@ -131,6 +73,12 @@ const callsRaised = (msgs: readonly Received[]) => [
       .map((a) => a.alert),
   ),
 ];
+
+/** Waits until the call alerts raised that reached the cloud are `enough`, and then until `settled`. */
+async function callsSettled(agent: Agent, sub: TestSubscriber, enough: (calls: number) => boolean) {
+  await sub.waitFor((m) => enough(callsRaised(m).length), 10_000);
+  await settled(agent, sub);
+}
 
 /**
  * Waits until the broker has acknowledged everything the agent wrote and the subscriber holds every one
@@ -148,36 +96,11 @@ async function settled(agent: Agent, sub: TestSubscriber): Promise<void> {
   }, 10_000);
 }
 
-/**
- * Advertises until `done` holds: the agent's scanner subscribes to a device's changes asynchronously,
- * and an advert that goes out before that is not seen (as on air, when the radio is not listening).
- */
-async function advertiseUntil(
-  bluez: BluezMock,
-  path: string,
-  sd: Uint8Array,
-  what: string,
-  done: () => boolean,
-  detail: () => unknown = () => "",
-): Promise<void> {
-  await waitFor(
-    what,
-    async () => {
-      if (done()) return true;
-      await bluez.advertise(path, sd);
-      await new Promise((r) => setTimeout(r, 50));
-      return done();
-    },
-    10_000,
-    detail,
-  );
-}
-
 /** Waits until a counter stops moving (copies of earlier adverts still on their way have arrived). */
 async function steady(read: () => number): Promise<number> {
   let last = read();
   for (;;) {
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
     const now = read();
     if (now === last) return now;
     last = now;
@@ -185,13 +108,11 @@ async function steady(read: () => number): Promise<number> {
 }
 
 describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the agent and Mosquitto", () => {
-  const bluez = new BluezMock();
+  const bluez = bluezMockForSuite();
   let broker: TestBroker;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    await bluez.start();
-    await bluez.addAdapter("hci0");
     broker = await startMosquitto();
   });
 
@@ -201,8 +122,31 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
 
   afterAll(async () => {
     await broker?.close();
-    await bluez.stop();
   });
+
+  /**
+   * Advertises `sd` until the button's receiver counters say `done`: the agent's scanner subscribes to
+   * a device's changes asynchronously, and an advert that goes out before that is not seen (as on air,
+   * when the radio is not listening).
+   */
+  async function advertiseUntil(
+    agent: Agent,
+    path: string,
+    sd: Uint8Array,
+    what: string,
+    done: (s: DeviceStats) => boolean,
+  ): Promise<void> {
+    await waitFor(
+      what,
+      async () => {
+        if (done(stats(agent))) return true;
+        await bluez.advertise(path, sd);
+        await sleep(50);
+        return done(stats(agent));
+      },
+      { detail: () => stats(agent) },
+    );
+  }
 
   /** A new agent from `make`, started, and stopped after the test. */
   async function running(make: () => Agent): Promise<Agent> {
@@ -212,6 +156,10 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     return agent;
   }
 
+  /**
+   * A cloud subscriber for `home`, the button's device object on the mock BlueZ, and an agent for the
+   * home started on a new state dir; `make` builds another agent on the same state dir.
+   */
   async function setup(home: string, mac: string) {
     const sub = await subscribe(broker.url, `hearth/v1/${home}/#`, { protocolVersion: 5 });
     cleanups.push(() => sub.close());
@@ -219,38 +167,27 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     const { log, lines } = captureLog();
     const make = () => startAgent({ broker: broker.url, home, stateDir, mac, log });
     const path = await bluez.addDevice(mac);
-    return { sub, stateDir, log, lines, make, path };
+    const agent = await running(make);
+    return { sub, stateDir, log, lines, make, path, agent };
   }
 
   it("a press whose advert is delivered five times arrives as exactly one call alert", async () => {
     const mac = "A4:C1:38:00:00:01";
-    const { sub, make, path } = await setup("ble-home-1", mac);
-    const agent = await running(make);
+    const { sub, path, agent } = await setup("ble-home-1", mac);
 
     // A beacon (no event) first: once it is accepted, the agent's scanner is watching the device.
-    await advertiseUntil(
-      bluez,
-      path,
-      encryptedAdvert(mac, 1, 0),
-      "the beacon",
-      () => stats(agent).accepted >= 1,
-      () => stats(agent),
-    );
+    await advertiseUntil(agent, path, encryptedAdvert(mac, 1, 0), "the beacon", (s) => s.accepted >= 1);
     const before = await steady(() => stats(agent).duplicates);
     expect(stats(agent).presses).toBe(0);
 
     const press = encryptedAdvert(mac, 2, 1);
     for (let i = 0; i < 5; i++) await bluez.advertise(path, press);
-    await waitFor(
-      "all five copies at the receiver",
-      () => stats(agent).duplicates >= before + 4,
-      10_000,
-      () => stats(agent),
-    );
+    await waitFor("all five copies at the receiver", () => stats(agent).duplicates >= before + 4, {
+      detail: () => stats(agent),
+    });
     expect(stats(agent)).toMatchObject({ accepted: 2, presses: 1, duplicates: before + 4 });
 
-    await sub.waitFor((m) => callsRaised(m).length >= 1, 10_000);
-    await settled(agent, sub);
+    await callsSettled(agent, sub, (calls) => calls >= 1);
     const calls = alertsOf(sub.messages).filter((a) => a.kind === "call");
     expect(calls).toEqual([
       expect.objectContaining({
@@ -270,39 +207,22 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
 
   it("the same encrypted advert replayed after an agent restart is rejected; so is a plain advert from the keyed MAC", async () => {
     const mac = "A4:C1:38:00:00:02";
-    const { sub, make, path } = await setup("ble-home-2", mac);
-
-    const first = await running(make);
+    const { sub, make, path, agent: first } = await setup("ble-home-2", mac);
     const recorded = encryptedAdvert(mac, 41, 1);
-    await advertiseUntil(
-      bluez,
-      path,
-      recorded,
-      "the press",
-      () => stats(first).presses >= 1,
-      () => stats(first),
-    );
-    await sub.waitFor((m) => callsRaised(m).length === 1, 10_000);
-    await settled(first, sub);
+    await advertiseUntil(first, path, recorded, "the press", (s) => s.presses >= 1);
+    await callsSettled(first, sub, (calls) => calls === 1);
     const [original] = callsRaised(sub.messages);
     await first.stop();
 
     // A new Agent on the same state dir: the last accepted counter (41) comes back from the outbox's kv.
     const second = await running(make);
+    await advertiseUntil(second, path, recorded, "the replay to be rejected", (s) => s.rejected_replay >= 1);
     await advertiseUntil(
-      bluez,
-      path,
-      recorded,
-      "the replay to be rejected",
-      () => stats(second).rejected_replay >= 1,
-      () => stats(second),
-    );
-    await advertiseUntil(
-      bluez,
+      second,
       path,
       plainPress(42),
       "the plain advert to be rejected",
-      () => stats(second).rejected_unencrypted >= 1,
+      (s) => s.rejected_unencrypted >= 1,
     );
     expect(stats(second)).toMatchObject({ accepted: 0, presses: 0 });
     await settled(second, sub);
@@ -312,40 +232,25 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     ).toEqual([expect.objectContaining({ alert: original })]);
 
     // The same path still takes a genuine next press: the rejections above were not a deaf receiver.
-    await advertiseUntil(
-      bluez,
-      path,
-      encryptedAdvert(mac, 42, 1),
-      "the next press",
-      () => stats(second).presses >= 1,
-      () => stats(second),
-    );
-    await sub.waitFor((m) => callsRaised(m).length === 2, 10_000);
-    await settled(second, sub);
+    await advertiseUntil(second, path, encryptedAdvert(mac, 42, 1), "the next press", (s) => s.presses >= 1);
+    await callsSettled(second, sub, (calls) => calls === 2);
     expect(callsRaised(sub.messages)).toHaveLength(2);
     expect(sub.invalid).toEqual([]);
   });
 
   it("after a battery change the counter starts again: presses are rejected until hearth ble-reset-counter, then they call", async () => {
     const mac = "A4:C1:38:00:00:05";
-    const { sub, make, path, stateDir } = await setup("ble-home-5", mac);
-    const agent = await running(make);
-    await advertiseUntil(
-      bluez,
-      path,
-      encryptedAdvert(mac, 500, 1),
-      "the press",
-      () => stats(agent).presses >= 1,
-    );
+    const { sub, path, stateDir, agent } = await setup("ble-home-5", mac);
+    await advertiseUntil(agent, path, encryptedAdvert(mac, 500, 1), "the press", (s) => s.presses >= 1);
     await sub.waitFor((m) => callsRaised(m).length === 1, 10_000);
 
     // New battery: the button counts from the start again, and looks like a replay.
     await advertiseUntil(
-      bluez,
+      agent,
       path,
       encryptedAdvert(mac, 3, 1),
       "the press after the battery change to be rejected",
-      () => stats(agent).rejected_replay >= 1,
+      (s) => s.rejected_replay >= 1,
     );
     expect(stats(agent).presses).toBe(1);
 
@@ -363,15 +268,8 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     expect(reset.code).toBe(0);
     expect(JSON.parse(reset.stdout)).toEqual({ device: DEVICE, reset: true });
 
-    await advertiseUntil(
-      bluez,
-      path,
-      encryptedAdvert(mac, 4, 1),
-      "the next press",
-      () => stats(agent).presses >= 2,
-    );
-    await sub.waitFor((m) => callsRaised(m).length === 2, 10_000);
-    await settled(agent, sub);
+    await advertiseUntil(agent, path, encryptedAdvert(mac, 4, 1), "the next press", (s) => s.presses >= 2);
+    await callsSettled(agent, sub, (calls) => calls === 2);
     const resets = sub.messages.filter(
       (m) =>
         m.envelope.type === "event" && (m.envelope as Envelope<"event">).body.event === "ble_counter_reset",
@@ -382,16 +280,8 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
 
   it("adapter removed and re-added: discovery resumes without restarting the agent, and a press arrives", async () => {
     const mac = "A4:C1:38:00:00:03";
-    const { sub, make, path, lines } = await setup("ble-home-3", mac);
-    const agent = await running(make);
-    await advertiseUntil(
-      bluez,
-      path,
-      encryptedAdvert(mac, 1, 0),
-      "the beacon",
-      () => stats(agent).accepted >= 1,
-      () => stats(agent),
-    );
+    const { sub, path, lines, agent } = await setup("ble-home-3", mac);
+    await advertiseUntil(agent, path, encryptedAdvert(mac, 1, 0), "the beacon", (s) => s.accepted >= 1);
 
     const logged = (msg: string) => lines.filter((l) => l.msg === msg && l.adapter === "hci0");
     await bluez.removeAdapter("hci0");
@@ -413,15 +303,13 @@ describe.runIf(run)("the call button through node-ble, a dbusmock BlueZ, the age
     // The device went with the adapter; it is heard again as a new device object.
     const again = await bluez.addDevice(mac);
     await advertiseUntil(
-      bluez,
+      agent,
       again,
       encryptedAdvert(mac, 2, 1),
       "the press after re-adding",
-      () => stats(agent).presses >= 1,
-      () => stats(agent),
+      (s) => s.presses >= 1,
     );
-    await sub.waitFor((m) => callsRaised(m).length === 1, 10_000);
-    await settled(agent, sub);
+    await callsSettled(agent, sub, (calls) => calls === 1);
     expect(callsRaised(sub.messages)).toHaveLength(1);
     expect(stats(agent)).toMatchObject({ presses: 1, rejected_replay: 0, rejected_unencrypted: 0 });
     expect(sub.invalid).toEqual([]);

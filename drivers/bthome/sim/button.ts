@@ -1,12 +1,9 @@
 import type { ButtonEvent } from "../../../src/core/channels.js";
 import type { Clock } from "../../../src/core/clock.js";
-import {
-  type EncodableObject,
-  encodeObjects,
-  encodeServiceData,
-  keyFromHex,
-  normalizeMac,
-} from "../codec.js";
+import { ErrorCode, HearthError } from "../../../src/core/errors.js";
+import { normalizeMac } from "../../ble/mac.js";
+import { type EncodableObject, encodeObjects, encodeServiceData } from "../codec.js";
+import { keyFromHex } from "../encryption.js";
 import { buttonEventCode } from "../objects.js";
 import type { SimulatedScanner } from "./scanner.js";
 
@@ -53,8 +50,12 @@ export class SimulatedButton {
   /** Presses the button: one new advert carrying `event`, sent `repeats` times. Returns its bytes. */
   press(event: ButtonEvent = "press"): Uint8Array {
     const code = buttonEventCode(event);
-    if (code === undefined)
-      throw new TypeError(`SimulatedButton.press: unknown event ${JSON.stringify(event)}`);
+    if (code === undefined) {
+      throw new HearthError(
+        `SimulatedButton.press: unknown event ${JSON.stringify(event)}`,
+        ErrorCode.ValueOutOfRange,
+      );
+    }
     return this.#send([{ id: 0x3a, value: code }]);
   }
 

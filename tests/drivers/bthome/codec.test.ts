@@ -1,17 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  BTHOME_UUID,
+  encodeAdvertisingPayload,
+  findServiceData,
+} from "../../../drivers/bthome/advertising.js";
+import {
   decodeBthome,
   decodeServiceData,
-  encodeAdvertisingPayload,
   encodeObjects,
   encodeServiceData,
-  findServiceData,
-  keyFromHex,
 } from "../../../drivers/bthome/codec.js";
 import { decodeBthomeAdvert } from "../../../drivers/bthome/decode.js";
+import { keyFromHex } from "../../../drivers/bthome/encryption.js";
 import { OBJECTS } from "../../../drivers/bthome/objects.js";
+import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
+import type { ButtonEvent } from "../../../src/core/channels.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
+import { FORMAT_EXAMPLE_DECODED } from "../../helpers/bthome.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -61,17 +67,7 @@ describe("BTHome v2 examples of the specification (bthome.io/format, bthome.io/e
       0xbf, //   0x13BF = 5055 …
       0x13, //   … → 50.55 %
     );
-    expect(decodeBthomeAdvert(hex(adv))).toEqual({
-      version: 2,
-      encrypted: false,
-      trigger_based: false,
-      objects: [
-        { id: 0x02, name: "temperature", value: 25, unit: "°C" },
-        { id: 0x03, name: "humidity", value: 50.55, unit: "%" },
-      ],
-      events: [],
-      notes: [],
-    });
+    expect(decodeBthomeAdvert(hex(adv))).toEqual(FORMAT_EXAMPLE_DECODED);
   });
 
   it("decrypts the encryption page's example (key 231d…, MAC 5448E68F80A5, counter 00112233)", () => {
@@ -516,6 +512,40 @@ describe("refusals, each a typed error", () => {
   it("bad hex and a bad key are Usage errors", () => {
     expect(codeOf(() => decodeBthomeAdvert("40 0"))).toBe(ErrorCode.Usage);
     expect(codeOf(() => decodeBthomeAdvert("400960", { key: "abc" }))).toBe(ErrorCode.Usage);
+  });
+});
+
+describe("encoding errors", () => {
+  it("what the format cannot carry is ValueOutOfRange, naming the object", () => {
+    expect(codeOf(() => encodeObjects([{ id: 0x39, value: 1 }]))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeObjects([{ id: 0x01, value: 256 }]))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeObjects([{ id: 0x53, value: "x".repeat(256) }]))).toBe(
+      ErrorCode.ValueOutOfRange,
+    );
+    expect(() => encodeObjects([{ id: 0x02, value: 400 }])).toThrow(
+      /temperature \(0x02\) value 400 out of range/,
+    );
+  });
+
+  it("encryption without MAC or counter, a counter beyond uint32 or a short key is ValueOutOfRange", () => {
+    const key = keyFromHex(KEY_HT);
+    const payload = bytes(0x01, 0x64);
+    expect(codeOf(() => encodeServiceData(payload, { key, counter: 1 }))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT }))).toBe(ErrorCode.ValueOutOfRange);
+    expect(codeOf(() => encodeServiceData(payload, { key, mac: MAC_HT, counter: 2 ** 32 }))).toBe(
+      ErrorCode.ValueOutOfRange,
+    );
+    expect(
+      codeOf(() => encodeServiceData(payload, { key: key.subarray(0, 8), mac: MAC_HT, counter: 1 })),
+    ).toBe(ErrorCode.ValueOutOfRange);
+  });
+
+  it("a simulated button asked for an event BTHome has no code for is ValueOutOfRange", () => {
+    const button = new SimulatedButton({
+      mac: MAC_HT,
+      scanner: new SimulatedScanner({ consumer: { serviceUuid: BTHOME_UUID, advert: () => {} } }),
+    });
+    expect(codeOf(() => button.press("squeeze" as ButtonEvent))).toBe(ErrorCode.ValueOutOfRange);
   });
 });
 

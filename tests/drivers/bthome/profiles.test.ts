@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateBthomeDevice } from "../../../drivers/bthome/receiver.js";
+import { validateBthomeDevice } from "../../../drivers/bthome/devices.js";
 import { loadCatalogue } from "../../../src/profiles/catalogue.js";
 
 const OURS = ["shelly-blu-button1", "generic-bthome-button", "shelly-blu-door-window"];

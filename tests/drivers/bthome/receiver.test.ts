@@ -1,50 +1,26 @@
-import { Writable } from "node:stream";
 import fc from "fast-check";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { encodeObjects, encodeServiceData } from "../../../drivers/bthome/codec.js";
-import {
-  type BthomeDevice,
-  BthomeReceiver,
-  type CounterStore,
-  MemoryCounterStore,
-} from "../../../drivers/bthome/receiver.js";
+import { type CounterStore, MemoryCounterStore } from "../../../drivers/bthome/counter-guard.js";
+import type { BthomeDevice } from "../../../drivers/bthome/devices.js";
+import { BthomeReceiver } from "../../../drivers/bthome/receiver.js";
 import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
 import { VirtualClock } from "../../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
-import { silentLogger } from "../../../src/core/log.js";
-import type { ButtonPress, Reading, ReadingSink } from "../../../src/core/readings.js";
-import { bthomeProfile } from "../../../src/profiles/bthome.js";
+import { type Logger, silentLogger } from "../../../src/core/log.js";
+import { SECOND_MS } from "../../../src/core/time.js";
+import { TEST_KEY, testButtonProfile } from "../../helpers/bthome.js";
+import { captureLog } from "../../helpers/log-capture.js";
+import { RecordingReadingSink } from "../../helpers/reading-sink.js";
 
 const MAC = "AA:BB:CC:DD:EE:01";
-const KEY = "231d39c1d7cc1ab1aee224cd096db932";
+const KEY = TEST_KEY;
 
-class RecordingReadingSink implements ReadingSink {
-  readonly presses: ButtonPress[] = [];
-  readonly values: Reading[] = [];
-  readonly states: string[] = [];
-  readings(batch: readonly Reading[]): void {
-    this.values.push(...batch);
-  }
-  button(press: ButtonPress): void {
-    this.presses.push(press);
-  }
-  availability(device: string, state: "online" | "offline", reason: string): void {
-    this.states.push(`${device}:${state}:${reason}`);
-  }
-}
+const buttonProfile = testButtonProfile({ actions: { press: "call", double_press: "i_am_fine" } });
 
-const buttonProfile = bthomeProfile.parse({
-  id: "test-button",
-  version: 1,
-  manufacturer: "Test",
-  model: "Button",
-  description: "test",
-  kind: "button",
-  source: "test",
-  protocol: "bthome",
-  bthome: { advertising_interval_s: 60, actions: { press: "call", double_press: "i_am_fine" } },
-});
+/** The availability changes a sink was told, as "device:state:reason". */
+const availability = (sink: RecordingReadingSink) =>
+  sink.changes.map((c) => `${c.device}:${c.state}:${c.reason}`);
 
 function device(key?: string, mac = MAC): BthomeDevice {
   return {
@@ -53,9 +29,7 @@ function device(key?: string, mac = MAC): BthomeDevice {
   };
 }
 
-function rig(
-  options: { key?: string; counters?: CounterStore; clock?: VirtualClock; log?: pino.Logger } = {},
-) {
+function rig(options: { key?: string; counters?: CounterStore; clock?: VirtualClock; log?: Logger } = {}) {
   const clock = options.clock ?? new VirtualClock();
   const sink = new RecordingReadingSink();
   const counters = options.counters ?? new MemoryCounterStore();
@@ -105,7 +79,7 @@ describe("press semantics", () => {
     button.battery = 87;
     button.beacon();
     expect(sink.presses).toEqual([]);
-    expect(sink.values).toEqual([{ device: "button-1", channel: "battery_pct", value: 87, mono: 5000 }]);
+    expect(sink.all()).toEqual([{ device: "button-1", channel: "battery_pct", value: 87, mono: 5000 }]);
   });
 
   it("the same packet id long after the duplicate window is a new advert (one-byte id wraps)", () => {
@@ -186,14 +160,7 @@ describe("with a bind key", () => {
   });
 
   it("logs a warning naming the device and the reason, once per minute per reason", () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const dest = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-        cb();
-      },
-    });
-    const log = pino({ level: "debug" }, dest);
+    const { log, lines } = captureLog();
     const { button } = rig({ key: KEY, log });
     button.spoofPlain();
     button.spoofPlain();
@@ -207,21 +174,21 @@ describe("availability", () => {
   it("offline after 2.5 × interval + margin of silence, online when heard again", () => {
     const { sink, button, clock } = rig();
     button.beacon();
-    expect(sink.states).toEqual(["button-1:online:first advert"]);
-    clock.advanceBy((2.5 * 60 + 30) * 1000 - 1); // just inside the limit
-    expect(sink.states).toHaveLength(1);
+    expect(availability(sink)).toEqual(["button-1:online:first advert"]);
+    clock.advanceBy((2.5 * 60 + 30) * SECOND_MS - 1); // just inside the limit
+    expect(availability(sink)).toHaveLength(1);
     clock.advanceBy(20_000);
-    expect(sink.states[1]).toMatch(/^button-1:offline:not heard for \d+ s/);
+    expect(availability(sink)[1]).toMatch(/^button-1:offline:not heard for \d+ s/);
     button.press();
-    expect(sink.states[2]).toBe("button-1:online:heard again");
+    expect(availability(sink)[2]).toBe("button-1:online:heard again");
     expect(sink.presses).toHaveLength(1);
   });
 
   it("a device never heard goes offline after the same time from start", () => {
     const { sink, clock } = rig();
     clock.advanceBy(200_000);
-    expect(sink.states).toHaveLength(1);
-    expect(sink.states[0]).toMatch(/offline/);
+    expect(availability(sink)).toHaveLength(1);
+    expect(availability(sink)[0]).toMatch(/offline/);
   });
 
   it("rejected adverts do not keep a keyed device online", () => {
@@ -229,15 +196,15 @@ describe("availability", () => {
     clock.advanceBy(100_000);
     button.spoofPlain();
     clock.advanceBy(100_000);
-    expect(sink.states).toEqual([expect.stringMatching(/^button-1:offline/)]);
+    expect(availability(sink)).toEqual([expect.stringMatching(/^button-1:offline/)]);
   });
 });
 
 describe("configuration", () => {
   it("refuses a bad MAC, a bad key and a channel whose unit does not match, naming each", () => {
-    const bad = bthomeProfile.parse({
-      ...buttonProfile,
-      bthome: { ...buttonProfile.bthome, channels: { battery: "temperature_c", nonsense: "motion" } },
+    const bad = testButtonProfile({
+      ...buttonProfile.bthome,
+      channels: { battery: "temperature_c", nonsense: "motion" },
     });
     try {
       new BthomeReceiver({
@@ -278,7 +245,7 @@ describe("properties", () => {
       { numRuns: 3000 },
     );
     expect(sink.presses).toEqual([]);
-    expect(sink.values).toEqual([]);
+    expect(sink.all()).toEqual([]);
     const st = receiver.stats()["button-1"];
     expect(st?.accepted).toBe(0);
   });

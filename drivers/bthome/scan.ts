@@ -5,9 +5,14 @@
 import { type Clock, SystemClock } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
 import { type Logger, silentLogger } from "../../src/core/log.js";
-import { decodeServiceData, keyFromHex, normalizeMac, parseDeviceInfo } from "../bthome/codec.js";
-import type { AdvertConsumer, BleAdvert, BleScanner } from "./advert.js";
-import { BluezScanner, type ScannerStatus } from "./bluez.js";
+import { SECOND_MS } from "../../src/core/time.js";
+import type { AdvertConsumer, BleAdvert, BleScanner } from "../ble/advert.js";
+import { BluezScanner, type ScannerStatus } from "../ble/bluez.js";
+import { normalizeMac } from "../ble/mac.js";
+import { BTHOME_UUID } from "./advertising.js";
+import { decodeServiceData } from "./codec.js";
+import { keyFromHex } from "./encryption.js";
+import { parseDeviceInfo } from "./frame.js";
 
 export interface ScanDevice {
   mac: string;
@@ -34,6 +39,7 @@ export interface ScanOptions {
 }
 
 class Collector implements AdvertConsumer {
+  readonly serviceUuid = BTHOME_UUID;
   readonly devices = new Map<string, ScanDevice>();
   readonly #keys = new Map<string, Uint8Array>();
   onEvent: ((d: ScanDevice, event: string) => void) | undefined;
@@ -87,15 +93,19 @@ class Collector implements AdvertConsumer {
   }
 }
 
-function makeScanner(
-  options: Pick<ScanOptions, "scanner" | "adapter">,
-  consumer: AdvertConsumer,
-  clock: Clock,
-  log: Logger,
-): BleScanner {
-  return options.scanner
-    ? options.scanner(consumer)
-    : new BluezScanner({ consumer, clock, log, adapter: options.adapter ?? "hci0" });
+/** A collector of what is heard, and the scanner (not started yet) that feeds it. */
+function listen(options: Omit<ScanOptions, "seconds">): {
+  clock: Clock;
+  collector: Collector;
+  scanner: BleScanner;
+} {
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? silentLogger();
+  const collector = new Collector(options.keys);
+  const scanner = options.scanner
+    ? options.scanner(collector)
+    : new BluezScanner({ consumer: collector, clock, log, adapter: options.adapter ?? "hci0" });
+  return { clock, collector, scanner };
 }
 
 /** A scanner that can say how it is doing (the BlueZ scanner can; the simulator has nothing to say). */
@@ -127,14 +137,11 @@ export interface ScanResult {
 
 /** Scans for `seconds` and lists every BTHome device heard, loudest first. */
 export async function scanBle(options: ScanOptions): Promise<ScanResult> {
-  const clock = options.clock ?? new SystemClock();
-  const log = options.log ?? silentLogger();
-  const collector = new Collector(options.keys);
-  const scanner = makeScanner(options, collector, clock, log);
+  const { clock, collector, scanner } = listen(options);
   await scanner.start();
   let problem: string | undefined;
   try {
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, options.seconds * 1000));
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, options.seconds * SECOND_MS));
     problem = scanProblem(scanner);
   } finally {
     await scanner.stop();
@@ -165,10 +172,7 @@ export interface WaitForPressOptions extends Omit<ScanOptions, "seconds"> {
  * a key) when no press comes in time.
  */
 export async function waitForPress(options: WaitForPressOptions): Promise<PressFound> {
-  const clock = options.clock ?? new SystemClock();
-  const log = options.log ?? silentLogger();
-  const collector = new Collector(options.keys);
-  const scanner = makeScanner(options, collector, clock, log);
+  const { clock, collector, scanner } = listen(options);
   let timer: { cancel(): void } | undefined;
   const found = new Promise<PressFound>((resolve, reject) => {
     collector.onEvent = (d, event) =>
@@ -203,7 +207,7 @@ export async function waitForPress(options: WaitForPressOptions): Promise<PressF
           heard: heard.map((d) => d.mac),
         }),
       );
-    }, options.timeoutSeconds * 1000);
+    }, options.timeoutSeconds * SECOND_MS);
   });
   // If start() throws, `found` may still reject later; mark it handled so that is not an unhandled rejection.
   found.catch(() => {});

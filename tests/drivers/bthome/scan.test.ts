@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AdvertConsumer } from "../../../drivers/ble/advert.js";
-import { configSnippet, scanBle, waitForPress } from "../../../drivers/ble/scan.js";
 import { encodeObjects, encodeServiceData } from "../../../drivers/bthome/codec.js";
+import { configSnippet, scanBle, waitForPress } from "../../../drivers/bthome/scan.js";
 import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
 import { VirtualClock } from "../../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
