@@ -1,7 +1,6 @@
 import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
-import { detectionOptions } from "../pipeline/options.js";
-import type { DetectionOptions } from "../pipeline/pipeline.js";
+import { type DetectionOptions, detectionOptions } from "../pipeline/options.js";
 import { ReplayEngine } from "../replay/engine.js";
 import { DEFAULT_INSTALLER, HOUSEHOLD_TZ, Household, type InstallerRules } from "../sim/household.js";
 

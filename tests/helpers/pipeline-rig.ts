@@ -2,7 +2,8 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
-import { type DetectionOptions, Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.js";
+import type { DetectionOptions, PipelineOptions } from "../../src/pipeline/options.js";
+import { Pipeline } from "../../src/pipeline/pipeline.js";
 import { RecordingSink } from "./message-sink.js";
 
 const H = 3_600_000;
