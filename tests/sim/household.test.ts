@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ReplayRecord } from "../../src/replay/input.js";
 import { parseLine } from "../../src/replay/input.js";
-import { drawProfile, HOUSEHOLD_START_MS, Household, recordLine } from "../../src/sim/household.js";
+import { Household, recordLine } from "../../src/sim/household.js";
 import { HOUSEHOLD_PARAMS } from "../../src/sim/household-params.js";
+import { drawProfile, HOUSEHOLD_START_MS } from "../../src/sim/household-profile.js";
 
 const DAY = 86_400_000;
 
