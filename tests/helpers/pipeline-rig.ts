@@ -2,11 +2,10 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
+import { HOUR_MS } from "../../src/core/time.js";
 import type { DetectionOptions, PipelineOptions } from "../../src/pipeline/options.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
 import { RecordingSink } from "./message-sink.js";
-
-const H = 3_600_000;
 
 /**
  * A started Pipeline on a virtual clock at `startLocal`, writing to a RecordingSink: sleep window
@@ -30,9 +29,9 @@ export function pipelineRig(
     detection: {
       sleepStartMin: 22 * 60,
       sleepEndMin: 7 * 60,
-      maxSilenceDayMs: 4 * H,
-      maxSilenceNightMs: 12 * H,
-      escalateAfterMs: 1 * H,
+      maxSilenceDayMs: 4 * HOUR_MS,
+      maxSilenceNightMs: 12 * HOUR_MS,
+      escalateAfterMs: 1 * HOUR_MS,
       powerStepW: 150,
       ...detection,
     },
