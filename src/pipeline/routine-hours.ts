@@ -12,7 +12,7 @@ export class RoutineHours {
   #active = false;
   #spoiled = true;
 
-  constructor(readonly routine: Routine) {}
+  constructor(readonly routine: Pick<Routine, "observe">) {}
 
   /** Starts observing at `local`: that hour is only partly seen. */
   start(local: LocalTime): void {

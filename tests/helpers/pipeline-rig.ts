@@ -10,15 +10,16 @@ import { RecordingSink } from "./message-sink.js";
 /**
  * A started Pipeline on a virtual clock at `startLocal`, writing to a RecordingSink: sleep window
  * 22:00–07:00, day limit 4 h, night 12 h, escalation after 1 h, cold power step 150 W; `press` calls,
- * `double_press` is "I am fine". `detection` and `extra` override any of it.
+ * `double_press` is "I am fine". `detection` and `extra` override any of it; `sink` replaces the
+ * RecordingSink (a FailingMessageSink, say).
  */
-export function pipelineRig(
+export function pipelineRig<S extends RecordingSink = RecordingSink>(
   startLocal: string,
   detection: Partial<DetectionOptions> = {},
   extra: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> = {},
+  sink: S = new RecordingSink() as S,
 ) {
   const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
-  const sink = new RecordingSink();
   const p = new Pipeline({
     home: "h1",
     timeZone: "Asia/Shanghai",
