@@ -126,17 +126,22 @@ export function waterResolutionM3(c: DetectionConfig): number {
   return c.water_resolution_l / 1000;
 }
 
-/** Smallest water step that counts when the caller gives none (m³): a 1 L meter. */
-export const DEFAULT_WATER_RESOLUTION_M3 = 0.001;
+/**
+ * There is one table of detection defaults: the config schema's (src/config/schema.ts). The defaults
+ * below are read from it, so a default changed there is the default here too.
+ */
+const CONFIG_DEFAULTS = detectionSchema.parse({});
+
+/** Smallest water step that counts when the caller gives none (m³). */
+export const DEFAULT_WATER_RESOLUTION_M3 = waterResolutionM3(CONFIG_DEFAULTS);
 
 /**
- * The defaults of the options a caller may leave out. There is one table of detection defaults: the
- * config schema's (src/config/schema.ts); these are read from it, so a default changed there is the
- * default here too. Only `powerLearnMs` is not in the config (not a setting an installer tunes).
+ * The defaults of the options a caller may leave out. The time-of-day windows and the morning
+ * deadline have none (absent, there are none). Only `powerLearnMs` is not in the config: not a
+ * setting an installer tunes.
  */
 function defaults(): Omit<ResolvedDetection, "windows" | "morningDeadlineMin"> {
-  const fromConfig = detectionOptions(detectionSchema.parse({}));
-  const { windows: _windows, morningDeadlineMin: _deadline, ...rest } = fromConfig;
+  const { windows: _windows, morningDeadlineMin: _deadline, ...rest } = detectionOptions(CONFIG_DEFAULTS);
   return { ...rest, powerLearnMs: DAY_MS };
 }
 
