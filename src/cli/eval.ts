@@ -1,3 +1,4 @@
+import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 import { type BoundFigures, runBound } from "../eval/bound.js";
 import {
   type EvalKnobs,
@@ -76,7 +77,7 @@ export function evalCommand(o: {
     // The bound speaks of the meters' homes; with a motion sensor it would not apply.
     if (!o.motion) bounds[name] = runBound(base, homes, o.days, 1);
   }
-  const secs = (performance.now() - t0) / 1000;
+  const secs = (performance.now() - t0) / SECOND_MS;
   if (o.json) {
     process.stdout.write(
       `${JSON.stringify({ days: o.days, seconds: Math.round(secs), ...out, bound: bounds }, null, 2)}\n`,
@@ -84,7 +85,7 @@ export function evalCommand(o: {
     return;
   }
   process.stdout.write(
-    `hearth eval: simulated households${o.motion ? " with a motion sensor each" : ""}, ${o.days} ordinary days then an incident each (seeds: tuning from ${TUNING_SEED_BASE}, held-out from ${HELD_OUT_SEED_BASE})${o.maxSilenceDayMs !== undefined ? `; day limit ${fmtMin(o.maxSilenceDayMs / 60_000)}` : ""}${o.alpha !== undefined ? `; alpha ${o.alpha}` : ""}\n`,
+    `hearth eval: simulated households${o.motion ? " with a motion sensor each" : ""}, ${o.days} ordinary days then an incident each (seeds: tuning from ${TUNING_SEED_BASE}, held-out from ${HELD_OUT_SEED_BASE})${o.maxSilenceDayMs !== undefined ? `; day limit ${fmtMin(o.maxSilenceDayMs / MINUTE_MS)}` : ""}${o.alpha !== undefined ? `; alpha ${o.alpha}` : ""}\n`,
   );
   for (const [name, f] of Object.entries(out))
     process.stdout.write(

@@ -1,13 +1,20 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Routine, type RoutineState, routineChart } from "../pipeline/routine.js";
+import type { HearthConfig } from "../config/schema.js";
+import { SystemClock } from "../core/clock.js";
+import { randomIds } from "../core/ids.js";
+import { silentLogger } from "../core/log.js";
+import { SECOND_MS } from "../core/time.js";
+import { storedRoutine } from "../pipeline/learned-models.js";
+import { detectionOptions } from "../pipeline/options.js";
+import { type Routine, routineChart } from "../pipeline/routine.js";
 import { fileLines, runReplay } from "../replay/run.js";
 import { CliExit, EXIT } from "./exit.js";
 import { loadHome } from "./replay.js";
 
 /**
  * `hearth routine`: the learned routine as a text chart, from the agent's state directory (the
- * outbox's kv table) or learned afresh from a replay of readings.
+ * outbox's key/value store) or learned afresh from a replay of readings.
  */
 export async function routineCommand(o: {
   config?: string;
@@ -35,17 +42,37 @@ export async function routineCommand(o: {
     throw new CliExit(EXIT.usage, "hearth routine: give --state-dir, --config or --input");
   const file = join(dir, "outbox.db");
   if (!existsSync(file)) throw new CliExit(EXIT.nothingFound, `hearth routine: no outbox at ${file}`);
-  const { default: Database } = await import("better-sqlite3");
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const routine = await readLearnedRoutine(file, home?.config);
+  if (!routine) throw new CliExit(EXIT.nothingFound, `hearth routine: nothing learned yet in ${file}`);
+  process.stdout.write(`${routineChart(routine)}\n`);
+}
+
+/**
+ * The routine the agent learned, read from its outbox's key/value store the way the pipeline reads it
+ * at start (learned-models.ts), with the config's learning period when there is a config.
+ */
+async function readLearnedRoutine(
+  file: string,
+  config: HearthConfig | undefined,
+): Promise<Routine | undefined> {
+  const { SqliteOutbox } = await import("../outbox/index.js");
+  const outbox = new SqliteOutbox({
+    path: file,
+    home: config?.home.id ?? "routine",
+    timeZone: config?.home.timezone ?? "UTC",
+    clock: new SystemClock(),
+    ids: randomIds,
+    // Only read here: nothing is written, and no delivered message is old enough to be pruned on open.
+    maxSizeBytes: Number.MAX_SAFE_INTEGER,
+    retentionMs: Number.MAX_SAFE_INTEGER,
+    telemetryBatch: 1,
+    telemetryFlushMs: SECOND_MS,
+    log: silentLogger(),
+  });
+  outbox.open();
   try {
-    const row = db.prepare("SELECT value FROM kv WHERE key = ?").get("pipeline.routine") as
-      | { value: string }
-      | undefined;
-    if (!row) throw new CliExit(EXIT.nothingFound, `hearth routine: nothing learned yet in ${file}`);
-    const r = new Routine({ learningDays: home?.config.detection.routine.learning_days ?? 14, slowWeeks: 8 });
-    r.restore(JSON.parse(row.value) as RoutineState);
-    process.stdout.write(`${routineChart(r)}\n`);
+    return storedRoutine(outbox.kv, config ? detectionOptions(config.detection) : {});
   } finally {
-    db.close();
+    outbox.close();
   }
 }

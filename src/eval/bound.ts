@@ -1,4 +1,6 @@
+import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import { Household } from "../sim/household.js";
+import { HOUSEHOLD_OFFSET_MIN } from "../sim/household-profile.js";
 
 /**
  * How far detection from silence alone can go on the simulated homes: a bound, computed from the
@@ -12,11 +14,8 @@ import { Household } from "../sim/household.js";
  * fall, which is what the learned routine tries.
  */
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
-/** The household simulator's zone is UTC+8 without summer time. */
-const OFFSET_MS = 8 * HOUR;
+/** The household simulator's zone has no summer time: one offset all year. */
+const OFFSET_MS = HOUSEHOLD_OFFSET_MIN * MINUTE_MS;
 
 export interface BoundHome {
   seed: number;
@@ -43,7 +42,7 @@ export interface BoundFigures {
 }
 
 function inSleep(ms: number, sleepStartMin: number, sleepEndMin: number): boolean {
-  const m = Math.floor(((((ms + OFFSET_MS) % DAY) + DAY) % DAY) / MIN);
+  const m = Math.floor(((((ms + OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS) / MINUTE_MS);
   return sleepStartMin <= sleepEndMin
     ? m >= sleepStartMin && m < sleepEndMin
     : m >= sleepStartMin || m < sleepEndMin;
@@ -52,7 +51,7 @@ function inSleep(ms: number, sleepStartMin: number, sleepEndMin: number): boolea
 /** Minutes of [from, to) outside the sleep window, counted in whole minutes. */
 function awakeMin(from: number, to: number, sleepStartMin: number, sleepEndMin: number): number {
   let n = 0;
-  for (let t = from; t < to; t += MIN) if (!inSleep(t, sleepStartMin, sleepEndMin)) n++;
+  for (let t = from; t < to; t += MINUTE_MS) if (!inSleep(t, sleepStartMin, sleepEndMin)) n++;
   return n;
 }
 
@@ -66,7 +65,7 @@ export function boundHome(seed: number, days: number, budgetPerMonth: number): B
   for (let i = 1; i < acts.length; i++) {
     const a = acts[i - 1] as number;
     const b = acts[i] as number;
-    if (b - a < 30 * MIN || overlapsTrip(a, b)) continue;
+    if (b - a < 30 * MINUTE_MS || overlapsTrip(a, b)) continue;
     awake.push(awakeMin(a, b, s.sleepStartMin, s.sleepEndMin));
   }
   awake.sort((x, y) => y - x);
@@ -81,11 +80,11 @@ export function boundHome(seed: number, days: number, budgetPerMonth: number): B
     const last = acts.filter((t) => t < inc.ms).at(-1) ?? inc.ms;
     let n = 0;
     let t = last;
-    while (n < thresholdMin && t < inc.ms + 2 * DAY) {
+    while (n < thresholdMin && t < inc.ms + 2 * DAY_MS) {
       if (!inSleep(t, s.sleepStartMin, s.sleepEndMin)) n++;
-      t += MIN;
+      t += MINUTE_MS;
     }
-    ttdMin = Math.max(0, (t - inc.ms) / MIN);
+    ttdMin = Math.max(0, (t - inc.ms) / MINUTE_MS);
   }
   return { seed, silences4hPerMonth, thresholdMin, ttdMin };
 }

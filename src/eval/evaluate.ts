@@ -1,9 +1,15 @@
 import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
-import { detectionOptions } from "../pipeline/options.js";
-import type { DetectionOptions } from "../pipeline/pipeline.js";
+import { DAY_MS, MINUTE_MS } from "../core/time.js";
+import { type DetectionOptions, detectionOptions } from "../pipeline/options.js";
 import { ReplayEngine } from "../replay/engine.js";
-import { DEFAULT_INSTALLER, HOUSEHOLD_TZ, Household, type InstallerRules } from "../sim/household.js";
+import { Household } from "../sim/household.js";
+import {
+  DEFAULT_INSTALLER,
+  HOUSEHOLD_OFFSET_MIN,
+  HOUSEHOLD_TZ,
+  type InstallerRules,
+} from "../sim/household-profile.js";
 
 /** Variations tried while tuning: detection options over the defaults, and the installer's rules. */
 export interface EvalKnobs {
@@ -14,6 +20,9 @@ export interface EvalKnobs {
 }
 
 export type Mode = "rules" | "routine";
+
+/** The household simulator's zone has no summer time: one offset all year. */
+const OFFSET_MS = HOUSEHOLD_OFFSET_MIN * MINUTE_MS;
 
 /** What happened in one simulated home under one detector mode. */
 export interface HomeOutcome {
@@ -36,9 +45,6 @@ export interface HomeOutcome {
   /** Other alerts raised before the incident, by kind. */
   otherAlerts: Record<string, number>;
 }
-
-const MIN = 60_000;
-const DAY = 86_400_000;
 
 /**
  * One home through the replay engine (the code path of `hearth replay`, minus the JSON text), once
@@ -73,9 +79,9 @@ export function evaluateHome(
       otherAlerts: {},
     };
     if (incident) {
-      const local0 = Math.floor((incident.ms + 8 * 3_600_000) / DAY) * DAY - 8 * 3_600_000;
-      let dl = local0 + s.morningDeadlineMin * MIN;
-      if (dl < incident.ms) dl += DAY;
+      const local0 = Math.floor((incident.ms + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
+      let dl = local0 + s.morningDeadlineMin * MINUTE_MS;
+      if (dl < incident.ms) dl += DAY_MS;
       o.deadlineMs = dl;
     }
     outcomes.push(o);
@@ -149,7 +155,7 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
   const withIncident = outcomes.filter((o) => o.incidentMs !== undefined);
   const ttd = (o: HomeOutcome) =>
     o.detectedMs !== undefined && o.incidentMs !== undefined
-      ? (o.detectedMs - o.incidentMs) / MIN
+      ? (o.detectedMs - o.incidentMs) / MINUTE_MS
       : undefined;
   const ttds = withIncident
     .map(ttd)
@@ -186,7 +192,10 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
     nightIncidents: night.length,
     nightByDeadlinePct: pct(
       night.filter(
-        (o) => o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MIN,
+        (o) =>
+          o.detectedMs !== undefined &&
+          o.deadlineMs !== undefined &&
+          o.detectedMs <= o.deadlineMs + MINUTE_MS,
       ).length,
       night.length,
     ),

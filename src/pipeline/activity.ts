@@ -1,7 +1,13 @@
 import type { Channel } from "../core/channels.js";
 import type { Reading } from "../core/readings.js";
+import { HOUR_MS, MINUTE_MS } from "../core/time.js";
 import { PowerModel, type PowerModelState } from "./power.js";
 import { WaterModel } from "./water.js";
+
+/** A kWh in watt-milliseconds: energy (kWh) over a time (ms) gives power (W). */
+const WMS_PER_KWH = 1000 * HOUR_MS;
+/** After a power cut every load restarts at once: steps this long after it are not a person. */
+const RESTART_QUIET_MS = 10 * MINUTE_MS;
 
 /** Something that shows a person is up and about. */
 export interface Activity {
@@ -163,13 +169,13 @@ export class ActivityExtractor {
         if (dt < this.#o.energyWindowMs) return undefined;
         const delta = r.value - s.energyAnchorKwh;
         if (delta > 1e-9 && delta < s.energyQuantumKwh) s.energyQuantumKwh = delta;
-        const watts = (delta * 3_600_000_000) / dt;
+        const watts = (delta * WMS_PER_KWH) / dt;
         s.energyAnchorKwh = r.value;
         s.energyAnchorWall = wallMs;
         // A coarse register (0.01 kWh) makes a steady load look like steps of one quantum, and a
         // compressor running part of a window makes steps of any size below its own: only a step
         // above two quanta and above 1.5 × the largest step seen at night can be a person.
-        const quantumW = Number.isFinite(s.energyQuantumKwh) ? (s.energyQuantumKwh * 3_600_000_000) / dt : 0;
+        const quantumW = Number.isFinite(s.energyQuantumKwh) ? (s.energyQuantumKwh * WMS_PER_KWH) / dt : 0;
         const step = Number.isNaN(s.lastDerivedW) ? 0 : Math.abs(watts - s.lastDerivedW);
         s.lastDerivedW = watts;
         if (nightHour) s.nightStepW = Number.isNaN(s.nightStepW) ? step : Math.max(s.nightStepW, step);
@@ -184,7 +190,7 @@ export class ActivityExtractor {
           this.#l.outageStarted(r.device, r.value);
         } else if (s.outage && r.value >= this.#o.outageVoltageV) {
           s.outage = false;
-          s.quietUntilMono = r.mono + 10 * 60_000;
+          s.quietUntilMono = r.mono + RESTART_QUIET_MS;
           s.power?.rebase();
           this.#l.outageEnded(r.device, r.value);
         }

@@ -7,6 +7,9 @@ import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import type { MessageSink, OpenAlert } from "./ports.js";
 
+/** The device named in alerts about the gateway itself (its power supply). */
+export const GATEWAY_DEVICE = "gateway";
+
 export interface AlertRecord {
   alert: string;
   kind: AlertKind;

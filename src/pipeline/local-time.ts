@@ -1,4 +1,5 @@
 import { localParts } from "../contract/timestamps.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../core/time.js";
 
 /** Local calendar position of an instant, in the home's zone. */
 export interface LocalTime {
@@ -14,8 +15,15 @@ export interface LocalTime {
   hourOfWeek: number;
 }
 
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
+/** Weekday (0 = Monday … 6 = Sunday) of a local day number (days since 1970-01-01, a Thursday). */
+export function weekdayOf(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}
+
+/** Hour of the week (0–167) of local hour `hour` on local day number `day`. */
+export function hourOfWeekOf(day: number, hour: number): number {
+  return weekdayOf(day) * 24 + hour;
+}
 
 /**
  * Local time by arithmetic: the zone's offset is looked up with Intl once per UTC hour (offsets change
@@ -27,10 +35,10 @@ export class LocalClock {
   constructor(readonly timeZone: string) {}
 
   offsetMs(wallMs: number): number {
-    const h = Math.floor(wallMs / HOUR);
+    const h = Math.floor(wallMs / HOUR_MS);
     const cached = this.#offsets.get(h);
     if (cached !== undefined) return cached;
-    const p = localParts(h * HOUR, this.timeZone);
+    const p = localParts(h * HOUR_MS, this.timeZone);
     const local = Date.UTC(
       Number(p.date.slice(0, 4)),
       Number(p.date.slice(5, 7)) - 1,
@@ -39,29 +47,28 @@ export class LocalClock {
       p.minute,
     );
     if (this.#offsets.size > 4096) this.#offsets.clear();
-    this.#offsets.set(h, local - h * HOUR);
-    return local - h * HOUR;
+    this.#offsets.set(h, local - h * HOUR_MS);
+    return local - h * HOUR_MS;
   }
 
   at(wallMs: number): LocalTime {
     const local = wallMs + this.offsetMs(wallMs);
-    const day = Math.floor(local / DAY);
-    const msOfDay = local - day * DAY;
-    const minuteOfDay = Math.floor(msOfDay / 60_000);
+    const day = Math.floor(local / DAY_MS);
+    const msOfDay = local - day * DAY_MS;
+    const minuteOfDay = Math.floor(msOfDay / MINUTE_MS);
     const hour = Math.floor(minuteOfDay / 60);
-    // 1970-01-01 was a Thursday (3 with Monday = 0).
-    const weekday = (((day + 3) % 7) + 7) % 7;
+    const weekday = weekdayOf(day);
     return { day, hour, minuteOfDay, weekday, hourOfWeek: weekday * 24 + hour };
   }
 
   /** Local date (YYYY-MM-DD) of a local day number. */
   static dateOf(day: number): string {
-    return new Date(day * DAY).toISOString().slice(0, 10);
+    return new Date(day * DAY_MS).toISOString().slice(0, 10);
   }
 
   /** Wall time of local minute `minuteOfDay` on local day `day`. */
   wallOf(day: number, minuteOfDay: number): number {
-    const guess = day * DAY + minuteOfDay * 60_000;
+    const guess = day * DAY_MS + minuteOfDay * MINUTE_MS;
     return guess - this.offsetMs(guess - this.offsetMs(guess));
   }
 }

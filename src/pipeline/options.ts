@@ -1,8 +1,98 @@
-import type { DetectionConfig } from "../config/schema.js";
-import type { DetectionOptions } from "./pipeline.js";
+import { type DetectionConfig, detectionSchema } from "../config/schema.js";
+import type { WatchLevel } from "../contract/messages.js";
+import type { Clock } from "../core/clock.js";
+import type { IdSource } from "../core/ids.js";
+import type { Logger } from "../core/log.js";
+import { DAY_MS, MINUTE_MS } from "../core/time.js";
+import type { ButtonAction } from "../profiles/bthome.js";
+import type { SilenceWindow } from "./inactivity.js";
+import type { MessageSink, ModelStore } from "./ports.js";
+
+export interface DetectionOptions {
+  sleepStartMin: number;
+  sleepEndMin: number;
+  maxSilenceDayMs: number;
+  maxSilenceNightMs: number;
+  escalateAfterMs: number;
+  /** Until the home's machines are learned, a rise in power at least this big (W) counts. */
+  powerStepW: number;
+  /** Time-of-day windows with their own day limit. */
+  windows?: readonly SilenceWindow[];
+  /** Minutes after midnight; undefined: no morning deadline. */
+  morningDeadlineMin?: number;
+  /** The morning deadline needs at least this much silence. */
+  morningMinSilenceMs?: number;
+  /** Never count a power step below this (W). */
+  minStepW?: number;
+  /** How long a meter is watched before its learned standby band and machines are trusted. */
+  powerLearnMs?: number;
+  leakAfterMs?: number;
+  leakGapMs?: number;
+  /** A sense silent this long is `monitoring_degraded`. */
+  degradedAfterMs?: number;
+  /** Mains below this is a power cut. */
+  outageVoltageV?: number;
+  /** Heightened watch multiplies every limit by this. */
+  heightenedFactor?: number;
+  /** Use the learned routine once it has this many days. */
+  learningDays?: number;
+  /** false: rules alone. */
+  routine?: boolean;
+  /** The routine alarms when the silence so far had less than this probability. */
+  routineAlpha?: number;
+  /** …and never for a silence shorter than this. */
+  routineMinSilenceMs?: number;
+  /** How slowly the routine adapts (weeks). */
+  routineSlowWeeks?: number;
+  /**
+   * From this many minutes into the sleep window, a home still drawing clearly more power than on
+   * usual nights (lights or television left on) with no activity for `lightsOnSilenceMs` is an
+   * inactivity alert; 0 or less: no such check.
+   */
+  lightsOnAfterMin?: number;
+  lightsOnSilenceMs?: number;
+  /** Send a daily summary. */
+  summary?: boolean;
+  /** Water and energy used in the summary (privacy). */
+  summaryMeterValues?: boolean;
+}
+
+/**
+ * Detection options with every default filled in. The time-of-day windows and the morning deadline
+ * stay optional: absent, there are none.
+ */
+export type ResolvedDetection = Required<Omit<DetectionOptions, "windows" | "morningDeadlineMin">> &
+  DetectionOptions;
+
+export interface PipelineOptions {
+  home: string;
+  timeZone: string;
+  clock: Clock;
+  ids: IdSource;
+  sink: MessageSink;
+  log: Logger;
+  detection: DetectionOptions;
+  /** What a button event means for a device (from its profile); unknown events are activity only. */
+  buttonAction: (device: string, event: string) => ButtonAction | undefined;
+  /** Smallest water step that counts (m³); default 0.001. */
+  waterResolutionM3?: number;
+  /** At most one telemetry message per device this often (monotonic ms); 0 sends every reading. */
+  telemetryIntervalMs?: number;
+  /** false: no telemetry at all (replay without --telemetry). Default true. */
+  telemetry?: boolean;
+  /** Learned models survive restarts here. */
+  store?: ModelStore;
+  /** Devices that should report readings: missing from the start, they are `monitoring_degraded`. */
+  expectedDevices?: readonly string[];
+  /** Watch level at the start (from config); default normal. */
+  watch?: WatchLevel;
+}
+
+/** What the config sets: every detection option but `powerLearnMs`. */
+export type ConfiguredDetection = Required<Omit<DetectionOptions, "powerLearnMs">>;
 
 /** The pipeline's detection options from the config's `detection` section. */
-export function detectionOptions(c: DetectionConfig): DetectionOptions {
+export function detectionOptions(c: DetectionConfig): ConfiguredDetection {
   return {
     sleepStartMin: c.sleep_window.start,
     sleepEndMin: c.sleep_window.end,
@@ -13,7 +103,7 @@ export function detectionOptions(c: DetectionConfig): DetectionOptions {
     windows: c.windows.map((w) => ({ startMin: w.start, endMin: w.end, maxSilenceMs: w.max_silence })),
     morningDeadlineMin: c.morning_deadline,
     morningMinSilenceMs: c.morning_min_silence,
-    lightsOnAfterMin: Math.round(c.lights_on_after / 60_000),
+    lightsOnAfterMin: Math.round(c.lights_on_after / MINUTE_MS),
     lightsOnSilenceMs: c.lights_on_silence,
     minStepW: c.min_step_w,
     leakAfterMs: c.leak_after,
@@ -34,4 +124,38 @@ export function detectionOptions(c: DetectionConfig): DetectionOptions {
 /** The water resolution in m³ from the config (litres). */
 export function waterResolutionM3(c: DetectionConfig): number {
   return c.water_resolution_l / 1000;
+}
+
+/**
+ * There is one table of detection defaults: the config schema's (src/config/schema.ts). The defaults
+ * below are read from it, so a default changed there is the default here too.
+ */
+const CONFIG_DEFAULTS = detectionSchema.parse({});
+
+/** Smallest water step that counts when the caller gives none (m³). */
+export const DEFAULT_WATER_RESOLUTION_M3 = waterResolutionM3(CONFIG_DEFAULTS);
+
+/**
+ * The defaults of the options a caller may leave out. The time-of-day windows and the morning
+ * deadline have none (absent, there are none). Only `powerLearnMs` is not in the config: not a
+ * setting an installer tunes.
+ */
+function defaults(): Omit<ResolvedDetection, "windows" | "morningDeadlineMin"> {
+  const { windows: _windows, morningDeadlineMin: _deadline, ...rest } = detectionOptions(CONFIG_DEFAULTS);
+  return { ...rest, powerLearnMs: DAY_MS };
+}
+
+export const DETECTION_DEFAULTS: Readonly<Omit<ResolvedDetection, "windows" | "morningDeadlineMin">> =
+  defaults();
+
+/** `d` with a default for every option it leaves undefined. */
+export function resolveDetection(d: DetectionOptions): ResolvedDetection {
+  // Required fields of `d` stay; only the options left undefined take a default.
+  return { ...DETECTION_DEFAULTS, ...(stripUndefined(d) as DetectionOptions) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
 }

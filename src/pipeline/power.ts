@@ -1,3 +1,5 @@
+import { DAY_MS, HOUR_MS } from "../core/time.js";
+
 /**
  * Electricity as a sign of a person: steps in power (switching on, and off), minus the steps the home
  * makes by itself.
@@ -37,7 +39,7 @@ export interface PowerModelState {
 }
 
 const CLASS_WIDTH = Math.log(1.12);
-const TAU_MS = 2 * 86_400_000;
+const TAU_MS = 2 * DAY_MS;
 /** A machine class: at least this decayed count of edges overall (≈ 4 cycles a day over two days)… */
 const MACHINE_ALL = 16;
 /** …and at night (≈ 2 cycles a night, where a person's light at the toilet is rarer). */
@@ -103,7 +105,7 @@ export class PowerModel {
     this.#lastWall = wallMs;
     if (Number.isNaN(prev)) return "none";
     const dt = wallMs - prevWall;
-    if (dt > 0 && dt < 3_600_000) this.#seenMs += dt;
+    if (dt > 0 && dt < HOUR_MS) this.#seenMs += dt;
     const step = powerW - prev;
     const abs = Math.abs(step);
     // The noise band follows small wiggles only, slowly (a 2 %-weight moving average).
@@ -128,7 +130,7 @@ export class PowerModel {
    * day, and each one taken for a person would restart the silence after a fall.
    */
   #twoMachines(abs: number, wallMs: number): boolean {
-    if (wallMs - this.#peaksAt > 3_600_000) {
+    if (wallMs - this.#peaksAt > HOUR_MS) {
       this.#peaks = this.#findPeaks(wallMs);
       this.#peaksAt = wallMs;
     }

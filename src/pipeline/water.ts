@@ -1,3 +1,5 @@
+import { HOUR_MS } from "../core/time.js";
+
 /**
  * Water as a sign of a person, and the leak that is not one. Any rise of the cumulative volume by at
  * least the meter's resolution is activity. Flow that never pauses for longer than `gapMs` for
@@ -42,7 +44,7 @@ export class WaterModel {
   }
 
   leakRateM3h(): number {
-    return this.#leakRate * 3_600_000;
+    return this.#leakRate * HOUR_MS;
   }
 
   observe(totalM3: number, mono: number): WaterVerdict {
@@ -87,7 +89,7 @@ export class WaterModel {
       this.#leakRefM3 = totalM3;
       this.#leakRefMono = mono;
       this.#base = totalM3;
-      return { kind: "leak_started", rateM3h: this.#leakRate * 3_600_000, sinceMono: this.#flowStartMono };
+      return { kind: "leak_started", rateM3h: this.#leakRate * HOUR_MS, sinceMono: this.#flowStartMono };
     }
     const used = totalM3 - this.#base;
     if (used >= this.#o.resolutionM3 - eps) {

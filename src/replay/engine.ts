@@ -1,10 +1,12 @@
 import type { Envelope, WatchLevel } from "../contract/messages.js";
 import type { ButtonEvent } from "../core/channels.js";
 import { VirtualClock } from "../core/clock.js";
+import { errorMessage } from "../core/errors.js";
 import { type IdSource, SeededIds } from "../core/ids.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Reading } from "../core/readings.js";
-import { type DetectionOptions, Pipeline } from "../pipeline/pipeline.js";
+import type { DetectionOptions } from "../pipeline/options.js";
+import { Pipeline } from "../pipeline/pipeline.js";
 import type { ModelStore } from "../pipeline/ports.js";
 import type { ButtonAction } from "../profiles/bthome.js";
 import type { ReplayRecord } from "./input.js";
@@ -109,7 +111,7 @@ export class ReplayEngine {
           p.acknowledge(rec.alert, rec.by);
           return undefined;
         } catch (e) {
-          return `ack refused: ${e instanceof Error ? e.message : String(e)}`;
+          return `ack refused: ${errorMessage(e)}`;
         }
       default:
         return undefined;

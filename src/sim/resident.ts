@@ -1,4 +1,5 @@
 import { localParts } from "../contract/timestamps.js";
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
 
 /**
  * A simulated person living alone, and the home's loads around them. Everything is a function of wall
@@ -64,7 +65,7 @@ export class SimulatedResident {
   activeAt(wallMs: number): Activity[] {
     if (this.#o.incidentAtMs !== undefined && wallMs >= this.#o.incidentAtMs) return [];
     const { hour, minute } = localParts(wallMs, this.#o.timeZone);
-    const secOfMin = Math.floor((wallMs / 1000) % 60);
+    const secOfMin = Math.floor((wallMs / SECOND_MS) % 60);
     const min = hour * 60 + minute + secOfMin / 60;
     return this.#o.routine.filter((a) => min >= a.startMin && min < a.startMin + a.durationMin);
   }
@@ -72,7 +73,7 @@ export class SimulatedResident {
   /** Electrical load of the home (W): standby, the fridge cycling, and what the person switched on. */
   powerW(wallMs: number): number {
     const f = this.#o.fridge;
-    const minuteOfEpoch = Math.floor(wallMs / 60_000);
+    const minuteOfEpoch = Math.floor(wallMs / MINUTE_MS);
     const fridge = minuteOfEpoch % f.periodMin < f.onMin ? f.powerW : 0;
     return this.#o.standbyW + fridge + this.activeAt(wallMs).reduce((s, a) => s + (a.powerW ?? 0), 0);
   }
@@ -103,10 +104,10 @@ export class SimulatedMeters {
   /** Integrates in steps of at most 10 s of simulated time up to `wallMs`. */
   advanceTo(wallMs: number): void {
     while (this.#atMs < wallMs) {
-      const step = Math.min(10_000, wallMs - this.#atMs);
-      const h = step / 3_600_000;
+      const step = Math.min(10 * SECOND_MS, wallMs - this.#atMs);
+      const h = step / HOUR_MS;
       this.#energyKwh += (this.resident.powerW(this.#atMs) * h) / 1000;
-      this.#waterM3 += (this.resident.waterLpm(this.#atMs) * step) / 60_000 / 1000;
+      this.#waterM3 += (this.resident.waterLpm(this.#atMs) * step) / MINUTE_MS / 1000;
       this.#atMs += step;
     }
   }

@@ -1,4 +1,5 @@
 import { bench, describe } from "vitest";
+import { SECOND_MS } from "../../src/core/time.js";
 import type { ReplayRecord } from "../../src/replay/input.js";
 import { runReplay } from "../../src/replay/run.js";
 import { Household, recordLine } from "../../src/sim/household.js";
@@ -23,7 +24,7 @@ function lines(): string[] {
       cur = r.ms;
     }
     out.push(recordLine(r));
-    copies.push({ ...r, ms: r.ms + 30_000 });
+    copies.push({ ...r, ms: r.ms + 30 * SECOND_MS });
   }
   for (const c of copies) out.push(recordLine(c));
   return out;

@@ -2,23 +2,24 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
-import { type DetectionOptions, Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.js";
+import { HOUR_MS } from "../../src/core/time.js";
+import type { DetectionOptions, PipelineOptions } from "../../src/pipeline/options.js";
+import { Pipeline } from "../../src/pipeline/pipeline.js";
 import { RecordingSink } from "./message-sink.js";
-
-const H = 3_600_000;
 
 /**
  * A started Pipeline on a virtual clock at `startLocal`, writing to a RecordingSink: sleep window
  * 22:00–07:00, day limit 4 h, night 12 h, escalation after 1 h, cold power step 150 W; `press` calls,
- * `double_press` is "I am fine". `detection` and `extra` override any of it.
+ * `double_press` is "I am fine". `detection` and `extra` override any of it; `sink` replaces the
+ * RecordingSink (a FailingMessageSink, say).
  */
-export function pipelineRig(
+export function pipelineRig<S extends RecordingSink = RecordingSink>(
   startLocal: string,
   detection: Partial<DetectionOptions> = {},
   extra: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> = {},
+  sink: S = new RecordingSink() as S,
 ) {
   const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
-  const sink = new RecordingSink();
   const p = new Pipeline({
     home: "h1",
     timeZone: "Asia/Shanghai",
@@ -29,9 +30,9 @@ export function pipelineRig(
     detection: {
       sleepStartMin: 22 * 60,
       sleepEndMin: 7 * 60,
-      maxSilenceDayMs: 4 * H,
-      maxSilenceNightMs: 12 * H,
-      escalateAfterMs: 1 * H,
+      maxSilenceDayMs: 4 * HOUR_MS,
+      maxSilenceNightMs: 12 * HOUR_MS,
+      escalateAfterMs: 1 * HOUR_MS,
       powerStepW: 150,
       ...detection,
     },

@@ -1,21 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../src/core/clock.js";
 import type { Reading } from "../../src/core/readings.js";
+import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { MapStore } from "../../src/replay/engine.js";
 import { pipelineRig } from "../helpers/pipeline-rig.js";
-
-const M = 60_000;
-const H = 3_600_000;
 
 const setup = pipelineRig;
 
 describe("pipeline: leak", () => {
   it("raises a leak after 2 h of unbroken flow, and clears it once the flow pauses", () => {
-    const { clock, sink, read } = setup("2026-03-02T08:00:00+08:00", { maxSilenceDayMs: 12 * H });
+    const { clock, sink, read } = setup("2026-03-02T08:00:00+08:00", { maxSilenceDayMs: 12 * HOUR_MS });
     let total = 100;
     read("water-1", "water_total_m3", total);
     for (let i = 0; i < 150; i++) {
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
       total += 0.0005;
       read("water-1", "water_total_m3", total);
     }
@@ -24,7 +22,7 @@ describe("pipeline: leak", () => {
     expect(leak?.device).toBe("water-1");
     expect(leak?.evidence.flow_l_per_h).toBeCloseTo(30, 0);
     for (let i = 0; i < 30; i++) {
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
       read("water-1", "water_total_m3", total);
     }
     expect(sink.states("leak")).toEqual(["leak:raised", "leak:cleared"]);
@@ -34,22 +32,22 @@ describe("pipeline: leak", () => {
 
 describe("pipeline: power cut and missing data", () => {
   it("a power cut is a power_outage alert and its time is not counted as silence", () => {
-    const { clock, sink, read } = setup("2026-03-02T09:00:00+08:00", { degradedAfterMs: 24 * H });
+    const { clock, sink, read } = setup("2026-03-02T09:00:00+08:00", { degradedAfterMs: 24 * HOUR_MS });
     read("meter-1", "voltage_v", 230);
     read("meter-1", "power_w", 30);
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("meter-1", "power_w", 2030); // a kettle at 09:01: activity
-    clock.advanceBy(59 * M);
+    clock.advanceBy(59 * MINUTE_MS);
     read("meter-1", "voltage_v", 0); // 10:00 mains gone
     read("meter-1", "power_w", 0);
     expect(sink.states("power_outage")).toEqual(["power_outage:raised"]);
-    clock.advanceBy(3 * H); // 13:00 mains back: fridge and standby restart, not a person
+    clock.advanceBy(3 * HOUR_MS); // 13:00 mains back: fridge and standby restart, not a person
     read("meter-1", "voltage_v", 229);
     read("meter-1", "power_w", 150);
     expect(sink.states("power_outage")).toEqual(["power_outage:raised", "power_outage:cleared"]);
-    clock.advanceBy(3 * H - 2 * M); // 15:58: 6 h 57 min after the kettle, 3 h 57 min counted
+    clock.advanceBy(3 * HOUR_MS - 2 * MINUTE_MS); // 15:58: 6 h 57 min after the kettle, 3 h 57 min counted
     expect(sink.states("inactivity")).toEqual([]);
-    clock.advanceBy(4 * M);
+    clock.advanceBy(4 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
     const ev = sink.alerts.find((a) => a.kind === "inactivity")?.evidence;
     expect(ev?.counted_s).toBeLessThan(ev?.silence_s as number);
@@ -63,7 +61,7 @@ describe("pipeline: power cut and missing data", () => {
     );
     for (let i = 0; i < 50; i++) {
       read("meter-1", "power_w", 30);
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
     }
     const deg = sink.alerts.filter((a) => a.kind === "monitoring_degraded");
     expect(deg.map((a) => [a.device, a.state])).toEqual([["water-1", "raised"]]);
@@ -72,7 +70,7 @@ describe("pipeline: power cut and missing data", () => {
       "monitoring_degraded:raised",
       "monitoring_degraded:cleared",
     ]);
-    clock.advanceBy(46 * M);
+    clock.advanceBy(46 * MINUTE_MS);
     // Now the water meter has told us its sense.
     const again = sink.alerts.filter((a) => a.kind === "monitoring_degraded" && a.state === "raised");
     expect(again.map((a) => [a.device, a.evidence.sense])).toEqual([
@@ -88,16 +86,16 @@ describe("pipeline: power cut and missing data", () => {
     for (let i = 0; i < 30; i++) {
       p.receiver("ble:hci0", false, "adapter hci0 absent");
       read("meter-1", "power_w", 30);
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
     }
     p.receiver("ble:hci0", true, "scanning");
-    clock.advanceBy(20 * M);
+    clock.advanceBy(20 * MINUTE_MS);
     expect(sink.states("monitoring_degraded")).toEqual([]);
     // Deaf for good: an alert at 45 min naming the receiver and why, once.
     for (let i = 0; i < 90; i++) {
       p.receiver("ble:hci0", false, i < 10 ? "adapter hci0 absent" : "adapter hci0 powered_off");
       read("meter-1", "power_w", 30);
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
     }
     const raised = sink.alerts.filter((a) => a.kind === "monitoring_degraded" && a.state === "raised");
     expect(raised).toHaveLength(1);
@@ -117,7 +115,7 @@ describe("pipeline: power cut and missing data", () => {
     read("meter-1", "power_w", 300);
     read("water-1", "water_total_m3", 10);
     p.gatewayPower(true, "AC online");
-    clock.advanceBy(30 * M);
+    clock.advanceBy(30 * MINUTE_MS);
     p.gatewayPower(false, "AC offline");
     const outage = sink.alerts.find((a) => a.kind === "power_outage");
     expect(outage).toMatchObject({ state: "raised", device: "gateway" });
@@ -126,7 +124,7 @@ describe("pipeline: power cut and missing data", () => {
     for (let i = 0; i < 300; i++) {
       p.gatewayPower(false, "AC offline");
       read("water-1", "water_total_m3", 10);
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
     }
     expect(sink.states("power_outage")).toEqual(["power_outage:raised"]);
     expect(sink.alerts.filter((a) => a.kind === "monitoring_degraded")).toEqual([]);
@@ -136,7 +134,7 @@ describe("pipeline: power cut and missing data", () => {
     // Mains back but the meter still silent: now that is a missing sense.
     for (let i = 0; i < 2; i++) {
       read("water-1", "water_total_m3", 10);
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
     }
     expect(sink.alerts.filter((a) => a.kind === "monitoring_degraded").map((a) => a.device)).toEqual([
       "meter-1",
@@ -147,7 +145,7 @@ describe("pipeline: power cut and missing data", () => {
     const { clock, sink, read } = setup("2026-03-02T09:00:00+08:00");
     read("meter-1", "power_w", 30);
     read("water-1", "water_total_m3", 10);
-    clock.advanceBy(6 * H);
+    clock.advanceBy(6 * HOUR_MS);
     expect(sink.states("monitoring_degraded")).toEqual([
       "monitoring_degraded:raised",
       "monitoring_degraded:raised",
@@ -163,7 +161,7 @@ describe("pipeline: energy deltas where there is no power register", () => {
     let e = 1000;
     for (let i = 0; i < 30; i++) {
       read("meter-1", "energy_total_kwh", Math.round(e * 1000) / 1000);
-      clock.advanceBy(M);
+      clock.advanceBy(MINUTE_MS);
       e += (40 / 1000 / 60) * (i >= 20 ? 50 : 1); // 40 W standby, then 2 kW from minute 20
     }
     expect(p.lastActivity()?.source).toBe("electricity");
@@ -177,11 +175,11 @@ describe("pipeline: watch levels", () => {
     const until = Date.parse("2026-03-04T17:00:00+08:00");
     p.setWatch("away", until);
     expect(sink.events.at(-1)).toMatchObject({ event: "watch_level", data: { level: "away" } });
-    clock.advanceBy(30 * H);
+    clock.advanceBy(30 * HOUR_MS);
     expect(sink.states("inactivity")).toEqual([]);
     p.button({ device: "button-1", event: "press", mono: clock.monotonicMs() });
     expect(sink.states("call")).toEqual(["call:raised"]);
-    clock.advanceBy(26 * H); // past 17:00 on the 4th
+    clock.advanceBy(26 * HOUR_MS); // past 17:00 on the 4th
     expect(p.watch().level).toBe("normal");
     expect(sink.events.filter((e) => e.event === "watch_level").map((e) => e.data.level)).toEqual([
       "away",
@@ -192,18 +190,18 @@ describe("pipeline: watch levels", () => {
   it("back from away, the silence starts at the return, not when the person left", () => {
     const { clock, sink, p } = setup("2026-03-02T09:00:00+08:00");
     p.setWatch("away");
-    clock.advanceBy(5 * H);
+    clock.advanceBy(5 * HOUR_MS);
     p.setWatch("normal"); // 14:00
-    clock.advanceBy(4 * H - 2 * M);
+    clock.advanceBy(4 * HOUR_MS - 2 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual([]);
-    clock.advanceBy(3 * M);
+    clock.advanceBy(3 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
   });
 
   it("heightened: the day limit times the factor", () => {
     const { clock, sink, p } = setup("2026-03-02T09:00:00+08:00", { heightenedFactor: 0.5 });
     p.setWatch("heightened");
-    clock.advanceBy(2 * H + M);
+    clock.advanceBy(2 * HOUR_MS + MINUTE_MS);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
     expect(sink.alerts[0]?.evidence).toMatchObject({ threshold_s: 7200, watch: "heightened" });
   });
@@ -215,7 +213,7 @@ describe("pipeline: alert lifecycle", () => {
     // The meter answers every 5 min (a meter that stops answering is not silence).
     for (let m = 0; m < 6 * 60; m += 5) {
       read("water-1", "water_total_m3", 10);
-      clock.advanceBy(5 * M);
+      clock.advanceBy(5 * MINUTE_MS);
     }
     expect(sink.states("inactivity")).toEqual(["inactivity:raised", "inactivity:escalated"]);
     read("water-1", "water_total_m3", 10.003);
@@ -235,15 +233,15 @@ describe("pipeline: daily visit record", () => {
     read("water-1", "water_total_m3", 10);
     read("meter-1", "energy_total_kwh", 500);
     read("meter-1", "power_w", 30);
-    clock.advanceBy(H + 30 * M); // 07:30
+    clock.advanceBy(HOUR_MS + 30 * MINUTE_MS); // 07:30
     read("water-1", "water_total_m3", 10.012);
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("meter-1", "power_w", 2030);
     p.button({ device: "button-1", event: "press", mono: clock.monotonicMs() });
-    clock.advanceBy(12 * H); // 19:31
+    clock.advanceBy(12 * HOUR_MS); // 19:31
     read("water-1", "water_total_m3", 10.05);
     read("meter-1", "energy_total_kwh", 503.5);
-    clock.advanceBy(5 * H); // past midnight
+    clock.advanceBy(5 * HOUR_MS); // past midnight
     expect(sink.summaries).toHaveLength(1);
     const s = sink.summaries[0];
     expect(s?.date).toBe("2026-03-02");
@@ -260,9 +258,9 @@ describe("pipeline: daily visit record", () => {
   it("keeps meter values at home when told to", () => {
     const { clock, sink, read } = setup("2026-03-02T20:00:00+08:00", { summaryMeterValues: false });
     read("water-1", "water_total_m3", 10);
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("water-1", "water_total_m3", 10.01);
-    clock.advanceBy(5 * H);
+    clock.advanceBy(5 * HOUR_MS);
     expect(sink.summaries).toHaveLength(1);
     expect(sink.summaries[0]?.water_m3).toBeUndefined();
     expect(sink.summaries[0]?.energy_kwh).toBeUndefined();
@@ -279,8 +277,8 @@ describe("pipeline: learned routine", () => {
     let total = 10;
     for (let d = 0; d < days; d++) {
       for (let m = 0; m < 24 * 60; m++) {
-        clock.advanceBy(M);
-        const local = new Date(clock.wallMs() + 8 * H);
+        clock.advanceBy(MINUTE_MS);
+        const local = new Date(clock.wallMs() + 8 * HOUR_MS);
         const hh = local.getUTCHours();
         if (hh >= 7 && hh <= 21 && local.getUTCMinutes() === 30) total += 0.005;
         if (local.getUTCMinutes() % 5 === 0) read("water-1", "water_total_m3", total);
@@ -303,12 +301,12 @@ describe("pipeline: learned routine", () => {
       expect(sink.states("inactivity")).toEqual([]);
       // Day 16: up at 07:30, then nothing (the meter still answers every 5 min).
       for (let m = 0; m < 7 * 60 + 30; m += 5) {
-        clock.advanceBy(5 * M);
+        clock.advanceBy(5 * MINUTE_MS);
         read("water-1", "water_total_m3", 10.5);
       }
       read("water-1", "water_total_m3", 11);
       for (let m = 0; m < 4 * 60 + 5; m += 5) {
-        clock.advanceBy(5 * M);
+        clock.advanceBy(5 * MINUTE_MS);
         read("water-1", "water_total_m3", 11);
       }
       const raised = sink.alerts.find((a) => a.kind === "inactivity" && a.state === "raised");
@@ -351,8 +349,8 @@ describe("pipeline: lights left on", () => {
     fallAt?: number,
   ) {
     for (let m = 0; m < days * 1440; m++) {
-      clock.advanceBy(M);
-      const local = new Date(clock.wallMs() + 8 * H);
+      clock.advanceBy(MINUTE_MS);
+      const local = new Date(clock.wallMs() + 8 * HOUR_MS);
       const min = local.getUTCHours() * 60 + local.getUTCMinutes();
       const fallen = fallAt !== undefined && clock.wallMs() >= fallAt;
       const light = min >= 18 * 60 + 30 && (fallen || min < 21 * 60 + 45) ? 60 : 0;
@@ -363,7 +361,7 @@ describe("pipeline: lights left on", () => {
   }
 
   it("a light still on two hours into the night after a silent evening raises inactivity then, not in the morning", () => {
-    const { clock, sink, read } = setup("2026-03-02T00:00:00+08:00", { maxSilenceNightMs: 14 * H });
+    const { clock, sink, read } = setup("2026-03-02T00:00:00+08:00", { maxSilenceNightMs: 14 * HOUR_MS });
     read("meter-1", "power_w", 30);
     evenings(clock, read, 4);
     expect(sink.states("inactivity")).toEqual([]);
@@ -377,7 +375,7 @@ describe("pipeline: lights left on", () => {
 
   it("with the check turned off, the same night raises nothing before the morning", () => {
     const { clock, sink, read } = setup("2026-03-02T00:00:00+08:00", {
-      maxSilenceNightMs: 14 * H,
+      maxSilenceNightMs: 14 * HOUR_MS,
       lightsOnAfterMin: 0,
     });
     read("meter-1", "power_w", 30);
@@ -392,17 +390,17 @@ describe("pipeline: BLE sensors", () => {
     const { clock, p, read } = setup("2026-03-02T09:00:00+08:00");
     read("pir-1", "motion", 0);
     expect(p.lastActivity()).toBeUndefined();
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("pir-1", "motion", 1);
     expect(p.lastActivity()).toMatchObject({ source: "motion", device: "pir-1" });
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("pir-1", "motion", 0);
-    expect(p.lastActivity()?.mono).toBe(clock.monotonicMs() - M);
+    expect(p.lastActivity()?.mono).toBe(clock.monotonicMs() - MINUTE_MS);
     read("door-1", "door", 0);
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("door-1", "door", 1);
     expect(p.lastActivity()).toMatchObject({ source: "door", strength: 0.9 });
-    clock.advanceBy(M);
+    clock.advanceBy(MINUTE_MS);
     read("door-1", "door", 0);
     expect(p.lastActivity()?.mono).toBe(clock.monotonicMs());
   });

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { pipelineRig } from "../helpers/pipeline-rig.js";
-
-const H = 3_600_000;
-const M = 60_000;
 
 /** The shared rig, with a 60 W cold step and telemetry on, as these tests were written for. */
 const setup = (startLocal = "2026-03-02T08:00:00+08:00") =>
@@ -12,27 +10,27 @@ describe("pipeline: first silence rule", () => {
   it("raises inactivity after the day threshold, with evidence, and clears it on activity", () => {
     const { clock, sink, p } = setup();
     p.readings([{ device: "water-1", channel: "water_total_m3", value: 10, mono: clock.monotonicMs() }]);
-    clock.advanceBy(10 * M);
+    clock.advanceBy(10 * MINUTE_MS);
     p.readings([{ device: "water-1", channel: "water_total_m3", value: 10.004, mono: clock.monotonicMs() }]);
     // Issue 5: a meter that stops answering is not silence, so the meter keeps answering (every 10 min).
     const poll = (ms: number) => {
-      for (let t = 0; t < ms; t += 10 * M) {
-        clock.advanceBy(Math.min(10 * M, ms - t));
+      for (let t = 0; t < ms; t += 10 * MINUTE_MS) {
+        clock.advanceBy(Math.min(10 * MINUTE_MS, ms - t));
         p.readings([
           { device: "water-1", channel: "water_total_m3", value: 10.004, mono: clock.monotonicMs() },
         ]);
       }
     };
-    poll(4 * H - 2 * M);
+    poll(4 * HOUR_MS - 2 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual([]);
-    poll(3 * M);
+    poll(3 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
     const raised = sink.alerts[0];
     expect(raised?.evidence.silence_s).toBeGreaterThanOrEqual(4 * 3600);
     expect(raised?.evidence.threshold_s).toBe(4 * 3600);
     expect(raised?.evidence.last_activity).toMatchObject({ source: "water" });
     // One open inactivity alert at a time: no storm of repeats.
-    poll(30 * M);
+    poll(30 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
     p.readings([{ device: "water-1", channel: "water_total_m3", value: 10.006, mono: clock.monotonicMs() }]);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised", "inactivity:cleared"]);
@@ -42,19 +40,19 @@ describe("pipeline: first silence rule", () => {
 
   it("uses the night threshold in the sleep window", () => {
     const { clock, sink } = setup("2026-03-02T21:00:00+08:00");
-    clock.advanceBy(5 * H); // 02:00, night: 5 h < 12 h
+    clock.advanceBy(5 * HOUR_MS); // 02:00, night: 5 h < 12 h
     expect(sink.states("inactivity")).toEqual([]);
-    clock.advanceBy(6 * H + 58 * M); // 08:58: 1 h awake before sleep + 1 h 58 min after 07:00 < 4 h
+    clock.advanceBy(6 * HOUR_MS + 58 * MINUTE_MS); // 08:58: 1 h awake before sleep + 1 h 58 min after 07:00 < 4 h
     expect(sink.states("inactivity")).toEqual([]);
-    clock.advanceBy(4 * M); // 09:02: 12 h of silence across the sleep window
+    clock.advanceBy(4 * MINUTE_MS); // 09:02: 12 h of silence across the sleep window
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
     expect(sink.alerts[0]?.evidence.rule).toBe("max_silence_night");
   });
 
   it("escalates an inactivity alert left alone", () => {
     const { clock, sink } = setup();
-    clock.advanceBy(4 * H + M);
-    clock.advanceBy(H + 2 * M);
+    clock.advanceBy(4 * HOUR_MS + MINUTE_MS);
+    clock.advanceBy(HOUR_MS + 2 * MINUTE_MS);
     expect(sink.states("inactivity")).toEqual(["inactivity:raised", "inactivity:escalated"]);
   });
 
@@ -63,7 +61,7 @@ describe("pipeline: first silence rule", () => {
     const now = () => clock.monotonicMs();
     p.readings([{ device: "m", channel: "power_w", value: 40, mono: now() }]);
     for (let i = 0; i < 26; i++) {
-      clock.advanceBy(10 * M);
+      clock.advanceBy(10 * MINUTE_MS);
       p.readings([{ device: "m", channel: "power_w", value: i % 2 ? 95 : 45, mono: now() }]);
     }
     expect(sink.states("inactivity")).toEqual(["inactivity:raised"]);
@@ -94,7 +92,7 @@ describe("pipeline: button", () => {
 
   it("I am fine clears an open inactivity alert", () => {
     const { clock, sink, p } = setup();
-    clock.advanceBy(4 * H + M);
+    clock.advanceBy(4 * HOUR_MS + MINUTE_MS);
     p.button({ device: "button-1", event: "double_press", mono: clock.monotonicMs() });
     expect(sink.states("inactivity")).toEqual(["inactivity:raised", "inactivity:cleared"]);
     expect(sink.alerts.at(-1)?.cause).toBe("i_am_fine");

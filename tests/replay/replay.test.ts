@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Envelope, envelope } from "../../src/contract/messages.js";
 import { packageRoot } from "../../src/core/paths.js";
+import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { parseLine, zoneForOffset } from "../../src/replay/input.js";
 import { runReplay } from "../../src/replay/run.js";
 
@@ -15,7 +16,7 @@ function quietMorning(): string[] {
   const lines: string[] = [];
   const t0 = Date.parse("2026-03-02T07:00:00+08:00");
   for (let m = 0; m <= 9 * 60; m += 5) {
-    const ts = new Date(t0 + m * 60_000 + 8 * 3_600_000).toISOString().replace("Z", "+08:00");
+    const ts = new Date(t0 + m * MINUTE_MS + 8 * HOUR_MS).toISOString().replace("Z", "+08:00");
     const w = m === 10 ? 2100 : 40;
     lines.push(JSON.stringify({ ts, device: "meter-1", channel: "power_w", value: w }));
   }

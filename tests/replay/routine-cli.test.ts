@@ -3,10 +3,36 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { detectionSchema } from "../../src/config/schema.js";
+import { VirtualClock } from "../../src/core/clock.js";
+import { SeededIds } from "../../src/core/ids.js";
+import { silentLogger } from "../../src/core/log.js";
 import { packageRoot } from "../../src/core/paths.js";
+import { DAY_MS, SECOND_MS } from "../../src/core/time.js";
+import { SqliteOutbox } from "../../src/outbox/index.js";
+import { detectionOptions } from "../../src/pipeline/options.js";
+import { routineChart } from "../../src/pipeline/routine.js";
+import { ReplayEngine } from "../../src/replay/engine.js";
 import { Household, recordLine } from "../../src/sim/household.js";
+import { HOUSEHOLD_TZ } from "../../src/sim/household-profile.js";
 
 const MAIN = join(packageRoot(), "dist/src/cli/main.js");
+
+/** An agent's outbox database in a fresh state directory, as the agent leaves it. */
+function outboxIn(dir: string): SqliteOutbox {
+  return new SqliteOutbox({
+    path: join(dir, "outbox.db"),
+    home: "h1",
+    timeZone: HOUSEHOLD_TZ,
+    clock: new VirtualClock(),
+    ids: new SeededIds("routine-cli"),
+    maxSizeBytes: 1 << 20,
+    retentionMs: 7 * DAY_MS,
+    telemetryBatch: 10,
+    telemetryFlushMs: SECOND_MS,
+    log: silentLogger(),
+  });
+}
 
 describe("hearth routine", () => {
   it("learns the routine from a replay and prints it as a chart of 7 weekdays × 24 hours", () => {
@@ -31,5 +57,48 @@ describe("hearth routine", () => {
     const r = spawnSync(process.execPath, [MAIN, "routine", "--state-dir", dir], { encoding: "utf8" });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/no outbox/);
+  });
+
+  it("reads the routine the pipeline saved in the outbox's key/value store and charts it the same", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hearth-routine-"));
+    const outbox = outboxIn(dir);
+    outbox.open();
+    // The pipeline saves its models in the store at every local midnight and when it stops.
+    const engine = new ReplayEngine({
+      home: "h1",
+      timeZone: HOUSEHOLD_TZ,
+      detection: detectionOptions(detectionSchema.parse({})),
+      emit: () => undefined,
+      store: outbox.kv,
+    });
+    for (const rec of new Household({ seed: 5, days: 16, incident: false }).records()) engine.push(rec);
+    engine.finish();
+    const learned = engine.pipeline?.routine;
+    outbox.close();
+    expect(learned?.ready()).toBe(true);
+    const r = spawnSync(process.execPath, [MAIN, "routine", "--state-dir", dir], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${routineChart(learned as NonNullable<typeof learned>)}\n`);
+    expect(r.stdout.split("\n")[0]).toMatch(/^learned routine: 1[56]\.\d days of history$/);
+  });
+
+  it("says so when the outbox holds nothing learned yet", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hearth-routine-"));
+    const outbox = outboxIn(dir);
+    outbox.open();
+    outbox.kv.set("ble.counter.button-1", "7");
+    const sent = outbox.putEvent({ event: "agent_started", data: {} });
+    outbox.markDelivered([sent.seq]);
+    outbox.close();
+    const r = spawnSync(process.execPath, [MAIN, "routine", "--state-dir", dir], { encoding: "utf8" });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/nothing learned yet/);
+    // Reading the routine leaves the agent's messages alone (its own retention prunes them).
+    const after = outboxIn(dir);
+    after.open();
+    expect(after.deliveredRange(0).map((m) => m.seq)).toEqual([sent.seq]);
+    expect(after.kv.get("ble.counter.button-1")).toBe("7");
+    after.close();
   });
 });

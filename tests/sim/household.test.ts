@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { DAY_MS, MINUTE_MS } from "../../src/core/time.js";
 import type { ReplayRecord } from "../../src/replay/input.js";
 import { parseLine } from "../../src/replay/input.js";
-import { drawProfile, HOUSEHOLD_START_MS, Household, recordLine } from "../../src/sim/household.js";
+import { Household, recordLine } from "../../src/sim/household.js";
 import { HOUSEHOLD_PARAMS } from "../../src/sim/household-params.js";
-
-const DAY = 86_400_000;
+import { drawProfile, HOUSEHOLD_START_MS } from "../../src/sim/household-profile.js";
 
 function collect(h: Household): ReplayRecord[] {
   return [...h.records()];
@@ -74,7 +74,7 @@ describe("simulated household", () => {
   it("after the incident the person does nothing: only machines, standby and noise move the meters", () => {
     const h = new Household({ seed: 11, days: 3 });
     const t = h.incident?.ms as number;
-    expect(t).toBeGreaterThanOrEqual(HOUSEHOLD_START_MS + 3 * DAY);
+    expect(t).toBeGreaterThanOrEqual(HOUSEHOLD_START_MS + 3 * DAY_MS);
     const recs = collect(h);
     const water = recs.filter(
       (r): r is Extract<ReplayRecord, { kind: "reading" }> =>
@@ -98,7 +98,7 @@ describe("simulated household with a motion sensor (the variant)", () => {
     // A beacon at least every 10 minutes: the sensor never looks dead.
     for (let i = 1; i < motion.length; i++)
       expect((motion[i] as ReplayRecord).ms - (motion[i - 1] as ReplayRecord).ms).toBeLessThanOrEqual(
-        10 * 60_000,
+        10 * MINUTE_MS,
       );
   });
 
@@ -109,9 +109,9 @@ describe("simulated household with a motion sensor (the variant)", () => {
         (r) => r.kind === "reading" && r.channel === "motion" && r.value === 1,
       );
       const inc = h.incident?.ms ?? 0;
-      expect(ones.every((r) => r.ms <= inc + 60_000)).toBe(true);
+      expect(ones.every((r) => r.ms <= inc + MINUTE_MS)).toBe(true);
       for (const t of h.trips)
-        expect(ones.some((r) => r.ms > t.fromMs + 60_000 && r.ms < t.toMs)).toBe(false);
+        expect(ones.some((r) => r.ms > t.fromMs + MINUTE_MS && r.ms < t.toMs)).toBe(false);
     }
   });
 });

@@ -1,0 +1,107 @@
+import { isoWithOffset } from "../contract/timestamps.js";
+import type { Reading } from "../core/readings.js";
+import { SECOND_MS } from "../core/time.js";
+import { type AlertManager, GATEWAY_DEVICE } from "./alerts.js";
+import type { DeviceRegistry } from "./device-registry.js";
+
+export interface CoverageOptions {
+  alerts: AlertManager;
+  devices: DeviceRegistry;
+  /** A sense (or a receiver) silent this long is `monitoring_degraded`. */
+  degradedAfterMs: number;
+  timeZone: string;
+}
+
+/**
+ * What the home can be observed with: a meter or sensor that has gone silent, or a BLE receiver
+ * (adapter) that cannot hear, is `monitoring_degraded` naming the sense; when none of the senses can
+ * be heard, or in a power cut, silence is not counted against the person.
+ */
+export class Coverage {
+  readonly #o: CoverageOptions;
+  /** Receivers (BLE adapters) by id: since when (monotonic) one has been unable to hear, and why. */
+  readonly #receivers = new Map<string, { deafSinceMono: number; detail: string }>();
+
+  constructor(o: CoverageOptions) {
+    this.#o = o;
+  }
+
+  /** A batch of readings came: a sense that answers again is no longer degraded. */
+  answered(batch: readonly Reading[]): void {
+    const { alerts, devices } = this.#o;
+    for (const r of batch) {
+      const open = alerts.findOpen("monitoring_degraded", r.device);
+      if (open)
+        alerts.transition(open.alert, "cleared", "recovered", {
+          device: r.device,
+          sense: devices.get(r.device).sense,
+        });
+    }
+  }
+
+  /** A receiver's report: it can hear (`ok`), or not, and why. */
+  receiver(id: string, ok: boolean, detail: string, nowMono: number): void {
+    const { alerts } = this.#o;
+    if (ok) {
+      this.#receivers.delete(id);
+      const open = alerts.findOpen("monitoring_degraded", id);
+      if (open) alerts.transition(open.alert, "cleared", "recovered", { device: id, sense: "ble_receiver" });
+      return;
+    }
+    const r = this.#receivers.get(id);
+    if (r) r.detail = detail;
+    else this.#receivers.set(id, { deafSinceMono: nowMono, detail });
+  }
+
+  /** Raises `monitoring_degraded` for every receiver and device silent too long (once a minute). */
+  check(nowMono: number, wallMs: number): void {
+    const { alerts, devices, degradedAfterMs, timeZone } = this.#o;
+    for (const [id, r] of this.#receivers) {
+      const deaf = nowMono - r.deafSinceMono;
+      if (deaf < degradedAfterMs || alerts.findOpen("monitoring_degraded", id)) continue;
+      alerts.raise(
+        "monitoring_degraded",
+        {
+          sense: "ble_receiver",
+          detail: r.detail,
+          since: isoWithOffset(wallMs - deaf, timeZone),
+          missing_s: Math.round(deaf / SECOND_MS),
+          note: "the call button and BLE sensors cannot be heard until the receiver is back",
+        },
+        id,
+      );
+    }
+    const onBattery = alerts.findOpen("power_outage", GATEWAY_DEVICE) !== undefined;
+    for (const [id, d] of devices.entries()) {
+      if (Number.isNaN(d.lastReadingMono) || nowMono - d.lastReadingMono < degradedAfterMs) continue;
+      if (alerts.findOpen("monitoring_degraded", id)) continue;
+      // A mains-powered meter silent in a power cut is explained by the cut.
+      if (onBattery && d.sense === "electricity") continue;
+      const missing = nowMono - d.lastReadingMono;
+      alerts.raise(
+        "monitoring_degraded",
+        {
+          sense: d.sense ?? "unknown",
+          last_seen: Number.isNaN(d.lastReadingMono) ? null : isoWithOffset(wallMs - missing, timeZone),
+          missing_s: Math.round(missing / SECOND_MS),
+          note: "no data is not no activity: this gap is not counted as silence while nothing is observed",
+        },
+        id,
+      );
+    }
+  }
+
+  /** Time not counted as silence: a power cut, or every sense the home has gone quiet. */
+  paused(): boolean {
+    const { alerts, devices } = this.#o;
+    if (alerts.findOpen("power_outage")) return true;
+    let senses = 0;
+    let degraded = 0;
+    for (const [id, d] of devices.entries()) {
+      if (d.sense === undefined && Number.isNaN(d.lastReadingMono)) continue;
+      senses++;
+      if (alerts.findOpen("monitoring_degraded", id)) degraded++;
+    }
+    return senses > 0 && degraded === senses;
+  }
+}

@@ -1,0 +1,214 @@
+import type { WatchLevel } from "../contract/messages.js";
+import { isoWithOffset } from "../contract/timestamps.js";
+import type { Clock } from "../core/clock.js";
+import { HOUR_MS, SECOND_MS } from "../core/time.js";
+import type { Activity } from "./activity.js";
+import { SilenceRule, type SilenceVerdict } from "./inactivity.js";
+import type { LocalClock, LocalTime } from "./local-time.js";
+import { NightLights } from "./night-lights.js";
+import type { ResolvedDetection } from "./options.js";
+import type { Routine } from "./routine.js";
+
+/** A silence worth an inactivity alert, and which of the three verdicts found it. */
+export interface InactivityFinding {
+  verdict: SilenceVerdict;
+  /** Set when the learned routine found the silence too unlikely. */
+  expected?: { quiet_probability: number; usual_activity_this_hour: number };
+  /** Set when lights (or a television) were left on into the night. */
+  power?: { lights_on_w: number; usual_night_w: number };
+}
+
+/** The evidence about the last activity that inactivity alerts carry. */
+export function lastActivityEvidence(
+  a: Activity | undefined,
+  clock: Clock,
+  timeZone: string,
+): Record<string, unknown> {
+  if (!a) return { last_activity: null };
+  const agoMs = clock.monotonicMs() - a.mono;
+  return {
+    last_activity: {
+      at: isoWithOffset(clock.wallMs() - agoMs, timeZone),
+      source: a.source,
+      device: a.device,
+      strength: a.strength,
+      detail: a.detail,
+    },
+  };
+}
+
+/** An inactivity alert's evidence, in the order the contract's examples show it. */
+export function inactivityEvidence(
+  f: InactivityFinding,
+  lastActivity: Record<string, unknown>,
+  watch: WatchLevel,
+): Record<string, unknown> {
+  const v = f.verdict;
+  return {
+    ...lastActivity,
+    silence_s: Math.round(v.silenceMs / SECOND_MS),
+    counted_s: Math.round(v.countedMs / SECOND_MS),
+    threshold_s: Math.round(v.thresholdMs / SECOND_MS),
+    rule: f.expected ? "learned_routine" : f.power ? "lights_left_on" : v.rule,
+    ...(f.power ? { power: f.power } : {}),
+    watch,
+    ...(f.expected ? { expected: f.expected } : {}),
+  };
+}
+
+/**
+ * The current silence and the three verdicts on it: the rules (day and night limits, the morning
+ * deadline), lights left on into the night, and the learned routine. Silence is measured from the
+ * last activity, a return from away, or an acknowledgement.
+ */
+export class InactivityVerdicts {
+  readonly #d: ResolvedDetection;
+  readonly #clock: Clock;
+  readonly #lc: LocalClock;
+  readonly #routine: Routine;
+  readonly #rule: SilenceRule;
+  readonly #lights = new NightLights();
+  /** Half-hour key of the last NightLights roll. */
+  #halfHourKey = -1;
+  #lastActivity: Activity | undefined;
+  /** Wall time the current silence is measured from. */
+  #silenceFromWall = 0;
+
+  constructor(d: ResolvedDetection, clock: Clock, lc: LocalClock, routine: Routine) {
+    this.#d = d;
+    this.#clock = clock;
+    this.#lc = lc;
+    this.#routine = routine;
+    this.#rule = new SilenceRule(
+      {
+        sleepStartMin: d.sleepStartMin,
+        sleepEndMin: d.sleepEndMin,
+        maxSilenceDayMs: d.maxSilenceDayMs,
+        maxSilenceNightMs: d.maxSilenceNightMs,
+        ...(d.windows ? { windows: d.windows } : {}),
+        ...(d.morningDeadlineMin !== undefined ? { morningDeadlineMin: d.morningDeadlineMin } : {}),
+        morningMinSilenceMs: d.morningMinSilenceMs,
+      },
+      clock.monotonicMs(),
+    );
+  }
+
+  get lastActivity(): Activity | undefined {
+    return this.#lastActivity;
+  }
+
+  /** A new silence starts at `nowMono` / `wallMs` (the start, a return from away, an acknowledgement). */
+  restart(nowMono: number, wallMs: number): void {
+    this.#rule.resetTo(nowMono);
+    this.#silenceFromWall = wallMs;
+  }
+
+  /** An activity that happened at wall time `wallMs` ends the silence. */
+  activity(a: Activity, wallMs: number): void {
+    this.#lastActivity = a;
+    this.#silenceFromWall = wallMs;
+    this.#rule.activity(a.mono);
+  }
+
+  /** A power reading of a meter not in a power cut: what the home draws, for lights left on. */
+  power(w: number): void {
+    this.#lights.power(w);
+  }
+
+  /**
+   * At every tick: when a new half hour has begun, the last one closes; in the small hours, with
+   * `learn` (a quiet, observed hour), it teaches the usual night-time power.
+   */
+  rollHalfHour(local: LocalTime, learn: () => boolean): void {
+    const half = local.day * 48 + Math.floor(local.minuteOfDay / 30);
+    if (half === this.#halfHourKey) return;
+    if (this.#halfHourKey >= 0) this.#lights.roll(local.hour >= 2 && local.hour < 5, learn());
+    this.#halfHourKey = half;
+  }
+
+  /**
+   * Looks at the silence now (every tick: the rules count observed time as it passes). `paused`: the
+   * time since the last tick is not counted; `factor` shortens every limit; `mute` (away, or an
+   * inactivity alert already open): no finding.
+   */
+  check(
+    nowMono: number,
+    wallMs: number,
+    local: LocalTime,
+    o: { paused: boolean; factor: number; mute: boolean },
+  ): InactivityFinding | undefined {
+    const { paused, factor } = o;
+    const v = this.#rule.check(nowMono, local, {
+      paused,
+      factor,
+      lastActivityWallMs: this.#silenceFromWall,
+      sleepEndWallMs: this.#lc.wallOf(local.day, this.#d.sleepEndMin),
+    });
+    if (o.mute) return undefined;
+    if (v) return { verdict: v };
+    if (!paused) {
+      const lights = this.#lightsLeftOn(local, factor);
+      if (lights) return lights;
+    }
+    if (!this.#d.routine || paused || !this.#routine.ready()) return undefined;
+    const counted = this.#rule.countedMs();
+    if (counted < this.#d.routineMinSilenceMs * factor) return undefined;
+    const q = this.#quietProbability(this.#silenceFromWall, wallMs);
+    if (!(q < this.#d.routineAlpha / factor)) return undefined;
+    return {
+      verdict: {
+        rule: "max_silence_day",
+        silenceMs: nowMono - this.#rule.lastActivityMono(),
+        countedMs: counted,
+        thresholdMs: counted,
+        night: this.#rule.isNight(local),
+      },
+      expected: {
+        quiet_probability: Math.round(q * 1e5) / 1e5,
+        usual_activity_this_hour: Math.round(this.#routine.p(local.hourOfWeek) * 100) / 100,
+      },
+    };
+  }
+
+  /**
+   * At `lightsOnAfterMin` into the sleep window and the two half hours after: lights left on (the home
+   * drew clearly more than on usual nights throughout the last hour) and a long silence.
+   */
+  #lightsLeftOn(local: LocalTime, factor: number): InactivityFinding | undefined {
+    const after = this.#d.lightsOnAfterMin;
+    if (after === undefined || after <= 0 || local.minuteOfDay % 30 !== 0) return undefined;
+    const start = this.#d.sleepStartMin;
+    const into = (local.minuteOfDay - start + 1440) % 1440;
+    const length = (this.#d.sleepEndMin - start + 1440) % 1440;
+    // Three looks, an hour apart at most: later in the night a light on is less telling than the
+    // morning deadline, and a compressor's long run would be mistaken for one.
+    if (into < after || into > after + 60 || into >= length) return undefined;
+    const excess = this.#lights.excessW();
+    const counted = this.#rule.countedMs();
+    if (!(excess >= this.#d.minStepW) || counted < this.#d.lightsOnSilenceMs * factor) return undefined;
+    return {
+      verdict: {
+        rule: "max_silence_night",
+        silenceMs: this.#clock.monotonicMs() - this.#rule.lastActivityMono(),
+        countedMs: counted,
+        thresholdMs: this.#d.lightsOnSilenceMs * factor,
+        night: true,
+      },
+      power: { lights_on_w: Math.round(excess), usual_night_w: Math.round(this.#lights.baseW()) },
+    };
+  }
+
+  /** P(no activity at all from `fromWall` to `toWall`) under the learned routine, hour by hour. */
+  #quietProbability(fromWall: number, toWall: number): number {
+    const hours: [number, number][] = [];
+    let t = fromWall;
+    for (let i = 0; i < 48 && t < toWall; i++) {
+      const off = this.#lc.offsetMs(t);
+      const hourEnd = (Math.floor((t + off) / HOUR_MS) + 1) * HOUR_MS - off;
+      const end = Math.min(hourEnd, toWall);
+      hours.push([this.#lc.at(t).hourOfWeek, (end - t) / HOUR_MS]);
+      t = end;
+    }
+    return this.#routine.quietProbability(hours);
+  }
+}
