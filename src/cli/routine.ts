@@ -1,10 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { HearthConfig } from "../config/schema.js";
-import { SystemClock } from "../core/clock.js";
-import { randomIds } from "../core/ids.js";
-import { silentLogger } from "../core/log.js";
-import { SECOND_MS } from "../core/time.js";
+import { OUTBOX_FILE } from "../outbox/types.js";
 import { storedRoutine } from "../pipeline/learned-models.js";
 import { detectionOptions } from "../pipeline/options.js";
 import { type Routine, routineChart } from "../pipeline/routine.js";
@@ -40,7 +37,7 @@ export async function routineCommand(o: {
   const dir = o.stateDir ?? home?.config.state_dir;
   if (dir === undefined)
     throw new CliExit(EXIT.usage, "hearth routine: give --state-dir, --config or --input");
-  const file = join(dir, "outbox.db");
+  const file = join(dir, OUTBOX_FILE);
   if (!existsSync(file)) throw new CliExit(EXIT.nothingFound, `hearth routine: no outbox at ${file}`);
   const routine = await readLearnedRoutine(file, home?.config);
   if (!routine) throw new CliExit(EXIT.nothingFound, `hearth routine: nothing learned yet in ${file}`);
@@ -48,31 +45,19 @@ export async function routineCommand(o: {
 }
 
 /**
- * The routine the agent learned, read from its outbox's key/value store the way the pipeline reads it
- * at start (learned-models.ts), with the config's learning period when there is a config.
+ * The routine the agent learned, read from its outbox's key/value store (opened read-only, so a
+ * running agent's file is not touched) the way the pipeline reads it at start (learned-models.ts),
+ * with the config's learning period when there is a config.
  */
 async function readLearnedRoutine(
   file: string,
   config: HearthConfig | undefined,
 ): Promise<Routine | undefined> {
-  const { SqliteOutbox } = await import("../outbox/index.js");
-  const outbox = new SqliteOutbox({
-    path: file,
-    home: config?.home.id ?? "routine",
-    timeZone: config?.home.timezone ?? "UTC",
-    clock: new SystemClock(),
-    ids: randomIds,
-    // Only read here: nothing is written, and no delivered message is old enough to be pruned on open.
-    maxSizeBytes: Number.MAX_SAFE_INTEGER,
-    retentionMs: Number.MAX_SAFE_INTEGER,
-    telemetryBatch: 1,
-    telemetryFlushMs: SECOND_MS,
-    log: silentLogger(),
-  });
-  outbox.open();
+  const { readOnlyKeyValue } = await import("../outbox/index.js");
+  const store = readOnlyKeyValue(file);
   try {
-    return storedRoutine(outbox.kv, config ? detectionOptions(config.detection) : {});
+    return storedRoutine(store.kv, config ? detectionOptions(config.detection) : {});
   } finally {
-    outbox.close();
+    store.close();
   }
 }

@@ -1,3 +1,5 @@
+import Database from "better-sqlite3";
+import { ErrorCode, HearthError } from "../core/errors.js";
 import type { OutboxDb } from "./db.js";
 import type { KeyValueStore } from "./types.js";
 
@@ -21,5 +23,33 @@ export function kvStore(db: OutboxDb): KeyValueStore {
         upsert.run(key, value);
       });
     },
+  };
+}
+
+/**
+ * The key/value store of an outbox file, opened read-only: for tools (`hearth routine`) that look at
+ * what a running agent keeps without migrating, pruning or writing anything. `set` refuses.
+ */
+export function readOnlyKeyValue(path: string): { kv: KeyValueStore; close(): void } {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new HearthError(
+      `Failed to open outbox '${path}' read-only`,
+      ErrorCode.OutboxClosed,
+      { path },
+      { cause: e },
+    );
+  }
+  const get = db.prepare("SELECT value FROM kv WHERE key = ?");
+  return {
+    kv: {
+      get: (key) => (get.get(key) as { value: string } | undefined)?.value,
+      set: (key) => {
+        throw new HearthError(`outbox '${path}' is open read-only`, ErrorCode.OutboxClosed, { path, key });
+      },
+    },
+    close: () => db.close(),
   };
 }

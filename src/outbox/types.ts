@@ -9,6 +9,9 @@ import type {
 } from "../contract/messages.js";
 import type { Lane, StoredMessage } from "../contract/stored.js";
 
+/** The outbox's file name in the agent's state directory. */
+export const OUTBOX_FILE = "outbox.db";
+
 /** The last known state of one alert, for the pipeline after a restart. */
 export interface AlertStateInfo {
   kind: AlertKind;
