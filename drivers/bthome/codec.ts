@@ -61,6 +61,7 @@ export interface BthomeFrame extends DecodedPayload {
 /** Pre-spec "button hold" code of early Shelly BLU firmware; the spec's code is 0x80. */
 const SHELLY_OLD_HOLD = 0xfe;
 
+/** `extra.offsetInMessage`: the message names where it is (else `hearth decode` adds it). */
 function frameError(message: string, code: ErrorCode, offset: number, extra: Record<string, unknown> = {}) {
   return new HearthError(message, code, { protocol: "bthome", offset, ...extra });
 }
@@ -128,6 +129,7 @@ export function findServiceData(adv: Uint8Array): Uint8Array | undefined {
         `AD structure at byte ${i} says ${len} bytes, only ${adv.length - i - 1} left`,
         ErrorCode.FrameTruncated,
         i,
+        { offsetInMessage: true },
       );
     }
     const type = adv[i + 1] as number;
@@ -203,7 +205,7 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
           `${spec.name} (0x${hex2(id)}) at byte ${base + i} has no length byte`,
           ErrorCode.FrameTruncated,
           base + at,
-          { object: id },
+          { object: id, offsetInMessage: true },
         );
       }
       len = p[at] as number;
@@ -214,7 +216,7 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
         `${spec.name} (0x${hex2(id)}) at byte ${base + i} needs ${len} byte(s), only ${p.length - at} left`,
         ErrorCode.FrameTruncated,
         base + at,
-        { object: id },
+        { object: id, offsetInMessage: true },
       );
     }
     const index = (seen.get(id) ?? 0) + 1;
@@ -257,7 +259,7 @@ function decodeValue(spec: ObjectSpec, p: Uint8Array, at: number, len: number, b
           `text (0x53) at byte ${base + at - 2} is not valid UTF-8`,
           ErrorCode.FrameMalformed,
           base + at,
-          { object: spec.id },
+          { object: spec.id, offsetInMessage: true },
         );
       }
     }
@@ -304,7 +306,7 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
       `BTHome version ${info.version} in device information byte 0x${hex2(sd[0] as number)}: only v2 is accepted`,
       ErrorCode.FrameUnsupported,
       0,
-      { version: info.version },
+      { version: info.version, offsetInMessage: true },
     );
   }
   let at = 1;
@@ -325,6 +327,7 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
       `encrypted BTHome frame needs counter and MIC (8 bytes) after byte ${at}, has ${sd.length - at}`,
       ErrorCode.FrameTruncated,
       at,
+      { offsetInMessage: true },
     );
   }
   const counterBytes = sd.subarray(sd.length - 8, sd.length - 4);

@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { Agent, SOCKET_NAME } from "../../src/agent/agent.js";
+import { Agent } from "../../src/agent/agent.js";
 import type { AlertBody, Envelope } from "../../src/contract/messages.js";
-import { controlRequest } from "../../src/control/server.js";
+import { controlRequest } from "../../src/control/client.js";
+import { socketPath } from "../../src/control/socket.js";
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
@@ -97,7 +98,7 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       const call = alertsOf(sub.messages).find((a) => a.kind === "call") as AlertBody;
 
       // hearth status, over the control socket.
-      const status = (await controlRequest(join(stateDir, SOCKET_NAME), { cmd: "status" })) as {
+      const status = (await controlRequest(socketPath(stateDir), { cmd: "status" })) as {
         open_alerts: { alert: string; kind: string }[];
         devices: Record<string, { availability: string }>;
         uplink: { connected: boolean };
@@ -269,7 +270,8 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
             seen = n;
             stableSince = Date.now();
           }
-          return n >= telemetryProduced || Date.now() - stableSince > 1000;
+          // Not before DRAINED: all the telemetry can be in a moment before the child has said so.
+          return drained && (n >= telemetryProduced || Date.now() - stableSince > 1000);
         }, 60_000)
         .catch(() => undefined);
       expect(drained).toBe(true);
