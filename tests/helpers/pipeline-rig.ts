@@ -3,6 +3,7 @@ import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
 import { type DetectionOptions, Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.js";
+import type { MessageSink } from "../../src/pipeline/ports.js";
 import { RecordingSink } from "./message-sink.js";
 
 const H = 3_600_000;
@@ -10,15 +11,24 @@ const H = 3_600_000;
 /**
  * A started Pipeline on a virtual clock at `startLocal`, writing to a RecordingSink: sleep window
  * 22:00–07:00, day limit 4 h, night 12 h, escalation after 1 h, cold power step 150 W; `press` calls,
- * `double_press` is "I am fine". `detection` and `extra` override any of it.
+ * `double_press` is "I am fine". `detection` and `extra` override any of it; `extra.unsynced` starts
+ * the wall clock unsynced (a gateway before NTP), `extra.sink` makes another sink on the rig's clock.
  */
-export function pipelineRig(
+export function pipelineRig<S extends MessageSink = RecordingSink>(
   startLocal: string,
   detection: Partial<DetectionOptions> = {},
-  extra: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> = {},
+  {
+    unsynced = false,
+    sink: makeSink,
+    ...extra
+  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> & {
+    unsynced?: boolean;
+    sink?: (clock: VirtualClock) => S;
+  } = {},
 ) {
-  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
-  const sink = new RecordingSink();
+  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal), synced: !unsynced });
+  // Without a factory S is its default, RecordingSink.
+  const sink = makeSink ? makeSink(clock) : (new RecordingSink() as unknown as S);
   const p = new Pipeline({
     home: "h1",
     timeZone: "Asia/Shanghai",
