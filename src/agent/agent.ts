@@ -5,6 +5,7 @@ import type { AlertBody, StatusBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import { SECOND_MS } from "../core/time.js";
 import { SqliteOutbox } from "../outbox/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
@@ -127,7 +128,10 @@ export class Agent {
     // Messages stamped before NTP synced get corrected times once it has.
     this.#clockSync = new ClockSyncWatcher(host.clock, (correct, jumpMs) => {
       const restamped = this.outbox.restamp(correct);
-      this.outbox.putEvent({ event: "clock_synced", data: { jump_s: Math.round(jumpMs / 1000), restamped } });
+      this.outbox.putEvent({
+        event: "clock_synced",
+        data: { jump_s: Math.round(jumpMs / SECOND_MS), restamped },
+      });
     });
     this.#control = new ControlServer(
       socketPath(this.stateDir),
@@ -239,7 +243,7 @@ export class Agent {
   }
 
   #uptimeS(): number {
-    return Math.round((this.#o.host.netClock.monotonicMs() - this.#startedMono) / 1000);
+    return Math.round((this.#o.host.netClock.monotonicMs() - this.#startedMono) / SECOND_MS);
   }
 
   #health(): NonNullable<StatusBody["health"]> {

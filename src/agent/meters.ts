@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { ReadingSink } from "../core/readings.js";
+import { SECOND_MS } from "../core/time.js";
 import type { SerialSettings } from "../profiles/common.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import type {
@@ -55,7 +56,7 @@ function withOverrides<T extends MeterProfile>(
 ): T {
   return {
     ...p,
-    timing: { ...p.timing, ...(c.poll !== undefined ? { poll_interval_s: c.poll / 1000 } : {}) },
+    timing: { ...p.timing, ...(c.poll !== undefined ? { poll_interval_s: c.poll / SECOND_MS } : {}) },
     serial: {
       ...p.serial,
       ...(c.baud !== undefined ? { baud: c.baud } : {}),
