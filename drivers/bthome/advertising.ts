@@ -28,6 +28,7 @@ export function findServiceData(adv: Uint8Array): Uint8Array | undefined {
         `AD structure at byte ${i} says ${len} bytes, only ${adv.length - i - 1} left`,
         ErrorCode.FrameTruncated,
         i,
+        { offsetInMessage: true },
       );
     }
     const type = adv[i + 1] as number;

@@ -76,7 +76,7 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
           `${spec.name} (0x${hex2(id)}) at byte ${base + i} has no length byte`,
           ErrorCode.FrameTruncated,
           base + at,
-          { object: id },
+          { object: id, offsetInMessage: true },
         );
       }
       len = p[at] as number;
@@ -87,7 +87,7 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
         `${spec.name} (0x${hex2(id)}) at byte ${base + i} needs ${len} byte(s), only ${p.length - at} left`,
         ErrorCode.FrameTruncated,
         base + at,
-        { object: id },
+        { object: id, offsetInMessage: true },
       );
     }
     const index = (seen.get(id) ?? 0) + 1;
@@ -130,7 +130,7 @@ function decodeValue(spec: ObjectSpec, p: Uint8Array, at: number, len: number, b
           `text (0x53) at byte ${base + at - 2} is not valid UTF-8`,
           ErrorCode.FrameMalformed,
           base + at,
-          { object: spec.id },
+          { object: spec.id, offsetInMessage: true },
         );
       }
     }
@@ -173,7 +173,7 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
       `BTHome version ${info.version} in device information byte 0x${hex2(sd[0] as number)}: only v2 is accepted`,
       ErrorCode.FrameUnsupported,
       0,
-      { version: info.version },
+      { version: info.version, offsetInMessage: true },
     );
   }
   let at = 1;
@@ -194,6 +194,7 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
       `encrypted BTHome frame needs counter and MIC (8 bytes) after byte ${at}, has ${sd.length - at}`,
       ErrorCode.FrameTruncated,
       at,
+      { offsetInMessage: true },
     );
   }
   const counterBytes = sd.subarray(sd.length - 8, sd.length - 4);

@@ -16,7 +16,7 @@ export function bcdToInt(bytes: Uint8Array, offset: number, what: string, protoc
       throw new HearthError(
         `${protocol}: ${what} byte 0x${hex2(b)} at offset ${offset + i} is not BCD`,
         ErrorCode.FrameMalformed,
-        { protocol, what, offset: offset + i, byte: b },
+        { protocol, what, offset: offset + i, offsetInMessage: true, byte: b },
       );
     }
     value = value * 100 + hi * 10 + lo;

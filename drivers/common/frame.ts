@@ -15,8 +15,22 @@ export const START = 0x68;
 export const END = 0x16;
 export const WAKE = 0xfe;
 
-export function frameError(protocol: string, code: ErrorCode, detail: string, offset: number): HearthError {
-  return new HearthError(`${protocol}: ${detail}`, code, { protocol, offset });
+/**
+ * A codec error at `offset` (counted from the 68 start byte). `detail` names that offset unless
+ * `offsetInMessage` is false; `hearth decode` adds it to a message that does not.
+ */
+export function frameError(
+  protocol: string,
+  code: ErrorCode,
+  detail: string,
+  offset: number,
+  offsetInMessage = true,
+): HearthError {
+  return new HearthError(`${protocol}: ${detail}`, code, {
+    protocol,
+    offset,
+    ...(offsetInMessage ? { offsetInMessage } : {}),
+  });
 }
 
 /** Index of the first byte after the FE wake-up bytes at the start of `buf`. */
@@ -71,6 +85,7 @@ export function checkFrameStart(protocol: string, buf: Uint8Array, i: number, ov
       ErrorCode.FrameTruncated,
       `frame of ${buf.length - i} bytes is shorter than ${overhead}`,
       buf.length,
+      false,
     );
   if (buf[i] !== START)
     throw frameError(

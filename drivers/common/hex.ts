@@ -11,9 +11,8 @@ export function parseHex(text: string): Buffer {
     throw new HearthError(
       `Not hex: ${JSON.stringify(bad[0])} at character ${bad.index}`,
       ErrorCode.FrameMalformed,
-      {
-        offset: bad.index,
-      },
+      // A place in the text, not a byte of the frame.
+      { character: bad.index },
     );
   if (clean.length % 2 !== 0)
     throw new HearthError(`Odd number of hex digits (${clean.length})`, ErrorCode.FrameMalformed, {

@@ -93,7 +93,7 @@ export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile }
         throw new HearthError(
           `DL/T 645: unknown data identifier ${r.di} at offset 10 (not in the standard's table${opts.profile ? ` or profile ${opts.profile.id}` : ""}); value bytes ${toHex(r.value) || "none"}`,
           ErrorCode.FrameUnsupported,
-          { protocol: "DL/T 645", offset: 10, di: r.di },
+          { protocol: "DL/T 645", offset: 10, offsetInMessage: true, di: r.di },
         );
       }
     }

@@ -61,6 +61,7 @@ function err(
 ) {
   return new HearthError(`Modbus ${what} (at byte ${offset})`, code, {
     offset,
+    offsetInMessage: true,
     frame: frame.toString("hex"),
     ...extra,
   });

@@ -1,9 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { HearthConfig } from "../config/schema.js";
+import type { LoadedConfig } from "../config/devices.js";
 import type { AlertBody, StatusBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
+import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import { SECOND_MS } from "../core/time.js";
 import { SqliteOutbox } from "../outbox/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
@@ -16,11 +18,10 @@ import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
 
-export const SOCKET_NAME = "hearth.sock";
 export const OUTBOX_NAME = "outbox.db";
 
 export interface AgentOptions {
-  config: HearthConfig;
+  config: LoadedConfig;
   profiles: ReadonlyMap<string, DeviceProfile>;
   host: AgentHost;
   /** Override of config.state_dir. */
@@ -74,9 +75,7 @@ export class Agent {
       waterResolutionM3: waterResolutionM3(config.detection),
       // The learned routine and standby/machine models survive restarts in the outbox's kv table.
       store: this.outbox.kv,
-      expectedDevices: config.devices
-        .filter((d) => profiles.get(d.profile)?.protocol !== "bthome")
-        .map((d) => d.id),
+      expectedDevices: config.devices.filter((d) => d.protocol !== "bthome").map((d) => d.id),
       watch: config.detection.watch,
       telemetryIntervalMs: config.cloud.telemetry_interval,
       buttonAction: (device, event) => {
@@ -129,10 +128,13 @@ export class Agent {
     // Messages stamped before NTP synced get corrected times once it has.
     this.#clockSync = new ClockSyncWatcher(host.clock, (correct, jumpMs) => {
       const restamped = this.outbox.restamp(correct);
-      this.outbox.putEvent({ event: "clock_synced", data: { jump_s: Math.round(jumpMs / 1000), restamped } });
+      this.outbox.putEvent({
+        event: "clock_synced",
+        data: { jump_s: Math.round(jumpMs / SECOND_MS), restamped },
+      });
     });
     this.#control = new ControlServer(
-      join(this.stateDir, SOCKET_NAME),
+      socketPath(this.stateDir),
       {
         status: () => this.status(),
         ping: () => ({ pong: true }),
@@ -197,10 +199,21 @@ export class Agent {
    * cloud sees when replay protection was relaxed for a device.
    */
   resetBleCounter(device: string): { device: string; reset: true } {
-    const known = this.#o.config.devices.some((d) => d.id === device && d.key !== undefined);
-    if (!known) throw new Error(`no BLE device "${device}" with a bind key in this home's config`);
+    const known = this.#o.config.devices.some(
+      (d) => d.id === device && d.protocol === "bthome" && d.key !== undefined,
+    );
+    if (!known)
+      throw new HearthError(
+        `no BLE device "${device}" with a bind key in this home's config`,
+        ErrorCode.CommandInvalid,
+        { device },
+      );
     if (!this.#drivers?.resetBleCounter(device))
-      throw new Error(`the BLE driver is not running, so "${device}" could not be reset`);
+      throw new HearthError(
+        `the BLE driver is not running, so "${device}" could not be reset`,
+        ErrorCode.CommandFailed,
+        { device },
+      );
     this.outbox.putEvent({ event: "ble_counter_reset", device, data: { by: "installer" } });
     return { device, reset: true };
   }
@@ -230,7 +243,7 @@ export class Agent {
   }
 
   #uptimeS(): number {
-    return Math.round((this.#o.host.netClock.monotonicMs() - this.#startedMono) / 1000);
+    return Math.round((this.#o.host.netClock.monotonicMs() - this.#startedMono) / SECOND_MS);
   }
 
   #health(): NonNullable<StatusBody["health"]> {

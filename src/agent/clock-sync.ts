@@ -1,4 +1,5 @@
 import type { Clock, Timer } from "../core/clock.js";
+import { SECOND_MS } from "../core/time.js";
 
 /**
  * Notices the moment wall time becomes trusted (NTP synced on a Pi without an RTC) and says by how
@@ -11,7 +12,7 @@ export class ClockSyncWatcher {
   constructor(
     private readonly clock: Clock,
     private readonly onSync: (correct: (wallMs: number) => number, jumpMs: number) => void,
-    private readonly everyMs = 5_000,
+    private readonly everyMs = 5 * SECOND_MS,
   ) {}
 
   start(): void {

@@ -1,19 +1,13 @@
-import type { BleScanner } from "../../drivers/ble/advert.js";
-import type { HearthConfig } from "../config/schema.js";
+import type { SerialLinePool } from "../../drivers/serial/pool.js";
 import { errorMessage } from "../core/errors.js";
-import type { ReadingSink } from "../core/readings.js";
-import type { KeyValueStore } from "../outbox/index.js";
-import type { BthomeProfile } from "../profiles/bthome.js";
-import type { DeviceProfile } from "../profiles/schema.js";
-import type { AgentHost } from "./host.js";
-
-export interface DriverContext {
-  config: HearthConfig;
-  profiles: ReadonlyMap<string, DeviceProfile>;
-  host: AgentHost;
-  sink: ReadingSink;
-  kv: KeyValueStore;
-}
+import type { Protocol } from "../profiles/schema.js";
+import type {
+  DriverContext,
+  DriverFactory,
+  FactoryContext,
+  ProtocolDevice,
+  StartedDriver,
+} from "./driver-context.js";
 
 export interface RunningDrivers {
   stop(): Promise<void>;
@@ -25,148 +19,115 @@ export interface RunningDrivers {
   resetBleCounter(device: string): boolean;
 }
 
-interface Started {
-  name: string;
-  stop(): Promise<void> | void;
-  status?(): unknown;
-  resetCounter?(device: string): boolean;
+interface DriverRow<P extends Protocol> {
+  /** Loads the protocol's driver code: only when the home has a device that speaks it. */
+  load(): Promise<DriverFactory<P>>;
+  /** What the log says when it cannot start. */
+  failure: string;
 }
 
 /**
- * Starts one driver per transport family, each loaded lazily: a home without BLE never loads node-ble,
- * one without meters never loads serialport. A driver that fails to start is logged and retried by
- * its own back-off; it never takes the agent down.
+ * Which driver runs each protocol's devices, in start order (stopped in reverse). Each is loaded
+ * lazily: a home without BLE never loads node-ble, one without meters never loads serialport. A new
+ * protocol is a new row.
+ */
+const DRIVERS: { [P in Protocol]: DriverRow<P> } = {
+  bthome: {
+    load: async () => (await import("./bthome.js")).startBthome,
+    failure: "BLE driver failed to start",
+  },
+  modbus: {
+    load: async () => (await import("./meters.js")).startModbus,
+    failure: "Meter drivers failed to start",
+  },
+  dlt645: {
+    load: async () => (await import("./meters.js")).startDlt645,
+    failure: "Meter drivers failed to start",
+  },
+  cjt188: {
+    load: async () => (await import("./meters.js")).startCjt188,
+    failure: "Meter drivers failed to start",
+  },
+};
+
+/** The home's devices of one protocol, each with its profile. */
+function devicesOf<P extends Protocol>(ctx: DriverContext, protocol: P): ProtocolDevice<P>[] {
+  const out: ProtocolDevice<P>[] = [];
+  for (const config of ctx.config.devices) {
+    const profile = ctx.profiles.get(config.profile);
+    if (config.protocol !== protocol || profile?.protocol !== protocol) continue; // the config check refused a mismatch
+    // Both the entry and the profile were just found to be of `protocol`; TS cannot carry a narrowing
+    // to a type parameter.
+    out.push({ config, profile } as unknown as ProtocolDevice<P>);
+  }
+  return out;
+}
+
+async function startProtocol<P extends Protocol>(
+  ctx: FactoryContext,
+  protocol: P,
+): Promise<StartedDriver | undefined> {
+  const devices = devicesOf(ctx, protocol);
+  if (devices.length === 0) return undefined;
+  const start = await DRIVERS[protocol].load();
+  return start(ctx, devices);
+}
+
+/**
+ * Starts the driver of every protocol the home's devices speak. A driver that fails to start is
+ * logged and retried by its own back-off; it never takes the agent down.
  */
 export async function startDrivers(ctx: DriverContext): Promise<RunningDrivers> {
-  const started: Started[] = [];
   const log = ctx.host.log;
-  const byProtocol = new Map<
-    DeviceProfile["protocol"],
-    { config: HearthConfig["devices"][number]; profile: DeviceProfile }[]
-  >();
-  for (const d of ctx.config.devices) {
-    const profile = ctx.profiles.get(d.profile);
-    if (!profile) continue; // the config check already refused this
-    const list = byProtocol.get(profile.protocol) ?? [];
-    list.push({ config: d, profile });
-    byProtocol.set(profile.protocol, list);
-  }
-
-  const ble = byProtocol.get("bthome");
-  if (ble && ble.length > 0) {
+  let lines: Promise<SerialLinePool> | undefined;
+  const shared: FactoryContext = {
+    ...ctx,
+    serialLines: () => {
+      lines ??= import("./meters.js").then((m) => m.openSerialLines(ctx));
+      return lines;
+    },
+  };
+  const started: StartedDriver[] = [];
+  // Meters of several protocols fail together when their shared lines cannot open: said once.
+  const reported = new Set<unknown>();
+  for (const protocol of Object.keys(DRIVERS) as Protocol[]) {
     try {
-      started.push(
-        await startBthome(ctx, ble as { config: HearthConfig["devices"][number]; profile: BthomeProfile }[]),
-      );
+      const s = await startProtocol(shared, protocol);
+      if (s) started.push(s);
     } catch (e) {
-      log.error({ err: e }, `BLE driver failed to start: ${errorMessage(e)}`);
-    }
-  }
-  const serial = [
-    ...(byProtocol.get("modbus") ?? []),
-    ...(byProtocol.get("dlt645") ?? []),
-    ...(byProtocol.get("cjt188") ?? []),
-  ];
-  if (serial.length > 0) {
-    try {
-      started.push(await startMeters(ctx, serial));
-    } catch (e) {
-      log.error({ err: e }, `Meter drivers failed to start: ${errorMessage(e)}`);
+      if (reported.has(e)) continue;
+      reported.add(e);
+      log.error({ err: e }, `${DRIVERS[protocol].failure}: ${errorMessage(e)}`);
     }
   }
 
   return {
     async stop() {
       for (const s of started.reverse()) {
+        const name = s.group ?? s.name;
         try {
           await s.stop();
         } catch (e) {
-          log.warn({ err: e, driver: s.name }, `Driver ${s.name} did not stop cleanly: ${errorMessage(e)}`);
+          log.warn({ err: e, driver: name }, `Driver ${name} did not stop cleanly: ${errorMessage(e)}`);
         }
       }
     },
     status() {
-      return Object.fromEntries(started.map((s) => [s.name, s.status?.() ?? {}]));
+      const out: Record<string, unknown> = {};
+      for (const s of started) {
+        const status = s.status?.() ?? {};
+        if (s.group === undefined) {
+          out[s.name] = status;
+          continue;
+        }
+        const group = (out[s.group] ?? {}) as Record<string, unknown>;
+        group[s.name] = status;
+        out[s.group] = group;
+      }
+      return out;
     },
     resetBleCounter(device) {
       return started.some((s) => s.resetCounter?.(device) ?? false);
     },
   };
-}
-
-/** How often each BLE adapter's ability to hear is reported to the pipeline. */
-const RECEIVER_HEALTH_EVERY_MS = 60_000;
-
-async function startBthome(
-  ctx: DriverContext,
-  devices: { config: HearthConfig["devices"][number]; profile: BthomeProfile }[],
-): Promise<Started> {
-  const { BthomeReceiver } = await import("../../drivers/bthome/index.js");
-  const receiver = new BthomeReceiver({
-    devices: devices.map((d) => ({
-      config: {
-        id: d.config.id,
-        profile: d.config.profile,
-        mac: d.config.mac ?? "",
-        ...(d.config.key !== undefined ? { key: d.config.key } : {}),
-        ...(d.config.adapter !== undefined ? { adapter: d.config.adapter } : {}),
-      },
-      profile: d.profile,
-    })),
-    sink: ctx.sink,
-    clock: ctx.host.clock,
-    log: ctx.host.log.child({ module: "bthome" }),
-    counters: {
-      get: (mac) => {
-        const v = ctx.kv.get(`bthome.counter.${mac}`);
-        return v === undefined ? undefined : Number(v);
-      },
-      set: (mac, counter) => ctx.kv.set(`bthome.counter.${mac}`, String(counter)),
-    },
-  });
-  receiver.start();
-  const adapters = [...new Set(devices.map((d) => d.config.adapter ?? "hci0"))];
-  const scanners: BleScanner[] = [];
-  for (const adapter of adapters) {
-    let scanner: BleScanner | undefined = ctx.host.bleScanner?.(receiver, adapter);
-    if (!scanner) {
-      const { BluezScanner } = await import("../../drivers/ble/bluez.js");
-      scanner = new BluezScanner({
-        adapter,
-        consumer: receiver,
-        clock: ctx.host.netClock,
-        log: ctx.host.log.child({ module: "ble", adapter }),
-      });
-    }
-    await scanner.start();
-    scanners.push(scanner);
-  }
-  // A deaf adapter is found by asking it, not by missing adverts: a call button is silent until
-  // pressed. The sink decides how long deafness may last before it is an alert.
-  const reportHealth = () => {
-    scanners.forEach((s, i) => {
-      const h = s.health?.();
-      if (h) ctx.sink.receiver?.(`ble:${adapters[i]}`, h.ok, h.detail);
-    });
-  };
-  reportHealth();
-  const healthTimer = ctx.host.clock.setInterval(reportHealth, RECEIVER_HEALTH_EVERY_MS);
-  return {
-    name: "bthome",
-    async stop() {
-      healthTimer.cancel();
-      for (const s of scanners) await s.stop();
-      receiver.stop();
-    },
-    status: () => receiver.stats(),
-    resetCounter: (device) => receiver.resetCounter(device),
-  };
-}
-
-async function startMeters(
-  ctx: DriverContext,
-  devices: { config: HearthConfig["devices"][number]; profile: DeviceProfile }[],
-): Promise<Started> {
-  const { startMeterDrivers } = await import("./meters.js");
-  return startMeterDrivers(ctx, devices);
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
+import { SECOND_MS } from "../core/time.js";
 
 /**
  * Whether the gateway itself is on mains, from Linux's power_supply class (`/sys/class/power_supply`):
@@ -59,7 +60,7 @@ export function readGatewayPower(dir: string = DEFAULT_DIR): GatewayPower | unde
 }
 
 /** How often the gateway's power supply is read. */
-const POWER_EVERY_MS = 30_000;
+const POWER_EVERY_MS = 30 * SECOND_MS;
 
 /**
  * Reads the gateway's power supply now and every 30 s, and reports each reading that says something.

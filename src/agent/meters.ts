@@ -1,114 +1,139 @@
-import type { HearthConfig } from "../config/schema.js";
+import type { SerialLinePool } from "../../drivers/serial/pool.js";
+import type { Clock } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { ReadingSink } from "../core/readings.js";
+import { SECOND_MS } from "../core/time.js";
+import type { SerialSettings } from "../profiles/common.js";
 import type { DeviceProfile } from "../profiles/schema.js";
-import type { DriverContext } from "./drivers.js";
+import type {
+  DriverContext,
+  DriverFactory,
+  FactoryContext,
+  ProtocolDevice,
+  StartedDriver,
+} from "./driver-context.js";
 
-type Entry = { config: HearthConfig["devices"][number]; profile: DeviceProfile };
+type MeterProtocol = "modbus" | "dlt645" | "cjt188";
 
-/** A profile with the config's per-device overrides (poll interval, line settings) applied. */
-function withOverrides<P extends DeviceProfile>(e: Entry & { profile: P }): P {
-  const p = e.profile;
-  if (!("timing" in p)) return p;
-  return {
-    ...p,
-    timing: {
-      ...p.timing,
-      ...(e.config.poll !== undefined ? { poll_interval_s: e.config.poll / 1000 } : {}),
-    },
-    serial: {
-      ...p.serial,
-      ...(e.config.baud !== undefined ? { baud: e.config.baud } : {}),
-      ...(e.config.parity !== undefined ? { parity: e.config.parity } : {}),
-    },
-  };
+/** What every meter driver takes besides its devices. */
+interface MeterDeps {
+  sink: ReadingSink;
+  clock: Clock;
+  log: Logger;
+  profiles: ReadonlyMap<string, DeviceProfile>;
+  lines: SerialLinePool;
 }
 
 interface MeterDriver {
   start(): void;
   stop(): Promise<void>;
-}
-
-/** A driver that refuses to start is logged; the other protocols on the line carry on. */
-function startOrLog(ctx: DriverContext, driver: MeterDriver, stoppers: (() => Promise<void> | void)[]): void {
-  try {
-    driver.start();
-    stoppers.push(() => driver.stop());
-  } catch (e) {
-    ctx.host.log.error({ err: e }, `A meter driver failed to start: ${errorMessage(e)}`);
-    void driver.stop().catch(() => undefined);
-  }
+  status(): unknown;
 }
 
 /**
- * The meter drivers (Modbus, DL/T 645, CJ/T 188) share one pool of serial lines, so that meters of
- * different protocols on one RS-485 line take turns on it.
+ * The agent's serial lines: the host's binding (a simulated line in the demo and tests) or the native
+ * one, loaded only now that a meter needs it.
  */
-export async function startMeterDrivers(ctx: DriverContext, devices: Entry[]) {
+export async function openSerialLines(ctx: DriverContext): Promise<SerialLinePool> {
   const { SerialLinePool } = await import("../../drivers/serial/index.js");
   const binding = ctx.host.serialBinding
     ? await ctx.host.serialBinding()
     : (await import("@serialport/bindings-cpp")).autoDetect();
-  const lines = new SerialLinePool({
+  return new SerialLinePool({
     binding,
     clock: ctx.host.clock,
     log: ctx.host.log.child({ module: "serial" }),
   });
-  const stoppers: (() => Promise<void> | void)[] = [];
-  const statuses: Record<string, () => unknown> = {};
+}
 
-  const modbus = devices.filter((d) => d.profile.protocol === "modbus");
-  if (modbus.length > 0) {
-    const { ModbusDriver } = await import("../../drivers/modbus/index.js");
-    const driver = new ModbusDriver(
-      modbus.map((d) => ({
-        id: d.config.id,
-        profile: withOverrides(d) as Extract<DeviceProfile, { protocol: "modbus" }>,
-        unit_id: d.config.unit_id ?? 1,
-        port: d.config.port ?? "",
-      })),
-      { sink: ctx.sink, clock: ctx.host.clock, log: ctx.host.log, profiles: ctx.profiles, lines },
-    );
-    startOrLog(ctx, driver, stoppers);
-    statuses.modbus = () => driver.status();
-  }
+type MeterProfile = Extract<DeviceProfile, { protocol: MeterProtocol }>;
 
-  const dlt = devices.filter((d) => d.profile.protocol === "dlt645");
-  if (dlt.length > 0) {
-    const { Dlt645Driver } = await import("../../drivers/dlt645/index.js");
-    const driver = new Dlt645Driver(
-      dlt.map((d) => ({
-        id: d.config.id,
-        profile: withOverrides(d) as Extract<DeviceProfile, { protocol: "dlt645" }>,
-        port: d.config.port ?? "",
-        address: d.config.address ?? "",
-      })),
-      { sink: ctx.sink, clock: ctx.host.clock, log: ctx.host.log, profiles: ctx.profiles, lines },
-    );
-    startOrLog(ctx, driver, stoppers);
-    statuses.dlt645 = () => driver.status();
-  }
-
-  const cjt = devices.filter((d) => d.profile.protocol === "cjt188");
-  if (cjt.length > 0) {
-    const { Cjt188Driver } = await import("../../drivers/cjt188/index.js");
-    const driver = new Cjt188Driver(
-      cjt.map((d) => ({
-        id: d.config.id,
-        profile: withOverrides(d) as Extract<DeviceProfile, { protocol: "cjt188" }>,
-        port: d.config.port ?? "",
-        address: d.config.address ?? "",
-      })),
-      { sink: ctx.sink, clock: ctx.host.clock, log: ctx.host.log, profiles: ctx.profiles, lines },
-    );
-    startOrLog(ctx, driver, stoppers);
-    statuses.cjt188 = () => driver.status();
-  }
-
+/** A meter's profile with the config's per-device overrides (poll interval, line settings) applied. */
+function withOverrides<T extends MeterProfile>(
+  p: T,
+  c: { poll?: number; baud?: number; parity?: SerialSettings["parity"] },
+): T {
   return {
-    name: "meters",
-    async stop() {
-      for (const s of stoppers.reverse()) await s();
+    ...p,
+    timing: { ...p.timing, ...(c.poll !== undefined ? { poll_interval_s: c.poll / SECOND_MS } : {}) },
+    serial: {
+      ...p.serial,
+      ...(c.baud !== undefined ? { baud: c.baud } : {}),
+      ...(c.parity !== undefined ? { parity: c.parity } : {}),
     },
-    status: () => Object.fromEntries(Object.entries(statuses).map(([k, f]) => [k, f()])),
   };
 }
+
+/**
+ * One protocol's meters as one driver on the agent's shared serial lines. A driver that refuses to
+ * start is logged and the other protocols on the line carry on; its status is still reported.
+ */
+function meterFactory<P extends MeterProtocol>(
+  protocol: P,
+  build: (devices: ProtocolDevice<P>[], deps: MeterDeps) => Promise<MeterDriver>,
+): DriverFactory<P> {
+  return async (ctx: FactoryContext, devices): Promise<StartedDriver> => {
+    const lines = await ctx.serialLines();
+    const driver = await build(devices, {
+      sink: ctx.sink,
+      clock: ctx.host.clock,
+      log: ctx.host.log,
+      profiles: ctx.profiles,
+      lines,
+    });
+    let running = true;
+    try {
+      driver.start();
+    } catch (e) {
+      running = false;
+      ctx.host.log.error({ err: e }, `A meter driver failed to start: ${errorMessage(e)}`);
+      void driver.stop().catch(() => undefined);
+    }
+    return {
+      name: protocol,
+      group: "meters",
+      stop: () => (running ? driver.stop() : undefined),
+      status: () => driver.status(),
+    };
+  };
+}
+
+export const startModbus = meterFactory("modbus", async (devices, deps) => {
+  const { ModbusDriver } = await import("../../drivers/modbus/index.js");
+  return new ModbusDriver(
+    devices.map((d) => ({
+      id: d.config.id,
+      profile: withOverrides(d.profile, d.config),
+      unit_id: d.config.unit_id,
+      port: d.config.port,
+    })),
+    deps,
+  );
+});
+
+export const startDlt645 = meterFactory("dlt645", async (devices, deps) => {
+  const { Dlt645Driver } = await import("../../drivers/dlt645/index.js");
+  return new Dlt645Driver(
+    devices.map((d) => ({
+      id: d.config.id,
+      profile: withOverrides(d.profile, d.config),
+      port: d.config.port,
+      address: d.config.address,
+    })),
+    deps,
+  );
+});
+
+export const startCjt188 = meterFactory("cjt188", async (devices, deps) => {
+  const { Cjt188Driver } = await import("../../drivers/cjt188/index.js");
+  return new Cjt188Driver(
+    devices.map((d) => ({
+      id: d.config.id,
+      profile: withOverrides(d.profile, d.config),
+      port: d.config.port,
+      address: d.config.address,
+    })),
+    deps,
+  );
+});

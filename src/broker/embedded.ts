@@ -1,5 +1,6 @@
 import { createServer, type Socket } from "node:net";
 import { Aedes } from "aedes";
+import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 
 export interface EmbeddedBrokerOptions {
   /** Default 127.0.0.1: the demo broker never listens beyond loopback. */
@@ -41,10 +42,17 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     });
   } catch (e) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    throw e;
+    throw new HearthError(
+      errorMessage(e),
+      ErrorCode.PortOpen,
+      { host, port: options.port ?? 0 },
+      { cause: e },
+    );
   }
   const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("embedded broker has no TCP address");
+  // listen() on a host and port always gives a TCP address; anything else is a bug.
+  if (address === null || typeof address === "string")
+    throw new HearthError("embedded broker has no TCP address", ErrorCode.Internal, { address });
   const port = address.port;
   let closing: Promise<void> | undefined;
   return {

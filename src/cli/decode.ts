@@ -73,15 +73,16 @@ async function decoderFor(protocol: DecodeProtocol, o: DecodeOptions): Promise<D
 
 /**
  * What is wrong and where. Codec errors carry the byte offset in their context, counted from the
- * frame's first byte (for DL/T 645 and CJ/T 188: from the 68 start byte, after any FE wake-up bytes).
- * A message that does not name its position gets it appended; for those two protocols the base is said.
+ * frame's first byte (for DL/T 645 and CJ/T 188: from the 68 start byte, after any FE wake-up bytes),
+ * and `offsetInMessage` when their message already names it; a message that does not gets it
+ * appended. For those two protocols the base is said. A bad character of the hex text is named by
+ * the message itself (`context.character`, no offset).
  */
-function describe(e: unknown, protocol: DecodeProtocol): string {
+function describeDecodeError(e: unknown, protocol: DecodeProtocol): string {
   if (!isHearthError(e)) return `unexpected error: ${errorMessage(e)}`;
   const offset = e.context.offset;
-  // No position, or one in the hex text ("Not hex: … at character 4"): nothing to add.
-  if (typeof offset !== "number" || /\bcharacter \d/.test(e.message)) return e.message;
-  const named = /\b(?:offset|byte) \d/.test(e.message);
+  if (typeof offset !== "number") return e.message;
+  const named = e.context.offsetInMessage === true;
   if (protocol !== "dlt645" && protocol !== "cjt188")
     return named ? e.message : `${e.message} (at byte ${offset})`;
   return named
@@ -104,7 +105,10 @@ export async function decodeCommand(protocol: string, input: string, o: DecodeOp
     try {
       printJson(decode(input));
     } catch (e) {
-      throw new CliExit(EXIT.failed, `hearth decode ${protocol}: ${describe(e, protocol as DecodeProtocol)}`);
+      throw new CliExit(
+        EXIT.failed,
+        `hearth decode ${protocol}: ${describeDecodeError(e, protocol as DecodeProtocol)}`,
+      );
     }
     return;
   }
@@ -119,7 +123,7 @@ export async function decodeCommand(protocol: string, input: string, o: DecodeOp
       printJson(decode(line), false);
     } catch (e) {
       bad++;
-      printJson({ line: n, error: describe(e, protocol as DecodeProtocol) }, false);
+      printJson({ line: n, error: describeDecodeError(e, protocol as DecodeProtocol) }, false);
     }
   }
   if (bad > 0)

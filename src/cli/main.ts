@@ -228,7 +228,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof CliExit) {
       if (e.message) process.stderr.write(`${e.message}\n`);
-      return e.code;
+      return e.exitCode;
     }
     process.stderr.write(`hearth: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failed;

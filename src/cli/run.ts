@@ -1,5 +1,6 @@
 import { loadConfigFile } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
+import { errorMessage } from "../core/errors.js";
 import { randomIds } from "../core/ids.js";
 import { createLogger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
@@ -32,7 +33,7 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
   } catch (e) {
     log.fatal({ err: e }, "Agent failed to start");
     await agent.stop().catch(() => undefined);
-    throw new CliExit(EXIT.failed, `hearth run: ${(e as Error).message}`);
+    throw new CliExit(EXIT.failed, `hearth run: ${errorMessage(e)}`);
   }
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());

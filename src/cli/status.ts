@@ -1,11 +1,10 @@
-import { join } from "node:path";
 import { loadConfigFile } from "../config/load.js";
-import { controlRequest } from "../control/server.js";
+import { controlRequest } from "../control/client.js";
+import { socketPath } from "../control/socket.js";
+import { errorMessage } from "../core/errors.js";
 import { loadCatalogue } from "../profiles/catalogue.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printJson, printProblems } from "./io.js";
-
-export const SOCKET_NAME = "hearth.sock";
 
 export interface SocketOptions {
   config?: string;
@@ -16,16 +15,16 @@ export interface SocketOptions {
 /** The running agent's control socket: given, in the state directory, or in the config's state_dir. */
 function resolveSocket(opts: SocketOptions): string {
   let socket = opts.socket;
-  if (!socket && opts.stateDir) socket = join(opts.stateDir, SOCKET_NAME);
+  if (!socket && opts.stateDir) socket = socketPath(opts.stateDir);
   if (!socket && opts.config) {
     const parsed = loadConfigFile(opts.config, loadCatalogue().profiles);
     if (!parsed.ok) {
       printProblems(`${opts.config} is not a valid Hearth config`, parsed.problems);
       throw new CliExit(EXIT.failed);
     }
-    socket = join(parsed.value.state_dir, SOCKET_NAME);
+    socket = socketPath(parsed.value.state_dir);
   }
-  return socket ?? join("/var/lib/hearth", SOCKET_NAME);
+  return socket ?? socketPath("/var/lib/hearth");
 }
 
 async function ask(command: string, opts: SocketOptions, request: { cmd: string; [k: string]: unknown }) {
@@ -33,7 +32,7 @@ async function ask(command: string, opts: SocketOptions, request: { cmd: string;
   try {
     printJson(await controlRequest(socket, request));
   } catch (e) {
-    throw new CliExit(EXIT.failed, `hearth ${command}: ${(e as Error).message}`);
+    throw new CliExit(EXIT.failed, `hearth ${command}: ${errorMessage(e)}`);
   }
 }
 

@@ -1,32 +1,12 @@
 import { readFileSync, statSync } from "node:fs";
-import { type Parsed, type Problem, parseYamlWith } from "../core/yaml-validate.js";
+import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import { type Problem, parseYamlWith } from "../core/yaml-validate.js";
 import { closestId } from "../profiles/catalogue.js";
 import type { DeviceProfile } from "../profiles/schema.js";
-import { configSchema, type DeviceConfig, type HearthConfig } from "./schema.js";
+import { deviceEntry, foreignKeys, type LoadedConfig, missingKeys } from "./devices.js";
+import { configSchema, type HearthConfig } from "./schema.js";
 
 type Locate = (path: readonly PropertyKey[]) => { line?: number; column?: number };
-
-/** Which transport keys each protocol needs and allows. */
-const KEYS: Record<
-  DeviceProfile["protocol"],
-  { need: (keyof DeviceConfig)[]; allow: (keyof DeviceConfig)[] }
-> = {
-  modbus: { need: ["port", "unit_id"], allow: ["port", "unit_id", "baud", "parity", "poll"] },
-  dlt645: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
-  cjt188: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
-  bthome: { need: ["mac"], allow: ["mac", "key", "adapter"] },
-};
-const TRANSPORT_KEYS: (keyof DeviceConfig)[] = [
-  "port",
-  "baud",
-  "parity",
-  "unit_id",
-  "address",
-  "mac",
-  "key",
-  "adapter",
-  "poll",
-];
 
 /** Cross-checks a schema cannot express: profiles exist, each device has its protocol's keys, unique ids, one setting per line. */
 export function checkConfig(
@@ -65,14 +45,10 @@ export function checkConfig(
       );
       return;
     }
-    const rule = KEYS[profile.protocol];
-    for (const k of rule.need) {
-      if (d[k] === undefined) add([...base, k], "nothing", `${k} (a ${profile.protocol} device needs it)`);
-    }
-    for (const k of TRANSPORT_KEYS) {
-      if (d[k] !== undefined && !rule.allow.includes(k))
-        add([...base, k], `${k}: ${JSON.stringify(d[k])}`, `no ${k} for a ${profile.protocol} device`);
-    }
+    for (const k of missingKeys(d, profile.protocol))
+      add([...base, k], "nothing", `${k} (a ${profile.protocol} device needs it)`);
+    for (const k of foreignKeys(d, profile.protocol))
+      add([...base, k], `${k}: ${JSON.stringify(d[k])}`, `no ${k} for a ${profile.protocol} device`);
     if (d.port && !d.port.startsWith("tcp://") && profile.protocol !== "bthome" && "serial" in profile) {
       const baud = d.baud ?? profile.serial.baud;
       const parity = d.parity ?? profile.serial.parity;
@@ -98,37 +74,49 @@ export function checkConfig(
   return problems;
 }
 
-export interface LoadedConfig {
-  config: HearthConfig;
-  file: string;
-}
+/** A config that failed: every problem, and what kind of failure it is. */
+export type ConfigFailure = {
+  ok: false;
+  /** ConfigNotFound: the file cannot be read; ConfigInvalid: it can, and is not a valid config. */
+  code: ErrorCode;
+  problems: Problem[];
+};
+export type ConfigResult = { ok: true; value: LoadedConfig } | ConfigFailure;
 
+/** Validates config text; a valid config comes back with its devices typed per protocol. */
 export function parseConfig(
   text: string,
   file: string,
   profiles: ReadonlyMap<string, DeviceProfile>,
-): Parsed<HearthConfig> {
-  return parseYamlWith(text, file, configSchema, (cfg, at) => checkConfig(cfg, file, at, profiles));
+): ConfigResult {
+  const parsed = parseYamlWith(text, file, configSchema, (cfg, at) => checkConfig(cfg, file, at, profiles));
+  if (!parsed.ok) return { ok: false, code: ErrorCode.ConfigInvalid, problems: parsed.problems };
+  const devices = parsed.value.devices.map((d) => {
+    // checkConfig refused any device without a known profile or without its protocol's keys.
+    const protocol = profiles.get(d.profile)?.protocol;
+    const entry = protocol && deviceEntry(d, protocol);
+    if (!entry) throw new HearthError(`device ${d.id} passed the config check untyped`, ErrorCode.Internal);
+    return entry;
+  });
+  return { ok: true, value: { ...parsed.value, devices } };
 }
 
 /** Reads and validates a config file; every problem is listed. Never throws for bad input. */
-export function loadConfigFile(
-  file: string,
-  profiles: ReadonlyMap<string, DeviceProfile>,
-): Parsed<HearthConfig> {
+export function loadConfigFile(file: string, profiles: ReadonlyMap<string, DeviceProfile>): ConfigResult {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     return {
       ok: false,
-      problems: [{ file, path: "", message: `cannot read the config file: ${(e as Error).message}` }],
+      code: ErrorCode.ConfigNotFound,
+      problems: [{ file, path: "", message: `cannot read the config file: ${errorMessage(e)}` }],
     };
   }
   const parsed = parseConfig(text, file, profiles);
   if (!parsed.ok) return parsed;
   const hasSecret =
-    parsed.value.devices.some((d) => d.key !== undefined) ||
+    parsed.value.devices.some((d) => d.protocol === "bthome" && d.key !== undefined) ||
     parsed.value.cloud.brokers.some((b) => b.password !== undefined);
   if (hasSecret) {
     try {
@@ -136,6 +124,7 @@ export function loadConfigFile(
       if (mode & 0o004) {
         return {
           ok: false,
+          code: ErrorCode.ConfigInvalid,
           problems: [
             {
               file,

@@ -1,14 +1,15 @@
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { errorMessage } from "../core/errors.js";
+import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import type { ControlReply, ControlRequest } from "./socket.js";
 
-/**
- * The running agent's local control socket: a Unix socket in the state directory, no network port.
- * One JSON request per line (`{"cmd":"status"}`), one JSON answer per line.
- */
-export type ControlHandler = (request: { cmd: string; [k: string]: unknown }) => Promise<unknown> | unknown;
+export type ControlHandler = (request: ControlRequest) => Promise<unknown> | unknown;
 
+/** Longest request line read before the answer is "request too long" (characters). */
+const MAX_REQUEST = 64 * 1024;
+
+/** The agent's side of the control socket (see socket.ts): answers each request line with its handler's result. */
 export class ControlServer {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
@@ -22,18 +23,26 @@ export class ControlServer {
     if (existsSync(this.path)) {
       // A socket left by a killed agent; refuse only if another agent still answers on it.
       if (await isAlive(this.path))
-        throw new Error(`another agent is running (control socket ${this.path} answers)`);
+        throw new HearthError(
+          `another agent is running (control socket ${this.path} answers)`,
+          ErrorCode.ControlInUse,
+          { path: this.path },
+        );
       unlinkSync(this.path);
     }
     const server = createServer((sock) => this.#serve(sock));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.path, () => {
-        server.off("error", reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(this.path, () => {
+          server.off("error", reject);
+          resolve();
+        });
       });
-    });
+    } catch (e) {
+      throw new HearthError(errorMessage(e), ErrorCode.ControlUnavailable, { path: this.path }, { cause: e });
+    }
     chmodSync(this.path, 0o660);
   }
 
@@ -57,8 +66,8 @@ export class ControlServer {
     sock.setEncoding("utf8");
     sock.on("data", (chunk: string) => {
       buf += chunk;
-      if (buf.length > 64 * 1024) {
-        sock.end(`${JSON.stringify({ ok: false, error: "request too long" })}\n`);
+      if (buf.length > MAX_REQUEST) {
+        sock.end(reply({ ok: false, error: "request too long", code: ErrorCode.CommandInvalid }));
         return;
       }
       let nl = buf.indexOf("\n");
@@ -72,20 +81,39 @@ export class ControlServer {
   }
 
   async #answer(sock: Socket, line: string): Promise<void> {
-    let reply: unknown;
+    let answer: ControlReply;
     try {
-      const req = JSON.parse(line) as { cmd?: unknown };
-      if (typeof req.cmd !== "string") throw new Error('a request needs "cmd"');
+      const req = parseRequest(line);
       const handler = this.handlers[req.cmd];
       if (!handler)
-        throw new Error(`unknown command "${req.cmd}" (known: ${Object.keys(this.handlers).join(", ")})`);
-      reply = { ok: true, data: await handler(req as { cmd: string }) };
+        throw new HearthError(
+          `unknown command "${req.cmd}" (known: ${Object.keys(this.handlers).join(", ")})`,
+          ErrorCode.CommandUnknown,
+          { cmd: req.cmd },
+        );
+      answer = { ok: true, data: await handler(req) };
     } catch (e) {
       this.log.debug({ err: e }, "Control request failed");
-      reply = { ok: false, error: errorMessage(e) };
+      answer = { ok: false, error: errorMessage(e), ...(isHearthError(e) ? { code: e.code } : {}) };
     }
-    if (!sock.destroyed) sock.write(`${JSON.stringify(reply)}\n`);
+    if (!sock.destroyed) sock.write(reply(answer));
   }
+}
+
+function reply(r: ControlReply): string {
+  return `${JSON.stringify(r)}\n`;
+}
+
+function parseRequest(line: string): ControlRequest {
+  let req: unknown;
+  try {
+    req = JSON.parse(line);
+  } catch (e) {
+    throw new HearthError(errorMessage(e), ErrorCode.CommandInvalid, {}, { cause: e });
+  }
+  if (typeof req !== "object" || req === null || typeof (req as { cmd?: unknown }).cmd !== "string")
+    throw new HearthError('a request needs "cmd"', ErrorCode.CommandInvalid);
+  return req as ControlRequest;
 }
 
 function isAlive(path: string): Promise<boolean> {
@@ -96,47 +124,5 @@ function isAlive(path: string): Promise<boolean> {
       resolve(true);
     });
     c.once("error", () => resolve(false));
-  });
-}
-
-/** Sends one request to a running agent and returns its answer. */
-export function controlRequest(
-  path: string,
-  request: { cmd: string; [k: string]: unknown },
-  timeoutMs = 5000,
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const c = createConnection(path);
-    let buf = "";
-    const timer = setTimeout(() => {
-      c.destroy();
-      reject(new Error(`no answer from the agent on ${path} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    c.setEncoding("utf8");
-    c.once("connect", () => c.write(`${JSON.stringify(request)}\n`));
-    c.on("data", (d: string) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl < 0) return;
-      clearTimeout(timer);
-      c.destroy();
-      try {
-        const reply = JSON.parse(buf.slice(0, nl)) as { ok: boolean; data?: unknown; error?: string };
-        if (reply.ok) resolve(reply.data);
-        else reject(new Error(reply.error ?? "the agent refused the request"));
-      } catch (e) {
-        reject(e);
-      }
-    });
-    c.once("error", (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          e.code === "ENOENT" || e.code === "ECONNREFUSED"
-            ? `no agent is running with its control socket at ${path}`
-            : `cannot reach the agent at ${path}: ${e.message}`,
-        ),
-      );
-    });
   });
 }

@@ -39,6 +39,10 @@ export const ErrorCode = {
   // 600–699: CLI and control socket
   Usage: 600,
   ControlUnavailable: 610,
+  /** A `hearth` command ends with a non-zero exit status, having said why (CliExit). */
+  CliFailed: 601,
+  /** Another agent answers on the control socket: one agent per state directory. */
+  ControlInUse: 611,
   // 900: bugs
   Internal: 900,
 } as const;

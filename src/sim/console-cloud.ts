@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import mqtt, { type MqttClient } from "mqtt";
 import { type Envelope, envelope } from "../contract/messages.js";
 import { commandTopic, TOPIC_ROOT } from "../contract/topics.js";
+import { HOUR_MS, SECOND_MS } from "../core/time.js";
 
 export interface ConsoleCloudOptions {
   url: string;
@@ -19,6 +20,11 @@ export interface ConsoleCloudEvents {
   invalid: [topic: string, problem: string];
 }
 
+/** Seconds as hours to one decimal, as the console prints a silence. */
+export function hours(seconds: number): string {
+  return ((seconds * SECOND_MS) / HOUR_MS).toFixed(1);
+}
+
 /** One readable line for a message, alert kind and state verbatim. */
 export function describeEnvelope(env: Envelope): string {
   const time = env.ts.slice(11, 16);
@@ -27,8 +33,8 @@ export function describeEnvelope(env: Envelope): string {
       const b = env.body as Envelope<"alert">["body"];
       const ev = b.evidence;
       const extra: string[] = [];
-      if (typeof ev.silence_s === "number") extra.push(`silence=${(ev.silence_s / 3600).toFixed(1)}h`);
-      if (typeof ev.threshold_s === "number") extra.push(`threshold=${(ev.threshold_s / 3600).toFixed(1)}h`);
+      if (typeof ev.silence_s === "number") extra.push(`silence=${hours(ev.silence_s)}h`);
+      if (typeof ev.threshold_s === "number") extra.push(`threshold=${hours(ev.threshold_s)}h`);
       const last = ev.last_activity as { source?: string; at?: string } | null | undefined;
       if (last?.source) extra.push(`last=${last.source}@${last.at?.slice(11, 16) ?? "?"}`);
       if (b.by) extra.push(`by=${b.by}`);

@@ -11,10 +11,11 @@ import { ScaledClock, SystemClock } from "../core/clock.js";
 import { randomIds } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
+import { HOUR_MS, SECOND_MS } from "../core/time.js";
 import { formatProblem } from "../core/yaml-validate.js";
 import { loadCatalogue } from "../profiles/catalogue.js";
 import type { ModbusProfile } from "../profiles/modbus.js";
-import { ConsoleCloud } from "./console-cloud.js";
+import { ConsoleCloud, hours } from "./console-cloud.js";
 import { SimulatedMeters, SimulatedResident } from "./resident.js";
 
 export interface DemoOptions {
@@ -153,7 +154,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   await cloud.start();
   write(`demo: broker ${broker.url}, state in ${stateDir}, config ${cfgFile}`);
   write(
-    `demo: simulated day from 06:00 at ${o.speed}× (one simulated hour every ${(3600 / o.speed).toFixed(1)} s)`,
+    `demo: simulated day from 06:00 at ${o.speed}× (one simulated hour every ${(HOUR_MS / SECOND_MS / o.speed).toFixed(1)} s)`,
   );
   write(
     "demo: the resident presses the call button at 10:00 and falls at 14:30; the cloud acknowledges calls",
@@ -181,9 +182,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     Math.max(0, (callAt - clock.wallMs()) / o.speed),
   );
   // A real button sends a status advert (battery) every minute or so; without it, it would go offline.
-  const beacon = clock.setInterval(() => button?.beacon(), 20_000);
+  const beacon = clock.setInterval(() => button?.beacon(), 20 * SECOND_MS);
 
-  const deadline = o.deadlineMs ?? 85_000;
+  const deadline = o.deadlineMs ?? 85 * SECOND_MS;
   let timedOut = false;
   let deadlineTimer: NodeJS.Timeout | undefined;
   let onSignal: (() => void) | undefined;
@@ -221,14 +222,14 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   write(`demo: the cloud received ${n} messages`);
   if (timedOut) {
     write(
-      `demo: FAILED: the script did not complete within ${deadline / 1000} s (call acknowledged: ${callAcked}, inactivity raised: ${inactivityRaised !== undefined})`,
+      `demo: FAILED: the script did not complete within ${deadline / SECOND_MS} s (call acknowledged: ${callAcked}, inactivity raised: ${inactivityRaised !== undefined})`,
     );
     return 1;
   }
   if (inactivityRaised) {
     const ev = inactivityRaised.body.evidence;
     write(
-      `demo: done: call acknowledged, inactivity raised after ${((ev.silence_s as number) / 3600).toFixed(1)} h of silence (threshold ${((ev.threshold_s as number) / 3600).toFixed(1)} h)`,
+      `demo: done: call acknowledged, inactivity raised after ${hours(ev.silence_s as number)} h of silence (threshold ${hours(ev.threshold_s as number)} h)`,
     );
   }
   return 0;

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfig } from "../../src/config/load.js";
+import { ErrorCode } from "../../src/core/errors.js";
+import { HOUR_MS, SECOND_MS } from "../../src/core/time.js";
 import { formatProblem, type Problem } from "../../src/core/yaml-validate.js";
 import { type DeviceProfile, deviceProfile } from "../../src/profiles/schema.js";
 
@@ -46,8 +48,8 @@ describe("gateway config", () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.home.timezone).toBe("Asia/Shanghai");
-    expect(r.value.detection.max_silence_day).toBe(3 * 3600_000);
-    expect(r.value.detection.max_silence_night).toBe(12 * 3600_000);
+    expect(r.value.detection.max_silence_day).toBe(3 * HOUR_MS);
+    expect(r.value.detection.max_silence_night).toBe(12 * HOUR_MS);
     expect(r.value.detection.sleep_window).toEqual({ start: 22 * 60 + 30, end: 6 * 60 + 30 });
     expect(r.value.cloud.brokers[0]?.mqtt_version).toBe("5");
     expect(r.value.outbox.max_size_mb).toBe(64);
@@ -57,6 +59,7 @@ describe("gateway config", () => {
     const r = loadConfigFile(join(fixtures, "many-mistakes.yaml"), profiles);
     expect(r.ok).toBe(false);
     if (r.ok) return;
+    expect(r.code).toBe(ErrorCode.ConfigInvalid);
     const byPath = new Map(r.problems.map((p) => [p.path, p]));
     expect([...byPath.keys()].sort()).toEqual(
       [
@@ -136,6 +139,41 @@ describe("gateway config", () => {
     const r = loadConfigFile(join(fixtures, "nope.yaml"), profiles);
     expect(r.ok).toBe(false);
     if (r.ok) return;
+    expect(r.code).toBe(ErrorCode.ConfigNotFound);
     expect(r.problems[0]?.message).toMatch(/cannot read the config file/);
+  });
+
+  it("gives each device of a valid config its profile's protocol and only that protocol's keys", () => {
+    const text = [
+      "version: 1",
+      "home: { id: h1 }",
+      "cloud: { brokers: [ { url: 'mqtt://127.0.0.1:1883' } ] }",
+      "devices:",
+      "  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttyUSB0, unit_id: 1, poll: 30s }",
+      "  - { id: button-1, profile: shelly-blu-button1, mac: 'AA:BB:CC:DD:EE:FF', adapter: hci1 }",
+    ].join("\n");
+    const r = parseConfig(text, "home.yaml", profiles);
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
+    expect(r.value.devices).toEqual([
+      {
+        protocol: "modbus",
+        id: "meter-1",
+        profile: "eastron-sdm120",
+        port: "/dev/ttyUSB0",
+        unit_id: 1,
+        poll: 30 * SECOND_MS,
+      },
+      {
+        protocol: "bthome",
+        id: "button-1",
+        profile: "shelly-blu-button1",
+        mac: "AA:BB:CC:DD:EE:FF",
+        adapter: "hci1",
+      },
+    ]);
+    const [meter, button] = r.value.devices;
+    // The types say it too: a Modbus entry has its port and unit id, a BTHome entry its MAC.
+    if (meter?.protocol === "modbus") expect([meter.port, meter.unit_id]).toEqual(["/dev/ttyUSB0", 1]);
+    if (button?.protocol === "bthome") expect(button.mac).toBe("AA:BB:CC:DD:EE:FF");
   });
 });

@@ -7,6 +7,7 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import { startEmbeddedBroker } from "../../src/broker/embedded.js";
 import { type Envelope, envelope } from "../../src/contract/messages.js";
 import { haveTool, requireTool } from "./tools.js";
+import { waitFor } from "./wait.js";
 
 /** A broker a test runs on a free loopback port. */
 export interface TestBroker {
@@ -33,22 +34,24 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Resolves once something accepts TCP connections on the port; rejects after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ host: "127.0.0.1", port });
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    s.once("error", () => resolve(false));
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port; rejects after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+  await waitFor(`something to listen on 127.0.0.1:${port}`, () => accepts(port), {
+    timeoutMs,
+    intervalMs: 50,
+  });
 }
 
 /** The embedded aedes broker (MQTT 3.1.1 only) on a free loopback port. */

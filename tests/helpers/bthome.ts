@@ -4,8 +4,8 @@
  */
 import { encodeObjects, encodeServiceData } from "../../drivers/bthome/codec.js";
 import { keyFromHex } from "../../drivers/bthome/encryption.js";
+import type { LoadedConfig } from "../../src/config/devices.js";
 import { parseConfig } from "../../src/config/load.js";
-import type { HearthConfig } from "../../src/config/schema.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { type BthomeProfile, bthomeProfile } from "../../src/profiles/bthome.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
@@ -83,7 +83,7 @@ export function bleHomeConfig(o: {
   mac: string;
   logLevel: string;
   extra?: string;
-}): { config: HearthConfig; profiles: ReadonlyMap<string, DeviceProfile> } {
+}): { config: LoadedConfig; profiles: ReadonlyMap<string, DeviceProfile> } {
   const yaml = `version: 1
 home: { id: ${o.home}, timezone: Asia/Shanghai }
 state_dir: ${o.stateDir}

@@ -5,21 +5,30 @@ import type { Reading } from "../../src/core/readings.js";
 import { HOUR_MS } from "../../src/core/time.js";
 import type { DetectionOptions, PipelineOptions } from "../../src/pipeline/options.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
+import type { MessageSink } from "../../src/pipeline/ports.js";
 import { RecordingSink } from "./message-sink.js";
 
 /**
  * A started Pipeline on a virtual clock at `startLocal`, writing to a RecordingSink: sleep window
  * 22:00–07:00, day limit 4 h, night 12 h, escalation after 1 h, cold power step 150 W; `press` calls,
- * `double_press` is "I am fine". `detection` and `extra` override any of it; `sink` replaces the
- * RecordingSink (a FailingMessageSink, say).
+ * `double_press` is "I am fine". `detection` and `extra` override any of it; `extra.unsynced` starts
+ * the wall clock unsynced (a gateway before NTP), `extra.sink` makes another sink on the rig's clock.
  */
-export function pipelineRig<S extends RecordingSink = RecordingSink>(
+export function pipelineRig<S extends MessageSink = RecordingSink>(
   startLocal: string,
   detection: Partial<DetectionOptions> = {},
-  extra: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> = {},
-  sink: S = new RecordingSink() as S,
+  {
+    unsynced = false,
+    sink: makeSink,
+    ...extra
+  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> & {
+    unsynced?: boolean;
+    sink?: (clock: VirtualClock) => S;
+  } = {},
 ) {
-  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal) });
+  const clock = new VirtualClock({ wallStartMs: Date.parse(startLocal), synced: !unsynced });
+  // Without a factory S is its default, RecordingSink.
+  const sink = makeSink ? makeSink(clock) : (new RecordingSink() as unknown as S);
   const p = new Pipeline({
     home: "h1",
     timeZone: "Asia/Shanghai",

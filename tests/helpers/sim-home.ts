@@ -1,8 +1,8 @@
 import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
 import { SimulatedLine, SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
 import type { AgentHost } from "../../src/agent/host.js";
+import type { LoadedConfig } from "../../src/config/devices.js";
 import { parseConfig } from "../../src/config/load.js";
-import type { HearthConfig } from "../../src/config/schema.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
@@ -21,7 +21,7 @@ export interface SimHomeOptions {
 
 /** A home's config with a Modbus electricity meter, a Modbus water meter and an encrypted button. */
 export function simHomeConfig(o: SimHomeOptions): {
-  config: HearthConfig;
+  config: LoadedConfig;
   profiles: ReadonlyMap<string, DeviceProfile>;
 } {
   const yaml = `version: 1

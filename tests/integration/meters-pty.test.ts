@@ -8,8 +8,8 @@ import { Dlt645Meter } from "../../drivers/dlt645/sim/index.js";
 import { SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
 import { type ServedPort, servePort } from "../../drivers/serial/sim/index.js";
 import { Agent } from "../../src/agent/agent.js";
+import type { LoadedConfig } from "../../src/config/devices.js";
 import { parseConfig } from "../../src/config/load.js";
-import type { HearthConfig } from "../../src/config/schema.js";
 import type { AlertBody, Envelope, EventBody, TelemetryBody } from "../../src/contract/messages.js";
 import { SystemClock } from "../../src/core/clock.js";
 import { randomIds } from "../../src/core/ids.js";
@@ -69,7 +69,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-function configFor(brokerUrl: string, port: string, stateDir: string): HearthConfig {
+function configFor(brokerUrl: string, port: string, stateDir: string): LoadedConfig {
   const yaml = `version: 1
 home: { id: ${HOME}, timezone: Asia/Shanghai }
 state_dir: ${stateDir}

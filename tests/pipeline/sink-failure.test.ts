@@ -35,7 +35,8 @@ function thrownBy(fn: () => void): unknown {
   throw new Error("expected a throw");
 }
 
-const setup = () => pipelineRig("2026-03-02T09:00:00+08:00", {}, {}, new FailingMessageSink(undefined));
+const setup = () =>
+  pipelineRig("2026-03-02T09:00:00+08:00", {}, { sink: () => new FailingMessageSink(undefined) });
 
 describe("pipeline: the outbox refuses an alert", () => {
   it("a call the outbox is too full to keep: the press throws OutboxFull, no call is open, the next press works", () => {

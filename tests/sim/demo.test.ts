@@ -4,6 +4,7 @@ import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import { type Envelope, envelope } from "../../src/contract/messages.js";
 import { packageRoot } from "../../src/core/paths.js";
+import { HOUR_MS, SECOND_MS } from "../../src/core/time.js";
 
 const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 
@@ -66,7 +67,7 @@ describe("npm start (the demo)", () => {
     expect(inactivity).toBeDefined();
     const ev = inactivity?.evidence as { silence_s: number; threshold_s: number };
     expect(ev.silence_s).toBeGreaterThanOrEqual(ev.threshold_s);
-    expect(ev.threshold_s).toBeGreaterThanOrEqual(4 * 3600);
+    expect(ev.threshold_s).toBeGreaterThanOrEqual((4 * HOUR_MS) / SECOND_MS);
     expect(seen.some((e) => e.type === "telemetry")).toBe(true);
   }, 120_000);
 });

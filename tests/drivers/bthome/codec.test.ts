@@ -456,7 +456,12 @@ describe("refusals, each a typed error", () => {
     } catch (e) {
       expect(isHearthError(e, ErrorCode.FrameTruncated)).toBe(true);
       expect((e as Error).message).toBe("temperature (0x02) at byte 3 needs 2 byte(s), only 1 left");
-      expect((e as { context: unknown }).context).toEqual({ protocol: "bthome", offset: 4, object: 0x02 });
+      expect((e as { context: unknown }).context).toEqual({
+        protocol: "bthome",
+        offset: 4,
+        object: 0x02,
+        offsetInMessage: true,
+      });
     }
   });
 

@@ -1,0 +1,74 @@
+import type { BleScanner } from "../../drivers/ble/advert.js";
+import { BthomeReceiver } from "../../drivers/bthome/index.js";
+import { MINUTE_MS } from "../core/time.js";
+import type { DriverFactory, StartedDriver } from "./driver-context.js";
+
+/** How often each BLE adapter's ability to hear is reported to the pipeline. */
+const RECEIVER_HEALTH_EVERY_MS = MINUTE_MS;
+
+/**
+ * The BTHome buttons and sensors: one receiver for every device, one scanner per Bluetooth adapter
+ * (BlueZ over D-Bus unless the host brings its own), each encryption counter kept in the outbox's kv
+ * table so a replayed advert stays refused across restarts.
+ */
+export const startBthome: DriverFactory<"bthome"> = async (ctx, devices): Promise<StartedDriver> => {
+  const receiver = new BthomeReceiver({
+    devices: devices.map((d) => ({
+      config: {
+        id: d.config.id,
+        profile: d.config.profile,
+        mac: d.config.mac,
+        ...(d.config.key !== undefined ? { key: d.config.key } : {}),
+        ...(d.config.adapter !== undefined ? { adapter: d.config.adapter } : {}),
+      },
+      profile: d.profile,
+    })),
+    sink: ctx.sink,
+    clock: ctx.host.clock,
+    log: ctx.host.log.child({ module: "bthome" }),
+    counters: {
+      get: (mac) => {
+        const v = ctx.kv.get(`bthome.counter.${mac}`);
+        return v === undefined ? undefined : Number(v);
+      },
+      set: (mac, counter) => ctx.kv.set(`bthome.counter.${mac}`, String(counter)),
+    },
+  });
+  receiver.start();
+  const adapters = [...new Set(devices.map((d) => d.config.adapter ?? "hci0"))];
+  const scanners: BleScanner[] = [];
+  for (const adapter of adapters) {
+    let scanner: BleScanner | undefined = ctx.host.bleScanner?.(receiver, adapter);
+    if (!scanner) {
+      const { BluezScanner } = await import("../../drivers/ble/bluez.js");
+      scanner = new BluezScanner({
+        adapter,
+        consumer: receiver,
+        clock: ctx.host.netClock,
+        log: ctx.host.log.child({ module: "ble", adapter }),
+      });
+    }
+    await scanner.start();
+    scanners.push(scanner);
+  }
+  // A deaf adapter is found by asking it, not by missing adverts: a call button is silent until
+  // pressed. The sink decides how long deafness may last before it is an alert.
+  const reportHealth = () => {
+    scanners.forEach((s, i) => {
+      const h = s.health?.();
+      if (h) ctx.sink.receiver?.(`ble:${adapters[i]}`, h.ok, h.detail);
+    });
+  };
+  reportHealth();
+  const healthTimer = ctx.host.clock.setInterval(reportHealth, RECEIVER_HEALTH_EVERY_MS);
+  return {
+    name: "bthome",
+    async stop() {
+      healthTimer.cancel();
+      for (const s of scanners) await s.stop();
+      receiver.stop();
+    },
+    status: () => receiver.stats(),
+    resetCounter: (device) => receiver.resetCounter(device),
+  };
+};
