@@ -1,5 +1,5 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, wireToAddress } from "../common/bcd.js";
+import { addressToWire, bcdToInt, intToBcd, wireToAddress } from "../common/bcd.js";
 import {
   allocFrame,
   checkFrameEnd,
@@ -11,6 +11,7 @@ import {
   skipWake,
   WAKE,
 } from "../common/frame.js";
+import { hex2 } from "../common/hex.js";
 
 /**
  * CJ/T 188-2004 (户用计量仪表数据传输技术条件) frames, pure:

@@ -1,6 +1,5 @@
-import { hex2, toHex } from "../common/bcd.js";
 import { skipWake } from "../common/frame.js";
-import { parseHex } from "../common/hex.js";
+import { hex2, parseHex, toHex } from "../common/hex.js";
 import {
   Control,
   DI,

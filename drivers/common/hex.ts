@@ -21,3 +21,13 @@ export function parseHex(text: string): Buffer {
     });
   return Buffer.from(clean, "hex");
 }
+
+/** A byte as two upper-case hex digits, as frames are written in the standards and in messages. */
+export function hex2(b: number): string {
+  return b.toString(16).toUpperCase().padStart(2, "0");
+}
+
+/** Bytes as upper-case hex without separators (addresses, value bytes in decoded fields). */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex").toUpperCase();
+}

@@ -3,6 +3,7 @@ import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { ReadingSink } from "../../src/core/readings.js";
+import { SECOND_MS } from "../../src/core/time.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
@@ -148,7 +149,9 @@ export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends 
       };
       const line = this.deps.lines.acquire(cfg.port, settings, cfg.id);
       this.#lines.set(cfg.id, line);
-      this.poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () => this.pollOnce(cfg, profile, line));
+      this.poller.add(cfg.id, profile.timing.poll_interval_s * SECOND_MS, () =>
+        this.pollOnce(cfg, profile, line),
+      );
     }
     this.poller.start();
   }
@@ -167,7 +170,7 @@ export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends 
     return this.poller.status();
   }
 
-  /** Polls one meter now (`hearth read`, tests). The driver must be started. */
+  /** Polls one meter now, outside its schedule (tests, benches). The driver must be started. */
   pollNow(id: string): Promise<PollResult> {
     return this.poller.pollNow(id);
   }

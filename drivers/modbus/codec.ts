@@ -66,8 +66,14 @@ function err(
   });
 }
 
+/** What a caller asked to encode does not fit the frame: a bug or a bad tool argument, never a device's bytes. */
+function outOfRange(message: string, context: Record<string, unknown> = {}): HearthError {
+  return new HearthError(message, ErrorCode.ValueOutOfRange, context);
+}
+
 function checkU16(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`${name} must be 0..65535, got ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+    throw outOfRange(`${name} must be 0..65535, got ${v}`, { [name]: v });
 }
 
 // ---------------------------------------------------------------------------------------------- PDU
@@ -78,9 +84,9 @@ export function encodeRequestPdu(req: ModbusRequest): Buffer {
     case 3:
     case 4: {
       if (!Number.isInteger(req.quantity) || req.quantity < 1 || req.quantity > MAX_READ_REGISTERS)
-        throw new RangeError(`quantity must be 1..${MAX_READ_REGISTERS}, got ${req.quantity}`);
+        throw outOfRange(`quantity must be 1..${MAX_READ_REGISTERS}, got ${req.quantity}`);
       if (req.address + req.quantity > 0x10000)
-        throw new RangeError(`address ${req.address} + quantity ${req.quantity} passes 65535`);
+        throw outOfRange(`address ${req.address} + quantity ${req.quantity} passes 65535`);
       const b = Buffer.alloc(5);
       b[0] = req.fc;
       b.writeUInt16BE(req.address, 1);
@@ -98,7 +104,7 @@ export function encodeRequestPdu(req: ModbusRequest): Buffer {
     case 16: {
       const n = req.values.length;
       if (n < 1 || n > MAX_WRITE_REGISTERS)
-        throw new RangeError(`write of ${n} registers: must be 1..${MAX_WRITE_REGISTERS}`);
+        throw outOfRange(`write of ${n} registers: must be 1..${MAX_WRITE_REGISTERS}`);
       const b = Buffer.alloc(6 + 2 * n);
       b[0] = 16;
       b.writeUInt16BE(req.address, 1);
@@ -197,8 +203,7 @@ export function encodeResponsePdu(res: ModbusResponse): Buffer {
     case 3:
     case 4: {
       const r = res as { fc: ReadFunction; registers: number[] };
-      if (r.registers.length > MAX_READ_REGISTERS)
-        throw new RangeError(`${r.registers.length} registers > 125`);
+      if (r.registers.length > MAX_READ_REGISTERS) throw outOfRange(`${r.registers.length} registers > 125`);
       const b = Buffer.alloc(2 + 2 * r.registers.length);
       b[0] = r.fc;
       b[1] = 2 * r.registers.length;
@@ -221,7 +226,11 @@ export function encodeResponsePdu(res: ModbusResponse): Buffer {
       return b;
     }
     default:
-      throw new RangeError(`cannot encode a response for function ${(res as { fc: number }).fc}`);
+      throw new HearthError(
+        `cannot encode a response for function ${(res as { fc: number }).fc}`,
+        ErrorCode.FrameUnsupported,
+        { fc: (res as { fc: number }).fc },
+      );
   }
 }
 
@@ -301,8 +310,7 @@ export function crc16(data: Buffer): number {
 
 /** RTU ADU: unit, PDU, CRC-16/MODBUS low byte first. */
 export function encodeRtu(unit: number, pdu: Buffer): Buffer {
-  if (!Number.isInteger(unit) || unit < 0 || unit > 255)
-    throw new RangeError(`unit must be 0..255, got ${unit}`);
+  if (!Number.isInteger(unit) || unit < 0 || unit > 255) throw outOfRange(`unit must be 0..255, got ${unit}`);
   const b = Buffer.alloc(pdu.length + 3);
   b[0] = unit;
   pdu.copy(b, 1);

@@ -16,6 +16,8 @@ export const ErrorCode = {
   FrameUnexpected: 203,
   FrameUnsupported: 204,
   FrameDecrypt: 205,
+  /** A value or count a caller asked a codec to encode does not fit the format (a bug, never a device's bytes). */
+  ValueOutOfRange: 206,
   // 300–399: transports and drivers
   PortOpen: 300,
   PortClosed: 301,
@@ -23,6 +25,8 @@ export const ErrorCode = {
   DeviceException: 303,
   DeviceOffline: 304,
   Canceled: 305,
+  /** A serial line's queue is full: the request was refused, not sent. */
+  QueueFull: 306,
   // 400–499: outbox
   OutboxClosed: 400,
   OutboxFull: 401,

@@ -268,8 +268,14 @@ describe("DL/T 645 values", () => {
   });
 
   it("refuses values that do not fit the format", () => {
-    expect(() => encodeValue(800, { length: 2, decimals: 1, signed: true })).toThrow(RangeError);
-    expect(() => encodeValue(-1, { length: 2, decimals: 1, signed: false })).toThrow(RangeError);
+    expectFrameError(
+      () => encodeValue(800, { length: 2, decimals: 1, signed: true }),
+      ErrorCode.ValueOutOfRange,
+    );
+    expectFrameError(
+      () => encodeValue(-1, { length: 2, decimals: 1, signed: false }),
+      ErrorCode.ValueOutOfRange,
+    );
   });
 
   it("names every set error bit", () => {
