@@ -1,16 +1,7 @@
 import { skipWake } from "../common/frame.js";
 import { hex2, parseHex, toHex } from "../common/hex.js";
-import {
-  Control,
-  DI,
-  decodeFrame,
-  MeterType,
-  parseAddressReply,
-  parseReadReply,
-  toCubicMetres,
-  UNITS,
-  VOLUME_UNIT_M3,
-} from "./codec.js";
+import { Control, DI, decodeFrame, MeterType, parseAddressReply, parseReadReply } from "./codec.js";
+import { toCubicMetres, UNITS, VOLUME_UNIT_M3 } from "./units.js";
 
 export type FieldValue = string | number | boolean;
 

@@ -10,7 +10,8 @@ import {
   whenOpen,
 } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
-import { decodeFrame, frameLength, parseReadReply, readDataRequest, toCubicMetres, UNITS } from "./codec.js";
+import { decodeFrame, frameLength, parseReadReply, readDataRequest } from "./codec.js";
+import { toCubicMetres, UNITS } from "./units.js";
 
 /** One CJ/T 188 meter of a home's config; its address is 14 digits as printed on the meter. */
 export type Cjt188DeviceConfig = MeterDeviceConfig<Cjt188Profile>;

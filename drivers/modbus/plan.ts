@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { ModbusRegister } from "../../src/profiles/modbus.js";
-import { MAX_READ_REGISTERS, type ReadFunction } from "./codec.js";
+import { MAX_READ_REGISTERS, type ReadFunction } from "./tables.js";
 import { registerWords } from "./values.js";
 
 /** One read request and the profile registers it covers. */

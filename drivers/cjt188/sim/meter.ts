@@ -3,17 +3,8 @@ import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.
 import { addressMatches } from "../../common/meters.js";
 import { applyWireFault } from "../../common/sim.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
-import {
-  addressReply,
-  Control,
-  DI,
-  type DiOrder,
-  decodeFrame,
-  errorReply,
-  MeterType,
-  meterDataReply,
-  WILDCARD_TYPE,
-} from "../codec.js";
+import { Control, DI, type DiOrder, decodeFrame, MeterType, WILDCARD_TYPE } from "../codec.js";
+import { addressReply, errorReply, meterDataReply } from "../meter-replies.js";
 
 /** How the simulated meter misbehaves; mutable at run time. */
 export type Cjt188Fault = "none" | "bad-checksum" | "silence" | "garbage" | "error-reply";

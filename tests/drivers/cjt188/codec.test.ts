@@ -1,21 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  addressReply,
   Control,
   decodeFrame,
   decodeStatus,
   encodeFrame,
-  errorReply,
   frameLength,
   MeterType,
-  meterDataReply,
   parseAddressReply,
   parseReadReply,
   readAddressRequest,
   readDataRequest,
-  toCubicMetres,
 } from "../../../drivers/cjt188/codec.js";
+import { addressReply, errorReply, meterDataReply } from "../../../drivers/cjt188/meter-replies.js";
+import { toCubicMetres } from "../../../drivers/cjt188/units.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
 
 const bytes = (...b: number[]) => Buffer.from(b);

@@ -1,22 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeTcp, encodeTcp, tcpFrameLength } from "../../../drivers/modbus/mbap.js";
 import {
-  decodeReadResponse,
   decodeRequestPdu,
   decodeResponsePdu,
-  decodeRtu,
-  decodeTcp,
-  encodeReadRequest,
   encodeRequestPdu,
   encodeResponsePdu,
-  encodeRtu,
-  encodeTcp,
   type ModbusRequest,
+} from "../../../drivers/modbus/pdu.js";
+import {
+  decodeReadResponse,
+  decodeRtu,
+  encodeReadRequest,
+  encodeRtu,
   rtuReplyComplete,
   rtuRequestLength,
   rtuResponseLength,
-  tcpFrameLength,
-} from "../../../drivers/modbus/codec.js";
+} from "../../../drivers/modbus/rtu.js";
 import { decodeValue } from "../../../drivers/modbus/values.js";
 import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.js";
 

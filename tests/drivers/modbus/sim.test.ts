@@ -1,11 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  decodeReadResponse,
-  decodeRtu,
-  encodeReadRequest,
-  encodeRtu,
-} from "../../../drivers/modbus/codec.js";
+import { decodeReadResponse, decodeRtu, encodeReadRequest, encodeRtu } from "../../../drivers/modbus/rtu.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
 import { ErrorCode, HearthError } from "../../../src/core/errors.js";
 import { fastProfile } from "./helpers.js";
