@@ -147,6 +147,14 @@ function isLateReply(frame: Buffer, address: string, di: string): boolean {
   return normal && f.data.length >= 4 && bytesToDi(f.data) !== di;
 }
 
+/** Codes that say nothing came back from the meter (silence, no port, the request never sent). */
+const NO_ANSWER = new Set<number>([
+  ErrorCode.Timeout,
+  ErrorCode.PortClosed,
+  ErrorCode.Canceled,
+  ErrorCode.QueueFull,
+]);
+
 function isBadFrameOrRefusal(e: HearthError): boolean {
-  return e.code !== ErrorCode.Timeout && e.code !== ErrorCode.PortClosed && e.code !== ErrorCode.Canceled;
+  return !NO_ANSWER.has(e.code);
 }

@@ -126,7 +126,7 @@ describe("SerialLine", () => {
     const a = line.transaction(Buffer.from([1]), opts).catch((e: unknown) => e);
     const b = line.transaction(Buffer.from([1]), opts).catch((e: unknown) => e);
     const c = await line.transaction(Buffer.from([1]), opts).catch((e: unknown) => e);
-    expect(isHearthError(c, ErrorCode.Canceled)).toBe(true);
+    expect(isHearthError(c, ErrorCode.QueueFull)).toBe(true);
     expect(isHearthError(await a, ErrorCode.Timeout)).toBe(true);
     expect(isHearthError(await b, ErrorCode.Timeout)).toBe(true);
   });
