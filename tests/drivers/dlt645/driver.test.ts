@@ -116,7 +116,7 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
     expect(r.errors.map((e) => e.code)).toEqual(Array(4).fill(ErrorCode.DeviceException));
     expect(r.errors[0]?.message).toContain("other error");
     expect(sink.states("meter-1")).toEqual(["online"]);
-    expect(driver.status()[0]?.abnormal).toBe(8); // the start poll's and this one's
+    expect(driver.status()[0]?.exceptions).toBe(8); // the start poll's and this one's
     // Asked once per identifier: refusals are not retried.
     expect(m.seen.readData).toBe(4);
   });
