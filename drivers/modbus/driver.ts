@@ -13,7 +13,9 @@ import {
   type MeterValue,
   type PollOutcome,
   type PollResult,
+  whenOpen,
 } from "../common/poller.js";
+import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
 import { type ModbusClient, parseTcpPort, RtuClient, TcpClient } from "./client.js";
 import { type PlannedRead, planReads } from "./plan.js";
@@ -50,6 +52,8 @@ interface Device {
   profile: ModbusProfile;
   plan: PlannedRead[];
   client: ModbusClient;
+  /** The serial line of an RTU device. */
+  line?: SerialLine;
 }
 
 /**
@@ -119,7 +123,7 @@ export class ModbusDriver {
           maxGap: profile.modbus.max_gap,
         });
         // Throws ConfigInvalid when the port is already held with other serial settings.
-        devices.push({ cfg, profile, plan, client: this.#makeClient(cfg, profile) });
+        devices.push({ cfg, profile, plan, ...this.#makeClient(cfg, profile) });
       }
     } catch (e) {
       for (const d of devices)
@@ -160,11 +164,12 @@ export class ModbusDriver {
     return resolveProfile<ModbusProfile>(cfg.profile, this.#deps.profiles, "modbus");
   }
 
-  #makeClient(cfg: ModbusDeviceConfig, profile: ModbusProfile): ModbusClient {
+  #makeClient(cfg: ModbusDeviceConfig, profile: ModbusProfile): { client: ModbusClient; line?: SerialLine } {
     const tcp = parseTcpPort(cfg.port);
-    if (tcp) return this.#deps.tcpClient?.(tcp.host, tcp.port) ?? new TcpClient(tcp.host, tcp.port);
-    const lines = this.#deps.lines as SerialLinePool;
-    return new RtuClient(lines.acquire(cfg.port, profile.serial, cfg.id));
+    if (tcp)
+      return { client: this.#deps.tcpClient?.(tcp.host, tcp.port) ?? new TcpClient(tcp.host, tcp.port) };
+    const line = (this.#deps.lines as SerialLinePool).acquire(cfg.port, profile.serial, cfg.id);
+    return { client: new RtuClient(line), line };
   }
 
   /** One poll: every planned read, each with the profile's retries. */
@@ -174,6 +179,7 @@ export class ModbusDriver {
       timeoutMs: profile.timing.response_timeout_ms,
       gapMs: profile.timing.inter_frame_gap_ms,
     };
+    if (d.line) await whenOpen(d.line, this.#deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     for (const read of d.plan) {
       const r = await this.#poller.read(

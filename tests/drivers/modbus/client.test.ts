@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseTcpPort, TcpClient } from "../../../drivers/modbus/client.js";
 import { SimulatedModbusMeter, startModbusTcpServer } from "../../../drivers/modbus/sim/index.js";
 import { ErrorCode, HearthError } from "../../../src/core/errors.js";
-import { fastProfile } from "./helpers.js";
+import { fastModbusProfile as fastProfile } from "../../helpers/meter-rig.js";
 
 async function closedPort(): Promise<number> {
   const s = createServer();
