@@ -1,13 +1,7 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
 import { type MeterDeviceConfig, type MeterDriverDeps, SerialMeterDriver } from "../common/meters.js";
-import {
-  type MeterDeviceStatus,
-  type MeterValue,
-  type PollOutcome,
-  type PollResult,
-  whenOpen,
-} from "../common/poller.js";
+import type { MeterDeviceStatus, MeterValue, PollOutcome, PollResult } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
 import { decodeFrame, frameLength, parseReadReply, readDataRequest } from "./codec.js";
 import { toCubicMetres, UNITS } from "./units.js";
@@ -39,7 +33,6 @@ export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceC
     profile: Cjt188Profile,
     line: SerialLine,
   ): Promise<PollOutcome> {
-    await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     const p = profile.cjt188;
     const r = await this.poller.read(cfg.id, "", profile.timing.retries, async () => {
@@ -49,11 +42,7 @@ export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceC
         preamble: p.preamble,
         diOrder: p.di_order,
       });
-      const rx = await line.transaction(request, {
-        timeoutMs: profile.timing.response_timeout_ms,
-        interFrameGapMs: profile.timing.inter_frame_gap_ms,
-        complete: frameLength,
-      });
+      const rx = await this.ask(line, profile, request, frameLength);
       const frame = decodeFrame(rx);
       this.checkReplyAddress(cfg, frame.address, 2);
       out.answered = true;

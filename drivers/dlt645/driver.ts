@@ -6,13 +6,7 @@ import {
   type MeterDriverDeps,
   SerialMeterDriver,
 } from "../common/meters.js";
-import {
-  type MeterDeviceStatus,
-  type MeterValue,
-  type PollOutcome,
-  type PollResult,
-  whenOpen,
-} from "../common/poller.js";
+import type { MeterDeviceStatus, MeterValue, PollOutcome, PollResult } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
 import {
   bytesToDi,
@@ -50,7 +44,6 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
     profile: Dlt645Profile,
     line: SerialLine,
   ): Promise<PollOutcome> {
-    await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     for (const id of profile.dlt645.identifiers) {
       if (!this.poller.running) break;
@@ -83,13 +76,9 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
     const request = readDataRequest(cfg.address.toUpperCase(), id.di, { preamble: profile.dlt645.preamble });
     let answered = false;
     const r = await this.poller.read(cfg.id, `${id.name} (${id.di})`, profile.timing.retries, async () => {
-      const rx = await line.transaction(request, {
-        timeoutMs: profile.timing.response_timeout_ms,
-        interFrameGapMs: profile.timing.inter_frame_gap_ms,
-        complete: (rx) => {
-          const n = frameLength(rx);
-          return n > 0 && isLateReply(rx.subarray(0, n), cfg.address, id.di) ? -n : n;
-        },
+      const rx = await this.ask(line, profile, request, (rx) => {
+        const n = frameLength(rx);
+        return n > 0 && isLateReply(rx.subarray(0, n), cfg.address, id.di) ? -n : n;
       });
       const frame = decodeFrame(rx);
       this.checkReplyAddress(cfg, frame.address, 1);
