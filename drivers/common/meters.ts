@@ -8,8 +8,9 @@ import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
-import type { FrameComplete, SerialLine } from "../serial/line.js";
+import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
+import type { FrameComplete } from "../serial/reply.js";
 import {
   type MeterDeviceStatus,
   MeterPoller,

@@ -10,8 +10,6 @@ import type { SerialSettings } from "../../src/profiles/common.js";
 import type { BindingInterface } from "./binding-types.js";
 import { type FrameComplete, ReplyAssembler } from "./reply.js";
 
-export type { FrameComplete } from "./reply.js";
-
 export interface TransactionOptions {
   /** From the end of the write to the whole reply. */
   timeoutMs: number;
