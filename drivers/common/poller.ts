@@ -96,13 +96,13 @@ export function whenOpen(
 }
 
 /** A thrown value as a HearthError naming the device (Internal for anything that is not one already). */
-export function asHearthError(e: unknown, device: string): HearthError {
+function asHearthError(e: unknown, device: string): HearthError {
   return isHearthError(e)
     ? e
     : new HearthError(errorMessage(e), ErrorCode.Internal, { device }, { cause: e });
 }
 
-export function isBadFrame(e: HearthError): boolean {
+function isBadFrame(e: HearthError): boolean {
   return BAD_FRAME_CODES.has(e.code);
 }
 
