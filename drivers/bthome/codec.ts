@@ -7,6 +7,7 @@
  */
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { formatMac, macToBytes } from "../ble/mac.js";
+import { hex2 } from "../common/hex.js";
 import { findServiceData, looksLikeAdvertisingPayload } from "./advertising.js";
 import { decryptPayload, encryptPayload } from "./encryption.js";
 import {
@@ -60,12 +61,12 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
     const spec: ObjectSpec | undefined = OBJECTS.get(id);
     if (!spec) {
       out.notes.push(
-        `unknown object id 0x${hex2(id)} at byte ${base + i}: stopped, ${p.length - i} byte(s) not decoded`,
+        `unknown object id 0x${hex2(id, "lower")} at byte ${base + i}: stopped, ${p.length - i} byte(s) not decoded`,
       );
       break;
     }
     if (id < prevId) {
-      out.notes.push(`object 0x${hex2(id)} at byte ${base + i} is out of numerical order`);
+      out.notes.push(`object 0x${hex2(id, "lower")} at byte ${base + i} is out of numerical order`);
     }
     prevId = id;
     let at = i + 1;
@@ -73,7 +74,7 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
     if (spec.kind === "text" || spec.kind === "raw") {
       if (at >= p.length) {
         throw frameError(
-          `${spec.name} (0x${hex2(id)}) at byte ${base + i} has no length byte`,
+          `${spec.name} (0x${hex2(id, "lower")}) at byte ${base + i} has no length byte`,
           ErrorCode.FrameTruncated,
           base + at,
           { object: id, offsetInMessage: true },
@@ -84,7 +85,7 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
     }
     if (at + len > p.length) {
       throw frameError(
-        `${spec.name} (0x${hex2(id)}) at byte ${base + i} needs ${len} byte(s), only ${p.length - at} left`,
+        `${spec.name} (0x${hex2(id, "lower")}) at byte ${base + i} needs ${len} byte(s), only ${p.length - at} left`,
         ErrorCode.FrameTruncated,
         base + at,
         { object: id, offsetInMessage: true },
@@ -104,12 +105,14 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
         // A held call button must not be dropped, so it is read as hold_press, with a note.
         out.events.push({ id, name: "button", event: "hold_press", index });
         out.notes.push(`button event 0xfe at byte ${base + at} read as hold_press (old Shelly firmware)`);
-      } else if (code !== 0) out.notes.push(`unknown button event 0x${hex2(code)} at byte ${base + at}`);
+      } else if (code !== 0)
+        out.notes.push(`unknown button event 0x${hex2(code, "lower")} at byte ${base + at}`);
     } else if (spec.kind === "dimmer") {
       const code = p[at] as number;
       const event = DIMMER_EVENT_CODES.get(code);
       if (event) out.events.push({ id, name: "dimmer", event, index, steps: p[at + 1] as number });
-      else if (code !== 0) out.notes.push(`unknown dimmer event 0x${hex2(code)} at byte ${base + at}`);
+      else if (code !== 0)
+        out.notes.push(`unknown dimmer event 0x${hex2(code, "lower")} at byte ${base + at}`);
     } else {
       out.objects.push({ id, name: spec.name, value, unit: spec.unit });
     }
@@ -153,10 +156,6 @@ function decodeValue(spec: ObjectSpec, p: Uint8Array, at: number, len: number, b
   }
 }
 
-function hex2(n: number): string {
-  return n.toString(16).padStart(2, "0");
-}
-
 export interface DecodeOptions {
   /** Device MAC (needed to decrypt when the frame does not carry it). */
   mac?: string;
@@ -170,7 +169,7 @@ export function decodeServiceData(sd: Uint8Array, options: DecodeOptions = {}): 
   const info = parseDeviceInfo(sd[0] as number);
   if (info.version !== 2) {
     throw frameError(
-      `BTHome version ${info.version} in device information byte 0x${hex2(sd[0] as number)}: only v2 is accepted`,
+      `BTHome version ${info.version} in device information byte 0x${hex2(sd[0] as number, "lower")}: only v2 is accepted`,
       ErrorCode.FrameUnsupported,
       0,
       { version: info.version, offsetInMessage: true },
@@ -249,7 +248,7 @@ export function encodeObjects(objects: readonly EncodableObject[]): Uint8Array {
   const parts: number[] = [];
   for (const o of objects) {
     const spec = OBJECTS.get(o.id);
-    if (!spec) throw encodeError(`encodeObjects: unknown object id 0x${hex2(o.id)}`);
+    if (!spec) throw encodeError(`encodeObjects: unknown object id 0x${hex2(o.id, "lower")}`);
     parts.push(o.id);
     if (spec.kind === "text" || spec.kind === "raw") {
       const bytes = typeof o.value === "string" ? new TextEncoder().encode(o.value) : (o.value as Uint8Array);
@@ -259,13 +258,15 @@ export function encodeObjects(objects: readonly EncodableObject[]): Uint8Array {
     }
     const v = o.value;
     if (typeof v !== "number" && typeof v !== "boolean") {
-      throw encodeError(`encodeObjects: object 0x${hex2(o.id)} needs a number, got ${typeof v}`);
+      throw encodeError(`encodeObjects: object 0x${hex2(o.id, "lower")} needs a number, got ${typeof v}`);
     }
     let raw = typeof v === "boolean" ? (v ? 1 : 0) : Math.round(v / spec.factor);
     const span = 2 ** (8 * spec.length);
     const [lo, hi] = spec.signed ? [-span / 2, span / 2 - 1] : [0, span - 1];
     if (raw < lo || raw > hi) {
-      throw encodeError(`encodeObjects: ${spec.name} (0x${hex2(o.id)}) value ${String(v)} out of range`);
+      throw encodeError(
+        `encodeObjects: ${spec.name} (0x${hex2(o.id, "lower")}) value ${String(v)} out of range`,
+      );
     }
     if (raw < 0) raw += span;
     for (let k = 0; k < spec.length; k++) {

@@ -1,5 +1,5 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, wireToAddress } from "../common/bcd.js";
+import { addressToWire, bcdToInt, wireToAddress } from "../common/bcd.js";
 import {
   allocFrame,
   checkFrameEnd,
@@ -11,6 +11,7 @@ import {
   skipWake,
   WAKE,
 } from "../common/frame.js";
+import { hex2 } from "../common/hex.js";
 
 /**
  * CJ/T 188-2004 (户用计量仪表数据传输技术条件) frames, pure:
@@ -22,6 +23,8 @@ import {
  *
  * DI byte order: the standard writes the identifier "901F" and most meters send 90 then 1F; some send
  * 1F 90. Requests use `diOrder`; replies are accepted in either order and say which they used.
+ *
+ * The unit table is in units.ts; the replies a meter sends (simulators, tests) in meter-replies.ts.
  */
 
 const P = "CJ/T 188";
@@ -61,29 +64,6 @@ export const DI = {
   MeterData: 0x901f,
   ReadAddress: 0x810a,
 } as const;
-
-/** Unit codes of the standard's unit table (flow, energy, power, volume). */
-export const UNITS: Readonly<Record<number, string>> = {
-  1: "J",
-  2: "Wh",
-  5: "kWh",
-  8: "MWh",
-  10: "MWh×100",
-  11: "kJ",
-  14: "MJ",
-  17: "GJ",
-  19: "GJ×100",
-  20: "W",
-  23: "kW",
-  26: "MW",
-  41: "L",
-  44: "m3",
-  50: "L/h",
-  53: "m3/h",
-};
-
-/** m³ per unit, for the volume units a water meter may report its totals in. */
-export const VOLUME_UNIT_M3: Readonly<Record<number, number>> = { 41: 0.001, 44: 1 };
 
 export type DiOrder = "standard" | "swapped";
 
@@ -308,18 +288,6 @@ export function parseReadReply(frame: Cjt188Frame): ReadReply {
   };
 }
 
-/** Converts a flow in a volume unit code to m³; FrameUnsupported for units that are not volumes. */
-export function toCubicMetres(value: number, unit: number): number {
-  const factor = VOLUME_UNIT_M3[unit];
-  if (factor === undefined)
-    throw new HearthError(
-      `${P}: unit code ${hex2(unit)} (${UNITS[unit] ?? "unknown"}) is not a volume`,
-      ErrorCode.FrameUnsupported,
-      { protocol: P, unit },
-    );
-  return value * factor;
-}
-
 /** 7 bytes ss mm hh DD MM YY YY (low byte first, so the year's high byte is last). */
 function decodeTime(b: Uint8Array, offset: number): string | undefined {
   if (b.every((x) => x === 0)) return undefined;
@@ -365,85 +333,4 @@ export function parseAddressReply(frame: Cjt188Frame): AddressReply {
     });
   bcdToInt(addressToWire(frame.address, 7, P), 2, "address", P);
   return { meterType: frame.meterType, address: frame.address, ser: frame.data[2] as number, diOrder };
-}
-
-// ---- the meter's side, for simulators and tests --------------------------------------------------------
-
-export interface MeterDataInput {
-  current: number;
-  currentUnit?: number;
-  settlement?: number;
-  settlementUnit?: number;
-  /** Local time to report, as a Date read in UTC fields; undefined sends zeros. */
-  time?: Date;
-  status?: number;
-  diOrder?: DiOrder;
-}
-
-export function meterDataReply(
-  meterType: number,
-  address: string,
-  ser: number,
-  input: MeterDataInput,
-  options?: EncodeOptions,
-): Buffer {
-  const flow = (v: number) => intToBcd(Math.round(v * 100), 4);
-  const t = input.time;
-  const time = t
-    ? Buffer.concat([
-        intToBcd(t.getUTCSeconds(), 1),
-        intToBcd(t.getUTCMinutes(), 1),
-        intToBcd(t.getUTCHours(), 1),
-        intToBcd(t.getUTCDate(), 1),
-        intToBcd(t.getUTCMonth() + 1, 1),
-        intToBcd(t.getUTCFullYear(), 2),
-      ])
-    : Buffer.alloc(7);
-  const status = input.status ?? 0;
-  const data = Buffer.concat([
-    diBytes(DI.MeterData, input.diOrder),
-    Buffer.from([ser & 0xff]),
-    flow(input.current),
-    Buffer.from([input.currentUnit ?? 0x2c]),
-    flow(input.settlement ?? 0),
-    Buffer.from([input.settlementUnit ?? 0x2c]),
-    time,
-    Buffer.from([status & 0xff, (status >> 8) & 0xff]),
-  ]);
-  return encodeFrame({ meterType, address, control: Control.ReadDataReply, data }, options);
-}
-
-export function errorReply(
-  meterType: number,
-  address: string,
-  ser: number,
-  status: number,
-  options?: EncodeOptions,
-): Buffer {
-  return encodeFrame(
-    {
-      meterType,
-      address,
-      control: Control.ReadDataError,
-      data: Buffer.from([ser & 0xff, status & 0xff, (status >> 8) & 0xff]),
-    },
-    options,
-  );
-}
-
-export function addressReply(
-  meterType: number,
-  address: string,
-  ser: number,
-  options: EncodeOptions & { diOrder?: DiOrder } = {},
-): Buffer {
-  return encodeFrame(
-    {
-      meterType,
-      address,
-      control: Control.ReadAddressReply,
-      data: Buffer.concat([diBytes(DI.ReadAddress, options.diOrder), Buffer.from([ser & 0xff])]),
-    },
-    options,
-  );
 }

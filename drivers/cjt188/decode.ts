@@ -1,17 +1,7 @@
-import { hex2, toHex } from "../common/bcd.js";
 import { skipWake } from "../common/frame.js";
-import { parseHex } from "../common/hex.js";
-import {
-  Control,
-  DI,
-  decodeFrame,
-  MeterType,
-  parseAddressReply,
-  parseReadReply,
-  toCubicMetres,
-  UNITS,
-  VOLUME_UNIT_M3,
-} from "./codec.js";
+import { hex2, parseHex, toHex } from "../common/hex.js";
+import { Control, DI, decodeFrame, MeterType, parseAddressReply, parseReadReply } from "./codec.js";
+import { toCubicMetres, UNITS, VOLUME_UNIT_M3 } from "./units.js";
 
 export type FieldValue = string | number | boolean;
 

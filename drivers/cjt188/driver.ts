@@ -1,16 +1,10 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
 import { type MeterDeviceConfig, type MeterDriverDeps, SerialMeterDriver } from "../common/meters.js";
-import {
-  asHearthError,
-  type MeterDeviceStatus,
-  type MeterValue,
-  type PollOutcome,
-  type PollResult,
-  whenOpen,
-} from "../common/poller.js";
+import type { MeterDeviceStatus, MeterValue, PollOutcome, PollResult } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
-import { decodeFrame, frameLength, parseReadReply, readDataRequest, toCubicMetres, UNITS } from "./codec.js";
+import { decodeFrame, frameLength, parseReadReply, readDataRequest } from "./codec.js";
+import { toCubicMetres, UNITS } from "./units.js";
 
 /** One CJ/T 188 meter of a home's config; its address is 14 digits as printed on the meter. */
 export type Cjt188DeviceConfig = MeterDeviceConfig<Cjt188Profile>;
@@ -39,70 +33,56 @@ export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceC
     profile: Cjt188Profile,
     line: SerialLine,
   ): Promise<PollOutcome> {
-    await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     const p = profile.cjt188;
-    for (let attempt = 0; attempt <= profile.timing.retries && this.poller.running; attempt++) {
+    const r = await this.poller.read(cfg.id, "", profile.timing.retries, async () => {
       const ser = this.#ser.get(cfg.id) ?? 0;
       this.#ser.set(cfg.id, (ser + 1) & 0xff);
       const request = readDataRequest(p.meter_type, cfg.address.toUpperCase(), ser, {
         preamble: p.preamble,
         diOrder: p.di_order,
       });
-      try {
-        const rx = await line.transaction(request, {
-          timeoutMs: profile.timing.response_timeout_ms,
-          interFrameGapMs: profile.timing.inter_frame_gap_ms,
-          complete: frameLength,
-        });
-        const frame = decodeFrame(rx);
-        this.checkReplyAddress(cfg, frame.address, 2);
-        out.answered = true;
-        const reply = parseReadReply(frame);
-        if (reply.kind === "error") {
-          const err = new HearthError(
-            `${P} meter ${cfg.id} answered read data with an error (status ${reply.status.raw.toString(16).padStart(4, "0")})`,
-            ErrorCode.DeviceException,
-            { device: cfg.id, status: reply.status.raw },
-          );
-          this.poller.count(cfg.id, err);
-          out.errors.push(err);
-          return out;
-        }
-        const d = reply.data;
-        if (d.ser !== ser)
-          this.log.debug(
-            { device: cfg.id, sent: ser, got: d.ser },
-            `${P} meter ${cfg.id} echoed SER ${d.ser}, sent ${ser}`,
-          );
-        const total = toCubicMetres(d.current, d.currentUnit);
-        const settlement = toCubicMetres(d.settlement, d.settlementUnit);
-        const mono = this.deps.clock.monotonicMs();
-        out.values.push(
-          { name: "current_flow", value: total, unit: "m3" },
-          { name: "settlement_flow", value: settlement, unit: "m3" },
-          { name: "valve_closed", value: d.status.valve === "closed" ? 1 : 0, unit: "" },
-          { name: "battery_low", value: d.status.batteryLow ? 1 : 0, unit: "" },
+      const rx = await this.ask(line, profile, request, frameLength);
+      const frame = decodeFrame(rx);
+      this.checkReplyAddress(cfg, frame.address, 2);
+      out.answered = true;
+      const reply = parseReadReply(frame);
+      if (reply.kind === "error")
+        throw new HearthError(
+          `${P} meter ${cfg.id} answered read data with an error (status ${reply.status.raw.toString(16).padStart(4, "0")})`,
+          ErrorCode.DeviceException,
+          { device: cfg.id, status: reply.status.raw },
         );
-        out.readings.push({ device: cfg.id, channel: "water_total_m3", value: total, mono });
-        if (d.status.batteryLow)
-          this.log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
-        this.log.trace(
-          { device: cfg.id, unit: UNITS[d.currentUnit], time: d.time },
-          `${P} meter ${cfg.id}: ${total} m3`,
+      const d = reply.data;
+      if (d.ser !== ser)
+        this.log.debug(
+          { device: cfg.id, sent: ser, got: d.ser },
+          `${P} meter ${cfg.id} echoed SER ${d.ser}, sent ${ser}`,
         );
-        return out;
-      } catch (e) {
-        const err = asHearthError(e, cfg.id);
-        this.poller.count(cfg.id, err);
-        if (attempt === profile.timing.retries) out.errors.push(err);
-        else
-          this.log.debug(
-            { device: cfg.id, code: err.code, attempt: attempt + 1 },
-            `Read of ${cfg.id} failed (attempt ${attempt + 1}/${profile.timing.retries + 1}): ${err.message}`,
-          );
-      }
+      return {
+        data: d,
+        total: toCubicMetres(d.current, d.currentUnit),
+        settlement: toCubicMetres(d.settlement, d.settlementUnit),
+      };
+    });
+    if (!r.ok) {
+      if (r.error) out.errors.push(r.error);
+      return out;
     }
+    const { data: d, total, settlement } = r.value;
+    const mono = this.deps.clock.monotonicMs();
+    out.values.push(
+      { name: "current_flow", value: total, unit: "m3" },
+      { name: "settlement_flow", value: settlement, unit: "m3" },
+      { name: "valve_closed", value: d.status.valve === "closed" ? 1 : 0, unit: "" },
+      { name: "battery_low", value: d.status.batteryLow ? 1 : 0, unit: "" },
+    );
+    out.readings.push({ device: cfg.id, channel: "water_total_m3", value: total, mono });
+    if (d.status.batteryLow) this.log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
+    this.log.trace(
+      { device: cfg.id, unit: UNITS[d.currentUnit], time: d.time },
+      `${P} meter ${cfg.id}: ${total} m3`,
+    );
     return out;
   }
 }

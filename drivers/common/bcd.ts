@@ -1,4 +1,5 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
+import { hex2, toHex } from "./hex.js";
 
 /**
  * Packed BCD, least significant byte first: the layout DL/T 645 and CJ/T 188 both use for values,
@@ -24,10 +25,13 @@ export function bcdToInt(bytes: Uint8Array, offset: number, what: string, protoc
   return value;
 }
 
-/** Encodes a non-negative integer as `length` BCD bytes, low byte first. Throws RangeError when it does not fit. */
+/** Encodes a non-negative integer as `length` BCD bytes, low byte first. Throws ValueOutOfRange when it does not fit. */
 export function intToBcd(value: number, length: number): Buffer {
   if (!Number.isInteger(value) || value < 0 || value >= 100 ** length) {
-    throw new RangeError(`${value} does not fit in ${length} BCD byte(s)`);
+    throw new HearthError(`${value} does not fit in ${length} BCD byte(s)`, ErrorCode.ValueOutOfRange, {
+      value,
+      length,
+    });
   }
   const out = Buffer.alloc(length);
   let v = value;
@@ -37,14 +41,6 @@ export function intToBcd(value: number, length: number): Buffer {
     v = Math.floor(v / 100);
   }
   return out;
-}
-
-export function hex2(b: number): string {
-  return b.toString(16).toUpperCase().padStart(2, "0");
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex").toUpperCase();
 }
 
 /** Sum of `bytes[from..to)` modulo 256: the checksum of both protocols. */

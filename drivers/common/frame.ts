@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { hex2, sum8 } from "./bcd.js";
+import { sum8 } from "./bcd.js";
+import { hex2 } from "./hex.js";
 
 /**
  * The frame envelope DL/T 645 and CJ/T 188 share:
@@ -42,11 +43,15 @@ export function skipWake(buf: Uint8Array): number {
 
 /**
  * A frame buffer for `dataLength` data bytes after `preamble` FE bytes (the FE bytes already in place),
- * once both are checked: TypeError for a preamble outside 0..4, FrameMalformed for more than 255 bytes.
+ * once both are checked: ValueOutOfRange for a preamble outside 0..4, FrameMalformed for more than 255 bytes.
  */
 export function allocFrame(protocol: string, preamble: number, overhead: number, dataLength: number): Buffer {
   if (!Number.isInteger(preamble) || preamble < 0 || preamble > 4)
-    throw new TypeError(`${protocol} preamble must be 0..4 FE bytes, got ${preamble}`);
+    throw new HearthError(
+      `${protocol} preamble must be 0..4 FE bytes, got ${preamble}`,
+      ErrorCode.ValueOutOfRange,
+      { protocol, preamble },
+    );
   if (dataLength > 255)
     throw new HearthError(
       `${protocol}: data field of ${dataLength} bytes exceeds 255`,

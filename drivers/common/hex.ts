@@ -20,3 +20,17 @@ export function parseHex(text: string): Buffer {
     });
   return Buffer.from(clean, "hex");
 }
+
+/**
+ * A byte as two hex digits: upper case as the meter standards write frames; lower case as the BTHome
+ * specification writes object ids.
+ */
+export function hex2(b: number, letters: "upper" | "lower" = "upper"): string {
+  const h = b.toString(16).padStart(2, "0");
+  return letters === "upper" ? h.toUpperCase() : h;
+}
+
+/** Bytes as upper-case hex without separators (addresses, value bytes in decoded fields). */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex").toUpperCase();
+}

@@ -3,13 +3,21 @@ import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { ReadingSink } from "../../src/core/readings.js";
+import { SECOND_MS } from "../../src/core/time.js";
 import type { Cjt188Profile } from "../../src/profiles/cjt188.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
 import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
-import { type MeterDeviceStatus, MeterPoller, type PollOutcome, type PollResult } from "./poller.js";
+import type { FrameComplete } from "../serial/reply.js";
+import {
+  type MeterDeviceStatus,
+  MeterPoller,
+  type PollOutcome,
+  type PollResult,
+  whenOpen,
+} from "./poller.js";
 
 /** The profiles of the meters polled by address on a serial line. */
 export type SerialMeterProfile = Dlt645Profile | Cjt188Profile;
@@ -148,7 +156,11 @@ export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends 
       };
       const line = this.deps.lines.acquire(cfg.port, settings, cfg.id);
       this.#lines.set(cfg.id, line);
-      this.poller.add(cfg.id, profile.timing.poll_interval_s * 1000, () => this.pollOnce(cfg, profile, line));
+      this.poller.add(cfg.id, profile.timing.poll_interval_s * SECOND_MS, async () => {
+        // A line still opening (at start, after a reopen) is not the meter's failure.
+        await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
+        return this.pollOnce(cfg, profile, line);
+      });
     }
     this.poller.start();
   }
@@ -167,7 +179,7 @@ export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends 
     return this.poller.status();
   }
 
-  /** Polls one meter now (`hearth read`, tests). The driver must be started. */
+  /** Polls one meter now, outside its schedule (tests, benches). The driver must be started. */
   pollNow(id: string): Promise<PollResult> {
     return this.poller.pollNow(id);
   }
@@ -185,7 +197,19 @@ export abstract class SerialMeterDriver<P extends SerialMeterProfile, C extends 
       );
   }
 
-  /** One poll of one meter: every item it is read for, with retries; errors are counted and returned. */
+  /** One request to a meter on `line`, with the profile's reply timeout and turnaround gap. */
+  protected ask(line: SerialLine, profile: P, request: Buffer, complete: FrameComplete): Promise<Buffer> {
+    return line.transaction(request, {
+      timeoutMs: profile.timing.response_timeout_ms,
+      interFrameGapMs: profile.timing.inter_frame_gap_ms,
+      complete,
+    });
+  }
+
+  /**
+   * One poll of one meter, once its line is open: every item it is read for, each through
+   * `this.poller.read` (retries, counting). Errors are returned, not thrown.
+   */
   protected abstract pollOnce(cfg: C, profile: P, line: SerialLine): Promise<PollOutcome>;
 
   #resolve(cfg: C): P | string {

@@ -4,9 +4,10 @@ import type { Logger } from "../../src/core/log.js";
 import type { Reading, ReadingSink } from "../../src/core/readings.js";
 
 /**
- * The polling loop shared by the DL/T 645 and CJ/T 188 drivers: one schedule per meter, availability
- * (online at the first answer, offline after N polls without one), and counters. Each driver supplies
- * how to poll one meter; nothing a meter sends can throw out of here.
+ * The one meter-poll engine, shared by the Modbus, DL/T 645 and CJ/T 188 drivers: one schedule per
+ * meter, each read tried as often as the profile says, availability (online at the first answer,
+ * offline after N polls without one), counters and the log lines an installer reads. Each driver
+ * supplies how to poll one meter; nothing a meter sends can throw out of here.
  */
 
 export interface MeterValue {
@@ -40,8 +41,11 @@ export interface MeterDeviceStatus {
   /** Replies that were corrupt or not what was asked (checksum, truncated, malformed, unexpected). */
   badFrames: number;
   timeouts: number;
-  /** Abnormal replies: the meter is there and refused (no such data, unauthorised, ...). */
-  abnormal: number;
+  /**
+   * Refusals (DeviceException): the meter is there and said no — a Modbus exception, a DL/T 645
+   * abnormal reply, a CJ/T 188 error reply.
+   */
+  exceptions: number;
   lastError?: string;
 }
 
@@ -51,7 +55,12 @@ export interface PollerDeps {
   log: Logger;
   /** Consecutive failed polls before a meter is reported offline. Default 3. */
   offlineAfter?: number;
+  /** What the log lines call one polled thing: "meter" (default) or "device". */
+  noun?: string;
 }
+
+/** One read after its retries: the value, or the error of the last attempt (none when stopped first). */
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; error?: HearthError };
 
 const BAD_FRAME_CODES = new Set<number>([
   ErrorCode.FrameChecksum,
@@ -87,13 +96,13 @@ export function whenOpen(
 }
 
 /** A thrown value as a HearthError naming the device (Internal for anything that is not one already). */
-export function asHearthError(e: unknown, device: string): HearthError {
+function asHearthError(e: unknown, device: string): HearthError {
   return isHearthError(e)
     ? e
     : new HearthError(errorMessage(e), ErrorCode.Internal, { device }, { cause: e });
 }
 
-export function isBadFrame(e: HearthError): boolean {
+function isBadFrame(e: HearthError): boolean {
   return BAD_FRAME_CODES.has(e.code);
 }
 
@@ -107,6 +116,7 @@ interface Entry {
 
 export class MeterPoller {
   readonly #protocol: string;
+  readonly #noun: string;
   readonly #deps: PollerDeps;
   /** Keyed by device id. */
   readonly #entries = new Map<string, Entry>();
@@ -114,6 +124,7 @@ export class MeterPoller {
 
   constructor(protocol: string, deps: PollerDeps) {
     this.#protocol = protocol;
+    this.#noun = deps.noun ?? "meter";
     this.#deps = deps;
   }
 
@@ -135,7 +146,7 @@ export class MeterPoller {
         failedPolls: 0,
         badFrames: 0,
         timeouts: 0,
-        abnormal: 0,
+        exceptions: 0,
       },
     });
   }
@@ -170,13 +181,41 @@ export class MeterPoller {
     return this.#poll(id, e);
   }
 
-  /** Counts one failed attempt; drivers call it for every error, retried or not. */
+  /**
+   * One read of meter `id` with `retries` more attempts after the first (while the poller runs). Every
+   * failed attempt is counted; a refusal (DeviceException) is not retried, since asking again will not
+   * change the meter's mind. `what` names the read in the debug line of a retried attempt.
+   */
+  async read<T>(
+    id: string,
+    what: string,
+    retries: number,
+    attempt: () => Promise<T>,
+  ): Promise<ReadResult<T>> {
+    let error: HearthError | undefined;
+    for (let n = 0; n <= retries && this.#running; n++) {
+      try {
+        return { ok: true, value: await attempt() };
+      } catch (e) {
+        error = asHearthError(e, id);
+        this.count(id, error);
+        if (error.code === ErrorCode.DeviceException || n === retries) break;
+        this.#deps.log.debug(
+          { device: id, code: error.code, attempt: n + 1 },
+          `Read of ${id}${what ? ` ${what}` : ""} failed (attempt ${n + 1}/${retries + 1}): ${error.message}`,
+        );
+      }
+    }
+    return error ? { ok: false, error } : { ok: false };
+  }
+
+  /** Counts one failed attempt; `read` calls it for every error, retried or not. */
   count(id: string, err: HearthError): void {
     const s = this.#entries.get(id)?.status;
     if (!s) return;
     s.lastError = err.message;
     if (err.code === ErrorCode.Timeout) s.timeouts++;
-    else if (err.code === ErrorCode.DeviceException) s.abnormal++;
+    else if (err.code === ErrorCode.DeviceException) s.exceptions++;
     else if (isBadFrame(err)) {
       s.badFrames++;
       // Bad bytes are normal on RS-485: worth a warning naming the meter, never an exception.
@@ -219,7 +258,8 @@ export class MeterPoller {
     }
     e.status.polls++;
     if (outcome.readings.length > 0) this.#deps.sink.readings(outcome.readings);
-    this.#settle(id, e.status, outcome);
+    // A poll cut short by stop() says nothing about the meter.
+    if (this.#running) this.#settle(id, e.status, outcome);
     return { device: id, ok: outcome.errors.length === 0, values: outcome.values, errors: outcome.errors };
   }
 
@@ -229,11 +269,12 @@ export class MeterPoller {
       s.consecutiveFailures = 0;
       if (s.availability !== "online") {
         s.availability = "online";
-        log.info({ device: id }, `${this.#protocol} meter ${id} is online`);
+        log.info({ device: id }, `${this.#protocol} ${this.#noun} ${id} is online`);
         this.#deps.sink.availability(id, "online", "answered a poll");
       }
+      // The meter answers but a read failed or was refused: at the level an installer sees by default.
       for (const err of o.errors)
-        log.debug({ device: id, code: err.code }, `${this.#protocol} meter ${id}: ${err.message}`);
+        log.warn({ device: id, code: err.code }, `${this.#protocol} ${this.#noun} ${id}: ${err.message}`);
       return;
     }
     s.failedPolls++;
@@ -243,7 +284,7 @@ export class MeterPoller {
     if (s.availability !== "offline")
       log.warn(
         { device: id, code: o.errors[0]?.code, failures: s.consecutiveFailures },
-        `Poll of ${this.#protocol} meter ${id} failed (${s.consecutiveFailures}/${limit}): ${reason}`,
+        `Poll of ${this.#protocol} ${this.#noun} ${id} failed (${s.consecutiveFailures}/${limit}): ${reason}`,
       );
     if (s.consecutiveFailures >= limit && s.availability !== "offline") {
       s.availability = "offline";

@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { DLT645_STANDARD_FORMATS, type Dlt645StandardFormat } from "../../src/profiles/dlt645.js";
-import { addressToWire, bcdToInt, hex2, intToBcd, toHex, wireToAddress } from "../common/bcd.js";
+import { addressToWire, bcdToInt, intToBcd, wireToAddress } from "../common/bcd.js";
 import {
   allocFrame,
   checkFrameEnd,
@@ -13,6 +13,7 @@ import {
   skipWake,
   WAKE,
 } from "../common/frame.js";
+import { hex2, toHex } from "../common/hex.js";
 
 /**
  * DL/T 645-2007 (多功能电能表通信协议) frames, pure: bytes in, typed values or a HearthError with a
@@ -143,7 +144,11 @@ export function decodeFrame(buf: Uint8Array): Dlt645Frame {
 /** DI as written in the standard ("02010100" = DI3 DI2 DI1 DI0) → the four bytes sent, DI0 first. */
 export function diToBytes(di: string): Buffer {
   if (!/^[0-9A-Fa-f]{8}$/.test(di))
-    throw new TypeError(`DL/T 645 data identifier must be 8 hex digits, got ${JSON.stringify(di)}`);
+    throw new HearthError(
+      `DL/T 645 data identifier must be 8 hex digits, got ${JSON.stringify(di)}`,
+      ErrorCode.FrameMalformed,
+      { protocol: P, what: "identifier", di },
+    );
   return Buffer.from(di, "hex").reverse();
 }
 
@@ -194,15 +199,17 @@ export function decodeValue(bytes: Uint8Array, format: ValueFormat, offset = 0):
   return negative ? -v : v;
 }
 
-/** Encodes `value` in `format`, rounding to its decimals. Throws RangeError when it does not fit. */
+/** Encodes `value` in `format`, rounding to its decimals. Throws ValueOutOfRange when it does not fit. */
 export function encodeValue(value: number, format: ValueFormat): Buffer {
+  const outOfRange = (message: string) =>
+    new HearthError(message, ErrorCode.ValueOutOfRange, { protocol: P, value, ...format });
   const raw = Math.round(Math.abs(value) * 10 ** format.decimals);
-  if (!Number.isFinite(raw)) throw new RangeError(`DL/T 645 cannot encode ${value}`);
+  if (!Number.isFinite(raw)) throw outOfRange(`DL/T 645 cannot encode ${value}`);
   const max = format.signed ? (8 * 100 ** format.length) / 10 : 100 ** format.length;
   if (raw >= max)
-    throw new RangeError(`${value} does not fit ${format.length} byte(s) with ${format.decimals} decimals`);
+    throw outOfRange(`${value} does not fit ${format.length} byte(s) with ${format.decimals} decimals`);
   if (value < 0 && !format.signed && raw !== 0)
-    throw new RangeError(`${value} is negative but the format is unsigned`);
+    throw outOfRange(`${value} is negative but the format is unsigned`);
   const out = intToBcd(raw, format.length);
   if (value < 0 && raw !== 0) out[format.length - 1] = (out[format.length - 1] as number) | 0x80;
   return out;

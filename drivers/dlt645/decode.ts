@@ -1,8 +1,7 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
-import { hex2, toHex } from "../common/bcd.js";
 import { skipWake } from "../common/frame.js";
-import { parseHex } from "../common/hex.js";
+import { hex2, parseHex, toHex } from "../common/hex.js";
 import {
   bytesToDi,
   Control,

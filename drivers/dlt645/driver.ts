@@ -6,14 +6,7 @@ import {
   type MeterDriverDeps,
   SerialMeterDriver,
 } from "../common/meters.js";
-import {
-  asHearthError,
-  type MeterDeviceStatus,
-  type MeterValue,
-  type PollOutcome,
-  type PollResult,
-  whenOpen,
-} from "../common/poller.js";
+import type { MeterDeviceStatus, MeterValue, PollOutcome, PollResult } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
 import {
   bytesToDi,
@@ -51,7 +44,6 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
     profile: Dlt645Profile,
     line: SerialLine,
   ): Promise<PollOutcome> {
-    await whenOpen(line, this.deps.clock, profile.timing.response_timeout_ms);
     const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
     for (const id of profile.dlt645.identifiers) {
       if (!this.poller.running) break;
@@ -83,49 +75,31 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
   ): Promise<{ answered: boolean; value?: number; error?: HearthError }> {
     const request = readDataRequest(cfg.address.toUpperCase(), id.di, { preamble: profile.dlt645.preamble });
     let answered = false;
-    for (let attempt = 0; attempt <= profile.timing.retries; attempt++) {
-      try {
-        const rx = await line.transaction(request, {
-          timeoutMs: profile.timing.response_timeout_ms,
-          interFrameGapMs: profile.timing.inter_frame_gap_ms,
-          complete: (rx) => {
-            const n = frameLength(rx);
-            return n > 0 && isLateReply(rx.subarray(0, n), cfg.address, id.di) ? -n : n;
-          },
-        });
-        const frame = decodeFrame(rx);
-        this.checkReplyAddress(cfg, frame.address, 1);
-        // A valid frame from this meter is a sign of life, even an abnormal reply.
-        answered = true;
-        const reply = parseReadReply(frame);
-        if (reply.kind === "error") {
-          const err = new HearthError(
-            `${P} meter ${cfg.id} refused ${id.name} (${id.di}): ${reply.errors.join(", ")}`,
-            ErrorCode.DeviceException,
-            { device: cfg.id, di: id.di, error: reply.error },
-          );
-          this.poller.count(cfg.id, err);
-          // The meter is there and said no: asking again will not change its mind.
-          return { answered, error: err };
-        }
-        if (reply.di !== id.di)
-          throw new HearthError(`${P}: reply for ${reply.di}, asked ${id.di}`, ErrorCode.FrameUnexpected, {
-            device: cfg.id,
-            offset: 10,
-          });
-        const value = decodeValue(reply.value, id, 14) * id.scale;
-        return { answered, value };
-      } catch (e) {
-        const err = asHearthError(e, cfg.id);
-        this.poller.count(cfg.id, err);
-        if (attempt === profile.timing.retries) return { answered, error: err };
-        this.log.debug(
-          { device: cfg.id, code: err.code, attempt: attempt + 1 },
-          `Read of ${cfg.id} ${id.name} (${id.di}) failed (attempt ${attempt + 1}/${profile.timing.retries + 1}): ${err.message}`,
+    const r = await this.poller.read(cfg.id, `${id.name} (${id.di})`, profile.timing.retries, async () => {
+      const rx = await this.ask(line, profile, request, (rx) => {
+        const n = frameLength(rx);
+        return n > 0 && isLateReply(rx.subarray(0, n), cfg.address, id.di) ? -n : n;
+      });
+      const frame = decodeFrame(rx);
+      this.checkReplyAddress(cfg, frame.address, 1);
+      // A valid frame from this meter is a sign of life, even an abnormal reply.
+      answered = true;
+      const reply = parseReadReply(frame);
+      if (reply.kind === "error")
+        throw new HearthError(
+          `${P} meter ${cfg.id} refused ${id.name} (${id.di}): ${reply.errors.join(", ")}`,
+          ErrorCode.DeviceException,
+          { device: cfg.id, di: id.di, error: reply.error },
         );
-      }
-    }
-    return { answered };
+      if (reply.di !== id.di)
+        throw new HearthError(`${P}: reply for ${reply.di}, asked ${id.di}`, ErrorCode.FrameUnexpected, {
+          device: cfg.id,
+          offset: 10,
+        });
+      return decodeValue(reply.value, id, 14) * id.scale;
+    });
+    if (r.ok) return { answered, value: r.value };
+    return r.error ? { answered, error: r.error } : { answered };
   }
 }
 
@@ -147,6 +121,14 @@ function isLateReply(frame: Buffer, address: string, di: string): boolean {
   return normal && f.data.length >= 4 && bytesToDi(f.data) !== di;
 }
 
+/** Codes that say nothing came back from the meter (silence, no port, the request never sent). */
+const NO_ANSWER = new Set<number>([
+  ErrorCode.Timeout,
+  ErrorCode.PortClosed,
+  ErrorCode.Canceled,
+  ErrorCode.QueueFull,
+]);
+
 function isBadFrameOrRefusal(e: HearthError): boolean {
-  return e.code !== ErrorCode.Timeout && e.code !== ErrorCode.PortClosed && e.code !== ErrorCode.Canceled;
+  return !NO_ANSWER.has(e.code);
 }

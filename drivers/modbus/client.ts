@@ -1,13 +1,8 @@
 import ModbusSerial from "modbus-serial";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
 import type { SerialLine } from "../serial/line.js";
-import {
-  decodeReadResponse,
-  encodeReadRequest,
-  exceptionName,
-  type ReadFunction,
-  rtuReplyComplete,
-} from "./codec.js";
+import { decodeReadResponse, encodeReadRequest, rtuReplyComplete } from "./rtu.js";
+import { exceptionName, type ReadFunction } from "./tables.js";
 
 export interface ReadTiming {
   timeoutMs: number;

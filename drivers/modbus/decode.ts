@@ -1,14 +1,15 @@
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import { parseHex } from "../common/hex.js";
+import { decodeTcp } from "./mbap.js";
 import {
   decodeRequestPdu,
   decodeResponsePdu,
-  decodeRtu,
-  decodeTcp,
   isException,
   type ModbusRequest,
   type ModbusResponse,
-} from "./codec.js";
+} from "./pdu.js";
+import { decodeRtu } from "./rtu.js";
+import { FUNCTION_NAMES } from "./tables.js";
 import { decodeValue, registerWords } from "./values.js";
 
 export interface DecodeModbusOptions {
@@ -30,13 +31,6 @@ export interface DecodedModbusFrame {
   fields: Record<string, FieldValue>;
   values: Array<{ name: string; value: number; unit: string }>;
 }
-
-const FUNCTION_NAMES: Readonly<Record<number, string>> = {
-  3: "Read Holding Registers",
-  4: "Read Input Registers",
-  6: "Write Single Register",
-  16: "Write Multiple Registers",
-};
 
 /** Request or response, from the PDU's shape (RTU frames do not say which). */
 function guessKind(pdu: Buffer): "request" | "response" {

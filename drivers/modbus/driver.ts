@@ -1,12 +1,21 @@
-import type { Clock, Timer } from "../../src/core/clock.js";
+import type { Clock } from "../../src/core/clock.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
-import type { Reading, ReadingSink } from "../../src/core/readings.js";
+import type { ReadingSink } from "../../src/core/readings.js";
+import { SECOND_MS } from "../../src/core/time.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
 import { resolveProfile } from "../common/meters.js";
-import { asHearthError, isBadFrame } from "../common/poller.js";
+import {
+  type MeterDeviceStatus,
+  MeterPoller,
+  type MeterValue,
+  type PollOutcome,
+  type PollResult,
+  whenOpen,
+} from "../common/poller.js";
+import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
 import { type ModbusClient, parseTcpPort, RtuClient, TcpClient } from "./client.js";
 import { type PlannedRead, planReads } from "./plan.js";
@@ -36,60 +45,40 @@ export interface ModbusDriverDeps {
   offlineAfter?: number;
 }
 
-export interface ModbusValue {
-  name: string;
-  value: number;
-  unit: string;
-}
+export type { MeterDeviceStatus as ModbusDeviceStatus, MeterValue as ModbusValue, PollResult };
 
-export interface PollResult {
-  device: string;
-  ok: boolean;
-  values: ModbusValue[];
-  /** One per failed read, after retries. */
-  errors: HearthError[];
-}
-
-export interface ModbusDeviceStatus {
-  id: string;
-  availability: "unknown" | "online" | "offline";
-  consecutiveFailures: number;
-  polls: number;
-  failedPolls: number;
-  /** Replies that were corrupt or not what was asked (CRC, truncated, malformed, unexpected). */
-  badFrames: number;
-  timeouts: number;
-  exceptions: number;
-  lastError?: string;
-}
-
-interface DeviceState {
+interface Device {
   cfg: ModbusDeviceConfig;
   profile: ModbusProfile;
   plan: PlannedRead[];
-  client: ModbusClient | undefined;
-  timer: Timer | undefined;
-  polling: Promise<PollResult> | undefined;
-  status: ModbusDeviceStatus;
+  client: ModbusClient;
+  /** The serial line of an RTU device. */
+  line?: SerialLine;
 }
 
 /**
  * Polls Modbus RTU and TCP devices as their profiles say, and hands semantic readings to the sink.
  * RTU devices go through the shared `SerialLine` of their port; a device that is silent or answers
- * garbage costs only its own timeouts, never another device's readings.
+ * garbage costs only its own timeouts, never another device's readings. The schedule, retries,
+ * counters and availability are the shared meter-poll engine's (drivers/common/poller.ts).
  */
 export class ModbusDriver {
   readonly #devices: readonly ModbusDeviceConfig[];
   readonly #deps: ModbusDriverDeps;
-  readonly #log: Logger;
-  /** Keyed by device id. */
-  readonly #state = new Map<string, DeviceState>();
-  #running = false;
+  readonly #poller: MeterPoller;
+  /** Started devices, keyed by id. */
+  readonly #started = new Map<string, Device>();
 
   constructor(devices: readonly ModbusDeviceConfig[], deps: ModbusDriverDeps) {
     this.#devices = devices;
     this.#deps = deps;
-    this.#log = (deps.log ?? silentLogger()).child({ module: "modbus" });
+    this.#poller = new MeterPoller("Modbus", {
+      sink: deps.sink,
+      clock: deps.clock,
+      log: (deps.log ?? silentLogger()).child({ module: "modbus" }),
+      offlineAfter: deps.offlineAfter,
+      noun: "device",
+    });
   }
 
   /** Problems with the device list that would stop it from starting (unknown profile, bad unit id, ...). */
@@ -115,7 +104,7 @@ export class ModbusDriver {
 
   /** Resolves profiles, acquires lines and schedules the first poll of every device. */
   start(): void {
-    if (this.#running) return;
+    if (this.#poller.running) return;
     const problems = this.validate();
     if (problems.length > 0)
       throw new HearthError(
@@ -125,7 +114,7 @@ export class ModbusDriver {
           problems,
         },
       );
-    const states: DeviceState[] = [];
+    const devices: Device[] = [];
     try {
       for (const cfg of this.#devices) {
         const profile = this.#resolve(cfg) as ModbusProfile;
@@ -133,190 +122,89 @@ export class ModbusDriver {
           maxRegisters: profile.modbus.max_registers_per_read,
           maxGap: profile.modbus.max_gap,
         });
-        states.push({
-          cfg,
-          profile,
-          plan,
-          // Throws ConfigInvalid when the port is already held with other serial settings.
-          client: this.#makeClient(cfg, profile),
-          timer: undefined,
-          polling: undefined,
-          status: {
-            id: cfg.id,
-            availability: "unknown",
-            consecutiveFailures: 0,
-            polls: 0,
-            failedPolls: 0,
-            badFrames: 0,
-            timeouts: 0,
-            exceptions: 0,
-          },
-        });
+        // Throws ConfigInvalid when the port is already held with other serial settings.
+        devices.push({ cfg, profile, plan, ...this.#makeClient(cfg, profile) });
       }
     } catch (e) {
-      for (const st of states)
-        if (st.client?.kind === "rtu") void this.#deps.lines?.release(st.cfg.port, st.cfg.id);
+      for (const d of devices)
+        if (d.client.kind === "rtu") void this.#deps.lines?.release(d.cfg.port, d.cfg.id);
       throw e;
     }
-    this.#running = true;
-    for (const st of states) {
-      this.#state.set(st.cfg.id, st);
+    for (const d of devices) {
+      this.#started.set(d.cfg.id, d);
       // The first poll runs at once; the line's queue keeps devices on one port from colliding.
-      st.timer = this.#deps.clock.setTimeout(() => this.#tick(st), 0);
+      this.#poller.add(d.cfg.id, d.profile.timing.poll_interval_s * SECOND_MS, () => this.#pollOnce(d));
     }
+    this.#poller.start();
   }
 
   /** Stops polling, waits for polls in flight, and releases lines and sockets. */
   async stop(): Promise<void> {
-    if (!this.#running) return;
-    this.#running = false;
-    const states = [...this.#state.values()];
-    for (const st of states) st.timer?.cancel();
-    await Promise.allSettled(states.map((st) => st.polling));
-    for (const st of states) {
-      await st.client?.close();
-      if (st.client?.kind === "rtu") await this.#deps.lines?.release(st.cfg.port, st.cfg.id);
+    if (!this.#poller.running) return;
+    await this.#poller.stop();
+    const devices = [...this.#started.values()];
+    for (const d of devices) {
+      await d.client.close();
+      if (d.client.kind === "rtu") await this.#deps.lines?.release(d.cfg.port, d.cfg.id);
     }
-    this.#state.clear();
+    this.#started.clear();
+    this.#poller.clear();
   }
 
-  status(): ModbusDeviceStatus[] {
-    return [...this.#state.values()].map((s) => ({ ...s.status }));
+  status(): MeterDeviceStatus[] {
+    return this.#poller.status();
   }
 
-  /** Polls one device now (the `hearth read` command, tests). The driver must be started. */
+  /** Polls one device now, outside its schedule (tests, benches). The driver must be started. */
   pollNow(id: string): Promise<PollResult> {
-    const st = this.#state.get(id);
-    if (!st)
-      return Promise.reject(
-        new HearthError(`No Modbus device ${id}`, ErrorCode.ConfigInvalid, { device: id }),
-      );
-    return this.#poll(st);
+    return this.#poller.pollNow(id);
   }
 
   #resolve(cfg: ModbusDeviceConfig): ModbusProfile | string {
     return resolveProfile<ModbusProfile>(cfg.profile, this.#deps.profiles, "modbus");
   }
 
-  #makeClient(cfg: ModbusDeviceConfig, profile: ModbusProfile): ModbusClient {
+  #makeClient(cfg: ModbusDeviceConfig, profile: ModbusProfile): { client: ModbusClient; line?: SerialLine } {
     const tcp = parseTcpPort(cfg.port);
-    if (tcp) return this.#deps.tcpClient?.(tcp.host, tcp.port) ?? new TcpClient(tcp.host, tcp.port);
-    const lines = this.#deps.lines as SerialLinePool;
-    return new RtuClient(lines.acquire(cfg.port, profile.serial, cfg.id));
+    if (tcp)
+      return { client: this.#deps.tcpClient?.(tcp.host, tcp.port) ?? new TcpClient(tcp.host, tcp.port) };
+    const line = (this.#deps.lines as SerialLinePool).acquire(cfg.port, profile.serial, cfg.id);
+    return { client: new RtuClient(line), line };
   }
 
-  #tick(st: DeviceState): void {
-    st.timer = undefined;
-    if (!this.#running) return;
-    const started = this.#deps.clock.monotonicMs();
-    void this.#poll(st).finally(() => {
-      if (!this.#running || this.#state.get(st.cfg.id) !== st) return;
-      const period = st.profile.timing.poll_interval_s * 1000;
-      const wait = Math.max(0, started + period - this.#deps.clock.monotonicMs());
-      st.timer = this.#deps.clock.setTimeout(() => this.#tick(st), wait);
-    });
-  }
-
-  #poll(st: DeviceState): Promise<PollResult> {
-    // One poll per device at a time: a manual poll during a scheduled one shares its result.
-    if (st.polling !== undefined) return st.polling;
-    const p = this.#pollOnce(st).finally(() => {
-      st.polling = undefined;
-    });
-    st.polling = p;
-    return p;
-  }
-
-  async #pollOnce(st: DeviceState): Promise<PollResult> {
-    const { cfg, profile } = st;
-    const client = st.client as ModbusClient;
+  /** One poll: every planned read, each with the profile's retries. */
+  async #pollOnce(d: Device): Promise<PollOutcome> {
+    const { cfg, profile } = d;
     const timing = {
       timeoutMs: profile.timing.response_timeout_ms,
       gapMs: profile.timing.inter_frame_gap_ms,
     };
-    const values: ModbusValue[] = [];
-    const readings: Reading[] = [];
-    const errors: HearthError[] = [];
-    let answered = false;
-    for (const read of st.plan) {
-      let words: number[] | undefined;
-      for (let attempt = 0; attempt <= profile.timing.retries && this.#running; attempt++) {
-        try {
-          words = await client.read(cfg.unit_id, read.fc, read.address, read.quantity, timing);
-          break;
-        } catch (e) {
-          const err = asHearthError(e, cfg.id);
-          this.#count(st, err);
-          if (err.code === ErrorCode.DeviceException) {
-            // The device is there and said no: retrying will not change its mind.
-            answered = true;
-            errors.push(err);
-            break;
-          }
-          if (attempt === profile.timing.retries) errors.push(err);
-          else
-            this.#log.debug(
-              { device: cfg.id, code: err.code, attempt: attempt + 1 },
-              `Read of ${cfg.id} ${read.table} ${read.address}+${read.quantity} failed (attempt ${attempt + 1}/${profile.timing.retries + 1}): ${err.message}`,
-            );
-        }
+    if (d.line) await whenOpen(d.line, this.#deps.clock, profile.timing.response_timeout_ms);
+    const out: PollOutcome = { answered: false, readings: [], values: [], errors: [] };
+    for (const read of d.plan) {
+      const r = await this.#poller.read(
+        cfg.id,
+        `${read.table} ${read.address}+${read.quantity}`,
+        profile.timing.retries,
+        () => d.client.read(cfg.unit_id, read.fc, read.address, read.quantity, timing),
+      );
+      if (!r.ok) {
+        if (!r.error) continue;
+        // An exception reply: the device is there and said no.
+        if (r.error.code === ErrorCode.DeviceException) out.answered = true;
+        out.errors.push(r.error);
+        continue;
       }
-      if (!words) continue;
-      answered = true;
+      out.answered = true;
       const mono = this.#deps.clock.monotonicMs();
       for (const reg of read.registers) {
         const off = reg.address - read.address;
-        const value = decodeValue(reg, words.slice(off, off + registerWords(reg.type)));
+        const value = decodeValue(reg, r.value.slice(off, off + registerWords(reg.type)));
         if (!Number.isFinite(value)) continue;
-        values.push({ name: reg.name, value, unit: reg.unit });
-        if (reg.channel) readings.push({ device: cfg.id, channel: reg.channel, value, mono });
+        out.values.push({ name: reg.name, value, unit: reg.unit });
+        if (reg.channel) out.readings.push({ device: cfg.id, channel: reg.channel, value, mono });
       }
     }
-    st.status.polls++;
-    if (readings.length > 0) this.#deps.sink.readings(readings);
-    // A poll cut short by stop() says nothing about the device.
-    if (this.#running) this.#settle(st, answered, errors);
-    return { device: cfg.id, ok: errors.length === 0, values, errors };
-  }
-
-  #count(st: DeviceState, err: HearthError): void {
-    st.status.lastError = err.message;
-    if (err.code === ErrorCode.Timeout) st.status.timeouts++;
-    else if (err.code === ErrorCode.DeviceException) st.status.exceptions++;
-    else if (isBadFrame(err)) st.status.badFrames++;
-  }
-
-  /** Availability: online at the first answer, offline after `offlineAfter` polls with no answer at all. */
-  #settle(st: DeviceState, answered: boolean, errors: HearthError[]): void {
-    const s = st.status;
-    const id = st.cfg.id;
-    if (answered) {
-      s.consecutiveFailures = 0;
-      if (s.availability !== "online") {
-        s.availability = "online";
-        this.#log.info({ device: id }, `Modbus device ${id} is online`);
-        this.#deps.sink.availability(id, "online", "answered a poll");
-      }
-      for (const e of errors)
-        this.#log.warn({ device: id, code: e.code, err: e }, `Modbus device ${id}: ${e.message}`);
-      return;
-    }
-    s.failedPolls++;
-    s.consecutiveFailures++;
-    const reason = errors[0]?.message ?? "no answer";
-    const limit = this.#deps.offlineAfter ?? 3;
-    if (s.availability !== "offline")
-      this.#log.warn(
-        { device: id, code: errors[0]?.code, failures: s.consecutiveFailures },
-        `Poll of Modbus device ${id} failed (${s.consecutiveFailures}/${limit}): ${reason}`,
-      );
-    if (s.consecutiveFailures >= limit && s.availability !== "offline") {
-      s.availability = "offline";
-      this.#deps.sink.availability(
-        id,
-        "offline",
-        `${s.consecutiveFailures} consecutive polls failed; last: ${reason}`,
-      );
-    }
+    return out;
   }
 }

@@ -1,5 +1,6 @@
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { ModbusRegister } from "../../src/profiles/modbus.js";
-import { MAX_READ_REGISTERS, type ReadFunction } from "./codec.js";
+import { MAX_READ_REGISTERS, type ReadFunction } from "./tables.js";
 import { registerWords } from "./values.js";
 
 /** One read request and the profile registers it covers. */
@@ -33,7 +34,12 @@ export function planReads(registers: readonly ModbusRegister[], options: PlanOpt
     for (const r of regs) {
       const words = registerWords(r.type);
       if (words > maxRegisters)
-        throw new RangeError(`register ${r.name} (${words} words) exceeds maxRegisters ${maxRegisters}`);
+        // A profile whose register cannot be read in one request cannot be polled.
+        throw new HearthError(
+          `register ${r.name} (${words} words) exceeds maxRegisters ${maxRegisters}`,
+          ErrorCode.ConfigInvalid,
+          { register: r.name, words, maxRegisters },
+        );
       const end = r.address + words;
       if (cur) {
         const curEnd = cur.address + cur.quantity;

@@ -1,3 +1,4 @@
+import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { MODBUS_TYPE_WORDS, type ModbusRegister, type ModbusType } from "../../src/profiles/modbus.js";
 
 /** The parts of a profile register that say how its words become a number. */
@@ -10,7 +11,11 @@ export function registerWords(type: ModbusType): number {
 /** Words as sent on the wire → big-endian bytes of the value, undoing the device's byte and word order. */
 function toBigEndian(f: RegisterFormat, words: readonly number[]): Buffer {
   const n = registerWords(f.type);
-  if (words.length !== n) throw new RangeError(`${f.type} needs ${n} registers, got ${words.length}`);
+  if (words.length !== n)
+    throw new HearthError(`${f.type} needs ${n} registers, got ${words.length}`, ErrorCode.ValueOutOfRange, {
+      type: f.type,
+      registers: words.length,
+    });
   const ordered = f.word_order === "little" ? [...words].reverse() : [...words];
   const b = Buffer.alloc(2 * n);
   ordered.forEach((w, i) => {

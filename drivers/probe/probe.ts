@@ -1,5 +1,6 @@
 import type { Clock } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../../src/core/errors.js";
+import { SECOND_MS } from "../../src/core/time.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import * as cjt from "../cjt188/codec.js";
 import * as dlt from "../dlt645/codec.js";
@@ -224,7 +225,7 @@ export async function probePort(options: ProbePortOptions): Promise<ProbeResult[
       clock: options.clock,
     });
     try {
-      await openOrThrow(line, options.clock, options.openTimeoutMs ?? 3000);
+      await openOrThrow(line, options.clock, options.openTimeoutMs ?? 3 * SECOND_MS);
       for (const protocol of pass.protocols) {
         const base = offset;
         const r = await probe(line, {

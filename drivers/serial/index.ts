@@ -1,6 +1,5 @@
 export type {
   BackoffOptions,
-  FrameComplete,
   RawLine,
   SerialLineEvents,
   SerialLineOptions,
@@ -12,3 +11,4 @@ export type { PortListing } from "./list.js";
 export { listSerialPorts } from "./list.js";
 export type { LineProblem, LineUser, SerialLinePoolOptions } from "./pool.js";
 export { checkLineSettings, SerialLinePool, sameSettings } from "./pool.js";
+export type { FrameComplete } from "./reply.js";

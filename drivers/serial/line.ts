@@ -1,20 +1,14 @@
 import { EventEmitter } from "node:events";
 import { SerialPortStream } from "@serialport/stream";
+import { Backoff } from "../../src/core/backoff.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import { silentLogger } from "../../src/core/log.js";
+import { SECOND_MS } from "../../src/core/time.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import type { BindingInterface } from "./binding-types.js";
-
-/**
- * How a transaction knows its reply is whole. Returns the byte length of a complete frame at the start
- * of `rx`, 0 when more bytes are needed, or -1 when the first byte cannot start a frame (noise): that
- * byte is dropped and the check runs again on the rest, so a reply preceded by noise still resyncs.
- * -n (n > 1) drops n bytes at once: a whole frame that is not this request's answer (a late reply to
- * an earlier request), so that the answer behind it is still found within the timeout.
- */
-export type FrameComplete = (rx: Buffer) => number;
+import { type FrameComplete, ReplyAssembler } from "./reply.js";
 
 export interface TransactionOptions {
   /** From the end of the write to the whole reply. */
@@ -31,6 +25,7 @@ export interface RawLine {
   onData(listener: (chunk: Buffer) => void): () => void;
 }
 
+/** The reopen back-off (src/core/backoff.ts with a fractional jitter). */
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
@@ -70,7 +65,7 @@ export interface SerialLineStats {
   opens: number;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000, factor: 2, jitter: 0.25 };
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30 * SECOND_MS, factor: 2, jitter: 0.25 };
 
 interface Job {
   run: () => Promise<void>;
@@ -97,12 +92,10 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #maxQueue: number;
-  readonly #backoff: BackoffOptions;
-  readonly #random: () => number;
+  readonly #backoff: Backoff;
   #port: SerialPortStream | undefined;
   #open = false;
   #running = false;
-  #attempt = 0;
   #reopenTimer: Timer | undefined;
   #queue: Job[] = [];
   #busy = false;
@@ -120,8 +113,11 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     this.#clock = options.clock;
     this.#log = (options.log ?? silentLogger()).child({ module: "serial", port: options.path });
     this.#maxQueue = options.maxQueue ?? 32;
-    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.#random = options.random ?? Math.random;
+    this.#backoff = new Backoff({
+      ...DEFAULT_BACKOFF,
+      ...options.backoff,
+      random: options.random ?? Math.random,
+    });
   }
 
   get isOpen(): boolean {
@@ -178,7 +174,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
       return Promise.reject(
         new HearthError(
           `Serial line ${this.path} has ${this.#queue.length} requests waiting (limit ${this.#maxQueue}); request refused`,
-          ErrorCode.Canceled,
+          ErrorCode.QueueFull,
           { port: this.path, queued: this.#queue.length, reason: "queue full" },
         ),
       );
@@ -223,7 +219,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     const port = this.#requireOpen();
     this.stats.transactions++;
     return new Promise<Buffer>((resolve, reject) => {
-      let rx: Buffer = Buffer.alloc(0);
+      const reply = new ReplyAssembler(opts.complete, this.stats, this.#log);
       let timer: Timer | undefined;
       let done = false;
       const finish = (err: HearthError | undefined, frame?: Buffer) => {
@@ -237,31 +233,8 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
       };
       this.#abortCurrent = (e) => finish(e);
       this.#rxListener = (chunk) => {
-        rx = rx.length === 0 ? chunk : Buffer.concat([rx, chunk]);
-        for (;;) {
-          let n: number;
-          try {
-            n = opts.complete(rx);
-          } catch (e) {
-            // A framing helper that throws is treated like garbage: drop a byte and go on.
-            this.#log.debug({ err: e }, "frame check threw; dropping a byte");
-            n = -1;
-          }
-          if (n > 0 && rx.length >= n) {
-            const extra = rx.length - n;
-            if (extra > 0) this.stats.strayBytes += extra;
-            this.stats.replies++;
-            finish(undefined, Buffer.from(rx.subarray(0, n)));
-            return;
-          }
-          if (n < 0 && rx.length > 0) {
-            const drop = Math.min(-n, rx.length);
-            this.stats.droppedBytes += drop;
-            rx = rx.subarray(drop);
-            continue;
-          }
-          return;
-        }
+        const frame = reply.push(chunk);
+        if (frame) finish(undefined, frame);
       };
       port.write(request, (err) => {
         if (err) {
@@ -277,9 +250,9 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
           this.stats.timeouts++;
           finish(
             new HearthError(
-              `No complete reply on ${this.path} within ${opts.timeoutMs} ms (${rx.length} bytes received)`,
+              `No complete reply on ${this.path} within ${opts.timeoutMs} ms (${reply.received.length} bytes received)`,
               ErrorCode.Timeout,
-              { port: this.path, timeoutMs: opts.timeoutMs, received: rx.toString("hex") },
+              { port: this.path, timeoutMs: opts.timeoutMs, received: reply.received.toString("hex") },
             ),
           );
         }, opts.timeoutMs);
@@ -365,7 +338,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
         return;
       }
       this.#open = true;
-      this.#attempt = 0;
+      this.#backoff.reset();
       this.stats.opens++;
       this.#log.info(`Serial port ${this.path} open (${describeSettings(this.settings)})`);
       this.emit("open");
@@ -400,17 +373,9 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     }
     if (this.listenerCount("error") > 0) this.emit("error", err);
     if (!this.#running) return;
-    const delay = this.#nextDelay();
-    this.#log.debug(`Reopening ${this.path} in ${Math.round(delay)} ms (attempt ${this.#attempt})`);
+    const delay = this.#backoff.next();
+    this.#log.debug(`Reopening ${this.path} in ${Math.round(delay)} ms (attempt ${this.#backoff.attempt})`);
     this.#reopenTimer = this.#clock.setTimeout(() => this.#openNow(), delay);
-  }
-
-  #nextDelay(): number {
-    const b = this.#backoff;
-    const base = Math.min(b.maxMs, b.initialMs * b.factor ** this.#attempt);
-    this.#attempt++;
-    const spread = 1 + b.jitter * (2 * this.#random() - 1);
-    return Math.max(0, base * spread);
   }
 }
 

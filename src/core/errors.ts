@@ -25,6 +25,8 @@ export const ErrorCode = {
   DeviceException: 303,
   DeviceOffline: 304,
   Canceled: 305,
+  /** A serial line's queue is full: the request was refused, not sent. */
+  QueueFull: 306,
   // 400–499: outbox
   OutboxClosed: 400,
   OutboxFull: 401,

@@ -15,7 +15,7 @@ import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
-import { startPtyPair } from "../drivers/serial/socat.js";
+import { startPtyPair } from "../helpers/socat.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
 
 /*

@@ -38,6 +38,42 @@ export async function driveUntil(
   }
 }
 
+/**
+ * Lets what the event loop has queued run: promise jobs, `nextTick`s and one `setImmediate` round at
+ * a time (a simulated serial binding and @serialport/stream move bytes with nothing else).
+ */
+export async function settleIo(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Runs a virtual clock timer by timer until `cond` holds: the I/O queued so far settles, then the clock
+ * jumps to its next timer (at most `maxStepMs` ahead), so a reply due before a timeout is always taken
+ * in before that timeout fires. Rejects after `timeoutMs` of real time, naming `what`.
+ */
+export async function runUntil(
+  clock: VirtualClock,
+  what: string,
+  cond: () => boolean,
+  options: { timeoutMs?: number; maxStepMs?: number; detail?: () => unknown } = {},
+): Promise<void> {
+  const { timeoutMs = 20_000, maxStepMs = 1_000, detail } = options;
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    await settleIo();
+    if (cond()) return;
+    if (Date.now() > end) {
+      const shown = detail ? ` (${JSON.stringify(detail())})` : "";
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what} (virtual time ${clock.monotonicMs()} ms)${shown}`,
+      );
+    }
+    const now = clock.monotonicMs();
+    const next = clock.nextTimerAt();
+    clock.advanceTo(next === undefined ? now + maxStepMs : Math.min(Math.max(next, now), now + maxStepMs));
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

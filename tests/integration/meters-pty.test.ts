@@ -19,8 +19,8 @@ import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
-import { type PtyPair, startPtyPair } from "../drivers/serial/socat.js";
 import { type Received, startAedes, subscribe, type TestSubscriber } from "../helpers/brokers.js";
+import { type PtyPair, startPtyPair } from "../helpers/socat.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
 
 /*

@@ -1,19 +1,10 @@
 import type { Channel } from "../../../src/core/channels.js";
-import { isHearthError } from "../../../src/core/errors.js";
+import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.js";
 import { addressMatches } from "../../common/meters.js";
 import { applyWireFault } from "../../common/sim.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/index.js";
-import {
-  addressReply,
-  Control,
-  DI,
-  type DiOrder,
-  decodeFrame,
-  errorReply,
-  MeterType,
-  meterDataReply,
-  WILDCARD_TYPE,
-} from "../codec.js";
+import { Control, DI, type DiOrder, decodeFrame, MeterType, WILDCARD_TYPE } from "../codec.js";
+import { addressReply, errorReply, meterDataReply } from "../meter-replies.js";
 
 /** How the simulated meter misbehaves; mutable at run time. */
 export type Cjt188Fault = "none" | "bad-checksum" | "silence" | "garbage" | "error-reply";
@@ -54,7 +45,11 @@ export class Cjt188Meter implements SimulatedDevice {
 
   constructor(options: Cjt188MeterOptions) {
     if (!/^[0-9]{14}$/.test(options.address))
-      throw new TypeError(`Cjt188Meter address must be 14 digits, got ${JSON.stringify(options.address)}`);
+      throw new HearthError(
+        `Cjt188Meter address must be 14 digits, got ${JSON.stringify(options.address)}`,
+        ErrorCode.ConfigInvalid,
+        { address: options.address },
+      );
     this.address = options.address;
     this.meterType = options.meterType ?? MeterType.ColdWater;
     this.fault = options.fault ?? "none";

@@ -1,5 +1,5 @@
 import type { Channel } from "../../../src/core/channels.js";
-import { isHearthError } from "../../../src/core/errors.js";
+import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.js";
 import type { Dlt645Identifier } from "../../../src/profiles/dlt645.js";
 import { addressMatches } from "../../common/meters.js";
 import { applyWireFault } from "../../common/sim.js";
@@ -55,7 +55,11 @@ export class Dlt645Meter implements SimulatedDevice {
 
   constructor(options: Dlt645MeterOptions) {
     if (!/^[0-9]{12}$/.test(options.address))
-      throw new TypeError(`Dlt645Meter address must be 12 digits, got ${JSON.stringify(options.address)}`);
+      throw new HearthError(
+        `Dlt645Meter address must be 12 digits, got ${JSON.stringify(options.address)}`,
+        ErrorCode.ConfigInvalid,
+        { address: options.address },
+      );
     this.address = options.address;
     this.fault = options.fault ?? "none";
     this.#opts = options;

@@ -1,15 +1,9 @@
 import type { Channel } from "../../../src/core/channels.js";
 import type { ModbusProfile } from "../../../src/profiles/modbus.js";
 import type { SimReply, SimulatedDevice } from "../../serial/sim/line.js";
-import {
-  decodeRequestPdu,
-  decodeRtu,
-  decodeTcp,
-  encodeResponsePdu,
-  encodeRtu,
-  encodeTcp,
-  type ModbusResponse,
-} from "../codec.js";
+import { decodeTcp, encodeTcp } from "../mbap.js";
+import { decodeRequestPdu, encodeResponsePdu, type ModbusResponse } from "../pdu.js";
+import { decodeRtu, encodeRtu } from "../rtu.js";
 import { encodeValue } from "../values.js";
 
 /** How a simulated meter misbehaves, for fault-injection tests and the demo. */

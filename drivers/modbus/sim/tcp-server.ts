@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type Socket } from "node:net";
-import { tcpFrameLength } from "../codec.js";
+import { tcpFrameLength } from "../mbap.js";
 import type { SimulatedModbusMeter } from "./meter.js";
 
 export interface ModbusTcpServer {

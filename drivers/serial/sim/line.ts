@@ -1,4 +1,6 @@
 import { type Clock, SystemClock } from "../../../src/core/clock.js";
+import { ErrorCode, HearthError } from "../../../src/core/errors.js";
+import { SECOND_MS } from "../../../src/core/time.js";
 import type {
   BindingInterface,
   BindingPortInterface,
@@ -34,14 +36,19 @@ export interface SimulatedLineOptions {
   clock?: Clock;
 }
 
-class CanceledError extends Error {
+/*
+ * The errors a real binding throws, with the same messages. @serialport/stream tells them apart only by
+ * `canceled` (a read or write cut short by close, not a disconnect); the errno is kept in the context.
+ */
+class CanceledError extends HearthError {
   readonly canceled = true;
+  constructor(message: string) {
+    super(message, ErrorCode.Canceled);
+  }
 }
 
-function ioError(op: string): Error {
-  const err = new Error(`EIO: i/o error, ${op}`) as Error & { code: string };
-  err.code = "EIO";
-  return err;
+function ioError(op: string): HearthError {
+  return new HearthError(`EIO: i/o error, ${op}`, ErrorCode.PortClosed, { errno: "EIO" });
 }
 
 interface Wire {
@@ -124,14 +131,18 @@ export class SimulatedLine implements BindingInterface {
     await Promise.resolve();
     const w = this.#wires.get(options.path);
     if (!w?.present) {
-      const e = new Error(`Error: No such file or directory, cannot open ${options.path}`) as Error & {
-        code: string;
-      };
-      e.code = "ENOENT";
-      throw e;
+      throw new HearthError(
+        `Error: No such file or directory, cannot open ${options.path}`,
+        ErrorCode.PortOpen,
+        { port: options.path, errno: "ENOENT" },
+      );
     }
     if (w.port?.isOpen && options.lock !== false)
-      throw new Error(`Error Resource temporarily unavailable Cannot lock port ${options.path}`);
+      throw new HearthError(
+        `Error Resource temporarily unavailable Cannot lock port ${options.path}`,
+        ErrorCode.PortOpen,
+        { port: options.path, errno: "EAGAIN" },
+      );
     const port = new SimPort(options, w, this);
     w.port = port;
     return port;
@@ -179,7 +190,7 @@ export class SimPort implements BindingPortInterface {
 
   async close(): Promise<void> {
     await Promise.resolve();
-    if (!this.isOpen) throw new Error("Port is not open");
+    if (!this.isOpen) throw new HearthError("Port is not open", ErrorCode.PortClosed);
     this.isOpen = false;
     this.#rx = [];
     this.#pendingRead?.reject(new CanceledError("Canceled"));
@@ -286,7 +297,7 @@ export class SimPort implements BindingPortInterface {
   #byteMs(bytes: number): number {
     const baud = this.#line.options.baud;
     if (!baud) return 0;
-    return (bytes * (this.#line.options.bitsPerChar ?? 10) * 1000) / baud;
+    return (bytes * (this.#line.options.bitsPerChar ?? 10) * SECOND_MS) / baud;
   }
 
   async update(options: { baudRate: number }): Promise<void> {

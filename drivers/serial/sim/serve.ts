@@ -1,4 +1,5 @@
 import { SerialPortStream } from "@serialport/stream";
+import { ErrorCode, HearthError } from "../../../src/core/errors.js";
 import type { SerialSettings } from "../../../src/profiles/common.js";
 import type { BindingInterface } from "../binding-types.js";
 import type { SimulatedDevice } from "./line.js";
@@ -38,7 +39,13 @@ export async function servePort(options: ServePortOptions): Promise<ServedPort> 
     stopBits: s.stop_bits,
     autoOpen: false,
   });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) =>
+      err
+        ? reject(new HearthError(err.message, ErrorCode.PortOpen, { port: options.path }, { cause: err }))
+        : resolve(),
+    ),
+  );
   let rx: Buffer[] = [];
   let idle: NodeJS.Timeout | undefined;
   let requests = 0;

@@ -1,61 +1,41 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Cjt188Driver } from "../../../drivers/cjt188/driver.js";
 import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
-import { SerialLinePool } from "../../../drivers/serial/pool.js";
-import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
-import { SystemClock } from "../../../src/core/clock.js";
 import { ErrorCode } from "../../../src/core/errors.js";
-import { capturingLogger, loadProfile, RecordingSink, waitFor } from "../dlt645/helpers.js";
+import { type MeterRig, meterRigs, POLLED_BY_HAND } from "../../helpers/meter-rig.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 const PORT = "/dev/ttySIM-cjt";
-const clock = new SystemClock();
-const profile = loadProfile("generic-cjt188-cold-water", "cjt188", {
-  response_timeout_ms: 250,
-  inter_frame_gap_ms: 0,
-  retries: 1,
-  poll_interval_s: 3600,
-});
-
-const pools: SerialLinePool[] = [];
-const drivers: Cjt188Driver[] = [];
-afterEach(async () => {
-  await Promise.all(drivers.splice(0).map((d) => d.stop()));
-  await Promise.all(pools.splice(0).map((p) => p.stop()));
-});
+// Polls are driven by pollNow, not the schedule; the clock is virtual.
+const profile = loadProfile("generic-cjt188-cold-water", "cjt188", POLLED_BY_HAND);
+const rigs = meterRigs();
 
 function setup(meters: Cjt188Meter[], p = profile) {
-  const sim = new SimulatedLine({ chunkSize: 4 }).addPort(PORT, ...meters);
-  const pool = new SerialLinePool({
-    binding: sim,
-    clock,
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0.2 },
-  });
-  pools.push(pool);
-  const sink = new RecordingSink();
-  const { log, lines } = capturingLogger();
-  const driver = new Cjt188Driver(
-    meters.map((m, i) => ({ id: `water-${i + 1}`, profile: p, port: PORT, address: m.address })),
-    { sink, clock, lines: pool, log, offlineAfter: 2 },
+  const rig = rigs({ line: { chunkSize: 4 } });
+  rig.line.addPort(PORT, ...meters);
+  const driver = rig.start(
+    new Cjt188Driver(
+      meters.map((m, i) => ({ id: `water-${i + 1}`, profile: p, port: PORT, address: m.address })),
+      rig.deps({ offlineAfter: 2 }),
+    ),
   );
-  drivers.push(driver);
-  driver.start();
-  return { sim, pool, sink, driver, lines };
+  return { rig, sim: rig.line, sink: rig.sink, driver, lines: rig.logged };
 }
 
-async function ready(pool: SerialLinePool, driver: Cjt188Driver) {
-  await waitFor(() => pool.lines().every((l) => l.isOpen), 2000, "line open");
-  await waitFor(() => driver.status().every((s) => s.polls >= 1), 3000, "first scheduled poll");
+async function ready(rig: MeterRig, driver: Cjt188Driver) {
+  await rig.opened();
+  await rig.until("first scheduled poll", () => driver.status().every((s) => s.polls >= 1));
 }
 
 describe("Cjt188Driver over a simulated line", () => {
   it("feeds the cumulative flow to water_total_m3", async () => {
     let total = 123.45;
     const m = new Cjt188Meter({ address: "00000805000001", values: () => ({ water_total_m3: total }) });
-    const { pool, sink, driver } = setup([m]);
-    await ready(pool, driver);
+    const { rig, sink, driver } = setup([m]);
+    await ready(rig, driver);
     expect(sink.last("water-1", "water_total_m3")).toBeCloseTo(123.45, 6);
     total = 123.5;
-    const r = await driver.pollNow("water-1");
+    const r = await rig.run(driver.pollNow("water-1"));
     expect(r.ok).toBe(true);
     expect(sink.last("water-1", "water_total_m3")).toBeCloseTo(123.5, 6);
     expect(sink.states("water-1")).toEqual(["online"]);
@@ -72,8 +52,8 @@ describe("Cjt188Driver over a simulated line", () => {
       diOrder: "swapped",
       values: () => ({ water_total_m3: 7 }),
     });
-    const { pool, sink, driver } = setup([litres, swapped]);
-    await ready(pool, driver);
+    const { rig, sink, driver } = setup([litres, swapped]);
+    await ready(rig, driver);
     expect(sink.last("water-1", "water_total_m3")).toBeCloseTo(12.345, 6);
     expect(sink.last("water-2", "water_total_m3")).toBe(7);
   });
@@ -81,8 +61,8 @@ describe("Cjt188Driver over a simulated line", () => {
   it("asks with the profile's DI order", async () => {
     const m = new Cjt188Meter({ address: "00000000000013", values: () => ({ water_total_m3: 1 }) });
     const swappedProfile = { ...profile, cjt188: { ...profile.cjt188, di_order: "swapped" as const } };
-    const { sim, pool, driver } = setup([m], swappedProfile);
-    await ready(pool, driver);
+    const { rig, sim, driver } = setup([m], swappedProfile);
+    await ready(rig, driver);
     const req = sim.recording(PORT)[0] as Buffer;
     // FE FE 68 T A0..A6 C L DI0 DI1: the DI starts at 2 + 11
     expect([req[13], req[14]]).toEqual([0x1f, 0x90]);
@@ -94,9 +74,9 @@ describe("Cjt188Driver over a simulated line", () => {
       values: () => ({ water_total_m3: 3 }),
       fault: "bad-checksum",
     });
-    const { pool, sink, driver, lines } = setup([m]);
-    await ready(pool, driver);
-    const r = await driver.pollNow("water-1");
+    const { rig, sink, driver, lines } = setup([m]);
+    await ready(rig, driver);
+    const r = await rig.run(driver.pollNow("water-1"));
     expect(r.errors[0]?.code).toBe(ErrorCode.FrameChecksum);
     expect(sink.states("water-1")).toEqual(["offline"]);
     expect(driver.status()[0]?.badFrames).toBeGreaterThanOrEqual(2);
@@ -104,18 +84,18 @@ describe("Cjt188Driver over a simulated line", () => {
       lines.some((l) => l.level === 40 && l.device === "water-1" && String(l.msg).includes("checksum")),
     ).toBe(true);
     m.fault = "silence";
-    const quiet = await driver.pollNow("water-1");
+    const quiet = await rig.run(driver.pollNow("water-1"));
     expect(quiet.errors[0]?.code).toBe(ErrorCode.Timeout);
     m.fault = "none";
-    expect((await driver.pollNow("water-1")).ok).toBe(true);
+    expect((await rig.run(driver.pollNow("water-1"))).ok).toBe(true);
     expect(sink.states("water-1")).toEqual(["offline", "online"]);
   });
 
   it("treats an error reply as a meter that is there", async () => {
     const m = new Cjt188Meter({ address: "00000000000015", values: () => ({}), fault: "error-reply" });
-    const { pool, sink, driver } = setup([m]);
-    await ready(pool, driver);
-    const r = await driver.pollNow("water-1");
+    const { rig, sink, driver } = setup([m]);
+    await ready(rig, driver);
+    const r = await rig.run(driver.pollNow("water-1"));
     expect(r.errors[0]?.code).toBe(ErrorCode.DeviceException);
     expect(sink.states("water-1")).toEqual(["online"]);
     expect(sink.all("water-1")).toEqual([]);

@@ -3,7 +3,7 @@ import { decodeCjt188Frame } from "../../../drivers/cjt188/decode.js";
 import { parseHex } from "../../../drivers/common/hex.js";
 import { decodeDlt645Frame } from "../../../drivers/dlt645/decode.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
-import { loadProfile } from "./helpers.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 describe("decode for the CLI", () => {
   it("explains a DL/T 645 read request (zcx1218029121/go645 protocol_test.go)", () => {

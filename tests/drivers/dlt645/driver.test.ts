@@ -1,61 +1,36 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Dlt645Driver } from "../../../drivers/dlt645/driver.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
-import { SerialLinePool } from "../../../drivers/serial/pool.js";
-import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
 import type { Channel } from "../../../src/core/channels.js";
-import { SystemClock } from "../../../src/core/clock.js";
 import { ErrorCode } from "../../../src/core/errors.js";
-import { capturingLogger, loadProfile, RecordingSink, waitFor } from "./helpers.js";
+import { type MeterRig, meterRigs, POLLED_BY_HAND } from "../../helpers/meter-rig.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 const PORT = "/dev/ttySIM-dlt";
-const clock = new SystemClock();
-// Short timeouts keep failure tests quick; polls are driven by pollNow, not the schedule.
-const profile = loadProfile("generic-dlt645-single-phase", "dlt645", {
-  response_timeout_ms: 250,
-  inter_frame_gap_ms: 0,
-  retries: 1,
-  poll_interval_s: 3600,
-});
-
-const pools: SerialLinePool[] = [];
-const drivers: Dlt645Driver[] = [];
-afterEach(async () => {
-  await Promise.all(drivers.splice(0).map((d) => d.stop()));
-  await Promise.all(pools.splice(0).map((p) => p.stop()));
-});
+// Polls are driven by pollNow, not the schedule; the clock is virtual.
+const profile = loadProfile("generic-dlt645-single-phase", "dlt645", POLLED_BY_HAND);
+const rigs = meterRigs();
 
 function setup(meters: Dlt645Meter[], opts: { chunkSize?: number; offlineAfter?: number } = {}) {
-  const sim = new SimulatedLine({ chunkSize: opts.chunkSize }).addPort(PORT, ...meters);
-  const pool = new SerialLinePool({
-    binding: sim,
-    clock,
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0.2 },
-  });
-  pools.push(pool);
-  const sink = new RecordingSink();
-  const { log, lines } = capturingLogger();
-  const driver = new Dlt645Driver(
-    meters.map((m, i) => ({ id: `meter-${i + 1}`, profile, port: PORT, address: m.address })),
-    { sink, clock, lines: pool, log, offlineAfter: opts.offlineAfter ?? 2 },
+  const rig = rigs({ line: { chunkSize: opts.chunkSize } });
+  rig.line.addPort(PORT, ...meters);
+  const driver = rig.start(
+    new Dlt645Driver(
+      meters.map((m, i) => ({ id: `meter-${i + 1}`, profile, port: PORT, address: m.address })),
+      rig.deps({ offlineAfter: opts.offlineAfter ?? 2 }),
+    ),
   );
-  drivers.push(driver);
-  driver.start();
-  return { sim, pool, sink, driver, lines };
+  return { rig, sim: rig.line, sink: rig.sink, driver, lines: rig.logged };
 }
 
 function meter(address: string, values: Partial<Record<Channel, number>>) {
   return new Dlt645Meter({ address, identifiers: profile.dlt645.identifiers, values: () => values });
 }
 
-async function opened(pool: SerialLinePool) {
-  await waitFor(() => pool.lines().every((l) => l.isOpen), 2000, "line open");
-}
-
 /** Line open and the poll the driver runs at start done, so tests count only their own requests. */
-async function ready(pool: SerialLinePool, driver: Dlt645Driver) {
-  await opened(pool);
-  await waitFor(() => driver.status().every((s) => s.polls >= 1), 3000, "first scheduled poll");
+async function ready(rig: MeterRig, driver: Dlt645Driver) {
+  await rig.opened();
+  await rig.until("first scheduled poll", () => driver.status().every((s) => s.polls >= 1));
 }
 
 describe("Dlt645Driver over a simulated RS-485 line", () => {
@@ -66,10 +41,10 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
       current_a: -1.5,
       power_w: 345.6,
     });
-    const { pool, sink, driver } = setup([m], { chunkSize: 3 });
-    await ready(pool, driver);
+    const { rig, sink, driver } = setup([m], { chunkSize: 3 });
+    await ready(rig, driver);
     m.seen.readData = 0;
-    const r = await driver.pollNow("meter-1");
+    const r = await rig.run(driver.pollNow("meter-1"));
     expect(r.ok).toBe(true);
     expect(r.values.map((v) => [v.name, v.value])).toEqual([
       ["energy_total", 1234.56],
@@ -86,12 +61,12 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
   it("counts and logs bad checksums, never throws, goes offline, and comes back when the meter heals", async () => {
     const m = meter("000000000002", { energy_total_kwh: 10, voltage_v: 230, current_a: 0, power_w: 0 });
     m.fault = "bad-checksum";
-    const { pool, sink, driver, lines } = setup([m]);
-    await opened(pool);
-    const first = await driver.pollNow("meter-1");
+    const { rig, sink, driver, lines } = setup([m]);
+    await rig.opened();
+    const first = await rig.run(driver.pollNow("meter-1"));
     expect(first.ok).toBe(false);
     expect(first.errors[0]?.code).toBe(ErrorCode.FrameChecksum);
-    await driver.pollNow("meter-1");
+    await rig.run(driver.pollNow("meter-1"));
     expect(sink.states("meter-1")).toEqual(["offline"]);
     const st = driver.status()[0];
     expect(st?.availability).toBe("offline");
@@ -101,7 +76,7 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
     );
     expect(warn?.msg).toMatch(/Bad DL\/T 645 frame from meter-1: .*checksum/);
     m.fault = "none";
-    const healed = await driver.pollNow("meter-1");
+    const healed = await rig.run(driver.pollNow("meter-1"));
     expect(healed.ok).toBe(true);
     expect(sink.states("meter-1")).toEqual(["offline", "online"]);
   });
@@ -109,23 +84,23 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
   it("treats an abnormal reply as a meter that is there and refused", async () => {
     const m = meter("000000000003", { energy_total_kwh: 10 });
     m.fault = "abnormal";
-    const { pool, sink, driver } = setup([m]);
-    await ready(pool, driver);
+    const { rig, sink, driver } = setup([m]);
+    await ready(rig, driver);
     m.seen.readData = 0;
-    const r = await driver.pollNow("meter-1");
+    const r = await rig.run(driver.pollNow("meter-1"));
     expect(r.errors.map((e) => e.code)).toEqual(Array(4).fill(ErrorCode.DeviceException));
     expect(r.errors[0]?.message).toContain("other error");
     expect(sink.states("meter-1")).toEqual(["online"]);
-    expect(driver.status()[0]?.abnormal).toBe(8); // the start poll's and this one's
+    expect(driver.status()[0]?.exceptions).toBe(8); // the start poll's and this one's
     // Asked once per identifier: refusals are not retried.
     expect(m.seen.readData).toBe(4);
   });
 
   it("answers 'no requested data' for a value the meter does not have, and still gives the others", async () => {
     const m = meter("000000000004", { energy_total_kwh: 42 });
-    const { pool, sink, driver } = setup([m]);
-    await opened(pool);
-    const r = await driver.pollNow("meter-1");
+    const { rig, sink, driver } = setup([m]);
+    await rig.opened();
+    const r = await rig.run(driver.pollNow("meter-1"));
     expect(r.values.map((v) => v.name)).toEqual(["energy_total"]);
     expect(r.errors[0]?.message).toContain("no requested data");
     expect(sink.last("meter-1", "energy_total_kwh")).toBe(42);
@@ -134,10 +109,10 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
   it("gives up on a silent meter after its first identifier instead of waiting out every one", async () => {
     const m = meter("000000000005", { energy_total_kwh: 1 });
     m.fault = "silence";
-    const { pool, driver } = setup([m]);
-    await ready(pool, driver);
+    const { rig, driver } = setup([m]);
+    await ready(rig, driver);
     m.seen.readData = 0;
-    const r = await driver.pollNow("meter-1");
+    const r = await rig.run(driver.pollNow("meter-1"));
     expect(r.errors.map((e) => e.code)).toEqual([ErrorCode.Timeout]);
     // One identifier, asked 1 + retries times.
     expect(m.seen.readData).toBe(2);
@@ -147,9 +122,9 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
     const good = meter("000000000006", { energy_total_kwh: 7, voltage_v: 231, current_a: 1, power_w: 100 });
     const bad = meter("000000000007", { energy_total_kwh: 8 });
     bad.fault = "garbage";
-    const { pool, sink, driver } = setup([good, bad]);
-    await opened(pool);
-    const [g, b] = await Promise.all([driver.pollNow("meter-1"), driver.pollNow("meter-2")]);
+    const { rig, sink, driver } = setup([good, bad]);
+    await rig.opened();
+    const [g, b] = await rig.run(Promise.all([driver.pollNow("meter-1"), driver.pollNow("meter-2")]));
     expect(g.ok).toBe(true);
     expect(b.ok).toBe(false);
     expect(sink.last("meter-1", "voltage_v")).toBe(231);
@@ -159,19 +134,19 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
   it("reports offline when the adapter is unplugged mid-poll and online again once it is back", async () => {
     const m = meter("000000000008", { energy_total_kwh: 5, voltage_v: 230, current_a: 0, power_w: 0 });
     m.fault = "silence"; // the poll is waiting for a reply when the adapter goes
-    const { sim, pool, sink, driver } = setup([m]);
-    await opened(pool);
+    const { rig, sim, sink, driver } = setup([m]);
+    await rig.opened();
     const inFlight = driver.pollNow("meter-1");
-    await waitFor(() => m.seen.readData > 0, 1000, "request on the wire");
+    await rig.until("request on the wire", () => m.seen.readData > 0);
     sim.unplug(PORT);
-    const lost = await inFlight;
+    const lost = await rig.run(inFlight);
     expect(lost.errors[0]?.code).toBe(ErrorCode.PortClosed);
-    await driver.pollNow("meter-1");
+    await rig.run(driver.pollNow("meter-1"));
     expect(sink.states("meter-1")).toEqual(["offline"]);
     m.fault = "none";
     sim.plug(PORT);
-    await opened(pool);
-    const back = await driver.pollNow("meter-1");
+    await rig.opened();
+    const back = await rig.run(driver.pollNow("meter-1"));
     expect(back.ok).toBe(true);
     expect(sink.states("meter-1")).toEqual(["offline", "online"]);
   });
@@ -183,34 +158,31 @@ describe("Dlt645Driver over a simulated RS-485 line", () => {
       identifiers: fast.dlt645.identifiers,
       values: () => ({ voltage_v: 220 }),
     });
-    const sim = new SimulatedLine().addPort(PORT, m);
-    const pool = new SerialLinePool({ binding: sim, clock });
-    pools.push(pool);
-    const sink = new RecordingSink();
-    const driver = new Dlt645Driver([{ id: "m", profile: fast, port: PORT, address: m.address }], {
-      sink,
-      clock,
-      lines: pool,
-    });
-    drivers.push(driver);
-    driver.start();
-    await waitFor(
-      () => driver.status()[0]?.polls !== undefined && (driver.status()[0]?.polls ?? 0) >= 3,
-      3000,
+    const rig = rigs();
+    rig.line.addPort(PORT, m);
+    const sink = rig.sink;
+    const driver = rig.start(
+      new Dlt645Driver([{ id: "m", profile: fast, port: PORT, address: m.address }], {
+        sink,
+        clock: rig.clock,
+        lines: rig.lines,
+      }),
+    );
+    await rig.until(
       "3 polls",
+      () => driver.status()[0]?.polls !== undefined && (driver.status()[0]?.polls ?? 0) >= 3,
     );
     expect(sink.last("m", "voltage_v")).toBe(220);
   });
 
   it("refuses to start with a bad address or an unknown profile, naming the device", () => {
-    const pool = new SerialLinePool({ binding: new SimulatedLine(), clock });
-    pools.push(pool);
+    const rig = rigs();
     const d = new Dlt645Driver(
       [
         { id: "a", profile, port: PORT, address: "12345" },
         { id: "b", profile: "no-such-profile", port: PORT, address: "000000000001" },
       ],
-      { sink: new RecordingSink(), clock, lines: pool },
+      { sink: rig.sink, clock: rig.clock, lines: rig.lines },
     );
     expect(d.validate()).toEqual([
       'device a: address "12345" must be 12 digits as on the nameplate (whole AA bytes for wildcards)',

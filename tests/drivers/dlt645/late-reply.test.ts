@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bytesToDi, decodeFrame } from "../../../drivers/dlt645/codec.js";
 import { Dlt645Driver } from "../../../drivers/dlt645/driver.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
-import { SerialLinePool } from "../../../drivers/serial/pool.js";
-import { type SimReply, type SimulatedDevice, SimulatedLine } from "../../../drivers/serial/sim/index.js";
-import { SystemClock } from "../../../src/core/clock.js";
-import { loadProfile, RecordingSink, waitFor } from "./helpers.js";
+import type { SimReply, SimulatedDevice } from "../../../drivers/serial/sim/index.js";
+import { meterRigs, POLLED_BY_HAND } from "../../helpers/meter-rig.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 /*
  * Regression: a meter's late reply (to a request that had timed out) arrived in front of the answer to
@@ -16,13 +15,12 @@ import { loadProfile, RecordingSink, waitFor } from "./helpers.js";
 
 const PORT = "/dev/ttySIM-late";
 const VOLTAGE = "02010100";
-const clock = new SystemClock();
 const profile = loadProfile("generic-dlt645-single-phase", "dlt645", {
+  ...POLLED_BY_HAND,
   response_timeout_ms: 150,
-  inter_frame_gap_ms: 0,
   retries: 0,
-  poll_interval_s: 3600,
 });
+const rigs = meterRigs();
 
 /**
  * Wraps a meter: its answer to the first voltage request is held back (the request times out) and
@@ -46,11 +44,6 @@ class LateOnce implements SimulatedDevice {
   }
 }
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const s of stops.splice(0).reverse()) await s();
-});
-
 describe("a late DL/T 645 reply in front of the next answer", () => {
   it("is skipped: only the timed-out identifier fails, the next one is read", async () => {
     const meter = new Dlt645Meter({
@@ -58,21 +51,18 @@ describe("a late DL/T 645 reply in front of the next answer", () => {
       identifiers: profile.dlt645.identifiers,
       values: () => ({ energy_total_kwh: 12.5, voltage_v: 229.9, current_a: 1.25, power_w: 287.5 }),
     });
-    const sim = new SimulatedLine().addPort(PORT, new LateOnce(meter));
-    const pool = new SerialLinePool({ binding: sim, clock });
-    const sink = new RecordingSink();
-    const driver = new Dlt645Driver([{ id: "m", profile, port: PORT, address: meter.address }], {
-      sink,
-      clock,
-      lines: pool,
-    });
-    stops.push(
-      () => pool.stop(),
-      () => driver.stop(),
+    const rig = rigs();
+    rig.line.addPort(PORT, new LateOnce(meter));
+    const { sink, lines: pool } = rig;
+    const driver = rig.start(
+      new Dlt645Driver([{ id: "m", profile, port: PORT, address: meter.address }], {
+        sink,
+        clock: rig.clock,
+        lines: pool,
+      }),
     );
-    driver.start();
     // The poll the driver runs at start: energy read, voltage held back (timeout), then current and power.
-    await waitFor(() => driver.status()[0]?.polls === 1, 3000, "the first poll");
+    await rig.until("the first poll", () => driver.status()[0]?.polls === 1);
     const line = pool.lines()[0];
     expect(sink.all("m").map((r) => r.channel)).toEqual(["energy_total_kwh", "current_a", "power_w"]);
     expect(sink.last("m", "current_a")).toBeCloseTo(1.25, 6);
@@ -82,7 +72,7 @@ describe("a late DL/T 645 reply in front of the next answer", () => {
     // The late voltage frame was dropped whole by the line, not taken as the current's answer.
     expect(line?.stats.droppedBytes).toBeGreaterThanOrEqual(16);
     // The next poll reads all four.
-    const again = await driver.pollNow("m");
+    const again = await rig.run(driver.pollNow("m"));
     expect(again.ok).toBe(true);
     expect(again.values.map((v) => v.name)).toEqual([
       "energy_total",

@@ -1,22 +1,19 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Cjt188Driver } from "../../../drivers/cjt188/driver.js";
 import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
 import { Dlt645Driver } from "../../../drivers/dlt645/driver.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
 import { ModbusDriver } from "../../../drivers/modbus/driver.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
-import { SerialLinePool } from "../../../drivers/serial/pool.js";
-import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
-import { SystemClock } from "../../../src/core/clock.js";
-import { loadProfile, RecordingSink, waitFor } from "./helpers.js";
+import { meterRigs } from "../../helpers/meter-rig.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 /*
  * One RS-485 line carrying three meters of three protocols, each read by its own driver through the one
- * SerialLine of the port, with bytes taking real time on the wire (9600 baud).
+ * SerialLine of the port, with bytes taking their time on the wire (9600 baud) on the virtual clock.
  */
 
 const PORT = "/dev/ttySIM-mixed";
-const clock = new SystemClock();
 const fastTiming = { response_timeout_ms: 400, inter_frame_gap_ms: 5, retries: 0, poll_interval_s: 0.15 };
 const modbusProfile = loadProfile("eastron-sdm120", "modbus", fastTiming);
 const dltProfile = loadProfile("generic-dlt645-single-phase", "dlt645", fastTiming);
@@ -24,10 +21,7 @@ const cjtProfile = loadProfile("generic-cjt188-cold-water", "cjt188", fastTiming
 // The line runs at the Modbus meter's setting; the other two meters were set to match (config override).
 const line = modbusProfile.serial;
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const s of stops.splice(0).reverse()) await s();
-});
+const rigs = meterRigs();
 
 function build() {
   const modbusMeter = new SimulatedModbusMeter({
@@ -44,19 +38,10 @@ function build() {
     address: "00000805000001",
     values: () => ({ water_total_m3: 56.78 }),
   });
-  const sim = new SimulatedLine({ baud: 9600, chunkSize: 8 }).addPort(
-    PORT,
-    modbusMeter,
-    dltMeter,
-    waterMeter,
-  );
-  const pool = new SerialLinePool({
-    binding: sim,
-    clock,
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0.2 },
-  });
-  const sink = new RecordingSink();
-  const deps = { sink, clock, lines: pool, offlineAfter: 3 };
+  const rig = rigs({ line: { baud: 9600, chunkSize: 8 } });
+  const sim = rig.line.addPort(PORT, modbusMeter, dltMeter, waterMeter);
+  const { sink, lines: pool } = rig;
+  const deps = { sink, clock: rig.clock, lines: pool, offlineAfter: 3 };
   const modbus = new ModbusDriver([{ id: "mb", profile: modbusProfile, unit_id: 7, port: PORT }], deps);
   const dlt = new Dlt645Driver(
     [
@@ -84,25 +69,18 @@ function build() {
     ],
     deps,
   );
-  stops.push(
-    () => pool.stop(),
-    () => modbus.stop(),
-    () => dlt.stop(),
-    () => water.stop(),
-  );
-  modbus.start();
-  dlt.start();
-  water.start();
-  return { sim, pool, sink, modbusMeter, dltMeter, waterMeter, modbus, dlt, water };
+  rig.start(modbus);
+  rig.start(dlt);
+  rig.start(water);
+  return { rig, sim, pool, sink, modbusMeter, dltMeter, waterMeter, modbus, dlt, water };
 }
 
 describe("a line with a Modbus, a DL/T 645 and a CJ/T 188 meter", () => {
   it("polls all three together through one SerialLine", async () => {
-    const { sink, pool } = build();
-    await waitFor(
-      () => sink.all("mb").length > 0 && sink.all("dlt").length > 0 && sink.all("water").length > 0,
-      5000,
+    const { rig, sink, pool } = build();
+    await rig.until(
       "readings from all three",
+      () => sink.all("mb").length > 0 && sink.all("dlt").length > 0 && sink.all("water").length > 0,
     );
     expect(pool.lines()).toHaveLength(1);
     expect(sink.last("mb", "voltage_v")).toBeCloseTo(231.5, 1);
@@ -120,25 +98,23 @@ describe("a line with a Modbus, a DL/T 645 and a CJ/T 188 meter", () => {
   });
 
   it("keeps reading the others while one meter answers garbage and another is silent", async () => {
-    const { sink, dltMeter, modbusMeter } = build();
+    const { rig, sink, dltMeter, modbusMeter } = build();
     dltMeter.fault = "garbage";
     modbusMeter.fault = "silence";
-    await waitFor(
-      () => sink.states("dlt").includes("offline") && sink.states("mb").includes("offline"),
-      8000,
+    await rig.until(
       "both offline",
+      () => sink.states("dlt").includes("offline") && sink.states("mb").includes("offline"),
     );
     const before = sink.all("water").length;
-    await waitFor(() => sink.all("water").length >= before + 3, 5000, "three more water readings");
+    await rig.until("three more water readings", () => sink.all("water").length >= before + 3);
     expect(sink.states("water")).toEqual(["online"]);
     expect(sink.all("dlt")).toEqual([]);
     // Healing brings them back.
     dltMeter.fault = "none";
     modbusMeter.fault = "none";
-    await waitFor(
-      () => sink.states("dlt").at(-1) === "online" && sink.states("mb").at(-1) === "online",
-      8000,
+    await rig.until(
       "both online again",
+      () => sink.states("dlt").at(-1) === "online" && sink.states("mb").at(-1) === "online",
     );
   });
 });

@@ -19,37 +19,38 @@ describe("DL/T 645 and CJ/T 188 profiles", () => {
     expect(parsed.value.id).toBe(name);
   });
 
-  it("names the file, field and line of a malformed identifier", () => {
-    const { file, text } = load("generic-dlt645-single-phase");
-    const parsed = parseProfile(text.replace('di: "02010100"', 'di: "0201010"'), file);
+  it.each([
+    {
+      what: "names the file, field and line of a malformed identifier",
+      name: "generic-dlt645-single-phase",
+      from: 'di: "02010100"',
+      to: 'di: "0201010"',
+      said: ["generic-dlt645-single-phase.yaml:", "dlt645.identifiers[1].di"],
+    },
+    {
+      what: "refuses an identifier whose format contradicts the standard",
+      name: "generic-dlt645-single-phase",
+      from: "length: 3\n      decimals: 3",
+      to: "length: 3\n      decimals: 2",
+      said: [
+        "dlt645.identifiers[2].di",
+        "02020100 (phase A current) is 3 byte(s), 3 decimal(s), signed in DL/T 645-2007",
+      ],
+    },
+    {
+      what: "refuses an unknown DI order for CJ/T 188, naming the field",
+      name: "generic-cjt188-cold-water",
+      from: "di_order: standard",
+      to: "di_order: backwards",
+      said: ["generic-cjt188-cold-water.yaml:", "cjt188.di_order", '"standard", "swapped"'],
+    },
+  ])("$what", ({ name, from, to, said }) => {
+    const { file, text } = load(name);
+    expect(text).toContain(from);
+    const parsed = parseProfile(text.replace(from, to), file);
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     const msg = parsed.problems.map(formatProblem).join("\n");
-    expect(msg).toContain("generic-dlt645-single-phase.yaml:");
-    expect(msg).toContain("dlt645.identifiers[1].di");
-  });
-
-  it("refuses an identifier whose format contradicts the standard", () => {
-    const { file, text } = load("generic-dlt645-single-phase");
-    const parsed = parseProfile(
-      text.replace("length: 3\n      decimals: 3", "length: 3\n      decimals: 2"),
-      file,
-    );
-    expect(parsed.ok).toBe(false);
-    if (parsed.ok) return;
-    const msg = parsed.problems.map(formatProblem).join("\n");
-    expect(msg).toContain("dlt645.identifiers[2].di");
-    expect(msg).toContain("02020100 (phase A current) is 3 byte(s), 3 decimal(s), signed in DL/T 645-2007");
-  });
-
-  it("refuses an unknown DI order for CJ/T 188, naming the field", () => {
-    const { file, text } = load("generic-cjt188-cold-water");
-    const parsed = parseProfile(text.replace("di_order: standard", "di_order: backwards"), file);
-    expect(parsed.ok).toBe(false);
-    if (parsed.ok) return;
-    const msg = parsed.problems.map(formatProblem).join("\n");
-    expect(msg).toContain("generic-cjt188-cold-water.yaml:");
-    expect(msg).toContain("cjt188.di_order");
-    expect(msg).toContain('"standard", "swapped"');
+    for (const part of said) expect(msg).toContain(part);
   });
 });

@@ -4,7 +4,7 @@ import * as cjt from "../../../drivers/cjt188/codec.js";
 import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
 import * as dlt from "../../../drivers/dlt645/codec.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
-import { loadProfile } from "./helpers.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 const profile = loadProfile("generic-dlt645-single-phase", "dlt645");
 

@@ -2,8 +2,9 @@ import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { parseTcpPort, TcpClient } from "../../../drivers/modbus/client.js";
 import { SimulatedModbusMeter, startModbusTcpServer } from "../../../drivers/modbus/sim/index.js";
-import { ErrorCode, HearthError } from "../../../src/core/errors.js";
-import { fastProfile } from "./helpers.js";
+import { ErrorCode } from "../../../src/core/errors.js";
+import { rejection } from "../../helpers/errors.js";
+import { fastModbusProfile as fastProfile } from "../../helpers/meter-rig.js";
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -11,15 +12,6 @@ async function closedPort(): Promise<number> {
   const { port } = s.address() as { port: number };
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-async function rejection(p: Promise<unknown>): Promise<HearthError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof HearthError)) throw new Error(`expected a HearthError, got ${String(e)}`);
-  return e;
 }
 
 describe("parseTcpPort", () => {

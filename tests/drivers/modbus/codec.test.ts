@@ -1,36 +1,27 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeTcp, encodeTcp, tcpFrameLength } from "../../../drivers/modbus/mbap.js";
 import {
-  decodeReadResponse,
   decodeRequestPdu,
   decodeResponsePdu,
-  decodeRtu,
-  decodeTcp,
-  encodeReadRequest,
   encodeRequestPdu,
   encodeResponsePdu,
-  encodeRtu,
-  encodeTcp,
   type ModbusRequest,
+} from "../../../drivers/modbus/pdu.js";
+import {
+  decodeReadResponse,
+  decodeRtu,
+  encodeReadRequest,
+  encodeRtu,
   rtuReplyComplete,
   rtuRequestLength,
   rtuResponseLength,
-  tcpFrameLength,
-} from "../../../drivers/modbus/codec.js";
+} from "../../../drivers/modbus/rtu.js";
 import { decodeValue } from "../../../drivers/modbus/values.js";
-import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.js";
+import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
+import { thrown } from "../../helpers/errors.js";
 
 const bytes = (...b: number[]) => Buffer.from(b);
-
-function thrown(fn: () => unknown): HearthError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HearthError) return e;
-    throw e;
-  }
-  throw new Error("expected a HearthError");
-}
 
 describe("RTU frames from the spec and public implementations", () => {
   it("read holding registers request: spec example (registers 108-110 of unit 17)", () => {

@@ -1,21 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeModbusFrame } from "../../../drivers/modbus/decode.js";
-import { ErrorCode, HearthError, isHearthError } from "../../../src/core/errors.js";
+import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
 import { loadCatalogue } from "../../../src/profiles/catalogue.js";
 import type { ModbusProfile } from "../../../src/profiles/modbus.js";
+import { thrown } from "../../helpers/errors.js";
 
 const sdm120 = loadCatalogue().profiles.get("eastron-sdm120") as ModbusProfile;
-
-function thrown(fn: () => unknown): HearthError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HearthError) return e;
-    throw e;
-  }
-  throw new Error("expected a HearthError");
-}
 
 describe("decodeModbusFrame (hearth decode modbus)", () => {
   it("decodes the spec's RTU read request, guessing it is a request", () => {

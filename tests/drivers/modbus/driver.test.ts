@@ -1,28 +1,17 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import type { ModbusDriver } from "../../../drivers/modbus/driver.js";
+import { describe, expect, it } from "vitest";
+import { ModbusDriver, type ModbusDriverDeps } from "../../../drivers/modbus/driver.js";
+import { planReads } from "../../../drivers/modbus/plan.js";
 import {
   type ModbusFault,
-  SimulatedLine,
   SimulatedModbusMeter,
   startModbusTcpServer,
 } from "../../../drivers/modbus/sim/index.js";
-import type { SerialLinePool } from "../../../drivers/serial/pool.js";
+import { SystemClock } from "../../../src/core/clock.js";
 import { ErrorCode } from "../../../src/core/errors.js";
-import { fastProfile, makeDriver, waitFor } from "./helpers.js";
+import { fastModbusProfile as fastProfile, type MeterRig, meterRigs } from "../../helpers/meter-rig.js";
 
 const PORT = "/dev/ttySIM-modbus";
-const running: Array<{ driver: ModbusDriver; lines: SerialLinePool }> = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.driver.stop();
-    await r.lines.stop();
-  }
-  for (const c of cleanups.splice(0)) await c();
-});
+const rigs = meterRigs();
 
 function electricity(unitId = 1) {
   return new SimulatedModbusMeter({
@@ -39,25 +28,39 @@ function water(unitId = 2) {
   });
 }
 
-function start(setup: ReturnType<typeof makeDriver>) {
-  running.push(setup);
-  setup.driver.start();
-  return setup;
+type Devices = ConstructorParameters<typeof ModbusDriver>[0];
+
+/** A started ModbusDriver on a rig (virtual clock by default) whose simulated line carries `meters` on PORT. */
+function start(devices: Devices, meters: SimulatedModbusMeter[], more: { rig?: MeterRig } = {}) {
+  const rig = more.rig ?? rigs();
+  if (meters.length > 0) rig.line.addPort(PORT, ...meters);
+  const deps: ModbusDriverDeps = rig.deps();
+  const driver = rig.start(new ModbusDriver(devices, deps));
+  return { rig, sink: rig.sink, lines: rig.lines, driver };
 }
+
+/*
+ * modbus-serial's TCP timeouts and sockets run in real time, not on the injected clock (see
+ * docs/decisions/modbus-client.md), so the TCP tests stay on the system clock.
+ */
+function startTcp(devices: Devices) {
+  return start(devices, [], { rig: rigs({ clock: new SystemClock() }) });
+}
+
+const one = (id = "elec") => [{ id, profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }];
 
 describe("ModbusDriver over SimulatedLine", () => {
   it("reads two meters on one line and emits their semantic channels with the right values", async () => {
-    const sim = new SimulatedLine({ chunkSize: 3 }).addPort(PORT, electricity(1), water(2));
-    const { sink } = start(
-      makeDriver(
-        [
-          { id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT },
-          { id: "water", profile: fastProfile("generic-modbus-water"), unit_id: 2, port: PORT },
-        ],
-        sim,
-      ),
+    const { rig, sink } = start(
+      [
+        { id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT },
+        { id: "water", profile: fastProfile("generic-modbus-water"), unit_id: 2, port: PORT },
+      ],
+      [electricity(1), water(2)],
+      { rig: rigs({ line: { chunkSize: 3 } }) },
     );
-    await waitFor(
+    await rig.until(
+      "readings of both",
       () => sink.of("elec", "power_w").length > 0 && sink.of("water", "water_total_m3").length > 0,
     );
     expect(sink.of("elec", "energy_total_kwh")[0]?.value).toBeCloseTo(1234.5, 2);
@@ -68,12 +71,21 @@ describe("ModbusDriver over SimulatedLine", () => {
     expect(sink.of("water", "water_flow_m3h")[0]?.value).toBeCloseTo(0.545, 5);
     expect(sink.states("elec")).toEqual(["online"]);
     expect(sink.states("water")).toEqual(["online"]);
-    // SDM120: three grouped reads per poll, as planReads says.
-    const first = sim
+    // SDM120: three grouped reads per poll, as planReads says. Both meters' first polls start together
+    // and take turns on the line, so the SDM120's (unit 1) are picked out of the recording.
+    const first = rig.line
       .recording(PORT)
-      .slice(0, 3)
-      .map((b) => b.toString("hex"));
-    expect(first.every((h) => h.startsWith("0104"))).toBe(true);
+      .filter((b) => b[0] === 1)
+      .slice(0, 3);
+    expect(first.map((b) => b.toString("hex")).every((h) => h.startsWith("0104"))).toBe(true);
+    const sdm120 = fastProfile("eastron-sdm120").modbus;
+    const plan = planReads(sdm120.registers, {
+      maxRegisters: sdm120.max_registers_per_read,
+      maxGap: sdm120.max_gap,
+    });
+    expect(first.map((b) => [b.readUInt16BE(2), b.readUInt16BE(4)])).toEqual(
+      plan.map((r) => [r.address, r.quantity]),
+    );
   });
 
   it.each<ModbusFault>(["bad_crc", "silence", "garbage"])(
@@ -81,11 +93,8 @@ describe("ModbusDriver over SimulatedLine", () => {
     async (fault) => {
       const meter = electricity(1);
       meter.fault = fault;
-      const sim = new SimulatedLine().addPort(PORT, meter);
-      const { sink, driver } = start(
-        makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim),
-      );
-      await waitFor(() => sink.states("elec").includes("offline"), 20_000, "offline");
+      const { rig, sink, driver } = start(one(), [meter]);
+      await rig.until("offline", () => sink.states("elec").includes("offline"));
       const st = driver.status()[0];
       expect(st?.availability).toBe("offline");
       expect(st?.failedPolls).toBeGreaterThanOrEqual(3);
@@ -95,7 +104,7 @@ describe("ModbusDriver over SimulatedLine", () => {
       else expect(st?.timeouts).toBeGreaterThan(0);
       expect(sink.of("elec", "power_w")).toHaveLength(0);
       meter.fault = "none";
-      await waitFor(() => sink.states("elec").at(-1) === "online", 20_000, "online again");
+      await rig.until("online again", () => sink.states("elec").at(-1) === "online");
       expect(sink.states("elec")).toEqual(["offline", "online"]);
       expect(sink.of("elec", "power_w").length).toBeGreaterThan(0);
     },
@@ -105,68 +114,54 @@ describe("ModbusDriver over SimulatedLine", () => {
     const bad = electricity(1);
     bad.fault = "garbage";
     const good = water(2);
-    const sim = new SimulatedLine().addPort(PORT, bad, good);
-    const { sink } = start(
-      makeDriver(
-        [
-          { id: "bad", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT },
-          { id: "good", profile: fastProfile("generic-modbus-water"), unit_id: 2, port: PORT },
-        ],
-        sim,
-      ),
+    const { rig, sink } = start(
+      [
+        { id: "bad", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT },
+        { id: "good", profile: fastProfile("generic-modbus-water"), unit_id: 2, port: PORT },
+      ],
+      [bad, good],
     );
-    await waitFor(() => sink.states("bad").includes("offline"), 20_000, "bad offline");
+    await rig.until("bad offline", () => sink.states("bad").includes("offline"));
     const before = sink.of("good", "water_total_m3").length;
-    await waitFor(() => sink.of("good", "water_total_m3").length >= before + 3, 20_000, "good keeps reading");
+    await rig.until("good keeps reading", () => sink.of("good", "water_total_m3").length >= before + 3);
     expect(sink.states("good")).toEqual(["online"]);
   });
 
   it("an exception reply keeps the device online and is counted, not retried", async () => {
     const meter = electricity(1);
     meter.fault = "exception";
-    const sim = new SimulatedLine().addPort(PORT, meter);
-    const { sink, driver } = start(
-      makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim),
-    );
-    await waitFor(() => (driver.status()[0]?.exceptions ?? 0) >= 6, 20_000, "exceptions");
-    const result = await driver.pollNow("elec");
+    const { rig, sink, driver } = start(one(), [meter]);
+    await rig.until("exceptions", () => (driver.status()[0]?.exceptions ?? 0) >= 6);
+    const result = await rig.run(driver.pollNow("elec"));
     expect(result.errors[0]?.code).toBe(ErrorCode.DeviceException);
     expect(result.errors[0]?.context.exceptionName).toBe("SERVER DEVICE FAILURE");
     expect(sink.states("elec")).toEqual(["online"]);
   });
 
   it("the adapter vanishing takes the device offline; it comes back online when the adapter returns", async () => {
-    const sim = new SimulatedLine().addPort(PORT, electricity(1));
-    const { sink, lines } = start(
-      makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim),
-    );
-    await waitFor(() => sink.states("elec").includes("online"));
-    sim.unplug(PORT);
-    await waitFor(() => sink.states("elec").includes("offline"), 20_000, "offline");
+    const { rig, sink, lines } = start(one(), [electricity(1)]);
+    await rig.until("online", () => sink.states("elec").includes("online"));
+    rig.line.unplug(PORT);
+    await rig.until("offline", () => sink.states("elec").includes("offline"));
     expect(lines.lines()[0]?.isOpen).toBe(false);
-    sim.plug(PORT);
-    await waitFor(() => sink.states("elec").at(-1) === "online", 20_000, "online again");
+    rig.line.plug(PORT);
+    await rig.until("online again", () => sink.states("elec").at(-1) === "online");
     expect(sink.states("elec")).toEqual(["online", "offline", "online"]);
   });
 
   it("reads a Modbus TCP meter through modbus-serial", async () => {
     const meter = electricity(7);
     const server = await startModbusTcpServer([meter]);
-    cleanups.push(() => server.close());
-    const { sink } = start(
-      makeDriver(
-        [
-          {
-            id: "tcp-elec",
-            profile: fastProfile("eastron-sdm120", { response_timeout_ms: 500 }),
-            unit_id: 7,
-            port: server.url,
-          },
-        ],
-        new SimulatedLine(),
-      ),
-    );
-    await waitFor(() => sink.of("tcp-elec", "energy_total_kwh").length > 0);
+    const { rig, sink } = startTcp([
+      {
+        id: "tcp-elec",
+        profile: fastProfile("eastron-sdm120", { response_timeout_ms: 500 }),
+        unit_id: 7,
+        port: server.url,
+      },
+    ]);
+    rig.after(() => server.close());
+    await rig.until("a reading over TCP", () => sink.of("tcp-elec", "energy_total_kwh").length > 0);
     expect(sink.of("tcp-elec", "energy_total_kwh")[0]?.value).toBeCloseTo(1234.5, 2);
     expect(sink.states("tcp-elec")).toEqual(["online"]);
   });
@@ -175,33 +170,28 @@ describe("ModbusDriver over SimulatedLine", () => {
     const meter = electricity(7);
     meter.fault = "silence";
     const server = await startModbusTcpServer([meter]);
-    cleanups.push(() => server.close());
-    const { sink, driver } = start(
-      makeDriver(
-        [
-          {
-            id: "tcp-elec",
-            profile: fastProfile("eastron-sdm120", { response_timeout_ms: 50 }),
-            unit_id: 7,
-            port: server.url,
-          },
-        ],
-        new SimulatedLine(),
-      ),
-    );
-    await waitFor(() => sink.states("tcp-elec").includes("offline"), 20_000, "offline");
+    const { rig, sink, driver } = startTcp([
+      {
+        id: "tcp-elec",
+        profile: fastProfile("eastron-sdm120", { response_timeout_ms: 50 }),
+        unit_id: 7,
+        port: server.url,
+      },
+    ]);
+    rig.after(() => server.close());
+    await rig.until("offline", () => sink.states("tcp-elec").includes("offline"));
     expect(driver.status()[0]?.timeouts).toBeGreaterThan(0);
     meter.fault = "none";
-    await waitFor(() => sink.states("tcp-elec").at(-1) === "online", 20_000, "online again");
+    await rig.until("online again", () => sink.states("tcp-elec").at(-1) === "online");
   });
 
   it("refuses to start with an unknown profile or a bad unit id, naming the device", () => {
-    const { driver } = makeDriver(
+    const driver = new ModbusDriver(
       [
         { id: "x", profile: "no-such-profile", unit_id: 1, port: PORT },
         { id: "y", profile: fastProfile("eastron-sdm120"), unit_id: 300, port: PORT },
       ],
-      new SimulatedLine(),
+      rigs().deps(),
     );
     expect(driver.validate()).toEqual([
       "device x: unknown profile no-such-profile",
@@ -211,23 +201,17 @@ describe("ModbusDriver over SimulatedLine", () => {
   });
 
   it("logs a warning naming the device and the reason for a bad frame", async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const dest = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        cb();
-      },
-    });
     const meter = electricity(1);
     meter.fault = "bad_crc";
-    const sim = new SimulatedLine().addPort(PORT, meter);
-    const setup = start(
-      makeDriver([{ id: "elec", profile: fastProfile("eastron-sdm120"), unit_id: 1, port: PORT }], sim, {
-        log: pino({ level: "debug" }, dest),
-      }),
+    const { rig, sink } = start(one(), [meter]);
+    await rig.until("offline", () => sink.states("elec").includes("offline"));
+    const lines = rig.logged;
+    // Each bad frame is a warning of its own (the shared poll engine's); the failed poll's follows.
+    const bad = lines.find((l) => l.level === 40 && l.device === "elec");
+    expect(String(bad?.msg)).toMatch(/^Bad Modbus frame from elec: Modbus CRC is 0x[0-9a-f]{4}, expected/);
+    const warn = lines.find(
+      (l) => l.level === 40 && l.device === "elec" && String(l.msg).startsWith("Poll of"),
     );
-    await waitFor(() => setup.sink.states("elec").includes("offline"), 20_000, "offline");
-    const warn = lines.find((l) => l.level === 40 && l.device === "elec");
     expect(warn?.module).toBe("modbus");
     expect(warn?.code).toBe(ErrorCode.FrameChecksum);
     expect(String(warn?.msg)).toMatch(
@@ -245,28 +229,24 @@ describe("ModbusDriver over SimulatedLine", () => {
     });
     slow.fault = "slow";
     const good = electricity(2);
-    const sim = new SimulatedLine().addPort(PORT, slow, good);
     const profile = fastProfile("eastron-sdm120", { response_timeout_ms: 40 });
-    const { sink, driver } = start(
-      makeDriver(
-        [
-          { id: "slow", profile, unit_id: 1, port: PORT },
-          { id: "good", profile, unit_id: 2, port: PORT },
-        ],
-        sim,
-      ),
+    const { rig, sink, driver } = start(
+      [
+        { id: "slow", profile, unit_id: 1, port: PORT },
+        { id: "good", profile, unit_id: 2, port: PORT },
+      ],
+      [slow, good],
     );
-    // Wait on counts that do not depend on the timing phase: on a loaded machine the slow meter can
-    // settle into answering one request behind (each late reply taken as its own next answer), so
-    // its timeout count may stop growing after the first; its requests on the line always grow.
-    await waitFor(
+    // Wait on counts that do not depend on the timing phase: the slow meter can settle into answering
+    // one request behind (each late reply taken as its own next answer), so its timeout count may stop
+    // growing after the first; its requests on the line always grow.
+    await rig.until(
+      "slow meter requests",
       () =>
         (driver.status().find((s) => s.id === "slow")?.timeouts ?? 0) >= 1 &&
-        sim.recording(PORT).filter((r) => r[0] === 1).length >= 12,
-      20_000,
-      "slow meter requests",
+        rig.line.recording(PORT).filter((r) => r[0] === 1).length >= 12,
     );
-    await waitFor(() => sink.of("good", "power_w").length >= 5, 20_000, "good readings");
+    await rig.until("good readings", () => sink.of("good", "power_w").length >= 5);
     // Every value the good meter produced is its own (456.25 W), whatever arrived late on the line.
     // (A late reply can be taken as the answer to the slow meter's own next read of the same size: RTU
     // replies carry no address. That is the slow meter's data, never another's.)

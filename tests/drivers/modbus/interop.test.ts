@@ -5,13 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { autoDetect } from "@serialport/bindings-cpp";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { ModbusDriver } from "../../../drivers/modbus/driver.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
 import { servePort } from "../../../drivers/serial/sim/index.js";
+import { SystemClock } from "../../../src/core/clock.js";
 import { packageRoot } from "../../../src/core/paths.js";
+import { fastModbusProfile as fastProfile, type MeterRig, meterRigs } from "../../helpers/meter-rig.js";
+import { startPtyPair } from "../../helpers/socat.js";
 import { haveTool, requireTool } from "../../helpers/tools.js";
-import { startPtyPair } from "../serial/socat.js";
-import { fastProfile, makeDriver, waitFor } from "./helpers.js";
+
+/* On the system clock: outside programs and socat ptys run in real time. */
 
 const PY = "/usr/bin/python3";
 const SERVER = join(packageRoot(), "tests/fixtures/pymodbus_sdm120_server.py");
@@ -25,16 +29,8 @@ const mbpoll = requireTool("mbpoll", haveTool("mbpoll", ["-V"]) && socat, "apt-g
 const binding = autoDetect();
 const dir = mkdtempSync(join(tmpdir(), "hearth-interop-"));
 
-const cleanups: Array<() => Promise<void> | void> = [];
-let running: ReturnType<typeof makeDriver> | undefined;
-afterEach(async () => {
-  if (running) {
-    await running.driver.stop();
-    await running.lines.stop();
-    running = undefined;
-  }
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const rigs = meterRigs();
+const realRig = () => rigs({ binding, clock: new SystemClock() });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function freePort(): Promise<number> {
@@ -48,9 +44,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function startPython(args: string[]): ChildProcess {
+function startPython(rig: MeterRig, args: string[]): ChildProcess {
   const child = spawn(PY, [SERVER, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-  cleanups.push(
+  rig.after(
     () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -61,7 +57,7 @@ function startPython(args: string[]): ChildProcess {
   return child;
 }
 
-function expectSdm120Values(sink: ReturnType<typeof makeDriver>["sink"], id: string) {
+function expectSdm120Values(sink: MeterRig["sink"], id: string) {
   expect(sink.of(id, "voltage_v")[0]?.value).toBeCloseTo(230.5, 3);
   expect(sink.of(id, "power_w")[0]?.value).toBeCloseTo(456.25, 3);
   expect(sink.of(id, "frequency_hz")[0]?.value).toBeCloseTo(50, 3);
@@ -71,43 +67,47 @@ function expectSdm120Values(sink: ReturnType<typeof makeDriver>["sink"], id: str
 describe.skipIf(!pymodbus)("interop with pymodbus (Debian python3-pymodbus)", () => {
   it("our driver reads a pymodbus TCP server", async () => {
     const port = await freePort();
-    startPython(["tcp", String(port), "5"]);
-    running = makeDriver(
-      [
-        {
-          id: "py-tcp",
-          profile: fastProfile("eastron-sdm120", { response_timeout_ms: 1000, poll_interval_s: 0.2 }),
-          unit_id: 5,
-          port: `tcp://127.0.0.1:${port}`,
-        },
-      ],
-      binding,
+    const rig = realRig();
+    startPython(rig, ["tcp", String(port), "5"]);
+    rig.start(
+      new ModbusDriver(
+        [
+          {
+            id: "py-tcp",
+            profile: fastProfile("eastron-sdm120", { response_timeout_ms: 1000, poll_interval_s: 0.2 }),
+            unit_id: 5,
+            port: `tcp://127.0.0.1:${port}`,
+          },
+        ],
+        rig.deps(),
+      ),
     );
-    running.driver.start();
-    const sink = running.sink;
+    const sink = rig.sink;
     // The server takes a moment to start: the first polls are refused, then it answers.
-    await waitFor(() => sink.of("py-tcp", "energy_total_kwh").length > 0, 20_000, "readings from pymodbus");
+    await rig.until("readings from pymodbus", () => sink.of("py-tcp", "energy_total_kwh").length > 0);
     expectSdm120Values(sink, "py-tcp");
   });
 
   it("our driver reads a pymodbus RTU server over a socat pty pair", async () => {
     const pty = await startPtyPair(join(dir, "rtu-dev"), join(dir, "rtu-sim"));
-    cleanups.push(() => pty.kill());
-    startPython(["rtu", pty.b, "9"]);
-    running = makeDriver(
-      [
-        {
-          id: "py-rtu",
-          profile: fastProfile("eastron-sdm120", { response_timeout_ms: 1000, poll_interval_s: 0.2 }),
-          unit_id: 9,
-          port: pty.a,
-        },
-      ],
-      binding,
+    const rig = realRig();
+    rig.after(() => pty.kill());
+    startPython(rig, ["rtu", pty.b, "9"]);
+    rig.start(
+      new ModbusDriver(
+        [
+          {
+            id: "py-rtu",
+            profile: fastProfile("eastron-sdm120", { response_timeout_ms: 1000, poll_interval_s: 0.2 }),
+            unit_id: 9,
+            port: pty.a,
+          },
+        ],
+        rig.deps(),
+      ),
     );
-    running.driver.start();
-    const sink = running.sink;
-    await waitFor(() => sink.of("py-rtu", "energy_total_kwh").length > 0, 20_000, "readings from pymodbus");
+    const sink = rig.sink;
+    await rig.until("readings from pymodbus", () => sink.of("py-rtu", "energy_total_kwh").length > 0);
     expectSdm120Values(sink, "py-rtu");
   });
 });
@@ -115,14 +115,15 @@ describe.skipIf(!pymodbus)("interop with pymodbus (Debian python3-pymodbus)", ()
 describe.skipIf(!mbpoll)("interop with mbpoll", () => {
   it("mbpoll reads our simulated SDM120 over a socat pty pair", async () => {
     const pty = await startPtyPair(join(dir, "mb-dev"), join(dir, "mb-sim"));
-    cleanups.push(() => pty.kill());
+    const rig = realRig();
+    rig.after(() => pty.kill());
     const meter = new SimulatedModbusMeter({
       profile: fastProfile("eastron-sdm120"),
       unitId: 3,
       values: () => ({ voltage_v: 231.25, power_w: 0, frequency_hz: 50, energy_total_kwh: 0 }),
     });
     const served = await servePort({ binding, path: pty.b, devices: [meter] });
-    cleanups.push(() => served.close());
+    rig.after(() => served.close());
     // -m rtu -a unit -b baud -P none -t 4:float (input registers, 32-bit float, high word first)
     // -B high word first; -r 1: mbpoll numbers registers from 1, so reference 1 is wire address 0.
     const { stdout } = await promisify(execFile)(

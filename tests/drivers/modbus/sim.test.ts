@@ -1,14 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  decodeReadResponse,
-  decodeRtu,
-  encodeReadRequest,
-  encodeRtu,
-} from "../../../drivers/modbus/codec.js";
+import { decodeReadResponse, decodeRtu, encodeReadRequest, encodeRtu } from "../../../drivers/modbus/rtu.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
 import { ErrorCode, HearthError } from "../../../src/core/errors.js";
-import { fastProfile } from "./helpers.js";
+import { fastModbusProfile as fastProfile } from "../../helpers/meter-rig.js";
 
 const meter = () =>
   new SimulatedModbusMeter({

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
@@ -14,20 +14,15 @@ import {
 } from "../../../drivers/probe/index.js";
 import { readOneRegister, replyLength } from "../../../drivers/probe/modbus-ping.js";
 import { SerialLine } from "../../../drivers/serial/line.js";
-import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
-import { SystemClock } from "../../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../../src/core/errors.js";
-import { loadProfile, waitFor } from "../dlt645/helpers.js";
+import { LINE_9600_8N1, type MeterRig, meterRigs } from "../../helpers/meter-rig.js";
+import { loadProfile } from "../../helpers/profiles.js";
 
 const PORT = "/dev/ttySIM-probe";
-const clock = new SystemClock();
 const dltProfile = loadProfile("generic-dlt645-single-phase", "dlt645");
 const modbusProfile = loadProfile("eastron-sdm120", "modbus");
-
-const lines: SerialLine[] = [];
-afterEach(async () => {
-  await Promise.all(lines.splice(0).map((l) => l.stop()));
-});
+// Probe timeouts run on the rig's virtual clock.
+const rigs = meterRigs();
 
 function mixedLine() {
   const modbus = new SimulatedModbusMeter({
@@ -41,20 +36,17 @@ function mixedLine() {
     values: () => ({}),
   });
   const water = new Cjt188Meter({ address: "78330011223344", values: () => ({ water_total_m3: 1 }) });
-  const sim = new SimulatedLine({ chunkSize: 5 }).addPort(PORT, modbus, dlt, water);
-  return { sim, modbus, dlt, water };
+  const rig = rigs({ line: { chunkSize: 5 } });
+  const sim = rig.line.addPort(PORT, modbus, dlt, water);
+  return { rig, sim, modbus, dlt, water };
 }
 
-async function openLine(sim: SimulatedLine) {
-  const line = new SerialLine({
-    path: PORT,
-    settings: { baud: 9600, data_bits: 8, parity: "none", stop_bits: 1 },
-    binding: sim,
-    clock,
-  });
-  lines.push(line);
+/** A line of its own (no pool: the probe holds a port no driver has), open and stopped after the test. */
+async function openLine(rig: MeterRig) {
+  const line = new SerialLine({ path: PORT, settings: LINE_9600_8N1, binding: rig.line, clock: rig.clock });
+  rig.after(() => rig.run(line.stop()));
   line.start();
-  await waitFor(() => line.isOpen, 10_000, "line open");
+  await rig.until("line open", () => line.isOpen);
   return line;
 }
 
@@ -77,15 +69,17 @@ describe("Modbus ping frames", () => {
 
 describe("probe", () => {
   it("finds a Modbus, a DL/T 645 and a CJ/T 188 meter on one line, reporting progress", async () => {
-    const { sim } = mixedLine();
-    const line = await openLine(sim);
+    const { rig } = mixedLine();
+    const line = await openLine(rig);
     const progress: ProbeProgress[] = [];
-    const r = await probe(line, {
-      protocol: "auto",
-      ids: [1, 2, 3, 4],
-      timeoutMs: 60,
-      onProgress: (p) => progress.push(p),
-    });
+    const r = await rig.run(
+      probe(line, {
+        protocol: "auto",
+        ids: [1, 2, 3, 4],
+        timeoutMs: 60,
+        onProgress: (p) => progress.push(p),
+      }),
+    );
     expect(r.found).toEqual([
       { protocol: "dlt645", address: "210987654321" },
       { protocol: "cjt188", address: "78330011223344", meterType: 0x10 },
@@ -105,35 +99,37 @@ describe("probe", () => {
   });
 
   it("counts a Modbus exception as a device", async () => {
-    const { sim, modbus } = mixedLine();
+    const { rig, modbus } = mixedLine();
     modbus.fault = "exception";
-    const line = await openLine(sim);
-    const r = await probe(line, { protocol: "modbus", ids: [3], timeoutMs: 60 });
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "modbus", ids: [3], timeoutMs: 60 }));
     expect(r.found).toEqual([{ protocol: "modbus", unitId: 3, exception: 4 }]);
   });
 
   it("finds nothing on a silent line and says so with an empty snippet", async () => {
-    const sim = new SimulatedLine().addPort(PORT);
-    const line = await openLine(sim);
-    const r = await probe(line, { protocol: "auto", ids: [1], timeoutMs: 30 });
+    const rig = rigs();
+    rig.line.addPort(PORT);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "auto", ids: [1], timeoutMs: 30 }));
     expect(r.found).toEqual([]);
     expect(renderDevicesYaml([r])).toBe("devices: []\n");
     expect(probeExitCode([r])).toBe(3);
   });
 
   it("warns when a read-address reply cannot be decoded", async () => {
-    const { sim, dlt } = mixedLine();
+    const { rig, dlt } = mixedLine();
     dlt.fault = "bad-checksum";
-    const line = await openLine(sim);
-    const r = await probe(line, { protocol: "dlt645", timeoutMs: 60 });
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
     expect(r.found).toEqual([]);
     expect(r.warnings[0]).toMatch(/^DL\/T 645: unreadable reply to read address \(.*checksum/);
   });
 
   it("refuses unit ids outside 1..247", async () => {
-    const sim = new SimulatedLine().addPort(PORT);
-    const line = await openLine(sim);
-    await expect(probe(line, { protocol: "modbus", ids: [0] })).rejects.toMatchObject({
+    const rig = rigs();
+    rig.line.addPort(PORT);
+    const line = await openLine(rig);
+    await expect(rig.run(probe(line, { protocol: "modbus", ids: [0] }))).rejects.toMatchObject({
       code: ErrorCode.Usage,
     });
   });
@@ -141,17 +137,19 @@ describe("probe", () => {
 
 describe("probePort", () => {
   it("probes each protocol at its usual settings and renders a devices snippet the config can take", async () => {
-    const { sim } = mixedLine();
+    const { rig, sim } = mixedLine();
     const progress: ProbeProgress[] = [];
-    const results = await probePort({
-      path: PORT,
-      binding: sim,
-      clock,
-      protocol: "auto",
-      ids: [3],
-      timeoutMs: 60,
-      onProgress: (p) => progress.push(p),
-    });
+    const results = await rig.run(
+      probePort({
+        path: PORT,
+        binding: sim,
+        clock: rig.clock,
+        protocol: "auto",
+        ids: [3],
+        timeoutMs: 60,
+        onProgress: (p) => progress.push(p),
+      }),
+    );
     expect(results.map((r) => [r.settings.baud, r.settings.parity, r.found.map((f) => f.protocol)])).toEqual([
       [2400, "even", ["dlt645"]],
       [2400, "even", ["cjt188"]],
@@ -184,14 +182,18 @@ describe("probePort", () => {
   });
 
   it("fails with PortOpen when the port does not exist", async () => {
-    const sim = new SimulatedLine();
-    const err = await probePort({
-      path: "/dev/ttyNOPE",
-      binding: sim,
-      clock,
-      protocol: "dlt645",
-      openTimeoutMs: 200,
-    }).catch((e: unknown) => e);
+    const rig = rigs();
+    const err = await rig
+      .run(
+        probePort({
+          path: "/dev/ttyNOPE",
+          binding: rig.line,
+          clock: rig.clock,
+          protocol: "dlt645",
+          openTimeoutMs: 200,
+        }),
+      )
+      .catch((e: unknown) => e);
     expect(isHearthError(err, ErrorCode.PortOpen)).toBe(true);
     expect((err as Error).message).toContain("/dev/ttyNOPE");
   });

@@ -2,11 +2,10 @@ import { describe, expect, it } from "vitest";
 import { SerialLine } from "../../../drivers/serial/line.js";
 import { SimulatedLine } from "../../../drivers/serial/sim/index.js";
 import { VirtualClock } from "../../../src/core/clock.js";
+import { settleIo } from "../../helpers/wait.js";
 
 /** Lets the binding's promise-based open settle between clock steps. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-}
+const settle = () => settleIo(20);
 
 describe("SerialLine reopen back-off (virtual clock)", () => {
   it("retries a missing port with exponential, capped, jittered delays and opens when it appears", async () => {

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { sleep } from "./wait.js";
+
+/** A pseudo-terminal pair from socat, for tests of the real serialport binding and outside tools. */
 
 export interface PtyPair {
   /** The end the code under test opens (a stable `link=` path). */
@@ -29,11 +32,10 @@ export async function startPtyPair(a: string, b: string): Promise<PtyPair> {
       child.kill("SIGKILL");
       throw new Error(`socat did not create ${a} and ${b} in 5 s: ${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   // socat prints "starting data transfer loop" once both ends are ready.
-  while (!stderr.includes("starting data transfer loop") && Date.now() - start < 5000)
-    await new Promise((r) => setTimeout(r, 10));
+  while (!stderr.includes("starting data transfer loop") && Date.now() - start < 5000) await sleep(10);
   return {
     a,
     b,
