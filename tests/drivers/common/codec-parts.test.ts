@@ -5,7 +5,7 @@ import { allocFrame } from "../../../drivers/common/frame.js";
 import { hex2, parseHex, toHex } from "../../../drivers/common/hex.js";
 import { addressMatches } from "../../../drivers/common/meters.js";
 import { ErrorCode } from "../../../src/core/errors.js";
-import { expectFrameError } from "../../helpers/errors.js";
+import { expectFrameError, thrown } from "../../helpers/errors.js";
 
 /** The pieces the DL/T 645 and CJ/T 188 codecs share: hex text, packed BCD, addresses, checksum. */
 
@@ -13,12 +13,19 @@ describe("hex", () => {
   it("writes bytes as the standards do, and reads hex as installers paste it", () => {
     expect(hex2(0x0a)).toBe("0A");
     expect(hex2(0xfe)).toBe("FE");
+    expect(hex2(0xfe, "lower")).toBe("fe");
     expect(toHex(Buffer.from([0x68, 0x01, 0xab]))).toBe("6801AB");
     expect(parseHex("0x68 01:AB,cd-16\n")).toEqual(Buffer.from([0x68, 0x01, 0xab, 0xcd, 0x16]));
   });
 
   it("names the bad character, or the odd digit count", () => {
-    expectFrameError(() => parseHex("68 0g"), ErrorCode.FrameMalformed, 3);
+    // A bad character is a place in the text, not a byte of a frame.
+    const bad = thrown(() => parseHex("68 0g"));
+    expect([bad.code, bad.context.character, bad.context.offset]).toEqual([
+      ErrorCode.FrameMalformed,
+      3,
+      undefined,
+    ]);
     expectFrameError(() => parseHex("68 1"), ErrorCode.FrameMalformed, 3);
   });
 });
