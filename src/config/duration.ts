@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
 
 /** Parses "90s", "45m", "4h", "1h30m", "2d" to milliseconds; undefined when it is not a duration. */
 export function parseDuration(text: string): number | undefined {

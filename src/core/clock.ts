@@ -2,6 +2,9 @@
  * Time, injected. Silence and back-off are measured on `monotonicMs`; wall time is only a label on
  * data, and may be wrong (a Pi has no RTC) until `wallSynced()` turns true.
  */
+
+import { ErrorCode, HearthError } from "./errors.js";
+
 export interface Timer {
   cancel(): void;
 }
@@ -55,7 +58,8 @@ export class ScaledClock implements Clock {
   readonly #realStart = performance.now();
   readonly #wallStart: number;
   constructor(factor: number, wallStartMs: number) {
-    if (!(factor > 0)) throw new TypeError(`ScaledClock factor must be > 0, got ${factor}`);
+    if (!(factor > 0))
+      throw new HearthError(`ScaledClock factor must be > 0, got ${factor}`, ErrorCode.Internal, { factor });
     this.#factor = factor;
     this.#wallStart = wallStartMs;
   }
@@ -133,7 +137,11 @@ export class VirtualClock implements Clock {
   }
   /** Moves monotonic (and wall) time forward to `mono`, firing every timer due on the way, in order. */
   advanceTo(mono: number): void {
-    if (mono < this.#mono) throw new RangeError(`VirtualClock cannot go back (${mono} < ${this.#mono})`);
+    if (mono < this.#mono)
+      throw new HearthError(`VirtualClock cannot go back (${mono} < ${this.#mono})`, ErrorCode.Internal, {
+        to: mono,
+        now: this.#mono,
+      });
     for (;;) {
       const next = this.#popDue(mono);
       if (!next) break;

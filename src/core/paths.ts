@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ErrorCode, HearthError } from "./errors.js";
 
 let cachedRoot: string | undefined;
 
@@ -18,7 +19,11 @@ export function packageRoot(): string {
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error(`hearth package root not found above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir)
+      throw new HearthError(
+        `hearth package root not found above ${fileURLToPath(import.meta.url)}`,
+        ErrorCode.Internal,
+      );
     dir = up;
   }
 }
