@@ -5,10 +5,7 @@
 export const ErrorCode = {
   // 100–199: configuration and profiles
   ConfigNotFound: 100,
-  ConfigSyntax: 101,
   ConfigInvalid: 102,
-  ProfileInvalid: 110,
-  ProfileNotFound: 111,
   // 200–299: codecs (bad bytes are normal: these are counted, never thrown to the top)
   FrameTruncated: 200,
   FrameChecksum: 201,
@@ -23,7 +20,6 @@ export const ErrorCode = {
   PortClosed: 301,
   Timeout: 302,
   DeviceException: 303,
-  DeviceOffline: 304,
   Canceled: 305,
   /** A serial line's queue is full: the request was refused, not sent. */
   QueueFull: 306,
@@ -33,16 +29,15 @@ export const ErrorCode = {
   /** The outbox file was written by a newer agent (its table layout is unknown to this one). */
   OutboxSchemaNewer: 402,
   // 500–599: uplink and contract
-  UplinkNotConnected: 500,
   CommandInvalid: 510,
   CommandUnknown: 511,
   CommandExpired: 512,
   CommandFailed: 513,
   // 600–699: CLI and control socket
   Usage: 600,
-  ControlUnavailable: 610,
   /** A `hearth` command ends with a non-zero exit status, having said why (CliExit). */
   CliFailed: 601,
+  ControlUnavailable: 610,
   /** Another agent answers on the control socket: one agent per state directory. */
   ControlInUse: 611,
   // 900: bugs
@@ -54,8 +49,6 @@ const transientCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.PortOpen,
   ErrorCode.PortClosed,
   ErrorCode.Timeout,
-  ErrorCode.DeviceOffline,
-  ErrorCode.UplinkNotConnected,
   ErrorCode.FrameChecksum,
   ErrorCode.FrameTruncated,
 ]);
