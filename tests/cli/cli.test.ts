@@ -1,15 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
+import { hearthSync } from "../helpers/cli.js";
 
-const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 const fixtures = join(packageRoot(), "tests/fixtures/config");
 
-function hearth(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", input, timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hearth = hearthSync;
 
 describe("hearth (the command)", () => {
   it("exits 2 on wrong usage and 0 on --help", () => {

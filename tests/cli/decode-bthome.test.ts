@@ -3,18 +3,11 @@
  * Vectors: bthome.io/format and bthome.io/encryption (the latter also in Bluetooth-Devices/bthome-ble
  * tests/test_parser_v2.py test_bindkey_correct).
  */
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
 import { FORMAT_EXAMPLE_DECODED } from "../helpers/bthome.js";
+import { hearthSync } from "../helpers/cli.js";
 
-const MAIN = join(packageRoot(), "dist/src/cli/main.js");
-
-function hearth(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", input, timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hearth = hearthSync;
 
 /** bthome.io/format: the whole advertising payload (flags, name "DIY-sensor", service data 0xFCD2). */
 const SPEC_ADVERT = "020106 0B094449592D73656E736F72 0A16D2FC 40 02C409 03BF13";

@@ -1,8 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { crc16modbus } from "crc";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { hearthSync } from "../helpers/cli.js";
 
 /*
  * `hearth decode` for the meter protocols, as the installer runs it (node dist/src/cli/main.js).
@@ -11,12 +9,7 @@ import { packageRoot } from "../../src/core/paths.js";
  * two Chinese standards), not by our encoders.
  */
 
-const MAIN = join(packageRoot(), "dist/src/cli/main.js");
-
-function hearth(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", input, timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hearth = hearthSync;
 
 interface Decoded {
   protocol: string;

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,11 +9,11 @@ import { Dlt645Meter } from "../../drivers/dlt645/sim/index.js";
 import { SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
 import { type SimulatedDevice, servePort } from "../../drivers/serial/sim/index.js";
 import { parseConfig } from "../../src/config/load.js";
-import { packageRoot } from "../../src/core/paths.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
+import { HEARTH_MAIN, hearth, type Ran, startProgram } from "../helpers/cli.js";
 import { startPtyPair } from "../helpers/socat.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
 
@@ -24,7 +23,6 @@ import { haveTool, requireTool } from "../helpers/tools.js";
  * meters, so it is spawned asynchronously.
  */
 
-const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 const socat = requireTool("socat", haveTool("socat", ["-V"]), "apt-get install socat");
 const haveScript = requireTool("script", haveTool("script", ["--version"]), "apt-get install bsdutils");
 const binding = autoDetect();
@@ -53,34 +51,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function hearth(args: string[]): Promise<Run> {
-  return run(process.execPath, [MAIN, ...args]);
-}
-
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(command: string, args: string[]): Promise<Ran> {
+  return startProgram(command, args).done;
 }
 
 const LINE = { baud: 2400, data_bits: 8, parity: "even", stop_bits: 1 } as const;
@@ -264,7 +236,7 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
     const out = join(mkdtempSync(join(tmpdir(), "hearth-probe-")), "devices.yaml");
     cleanups.push(async () => rmSync(dirname(out), { recursive: true, force: true }));
     // script(1) gives the command a pseudo-terminal; stdout goes to a file, stderr stays on the terminal.
-    const cmd = `${process.execPath} ${MAIN} probe ${dev} --protocol dlt645 --timeout 200ms > ${out}`;
+    const cmd = `${process.execPath} ${HEARTH_MAIN} probe ${dev} --protocol dlt645 --timeout 200ms > ${out}`;
     const r = await run("script", ["-qfec", cmd, "/dev/null"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/probing .*1\/1 DL\/T 645 read address \| found 1/);

@@ -4,54 +4,27 @@
  * the test plays the radio. Skips with the reason where dbus-daemon or python3-dbusmock are missing;
  * fails under CI=true.
  */
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeObjects, encodeServiceData } from "../../drivers/bthome/codec.js";
 import { keyFromHex } from "../../drivers/bthome/encryption.js";
 import type { ScanDevice } from "../../drivers/bthome/scan.js";
 import { parseConfig } from "../../src/config/load.js";
-import { packageRoot } from "../../src/core/paths.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import { type BluezMock, bluezMockAvailable, bluezMockForSuite } from "../helpers/bluez-mock.js";
 import { TEST_KEY } from "../helpers/bthome.js";
+import { HEARTH_MAIN, startProgram } from "../helpers/cli.js";
 import { sleep } from "../helpers/wait.js";
 
 const run = bluezMockAvailable();
-const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 const KEY = TEST_KEY;
 
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawns the CLI against the mock bus; `exited` turns true once the child has gone. */
+/** Starts the CLI against the mock bus; `state.exited` turns true once the child has gone. */
 function hearth(args: string[], busAddress: string) {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  return startProgram(process.execPath, [HEARTH_MAIN, ...args], {
     env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: busAddress },
-    stdio: ["ignore", "pipe", "pipe"],
+    timeoutMs: 30_000,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const state = { exited: false };
-  const done = new Promise<Done>((resolve) => {
-    child.on("close", (code) => {
-      state.exited = true;
-      resolve({ code, stdout, stderr });
-    });
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  void done.then(() => clearTimeout(timer));
-  return { done, state };
 }
 
 /** Keeps advertising (every 100 ms, round robin) until the child exits: it must first see each device. */

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,11 +7,9 @@ import { controlRequest } from "../../src/control/client.js";
 import { type ControlHandler, ControlServer } from "../../src/control/server.js";
 import { SOCKET_NAME, socketPath } from "../../src/control/socket.js";
 import { ErrorCode, HearthError, isHearthError } from "../../src/core/errors.js";
-import { packageRoot } from "../../src/core/paths.js";
+import { hearth } from "../helpers/cli.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { waitFor } from "../helpers/wait.js";
-
-const MAIN = join(packageRoot(), "dist/src/cli/main.js");
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -56,21 +53,6 @@ async function rawExchange(path: string, text: string, n: number): Promise<Recor
   const lines = () => buf.split("\n").filter((l) => l.trim() !== "");
   await waitFor(`${n} replies`, () => lines().length >= n, { detail: () => buf });
   return lines().map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-function hearth(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("the control socket (server)", () => {
