@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { autoDetect } from "@serialport/bindings-cpp";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Cjt188Meter } from "../../drivers/cjt188/sim/index.js";
 import { Dlt645Meter } from "../../drivers/dlt645/sim/index.js";
@@ -14,7 +14,7 @@ import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import { HEARTH_MAIN, hearth, type Ran, startProgram } from "../helpers/cli.js";
-import { startPtyPair } from "../helpers/socat.js";
+import { devLinkDir, startPtyPair } from "../helpers/socat.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
 
 /*
@@ -29,22 +29,7 @@ const binding = autoDetect();
 const catalogue = loadCatalogue();
 
 /** The config takes serial paths under /dev only, so the pty links live in a fresh directory there. */
-function devTempDir(): string | undefined {
-  try {
-    return mkdtempSync("/dev/hearth-test-");
-  } catch {
-    return undefined;
-  }
-}
-const dir = devTempDir();
-const devWritable = requireTool(
-  "a writable /dev",
-  dir !== undefined,
-  "the config takes serial paths under /dev only; run as root",
-);
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { dir, usable: devWritable } = devLinkDir();
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

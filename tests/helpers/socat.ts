@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { afterAll } from "vitest";
+import { requireTool } from "./tools.js";
 import { sleep } from "./wait.js";
 
 /** A pseudo-terminal pair from socat, for tests of the real serialport binding and outside tools. */
@@ -46,4 +48,27 @@ export async function startPtyPair(a: string, b: string): Promise<PtyPair> {
       }
     },
   };
+}
+
+/**
+ * A fresh directory under /dev for pty links (the config takes serial paths under /dev only), removed
+ * after the file's tests; where /dev is not writable (not root) the tests skip with the reason, and
+ * under CI=true that is a failure. `dir` is undefined when they skip.
+ */
+export function devLinkDir(): { dir: string | undefined; usable: boolean } {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync("/dev/hearth-test-");
+  } catch {
+    dir = undefined;
+  }
+  const usable = requireTool(
+    "a writable /dev",
+    dir !== undefined,
+    "the config takes serial paths under /dev only; run as root",
+  );
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, usable };
 }

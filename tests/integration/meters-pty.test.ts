@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { autoDetect } from "@serialport/bindings-cpp";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Cjt188Meter } from "../../drivers/cjt188/sim/index.js";
 import { Dlt645Meter } from "../../drivers/dlt645/sim/index.js";
 import { SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
@@ -20,7 +20,7 @@ import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
 import { type Received, startAedes, subscribe, type TestSubscriber } from "../helpers/brokers.js";
-import { type PtyPair, startPtyPair } from "../helpers/socat.js";
+import { devLinkDir, type PtyPair, startPtyPair } from "../helpers/socat.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
 
 /*
@@ -33,26 +33,7 @@ import { haveTool, requireTool } from "../helpers/tools.js";
 const socat = requireTool("socat", haveTool("socat", ["-V"]), "apt-get install socat");
 const binding = autoDetect();
 
-/**
- * The config accepts serial paths under /dev only, so the pty links live in a fresh directory there
- * (root, as CI runs); elsewhere the tests skip with the reason, and under CI=true that is a failure.
- */
-function devTempDir(): string | undefined {
-  try {
-    return mkdtempSync("/dev/hearth-test-");
-  } catch {
-    return undefined;
-  }
-}
-const dir = devTempDir();
-const devWritable = requireTool(
-  "a writable /dev",
-  dir !== undefined,
-  "the config takes serial paths under /dev only; run as root",
-);
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { dir, usable: devWritable } = devLinkDir();
 
 const HOME = "pty-home";
 const DLT_ADDRESS = "000012345678";
