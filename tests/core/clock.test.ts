@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode } from "../../src/core/errors.js";
+import { thrown } from "../helpers/errors.js";
 
 describe("VirtualClock", () => {
   it("fires timers in time order as time passes, intervals repeatedly", () => {
@@ -28,6 +30,8 @@ describe("VirtualClock", () => {
   it("refuses to go back", () => {
     const c = new VirtualClock();
     c.advanceTo(10);
-    expect(() => c.advanceTo(5)).toThrow(RangeError);
+    const e = thrown(() => c.advanceTo(5));
+    expect([e.code, e.context]).toEqual([ErrorCode.Internal, { to: 5, now: 10 }]);
+    expect(c.monotonicMs()).toBe(10);
   });
 });
