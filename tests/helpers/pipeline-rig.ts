@@ -3,6 +3,7 @@ import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
 import { HOUR_MS } from "../../src/core/time.js";
+import { AlertManager } from "../../src/pipeline/alerts.js";
 import type { DetectionOptions, PipelineOptions } from "../../src/pipeline/options.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
 import type { MessageSink } from "../../src/pipeline/ports.js";
@@ -53,4 +54,21 @@ export function pipelineRig<S extends MessageSink = RecordingSink>(
   const read = (device: string, channel: Reading["channel"], value: number) =>
     p.readings([{ device, channel, value, mono: clock.monotonicMs() }]);
   return { clock, sink, p, read };
+}
+
+/**
+ * An AlertManager writing to a RecordingSink on a virtual clock at Monday 2026-03-02 09:00 in
+ * Asia/Shanghai, for tests of the pipeline's parts that raise and clear alerts.
+ */
+export function alertRig(idPrefix: string) {
+  const clock = new VirtualClock({ wallStartMs: Date.parse("2026-03-02T09:00:00+08:00") });
+  const sink = new RecordingSink();
+  const alerts = new AlertManager({
+    sink,
+    clock,
+    ids: new SeededIds(idPrefix),
+    timeZone: "Asia/Shanghai",
+    log: silentLogger(),
+  });
+  return { clock, sink, alerts };
 }

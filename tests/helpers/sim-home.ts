@@ -1,8 +1,12 @@
 import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
 import { SimulatedLine, SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
+import { Agent } from "../../src/agent/agent.js";
 import type { AgentHost } from "../../src/agent/host.js";
 import type { LoadedConfig } from "../../src/config/devices.js";
 import { parseConfig } from "../../src/config/load.js";
+import { SystemClock } from "../../src/core/clock.js";
+import { randomIds } from "../../src/core/ids.js";
+import type { Logger } from "../../src/core/log.js";
 import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
@@ -102,4 +106,32 @@ export function simDevices(profiles: ReadonlyMap<string, DeviceProfile>): {
       },
     },
   };
+}
+
+/**
+ * The real Agent for the simulated home (simHomeConfig + simDevices) on the system clock: what the
+ * integration tests and the crash child run. Not started.
+ */
+export function simHomeAgent(o: SimHomeOptions & { log: Logger }): {
+  agent: Agent;
+  devices: SimDevices;
+  clock: SystemClock;
+} {
+  const { config, profiles } = simHomeConfig(o);
+  const { devices, host } = simDevices(profiles);
+  const clock = new SystemClock();
+  const agent = new Agent({
+    config,
+    profiles,
+    host: {
+      clock,
+      netClock: clock,
+      ids: randomIds,
+      log: o.log,
+      version: "test",
+      powerSupplyDir: null,
+      ...host,
+    },
+  });
+  return { agent, devices, clock };
 }

@@ -7,28 +7,14 @@
  *          from before its start are all delivered.
  */
 import { writeSync } from "node:fs";
-import { Agent } from "../../src/agent/agent.js";
-import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
 import { createLogger } from "../../src/core/log.js";
-import { simDevices, simHomeConfig } from "../helpers/sim-home.js";
+import { simHomeAgent } from "../helpers/sim-home.js";
 
 const [brokerUrl, stateDir, mode] = process.argv.slice(2) as [string, string, "burst" | "idle"];
-const { config, profiles } = simHomeConfig({ brokerUrl, stateDir });
-const { devices, host } = simDevices(profiles);
-const clock = new SystemClock();
-const agent = new Agent({
-  config,
-  profiles,
-  host: {
-    clock,
-    netClock: clock,
-    ids: randomIds,
-    log: createLogger({ level: "error" }),
-    version: "test",
-    powerSupplyDir: null,
-    ...host,
-  },
+const { agent, devices, clock } = simHomeAgent({
+  brokerUrl,
+  stateDir,
+  log: createLogger({ level: "error" }),
 });
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /**

@@ -4,12 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { Agent } from "../../src/agent/agent.js";
 import type { AlertBody, Envelope } from "../../src/contract/messages.js";
 import { controlRequest } from "../../src/control/client.js";
 import { socketPath } from "../../src/control/socket.js";
-import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { SECOND_MS } from "../../src/core/time.js";
 import {
@@ -20,7 +17,7 @@ import {
   subscribe,
   type TestBroker,
 } from "../helpers/brokers.js";
-import { simDevices, simHomeConfig } from "../helpers/sim-home.js";
+import { simHomeAgent } from "../helpers/sim-home.js";
 
 const brokers: { name: string; version: "3.1.1" | "5"; start: () => Promise<TestBroker>; run: boolean }[] = [
   { name: "embedded (aedes, MQTT 3.1.1)", version: "3.1.1", start: startAedes, run: true },
@@ -49,26 +46,12 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       });
       cleanups.push(() => sub.close());
       const stateDir = mkdtempSync(join(tmpdir(), "hearth-agent-"));
-      const { config, profiles } = simHomeConfig({
+      const { agent, devices } = simHomeAgent({
         brokerUrl: broker.url,
         mqttVersion: version,
         stateDir,
         home,
-      });
-      const { devices, host } = simDevices(profiles);
-      const clock = new SystemClock();
-      const agent = new Agent({
-        config,
-        profiles,
-        host: {
-          clock,
-          netClock: clock,
-          ids: randomIds,
-          log: silentLogger(),
-          version: "test",
-          powerSupplyDir: null,
-          ...host,
-        },
+        log: silentLogger(),
       });
       cleanups.push(() => agent.stop());
       await agent.start();

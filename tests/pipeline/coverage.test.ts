@@ -1,23 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/core/clock.js";
-import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
 import { MINUTE_MS } from "../../src/core/time.js";
-import { AlertManager } from "../../src/pipeline/alerts.js";
 import { Coverage } from "../../src/pipeline/coverage.js";
 import { DeviceRegistry } from "../../src/pipeline/device-registry.js";
-import { RecordingSink } from "../helpers/message-sink.js";
+import { alertRig } from "../helpers/pipeline-rig.js";
 
 function rig() {
-  const clock = new VirtualClock({ wallStartMs: Date.parse("2026-03-02T09:00:00+08:00") });
-  const sink = new RecordingSink();
-  const alerts = new AlertManager({
-    sink,
-    clock,
-    ids: new SeededIds("cov"),
-    timeZone: "Asia/Shanghai",
-    log: silentLogger(),
-  });
+  const { clock, sink, alerts } = alertRig("cov");
   const devices = new DeviceRegistry();
   const coverage = new Coverage({
     alerts,

@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/core/clock.js";
-import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
-import { AlertManager } from "../../src/pipeline/alerts.js";
 import { Escalation } from "../../src/pipeline/escalation.js";
-import { RecordingSink } from "../helpers/message-sink.js";
+import { alertRig } from "../helpers/pipeline-rig.js";
 
 function rig() {
-  const clock = new VirtualClock({ wallStartMs: Date.parse("2026-03-02T09:00:00+08:00") });
-  const sink = new RecordingSink();
-  const alerts = new AlertManager({
-    sink,
-    clock,
-    ids: new SeededIds("esc"),
-    timeZone: "Asia/Shanghai",
-    log: silentLogger(),
-  });
+  const { clock, sink, alerts } = alertRig("esc");
   const esc = new Escalation(alerts, HOUR_MS, () => ({ last_activity: null }));
   return { clock, sink, alerts, esc };
 }
