@@ -42,6 +42,11 @@ export interface BluezScannerOptions {
   callTimeoutMs?: number;
   /** Try to power the adapter on when it is off. Default true (a gateway has no one to press a key). */
   powerOn?: boolean;
+  /**
+   * The MACs to watch (upper case with colons), asked afresh as devices appear. Given by the agent, so
+   * that only the home's own devices are watched; `hearth scan ble` leaves it out to see everything.
+   */
+  devices?: () => readonly string[];
   /** For tests: where node-ble comes from. */
   nodeBle?: NodeBleModule;
 }
@@ -63,7 +68,7 @@ const ADAPTER_IFACE = "org.bluez.Adapter1";
 const DEVICE_IFACE = "org.bluez.Device1";
 
 export class BluezScanner implements BleScanner {
-  readonly #o: Required<Omit<BluezScannerOptions, "nodeBle" | "consumer">>;
+  readonly #o: Required<Omit<BluezScannerOptions, "nodeBle" | "consumer" | "devices">>;
   readonly #nodeBle: NodeBleModule | undefined;
   #session: NodeBleSession | undefined;
   #adapter: NodeBleAdapter | undefined;
@@ -105,6 +110,7 @@ export class BluezScanner implements BleScanner {
       onAdvert: () => {
         this.#status.adverts++;
       },
+      ...(options.devices ? { devices: options.devices } : {}),
     });
     this.#status = {
       adapter: this.#o.adapter,

@@ -14,6 +14,11 @@ export interface WatchedDevicesOptions {
   log: Logger;
   /** Called for every advert passed on (the scanner counts them). */
   onAdvert: () => void;
+  /**
+   * The devices of interest (MACs, any case). Others are neither watched nor remembered, so a busy
+   * street of phones and tags costs nothing. Default: every device.
+   */
+  devices?: () => readonly string[];
 }
 
 /** BlueZ's object name of a device under its adapter: dev_AA_BB_CC_DD_EE_FF. */
@@ -31,8 +36,11 @@ export class WatchedDevices {
   /** Last RSSI seen per MAC (RSSI arrives in its own property change). */
   readonly #rssi = new Map<string, number>();
 
+  readonly #wantedMac: ((mac: string) => boolean) | undefined;
+
   constructor(options: WatchedDevicesOptions) {
     this.#o = options;
+    this.#wantedMac = options.devices ? wantedFrom(options.devices) : undefined;
     this.#uuid = options.consumer.serviceUuid.toLowerCase();
   }
 
@@ -55,7 +63,7 @@ export class WatchedDevices {
     current: () => boolean,
   ): Promise<void> {
     const objectName = deviceObjectName(mac);
-    if (this.#devices.has(objectName) || this.#pending.has(objectName)) return;
+    if (!this.#wanted(mac) || this.#devices.has(objectName) || this.#pending.has(objectName)) return;
     this.#pending.add(objectName);
     try {
       const device = await adapter.getDevice(mac);
@@ -89,7 +97,7 @@ export class WatchedDevices {
    */
   appeared(device: Record<string, DbusVariant>): string | undefined {
     const mac = device.Address?.value;
-    if (typeof mac !== "string") return undefined;
+    if (typeof mac !== "string" || !this.#wanted(mac)) return undefined;
     const rssi = device.RSSI?.value;
     if (typeof rssi === "number") this.#rssi.set(mac, rssi);
     const sd = device.ServiceData?.value;
@@ -101,12 +109,23 @@ export class WatchedDevices {
   removed(objectName: string): void {
     this.#devices.get(objectName)?.helper.removeListeners();
     this.#devices.delete(objectName);
+    for (const mac of this.#rssi.keys()) if (deviceObjectName(mac) === objectName) this.#rssi.delete(mac);
+  }
+
+  /** MACs whose signal strength is remembered (bounded by the watched devices). */
+  get remembered(): number {
+    return this.#rssi.size;
+  }
+
+  #wanted(mac: string): boolean {
+    return this.#wantedMac?.(mac.toUpperCase()) ?? true;
   }
 
   /** Stops watching every device (the adapter went, or the scanner stops). */
   clear(): void {
     for (const d of this.#devices.values()) d.helper.removeListeners();
     this.#devices.clear();
+    this.#rssi.clear();
   }
 
   #changed(mac: string, changed: Record<string, DbusVariant>): void {
@@ -139,4 +158,18 @@ export class WatchedDevices {
 
 function isVariant(v: unknown): v is DbusVariant {
   return typeof v === "object" && v !== null && "signature" in v && "value" in v;
+}
+
+/** A membership test over `devices()`, upper-cased, rebuilt only when its list changes. */
+function wantedFrom(devices: () => readonly string[]): (mac: string) => boolean {
+  let list: readonly string[] | undefined;
+  let set = new Set<string>();
+  return (mac) => {
+    const now = devices();
+    if (now !== list) {
+      list = now;
+      set = new Set(now.map((m) => m.toUpperCase()));
+    }
+    return set.has(mac);
+  };
 }

@@ -37,6 +37,8 @@ export const startBthome: DriverFactory<"bthome"> = async (ctx, devices): Promis
   receiver.start();
   const adapters = [...new Set(devices.map((d) => d.config.adapter ?? "hci0"))];
   const scanners: BleScanner[] = [];
+  // Only the home's own devices are watched: phones and tags nearby cost nothing.
+  const macs = receiver.macs();
   for (const adapter of adapters) {
     let scanner: BleScanner | undefined = ctx.host.bleScanner?.(receiver, adapter);
     if (!scanner) {
@@ -44,6 +46,7 @@ export const startBthome: DriverFactory<"bthome"> = async (ctx, devices): Promis
       scanner = new BluezScanner({
         adapter,
         consumer: receiver,
+        devices: () => macs,
         clock: ctx.host.netClock,
         log: ctx.host.log.child({ module: "ble", adapter }),
       });

@@ -28,7 +28,13 @@ const profile = testButtonProfile();
 /** A BTHome receiver fed by a BluezScanner on hci0 (not started), on the system clock. */
 function agent(
   mac: string,
-  options: { key?: string; counters?: CounterStore; pollMs?: number; log?: Logger } = {},
+  options: {
+    key?: string;
+    counters?: CounterStore;
+    pollMs?: number;
+    log?: Logger;
+    devices?: () => readonly string[];
+  } = {},
 ) {
   const sink = new RecordingReadingSink();
   const device: BthomeDevice = {
@@ -50,6 +56,7 @@ function agent(
     pollMs: options.pollMs ?? 100,
     callTimeoutMs: 2000,
     backoff: { minMs: 100, maxMs: 400 },
+    ...(options.devices ? { devices: options.devices } : {}),
   });
   return { sink, receiver, scanner };
 }
@@ -90,6 +97,21 @@ describe.runIf(present)("BluezScanner with node-ble against a dbusmock BlueZ", (
     await waitFor("five adverts", () => (receiver.stats()["button-1"]?.duplicates ?? 0) >= 4);
     expect(sink.presses.map((p) => [p.event, p.counter])).toEqual([["press", 7]]);
     expect(receiver.stats()["button-1"]).toMatchObject({ accepted: 1, duplicates: 4 });
+  });
+
+  it("given the home's MACs, watches only those: a stranger's adverts are neither watched nor remembered", async () => {
+    const mine = "AA:00:00:00:00:0A";
+    const stranger = "AA:00:00:00:00:0B";
+    const { scanner, sink } = await started(mine, { devices: () => [mine.toLowerCase()] });
+    const strangerPath = await bluez.addDevice(stranger);
+    const minePath = await bluez.addDevice(mine);
+    await waitFor("the home's device to be watched", () => scanner.watching(mine));
+    for (let i = 0; i < 3; i++) await bluez.advertise(strangerPath, plainPress(40 + i));
+    await bluez.advertise(minePath, plainPress(9));
+    await waitFor("the home's press", () => sink.presses.length === 1);
+    expect(scanner.watching(stranger)).toBe(false);
+    expect(scanner.status().watched).toBe(1);
+    expect(scanner.status().adverts).toBe(1);
   });
 
   it("an encrypted advert replayed after a restart (new driver, same CounterStore) is rejected", async () => {
