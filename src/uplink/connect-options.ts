@@ -6,6 +6,15 @@ import { DAY_MS, SECOND_MS } from "../core/time.js";
 /** One day: a persistent session keeps commands sent to the gateway while it was offline. */
 const SESSION_EXPIRY_S = DAY_MS / SECOND_MS;
 const CONNECT_TIMEOUT_MS = 15 * SECOND_MS;
+/**
+ * MQTT 5 Maximum Packet Size announced in CONNECT: the largest packet the broker may send us. The
+ * gateway only receives commands on its own `cmd/+` topics, and the largest valid command (an `ack`
+ * with a 1,000-character note and a 200-character `by`) is under 2 KiB; 64 KiB leaves room for a
+ * grown contract while a broker that honours it discards anything bigger instead of making us buffer
+ * it (MQTT.js also drops the connection on a larger packet). It does not limit what we publish: that
+ * is the broker's own maximum, and our envelopes are small JSON (a few KiB at most).
+ */
+export const MAX_PACKET_BYTES = 64 * 1024;
 
 export interface ConnectParams {
   home: string;
@@ -15,9 +24,26 @@ export interface ConnectParams {
   willTopic: string;
 }
 
-/** The URL without user info, for logs and state. */
+/**
+ * The URL without user info, for logs and state. The user info ends at the *last* `@`: a password may
+ * hold `@`, `:`, `/`, `?` or `#` unescaped, and then `new URL` alone would read part of it as the host,
+ * port or path (`mqtt://u:123/x@host` parses as host `u`, port 123). So everything up to the last `@`
+ * goes first, whatever it is; what is left is normalised by `new URL` when it parses, else shown as is
+ * (it holds no `@`, so no user info).
+ */
 export function safeUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//");
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0] ?? "";
+  const rest = url.slice(scheme.length);
+  const hostPart = rest.slice(rest.lastIndexOf("@") + 1);
+  if (scheme === "") return hostPart;
+  try {
+    const u = new URL(scheme + hostPart);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return scheme + hostPart;
+  }
 }
 
 /**
@@ -43,7 +69,7 @@ export function clientOptions(broker: BrokerConfig, p: ConnectParams): IClientOp
       ...(v5 ? { properties: { contentType: "application/json", payloadFormatIndicator: true } } : {}),
     },
   };
-  if (v5) opts.properties = { sessionExpiryInterval: SESSION_EXPIRY_S };
+  if (v5) opts.properties = { sessionExpiryInterval: SESSION_EXPIRY_S, maximumPacketSize: MAX_PACKET_BYTES };
   if (broker.username !== undefined) opts.username = broker.username;
   if (broker.password !== undefined) opts.password = broker.password;
   const tls = broker.tls;
