@@ -52,7 +52,8 @@ export function createCommandDispatcher(handlers: CommandHandlers, clock: Clock,
           ErrorCode.CommandInvalid,
         );
       const cmd = env.data;
-      if (!(name in COMMAND_BODIES)) {
+      // Own properties only: `cmd/toString` or `cmd/__proto__` must not find Object.prototype's members.
+      if (!Object.hasOwn(COMMAND_BODIES, name) || !Object.hasOwn(handlers, name)) {
         throw new HearthError(
           `unknown command "${name}" (known: ${Object.keys(COMMAND_BODIES).join(", ")})`,
           ErrorCode.CommandUnknown,

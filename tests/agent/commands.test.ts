@@ -72,3 +72,23 @@ describe("command dispatcher", () => {
     });
   });
 });
+
+describe("command dispatcher: names and ids from the wire", () => {
+  it("refuses names inherited from Object.prototype as unknown commands", async () => {
+    for (const name of [
+      "toString",
+      "constructor",
+      "__proto__",
+      "hasOwnProperty",
+      "valueOf",
+      "isPrototypeOf",
+    ]) {
+      expect(await dispatch(name, cmd({})), name).toMatchObject({
+        command_id: "cmd-00000001",
+        command: name,
+        status: "error",
+        error: { code: "unknown_command" },
+      });
+    }
+  });
+});
