@@ -10,6 +10,7 @@ import {
 import type { Clock } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { echoableId, INVALID_ID, MAX_ECHOED_ID, NO_ID } from "../uplink/replies.js";
 
 export type CommandHandlers = {
   [N in CommandName]: (
@@ -35,7 +36,7 @@ function issuesText(error: z.ZodError): string {
  */
 export function createCommandDispatcher(handlers: CommandHandlers, clock: Clock, log: Logger) {
   return async (name: string, payload: Buffer): Promise<ReplyBody> => {
-    let id = "unknown";
+    let id = NO_ID;
     try {
       let json: unknown;
       try {
@@ -43,8 +44,12 @@ export function createCommandDispatcher(handlers: CommandHandlers, clock: Clock,
       } catch (e) {
         throw new HearthError(`command is not JSON: ${errorMessage(e)}`, ErrorCode.CommandInvalid);
       }
-      if (json && typeof json === "object" && typeof (json as { id?: unknown }).id === "string")
-        id = (json as { id: string }).id;
+      if (json && typeof json === "object") id = echoableId((json as { id?: unknown }).id);
+      if (id === INVALID_ID)
+        throw new HearthError(
+          `command id is invalid: not 1 to ${MAX_ECHOED_ID} printable ASCII characters`,
+          ErrorCode.CommandInvalid,
+        );
       const env = commandEnvelope.safeParse(json);
       if (!env.success)
         throw new HearthError(

@@ -86,14 +86,31 @@ export class CommandReplies {
   }
 }
 
+/** A command id is echoed only when it is 1 to 64 printable ASCII characters (the contract's ids are 8–64). */
+export const MAX_ECHOED_ID = 64;
+/** Echoed instead of an id that is not a string: there is none to echo. Shorter than any valid id. */
+export const NO_ID = "unknown";
+/** Echoed instead of an id that is too long or not printable ASCII. Shorter than any valid id. */
+export const INVALID_ID = "invalid";
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/**
+ * What a reply may echo of a command's `id`: the id itself when it is short printable ASCII, else
+ * `INVALID_ID` (never a prefix of it: a reply must not carry control characters, terminal escapes or
+ * 64 kB of whatever the sender chose), or `NO_ID` when there is no string id.
+ */
+export function echoableId(id: unknown): string {
+  if (typeof id !== "string") return NO_ID;
+  return id.length <= MAX_ECHOED_ID && PRINTABLE_ASCII.test(id) ? id : INVALID_ID;
+}
+
 /** The command id of a raw payload when it has one, so that even a broken command gets a traceable reply. */
 export function commandIdOf(payload: Buffer): string {
   try {
     const parsed: unknown = JSON.parse(payload.toString("utf8"));
-    if (parsed !== null && typeof parsed === "object" && "id" in parsed && typeof parsed.id === "string")
-      return parsed.id.slice(0, 64);
+    if (parsed !== null && typeof parsed === "object" && "id" in parsed) return echoableId(parsed.id);
   } catch {
     // Not JSON: no id to echo.
   }
-  return "unknown";
+  return NO_ID;
 }

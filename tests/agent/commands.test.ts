@@ -91,4 +91,22 @@ describe("command dispatcher: names and ids from the wire", () => {
       });
     }
   });
+
+  it("never echoes an id longer than the contract's 64 characters", async () => {
+    const reply = await dispatch("ping", cmd({}, { id: "x".repeat(100_000) }));
+    expect(reply).toMatchObject({ command_id: "invalid", status: "error", error: { code: "invalid" } });
+    expect(JSON.stringify(reply).length).toBeLessThan(1000);
+  });
+
+  it("refuses an id with control or non-ASCII characters, and does not echo it", async () => {
+    for (const id of ["cmd-0001\n\u001b[2J", "cmd-\u0000-00001", "cmd-\u007f-00001", "cmd-ü-000001"]) {
+      const reply = await dispatch("ping", cmd({}, { id }));
+      expect(reply, JSON.stringify(id)).toMatchObject({
+        command_id: "invalid",
+        status: "error",
+        error: { code: "invalid" },
+      });
+      expect(reply.status === "error" && reply.error.message).toMatch(/id/);
+    }
+  });
 });
