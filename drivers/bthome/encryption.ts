@@ -5,12 +5,18 @@
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 
-/** 32 hex characters → 16-byte key. */
+/**
+ * 32 hex characters → 16-byte key. A bad key is refused by its length alone: a key with one typo is
+ * mostly the real one, so no part of it goes into the error (nor from there into the journal).
+ */
 export function keyFromHex(key: string): Uint8Array {
-  if (!/^[0-9a-fA-F]{32}$/.test(key)) {
-    throw new HearthError("Bad BTHome bind key: expected 32 hex characters (16 bytes)", ErrorCode.Usage, {
-      length: key.length,
-    });
+  if (typeof key !== "string" || !/^[0-9a-fA-F]{32}$/.test(key)) {
+    const length = typeof key === "string" ? key.length : 0;
+    throw new HearthError(
+      `Bad BTHome bind key: ${typeof key === "string" ? `${length} characters` : `a ${typeof key}`}, not 32 hex characters (16 bytes); the key is not shown`,
+      ErrorCode.Usage,
+      { length },
+    );
   }
   return Uint8Array.from(Buffer.from(key, "hex"));
 }

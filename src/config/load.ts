@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { parseDocument } from "yaml";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { type Problem, parseYamlWith } from "../core/yaml-validate.js";
 import { closestId } from "../profiles/catalogue.js";
@@ -48,7 +49,11 @@ export function checkConfig(
     for (const k of missingKeys(d, profile.protocol))
       add([...base, k], "nothing", `${k} (a ${profile.protocol} device needs it)`);
     for (const k of foreignKeys(d, profile.protocol))
-      add([...base, k], `${k}: ${JSON.stringify(d[k])}`, `no ${k} for a ${profile.protocol} device`);
+      add(
+        [...base, k],
+        k === "key" ? "key: a bind key (not shown)" : `${k}: ${JSON.stringify(d[k])}`,
+        `no ${k} for a ${profile.protocol} device`,
+      );
     if (d.port && !d.port.startsWith("tcp://") && profile.protocol !== "bthome" && "serial" in profile) {
       const baud = d.baud ?? profile.serial.baud;
       const parity = d.parity ?? profile.serial.parity;
@@ -74,6 +79,62 @@ export function checkConfig(
   return problems;
 }
 
+/** The path of a device's bind key in a problem: `devices[2].key`. */
+const KEY_PATH = /^devices\[\d+\]\.key$/;
+/** A run of hex digits long enough to be (most of) a bind key; no other setting has one this long. */
+const HEX_RUN = /[0-9A-Fa-f]{16,}/g;
+
+/**
+ * What a bind key is, without any of it: the key is a secret, and a malformed key (one typo) is
+ * mostly the real one. Its length and what is wrong with it, never its characters.
+ */
+function describeKey(v: unknown): string {
+  if (typeof v === "string" && /^[0-9A-Fa-f]{32}$/.test(v)) return "a bind key (not shown)";
+  if (typeof v === "string") return `${v.length} characters, not 32 hex digits (a bind key is not shown)`;
+  if (v === undefined || v === null) return "nothing";
+  if (typeof v === "number") return "a number, not 32 hex digits (quote the key; a bind key is not shown)";
+  return `${Array.isArray(v) ? "a list" : typeof v === "object" ? "a mapping" : `a ${typeof v}`}, not 32 hex digits`;
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  const m = /^devices\[(\d+)\]\.key$/.exec(path);
+  if (!m) return undefined;
+  const devices = (root as { devices?: unknown } | null)?.devices;
+  const device: unknown = Array.isArray(devices) ? devices[Number(m[1])] : undefined;
+  return device !== null && typeof device === "object" ? (device as { key?: unknown }).key : undefined;
+}
+
+/**
+ * Problems with no part of a bind key in them: a problem at a key's path says the key's length
+ * instead of its value (the generic schema check in core/yaml-validate.ts quotes what it found), and
+ * any run of 16 or more hex digits elsewhere (a key inside a malformed line) is masked.
+ */
+function withoutKeys(text: string, problems: Problem[]): Problem[] {
+  let data: unknown;
+  const keyValue = (path: string): unknown => {
+    if (data === undefined) {
+      try {
+        data = parseDocument(text, { uniqueKeys: false }).toJS() ?? null;
+      } catch {
+        data = null;
+      }
+    }
+    return valueAt(data, path);
+  };
+  const mask = (s: string | undefined) =>
+    s?.replace(HEX_RUN, (run) => `<${run.length} hex digits, not shown>`);
+  return problems.map((p) => {
+    const found = KEY_PATH.test(p.path) ? describeKey(keyValue(p.path)) : mask(p.found);
+    const expected = mask(p.expected);
+    return {
+      ...p,
+      ...(found !== undefined ? { found } : {}),
+      ...(expected !== undefined ? { expected } : {}),
+      message: mask(p.message) ?? "",
+    };
+  });
+}
+
 /** A config that failed: every problem, and what kind of failure it is. */
 export type ConfigFailure = {
   ok: false;
@@ -90,7 +151,8 @@ export function parseConfig(
   profiles: ReadonlyMap<string, DeviceProfile>,
 ): ConfigResult {
   const parsed = parseYamlWith(text, file, configSchema, (cfg, at) => checkConfig(cfg, file, at, profiles));
-  if (!parsed.ok) return { ok: false, code: ErrorCode.ConfigInvalid, problems: parsed.problems };
+  if (!parsed.ok)
+    return { ok: false, code: ErrorCode.ConfigInvalid, problems: withoutKeys(text, parsed.problems) };
   const devices = parsed.value.devices.map((d) => {
     // checkConfig refused any device without a known profile or without its protocol's keys.
     const protocol = profiles.get(d.profile)?.protocol;

@@ -1,3 +1,5 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfig } from "../../src/config/load.js";
@@ -5,6 +7,7 @@ import { ErrorCode } from "../../src/core/errors.js";
 import { HOUR_MS, SECOND_MS } from "../../src/core/time.js";
 import { formatProblem, type Problem } from "../../src/core/yaml-validate.js";
 import { type DeviceProfile, deviceProfile } from "../../src/profiles/schema.js";
+import { hearthSync } from "../helpers/cli.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/config");
 
@@ -175,5 +178,82 @@ describe("gateway config", () => {
     // The types say it too: a Modbus entry has its port and unit id, a BTHome entry its MAC.
     if (meter?.protocol === "modbus") expect([meter.port, meter.unit_id]).toEqual(["/dev/ttyUSB0", 1]);
     if (button?.protocol === "bthome") expect(button.mac).toBe("AA:BB:CC:DD:EE:FF");
+  });
+});
+
+// A bind key is a secret: no part of it may reach a problem, whatever is wrong with it (issue 9).
+describe("a bind key is never echoed", () => {
+  // 32 hex digits with one typo (the "g"): 31 of them are the real key.
+  const TYPO_KEY = "3a5f09c2b1d84e7f6a0c9b2e4d1f8a7g";
+  const NUMBER_KEY = "12345678901234567890123456789012";
+  /** Every run of 8 characters of the key: none may appear in what is printed. */
+  const runsOf = (key: string) => Array.from({ length: key.length - 7 }, (_, i) => key.slice(i, i + 8));
+  const expectNoRun = (text: string, key: string) => {
+    for (const run of runsOf(key)) expect(text, `contains ${run}`).not.toContain(run);
+  };
+  const config = (device: string) =>
+    [
+      "version: 1",
+      "home: { id: h1 }",
+      "cloud: { brokers: [ { url: 'mqtt://127.0.0.1:1883' } ] }",
+      "devices:",
+      `  - ${device}`,
+    ].join("\n");
+  const problemText = (problems: Problem[]) =>
+    problems.map((p) => `${formatProblem(p)}\n${JSON.stringify(p)}`).join("\n");
+
+  it.each([
+    ["a key with one typo", `'${TYPO_KEY}'`, TYPO_KEY, /32 characters, not 32 hex digits/],
+    [
+      "a key one digit short",
+      `'${TYPO_KEY.slice(0, 31).replace("7", "0")}'`,
+      TYPO_KEY.slice(0, 31),
+      /31 characters/,
+    ],
+    ["a key YAML reads as a number", NUMBER_KEY, NUMBER_KEY, /a number, not 32 hex digits/],
+  ])("%s: its length and what is wrong, not its digits", (_name, yamlValue, key, says) => {
+    const r = parseConfig(
+      config(`{ id: button-1, profile: shelly-blu-button1, mac: 'AA:BB:CC:DD:EE:FF', key: ${yamlValue} }`),
+      "home.yaml",
+      profiles,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const keyProblem = r.problems.find((p) => p.path === "devices[0].key");
+    expect(keyProblem).toBeDefined();
+    expect(formatProblem(keyProblem as Problem)).toMatch(says);
+    expectNoRun(problemText(r.problems), key);
+  });
+
+  it("a key on a device whose protocol takes none: named, not shown", () => {
+    const key = TYPO_KEY.replace("g", "0");
+    const r = parseConfig(
+      config(`{ id: meter-1, profile: eastron-sdm120, port: /dev/ttyUSB0, unit_id: 1, key: '${key}' }`),
+      "home.yaml",
+      profiles,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = problemText(r.problems);
+    expect(text).toMatch(/devices\[0\]\.key: .*expected no key for a modbus device/);
+    expectNoRun(text, key);
+  });
+
+  it("hearth validate prints no part of a malformed key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hearth-key-"));
+    try {
+      const file = join(dir, "home.yaml");
+      writeFileSync(
+        file,
+        config(`{ id: button-1, profile: shelly-blu-button1, mac: 'AA:BB:CC:DD:EE:FF', key: '${TYPO_KEY}' }`),
+      );
+      chmodSync(file, 0o600);
+      const r = hearthSync(["validate", file]);
+      expect(r.code).not.toBe(0);
+      expect(`${r.stdout}${r.stderr}`).toMatch(/devices\[0\]\.key/);
+      expectNoRun(`${r.stdout}\n${r.stderr}`, TYPO_KEY);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
