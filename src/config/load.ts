@@ -104,6 +104,11 @@ function valueAt(root: unknown, path: string): unknown {
   return device !== null && typeof device === "object" ? (device as { key?: unknown }).key : undefined;
 }
 
+/** The user name and password of a URL (up to its last `@`), wherever a URL is quoted. */
+const URL_USERINFO = /(:\/\/)[^\s/"']*@/g;
+/** A broker's password. */
+const PASSWORD_PATH = /(^|\.)password$/;
+
 /**
  * Problems with no part of a bind key in them: a problem at a key's path says the key's length
  * instead of its value (the generic schema check in core/yaml-validate.ts quotes what it found), and
@@ -122,9 +127,15 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
     return valueAt(data, path);
   };
   const mask = (s: string | undefined) =>
-    s?.replace(HEX_RUN, (run) => `<${run.length} hex digits, not shown>`);
+    s
+      ?.replace(HEX_RUN, (run) => `<${run.length} hex digits, not shown>`)
+      .replace(URL_USERINFO, "$1<user info, not shown>@");
   return problems.map((p) => {
-    const found = KEY_PATH.test(p.path) ? describeKey(keyValue(p.path)) : mask(p.found);
+    const found = KEY_PATH.test(p.path)
+      ? describeKey(keyValue(p.path))
+      : PASSWORD_PATH.test(p.path) && p.found !== undefined
+        ? "a password (not shown)"
+        : mask(p.found);
     const expected = mask(p.expected);
     return {
       ...p,

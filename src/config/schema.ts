@@ -34,9 +34,33 @@ export const brokerSchema = z
     username: z.string().optional(),
     password: z.string().optional(),
     tls: tls.optional(),
+    insecure: z
+      .boolean()
+      .optional()
+      .describe("allow a plain (unencrypted) mqtt:// URL to a host other than this gateway"),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (plainRemote(b.url) && !b.insecure)
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message:
+          "mqtts:// (a plain mqtt:// URL to another host sends alerts and credentials unencrypted; add insecure: true to allow it anyway)",
+      });
+  });
 export type BrokerConfig = z.output<typeof brokerSchema>;
+
+/**
+ * A plain-text scheme to a host that is not this machine. Alerts about a person's health, and the
+ * broker password, would cross the network readable by anyone on the path.
+ */
+export function plainRemote(url: string): boolean {
+  const m = /^(mqtt|tcp):\/\/(?:[^/]*@)?(\[[^\]]+\]|[^:/]+)/i.exec(url);
+  if (!m) return false;
+  const host = (m[2] as string).toLowerCase().replace(/^\[|\]$/g, "");
+  return !(host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
+}
 
 const hex = (bytes: number) =>
   z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `${bytes * 2} hex digits`);
