@@ -236,6 +236,11 @@ export function configSnippet(
   const lines = ["devices:", `  - id: ${id}`, `    profile: ${profile}`, `    mac: "${mac}"`];
   if (encrypted && key !== undefined) lines.push(`    key: "${key.toLowerCase()}"`);
   else if (encrypted) lines.push(`    key: "<32 hex: the bind key set in the vendor app>"`);
-  else lines.push("    # not encrypted: set a bind key in the vendor app, then add key: here");
+  else {
+    // Without a key anyone nearby can send its presses; the config check refuses that unless it is said.
+    lines.push("    # not encrypted: anyone nearby can send its presses. Set a bind key in the vendor app,");
+    lines.push('    # then replace the next line with key: "<32 hex digits>"');
+    lines.push("    insecure: true");
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -35,6 +35,13 @@ export const startBthome: DriverFactory<"bthome"> = async (ctx, devices): Promis
     },
   });
   receiver.start();
+  // Said once at start and in every status: the config accepted these buttons without a key.
+  const insecure = new Set(devices.filter((d) => d.config.insecure === true).map((d) => d.config.id));
+  if (insecure.size > 0)
+    ctx.host.log.warn(
+      { devices: [...insecure] },
+      "BLE devices without a bind key (insecure: true): anyone nearby can send their presses",
+    );
   const adapters = [...new Set(devices.map((d) => d.config.adapter ?? "hci0"))];
   const scanners: BleScanner[] = [];
   // Only the home's own devices are watched: phones and tags nearby cost nothing.
@@ -71,7 +78,11 @@ export const startBthome: DriverFactory<"bthome"> = async (ctx, devices): Promis
       for (const s of scanners) await s.stop();
       receiver.stop();
     },
-    status: () => receiver.stats(),
+    status: () => {
+      const out: Record<string, object> = receiver.stats();
+      for (const id of insecure) out[id] = { ...out[id], insecure: true };
+      return out;
+    },
     resetCounter: (device) => receiver.resetCounter(device),
   };
 };

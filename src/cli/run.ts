@@ -28,6 +28,12 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
     host: { clock, netClock: clock, ids: randomIds, log, version: packageVersion() },
     ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
   });
+  // Listening before the start: a SIGTERM while the agent starts (systemd stopping a slow start) must
+  // stop it cleanly after the start, not kill the process half-started.
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
   try {
     await agent.start();
   } catch (e) {
@@ -35,9 +41,6 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
     await agent.stop().catch(() => undefined);
     throw new CliExit(EXIT.failed, `hearth run: ${errorMessage(e)}`);
   }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  await stopAsked;
   await agent.stop();
 }

@@ -10,7 +10,7 @@ export const DEVICE_KEYS = {
   modbus: { need: ["port", "unit_id"], allow: ["port", "unit_id", "baud", "parity", "poll"] },
   dlt645: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
   cjt188: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
-  bthome: { need: ["mac"], allow: ["mac", "key", "adapter"] },
+  bthome: { need: ["mac"], allow: ["mac", "key", "insecure", "adapter"] },
 } as const satisfies Record<
   Protocol,
   { need: readonly (keyof DeviceConfig)[]; allow: readonly (keyof DeviceConfig)[] }
@@ -25,6 +25,7 @@ export const TRANSPORT_KEYS: readonly (keyof DeviceConfig)[] = [
   "address",
   "mac",
   "key",
+  "insecure",
   "adapter",
   "poll",
 ];

@@ -54,6 +54,17 @@ export function checkConfig(
         k === "key" ? "key: a bind key (not shown)" : `${k}: ${JSON.stringify(d[k])}`,
         `no ${k} for a ${profile.protocol} device`,
       );
+    if (profile.protocol === "bthome" && d.key === undefined && d.insecure !== true) {
+      const trusted = Object.entries(profile.bthome.actions)
+        .filter(([, action]) => action === "call" || action === "i_am_fine")
+        .map(([event, action]) => `${event} → ${action}`);
+      if (trusted.length > 0)
+        add(
+          [...base, "key"],
+          "nothing",
+          `a bind key (32 hex digits): without one, anyone nearby can send this button's ${trusted.join(", ")}; or insecure: true to accept that`,
+        );
+    }
     if (d.port && !d.port.startsWith("tcp://") && profile.protocol !== "bthome" && "serial" in profile) {
       const baud = d.baud ?? profile.serial.baud;
       const parity = d.parity ?? profile.serial.parity;

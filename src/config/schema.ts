@@ -97,6 +97,12 @@ export const deviceSchema = z
     key: hex(16)
       .optional()
       .describe("BTHome bind key (32 hex digits); with it, unencrypted adverts are refused"),
+    insecure: z
+      .boolean()
+      .optional()
+      .describe(
+        "a button without a bind key whose presses call or say 'I am fine': true accepts that anyone nearby can send them",
+      ),
     adapter: z
       .string()
       .regex(/^hci\d+$/)

@@ -23,8 +23,8 @@ cloud:
     - url: mqtt://127.0.0.1:1883
 devices:
 `;
-const BUTTONS = `  - { id: button-1, profile: generic-bthome-button, mac: "AA:BB:CC:DD:EE:01" }
-  - { id: button-2, profile: generic-bthome-button, mac: "AA:BB:CC:DD:EE:02", adapter: hci1 }
+const BUTTONS = `  - { id: button-1, profile: generic-bthome-button, mac: "AA:BB:CC:DD:EE:01", insecure: true }
+  - { id: button-2, profile: generic-bthome-button, mac: "AA:BB:CC:DD:EE:02", adapter: hci1, insecure: true }
 `;
 // A Modbus and a DL/T 645 meter on one RS-485 line (so with one setting: the DL/T meter's).
 const METERS = `  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttySIM0, unit_id: 1, baud: 2400, parity: even }
@@ -114,6 +114,9 @@ describe("startDrivers: BLE receivers", () => {
     // A home without meters never opens a serial line.
     expect(bindings).toHaveLength(0);
     expect(Object.keys(drivers.status())).toEqual(["bthome"]);
+    // Both buttons were accepted without a key because the config said insecure: true; status says so.
+    const ble = (drivers.status() as { bthome: Record<string, { insecure?: boolean }> }).bthome;
+    expect([ble["button-1"]?.insecure, ble["button-2"]?.insecure]).toEqual([true, true]);
   });
 });
 

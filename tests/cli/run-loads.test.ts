@@ -48,7 +48,7 @@ state_dir: ${stateDir}
 cloud: { brokers: [ { url: "mqtt://127.0.0.1:9" } ] }
 devices:
   - { id: meter-1, profile: eastron-sdm120, port: /dev/ttyHEARTHNONE0, unit_id: 1 }
-  - { id: button-1, profile: shelly-blu-button1, mac: "AA:BB:CC:DD:EE:FF" }
+  - { id: button-1, profile: shelly-blu-button1, mac: "AA:BB:CC:DD:EE:FF", insecure: true }
 detection: { gateway_power: "off" }
 `,
       { mode: 0o600 },

@@ -153,7 +153,7 @@ describe("gateway config", () => {
       "cloud: { brokers: [ { url: 'mqtt://127.0.0.1:1883' } ] }",
       "devices:",
       "  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttyUSB0, unit_id: 1, poll: 30s }",
-      "  - { id: button-1, profile: shelly-blu-button1, mac: 'AA:BB:CC:DD:EE:FF', adapter: hci1 }",
+      "  - { id: button-1, profile: shelly-blu-button1, mac: 'AA:BB:CC:DD:EE:FF', adapter: hci1, insecure: true }",
     ].join("\n");
     const r = parseConfig(text, "home.yaml", profiles);
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
@@ -172,6 +172,7 @@ describe("gateway config", () => {
         profile: "shelly-blu-button1",
         mac: "AA:BB:CC:DD:EE:FF",
         adapter: "hci1",
+        insecure: true,
       },
     ]);
     const [meter, button] = r.value.devices;
