@@ -105,17 +105,21 @@ export function decodeRequestPdu(pdu: Buffer, base = 0, frame: Buffer = pdu): Mo
         frame,
       );
   };
+  /** The PDU is exactly `n` bytes: truncated below, malformed above. */
+  const exactly = (n: number) => {
+    need(n);
+    if (pdu.length !== n)
+      throw frameError(
+        ErrorCode.FrameMalformed,
+        `function ${fc} request has ${pdu.length - n} extra bytes`,
+        base + n,
+        frame,
+      );
+  };
   switch (fc) {
     case 3:
     case 4: {
-      need(5);
-      if (pdu.length !== 5)
-        throw frameError(
-          ErrorCode.FrameMalformed,
-          `function ${fc} request has ${pdu.length - 5} extra bytes`,
-          base + 5,
-          frame,
-        );
+      exactly(5);
       const address = pdu.readUInt16BE(1);
       const quantity = pdu.readUInt16BE(3);
       if (quantity < 1 || quantity > MAX_READ_REGISTERS)
@@ -131,14 +135,7 @@ export function decodeRequestPdu(pdu: Buffer, base = 0, frame: Buffer = pdu): Mo
       return { fc, address, quantity };
     }
     case 6: {
-      need(5);
-      if (pdu.length !== 5)
-        throw frameError(
-          ErrorCode.FrameMalformed,
-          `function 6 request has ${pdu.length - 5} extra bytes`,
-          base + 5,
-          frame,
-        );
+      exactly(5);
       return { fc: 6, address: pdu.readUInt16BE(1), value: pdu.readUInt16BE(3) };
     }
     case 16: {
@@ -162,14 +159,7 @@ export function decodeRequestPdu(pdu: Buffer, base = 0, frame: Buffer = pdu): Mo
           base + 5,
           frame,
         );
-      need(6 + byteCount);
-      if (pdu.length !== 6 + byteCount)
-        throw frameError(
-          ErrorCode.FrameMalformed,
-          `function 16 request has ${pdu.length - 6 - byteCount} extra bytes`,
-          base + 6 + byteCount,
-          frame,
-        );
+      exactly(6 + byteCount);
       const values: number[] = [];
       for (let i = 0; i < quantity; i++) values.push(pdu.readUInt16BE(6 + 2 * i));
       return { fc: 16, address: pdu.readUInt16BE(1), values };

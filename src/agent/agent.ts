@@ -6,7 +6,7 @@ import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
-import { SqliteOutbox } from "../outbox/index.js";
+import { OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
@@ -17,8 +17,6 @@ import { createCommandDispatcher } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
-
-export const OUTBOX_NAME = "outbox.db";
 
 export interface AgentOptions {
   config: LoadedConfig;
@@ -51,7 +49,7 @@ export class Agent {
     this.stateDir = o.stateDir ?? config.state_dir;
     this.#startedMono = host.netClock.monotonicMs();
     this.outbox = new SqliteOutbox({
-      path: join(this.stateDir, OUTBOX_NAME),
+      path: join(this.stateDir, OUTBOX_FILE),
       home: config.home.id,
       timeZone: config.home.timezone,
       clock: host.clock,

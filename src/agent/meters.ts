@@ -112,28 +112,34 @@ export const startModbus = meterFactory("modbus", async (devices, deps) => {
   );
 });
 
+/** DL/T 645 and CJ/T 188 meters are found on their line by the meter address printed on them. */
+function addressed<T extends MeterProfile>(
+  devices: readonly {
+    config: {
+      id: string;
+      port: string;
+      address: string;
+      poll?: number;
+      baud?: number;
+      parity?: SerialSettings["parity"];
+    };
+    profile: T;
+  }[],
+) {
+  return devices.map((d) => ({
+    id: d.config.id,
+    profile: withOverrides(d.profile, d.config),
+    port: d.config.port,
+    address: d.config.address,
+  }));
+}
+
 export const startDlt645 = meterFactory("dlt645", async (devices, deps) => {
   const { Dlt645Driver } = await import("../../drivers/dlt645/index.js");
-  return new Dlt645Driver(
-    devices.map((d) => ({
-      id: d.config.id,
-      profile: withOverrides(d.profile, d.config),
-      port: d.config.port,
-      address: d.config.address,
-    })),
-    deps,
-  );
+  return new Dlt645Driver(addressed(devices), deps);
 });
 
 export const startCjt188 = meterFactory("cjt188", async (devices, deps) => {
   const { Cjt188Driver } = await import("../../drivers/cjt188/index.js");
-  return new Cjt188Driver(
-    devices.map((d) => ({
-      id: d.config.id,
-      profile: withOverrides(d.profile, d.config),
-      port: d.config.port,
-      address: d.config.address,
-    })),
-    deps,
-  );
+  return new Cjt188Driver(addressed(devices), deps);
 });
