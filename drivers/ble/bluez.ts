@@ -82,6 +82,7 @@ export class BluezScanner implements BleScanner {
   #busy = false;
   readonly #guard: CallGuard;
   #stopped = true;
+  #toldMatchRules = false;
   #status: ScannerStatus;
 
   constructor(options: BluezScannerOptions) {
@@ -153,6 +154,14 @@ export class BluezScanner implements BleScanner {
   /** Connects to the system bus and subscribes to BlueZ's object manager. */
   async #connect(): Promise<NodeBleSession> {
     const nodeBle = this.#nodeBle ?? loadNodeBle();
+    if (nodeBle.matchRules === "unknown" && !this.#toldMatchRules) {
+      this.#toldMatchRules = true;
+      // See ./dbus-match-rules.ts: BLE works, but rules may pile up until the bus refuses more.
+      this.#o.log.warn(
+        { adapter: this.#o.adapter },
+        "dbus-next's match-rule bookkeeping is not the known one; left unpatched",
+      );
+    }
     const session = nodeBle.createBluetooth();
     this.#session = session;
     session.bluetooth.dbus.on("error", (err) => {

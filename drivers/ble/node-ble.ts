@@ -4,6 +4,7 @@
  * CommonJS, and the agent without BLE (simulated home, meters only) never needs D-Bus.
  */
 import { createRequire } from "node:module";
+import { fixMatchRules, type MatchRuleFix, type MessageCtor } from "./dbus-match-rules.js";
 
 export interface DbusVariant {
   signature: string;
@@ -54,6 +55,8 @@ export interface NodeBleSession {
 export interface NodeBleModule {
   createBluetooth(): NodeBleSession;
   variant(type: "string" | "boolean" | "uint16" | "int16", value: unknown): DbusVariant;
+  /** What was done to dbus-next's match-rule leak at load (./dbus-match-rules.ts); absent in stand-ins. */
+  matchRules?: MatchRuleFix;
 }
 
 let loaded: NodeBleModule | undefined;
@@ -67,6 +70,29 @@ export function loadNodeBle(): NodeBleModule {
     t: string,
     v: unknown,
   ) => DbusVariant;
-  loaded = { createBluetooth: () => nodeBle.createBluetooth(), variant: (t, v) => buildTypedValue(t, v) };
+  const matchRules = fixNodeBleMatchRules(require);
+  loaded = {
+    createBluetooth: () => nodeBle.createBluetooth(),
+    variant: (t, v) => buildTypedValue(t, v),
+    matchRules,
+  };
   return loaded;
+}
+
+/**
+ * Patches the dbus-next that node-ble itself resolves, wherever npm placed it, so that the class patched
+ * is the one node-ble uses. A dbus-next laid out otherwise is left alone ("unknown"): BLE still works,
+ * only the leak stays.
+ */
+function fixNodeBleMatchRules(require: NodeJS.Require): MatchRuleFix {
+  try {
+    const fromNodeBle = createRequire(require.resolve("node-ble"));
+    const MessageBus = fromNodeBle("dbus-next/lib/bus.js") as { prototype?: unknown };
+    const { Message } = fromNodeBle("dbus-next") as { Message?: unknown };
+    if (typeof MessageBus.prototype !== "object" || MessageBus.prototype === null) return "unknown";
+    if (typeof Message !== "function") return "unknown";
+    return fixMatchRules(MessageBus.prototype, Message as MessageCtor);
+  } catch {
+    return "unknown";
+  }
 }

@@ -6,7 +6,9 @@
  * agent's BLE integration test and the CLI scan test.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
@@ -49,14 +51,54 @@ export function bluezMockAvailable(): boolean {
   return requireTool("dbus-daemon + python3-dbusmock", tools.ok, tools.why);
 }
 
+export interface BluezMockOptions {
+  /**
+   * The bus's limit of match rules per connection (the system bus has one too); default: the session
+   * bus's own, which is far beyond what a test reaches.
+   */
+  maxMatchRulesPerConnection?: number;
+}
+
+/** A session-bus configuration with one limit changed. */
+function busConfig(maxMatchRules: number): string {
+  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=${tmpdir()}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+  <limit name="max_match_rules_per_connection">${maxMatchRules}</limit>
+</busconfig>
+`;
+}
+
 export class BluezMock {
   #daemon: ChildProcess | undefined;
   #mock: ChildProcess | undefined;
   #bus: Bus | undefined;
+  #configDir: string | undefined;
+  readonly #options: BluezMockOptions;
   address = "";
 
+  constructor(options: BluezMockOptions = {}) {
+    this.#options = options;
+  }
+
   async start(): Promise<void> {
-    const daemon = spawn("dbus-daemon", ["--session", "--nofork", "--print-address=1"], {
+    const busArgs = ["--session"];
+    const limit = this.#options.maxMatchRulesPerConnection;
+    if (limit !== undefined) {
+      this.#configDir = mkdtempSync(join(tmpdir(), "hearth-dbus-"));
+      const config = join(this.#configDir, "bus.conf");
+      writeFileSync(config, busConfig(limit));
+      busArgs[0] = `--config-file=${config}`;
+    }
+    const daemon = spawn("dbus-daemon", [...busArgs, "--nofork", "--print-address=1"], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     this.#daemon = daemon;
@@ -119,6 +161,7 @@ export class BluezMock {
         await gone;
       }
     }
+    if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
   }
 
   async #mockIface(): Promise<Iface> {
@@ -136,6 +179,29 @@ export class BluezMock {
 
   async addDevice(mac: string, name = "SBBT-002C", adapter = "hci0"): Promise<string> {
     return (await (await this.#mockIface()).AddDevice?.(adapter, mac, name)) as string;
+  }
+
+  /** BlueZ forgets a device (Adapter1.RemoveDevice): InterfacesRemoved goes out, as when it times out. */
+  async removeDevice(devicePath: string, adapter = "hci0"): Promise<void> {
+    const obj = await (this.#bus as Bus).getProxyObject("org.bluez", `/org/bluez/${adapter}`);
+    await obj.getInterface("org.bluez.Adapter1").RemoveDevice?.(devicePath);
+  }
+
+  /**
+   * How many match rules the bus holds for one connection (by unique name), from the daemon's
+   * Debug.Stats interface; undefined when this dbus-daemon was built without it.
+   */
+  async matchRules(uniqueName: string): Promise<number | undefined> {
+    const obj = await (this.#bus as Bus).getProxyObject("org.freedesktop.DBus", "/org/freedesktop/DBus");
+    let stats: Iface;
+    try {
+      stats = obj.getInterface("org.freedesktop.DBus.Debug.Stats");
+    } catch {
+      return undefined;
+    }
+    const all = (await stats.GetConnectionStats?.(uniqueName)) as Record<string, { value: unknown }>;
+    const n = all.MatchRules?.value;
+    return typeof n === "number" ? n : undefined;
   }
 
   async #props(path: string): Promise<Iface> {
@@ -174,8 +240,8 @@ export class BluezMock {
 }
 
 /** A BluezMock with adapter hci0, started before the suite's tests and stopped after them. */
-export function bluezMockForSuite(): BluezMock {
-  const bluez = new BluezMock();
+export function bluezMockForSuite(options: BluezMockOptions = {}): BluezMock {
+  const bluez = new BluezMock(options);
   beforeAll(async () => {
     await bluez.start();
     await bluez.addAdapter("hci0");

@@ -10,6 +10,7 @@ import type { NodeBleAdapter, NodeBleModule } from "../../../drivers/ble/node-bl
 import { BTHOME_UUID } from "../../../drivers/bthome/advertising.js";
 import { VirtualClock } from "../../../src/core/clock.js";
 import { silentLogger } from "../../../src/core/log.js";
+import { captureLog } from "../../helpers/log-capture.js";
 
 /** What the stand-in BlueZ has, and when the scanner asked it for its adapters. */
 interface Bus {
@@ -113,5 +114,31 @@ describe("BluezScanner adapter retries", () => {
     await s.stop();
     expect(bus.adapterAsks).toEqual([0, 1000, 3000, 7000, 8500, 10_500, 14_500]);
     expect(s.status().acquisitions).toBe(1);
+  });
+
+  it("a dbus-next whose match-rule bookkeeping could not be checked is said once, and scanning goes on", async () => {
+    const clock = new VirtualClock();
+    const bus: Bus = { adapterPresent: false, adapterBroken: false, adapterAsks: [] };
+    const { log, lines } = captureLog();
+    const s = new BluezScanner({
+      consumer: { serviceUuid: BTHOME_UUID, advert: () => {} },
+      clock,
+      log,
+      pollMs: 100,
+      backoff: { minMs: 1000, maxMs: 1000 },
+      nodeBle: { ...fakeNodeBle(bus, clock), matchRules: "unknown" },
+    });
+    await s.start();
+    // Gone and back: a new connection, and no second warning.
+    await runTo(clock, 3000, (t) => {
+      if (t === 1000) bus.adapterPresent = true;
+    });
+    await s.stop();
+    await s.start();
+    await s.stop();
+    expect(lines.filter((l) => String(l.msg).includes("match-rule"))).toEqual([
+      expect.objectContaining({ level: 40, adapter: "hci0" }),
+    ]);
+    expect(s.status().acquisitions).toBe(2);
   });
 });
