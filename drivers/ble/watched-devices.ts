@@ -31,8 +31,12 @@ export class WatchedDevices {
   readonly #uuid: string;
   /** Watched devices by device object name (dev_AA_BB_…). */
   readonly #devices = new Map<string, NodeBleDevice>();
-  /** Device object names whose watcher is being set up. */
-  readonly #pending = new Set<string>();
+  /**
+   * Device object names whose watcher is being set up. Emptied by `clear()`: a watch that waits on a
+   * connection that died never ends (dbus-next never settles its calls), and must not keep the device
+   * from being watched on the next one.
+   */
+  #pending = new Set<string>();
   /** Last RSSI seen per MAC (RSSI arrives in its own property change). */
   readonly #rssi = new Map<string, number>();
 
@@ -64,7 +68,8 @@ export class WatchedDevices {
   ): Promise<void> {
     const objectName = deviceObjectName(mac);
     if (!this.#wanted(mac) || this.#devices.has(objectName) || this.#pending.has(objectName)) return;
-    this.#pending.add(objectName);
+    const pending = this.#pending;
+    pending.add(objectName);
     try {
       const device = await adapter.getDevice(mac);
       if (!current()) return;
@@ -87,7 +92,7 @@ export class WatchedDevices {
     } catch (e) {
       this.#o.log.debug({ err: e, mac }, "BLE device vanished before it could be watched");
     } finally {
-      this.#pending.delete(objectName);
+      pending.delete(objectName);
     }
   }
 
@@ -125,6 +130,7 @@ export class WatchedDevices {
   clear(): void {
     for (const d of this.#devices.values()) d.helper.removeListeners();
     this.#devices.clear();
+    this.#pending = new Set();
     this.#rssi.clear();
   }
 
