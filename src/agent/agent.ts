@@ -6,12 +6,12 @@ import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
-import { OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
+import { MAX_RESEND, OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
-import { Uplink } from "../uplink/index.js";
+import { persistedSessions, Uplink } from "../uplink/index.js";
 import { ClockSyncWatcher } from "./clock-sync.js";
 import { createCommandDispatcher } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
@@ -97,10 +97,8 @@ export class Agent {
           const w = this.pipeline.setWatch(body.level, untilMs);
           return { level: w.level, ...(body.until !== undefined ? { until: body.until } : {}) };
         },
-        resend: (body) => {
-          const rows = this.outbox.deliveredRange(body.from_seq, body.to_seq);
-          return { requeued: this.outbox.requeue(rows.map((r) => r.seq)) };
-        },
+        // Bounded, one at a time, and drained behind fresh messages (src/outbox/delivery.ts).
+        resend: (body) => ({ ...this.outbox.resend(body.from_seq, body.to_seq, MAX_RESEND) }),
       },
       host.netClock,
       host.log.child({ module: "commands" }),
@@ -120,6 +118,8 @@ export class Agent {
       source: this.outbox,
       onCommand: dispatch,
       health: () => this.#health(),
+      // Kept beside the messages, so a receiver's ordering of online/offline survives restarts.
+      session: persistedSessions(this.outbox.kv),
       watch: () => this.pipeline.watch().level,
       log: host.log.child({ module: "uplink" }),
     });

@@ -24,6 +24,7 @@ const ERROR_NAMES: Partial<Record<number, string>> = {
   [ErrorCode.CommandUnknown]: "unknown_command",
   [ErrorCode.CommandExpired]: "expired",
   [ErrorCode.CommandFailed]: "failed",
+  [ErrorCode.CommandBusy]: "busy",
 };
 
 function issuesText(error: z.ZodError): string {

@@ -19,6 +19,8 @@ export interface EnvelopeHeader {
   id: string;
   home: string;
   seq: number;
+  /** The message's number in its lane: stored types only (outbox and memory lane); status and reply have none. */
+  laneSeq?: number | undefined;
   /** When it was written, with the home's offset (see timestamps.ts). */
   ts: string;
   /** Whether the wall clock was synced when `ts` was taken. */
@@ -36,6 +38,7 @@ export function buildEnvelope<T extends MessageType>(
     id: h.id,
     home: h.home,
     seq: h.seq,
+    ...(h.laneSeq !== undefined ? { lane_seq: h.laneSeq } : {}),
     ts: h.ts,
     clock: h.synced ? "synced" : "unsynced",
     type,
@@ -77,7 +80,7 @@ export function checkedBody<T extends StoredType>(type: T, body: unknown): BodyO
 
 /**
  * A stored envelope after a clock sync: `ts` and every gateway-written time in its body corrected,
- * `clock` synced; id and seq are never changed (the cloud de-duplicates on them).
+ * `clock` synced; id, seq and lane_seq are never changed (the cloud de-duplicates and counts on them).
  */
 export function restampEnvelope<T extends MessageType>(
   env: Envelope<T>,
@@ -89,6 +92,7 @@ export function restampEnvelope<T extends MessageType>(
     id: env.id,
     home: env.home,
     seq: env.seq,
+    laneSeq: env.lane_seq,
     ts: format(correctedWallMs),
     synced: true,
   });

@@ -19,8 +19,25 @@ export const ALERT_KINDS = [
   "power_outage",
   "storage",
   "test",
+  // Added in the one revision of v1 (issue 9) for later issues; nothing raises them yet.
+  "fall",
+  "not_home",
+  "health",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * What a receiver accepts as an alert kind: any of these shapes. The gateway writes only ALERT_KINDS
+ * (BODY_SCHEMAS, checked at the outbox write); the published schemas (ENVELOPE_SCHEMAS) take any such
+ * kind, because a receiver must treat a kind it does not know as an alert needing attention. That is
+ * what keeps new kinds additive within v1.
+ */
+export const ALERT_KIND_PATTERN = /^[a-z_]{1,32}$/;
+const receivedKind = z
+  .union([z.enum(ALERT_KINDS), z.string().regex(ALERT_KIND_PATTERN)])
+  .describe(
+    "one of the known kinds, or a kind added later: a receiver treats a kind it does not know as an alert needing attention",
+  );
 
 export const ALERT_STATES = ["raised", "escalated", "cleared", "acknowledged"] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
@@ -28,24 +45,30 @@ export type AlertState = (typeof ALERT_STATES)[number];
 const isoTs = z.iso.datetime({ offset: true }).describe("ISO 8601 with offset");
 const homeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const id = z.string().min(8).max(64);
+const laneSeq = z.number().int().min(0);
 
-export const alertBody = z
-  .object({
-    alert: id.describe("the alert's own id, shared by all its state messages"),
-    kind: z.enum(ALERT_KINDS),
-    state: z.enum(ALERT_STATES),
-    device: z.string().optional().describe("the device involved, where one is"),
-    since: isoTs.optional().describe("when the alert was raised"),
-    cause: z
-      .enum(["activity", "i_am_fine", "cloud", "device", "timeout", "recovered"])
-      .optional()
-      .describe("why the state changed (cleared/acknowledged/escalated)"),
-    by: z.string().optional().describe("acknowledged: who acknowledged, as the cloud said"),
-    evidence: z
-      .record(z.string(), z.unknown())
-      .describe("facts behind this state: last activity, silence, ..."),
-  })
-  .strict();
+function alertBodyOf<K extends z.ZodType>(kind: K) {
+  return z
+    .object({
+      alert: id.describe("the alert's own id, shared by all its state messages"),
+      kind,
+      state: z.enum(ALERT_STATES),
+      device: z.string().optional().describe("the device involved, where one is"),
+      since: isoTs.optional().describe("when the alert was raised"),
+      cause: z
+        .enum(["activity", "i_am_fine", "cloud", "device", "timeout", "recovered"])
+        .optional()
+        .describe("why the state changed (cleared/acknowledged/escalated)"),
+      by: z.string().optional().describe("acknowledged: who acknowledged, as the cloud said"),
+      evidence: z
+        .record(z.string(), z.unknown())
+        .describe("facts behind this state: last activity, silence, ..."),
+    })
+    .strict();
+}
+
+/** An alert as the gateway writes it: known kinds only. */
+export const alertBody = alertBodyOf(z.enum(ALERT_KINDS));
 export type AlertBody = z.infer<typeof alertBody>;
 
 export const eventBody = z
@@ -69,18 +92,22 @@ export const telemetryBody = z
   .strict();
 export type TelemetryBody = z.infer<typeof telemetryBody>;
 
-export const summaryBody = z
-  .object({
-    date: z.iso.date().describe("local date of the home"),
-    first_activity: isoTs.nullable(),
-    last_activity: isoTs.nullable(),
-    active_hours: z.number().int().min(0).max(24),
-    activity_by_hour: z.array(z.number().int().min(0)).length(24),
-    alerts: z.array(z.object({ alert: z.string(), kind: z.enum(ALERT_KINDS), state: z.enum(ALERT_STATES) })),
-    water_m3: z.number().optional(),
-    energy_kwh: z.number().optional(),
-  })
-  .strict();
+function summaryBodyOf<K extends z.ZodType>(kind: K) {
+  return z
+    .object({
+      date: z.iso.date().describe("local date of the home"),
+      first_activity: isoTs.nullable(),
+      last_activity: isoTs.nullable(),
+      active_hours: z.number().int().min(0).max(24),
+      activity_by_hour: z.array(z.number().int().min(0)).length(24),
+      alerts: z.array(z.object({ alert: z.string(), kind, state: z.enum(ALERT_STATES) })),
+      water_m3: z.number().optional(),
+      energy_kwh: z.number().optional(),
+    })
+    .strict();
+}
+
+export const summaryBody = summaryBodyOf(z.enum(ALERT_KINDS));
 export type SummaryBody = z.infer<typeof summaryBody>;
 
 export const statusBody = z
@@ -88,6 +115,13 @@ export const statusBody = z
     state: z.enum(["online", "offline"]),
     version: z.string(),
     reason: z.string().optional().describe("offline: last will, or a clean stop"),
+    session: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        "connection session: +1 per connection attempt to a broker, persisted, never goes back; the online status, heartbeats and the offline (last will or stop) of one connection share it, so a receiver orders online/offline of one gateway by it",
+      ),
     watch: z.enum(["away", "normal", "heightened"]).optional(),
     health: z
       .object({
@@ -97,6 +131,13 @@ export const statusBody = z
         devices: z.record(z.string(), z.enum(["online", "offline", "unknown"])),
         open_alerts: z.number().int(),
         clock: z.enum(["synced", "unsynced"]),
+        replay_drained: z
+          .boolean()
+          .describe("true once everything pending at this session's connect has been acknowledged"),
+        lane_seq: z
+          .object({ alert: laneSeq, event: laneSeq, telemetry: laneSeq })
+          .strict()
+          .describe("the latest lane_seq assigned per lane (0 before the first), so a lost tail shows too"),
       })
       .partial()
       .optional(),
@@ -133,6 +174,19 @@ export const BODY_SCHEMAS = {
   reply: replyBody,
 } as const satisfies Record<MessageType, z.ZodType>;
 
+/**
+ * Bodies as a receiver accepts them (what the published JSON Schemas say): alert kinds are open, see
+ * ALERT_KIND_PATTERN. Everything else is as the gateway writes it.
+ */
+const RECEIVED_BODY_SCHEMAS = {
+  ...BODY_SCHEMAS,
+  alert: alertBodyOf(receivedKind),
+  summary: summaryBodyOf(receivedKind),
+} as const satisfies Record<MessageType, z.ZodType>;
+
+/** The types kept in the outbox; their envelopes carry `lane_seq` (stored.ts says which lane). */
+const STORED_TYPES: ReadonlySet<MessageType> = new Set(["alert", "event", "summary", "telemetry"]);
+
 export interface BodyOf {
   alert: AlertBody;
   event: EventBody;
@@ -143,6 +197,17 @@ export interface BodyOf {
 }
 
 function envelopeOf<T extends MessageType>(type: T) {
+  const laneSeqField = STORED_TYPES.has(type)
+    ? {
+        lane_seq: z
+          .number()
+          .int()
+          .min(1)
+          .describe(
+            "per-lane counter (lanes: alert; event and summary; telemetry) assigned at the outbox write with seq, +1 per message of the lane, never reused: a gap in the alert lane is a lost alert, a gap only in telemetry is shed telemetry",
+          ),
+      }
+    : {};
   return z
     .object({
       v: z.literal(CONTRACT_VERSION),
@@ -153,10 +218,11 @@ function envelopeOf<T extends MessageType>(type: T) {
         .int()
         .min(0)
         .describe("per-gateway counter assigned at the outbox write; status and reply carry the latest seq"),
+      ...laneSeqField,
       ts: isoTs,
       clock: z.enum(["synced", "unsynced"]),
       type: z.literal(type),
-      body: BODY_SCHEMAS[type],
+      body: RECEIVED_BODY_SCHEMAS[type],
     })
     .strict();
 }
@@ -184,6 +250,8 @@ export interface Envelope<T extends MessageType = MessageType> {
   id: string;
   home: string;
   seq: number;
+  /** Stored types only (alert, event, summary, telemetry); status and reply carry none. */
+  lane_seq?: number;
   ts: string;
   clock: "synced" | "unsynced";
   type: T;

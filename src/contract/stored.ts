@@ -19,6 +19,21 @@ export const LANE_OF: Readonly<Record<StoredType, Lane>> = {
   telemetry: "telemetry",
 };
 
+/**
+ * The lane counters: the latest lane_seq assigned per lane (0 before the first). Kept beside `seq` by
+ * whoever stores messages (the outbox, and a memory lane while storage is broken).
+ */
+export type LaneSeqs = Record<Lane, number>;
+
+/**
+ * The next lane_seq of `lane`: takes it from `counters` (which moves). The one place the number is
+ * made; a writer that may roll back takes it from a copy and keeps the copy only once committed.
+ */
+export function takeLaneSeq(counters: LaneSeqs, lane: Lane): number {
+  counters[lane] += 1;
+  return counters[lane];
+}
+
 /** One stored envelope as the outbox hands it to whoever publishes it. */
 export interface StoredMessage {
   seq: number;

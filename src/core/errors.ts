@@ -33,6 +33,8 @@ export const ErrorCode = {
   CommandUnknown: 511,
   CommandExpired: 512,
   CommandFailed: 513,
+  /** A `resend` while rows of the previous one are still pending: one at a time. */
+  CommandBusy: 520,
   // 600–699: CLI and control socket
   Usage: 600,
   /** A `hearth` command ends with a non-zero exit status, having said why (CliExit). */

@@ -2,15 +2,10 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { ErrorCode, HearthError } from "../core/errors.js";
+import { type Ledger, readLedger } from "./ledger.js";
 import { migrate } from "./schema.js";
 
-/** The counters every write moves: kept in memory, read back from the file when it is opened. */
-export interface Ledger {
-  /** The highest seq ever assigned (never reused, even after deletes). */
-  lastSeq: number;
-  /** Accounted bytes of the stored rows (see ROW_OVERHEAD). */
-  size: number;
-}
+export type { Ledger } from "./ledger.js";
 
 /**
  * The SQLite connection of one outbox: opened private, in WAL mode, migrated; statements prepared once
@@ -44,12 +39,7 @@ export class OutboxDb {
       db.pragma("synchronous = FULL");
       db.pragma("busy_timeout = 5000");
       migrate(db);
-      const meta = db.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as
-        | { value: string }
-        | undefined;
-      const max = db.prepare("SELECT COALESCE(MAX(seq), 0) AS m FROM messages").get() as { m: number };
-      const size = db.prepare("SELECT COALESCE(SUM(bytes), 0) AS s FROM messages").get() as { s: number };
-      ledger = { lastSeq: Math.max(Number(meta?.value ?? 0), max.m), size: size.s };
+      ledger = readLedger(db);
     } catch (e) {
       db.close();
       throw new HearthError(

@@ -1,10 +1,16 @@
 import { LANES, type Lane, type StoredMessage } from "../contract/stored.js";
+import { ErrorCode, HearthError } from "../core/errors.js";
 import type { OutboxDb } from "./db.js";
 import { COLUMNS, OPEN_STATES, type Row, toStored } from "./rows.js";
-import type { AlertStateInfo } from "./types.js";
+import type { AlertStateInfo, ResendResult } from "./types.js";
 
 /** Most rows `deliveredRange` returns in one call. */
 export const MAX_RANGE = 10_000;
+/**
+ * Most rows one `resend` command requeues: one transaction of this many updates takes a few
+ * milliseconds, and the reply says where to continue.
+ */
+export const MAX_RESEND = 1000;
 
 /**
  * What the uplink and the `resend` command read and mark: pending rows in replay order, delivery marks,
@@ -12,14 +18,16 @@ export const MAX_RANGE = 10_000;
  */
 export function pending(db: OutboxDb, limit: number): StoredMessage[] {
   const rows = db
-    .stmt(`SELECT ${COLUMNS} FROM messages WHERE delivered = 0 ORDER BY lane, seq LIMIT ?`)
+    .stmt(`SELECT ${COLUMNS} FROM messages WHERE delivered = 0 ORDER BY resend, lane, seq LIMIT ?`)
     .all(Math.max(0, Math.floor(limit))) as Row[];
   return rows.map(toStored);
 }
 
 export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
   const conn = db.need();
-  const upd = db.stmt("UPDATE messages SET delivered = 1, delivered_ms = ? WHERE seq = ? AND delivered = 0");
+  const upd = db.stmt(
+    "UPDATE messages SET delivered = 1, delivered_ms = ?, resend = 0 WHERE seq = ? AND delivered = 0",
+  );
   db.relaxed(() => {
     conn.transaction(() => {
       for (const s of seqs) upd.run(nowMs, s);
@@ -27,11 +35,14 @@ export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: numb
   });
 }
 
-/** Delivered rows become undelivered again; returns how many changed. */
+/**
+ * Delivered rows become undelivered again, marked as resent so they drain after fresh messages;
+ * returns how many changed.
+ */
 export function requeue(db: OutboxDb, seqs: readonly number[]): number {
   const conn = db.need();
   const upd = db.stmt(
-    "UPDATE messages SET delivered = 0, delivered_ms = NULL WHERE seq = ? AND delivered = 1",
+    "UPDATE messages SET delivered = 0, delivered_ms = NULL, resend = 1 WHERE seq = ? AND delivered = 1",
   );
   let n = 0;
   conn.transaction(() => {
@@ -65,13 +76,54 @@ export function alertState(db: OutboxDb, alertId: string): AlertStateInfo | unde
   return info;
 }
 
-export function deliveredRange(db: OutboxDb, fromSeq: number, toSeq?: number): StoredMessage[] {
+export function deliveredRange(
+  db: OutboxDb,
+  fromSeq: number,
+  toSeq?: number,
+  limit = MAX_RANGE,
+): StoredMessage[] {
   const rows = db
     .stmt(
       `SELECT ${COLUMNS} FROM messages WHERE delivered = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`,
     )
-    .all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, MAX_RANGE) as Row[];
+    .all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.min(limit, MAX_RANGE))) as Row[];
   return rows.map(toStored);
+}
+
+/** Requeued rows not yet delivered again. */
+export function resendPending(db: OutboxDb): number {
+  const r = db.stmt("SELECT COUNT(*) AS n FROM messages WHERE delivered = 0 AND resend = 1").get() as {
+    n: number;
+  };
+  return r.n;
+}
+
+/**
+ * The cloud's `resend`: requeues at most `max` delivered rows from `fromSeq` (to `toSeq`), one resend at
+ * a time. Throws `CommandBusy` while rows of an earlier resend are still pending.
+ */
+export function resend(db: OutboxDb, fromSeq: number, toSeq: number | undefined, max: number): ResendResult {
+  const outstanding = resendPending(db);
+  if (outstanding > 0)
+    throw new HearthError(
+      `an earlier resend still has ${outstanding} messages to deliver; send this one again after them`,
+      ErrorCode.CommandBusy,
+      { outstanding },
+    );
+  const cap = Math.max(1, Math.min(Math.floor(max), MAX_RESEND));
+  // One row more than the cap says whether the range goes on.
+  const rows = db
+    .stmt(`SELECT seq FROM messages WHERE delivered = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`)
+    .all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, cap + 1) as { seq: number }[];
+  const more = rows.length > cap;
+  const seqs = rows.slice(0, cap).map((r) => r.seq);
+  const requeued = requeue(db, seqs);
+  const last = seqs.at(-1);
+  return {
+    requeued,
+    ...(last !== undefined ? { through_seq: last } : {}),
+    next_from_seq: more && last !== undefined ? last + 1 : null,
+  };
 }
 
 export function depth(db: OutboxDb): Record<Lane, number> {

@@ -1,4 +1,10 @@
-export { MAX_RANGE } from "./delivery.js";
+export { MAX_RANGE, MAX_RESEND } from "./delivery.js";
 export { readOnlyKeyValue } from "./kv.js";
 export { type OutboxOptions, SqliteOutbox } from "./sqlite.js";
-export { type AlertStateInfo, type KeyValueStore, OUTBOX_FILE, type Outbox } from "./types.js";
+export {
+  type AlertStateInfo,
+  type KeyValueStore,
+  OUTBOX_FILE,
+  type Outbox,
+  type ResendResult,
+} from "./types.js";

@@ -1,8 +1,11 @@
 import type { Database } from "better-sqlite3";
+import { LANES, type Lane } from "../contract/stored.js";
 import { ErrorCode, HearthError } from "../core/errors.js";
+import { laneSeqKey } from "./ledger.js";
+import { rowBytes } from "./rows.js";
 
 /** Bumped when the table layout changes; `migrate` brings an older file forward. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Layout, version 1.
@@ -11,7 +14,8 @@ export const SCHEMA_VERSION = 1;
  *   and retention; `bytes` is the row's accounted size, so the size bound needs no table scan.
  * - `alerts`: the latest state of every alert, written in the same transaction as its message; it keeps
  *   the latest message of an open alert from being pruned and answers `alertState` after a restart.
- * - `meta`: the seq counter (never reused, even after deletes) and the schema version.
+ * - `meta`: the seq counter (never reused, even after deletes), the lane counters (version 2) and the
+ *   schema version.
  * - `kv`: small durable values for other parts.
  */
 const V1 = `
@@ -43,20 +47,68 @@ CREATE INDEX IF NOT EXISTS alerts_latest ON alerts (latest_seq);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/**
+ * Version 2 (contract v1's one revision, issue 9):
+ * - `resend`: 1 on a row requeued by the cloud's `resend` command until it is delivered again; the
+ *   pending index sorts on it first, so resent rows drain after fresh messages of every lane.
+ * - every stored envelope carries `lane_seq`; `meta` keeps one counter per lane (`lane_seq.<lane>`).
+ *   Rows of a version 1 file get theirs in seq order, per lane, when the file is migrated.
+ */
+const V2 = `
+ALTER TABLE messages ADD COLUMN resend INTEGER NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS messages_pending;
+CREATE INDEX messages_pending_v2 ON messages (resend, lane, seq) WHERE delivered = 0;
+`;
+
+const SET_META =
+  "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 export function migrate(db: Database): void {
   db.exec(V1);
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as
     | { value: string }
     | undefined;
-  if (!row) {
-    db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-    return;
-  }
-  const found = Number(row.value);
+  // A fresh file has version 1's tables now, and goes forward like an old one.
+  const found = row ? Number(row.value) : 1;
   if (found > SCHEMA_VERSION)
     throw new HearthError(
       `outbox schema ${found} is newer than this agent understands (${SCHEMA_VERSION})`,
       ErrorCode.OutboxSchemaNewer,
       { found, understood: SCHEMA_VERSION },
     );
+  if (found < 2) db.transaction(() => toV2(db))();
+}
+
+/** Layout and envelopes of a version 1 file brought to version 2, in the caller's transaction. */
+function toV2(db: Database): void {
+  db.exec(V2);
+  const rows = db.prepare("SELECT seq, lane, envelope FROM messages ORDER BY seq").all() as {
+    seq: number;
+    lane: number;
+    envelope: string;
+  }[];
+  const upd = db.prepare("UPDATE messages SET envelope = ?, bytes = ? WHERE seq = ?");
+  const counters: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 };
+  for (const r of rows) {
+    const lane = LANES[r.lane] as Lane;
+    counters[lane]++;
+    const json = JSON.stringify(
+      withLaneSeq(JSON.parse(r.envelope) as Record<string, unknown>, counters[lane]),
+    );
+    upd.run(json, rowBytes(json), r.seq);
+  }
+  const set = db.prepare(SET_META);
+  for (const lane of LANES) set.run(laneSeqKey(lane), String(counters[lane]));
+  set.run("schema", "2");
+}
+
+/** The envelope with `lane_seq` right after `seq`, as the writer places it. */
+function withLaneSeq(env: Record<string, unknown>, laneSeq: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k === "lane_seq") continue;
+    out[k] = v;
+    if (k === "seq") out.lane_seq = laneSeq;
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
-import type { Lane, StoredMessage } from "../contract/stored.js";
+import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
 import type { Clock, Timer } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -9,8 +9,9 @@ import { SizeBound } from "./bound.js";
 import { type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
 import { kvStore } from "./kv.js";
+import { emptyLedger } from "./ledger.js";
 import { restampQueued } from "./restamp.js";
-import type { AlertStateInfo, KeyValueStore, Outbox } from "./types.js";
+import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
 import { commit, type Draft, draft, type WriteContext } from "./write.js";
 
 export interface OutboxOptions {
@@ -46,7 +47,7 @@ export class SqliteOutbox implements Outbox {
   readonly #o: OutboxOptions;
   readonly #listeners = new Set<() => void>();
   readonly #db: OutboxDb;
-  readonly #ledger: Ledger = { lastSeq: 0, size: 0 };
+  readonly #ledger: Ledger = emptyLedger();
   readonly #bound: SizeBound;
   readonly #write: WriteContext;
   readonly kv: KeyValueStore;
@@ -173,8 +174,14 @@ export class SqliteOutbox implements Outbox {
     return delivery.alertState(this.#db, alertId);
   }
 
-  deliveredRange(fromSeq: number, toSeq?: number): StoredMessage[] {
-    return delivery.deliveredRange(this.#db, fromSeq, toSeq);
+  deliveredRange(fromSeq: number, toSeq?: number, limit?: number): StoredMessage[] {
+    return delivery.deliveredRange(this.#db, fromSeq, toSeq, limit);
+  }
+
+  resend(fromSeq: number, toSeq: number | undefined, max: number): ResendResult {
+    const r = delivery.resend(this.#db, fromSeq, toSeq, max);
+    if (r.requeued > 0) this.#notify();
+    return r;
   }
 
   depth(): Record<Lane, number> {
@@ -183,6 +190,10 @@ export class SqliteOutbox implements Outbox {
 
   lastSeq(): number {
     return this.#ledger.lastSeq;
+  }
+
+  laneSeqs(): LaneSeqs {
+    return { ...this.#ledger.laneSeq };
   }
 
   sizeBytes(): number {

@@ -7,7 +7,7 @@ import type {
   SummaryBody,
   TelemetryBody,
 } from "../contract/messages.js";
-import type { Lane, StoredMessage } from "../contract/stored.js";
+import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 
 /** The outbox's file name in the agent's state directory. */
 export const OUTBOX_FILE = "outbox.db";
@@ -19,6 +19,16 @@ export interface AlertStateInfo {
   device?: string;
   /** seq of the first message of this alert (normally its `raised`). */
   raisedSeq: number;
+}
+
+/** What one `resend` did: the reply's data. */
+export interface ResendResult {
+  /** Rows requeued by this command. */
+  requeued: number;
+  /** The last seq requeued, when any was. */
+  through_seq?: number;
+  /** Where the next `resend` continues, or null when the range is done. */
+  next_from_seq: number | null;
 }
 
 /** A small durable key/value store next to the messages (BLE counters, learned routine blobs). */
@@ -45,21 +55,32 @@ export interface Outbox {
   putTelemetry(body: TelemetryBody): void;
   /** Commits buffered telemetry now. */
   flush(): void;
-  /** Undelivered messages: alerts, then events, then telemetry, each oldest (seq) first. */
+  /**
+   * Undelivered messages: alerts, then events, then telemetry, each oldest (seq) first; rows requeued by
+   * a resend come after all of them, in the same order.
+   */
   pending(limit: number): StoredMessage[];
   /** Call only after the broker's PUBACK. Unknown seqs are ignored. */
   markDelivered(seqs: readonly number[]): void;
-  /** Delivered rows become undelivered again, to be sent once more (same id and seq). */
+  /** Delivered rows become undelivered again, to be sent once more (same envelope), after fresh ones. */
   requeue(seqs: readonly number[]): number;
   /** The latest state message of each alert whose latest state is not cleared/acknowledged, by seq. */
   openAlerts(): StoredMessage[];
   alertState(alertId: string): AlertStateInfo | undefined;
-  /** Delivered messages still held (retention window), by seq, for the `resend` command. */
-  deliveredRange(fromSeq: number, toSeq?: number): StoredMessage[];
+  /** Delivered messages still held (retention window), by seq, at most `limit` (default and cap MAX_RANGE). */
+  deliveredRange(fromSeq: number, toSeq?: number, limit?: number): StoredMessage[];
+  /**
+   * The cloud's `resend`: requeues at most `max` (cap MAX_RESEND) delivered rows from `fromSeq`; they
+   * drain after fresh messages, with their id, seq and lane_seq. Throws `CommandBusy` while rows of an
+   * earlier resend are still pending: one resend at a time.
+   */
+  resend(fromSeq: number, toSeq: number | undefined, max: number): ResendResult;
   /** Undelivered committed rows per lane. */
   depth(): Record<Lane, number>;
   /** The highest seq ever assigned (0 before the first message). */
   lastSeq(): number;
+  /** The highest lane_seq ever assigned per lane (0 before the first of the lane). */
+  laneSeqs(): LaneSeqs;
   /** Logical size of the stored messages (payload bytes plus a fixed per-row overhead). */
   sizeBytes(): number;
   /**

@@ -1,11 +1,12 @@
 import { buildEnvelope, checkedBody } from "../contract/envelope.js";
 import type { AlertBody, BodyOf, Envelope } from "../contract/messages.js";
-import { LANE_OF, type StoredType } from "../contract/stored.js";
+import { LANE_OF, LANES, type StoredType, takeLaneSeq } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import type { IdSource } from "../core/ids.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
+import { laneSeqKey } from "./ledger.js";
 import { LANE_CODE, rowBytes } from "./rows.js";
 
 /** A message checked and timed, not yet given its id and seq (telemetry waits as drafts for its batch). */
@@ -35,7 +36,7 @@ export interface WriteContext {
 }
 
 /**
- * Writes drafts in one transaction: seq counter, rows, alert states and the size bound together; the
+ * Writes drafts in one transaction: seq and lane counters, rows, alert states and the size bound together; the
  * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events).
  * Throws `OutboxFull` when the disk (or SQLite's page limit) is full, `Internal` on any other failure.
  */
@@ -50,25 +51,29 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
        ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,
          device = COALESCE(excluded.device, alerts.device), latest_seq = excluded.latest_seq`,
   );
-  const setSeq = db.stmt(
-    "INSERT INTO meta (key, value) VALUES ('seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  const setMeta = db.stmt(
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   );
   let seq = ledger.lastSeq;
+  // Taken from a copy: the ledger moves only once the transaction committed.
+  const laneSeq = { ...ledger.laneSeq };
   let size = ledger.size;
   const envelopes: Envelope[] = [];
   const write = conn.transaction(() => {
     for (const d of drafts) {
       seq++;
+      const lane = LANE_OF[d.type];
       const env = buildEnvelope(d.type, d.body, {
         id: w.ids.next("msg"),
         home: w.home,
         seq,
+        laneSeq: takeLaneSeq(laneSeq, lane),
         ts: w.ts(d.wallMs),
         synced: d.synced,
       });
       const json = JSON.stringify(env);
       const bytes = rowBytes(json);
-      insert.run(seq, env.id, LANE_CODE[LANE_OF[d.type]], d.type, d.wallMs, d.synced ? 1 : 0, bytes, json);
+      insert.run(seq, env.id, LANE_CODE[lane], d.type, d.wallMs, d.synced ? 1 : 0, bytes, json);
       size += bytes;
       if (d.type === "alert") {
         const a = d.body as AlertBody;
@@ -76,7 +81,9 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
       }
       envelopes.push(env);
     }
-    setSeq.run(String(seq));
+    setMeta.run("seq", String(seq));
+    for (const l of LANES)
+      if (laneSeq[l] !== ledger.laneSeq[l]) setMeta.run(laneSeqKey(l), String(laneSeq[l]));
     size = w.bound.enforce(size);
   });
   try {
@@ -92,6 +99,7 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
     );
   }
   ledger.lastSeq = seq;
+  ledger.laneSeq = laneSeq;
   ledger.size = size;
   return envelopes;
 }

@@ -1,11 +1,6 @@
-import type {
-  AlertBody,
-  Envelope,
-  EventBody,
-  MessageType,
-  SummaryBody,
-  TelemetryBody,
-} from "../contract/messages.js";
+import { buildEnvelope } from "../contract/envelope.js";
+import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
+import { LANE_OF, type LaneSeqs, type StoredType, takeLaneSeq } from "../contract/stored.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -30,6 +25,7 @@ export interface EnvelopeSinkOptions {
 export class EnvelopeSink implements MessageSink {
   readonly #o: EnvelopeSinkOptions;
   #seq = 0;
+  readonly #laneSeq: LaneSeqs = { alert: 0, event: 0, telemetry: 0 };
 
   constructor(o: EnvelopeSinkOptions) {
     this.#o = o;
@@ -52,18 +48,16 @@ export class EnvelopeSink implements MessageSink {
     this.#put("summary", body);
   }
 
-  #put<T extends MessageType>(type: T, body: Envelope<T>["body"]): void {
+  #put<T extends StoredType>(type: T, body: Envelope<T>["body"]): void {
     const c = this.#o.clock;
-    const env: Envelope<T> = {
-      v: 1,
+    const env = buildEnvelope(type, body, {
       id: this.#o.ids.next("msg"),
       home: this.#o.home,
       seq: ++this.#seq,
+      laneSeq: takeLaneSeq(this.#laneSeq, LANE_OF[type]),
       ts: isoWithOffset(c.wallMs(), this.#o.timeZone),
-      clock: c.wallSynced() ? "synced" : "unsynced",
-      type,
-      body,
-    };
+      synced: c.wallSynced(),
+    });
     this.#o.emit(env as Envelope);
   }
 }

@@ -25,11 +25,14 @@ export class Connection {
   error: string | undefined;
   /** Most unacknowledged publishes the broker takes (MQTT 5 receive maximum), when its CONNACK said. */
   receiveMaximum: number | undefined;
+  /** The connection session number: in this connection's last will and every status on it. */
+  readonly session: number;
 
-  constructor(client: MqttClient, broker: BrokerConfig, url: string) {
+  constructor(client: MqttClient, broker: BrokerConfig, url: string, session: number) {
     this.client = client;
     this.broker = broker;
     this.url = url;
+    this.session = session;
     this.v5 = broker.mqtt_version === "5";
   }
 
@@ -65,8 +68,10 @@ export interface ConnectorOptions {
   clock: Clock;
   log: Logger;
   connect: ConnectFn;
+  /** The next connection session number, one per attempt. */
+  session: () => number;
   /** The retained offline status the broker publishes for us when the connection is lost. */
-  willPayload: () => string;
+  willPayload: (session: number) => string;
   hooks: LinkHooks;
 }
 
@@ -151,12 +156,13 @@ export class BrokerConnector {
       log.warn({ broker: url }, `Broker '${url}' has TLS settings but a plain URL; use mqtts:// to encrypt`);
     }
     let client: MqttClient;
+    const session = this.#o.session();
     try {
       const opts = clientOptions(broker, {
         home: this.#o.home,
         keepaliveMs: this.#o.keepaliveMs,
         willTopic: topicFor(this.#o.home, "status"),
-        willPayload: this.#o.willPayload(),
+        willPayload: this.#o.willPayload(session),
       });
       client = this.#o.connect(broker.url, opts);
     } catch (e) {
@@ -167,9 +173,9 @@ export class BrokerConnector {
       this.#scheduleReconnect(false);
       return;
     }
-    const c = new Connection(client, broker, url);
+    const c = new Connection(client, broker, url, session);
     this.#current = c;
-    log.debug({ broker: url, attempt: this.#attempts + 1 }, `Connecting to broker '${url}'`);
+    log.debug({ broker: url, attempt: this.#attempts + 1, session }, `Connecting to broker '${url}'`);
     client.on("connect", (connack: IConnackPacket) => this.#onConnect(c, connack));
     client.on("message", (topic: string, payload: Buffer) => this.#o.hooks.message(c, topic, payload));
     client.on("error", (err: Error) => {
@@ -189,7 +195,7 @@ export class BrokerConnector {
     this.#triedInRound = 0;
     this.#backoff?.reset();
     this.#o.log.info(
-      { broker: c.url, sessionPresent: connack.sessionPresent },
+      { broker: c.url, sessionPresent: connack.sessionPresent, session: c.session },
       `Connected to broker '${c.url}'`,
     );
     this.#o.hooks.up(c);

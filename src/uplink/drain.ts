@@ -10,7 +10,10 @@ import type { UplinkSource } from "./types.js";
 export const MAX_IN_FLIGHT = 32;
 
 /** The part of the outbox port the drain reads and marks. */
-export type DrainSource = Pick<UplinkSource, "pending" | "markDelivered" | "openAlerts" | "onWrite">;
+export type DrainSource = Pick<
+  UplinkSource,
+  "pending" | "markDelivered" | "openAlerts" | "onWrite" | "lastSeq"
+>;
 
 /** One connection as the drain sees it: a connection (connection.ts), or a fake in tests. */
 export interface DrainLink {
@@ -32,6 +35,10 @@ interface LinkWindow {
   sent: Set<number>;
   /** Delivered open alerts to publish again before the pending drain. */
   priority: StoredMessage[];
+  /** The outbox's last seq at connect: the replay is drained once nothing up to it is pending. */
+  replayUpTo: number;
+  /** Set once, when everything pending at connect was acknowledged (the heartbeat says so). */
+  replayDrained: boolean;
 }
 
 export interface DrainOptions {
@@ -92,6 +99,11 @@ export class Drain {
     this.#immediate = undefined;
   }
 
+  /** Whether everything pending when `link` connected has been acknowledged (and marked delivered). */
+  replayDrained(link: DrainLink): boolean {
+    return this.#windows.get(link)?.replayDrained ?? false;
+  }
+
   /** Publishes on `link` still awaiting their PUBACK. */
   inFlight(link: DrainLink): number {
     return this.#windows.get(link)?.inFlight.size ?? 0;
@@ -102,8 +114,10 @@ export class Drain {
    * undelivered ones come first in the pending drain anyway, in seq order.
    */
   begin(link: DrainLink): void {
+    const w = this.#window(link);
     try {
-      this.#window(link).priority = this.#o.source.openAlerts().filter((m) => m.delivered);
+      w.replayUpTo = this.#o.source.lastSeq();
+      w.priority = this.#o.source.openAlerts().filter((m) => m.delivered);
     } catch (e) {
       this.#o.log.error({ err: e }, "Failed to read open alerts from the outbox");
     }
@@ -137,8 +151,10 @@ export class Drain {
           }
         } else {
           if (!batch || batch.length === 0) {
-            const free = max - w.inFlight.size;
-            batch = this.#o.source.pending(w.sent.size + free).filter((m) => !w.sent.has(m.seq));
+            const limit = w.sent.size + max - w.inFlight.size;
+            const all = this.#o.source.pending(limit);
+            this.#checkDrained(w, all, limit);
+            batch = all.filter((m) => !w.sent.has(m.seq));
             if (batch.length === 0) return;
           }
           msg = batch[0] as StoredMessage;
@@ -177,6 +193,15 @@ export class Drain {
     this.#o.delivered(seqs.length);
   }
 
+  /**
+   * `pending` is the outbox's undelivered rows, at most `limit`: when it came back short it is all of
+   * them, and when none is at or below the seq of connect time, the replay has drained.
+   */
+  #checkDrained(w: LinkWindow, pending: readonly StoredMessage[], limit: number): void {
+    if (w.replayDrained || w.priority.length > 0 || pending.length >= limit) return;
+    if (pending.every((m) => m.seq > w.replayUpTo)) w.replayDrained = true;
+  }
+
   #publish(link: DrainLink, w: LinkWindow, m: StoredMessage): void {
     w.inFlight.add(m.seq);
     w.sent.add(m.seq);
@@ -203,7 +228,7 @@ export class Drain {
   #window(link: DrainLink): LinkWindow {
     let w = this.#windows.get(link);
     if (!w) {
-      w = { inFlight: new Set(), sent: new Set(), priority: [] };
+      w = { inFlight: new Set(), sent: new Set(), priority: [], replayUpTo: 0, replayDrained: false };
       this.#windows.set(link, w);
     }
     return w;

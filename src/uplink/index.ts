@@ -1,6 +1,7 @@
 export { clientOptions, safeUrl } from "./connect-options.js";
 export { MAX_IN_FLIGHT } from "./drain.js";
 export { RateLimiter } from "./rate.js";
+export { persistedSessions, type SessionStore } from "./session.js";
 export type {
   CommandHandler,
   ConnectFn,

@@ -1,4 +1,5 @@
 import type { StatusBody } from "../contract/messages.js";
+import type { LaneSeqs } from "../contract/stored.js";
 import { topicFor } from "../contract/topics.js";
 import type { Clock, Timer } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
@@ -12,6 +13,10 @@ export interface StatusOptions {
   clock: Clock;
   heartbeatMs: number;
   health: () => StatusBody["health"];
+  /** Whether the replay of connection `c` has drained (the uplink's drain knows). */
+  replayDrained: (c: Connection) => boolean;
+  /** The latest lane_seq per lane, so a receiver sees a lost tail, not only gaps. */
+  laneSeqs: () => LaneSeqs;
   watch?: (() => StatusBody["watch"]) | undefined;
   log: Logger;
   stamp: StampContext;
@@ -31,28 +36,29 @@ export class StatusReporter {
     this.#o = o;
   }
 
-  /** The last will's payload, stamped for one connection attempt. */
-  will(): string {
+  /** The last will's payload, stamped for one connection attempt (session `session`). */
+  will(session: number): string {
     const will = stamp(this.#o.stamp, "status", {
       state: "offline",
       version: this.#o.version,
       reason: "connection lost",
+      session,
     });
     return JSON.stringify(will);
   }
 
   /** Publishes online now, and again every heartbeat while `c` is the live connection. */
   online(c: Connection): void {
-    this.#publish(c, this.#online());
+    this.#publish(c, this.#online(c));
     this.#heartbeat?.cancel();
     this.#heartbeat = this.#o.clock.setInterval(() => {
-      if (this.#o.current() === c && c.connected) this.#publish(c, this.#online());
+      if (this.#o.current() === c && c.connected) this.#publish(c, this.#online(c));
     }, this.#o.heartbeatMs);
   }
 
   /** Publishes offline with `reason`; `done` runs when the broker acknowledged it (or refused). */
   offline(c: Connection, reason: string, done: () => void): void {
-    this.#publish(c, { state: "offline", version: this.#o.version, reason }, done);
+    this.#publish(c, { state: "offline", version: this.#o.version, reason, session: c.session }, done);
   }
 
   stopHeartbeat(): void {
@@ -60,23 +66,40 @@ export class StatusReporter {
     this.#heartbeat = undefined;
   }
 
-  #online(): StatusBody {
+  #online(c: Connection): StatusBody {
     let watch: StatusBody["watch"];
     try {
       watch = this.#o.watch?.();
     } catch (e) {
       this.#o.log.warn({ err: e }, "Watch level unknown; status goes without it");
     }
-    return { state: "online", version: this.#o.version, ...(watch ? { watch } : {}), health: this.#health() };
+    return {
+      state: "online",
+      version: this.#o.version,
+      session: c.session,
+      ...(watch ? { watch } : {}),
+      health: this.#health(c),
+    };
   }
 
-  #health(): StatusBody["health"] {
+  #health(c: Connection): StatusBody["health"] {
+    let figures: StatusBody["health"];
     try {
-      return this.#o.health();
+      figures = this.#o.health();
     } catch (e) {
-      this.#o.log.warn({ err: e }, "Health report failed; status goes without it");
-      return undefined;
+      this.#o.log.warn({ err: e }, "Health report failed; status goes without its figures");
     }
+    let laneSeq: LaneSeqs | undefined;
+    try {
+      laneSeq = this.#o.laneSeqs();
+    } catch (e) {
+      this.#o.log.warn({ err: e }, "Lane numbers unknown; status goes without them");
+    }
+    return {
+      ...figures,
+      replay_drained: this.#o.replayDrained(c),
+      ...(laneSeq ? { lane_seq: laneSeq } : {}),
+    };
   }
 
   #publish(c: Connection, body: StatusBody, done?: () => void): void {

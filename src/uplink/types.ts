@@ -1,7 +1,7 @@
 import type { IClientOptions, MqttClient } from "mqtt";
 import type { BrokerConfig } from "../config/schema.js";
 import type { ReplyBody, StatusBody } from "../contract/messages.js";
-import type { StoredMessage } from "../contract/stored.js";
+import type { LaneSeqs, StoredMessage } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
@@ -17,6 +17,8 @@ export interface UplinkSource {
   openAlerts(): StoredMessage[];
   onWrite(listener: () => void): () => void;
   lastSeq(): number;
+  /** The latest lane_seq per lane, for the heartbeat. */
+  laneSeqs(): LaneSeqs;
 }
 
 /**
@@ -47,6 +49,11 @@ export interface UplinkOptions {
   source: UplinkSource;
   onCommand: CommandHandler;
   health: () => StatusBody["health"];
+  /**
+   * Takes the next connection session number and keeps it (the agent: persistedSessions on the outbox's
+   * kv). Without it the numbers start at 1 each run. May throw: the uplink goes on from memory.
+   */
+  session?: () => number;
   /** The home's watch level, reported in every online status (heartbeat included). */
   watch?: () => StatusBody["watch"];
   log: Logger;

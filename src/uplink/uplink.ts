@@ -5,6 +5,7 @@ import { BrokerConnector, boundedWait, type Connection } from "./connection.js";
 import { Drain } from "./drain.js";
 import type { StampContext } from "./envelopes.js";
 import { CommandReplies } from "./replies.js";
+import { SessionNumbers } from "./session.js";
 import { StatusReporter } from "./status.js";
 import type { UplinkEvents, UplinkOptions, UplinkState } from "./types.js";
 
@@ -36,12 +37,15 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       lastSeq: () => opts.source.lastSeq(),
     };
     const current = () => this.#connector.current;
+    const sessions = new SessionNumbers(opts.session, opts.log);
     this.#status = new StatusReporter({
       home: opts.home,
       version: opts.version,
       clock: opts.clock,
       heartbeatMs: opts.heartbeatMs,
       health: opts.health,
+      replayDrained: (c) => this.#drain.replayDrained(c),
+      laneSeqs: () => opts.source.laneSeqs(),
       watch: opts.watch,
       log: opts.log,
       stamp: stampCtx,
@@ -73,7 +77,8 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       clock: opts.clock,
       log: opts.log,
       connect: opts.connect ?? mqttConnect,
-      willPayload: () => this.#status.will(),
+      session: () => sessions.next(),
+      willPayload: (session) => this.#status.will(session),
       hooks: {
         up: (c) => this.#up(c),
         closing: (c) => this.#drain.flushAcks(c),

@@ -25,13 +25,31 @@ function thrown(fn: () => unknown): unknown {
 
 describe("the envelope builder", () => {
   it("builds the contract's envelope, fields in the published order, the clock flag from `synced`", () => {
-    const env = buildEnvelope("event", { event: "button", data: {} }, header);
-    expect(Object.keys(env)).toEqual(["v", "id", "home", "seq", "ts", "clock", "type", "body"]);
-    expect(env).toMatchObject({ v: 1, id: "msg-00000001", seq: 7, clock: "unsynced", type: "event" });
+    const env = buildEnvelope("event", { event: "button", data: {} }, { ...header, laneSeq: 3 });
+    expect(Object.keys(env)).toEqual(["v", "id", "home", "seq", "lane_seq", "ts", "clock", "type", "body"]);
+    expect(env).toMatchObject({ v: 1, id: "msg-00000001", seq: 7, lane_seq: 3, clock: "unsynced" });
     expect(buildEnvelope("event", { event: "button", data: {} }, { ...header, synced: true }).clock).toBe(
       "synced",
     );
     expect(ENVELOPE_SCHEMAS.event.safeParse(env).success).toBe(true);
+  });
+
+  it("requires lane_seq on stored types and refuses it on status and reply", () => {
+    const event = buildEnvelope("event", { event: "button", data: {} }, header);
+    expect(event).not.toHaveProperty("lane_seq");
+    expect(ENVELOPE_SCHEMAS.event.safeParse(event).success).toBe(false);
+    const status = { state: "online", version: "1", session: 1 } as const;
+    expect(ENVELOPE_SCHEMAS.status.safeParse(buildEnvelope("status", status, header)).success).toBe(true);
+    expect(
+      ENVELOPE_SCHEMAS.status.safeParse(buildEnvelope("status", status, { ...header, laneSeq: 1 })).success,
+    ).toBe(false);
+  });
+
+  it("keeps lane_seq through a restamp", () => {
+    const env = buildEnvelope("event", { event: "button", data: {} }, { ...header, laneSeq: 9 });
+    const again = restampEnvelope(env, 0, (ms) => ms, createStamper("Asia/Shanghai"));
+    expect(again.lane_seq).toBe(9);
+    expect(again.seq).toBe(7);
   });
 
   it("checks a whole envelope: defaults filled in, a broken one refused as Internal with its issues", () => {
@@ -42,7 +60,7 @@ describe("the envelope builder", () => {
     );
     expect(ok.body).toEqual({ command_id: "c1", command: "ping", status: "ok", data: {} });
     const e = thrown(() =>
-      checkedEnvelope("status", { state: "online", version: "1" }, { ...header, seq: -1 }),
+      checkedEnvelope("status", { state: "online", version: "1", session: 1 }, { ...header, seq: -1 }),
     );
     expect(isHearthError(e, ErrorCode.Internal)).toBe(true);
     expect((e as HearthError).context.issues).toEqual([expect.stringMatching(/^seq: /)]);

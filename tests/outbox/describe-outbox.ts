@@ -139,10 +139,66 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       const range = outbox.deliveredRange(e1.seq, e2.seq);
       expect(outbox.requeue([...range.map((m) => m.seq), e3.seq, 999])).toBe(2);
       expect(writes).toBe(1);
-      expect(outbox.pending(10).map((m) => m.envelope)).toEqual([e1, e2, e3]);
+      // Resent rows drain after the fresh one, with their envelopes unchanged.
+      expect(outbox.pending(10).map((m) => m.envelope)).toEqual([e3, e1, e2]);
       expect(outbox.deliveredRange(0)).toEqual([]);
       expect(outbox.requeue([])).toBe(0);
       expect(outbox.lastSeq()).toBe(e3.seq);
+    });
+
+    it("drains requeued rows after fresh messages of every lane (a new call is not queued behind a resend)", () => {
+      const { outbox } = make({ telemetryBatch: 1 });
+      const old = Array.from({ length: 200 }, (_, i) => outbox.putAlert(alertBody(alertId(100 + i))));
+      outbox.markDelivered(old.map((e) => e.seq));
+      expect(outbox.requeue(outbox.deliveredRange(0).map((m) => m.seq))).toBe(200);
+      outbox.putTelemetry(telemetryBody(1));
+      const ev = outbox.putEvent(eventBody(1));
+      const call = outbox.putAlert(alertBody(alertId(1)));
+      const order = outbox.pending(1000).map((m) => m.seq);
+      expect(order.slice(0, 3)).toEqual([call.seq, ev.seq, call.seq - 2]);
+      expect(order.slice(3)).toEqual(old.map((e) => e.seq));
+    });
+
+    it("numbers each lane on its own beside seq: alert; event and summary; telemetry", () => {
+      const { outbox } = make({ telemetryBatch: 2 });
+      const a1 = outbox.putAlert(alertBody(alertId(1)));
+      const e1 = outbox.putEvent(eventBody(1));
+      const s1 = outbox.putSummary(summaryBody());
+      outbox.putTelemetry(telemetryBody(1));
+      outbox.putTelemetry(telemetryBody(2));
+      const a2 = outbox.putAlert(alertBody(alertId(2)));
+      expect([a1.lane_seq, a2.lane_seq]).toEqual([1, 2]);
+      expect([e1.lane_seq, s1.lane_seq]).toEqual([1, 2]);
+      const tel = outbox.pending(10).filter((m) => m.lane === "telemetry");
+      expect(tel.map((m) => m.envelope.lane_seq)).toEqual([1, 2]);
+      expect(outbox.laneSeqs()).toEqual({ alert: 2, event: 2, telemetry: 2 });
+      expect(outbox.lastSeq()).toBe(6);
+    });
+
+    it("resends at most the cap per command, says where to continue, and one resend at a time", () => {
+      const { outbox } = make();
+      const sent = Array.from({ length: 5 }, (_, i) => outbox.putEvent(eventBody(i)));
+      outbox.markDelivered(sent.map((e) => e.seq));
+      const first = outbox.resend(0, undefined, 2);
+      expect(first).toEqual({
+        requeued: 2,
+        through_seq: sent[1]?.seq,
+        next_from_seq: (sent[1]?.seq ?? 0) + 1,
+      });
+      let busy: unknown;
+      try {
+        outbox.resend(first.next_from_seq ?? 0, undefined, 2);
+      } catch (e) {
+        busy = e;
+      }
+      expect(isHearthError(busy) && busy.code).toBe(ErrorCode.CommandBusy);
+      const requeued = outbox.pending(10);
+      expect(requeued.map((m) => m.envelope)).toEqual([sent[0], sent[1]]);
+      outbox.markDelivered(requeued.map((m) => m.seq));
+      const last = outbox.resend(first.next_from_seq ?? 0, undefined, 100);
+      expect(last).toEqual({ requeued: 3, through_seq: sent[4]?.seq, next_from_seq: null });
+      outbox.markDelivered(outbox.pending(10).map((m) => m.seq));
+      expect(outbox.resend(1000, undefined, 10)).toEqual({ requeued: 0, next_from_seq: null });
     });
 
     it("tracks open alerts by their latest state, and their state for a restart", () => {

@@ -7,13 +7,22 @@ import type {
   SummaryBody,
   TelemetryBody,
 } from "../../src/contract/messages.js";
-import { LANE_OF, LANES, type Lane, type StoredMessage, type StoredType } from "../../src/contract/stored.js";
+import {
+  LANE_OF,
+  LANES,
+  type Lane,
+  type LaneSeqs,
+  type StoredMessage,
+  type StoredType,
+  takeLaneSeq,
+} from "../../src/contract/stored.js";
 import { isoWithOffset, restampBody } from "../../src/contract/timestamps.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { IdSource } from "../../src/core/ids.js";
 import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
-import type { AlertStateInfo, KeyValueStore, Outbox } from "../../src/outbox/types.js";
+import { MAX_RANGE, MAX_RESEND } from "../../src/outbox/delivery.js";
+import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "../../src/outbox/types.js";
 
 export interface MemoryOutboxOptions {
   home: string;
@@ -28,6 +37,8 @@ export interface MemoryOutboxOptions {
 
 interface Row {
   msg: StoredMessage;
+  /** Requeued by a resend and not delivered again: drains after fresh rows. */
+  resend: boolean;
   wallMs: number;
   synced: boolean;
   bytes: number;
@@ -58,6 +69,7 @@ export class MemoryOutbox implements Outbox {
   readonly kv: KeyValueStore;
   #open = false;
   #lastSeq = 0;
+  #laneSeq: LaneSeqs = { alert: 0, event: 0, telemetry: 0 };
   #size = 0;
   #buffer: Draft[] = [];
   #flushTimer: Timer | undefined;
@@ -129,7 +141,10 @@ export class MemoryOutbox implements Outbox {
     this.#need();
     for (const s of seqs) {
       const r = this.#rows.get(s);
-      if (r) r.msg.delivered = true;
+      if (r && !r.msg.delivered) {
+        r.msg.delivered = true;
+        r.resend = false;
+      }
     }
   }
   requeue(seqs: readonly number[]): number {
@@ -139,6 +154,7 @@ export class MemoryOutbox implements Outbox {
       const r = this.#rows.get(s);
       if (r?.msg.delivered) {
         r.msg.delivered = false;
+        r.resend = true;
         n++;
       }
     }
@@ -161,12 +177,28 @@ export class MemoryOutbox implements Outbox {
     const { latestSeq: _latest, ...info } = a;
     return info;
   }
-  deliveredRange(fromSeq: number, toSeq?: number): StoredMessage[] {
+  deliveredRange(fromSeq: number, toSeq?: number, limit = MAX_RANGE): StoredMessage[] {
     this.#need();
     return this.#sorted(
       (r) => r.msg.delivered && r.msg.seq >= fromSeq && r.msg.seq <= (toSeq ?? Infinity),
       false,
-    );
+    ).slice(0, Math.max(0, Math.min(limit, MAX_RANGE)));
+  }
+  resend(fromSeq: number, toSeq: number | undefined, max: number): ResendResult {
+    this.#need();
+    const outstanding = [...this.#rows.values()].filter((r) => r.resend && !r.msg.delivered).length;
+    if (outstanding > 0)
+      throw new HearthError(`an earlier resend still has ${outstanding} messages`, ErrorCode.CommandBusy);
+    const cap = Math.max(1, Math.min(Math.floor(max), MAX_RESEND));
+    const rows = this.deliveredRange(fromSeq, toSeq, cap + 1);
+    const seqs = rows.slice(0, cap).map((m) => m.seq);
+    const requeued = this.requeue(seqs);
+    const last = seqs.at(-1);
+    return {
+      requeued,
+      ...(last !== undefined ? { through_seq: last } : {}),
+      next_from_seq: rows.length > cap && last !== undefined ? last + 1 : null,
+    };
   }
   depth(): Record<Lane, number> {
     this.#need();
@@ -176,6 +208,9 @@ export class MemoryOutbox implements Outbox {
   }
   lastSeq(): number {
     return this.#lastSeq;
+  }
+  laneSeqs(): LaneSeqs {
+    return { ...this.#laneSeq };
   }
   sizeBytes(): number {
     return this.#size;
@@ -226,6 +261,7 @@ export class MemoryOutbox implements Outbox {
         id: this.#o.ids.next("msg"),
         home: this.#o.home,
         seq,
+        laneSeq: takeLaneSeq(this.#laneSeq, LANE_OF[d.type]),
         ts: isoWithOffset(d.wallMs, this.#o.timeZone),
         synced: d.synced,
       });
@@ -238,7 +274,7 @@ export class MemoryOutbox implements Outbox {
         envelope,
         delivered: false,
       };
-      this.#rows.set(seq, { msg, wallMs: d.wallMs, synced: d.synced, bytes });
+      this.#rows.set(seq, { msg, resend: false, wallMs: d.wallMs, synced: d.synced, bytes });
       this.#size += bytes;
       if (d.type === "alert") {
         const a = d.body as AlertBody;
@@ -292,11 +328,11 @@ export class MemoryOutbox implements Outbox {
   }
 
   #sorted(filter: (r: Row) => boolean, byLane: boolean): StoredMessage[] {
-    const rank = (l: Lane) => (byLane ? LANES.indexOf(l) : 0);
+    const rank = (r: Row) => (byLane ? (r.resend ? LANES.length : 0) + LANES.indexOf(r.msg.lane) : 0);
     return [...this.#rows.values()]
       .filter(filter)
-      .map((r) => structuredClone(r.msg))
-      .sort((a, b) => rank(a.lane) - rank(b.lane) || a.seq - b.seq);
+      .sort((a, b) => rank(a) - rank(b) || a.msg.seq - b.msg.seq)
+      .map((r) => structuredClone(r.msg));
   }
 
   #notify(): void {

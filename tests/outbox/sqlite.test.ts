@@ -125,3 +125,89 @@ describe("SqliteOutbox on disk across a reopen", () => {
     expect(() => b.pending(1)).toThrow();
   });
 });
+
+describe("SqliteOutbox lane numbers (contract v1 revision, issue 9)", () => {
+  it("keeps each lane's counter across a reopen and never reuses a lane_seq after deletes", () => {
+    const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
+    const path = join(dir, "lanes.db");
+    const first = new SqliteOutbox(options(path, { clock, retentionMs: HOUR_MS }));
+    first.open();
+    const a1 = first.putAlert({ ...alertBody(alertId(1)), state: "raised", kind: "leak" });
+    const e1 = first.putEvent(eventBody(1));
+    const e2 = first.putEvent(eventBody(2));
+    first.putAlert({ ...alertBody(alertId(1), "cleared", "leak"), cause: "recovered" });
+    first.markDelivered(first.pending(10).map((m) => m.seq));
+    clock.advanceBy(2 * HOUR_MS);
+    first.prune();
+    expect(first.deliveredRange(0)).toEqual([]);
+    first.close();
+
+    const second = new SqliteOutbox(options(path, { clock, retentionMs: HOUR_MS }));
+    second.open();
+    expect(second.laneSeqs()).toEqual({ alert: 2, event: 2, telemetry: 0 });
+    expect(second.putAlert(alertBody(alertId(2))).lane_seq).toBe(3);
+    expect(second.putEvent(eventBody(3)).lane_seq).toBe((e2.lane_seq ?? 0) + 1);
+    expect([a1.lane_seq, e1.lane_seq]).toEqual([1, 1]);
+    second.close();
+  });
+
+  it("migrates a version 1 file: lane_seq given per lane in seq order, counters continue, resend works", () => {
+    const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
+    const path = join(dir, "v1.db");
+    const a = new SqliteOutbox(options(path, { clock, telemetryBatch: 1 }));
+    a.open();
+    const written = [
+      a.putAlert(alertBody(alertId(1))),
+      a.putEvent(eventBody(1)),
+      a.putAlert(alertBody(alertId(2))),
+      a.putEvent(eventBody(2)),
+    ];
+    a.putTelemetry(telemetryBody(1));
+    a.markDelivered([written[1]?.seq ?? 0]);
+    a.close();
+    // Back to the layout and envelopes version 1 wrote.
+    const raw = new Database(path);
+    raw.exec(`DROP INDEX messages_pending_v2; ALTER TABLE messages DROP COLUMN resend;
+      CREATE INDEX messages_pending ON messages (lane, seq) WHERE delivered = 0;
+      DELETE FROM meta WHERE key LIKE 'lane_seq.%'; UPDATE meta SET value = '1' WHERE key = 'schema';`);
+    const rows = raw.prepare("SELECT seq, envelope FROM messages").all() as {
+      seq: number;
+      envelope: string;
+    }[];
+    for (const r of rows) {
+      const { lane_seq: _gone, ...old } = JSON.parse(r.envelope) as Record<string, unknown>;
+      raw.prepare("UPDATE messages SET envelope = ? WHERE seq = ?").run(JSON.stringify(old), r.seq);
+    }
+    expect(
+      (raw.prepare("SELECT envelope FROM messages WHERE seq = 1").get() as { envelope: string }).envelope,
+    ).not.toContain("lane_seq");
+    raw.close();
+
+    const b = new SqliteOutbox(options(path, { clock }));
+    b.open();
+    const byLane = (lane: string) =>
+      [...b.pending(10), ...b.deliveredRange(0)]
+        .filter((m) => m.lane === lane)
+        .sort((x, y) => x.seq - y.seq)
+        .map((m) => m.envelope);
+    expect(byLane("alert")).toEqual([written[0], written[2]]);
+    expect(byLane("event")).toEqual([written[1], written[3]]);
+    expect(byLane("telemetry").map((e) => e.lane_seq)).toEqual([1]);
+    expect(Object.keys(byLane("alert")[0] ?? {}).slice(0, 6)).toEqual([
+      "v",
+      "id",
+      "home",
+      "seq",
+      "lane_seq",
+      "ts",
+    ]);
+    expect(b.laneSeqs()).toEqual({ alert: 2, event: 2, telemetry: 1 });
+    expect(b.putAlert(alertBody(alertId(3))).lane_seq).toBe(3);
+    expect(b.resend(0, undefined, 10).requeued).toBe(1);
+    expect(b.pending(10).at(-1)?.seq).toBe(written[1]?.seq);
+    b.close();
+    const again = new Database(path);
+    expect(again.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: "2" });
+    again.close();
+  });
+});

@@ -132,6 +132,7 @@ describe("Uplink through an injected connect (no socket)", () => {
       state: "offline",
       version: "0.1.0-test",
       reason: "connection lost",
+      session: 1,
     });
 
     clients[0]?.emit("error", new Error("connect ECONNREFUSED"));
@@ -155,6 +156,10 @@ describe("Uplink through an injected connect (no socket)", () => {
     const [status] = clients[2]?.published ?? [];
     expect(status?.retain).toBe(true);
     expect((status?.envelope.body as StatusBody | undefined)?.state).toBe("online");
+    // One session number per attempt: the third attempt's will and its online status share 3.
+    expect((status?.envelope.body as StatusBody | undefined)?.session).toBe(3);
+    const will3 = JSON.parse(String(clients[2]?.options.will?.payload)) as Envelope<"status">;
+    expect(will3.body.session).toBe(3);
   });
 
   it("drains through the client, marks acked rows delivered, republishes the rest after a drop", async () => {
@@ -193,7 +198,7 @@ describe("Uplink through an injected connect (no socket)", () => {
     uplink.start();
     clients[0]?.emit("connect", connack());
     const [status] = clients[0]?.published ?? [];
-    expect(status?.envelope.body).toEqual({ state: "online", version: "0.1.0-test" });
+    expect(status?.envelope.body).toEqual({ state: "online", version: "0.1.0-test", session: 1 });
     const logged = lines.find((l) => l.level === 50 && String(l.msg).startsWith("Status message breaks"));
     expect((logged?.err as { code?: number } | undefined)?.code).toBe(ErrorCode.Internal);
   });

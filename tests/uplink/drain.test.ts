@@ -227,3 +227,80 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent).toEqual([]);
   });
 });
+
+describe("Drain: resend and replay drained (contract v1 revision, issue 9)", () => {
+  const stops: (() => void)[] = [];
+  afterEach(() => {
+    for (const s of stops.splice(0)) s();
+  });
+  const make = () => {
+    const r = rig();
+    stops.push(() => {
+      r.drain.stop();
+      r.outbox.close();
+    });
+    return r;
+  };
+  const ackAll = (link: FakeLink) => {
+    for (const s of link.sent.splice(0)) s.done();
+  };
+
+  it("publishes a fresh call right behind the window in flight, not behind 10,000 resent rows", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    // Alerts: the lane a fresh call travels in, so only the resend order keeps it from waiting.
+    const old = Array.from({ length: 10_000 }, (_, i) =>
+      r.outbox.putAlert({ ...alertBody(alertId(100 + i), "cleared", "leak"), cause: "recovered" }),
+    );
+    r.outbox.markDelivered(old.map((e) => e.seq));
+    // What the agent's resend handler does, ten commands' worth of rows.
+    let from = 0;
+    for (let i = 0; i < 10; i++) {
+      const res = r.outbox.resend(from, undefined, 1000);
+      expect(res.requeued).toBe(1000);
+      from = res.next_from_seq ?? 0;
+      r.outbox.markDelivered(r.outbox.pending(2000).map((m) => m.seq));
+    }
+    expect(r.outbox.resend(0, undefined, 100_000).requeued).toBe(1000);
+    const published: Envelope[] = [];
+    r.drain.pump();
+    published.push(...link.sent.map((s) => s.envelope));
+    const call = r.outbox.putAlert(alertBody(alertId(1)));
+    for (let i = 0; i < 100 && !published.some((e) => e.id === call.id); i++) {
+      ackAll(link);
+      r.drain.pump();
+      published.push(...link.sent.map((s) => s.envelope));
+    }
+    const at = published.findIndex((e) => e.id === call.id);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    // Resent messages are the stored ones, unchanged: same id, seq and lane_seq.
+    expect(published[0]).toEqual(old[0]);
+  });
+
+  it("says the replay drained once everything pending at connect is acknowledged, not before", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    for (let i = 0; i < 3; i++) r.outbox.putEvent(eventBody(i));
+    r.drain.begin(link);
+    expect(r.drain.replayDrained(link)).toBe(false);
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    expect(r.drain.replayDrained(link)).toBe(false);
+    // Written after connect: not part of the replay, so it does not hold the flag back.
+    r.outbox.putEvent(eventBody(9));
+    link.sent[0]?.done();
+    link.sent[1]?.done();
+    r.drain.pump();
+    expect(r.drain.replayDrained(link)).toBe(false);
+    link.sent[2]?.done();
+    r.drain.pump();
+    expect(r.drain.replayDrained(link)).toBe(true);
+    // A fresh connection starts over.
+    const next = new FakeLink();
+    r.link = next;
+    r.outbox.putEvent(eventBody(10));
+    r.drain.begin(next);
+    expect(r.drain.replayDrained(next)).toBe(false);
+  });
+});

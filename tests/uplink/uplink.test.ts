@@ -116,6 +116,34 @@ for (const kind of KINDS) {
       expect(sub.invalid).toEqual([]);
     });
 
+    it("numbers its sessions in online and will, and says in the heartbeat when the replay drained", async () => {
+      const b = await startBroker();
+      const proxy = await startProxy(b.port);
+      cleanup.push(() => proxy.close());
+      const rig = rigFor({
+        brokers: [broker(`mqtt://127.0.0.1:${proxy.port}`, kind.version)],
+        heartbeatMs: 100,
+      });
+      const sub = await cloud(b.url, rig.home);
+      for (let i = 0; i < 3; i++) rig.outbox.putEvent(eventBody(i));
+      rig.uplink.start();
+      await sub.waitFor((m) => statuses(m).some((s) => s.health?.replay_drained === true));
+      const online = statuses(sub.messages).filter((s) => s.state === "online");
+      // At connect three rows were pending: the first status cannot say drained.
+      expect(online[0]?.health?.replay_drained).toBe(false);
+      expect(online.at(-1)?.health?.lane_seq).toEqual({ alert: 0, event: 3, telemetry: 0 });
+      const session = online[0]?.session ?? 0;
+      expect(session).toBeGreaterThanOrEqual(1);
+      expect(new Set(online.map((s) => s.session))).toEqual(new Set([session]));
+      const down = once(rig.uplink, "disconnected");
+      proxy.cut();
+      await down;
+      await sub.waitFor((m) => statuses(m).some((s) => s.state === "offline"));
+      expect(statuses(sub.messages).find((s) => s.state === "offline")?.session).toBe(session);
+      await sub.waitFor((m) => statuses(m).some((s) => s.state === "online" && (s.session ?? 0) > session));
+      expect(sub.invalid).toEqual([]);
+    });
+
     it("after an outage delivers every message, the alert first, with stable ids", async () => {
       const b = await startBroker();
       const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
