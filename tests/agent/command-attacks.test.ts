@@ -132,6 +132,37 @@ describe("forged and replayed commands (issue 9, defect 4)", () => {
   });
 });
 
+describe("defect 4 as reproduced on main: unsigned commands to a gateway configured insecure", () => {
+  // The same attacks without signatures, so each check is seen on its own (on main they all passed).
+  const INSECURE = "  commands: { insecure: true }\n";
+  const plain = (name: string, body: unknown, o: Parameters<typeof testCommand>[3] = {}) =>
+    testCommand(HOME, name, body, { key: null, ...o });
+
+  it("same id twice, no expires, dated 2020 or 2099, watch away without until: all refused", async () => {
+    const { agent } = await startAgent({ extraCloud: INSECURE });
+    const once = plain("ping", {}, { id: "cmd-plain-000001" });
+    expect(errorCode(await send(agent, "ping", once))).toBe("ok");
+    expect(errorCode(await send(agent, "ping", once))).toBe("replayed");
+    expect(errorCode(await send(agent, "ping", plain("ping", {}, { without: ["expires"] })))).toBe("invalid");
+    const y2020 = Date.parse("2020-01-01T00:00:00Z");
+    const y2099 = Date.parse("2099-01-01T00:00:00Z");
+    expect(errorCode(await send(agent, "ping", plain("ping", {}, { nowMs: y2020 })))).toBe("expired");
+    expect(errorCode(await send(agent, "ping", plain("ping", {}, { nowMs: y2099 })))).toBe("invalid");
+    expect(errorCode(await send(agent, "watch", plain("watch", { level: "away" })))).toBe("invalid");
+    expect(agent.pipeline.watch().level).toBe("normal");
+  });
+
+  it("an ack without the alert's kind closes nothing", async () => {
+    const { agent } = await startAgent({ extraCloud: INSECURE });
+    const call = agent.pipeline.alerts.raise("call", { note: "test" }, "button-1");
+    expect(errorCode(await send(agent, "ack", plain("ack", { alert: call.alert })))).toBe("invalid");
+    expect(errorCode(await send(agent, "ack", plain("ack", { alert: call.alert, kind: "test" })))).toBe(
+      "kind_mismatch",
+    );
+    expect(agent.pipeline.alerts.get(call.alert)?.state).toBe("raised");
+  });
+});
+
 describe("ack names the kind it expects (issue 9, defect 4)", () => {
   it("an ack of another kind, or of no kind, leaves a call open and republished", async () => {
     const { agent } = await startAgent();
