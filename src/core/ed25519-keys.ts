@@ -9,6 +9,13 @@ const NOT_A_KEY = "not an Ed25519 public key (PEM, or its 32 bytes in base64)";
  */
 export function parsePublicKey(text: string): KeyObject {
   const t = text.trim();
+  // createPublicKey would take a private key and derive its public half: a signing key pasted into a
+  // gateway's config must be refused, not quietly used.
+  if (/PRIVATE KEY/.test(t))
+    throw new HearthError(
+      "a private key: the gateway takes the cloud's public key only (the .pub file of hearth keygen)",
+      ErrorCode.ConfigInvalid,
+    );
   try {
     const key = t.startsWith("-----BEGIN")
       ? createPublicKey(t)

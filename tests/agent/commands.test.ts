@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CommandHandlers, createCommandDispatcher } from "../../src/agent/commands.js";
+import { replyBody } from "../../src/contract/messages.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { parsePublicKey } from "../../src/core/ed25519-keys.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
@@ -124,5 +126,50 @@ describe("command dispatcher: names and ids from the wire", () => {
       });
       expect(reply.status === "error" && reply.error.message).toMatch(/id/);
     }
+  });
+});
+
+describe("command dispatcher: whatever arrives", () => {
+  it("answers every name and payload with a reply, never a throw, and runs nothing unsigned", async () => {
+    const ran: string[] = [];
+    const spy = createCommandDispatcher({
+      home: "h1",
+      handlers: {
+        ack: () => ran.push("ack") && {},
+        ping: () => ran.push("ping") && {},
+        watch: () => ran.push("watch") && {},
+        resend: () => ran.push("resend") && {},
+      },
+      clock: new VirtualClock({ wallStartMs: now }),
+      log: silentLogger(),
+      security: { keys: [parsePublicKey(TEST_CLOUD_PUBLIC_KEY)], insecure: false },
+    });
+    const payloads = fc.oneof(
+      fc.string().map((s) => Buffer.from(s)),
+      fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+      fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
+      fc
+        .record({
+          v: fc.constant(1),
+          id: fc.string(),
+          ts: fc.string(),
+          expires: fc.string(),
+          body: fc.object(),
+        })
+        .map((v) => Buffer.from(JSON.stringify(v))),
+    );
+    const names = fc.oneof(
+      fc.constantFrom("ack", "ping", "watch", "resend", "__proto__", "constructor"),
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(names, payloads, async (name, payload) => {
+        const reply = await spy(name, payload);
+        expect(reply.status).toBe("error");
+        expect(replyBody.safeParse(reply).success).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(ran).toEqual([]);
   });
 });
