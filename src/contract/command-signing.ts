@@ -18,18 +18,23 @@ export const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/;
  * by UTF-16 code units (JavaScript's default string order), no whitespace, strings and numbers as
  * ECMAScript's JSON.stringify writes them (RFC 8785 §3.2.2 adopts that serialization).
  */
-export function canonicalJson(value: unknown): string {
+/** Deeper than any command (their bodies are flat); a 64 KiB packet of `[` must not exhaust the stack. */
+const MAX_DEPTH = 32;
+
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH)
+    throw new HearthError(`JSON nested deeper than ${MAX_DEPTH} levels`, ErrorCode.CommandInvalid);
   if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value))
       throw new HearthError("a number that JSON cannot hold (Infinity or NaN)", ErrorCode.CommandInvalid);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(",")}]`;
   if (typeof value === "object") {
     const obj = value as Record<string, unknown>;
     const keys = Object.keys(obj).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], depth + 1)}`).join(",")}}`;
   }
   throw new HearthError(`a ${typeof value} has no JSON form`, ErrorCode.CommandInvalid);
 }

@@ -41,7 +41,7 @@ describe("RFC 8785 canonical JSON", () => {
 
   it("does not depend on key order, and parses back to the same value", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (v) => {
+      fc.property(fc.jsonValue({ maxDepth: 10 }), (v) => {
         const text = canonicalJson(v);
         expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(v)));
         const reversed = JSON.parse(JSON.stringify(v), (_k, x: unknown) =>
@@ -119,5 +119,13 @@ describe("signed commands", () => {
       expect(message, bad).toMatch(/Ed25519/);
       if (bad.length > 8) expect(message).not.toContain(bad);
     }
+  });
+});
+
+describe("canonical JSON of hostile input", () => {
+  it("refuses nesting deeper than any command with a typed error, not a stack overflow", () => {
+    const deep = JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`) as unknown;
+    expect(() => canonicalJson(deep)).toThrow(/nested deeper/);
+    expect(() => canonicalJson({ a: Number.POSITIVE_INFINITY })).toThrow(/Infinity/);
   });
 });
