@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/devices.js";
-import type { AlertBody, StatusBody } from "../contract/messages.js";
+import type { AlertBody, ReplyBody, StatusBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
@@ -13,7 +13,9 @@ import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
 import { ClockSyncWatcher } from "./clock-sync.js";
-import { createCommandDispatcher } from "./commands.js";
+import type { CommandSecurity } from "./command-guard.js";
+import { commandSecurity, securityHealth } from "./command-security.js";
+import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
@@ -38,6 +40,9 @@ export class Agent {
   readonly #o: AgentOptions;
   readonly #control: ControlServer;
   readonly #clockSync: ClockSyncWatcher;
+  readonly #security: CommandSecurity;
+  /** Every command from the cloud goes through here (the uplink's handler); tests call it directly. */
+  readonly command: (name: string, payload: Buffer) => Promise<ReplyBody>;
   #drivers: RunningDrivers | undefined;
   #stopPowerWatch: (() => void) | undefined;
   readonly #startedMono: number;
@@ -83,26 +88,38 @@ export class Agent {
           : undefined;
       },
     });
-    const dispatch = createCommandDispatcher(
-      {
+    this.#security = commandSecurity(config, host.log.child({ module: "commands" }));
+    this.command = createCommandDispatcher({
+      home: config.home.id,
+      handlers: {
         ack: (body) => {
+          // Checked before anything changes: a mistaken or forged ack of another kind must not close
+          // a call (ending its republication) or restart an inactivity alert's silence.
+          const open = this.pipeline.alerts.get(body.alert);
+          if (open !== undefined && open.kind !== body.kind)
+            throw new HearthError(
+              `alert ${body.alert} is a ${open.kind} alert, not ${body.kind}: nothing changed`,
+              ErrorCode.CommandKindMismatch,
+              { alert: body.alert, kind: open.kind, expected: body.kind },
+            );
           const rec = this.pipeline.acknowledge(body.alert, body.by);
           return { alert: rec.alert, kind: rec.kind, state: rec.state };
         },
         ping: () => ({ pong: true, version: host.version, uptime_s: this.#uptimeS() }),
         watch: (body) => {
-          const untilMs = body.until !== undefined ? Date.parse(body.until) : undefined;
-          if (untilMs !== undefined && untilMs <= host.clock.wallMs())
-            throw new HearthError(`watch until ${body.until} is already past`, ErrorCode.CommandFailed);
+          const untilMs = body.until !== undefined ? watchUntil(body.until, host.clock.wallMs()) : undefined;
           const w = this.pipeline.setWatch(body.level, untilMs);
           return { level: w.level, ...(body.until !== undefined ? { until: body.until } : {}) };
         },
         // Bounded, one at a time, and drained behind fresh messages (src/outbox/delivery.ts).
         resend: (body) => ({ ...this.outbox.resend(body.from_seq, body.to_seq, MAX_RESEND) }),
       },
-      host.netClock,
-      host.log.child({ module: "commands" }),
-    );
+      clock: host.netClock,
+      log: host.log.child({ module: "commands" }),
+      security: this.#security,
+      // Seen command ids outlive a restart inside their ten-minute window, next to the messages.
+      seen: this.outbox.kv,
+    });
     this.uplink = new Uplink({
       home: config.home.id,
       timeZone: config.home.timezone,
@@ -116,7 +133,7 @@ export class Agent {
       ids: host.ids,
       version: host.version,
       source: this.outbox,
-      onCommand: dispatch,
+      onCommand: this.command,
       health: () => this.#health(),
       // Kept beside the messages, so a receiver's ordering of online/offline survives restarts.
       session: persistedSessions(this.outbox.kv),
@@ -234,6 +251,7 @@ export class Agent {
         size_bytes: this.outbox.sizeBytes(),
       },
       uplink: this.uplink.state(),
+      security: securityHealth(cfg, this.#security),
       open_alerts: this.pipeline.alerts
         .open()
         .map((a) => ({ alert: a.alert, kind: a.kind, state: a.state, device: a.device, since: a.since })),
@@ -255,6 +273,7 @@ export class Agent {
       devices,
       open_alerts: this.pipeline.alerts.open().length,
       clock: this.#o.host.clock.wallSynced() ? "synced" : "unsynced",
+      security: securityHealth(this.#o.config, this.#security),
     };
   }
 

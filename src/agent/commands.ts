@@ -7,10 +7,13 @@ import {
   commandEnvelope,
   type ReplyBody,
 } from "../contract/messages.js";
+import { commandTopic } from "../contract/topics.js";
 import type { Clock } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { DAY_MS } from "../core/time.js";
 import { echoableId, INVALID_ID, MAX_ECHOED_ID, NO_ID } from "../uplink/replies.js";
+import { CommandGuard, type CommandSecurity, type SeenStore } from "./command-guard.js";
 
 export type CommandHandlers = {
   [N in CommandName]: (
@@ -19,23 +22,49 @@ export type CommandHandlers = {
   ) => Record<string, unknown> | Promise<Record<string, unknown>>;
 };
 
+/** The reply's error code for each refusal (docs/contract.md, Commands). */
 const ERROR_NAMES: Partial<Record<number, string>> = {
   [ErrorCode.CommandInvalid]: "invalid",
   [ErrorCode.CommandUnknown]: "unknown_command",
   [ErrorCode.CommandExpired]: "expired",
   [ErrorCode.CommandFailed]: "failed",
   [ErrorCode.CommandBusy]: "busy",
+  [ErrorCode.CommandUnsigned]: "unsigned",
+  [ErrorCode.CommandBadSignature]: "bad_signature",
+  [ErrorCode.CommandReplayed]: "replayed",
+  [ErrorCode.CommandClockUnsynced]: "clock_unsynced",
+  [ErrorCode.CommandKindMismatch]: "kind_mismatch",
+  [ErrorCode.CommandRefused]: "refused",
 };
+
+export interface DispatcherOptions {
+  home: string;
+  handlers: CommandHandlers;
+  /** The wall clock commands are dated on (real time, even in the demo). */
+  clock: Clock;
+  log: Logger;
+  security: CommandSecurity;
+  /** Where seen command ids outlive a restart; without it they are kept in memory only. */
+  seen?: SeenStore;
+}
 
 function issuesText(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 }
 
 /**
- * The boundary for every command from the cloud: parse, check expiry, dispatch through a lookup table.
- * Any error becomes an error reply and a log line; nothing here throws.
+ * The boundary for every command from the cloud: parse, authenticate (signature, validity window, never
+ * seen before: CommandGuard), dispatch through a lookup table. Any error becomes an error reply and a
+ * log line; nothing here throws.
  */
-export function createCommandDispatcher(handlers: CommandHandlers, clock: Clock, log: Logger) {
+export function createCommandDispatcher(o: DispatcherOptions) {
+  const { handlers, log } = o;
+  const guard = new CommandGuard({
+    security: o.security,
+    clock: o.clock,
+    log,
+    ...(o.seen !== undefined ? { seen: o.seen } : {}),
+  });
   return async (name: string, payload: Buffer): Promise<ReplyBody> => {
     let id = NO_ID;
     try {
@@ -65,9 +94,8 @@ export function createCommandDispatcher(handlers: CommandHandlers, clock: Clock,
           ErrorCode.CommandUnknown,
         );
       }
-      if (cmd.expires !== undefined && Date.parse(cmd.expires) < clock.wallMs()) {
-        throw new HearthError(`command expired at ${cmd.expires}`, ErrorCode.CommandExpired);
-      }
+      // The uplink hands over only names under this home's cmd/ filter, so this is the topic it came on.
+      guard.admit(name, commandTopic(o.home, name), json as Record<string, unknown>, cmd);
       const n = name as CommandName;
       const body = COMMAND_BODIES[n].safeParse(cmd.body);
       if (!body.success)
@@ -85,4 +113,19 @@ export function createCommandDispatcher(handlers: CommandHandlers, clock: Clock,
       return { command_id: id, command: name, status: "error", error: { code, message: errorMessage(e) } };
     }
   };
+}
+
+/** The longest `watch` may set a level for: a forgotten `away` ends by itself within a month. */
+export const MAX_WATCH_UNTIL_MS = 30 * DAY_MS;
+
+/** A watch command's `until` as wall ms: in the future, and at most MAX_WATCH_UNTIL_MS ahead of `nowMs`. */
+export function watchUntil(until: string, nowMs: number): number {
+  const ms = Date.parse(until);
+  if (ms <= nowMs) throw new HearthError(`watch until ${until} is already past`, ErrorCode.CommandFailed);
+  if (ms - nowMs > MAX_WATCH_UNTIL_MS)
+    throw new HearthError(
+      `watch until ${until} is more than ${MAX_WATCH_UNTIL_MS / DAY_MS} days ahead`,
+      ErrorCode.CommandInvalid,
+    );
+  return ms;
 }

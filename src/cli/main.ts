@@ -64,6 +64,33 @@ function build(): Command {
     });
 
   program
+    .command("keygen")
+    .description(
+      "make an Ed25519 key pair for signing commands to gateways; prints the public key for the config",
+    )
+    .requiredOption("-o, --out <file>", "the private key's file (the public key goes to <file>.pub)")
+    .action(async (opts: { out: string }) => {
+      const { keygenCommand } = await import("./keys.js");
+      keygenCommand(opts);
+    });
+
+  program
+    .command("sign")
+    .description("print a signed command (JSON) for a gateway, valid for --ttl")
+    .argument("<command>", "ack, ping, watch or resend")
+    .argument("[body]", "the command's body as JSON", "{}")
+    .requiredOption("-k, --key <file>", "the cloud's private key (PEM, from hearth keygen)")
+    .requiredOption("--home <id>", "the home id: the signature covers the topic")
+    .option("--id <id>", "the command id (default: a new UUID)")
+    .option("--ttl <duration>", "expires this long after now (at most 10m)", "5m")
+    .action(
+      async (name: string, body: string, opts: { key: string; home: string; id?: string; ttl: string }) => {
+        const { signCommandCli } = await import("./keys.js");
+        signCommandCli(name, body, opts);
+      },
+    );
+
+  program
     .command("validate")
     .description(
       "check a config file (every problem with its path and line) or, with --profiles, the device profiles",

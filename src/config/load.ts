@@ -119,6 +119,8 @@ function valueAt(root: unknown, path: string): unknown {
 const URL_USERINFO = /(:\/\/)[^\s/"']*@/g;
 /** A broker's password. */
 const PASSWORD_PATH = /(^|\.)password$/;
+/** The commands' public key, where a private key pasted by mistake must not be printed back. */
+const PUBLIC_KEY_PATH = /^cloud\.commands\.public_key(\[\d+\])?$/;
 
 /**
  * Problems with no part of a bind key in them: a problem at a key's path says the key's length
@@ -146,7 +148,9 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
       ? describeKey(keyValue(p.path))
       : PASSWORD_PATH.test(p.path) && p.found !== undefined
         ? "a password (not shown)"
-        : mask(p.found);
+        : PUBLIC_KEY_PATH.test(p.path) && p.found?.includes("PRIVATE")
+          ? "a private key (not shown)"
+          : mask(p.found);
     const expected = mask(p.expected);
     return {
       ...p,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parsePublicKey } from "../core/ed25519-keys.js";
 import { duration, timeOfDay } from "./duration.js";
 
 /**
@@ -61,6 +62,33 @@ export function plainRemote(url: string): boolean {
   const host = (m[2] as string).toLowerCase().replace(/^\[|\]$/g, "");
   return !(host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
+
+const publicKey = z.string().refine((t) => {
+  try {
+    parsePublicKey(t);
+    return true;
+  } catch {
+    return false;
+  }
+}, "an Ed25519 public key: PEM (-----BEGIN PUBLIC KEY-----) or its 32 bytes in base64 (hearth keygen prints both)");
+
+export const commandsSchema = z
+  .object({
+    public_key: z
+      .union([publicKey, z.array(publicKey).min(1).max(4)])
+      .optional()
+      .describe(
+        "the cloud's Ed25519 public key (or up to 4, during a rotation): every command must be signed by one of them",
+      ),
+    insecure: z
+      .boolean()
+      .default(false)
+      .describe(
+        "without public_key: true accepts unsigned commands from anyone who can publish on this home's cmd/ topics; false refuses all commands",
+      ),
+  })
+  .strict();
+export type CommandsConfig = z.output<typeof commandsSchema>;
 
 const hex = (bytes: number) =>
   z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `${bytes * 2} hex digits`);
@@ -268,6 +296,9 @@ export const configSchema = z
           .describe("at most one telemetry message per device this often (0: every reading)"),
         backoff_initial: duration.prefault("1s"),
         backoff_max: duration.prefault("2m"),
+        commands: commandsSchema
+          .prefault({})
+          .describe("how commands from the cloud are authenticated (docs/contract.md, Commands)"),
       })
       .strict(),
     outbox: z

@@ -138,6 +138,20 @@ export const statusBody = z
           .object({ alert: laneSeq, event: laneSeq, telemetry: laneSeq })
           .strict()
           .describe("the latest lane_seq assigned per lane (0 before the first), so a lost tail shows too"),
+        security: z
+          .object({
+            commands: z
+              .enum(["signed", "insecure", "refused"])
+              .describe(
+                "signed: only commands signed with the cloud's key run; insecure: unsigned ones run too (config says so); refused: no key, none run",
+              ),
+            insecure_buttons: z
+              .array(z.string())
+              .describe(
+                "buttons configured insecure: true (no bind key): anyone nearby can send their presses",
+              ),
+          })
+          .strict(),
       })
       .partial()
       .optional(),
@@ -265,10 +279,27 @@ export type WatchLevel = (typeof WATCH_LEVELS)[number];
 
 export const COMMAND_BODIES = {
   ack: z
-    .object({ alert: id, by: z.string().max(200).optional(), note: z.string().max(1000).optional() })
+    .object({
+      alert: id,
+      kind: z
+        .enum(ALERT_KINDS)
+        .describe(
+          "the kind of the alert the sender means: an ack of an alert of another kind changes nothing",
+        ),
+      by: z.string().max(200).optional(),
+      note: z.string().max(1000).optional(),
+    })
     .strict(),
   ping: z.object({}).strict(),
-  watch: z.object({ level: z.enum(WATCH_LEVELS), until: isoTs.optional() }).strict(),
+  watch: z.discriminatedUnion("level", [
+    z
+      .object({
+        level: z.literal("away"),
+        until: isoTs.describe("required: away without an end would switch inactivity detection off for good"),
+      })
+      .strict(),
+    z.object({ level: z.enum(["normal", "heightened"]), until: isoTs.optional() }).strict(),
+  ]),
   resend: z
     .object({ from_seq: z.number().int().min(0), to_seq: z.number().int().min(0).optional() })
     .strict()
@@ -284,7 +315,12 @@ export const commandEnvelope = z
     v: z.literal(CONTRACT_VERSION),
     id: id,
     ts: isoTs,
-    expires: isoTs.optional().describe("after this time the gateway refuses the command"),
+    expires: isoTs.describe("after this time the gateway refuses the command; at most 10 minutes after ts"),
+    sig: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature: 64 bytes in base64url without padding")
+      .optional()
+      .describe("Ed25519 over the topic, a newline and the RFC 8785 form of the command without sig"),
     body: z.record(z.string(), z.unknown()),
   })
   .strict();

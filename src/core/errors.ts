@@ -35,6 +35,18 @@ export const ErrorCode = {
   CommandFailed: 513,
   /** A `resend` while rows of the previous one are still pending: one at a time. */
   CommandBusy: 520,
+  /** A command without a signature, where the gateway has the cloud's key. */
+  CommandUnsigned: 514,
+  /** A command whose signature does not verify with the cloud's key (forged, altered, or another topic). */
+  CommandBadSignature: 515,
+  /** A command id seen before, within its validity window. */
+  CommandReplayed: 516,
+  /** A state-changing command while the wall clock is not synced: its expiry cannot be checked. */
+  CommandClockUnsynced: 517,
+  /** An `ack` naming another kind than the alert's: nothing changes. */
+  CommandKindMismatch: 518,
+  /** The gateway takes no commands now: no key and not insecure, or too many commands in the window. */
+  CommandRefused: 519,
   // 600–699: CLI and control socket
   Usage: 600,
   /** A `hearth` command ends with a non-zero exit status, having said why (CliExit). */

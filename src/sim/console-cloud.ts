@@ -1,15 +1,21 @@
-import { randomUUID } from "node:crypto";
+import { type KeyObject, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import mqtt, { type MqttClient } from "mqtt";
+import { signCommand } from "../contract/command-signing.js";
 import { type Envelope, envelope } from "../contract/messages.js";
 import { commandTopic, TOPIC_ROOT } from "../contract/topics.js";
-import { HOUR_MS, SECOND_MS } from "../core/time.js";
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
+
+/** A care centre's command is good for this long: the gateway refuses it later (at most 10 minutes). */
+const COMMAND_TTL_MS = 5 * MINUTE_MS;
 
 export interface ConsoleCloudOptions {
   url: string;
   home: string;
   /** Acknowledge each raised call after this many real milliseconds, as a care centre would. */
   autoAckCallAfterMs?: number;
+  /** Signs every command (the gateway's cloud.commands.public_key is its public half); none: unsigned. */
+  signingKey?: KeyObject;
   /** 4 (MQTT 3.1.1, default: the embedded broker's) or 5. */
   protocolVersion?: 4 | 5;
   write?: (line: string) => void;
@@ -106,8 +112,17 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
   /** Publishes a command to the gateway. */
   async command(name: string, body: Record<string, unknown>): Promise<string> {
     const id = randomUUID();
-    const cmd = { v: 1, id, ts: new Date().toISOString(), body };
-    await this.#client?.publishAsync(commandTopic(this.#o.home, name), JSON.stringify(cmd), { qos: 1 });
+    const now = Date.now();
+    const cmd = {
+      v: 1,
+      id,
+      ts: new Date(now).toISOString(),
+      expires: new Date(now + COMMAND_TTL_MS).toISOString(),
+      body,
+    };
+    const topic = commandTopic(this.#o.home, name);
+    const payload = this.#o.signingKey ? signCommand(topic, cmd, this.#o.signingKey) : cmd;
+    await this.#client?.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
     return id;
   }
 
@@ -140,7 +155,7 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
         const t = setTimeout(() => {
           this.#timers.delete(t);
           write(`cloud: acknowledging call ${b.alert} (carer on the way)`);
-          void this.command("ack", { alert: b.alert, by: "care-centre" });
+          void this.command("ack", { alert: b.alert, kind: "call", by: "care-centre" });
         }, this.#o.autoAckCallAfterMs);
         this.#timers.add(t);
       }

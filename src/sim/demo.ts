@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { startEmbeddedBroker } from "../broker/embedded.js";
 import { parseConfig } from "../config/load.js";
 import type { Envelope } from "../contract/messages.js";
 import { ScaledClock, SystemClock } from "../core/clock.js";
+import { rawPublicKey } from "../core/ed25519-keys.js";
 import { randomIds } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
@@ -46,7 +48,7 @@ function todayAt(hour: number, minute = 0): number {
   return Date.parse(`${ymd}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+08:00`);
 }
 
-export function demoConfigYaml(brokerUrl: string, stateDir: string): string {
+export function demoConfigYaml(brokerUrl: string, stateDir: string, commandKey: string): string {
   return `# The demo home, written by \`hearth demo\`. A real home's config looks the same.
 version: 1
 home:
@@ -62,6 +64,8 @@ cloud:
   backoff_max: 5s
   replay_rate: 500
   telemetry_interval: 15m
+  commands:
+    public_key: ${commandKey}   # the console cloud's key, made for this run; \`hearth keygen\` makes a real one
 devices:
   - id: meter-1          # electricity: Eastron SDM120, Modbus RTU unit 1
     profile: eastron-sdm120
@@ -99,9 +103,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const ownDir = o.stateDir === undefined;
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "hearth-demo-"));
   const cfgFile = join(stateDir, "demo-home.yaml");
-  writeFileSync(cfgFile, demoConfigYaml(broker.url, stateDir), { mode: 0o600 });
+  // The console cloud signs its commands with a key made for this run; the gateway trusts only it.
+  const cloudKey = generateKeyPairSync("ed25519");
+  const yaml = demoConfigYaml(broker.url, stateDir, rawPublicKey(cloudKey.publicKey));
+  writeFileSync(cfgFile, yaml, { mode: 0o600 });
   const catalogue = loadCatalogue();
-  const parsed = parseConfig(demoConfigYaml(broker.url, stateDir), cfgFile, catalogue.profiles);
+  const parsed = parseConfig(yaml, cfgFile, catalogue.profiles);
   if (!parsed.ok) {
     for (const p of parsed.problems) write(`demo config problem: ${formatProblem(p)}`);
     await broker.close();
@@ -150,7 +157,13 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     },
   });
 
-  const cloud = new ConsoleCloud({ url: broker.url, home: HOME, autoAckCallAfterMs: 1500, write });
+  const cloud = new ConsoleCloud({
+    url: broker.url,
+    home: HOME,
+    autoAckCallAfterMs: 1500,
+    signingKey: cloudKey.privateKey,
+    write,
+  });
   await cloud.start();
   write(`demo: broker ${broker.url}, state in ${stateDir}, config ${cfgFile}`);
   write(

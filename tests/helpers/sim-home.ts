@@ -11,6 +11,7 @@ import { formatProblem } from "../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
+import { TEST_COMMANDS_YAML } from "./commands.js";
 
 export const BUTTON_MAC = "A4:C1:38:00:12:34";
 export const BUTTON_KEY = "231d39c1d7cc1ab1aee224cd096db932";
@@ -20,6 +21,7 @@ export interface SimHomeOptions {
   mqttVersion?: "3.1.1" | "5";
   stateDir: string;
   home?: string;
+  /** More lines of the cloud section; default: the test cloud's command key (TEST_COMMANDS_YAML). */
   extraCloud?: string;
 }
 
@@ -40,7 +42,7 @@ cloud:
   backoff_max: 1s
   replay_rate: 5000
   telemetry_interval: 0s
-${o.extraCloud ?? ""}
+${o.extraCloud ?? TEST_COMMANDS_YAML}
 outbox: { telemetry_batch: 50, telemetry_flush: 200ms }
 devices:
   - { id: meter-1, profile: eastron-sdm120, port: /dev/ttySIM0, unit_id: 1, baud: 9600, poll: 1s }

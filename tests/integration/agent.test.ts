@@ -17,6 +17,7 @@ import {
   subscribe,
   type TestBroker,
 } from "../helpers/brokers.js";
+import { testCommand } from "../helpers/commands.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
 
 const brokers: { name: string; version: "3.1.1" | "5"; start: () => Promise<TestBroker>; run: boolean }[] = [
@@ -95,12 +96,9 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       const cmdId = "c0ffee00-0000-4000-8000-000000000001";
       await sub.client.publishAsync(
         `hearth/v1/${home}/cmd/ack`,
-        JSON.stringify({
-          v: 1,
-          id: cmdId,
-          ts: new Date().toISOString(),
-          body: { alert: call.alert, by: "carer-1" },
-        }),
+        JSON.stringify(
+          testCommand(home, "ack", { alert: call.alert, kind: "call", by: "carer-1" }, { id: cmdId }),
+        ),
         { qos: 1 },
       );
       await sub.waitFor(
@@ -117,7 +115,14 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
       // The cloud sets the watch level; the heartbeat reports it.
       await sub.client.publishAsync(
         `hearth/v1/${home}/cmd/watch`,
-        JSON.stringify({ v: 1, id: "c0ffee00-watch", ts: new Date().toISOString(), body: { level: "away" } }),
+        JSON.stringify(
+          testCommand(
+            home,
+            "watch",
+            { level: "away", until: new Date(Date.now() + 86_400_000).toISOString() },
+            { id: "c0ffee00-watch" },
+          ),
+        ),
         { qos: 1 },
       );
       await sub.waitFor(
@@ -128,11 +133,18 @@ describe.each(brokers)("the whole chain on $name", ({ version, start, run }) => 
         10_000,
       );
 
+      // The heartbeat says what could be faked: here nothing (signed commands, a keyed button).
+      const beat = sub.messages
+        .map((x) => x.envelope)
+        .filter((e): e is Envelope<"status"> => e.type === "status")
+        .find((e) => e.body.health !== undefined);
+      expect(beat?.body.health?.security).toEqual({ commands: "signed", insecure_buttons: [] });
+
       // A malformed and an unknown command: error replies, and the agent carries on.
       await sub.client.publishAsync(`hearth/v1/${home}/cmd/ack`, "{not json", { qos: 1 });
       await sub.client.publishAsync(
         `hearth/v1/${home}/cmd/reboot`,
-        JSON.stringify({ v: 1, id: "c0ffee00-bad", ts: new Date().toISOString(), body: {} }),
+        JSON.stringify(testCommand(home, "reboot", {}, { id: "c0ffee00-bad" })),
         { qos: 1 },
       );
       const errors = await sub.waitFor(

@@ -4,11 +4,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCommandDispatcher } from "../../src/agent/commands.js";
 import { VirtualClock } from "../../src/core/clock.js";
+import { parsePublicKey } from "../../src/core/ed25519-keys.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { WEEK_MS } from "../../src/core/time.js";
 import { MAX_RESEND, SqliteOutbox } from "../../src/outbox/index.js";
 import { persistedSessions, SESSION_KEY, SessionNumbers } from "../../src/uplink/session.js";
+import { TEST_CLOUD_PUBLIC_KEY, testCommandPayload } from "../helpers/commands.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { eventBody } from "../outbox/fixtures.js";
 
@@ -79,26 +81,20 @@ describe("the resend command as the agent wires it", () => {
     const outbox = outboxAt(":memory:", clock);
     const sent = Array.from({ length: MAX_RESEND + 5 }, (_, i) => outbox.putEvent(eventBody(i)));
     outbox.markDelivered(sent.map((e) => e.seq));
-    const dispatch = createCommandDispatcher(
-      {
+    const dispatch = createCommandDispatcher({
+      home: "h1",
+      handlers: {
         ack: () => ({}),
         ping: () => ({}),
         watch: () => ({}),
         resend: (body) => ({ ...outbox.resend(body.from_seq, body.to_seq, MAX_RESEND) }),
       },
       clock,
-      silentLogger(),
-    );
+      log: silentLogger(),
+      security: { keys: [parsePublicKey(TEST_CLOUD_PUBLIC_KEY)], insecure: false },
+    });
     const cmd = (id: string, from: number) =>
-      Buffer.from(
-        JSON.stringify({
-          v: 1,
-          id,
-          ts: "2026-03-01T08:00:00Z",
-          expires: "2026-03-01T08:05:00Z",
-          body: { from_seq: from },
-        }),
-      );
+      testCommandPayload("h1", "resend", { from_seq: from }, { id, nowMs: clock.wallMs() });
     const first = await dispatch("resend", cmd("cmd-resend-1", 0));
     expect(first).toEqual({
       command_id: "cmd-resend-1",
