@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { mosquittoAvailable } from "../helpers/brokers.js";
+import { sleep } from "../helpers/wait.js";
+import { startAgent } from "./harness/agent-process.js";
+import { startFaultCloud } from "./harness/cloud.js";
+import { deliverAll } from "./harness/deliver.js";
+import { Ledger, seqReuse } from "./harness/ledger.js";
+import { writeRow } from "./harness/report.js";
+import { faultSeed, reproduce, seededRandom, sized } from "./harness/size.js";
+
+/*
+ * Scenario a: the agent SIGKILLed at random moments while a burst of calls, "I am fine" events and
+ * meter readings runs, restarted each time on the same outbox, which replays what it holds while the
+ * next burst runs. Then one last life drains it. Every alert and event made durable must arrive;
+ * telemetry may lose at most the uncommitted batch at each kill.
+ */
+// HEARTH_FAULTS_KILLS overrides the size, to replay a seed quickly or push further.
+const KILLS = Number(process.env.HEARTH_FAULTS_KILLS ?? sized(50, 1000));
+const BATCH = 50; // sim-home's outbox.telemetry_batch
+const HOME = "faults-kill";
+const dir = mkdtempSync(join(tmpdir(), "hearth-faults-kill-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.runIf(mosquittoAvailable())("fault: SIGKILL during bursts, one outbox", () => {
+  it(
+    `${KILLS} kills at random moments: no durable alert or event lost, telemetry shed only as the batch allows`,
+    async () => {
+      const seed = faultSeed();
+      const random = seededRandom(seed);
+      const cloud = await startFaultCloud(HOME);
+      const ledger = new Ledger();
+      const options = { brokerUrl: cloud.url, stateDir: dir, home: HOME };
+      let maxShedInOneLife = 0;
+      try {
+        for (let k = 0; k < KILLS; k++) {
+          const before = ledger.durableTelemetry().size;
+          const life = await startAgent(options, ledger);
+          life.send("burst");
+          // A random moment: after some commits (0 = while still replaying the last life's rows),
+          // then a random pause, so kills land inside puts, commits, publishes and acks alike.
+          await life.committed(Math.floor(random() * 40));
+          await sleep(Math.floor(random() * 150));
+          await life.kill();
+          ledger.fault();
+          ledger.readOutbox(dir);
+          const shed = life.seen.telemetry - (ledger.durableTelemetry().size - before);
+          maxShedInOneLife = Math.max(maxShedInOneLife, shed);
+        }
+        const last = await startAgent(options, ledger);
+        await last.drain(180_000);
+        await deliverAll(cloud, ledger, 120_000);
+        expect(await last.stop()).toBe(0);
+        ledger.readOutbox(dir);
+
+        const row = ledger.row(HOME, `${KILLS} × SIGKILL during bursts, seed ${seed}`, cloud, {
+          command: reproduce("tests/faults/sigkill.test.ts"),
+          notes: { seed, maxShedInOneLife, batch: BATCH },
+        });
+        writeRow(row);
+        expect(ledger.committedNotInOutbox()).toEqual([]);
+        expect(row.lostIds).toEqual([]);
+        expect(row.alertsEventsMade).toBeGreaterThan(KILLS);
+        // Every committed telemetry row arrives; what a kill costs is the batch not yet committed.
+        expect(row.telemetryDelivered).toBe(row.telemetryDurable);
+        expect(maxShedInOneLife).toBeLessThanOrEqual(BATCH);
+        expect(cloud.unreadable).toEqual([]);
+        expect(seqReuse(cloud)).toEqual([]);
+      } finally {
+        await cloud.close();
+      }
+    },
+    sized(240_000, 3_600_000),
+  );
+});
