@@ -35,6 +35,11 @@ export class Ledger {
     return this.#faults;
   }
 
+  /** Alert and event ids in the order the child reported them committed. */
+  committedInOrder(): string[] {
+    return [...this.#committed];
+  }
+
   /** Alert and event ids the child reported committed that the outbox file does not hold. */
   committedNotInOutbox(): string[] {
     return [...this.#committed].filter((id) => !this.#durableAlertsEvents.has(id));
