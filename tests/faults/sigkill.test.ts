@@ -32,24 +32,31 @@ describe.runIf(mosquittoAvailable())("fault: SIGKILL during bursts, one outbox",
       const random = seededRandom(seed);
       const cloud = await startFaultCloud(HOME);
       const ledger = new Ledger();
-      const options = { brokerUrl: cloud.url, stateDir: dir, home: HOME };
+      const options = { brokerUrl: cloud.url, stateDir: dir, home: HOME, burstAtStart: true };
+      let duringStart = 0;
       let maxShedInOneLife = 0;
       try {
         for (let k = 0; k < KILLS; k++) {
           const before = ledger.durableTelemetry().size;
-          const life = await startAgent(options, ledger);
-          life.send("burst");
-          // A random moment: after some commits (0 = while still replaying the last life's rows),
-          // then a random pause, so kills land inside puts, commits, publishes and acks alike.
-          await life.committed(Math.floor(random() * 40));
-          await sleep(Math.floor(random() * 150));
+          // A random moment: every other life, any time from the spawn on (opening the outbox, starting
+          // the drivers, connecting, replaying); otherwise after some commits of the burst and a random
+          // pause, so kills land inside puts, commits, publishes and acks alike.
+          const early = random() < 0.5;
+          const life = await startAgent(options, ledger, {}, !early);
+          if (early) {
+            await sleep(Math.floor(random() * 2_500));
+            if (!life.seen.ready) duringStart++;
+          } else {
+            await life.committed(Math.floor(random() * 40));
+            await sleep(Math.floor(random() * 150));
+          }
           await life.kill();
           ledger.fault();
           ledger.readOutbox(dir);
           const shed = life.seen.telemetry - (ledger.durableTelemetry().size - before);
           maxShedInOneLife = Math.max(maxShedInOneLife, shed);
         }
-        const last = await startAgent(options, ledger);
+        const last = await startAgent({ ...options, burstAtStart: false }, ledger);
         await last.drain(180_000);
         await deliverAll(cloud, ledger, 120_000);
         expect(await last.stop()).toBe(0);
@@ -57,14 +64,15 @@ describe.runIf(mosquittoAvailable())("fault: SIGKILL during bursts, one outbox",
 
         const row = ledger.row(HOME, `${KILLS} × SIGKILL during bursts, seed ${seed}`, cloud, {
           command: reproduce("tests/faults/sigkill.test.ts"),
-          notes: { seed, maxShedInOneLife, batch: BATCH },
+          notes: { seed, maxShedInOneLife, batch: BATCH, killedWhileStarting: duringStart },
         });
         writeRow(row);
         expect(ledger.committedNotInOutbox()).toEqual([]);
         expect(row.lostIds).toEqual([]);
+        expect(row.stillQueued).toBe(0);
         expect(row.alertsEventsMade).toBeGreaterThan(KILLS);
         // Every committed telemetry row arrives; what a kill costs is the batch not yet committed.
-        expect(row.telemetryDelivered).toBe(row.telemetryDurable);
+        expect(row.telemetryDelivered + row.telemetryStillQueued).toBe(row.telemetryDurable);
         expect(maxShedInOneLife).toBeLessThanOrEqual(BATCH);
         expect(cloud.unreadable).toEqual([]);
         expect(seqReuse(cloud)).toEqual([]);

@@ -156,3 +156,7 @@ process.once("SIGTERM", () => {
   });
 });
 out("READY");
+if (options.burstAtStart) {
+  bursting = true;
+  burstTick();
+}

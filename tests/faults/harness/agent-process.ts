@@ -29,6 +29,8 @@ export async function startAgent(
   options: ChildOptions,
   ledger: Ledger,
   env: NodeJS.ProcessEnv = {},
+  /** false: return at once, so that a kill can land while the agent is still starting. */
+  waitReady = true,
 ): Promise<AgentLife> {
   const bundle = await agentChildBundle();
   const child = spawn(process.execPath, ["--enable-source-maps", bundle, JSON.stringify(options)], {
@@ -95,6 +97,7 @@ export async function startAgent(
     },
     stderr: () => err,
   };
+  if (!waitReady) return life;
   await waitFor("the agent child to start", () => seen.ready || gone(), {
     timeoutMs: 30_000,
     detail: () => ({ stderr: err.slice(-2000) }),

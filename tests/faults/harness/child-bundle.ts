@@ -25,7 +25,7 @@ export function agentChildBundle(): Promise<string> {
       format: "esm",
       target: "node20",
       packages: "external",
-      sourcemap: "inline",
+      sourcemap: "linked",
       logLevel: "error",
     });
     return outfile;

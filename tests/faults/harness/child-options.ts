@@ -6,4 +6,6 @@ export interface ChildOptions {
   /** More lines under `cloud:` in the simulated home's config. */
   extraCloud?: string;
   logLevel?: string;
+  /** Start the burst as soon as the agent has started, without waiting for a `burst` command. */
+  burstAtStart?: boolean;
 }

@@ -15,6 +15,8 @@ export class Ledger {
   readonly #committed = new Set<string>();
   readonly #durableAlertsEvents = new Set<string>();
   readonly #durableTelemetry = new Set<string>();
+  /** Rows the outbox still held undelivered at its last reading: kept for the next start, not lost. */
+  #queued = new Set<string>();
   #telemetryMade = 0;
   #faults = 0;
 
@@ -60,8 +62,16 @@ export class Ledger {
     if (!existsSync(path)) return;
     const db = new Database(path, { fileMustExist: true });
     try {
-      const rows = db.prepare("SELECT id, lane FROM messages").all() as { id: string; lane: number }[];
-      for (const r of rows) (r.lane === 2 ? this.#durableTelemetry : this.#durableAlertsEvents).add(r.id);
+      const rows = db.prepare("SELECT id, lane, delivered FROM messages").all() as {
+        id: string;
+        lane: number;
+        delivered: number;
+      }[];
+      this.#queued = new Set();
+      for (const r of rows) {
+        (r.lane === 2 ? this.#durableTelemetry : this.#durableAlertsEvents).add(r.id);
+        if (r.delivered === 0) this.#queued.add(r.id);
+      }
     } finally {
       db.close();
     }
@@ -80,12 +90,15 @@ export class Ledger {
     const lost: string[] = [];
     for (const id of durable) {
       const n = cloud.deliveries.get(id)?.length ?? 0;
-      if (n === 0) lost.push(id);
-      else {
+      if (n === 0) {
+        if (!this.#queued.has(id)) lost.push(id);
+      } else {
         delivered++;
         duplicates += n - 1;
       }
     }
+    const queuedUndelivered = (ids: ReadonlySet<string>) =>
+      [...this.#queued].filter((id) => ids.has(id) && !cloud.deliveries.has(id)).length;
     let telemetryDelivered = 0;
     let telemetryDuplicates = 0;
     for (const id of this.#durableTelemetry) {
@@ -102,11 +115,13 @@ export class Ledger {
       alertsEventsMade: durable.size,
       alertsEventsDelivered: delivered,
       alertsEventsLost: lost.length,
+      stillQueued: queuedUndelivered(durable),
       lostIds: lost.slice(0, 20),
       duplicates: duplicates + telemetryDuplicates,
       telemetryMade: this.#telemetryMade,
       telemetryDurable: this.#durableTelemetry.size,
       telemetryDelivered,
+      telemetryStillQueued: queuedUndelivered(this.#durableTelemetry),
       telemetryShed: Math.max(0, this.#telemetryMade - this.#durableTelemetry.size),
       size: faultSize(),
       ...meta,

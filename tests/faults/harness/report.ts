@@ -12,6 +12,8 @@ export interface ScenarioRow {
   alertsEventsMade: number;
   alertsEventsDelivered: number;
   alertsEventsLost: number;
+  /** Undelivered alerts/events the outbox still holds at the end (sent at its next start; not lost). */
+  stillQueued: number;
   /** The first lost ids, for the failure message. */
   lostIds: string[];
   /** Deliveries beyond the first of the same id (the cloud de-duplicates on id), all lanes. */
@@ -21,6 +23,8 @@ export interface ScenarioRow {
   /** Telemetry rows committed. */
   telemetryDurable: number;
   telemetryDelivered: number;
+  /** Committed telemetry still undelivered in the outbox at the end (the agent's last flush at stop). */
+  telemetryStillQueued: number;
   /** Made but never committed: the uncommitted batch at each kill (the policy's allowance). */
   telemetryShed: number;
   size: "ci" | "full";
@@ -60,9 +64,11 @@ const COLUMNS: [string, (r: ScenarioRow) => string][] = [
   ["delivered", (r) => String(r.alertsEventsDelivered)],
   ["lost", (r) => String(r.alertsEventsLost)],
   ["duplicates", (r) => String(r.duplicates)],
+  ["still queued", (r) => String(r.stillQueued)],
   ["telemetry made", (r) => String(r.telemetryMade)],
   ["committed", (r) => String(r.telemetryDurable)],
   ["delivered ", (r) => String(r.telemetryDelivered)],
+  ["queued ", (r) => String(r.telemetryStillQueued)],
   ["shed", (r) => String(r.telemetryShed)],
 ];
 
