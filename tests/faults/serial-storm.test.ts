@@ -154,7 +154,7 @@ describe.runIf(mosquittoAvailable() && socat && devWritable)(
             `${CYCLES} pty unplug/replug cycles (${long} long outages), seed ${seed}`,
             cloud,
             {
-              command: reproduce("tests/faults/serial-storm.test.ts"),
+              command: reproduce("tests/faults/serial-storm.test.ts", seed),
               notes: {
                 seed,
                 offlineRaised:

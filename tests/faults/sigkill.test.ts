@@ -63,7 +63,7 @@ describe.runIf(mosquittoAvailable())("fault: SIGKILL during bursts, one outbox",
         ledger.readOutbox(dir);
 
         const row = ledger.row(HOME, `${KILLS} × SIGKILL during bursts, seed ${seed}`, cloud, {
-          command: reproduce("tests/faults/sigkill.test.ts"),
+          command: reproduce("tests/faults/sigkill.test.ts", seed),
           notes: { seed, maxShedInOneLife, batch: BATCH, killedWhileStarting: duringStart },
         });
         writeRow(row);

@@ -20,6 +20,8 @@ export interface FaultCloud {
   readonly unreadable: string[];
   /** Deliveries of one message type (alert, event, telemetry, status, reply, summary). */
   idsOfType(type: string): Set<string>;
+  /** Publishes as the backend would (QoS 1), e.g. a command on `hearth/v1/<home>/cmd/<name>`. */
+  publish(topic: string, payload: string | Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,9 @@ export async function startFaultCloud(home: string): Promise<FaultCloud> {
       const ids = new Set<string>();
       for (const [id, list] of deliveries) if (list[0]?.type === type) ids.add(id);
       return ids;
+    },
+    async publish(topic, payload) {
+      await client.publishAsync(topic, payload, { qos: 1 });
     },
     async close() {
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));

@@ -13,11 +13,12 @@ export function sized(ci: number, full: number): number {
   return faultSize() === "full" ? full : ci;
 }
 
-/** The command that reproduces a scenario at this size. */
-export function reproduce(file: string): string {
+/** The command that reproduces a scenario at this size (and with this seed, when it draws one). */
+export function reproduce(file: string, seed?: number): string {
+  const env = seed === undefined ? "" : `HEARTH_FAULTS_SEED=${seed} `;
   return faultSize() === "full"
-    ? `npm run faults -- --full ${file}`
-    : `npm run build && npx vitest run ${file}`;
+    ? `${env}npm run faults -- --full ${file}`
+    : `${env}npm run faults -- ${file}`;
 }
 
 /** A small seeded generator (mulberry32), so a failing run's random kill moments can be replayed. */
