@@ -17,7 +17,8 @@ import { faultSeed, reproduce, seededRandom, sized } from "./harness/size.js";
  * next burst runs. Then one last life drains it. Every alert and event made durable must arrive;
  * telemetry may lose at most the uncommitted batch at each kill.
  */
-// HEARTH_FAULTS_KILLS overrides the size, to replay a seed quickly or push further.
+// HEARTH_FAULTS_KILLS overrides the size, to replay a seed quickly or push further (with its seed,
+// HEARTH_FAULTS_SEED, the same kill moments are drawn).
 const KILLS = Number(process.env.HEARTH_FAULTS_KILLS ?? sized(50, 1000));
 const BATCH = 50; // sim-home's outbox.telemetry_batch
 const HOME = "faults-kill";
