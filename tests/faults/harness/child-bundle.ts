@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { packageRoot } from "../../../src/core/paths.js";
@@ -27,6 +27,11 @@ export function agentChildBundle(): Promise<string> {
       packages: "external",
       sourcemap: "linked",
       logLevel: "error",
+    });
+    // One bundle per test process; it goes with the process.
+    process.once("exit", () => {
+      rmSync(outfile, { force: true });
+      rmSync(`${outfile}.map`, { force: true });
     });
     return outfile;
   })();
