@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { packageRoot } from "../../../src/core/paths.js";
@@ -28,12 +28,21 @@ export function agentChildBundle(): Promise<string> {
       sourcemap: "linked",
       logLevel: "error",
     });
-    // One bundle per test process; it goes with the process.
-    process.once("exit", () => {
-      rmSync(outfile, { force: true });
-      rmSync(`${outfile}.map`, { force: true });
-    });
+    removeStale(dir);
     return outfile;
   })();
   return bundled;
+}
+
+/** Bundles of test processes that have ended (a pool worker may be ended without an exit event). */
+function removeStale(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/^agent-child-(\d+)\.mjs/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(dir, name), { force: true });
+    }
+  }
 }
