@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { waitFor } from "../../helpers/wait.js";
+import { agentChildBundle } from "./child-bundle.js";
+import type { ChildOptions } from "./child-options.js";
+import type { Ledger } from "./ledger.js";
+
+/**
+ * One life of the agent child: started, fed commands, watched, and ended by SIGKILL or SIGTERM. Every
+ * "C <id>" it prints goes into the ledger as committed; its telemetry and advert counts are kept.
+ */
+export interface AgentLife {
+  readonly child: ChildProcess;
+  /** Lines seen so far, by kind. */
+  readonly seen: { ready: boolean; drained: boolean; stopped: boolean; telemetry: number; adverts: number };
+  send(command: string): void;
+  /** Resolves once `n` more alerts/events were committed in this life (counting from the call). */
+  committed(n: number, timeoutMs?: number): Promise<void>;
+  /** Asks for DRAINED and waits for it. */
+  drain(timeoutMs?: number): Promise<void>;
+  kill(): Promise<void>;
+  /** SIGTERM; resolves once the process ended, with its exit code. */
+  stop(): Promise<number | null>;
+  /** What the child wrote on stderr (for failure messages). */
+  stderr(): string;
+}
+
+export async function startAgent(
+  options: ChildOptions,
+  ledger: Ledger,
+  env: NodeJS.ProcessEnv = {},
+  /** false: return at once, so that a kill can land while the agent is still starting. */
+  waitReady = true,
+): Promise<AgentLife> {
+  const bundle = await agentChildBundle();
+  const child = spawn(process.execPath, ["--enable-source-maps", bundle, JSON.stringify(options)], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      process.off("exit", reap);
+      resolve(code);
+    }),
+  );
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err = (err + d.toString()).slice(-20_000);
+  });
+  child.stdin?.on("error", () => undefined);
+  const seen = { ready: false, drained: false, stopped: false, telemetry: 0, adverts: 0 };
+  let committedHere = 0;
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    if (line.startsWith("C ")) {
+      ledger.committed(line.slice(2));
+      committedHere++;
+    } else if (line.startsWith("T ")) seen.telemetry = Number(line.slice(2));
+    else if (line.startsWith("P ")) seen.adverts = Number(line.slice(2));
+    else if (line === "READY") seen.ready = true;
+    else if (line === "DRAINED") seen.drained = true;
+    else if (line === "STOPPED") seen.stopped = true;
+  });
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const life: AgentLife = {
+    child,
+    seen,
+    send(command) {
+      if (!gone()) child.stdin?.write(`${command}\n`);
+    },
+    async committed(n, timeoutMs = 30_000) {
+      const target = committedHere + n;
+      await waitFor(`${n} more committed alerts/events`, () => committedHere >= target || gone(), {
+        timeoutMs,
+        detail: () => ({ committedHere, stderr: err.slice(-2000) }),
+      });
+    },
+    async drain(timeoutMs = 60_000) {
+      seen.drained = false;
+      life.send("drain");
+      await waitFor("the agent to report its outbox drained", () => seen.drained, {
+        timeoutMs,
+        detail: () => ({ exited: gone(), stderr: err.slice(-2000) }),
+      });
+    },
+    async kill() {
+      if (!gone()) child.kill("SIGKILL");
+      await exited;
+      ledger.telemetryMade(seen.telemetry);
+    },
+    async stop() {
+      if (!gone()) child.kill("SIGTERM");
+      const code = await exited;
+      ledger.telemetryMade(seen.telemetry);
+      return code;
+    },
+    stderr: () => err,
+  };
+  if (!waitReady) return life;
+  await waitFor("the agent child to start", () => seen.ready || gone(), {
+    timeoutMs: 30_000,
+    detail: () => ({ stderr: err.slice(-2000) }),
+  });
+  if (!seen.ready) throw new Error(`the agent child did not start: ${err}`);
+  return life;
+}
