@@ -1,7 +1,8 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { ErrorCode, HearthError } from "../core/errors.js";
+import { ErrorCode, HearthError, isHearthError } from "../core/errors.js";
+import { classifyStorageError } from "./failure.js";
 import { migrate } from "./schema.js";
 
 /** The counters every write moves: kept in memory, read back from the file when it is opened. */
@@ -11,6 +12,13 @@ export interface Ledger {
   /** Accounted bytes of the stored rows (see ROW_OVERHEAD). */
   size: number;
 }
+
+const OPEN_CODE = {
+  corrupt: ErrorCode.OutboxCorrupt,
+  read_only: ErrorCode.OutboxReadOnly,
+  full: ErrorCode.OutboxFull,
+  io: ErrorCode.OutboxIo,
+} as const;
 
 /**
  * The SQLite connection of one outbox: opened private, in WAL mode, migrated; statements prepared once
@@ -29,44 +37,60 @@ export class OutboxDb {
     return this.#db !== undefined;
   }
 
-  /** Opens (or creates) the file and returns the counters it holds. */
+  /**
+   * Opens (or creates) the file and returns the counters it holds. Throws `OutboxCorrupt` (not a
+   * database, damaged), `OutboxReadOnly` (read-only filesystem, permissions), `OutboxSchemaNewer`, or
+   * `OutboxIo` for anything else; the driver's error is the cause.
+   */
   open(): Ledger {
     const { path } = this;
-    if (path !== ":memory:") {
-      // The outbox holds personal data: the file is created private before SQLite opens it.
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      closeSync(openSync(path, "a", 0o600));
-    }
-    const db = new Database(path);
-    let ledger: Ledger;
+    let db: Database.Database | undefined;
     try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      db.pragma("busy_timeout = 5000");
-      migrate(db);
-      const meta = db.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as
-        | { value: string }
-        | undefined;
-      const max = db.prepare("SELECT COALESCE(MAX(seq), 0) AS m FROM messages").get() as { m: number };
-      const size = db.prepare("SELECT COALESCE(SUM(bytes), 0) AS s FROM messages").get() as { s: number };
-      ledger = { lastSeq: Math.max(Number(meta?.value ?? 0), max.m), size: size.s };
+      if (path !== ":memory:") {
+        // The outbox holds personal data: the file is created private before SQLite opens it.
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        closeSync(openSync(path, "a", 0o600));
+      }
+      db = new Database(path);
+      return this.adopt(db, true);
     } catch (e) {
-      db.close();
+      db?.close();
+      if (isHearthError(e, ErrorCode.OutboxSchemaNewer)) throw e;
       throw new HearthError(
         `Failed to open outbox '${path}'`,
-        ErrorCode.OutboxClosed,
+        OPEN_CODE[classifyStorageError(e)],
         { path },
         { cause: e },
       );
     }
+  }
+
+  /**
+   * Takes over a connection opened elsewhere (an in-memory copy of a file that cannot be written),
+   * migrates it and returns its counters. `wal`: the file-backed journal mode (not for memory).
+   */
+  adopt(db: Database.Database, wal = false): Ledger {
+    if (wal) db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    const meta = db.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as
+      | { value: string }
+      | undefined;
+    const max = db.prepare("SELECT COALESCE(MAX(seq), 0) AS m FROM messages").get() as { m: number };
+    const size = db.prepare("SELECT COALESCE(SUM(bytes), 0) AS s FROM messages").get() as { s: number };
+    this.#stmts.clear();
     this.#db = db;
-    return ledger;
+    return { lastSeq: Math.max(Number(meta?.value ?? 0), max.m), size: size.s };
   }
 
   close(): void {
     this.#stmts.clear();
-    this.#db?.close();
-    this.#db = undefined;
+    try {
+      this.#db?.close();
+    } finally {
+      this.#db = undefined;
+    }
   }
 
   /** The connection; throws `OutboxClosed` when the outbox is not open. */
