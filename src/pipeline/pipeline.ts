@@ -236,6 +236,17 @@ export class Pipeline implements ReadingSink {
       this.#closeKind("power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
   }
 
+  /**
+   * Storage (the outbox's disk) failed: one open `storage` alert says so, with the evidence of the
+   * first fault; `undefined` clears it (cause `recovered`) when the outbox reports storage healthy.
+   */
+  storage(fault: Record<string, unknown> | undefined): void {
+    if (this.#stopped) return;
+    const open = this.alerts.findOpen("storage");
+    if (fault && !open) this.alerts.raise("storage", fault, GATEWAY_DEVICE);
+    else if (!fault && open) this.alerts.transition(open.alert, "cleared", "recovered", { storage: "ok" });
+  }
+
   // ---- commands ----
 
   acknowledge(alert: string, by?: string): AlertRecord {
@@ -328,8 +339,17 @@ export class Pipeline implements ReadingSink {
     );
   }
 
+  /** Every minute. A throw is logged and the next minute runs again: the tick never stops. */
   #onTick(): void {
     if (this.#stopped) return;
+    try {
+      this.#tickBody();
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Pipeline tick failed");
+    }
+  }
+
+  #tickBody(): void {
     const now = this.#o.clock.monotonicMs();
     const wall = this.#o.clock.wallMs();
     const local = this.#lc.at(wall);
@@ -376,6 +396,12 @@ export class Pipeline implements ReadingSink {
   }
 
   #save(): void {
-    if (this.#o.store) saveModels(this.#o.store, this.routine, this.#activity);
+    if (!this.#o.store) return;
+    try {
+      saveModels(this.#o.store, this.routine, this.#activity);
+    } catch (e) {
+      // Learned models are worth keeping, not worth a stop that never finishes.
+      this.#o.log.error({ err: e }, "Saving learned models failed");
+    }
   }
 }
