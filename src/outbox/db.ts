@@ -70,7 +70,19 @@ export class OutboxDb {
    * migrates it and returns its counters. `wal`: the file-backed journal mode (not for memory).
    */
   adopt(db: Database.Database, wal = false): Ledger {
-    if (wal) db.pragma("journal_mode = WAL");
+    if (wal) {
+      db.pragma("journal_mode = WAL");
+      // A truncated or damaged file can open without complaint: look at every page once, at start.
+      const check = db.pragma("quick_check(1)", { simple: true });
+      if (check !== "ok")
+        throw new HearthError(
+          `outbox '${this.path}' failed its integrity check: ${String(check)}`,
+          ErrorCode.OutboxCorrupt,
+          {
+            path: this.path,
+          },
+        );
+    }
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
     migrate(db);

@@ -1,4 +1,4 @@
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync } from "node:fs";
 import Database from "better-sqlite3";
 import { ErrorCode, errorMessage, isHearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -98,7 +98,12 @@ function fresh(db: OutboxDb): Ledger {
   return db.adopt(new Database(":memory:"));
 }
 
-/** The file read-only into memory (better-sqlite3's serialize), or undefined when it cannot be read. */
+/**
+ * The file read-only into memory (better-sqlite3's serialize), or undefined when it cannot be read.
+ * A WAL file on a read-only filesystem cannot always be opened by SQLite (it wants its -shm): then its
+ * bytes are read as they are and marked as a rollback-journal file, which loses only what was still
+ * in the -wal (the last commits before the filesystem went read-only).
+ */
 function memoryCopy(db: OutboxDb, log: Logger): Ledger | undefined {
   if (!existsSync(db.path)) return undefined;
   let ro: Database.Database | undefined;
@@ -110,6 +115,14 @@ function memoryCopy(db: OutboxDb, log: Logger): Ledger | undefined {
     return db.adopt(new Database(image));
   } catch (e) {
     ro?.close();
+    log.warn({ err: e, path: db.path }, "Could not open the read-only outbox: copying its bytes");
+  }
+  try {
+    const image = readFileSync(db.path);
+    // Header bytes 18 and 19: file format write/read version, 2 = WAL, 1 = rollback journal.
+    if (image.length >= 100) image.fill(1, 18, 20);
+    return db.adopt(new Database(image));
+  } catch (e) {
     log.warn({ err: e, path: db.path }, "Could not copy the read-only outbox into memory: starting empty");
     return undefined;
   }
