@@ -26,6 +26,7 @@ import {
 import type { MessageSink, OpenAlert } from "./ports.js";
 import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
+import { followStorage } from "./storage-alert.js";
 import { sendTelemetry, TelemetryThrottle } from "./telemetry.js";
 import { Watch, type WatchState, watchEvent } from "./watch.js";
 
@@ -35,8 +36,8 @@ const ENERGY_WINDOW_MS = 5 * MINUTE_MS;
 /**
  * Readings and button presses in; alerts, events, summaries and telemetry out (to the outbox). Knows
  * no MQTT, no SQL, no serial port. Every timed decision runs in one tick a minute on the injected
- * clock, so replay on a virtual clock takes exactly the decisions the live agent would. The parts
- * each keep one job; this class routes what comes in to them and runs the tick.
+ * clock, so replay on a virtual clock takes exactly the decisions the live agent would; a throw in
+ * it is logged and the next minute runs again. Each part keeps one job; this class routes to them.
  */
 export class Pipeline implements ReadingSink {
   readonly alerts: AlertManager;
@@ -236,15 +237,9 @@ export class Pipeline implements ReadingSink {
       this.#closeKind("power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
   }
 
-  /**
-   * Storage (the outbox's disk) failed: one open `storage` alert says so, with the evidence of the
-   * first fault; `undefined` clears it (cause `recovered`) when the outbox reports storage healthy.
-   */
+  /** The outbox's storage failed (`fault`) or is healthy again (undefined): see storage-alert.ts. */
   storage(fault: Record<string, unknown> | undefined): void {
-    if (this.#stopped) return;
-    const open = this.alerts.findOpen("storage");
-    if (fault && !open) this.alerts.raise("storage", fault, GATEWAY_DEVICE);
-    else if (!fault && open) this.alerts.transition(open.alert, "cleared", "recovered", { storage: "ok" });
+    if (!this.#stopped) followStorage(this.alerts, fault);
   }
 
   // ---- commands ----
@@ -339,7 +334,6 @@ export class Pipeline implements ReadingSink {
     );
   }
 
-  /** Every minute. A throw is logged and the next minute runs again: the tick never stops. */
   #onTick(): void {
     if (this.#stopped) return;
     try {
@@ -400,7 +394,6 @@ export class Pipeline implements ReadingSink {
     try {
       saveModels(this.#o.store, this.routine, this.#activity);
     } catch (e) {
-      // Learned models are worth keeping, not worth a stop that never finishes.
       this.#o.log.error({ err: e }, "Saving learned models failed");
     }
   }
