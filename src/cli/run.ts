@@ -21,7 +21,10 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
   const config = parsed.value;
   const log = createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? config.log_level });
   const { Agent } = await import("../agent/agent.js");
-  const clock = new SystemClock();
+  // Every timer body guarded in one place: a throw is logged and the timer runs again next time.
+  const clock = new SystemClock({
+    onTimerError: (err) => log.error({ err }, "Timer body failed; the timer keeps running"),
+  });
   const agent = new Agent({
     config,
     profiles: catalogue.profiles,

@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SystemClock } from "../../src/core/clock.js";
+import { ErrorCode, HearthError, isHearthError } from "../../src/core/errors.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Issue 9, defect 1: an error out of a timer body ended the process with nothing said, or left it
@@ -35,4 +38,20 @@ describe("hearth run on an error nothing caught", () => {
       });
     }, 60_000);
   }
+});
+
+describe("SystemClock with onTimerError (what hearth run uses)", () => {
+  it("a timer body that throws is reported and the interval keeps running", async () => {
+    const errors: unknown[] = [];
+    const clock = new SystemClock({ onTimerError: (e) => errors.push(e) });
+    let runs = 0;
+    const t = clock.setInterval(() => {
+      runs++;
+      throw new HearthError(`run ${runs}`, ErrorCode.Internal);
+    }, 5);
+    await waitFor("three runs", () => runs >= 3);
+    t.cancel();
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(isHearthError(errors[0], ErrorCode.Internal)).toBe(true);
+  });
 });
