@@ -8,8 +8,9 @@ import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/log.js";
 
 const log = createLogger({ level: "info" });
-exitOnUnexpected(log, async () => {
+exitOnUnexpected(log, () => {
   process.stdout.write("stopped\n");
+  return Promise.resolve();
 });
 const kind = process.argv[2];
 setTimeout(() => {
