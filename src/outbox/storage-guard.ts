@@ -133,7 +133,7 @@ export class StorageGuard {
     return {
       state: this.#state,
       ...(free !== undefined ? { free_mb: Math.floor(free / 1048576) } : {}),
-      memory_lane: this.#o.lane.size + this.#o.kv().held,
+      memory_lane: this.#o.lane.size,
       shed_telemetry: this.#shed,
     };
   }
