@@ -42,6 +42,11 @@ export class CounterGuard {
   readonly #copyWindowMs: number;
   /** Mono time the last encrypted advert was accepted (this run only). */
   #acceptedAt: number | undefined;
+  /**
+   * The last accepted counter as this run knows it: ahead of the store when the store refused a write
+   * (full disk), so replay protection holds while the process lives.
+   */
+  #last: number | undefined;
 
   /** `copyWindowMs`: how long after acceptance the same counter is a copy, not a replay. */
   constructor(mac: string, store: CounterStore, copyWindowMs: number) {
@@ -52,7 +57,7 @@ export class CounterGuard {
 
   /** Judges a counter before a decryption is spent on it. */
   check(counter: number, now: number): CounterVerdict {
-    const last = this.#store.get(this.#mac);
+    const last = this.#lastCounter();
     const recent = this.#acceptedAt !== undefined && now - this.#acceptedAt <= this.#copyWindowMs;
     if (last !== undefined && counter === last && recent) return { kind: "copy" };
     // The same counter long after (or after a restart) is a recording played back, not a copy.
@@ -60,16 +65,42 @@ export class CounterGuard {
     return { kind: "unseen" };
   }
 
-  /** Records an authenticated counter; call before anything is emitted for its advert. */
-  accepted(counter: number, now: number): void {
-    this.#store.set(this.#mac, counter);
+  /**
+   * Records an authenticated counter: in memory first, then in the store (before the advert is emitted,
+   * so a durable press has its counter on disk with it). A store that refuses the write does not stop
+   * the press: the error is returned for the caller to log, and the counter is kept in memory.
+   */
+  accepted(counter: number, now: number): unknown {
+    this.#last = counter;
     this.#acceptedAt = now;
+    return this.#persist(counter);
   }
 
   /** Forgets the last counter, so the next one is accepted whatever it is (device reset or re-keyed). */
-  forget(): void {
+  forget(): unknown {
     // -1: below any uint32 counter; the store interface has no delete.
-    this.#store.set(this.#mac, -1);
+    this.#last = -1;
     this.#acceptedAt = undefined;
+    return this.#persist(-1);
+  }
+
+  #persist(counter: number): unknown {
+    try {
+      this.#store.set(this.#mac, counter);
+      return undefined;
+    } catch (e) {
+      return e;
+    }
+  }
+
+  #lastCounter(): number | undefined {
+    if (this.#last !== undefined) return this.#last;
+    try {
+      this.#last = this.#store.get(this.#mac);
+    } catch {
+      // Unreadable store: judged as unseen; the decryption still authenticates the advert.
+      return undefined;
+    }
+    return this.#last;
   }
 }

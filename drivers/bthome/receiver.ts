@@ -129,8 +129,11 @@ export class BthomeReceiver implements AdvertConsumer {
   resetCounter(id: string): boolean {
     for (const s of this.#byMac.values()) {
       if (s.device.config.id !== id) continue;
-      s.counterGuard.forget();
-      this.#o.log.warn({ device: id }, "BTHome encryption counter reset by the operator");
+      const failed = s.counterGuard.forget();
+      this.#o.log.warn(
+        { device: id, ...(failed !== undefined ? { err: failed } : {}) },
+        "BTHome encryption counter reset by the operator",
+      );
       return true;
     }
     return false;
@@ -227,8 +230,14 @@ export class BthomeReceiver implements AdvertConsumer {
     const frame = this.#decode(s, sd);
     if (!frame) return;
     if (frame.counter !== undefined) {
-      // Authenticated: the counter is part of the nonce. Remember it before emitting anything.
-      s.counterGuard.accepted(frame.counter, now);
+      // Authenticated: the counter is part of the nonce. Remembered before anything is emitted; a
+      // store that cannot keep it (full disk) never costs the press.
+      const failed = s.counterGuard.accepted(frame.counter, now);
+      if (failed !== undefined)
+        this.#o.log.error(
+          { err: failed, device: id, counter: frame.counter },
+          "BTHome counter could not be stored: kept in memory, press passed on",
+        );
     } else if (s.plainCopies.isCopy(plainIdentity(frame, sd), now)) {
       s.stats.duplicates++;
       this.#heard(s, now);
@@ -294,8 +303,17 @@ export class BthomeReceiver implements AdvertConsumer {
     }
   }
 
+  /** A timer body: a throw (from the sink) is logged, the check runs again next time. */
   #checkSilence(): void {
     if (this.#stopped) return;
+    try {
+      this.#silence();
+    } catch (e) {
+      this.#o.log.error({ err: e }, "BTHome silence check failed");
+    }
+  }
+
+  #silence(): void {
     const now = this.#o.clock.monotonicMs();
     for (const s of this.#byMac.values()) {
       if (s.state === "offline") continue;

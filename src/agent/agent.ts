@@ -4,7 +4,7 @@ import type { LoadedConfig } from "../config/devices.js";
 import type { AlertBody, ReplyBody, StatusBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
-import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
 import { MAX_RESEND, OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
@@ -19,6 +19,9 @@ import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
+
+/** Longest a single step of `stop()` may take before the next one runs: nine steps stay within systemd's 90 s. */
+export const STOP_STEP_MS = 5 * SECOND_MS;
 
 export interface AgentOptions {
   config: LoadedConfig;
@@ -47,6 +50,7 @@ export class Agent {
   #stopPowerWatch: (() => void) | undefined;
   readonly #startedMono: number;
   #running = false;
+  #offStorage: (() => void) | undefined;
 
   constructor(o: AgentOptions) {
     this.#o = o;
@@ -63,6 +67,7 @@ export class Agent {
       retentionMs: config.outbox.retention,
       telemetryBatch: config.outbox.telemetry_batch,
       telemetryFlushMs: config.outbox.telemetry_flush,
+      ballastBytes: config.outbox.ballast_mb * 1024 * 1024,
       log: host.log.child({ module: "outbox" }),
     });
     const profiles = o.profiles;
@@ -159,14 +164,32 @@ export class Agent {
     );
   }
 
+  /**
+   * Starts every part. Storage never stops it (a corrupt or read-only outbox runs from memory with a
+   * `storage` alert), nor a control socket that cannot be made: the drivers always start, so the
+   * call button is never dead. Only another agent on the same state directory refuses the start.
+   */
   async start(): Promise<void> {
     const log = this.#o.host.log;
-    mkdirSync(this.stateDir, { recursive: true, mode: 0o750 });
-    this.outbox.open();
-    this.pipeline.start(this.#openAlerts());
-    this.#clockSync.start();
     this.#running = true;
-    await this.#control.start();
+    try {
+      mkdirSync(this.stateDir, { recursive: true, mode: 0o750 });
+    } catch (e) {
+      log.error({ err: e, stateDir: this.stateDir }, "Cannot create the state directory");
+    }
+    this.outbox.open();
+    // The storage alert follows the outbox's health; the listener runs after the write that failed.
+    this.#offStorage = this.outbox.onStorage((f) => this.pipeline.storage(f ? { ...f } : undefined));
+    this.pipeline.start(this.#openAlerts());
+    // A storage alert left open by the last run, on storage that is fine now.
+    if (this.outbox.storageHealth().state === "ok") this.pipeline.storage(undefined);
+    this.#clockSync.start();
+    try {
+      await this.#control.start();
+    } catch (e) {
+      if (isHearthError(e, ErrorCode.ControlInUse)) throw e;
+      log.error({ err: e }, `Control socket not available: ${errorMessage(e)}`);
+    }
     this.uplink.start();
     this.#drivers = await startDrivers({
       config: this.#o.config,
@@ -184,28 +207,45 @@ export class Agent {
         report: (p) => this.pipeline.gatewayPower(p.onMains, p.detail),
       });
     log.info(
-      { home: this.#o.config.home.id, devices: this.#o.config.devices.length, stateDir: this.stateDir },
+      {
+        home: this.#o.config.home.id,
+        devices: this.#o.config.devices.length,
+        stateDir: this.stateDir,
+        storage: this.outbox.storageHealth().state,
+      },
       "Agent started",
     );
   }
 
+  /**
+   * Stops every part, each step on its own: one that throws or hangs (past STOP_STEP_MS) is logged and
+   * the next still runs, so the uplink and the outbox are always closed and the process can exit.
+   */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     const log = this.#o.host.log;
-    this.#stopPowerWatch?.();
-    try {
-      await this.#drivers?.stop();
-    } catch (e) {
-      log.warn({ err: e }, `Stopping drivers failed: ${errorMessage(e)}`);
+    const steps: [string, () => unknown][] = [
+      ["power watch", () => this.#stopPowerWatch?.()],
+      ["drivers", () => this.#drivers?.stop()],
+      ["clock sync", () => this.#clockSync.stop()],
+      ["pipeline", () => this.pipeline.stop()],
+      ["outbox flush", () => this.outbox.flush()],
+      ["uplink", () => this.uplink.stop()],
+      ["control socket", () => this.#control.stop()],
+      ["storage listener", () => this.#offStorage?.()],
+      ["outbox", () => this.outbox.close()],
+    ];
+    let failed = 0;
+    for (const [name, run] of steps) {
+      try {
+        await bounded(name, run);
+      } catch (e) {
+        failed++;
+        log.error({ err: e, step: name }, `Agent stop step failed: ${name}: ${errorMessage(e)}`);
+      }
     }
-    this.#clockSync.stop();
-    this.pipeline.stop();
-    this.outbox.flush();
-    await this.uplink.stop();
-    await this.#control.stop();
-    this.outbox.close();
-    log.info("Agent stopped");
+    log.info({ failed_steps: failed }, "Agent stopped");
   }
 
   /**
@@ -246,10 +286,11 @@ export class Agent {
       last_activity: this.pipeline.lastActivity() ?? null,
       watch: this.pipeline.watch(),
       outbox: {
-        depth: this.outbox.depth(),
+        depth: this.#depth(),
         last_seq: this.outbox.lastSeq(),
         size_bytes: this.outbox.sizeBytes(),
       },
+      storage: this.outbox.storageHealth(),
       uplink: this.uplink.state(),
       security: securityHealth(cfg, this.#security),
       open_alerts: this.pipeline.alerts
@@ -269,12 +310,23 @@ export class Agent {
     return {
       uptime_s: this.#uptimeS(),
       rss_mb: Math.round(process.memoryUsage().rss / 1048576),
-      outbox: this.outbox.depth(),
+      outbox: this.#depth(),
+      storage: this.outbox.storageHealth(),
       devices,
       open_alerts: this.pipeline.alerts.open().length,
       clock: this.#o.host.clock.wallSynced() ? "synced" : "unsynced",
       security: securityHealth(this.#o.config, this.#security),
     };
+  }
+
+  /** Queue depth per lane; zeros when the outbox cannot be read (status must still answer). */
+  #depth(): Record<"alert" | "event" | "telemetry", number> {
+    try {
+      return this.outbox.depth();
+    } catch (e) {
+      this.#o.host.log.error({ err: e }, "Outbox depth unreadable");
+      return { alert: 0, event: 0, telemetry: 0 };
+    }
   }
 
   #openAlerts(): OpenAlert[] {
@@ -288,5 +340,22 @@ export class Agent {
         ...(b.since !== undefined ? { since: b.since } : {}),
       };
     });
+  }
+}
+
+/** Runs one stop step, giving up on it (a Timeout error) after STOP_STEP_MS of wall time. */
+async function bounded(name: string, run: () => unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HearthError(`stop step ${name} took over ${STOP_STEP_MS} ms`, ErrorCode.Timeout)),
+      STOP_STEP_MS,
+    );
+    timer.unref();
+  });
+  try {
+    await Promise.race([Promise.resolve().then(run), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -2,7 +2,7 @@ import { loadConfigFile } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import { randomIds } from "../core/ids.js";
-import { createLogger } from "../core/log.js";
+import { createLogger, type Logger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
 import { loadCatalogue } from "../profiles/catalogue.js";
 import { CliExit, EXIT } from "./exit.js";
@@ -21,7 +21,10 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
   const config = parsed.value;
   const log = createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? config.log_level });
   const { Agent } = await import("../agent/agent.js");
-  const clock = new SystemClock();
+  // Every timer body guarded in one place: a throw is logged and the timer runs again next time.
+  const clock = new SystemClock({
+    onTimerError: (err) => log.error({ err }, "Timer body failed; the timer keeps running"),
+  });
   const agent = new Agent({
     config,
     profiles: catalogue.profiles,
@@ -34,6 +37,7 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
+  exitOnUnexpected(log, () => agent.stop());
   try {
     await agent.start();
   } catch (e) {
@@ -43,4 +47,39 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
   }
   await stopAsked;
   await agent.stop();
+}
+
+/** How long a fatal error leaves for the agent to stop before the process exits anyway. */
+export const FATAL_STOP_MS = 20_000;
+
+/**
+ * An error nothing caught (a timer body, a promise without a handler) leaves the agent in a state no
+ * one designed: it is logged as fatal with where it came from, the agent gets a bounded try at
+ * stopping (outbox closed, uplink ended), and the process exits 1 for systemd to restart it. Never a
+ * silent half-life.
+ */
+export function exitOnUnexpected(
+  log: Logger,
+  stop: () => Promise<void>,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  let exiting = false;
+  const fatal = (origin: "uncaughtException" | "unhandledRejection") => (err: unknown) => {
+    log.fatal({ err, origin }, `Unexpected error (${origin}): stopping, exit 1 for a restart`);
+    if (exiting) return;
+    exiting = true;
+    const timer = setTimeout(() => {
+      log.fatal({ origin, waited_ms: FATAL_STOP_MS }, "Agent did not stop in time: exiting");
+      exit(1);
+    }, FATAL_STOP_MS);
+    timer.unref();
+    stop()
+      .catch((e: unknown) => log.fatal({ err: e }, "Agent stop after an unexpected error failed"))
+      .finally(() => {
+        clearTimeout(timer);
+        exit(1);
+      });
+  };
+  process.on("uncaughtException", fatal("uncaughtException"));
+  process.on("unhandledRejection", fatal("unhandledRejection"));
 }

@@ -309,6 +309,12 @@ export const configSchema = z
           .describe("delivered messages kept this long for resend on request"),
         telemetry_batch: z.number().int().min(1).default(100),
         telemetry_flush: duration.prefault("2s"),
+        ballast_mb: z
+          .number()
+          .min(0)
+          .max(1024)
+          .default(4)
+          .describe("space kept in a file beside the outbox and given back when the disk is full (0: none)"),
       })
       .strict()
       .prefault({}),

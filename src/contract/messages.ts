@@ -152,6 +152,18 @@ export const statusBody = z
               ),
           })
           .strict(),
+        storage: z
+          .object({
+            state: z
+              .enum(["ok", "degraded", "memory", "read_only"])
+              .describe(
+                "ok; degraded: writes work but the disk was full or the outbox replaced; memory: writes fail, alerts held in memory; read_only: running from memory since the start",
+              ),
+            free_mb: z.number().optional(),
+            memory_lane: z.number().int().describe("messages held in memory, not on disk"),
+            shed_telemetry: z.number().int().describe("undelivered telemetry rows deleted to make room"),
+          })
+          .strict(),
       })
       .partial()
       .optional(),

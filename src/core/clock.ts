@@ -23,12 +23,31 @@ export interface Clock {
 export interface SystemClockOptions {
   /** Decides whether wall time is trusted; default: trusted. */
   synced?: () => boolean;
+  /**
+   * Where a throw out of a timer body goes. Given, every timer body is guarded: the error is handed
+   * here and the timer keeps running (the agent logs it). Not given, it reaches the process.
+   */
+  onTimerError?: (err: unknown) => void;
+}
+
+/** `fn` with its throws handed to `onError` (when there is one), so one bad run never stops a timer. */
+function guarded(fn: () => void, onError: ((err: unknown) => void) | undefined): () => void {
+  if (!onError) return fn;
+  return () => {
+    try {
+      fn();
+    } catch (e) {
+      onError(e);
+    }
+  };
 }
 
 export class SystemClock implements Clock {
   readonly #synced: () => boolean;
+  readonly #onError: ((err: unknown) => void) | undefined;
   constructor(options: SystemClockOptions = {}) {
     this.#synced = options.synced ?? (() => true);
+    this.#onError = options.onTimerError;
   }
   monotonicMs(): number {
     return performance.now();
@@ -40,11 +59,11 @@ export class SystemClock implements Clock {
     return this.#synced();
   }
   setTimeout(fn: () => void, ms: number): Timer {
-    const h = setTimeout(fn, Math.max(0, ms));
+    const h = setTimeout(guarded(fn, this.#onError), Math.max(0, ms));
     return { cancel: () => clearTimeout(h) };
   }
   setInterval(fn: () => void, ms: number): Timer {
-    const h = setInterval(fn, Math.max(1, ms));
+    const h = setInterval(guarded(fn, this.#onError), Math.max(1, ms));
     return { cancel: () => clearInterval(h) };
   }
 }

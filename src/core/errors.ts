@@ -28,6 +28,12 @@ export const ErrorCode = {
   OutboxFull: 401,
   /** The outbox file was written by a newer agent (its table layout is unknown to this one). */
   OutboxSchemaNewer: 402,
+  /** The outbox file is not a database or is damaged: it is moved aside and a fresh one opened. */
+  OutboxCorrupt: 403,
+  /** The state directory or the outbox file cannot be written (read-only filesystem, permissions). */
+  OutboxReadOnly: 404,
+  /** A write failed for another reason (I/O error): what it held is kept in memory until writes work. */
+  OutboxIo: 405,
   // 500–599: uplink and contract
   CommandInvalid: 510,
   CommandUnknown: 511,

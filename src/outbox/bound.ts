@@ -34,7 +34,22 @@ export class SizeBound {
    */
   enforce(size: number): number {
     if (size <= this.#maxSizeBytes) return size;
-    return size - this.#shrink(size - this.#maxSizeBytes * SHRINK_TO);
+    return size - this.#shrink(size - this.#maxSizeBytes * SHRINK_TO).freed;
+  }
+
+  /**
+   * When the disk is full: frees at least `need` bytes of rows (delivered, then undelivered telemetry,
+   * oldest first) in a transaction of its own, so that SQLite can reuse their pages for an alert.
+   * Returns what it freed; throws what SQLite throws (a delete needs a little room in the WAL too).
+   */
+  shed(need: number): { freed: number; telemetry: number } {
+    const conn = this.#db.need();
+    let out = { freed: 0, telemetry: 0 };
+    this.#db.relaxed(() => {
+      out = conn.transaction(() => this.#shrink(need))();
+    });
+    this.#ledger.size -= out.freed;
+    return out;
   }
 
   /**
@@ -42,7 +57,7 @@ export class SizeBound {
    * the latest message of an open alert), then undelivered telemetry oldest-first. Alerts and events that
    * are not delivered are never dropped. Returns the bytes freed.
    */
-  #shrink(need: number): number {
+  #shrink(need: number): { freed: number; telemetry: number } {
     const db = this.#db;
     const candidates = {
       delivered: db.stmt(
@@ -88,7 +103,7 @@ export class SizeBound {
         );
       this.#overBoundWarned = true;
     } else this.#overBoundWarned = false;
-    return freed;
+    return { freed, telemetry: dropped.telemetry };
   }
 
   /** Deletes delivered rows older than the retention window (wall time `nowMs`); returns how many. */

@@ -1,11 +1,19 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { ErrorCode, HearthError } from "../core/errors.js";
+import { ErrorCode, HearthError, isHearthError } from "../core/errors.js";
+import { classifyStorageError } from "./failure.js";
 import { type Ledger, readLedger } from "./ledger.js";
 import { migrate } from "./schema.js";
 
 export type { Ledger } from "./ledger.js";
+
+const OPEN_CODE = {
+  corrupt: ErrorCode.OutboxCorrupt,
+  read_only: ErrorCode.OutboxReadOnly,
+  full: ErrorCode.OutboxFull,
+  io: ErrorCode.OutboxIo,
+} as const;
 
 /**
  * The SQLite connection of one outbox: opened private, in WAL mode, migrated; statements prepared once
@@ -24,39 +32,68 @@ export class OutboxDb {
     return this.#db !== undefined;
   }
 
-  /** Opens (or creates) the file and returns the counters it holds. */
+  /**
+   * Opens (or creates) the file and returns the counters it holds. Throws `OutboxCorrupt` (not a
+   * database, damaged), `OutboxReadOnly` (read-only filesystem, permissions), `OutboxSchemaNewer`, or
+   * `OutboxIo` for anything else; the driver's error is the cause.
+   */
   open(): Ledger {
     const { path } = this;
-    if (path !== ":memory:") {
-      // The outbox holds personal data: the file is created private before SQLite opens it.
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      closeSync(openSync(path, "a", 0o600));
-    }
-    const db = new Database(path);
-    let ledger: Ledger;
+    let db: Database.Database | undefined;
     try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      db.pragma("busy_timeout = 5000");
-      migrate(db);
-      ledger = readLedger(db);
+      if (path !== ":memory:") {
+        // The outbox holds personal data: the file is created private before SQLite opens it.
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        closeSync(openSync(path, "a", 0o600));
+      }
+      db = new Database(path);
+      return this.adopt(db, true);
     } catch (e) {
-      db.close();
+      db?.close();
+      if (isHearthError(e, ErrorCode.OutboxSchemaNewer)) throw e;
       throw new HearthError(
         `Failed to open outbox '${path}'`,
-        ErrorCode.OutboxClosed,
+        OPEN_CODE[classifyStorageError(e)],
         { path },
         { cause: e },
       );
     }
+  }
+
+  /**
+   * Takes over a connection opened elsewhere (an in-memory copy of a file that cannot be written),
+   * migrates it and returns its counters. `wal`: the file-backed journal mode (not for memory).
+   */
+  adopt(db: Database.Database, wal = false): Ledger {
+    if (wal) {
+      db.pragma("journal_mode = WAL");
+      // A truncated or damaged file can open without complaint: look at every page once, at start.
+      const check = db.pragma("quick_check(1)", { simple: true });
+      if (check !== "ok")
+        throw new HearthError(
+          `outbox '${this.path}' failed its integrity check: ${String(check)}`,
+          ErrorCode.OutboxCorrupt,
+          {
+            path: this.path,
+          },
+        );
+    }
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    const ledger = readLedger(db);
+    this.#stmts.clear();
     this.#db = db;
     return ledger;
   }
 
   close(): void {
     this.#stmts.clear();
-    this.#db?.close();
-    this.#db = undefined;
+    try {
+      this.#db?.close();
+    } finally {
+      this.#db = undefined;
+    }
   }
 
   /** The connection; throws `OutboxClosed` when the outbox is not open. */

@@ -1,6 +1,7 @@
 export { MAX_RANGE, MAX_RESEND } from "./delivery.js";
 export { readOnlyKeyValue } from "./kv.js";
-export { type OutboxOptions, SqliteOutbox } from "./sqlite.js";
+export { BALLAST_FILE, type OutboxOptions, SqliteOutbox, STORAGE_CHECK_MS } from "./sqlite.js";
+export type { StorageFault, StorageHealth, StorageState } from "./storage-health.js";
 export {
   type AlertStateInfo,
   type KeyValueStore,

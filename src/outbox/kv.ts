@@ -1,7 +1,74 @@
 import Database from "better-sqlite3";
 import { ErrorCode, HearthError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
 import type { OutboxDb } from "./db.js";
 import type { KeyValueStore } from "./types.js";
+
+const UPSERT =
+  "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/**
+ * The kv table for the agent's parts, never throwing into them: a value the disk refuses (full, I/O
+ * error, read-only) is kept in memory, read back from there, and written with the next successful
+ * `writeHeld`. A BLE counter or a learned model is then lost only if the process dies before storage
+ * recovers, and the press or reading that moved it is never lost with it.
+ */
+export class FailSafeKv implements KeyValueStore {
+  readonly #db: OutboxDb;
+  readonly #log: Logger;
+  readonly #onFailure: (e: unknown) => void;
+  readonly #held = new Map<string, string>();
+  readonly #inner: KeyValueStore;
+
+  constructor(db: OutboxDb, log: Logger, onFailure: (e: unknown) => void) {
+    this.#db = db;
+    this.#log = log;
+    this.#onFailure = onFailure;
+    this.#inner = kvStore(db);
+  }
+
+  /** Values waiting in memory for the disk. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  get(key: string): string | undefined {
+    const v = this.#held.get(key);
+    if (v !== undefined) return v;
+    try {
+      return this.#inner.get(key);
+    } catch (e) {
+      this.#log.error({ err: e, key }, "Outbox kv read failed");
+      return undefined;
+    }
+  }
+
+  set(key: string, value: string): void {
+    if (this.#held.size > 0) {
+      // Keep the order of writes: once values wait, new ones wait behind them.
+      this.#held.set(key, value);
+      return;
+    }
+    try {
+      this.#inner.set(key, value);
+    } catch (e) {
+      this.#held.set(key, value);
+      this.#log.error({ err: e, key }, "Outbox kv write failed: value kept in memory");
+      this.#onFailure(e);
+    }
+  }
+
+  /** Writes the values kept in memory; throws what SQLite throws (they stay held then). */
+  writeHeld(): void {
+    if (this.#held.size === 0) return;
+    const conn = this.#db.need();
+    const upsert = this.#db.stmt(UPSERT);
+    conn.transaction(() => {
+      for (const [k, v] of this.#held) upsert.run(k, v);
+    })();
+    this.#held.clear();
+  }
+}
 
 /** The `kv` table: small durable values other parts keep next to the messages. */
 export function kvStore(db: OutboxDb): KeyValueStore {
@@ -13,9 +80,7 @@ export function kvStore(db: OutboxDb): KeyValueStore {
     },
     set(key, value) {
       db.need();
-      const upsert = db.stmt(
-        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      );
+      const upsert = db.stmt(UPSERT);
       // Without an fsync of its own: it survives a crash of the process (WAL), and the next durable
       // commit (an alert, an event) syncs it to disk. A BLE counter is written for every advert; a
       // press writes an alert right after, so the press's counter is on disk with the press.

@@ -1,3 +1,5 @@
+import { dirname, join } from "node:path";
+import { isClosed } from "../contract/lifecycle.js";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
 import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
@@ -5,12 +7,18 @@ import type { Clock, Timer } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
 import { type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
-import { kvStore } from "./kv.js";
+import { FailSafeKv } from "./kv.js";
 import { emptyLedger } from "./ledger.js";
+import { MemoryLane } from "./memory-lane.js";
+import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
+import { SeqFloor } from "./seq-floor.js";
+import { StorageGuard } from "./storage-guard.js";
+import type { StorageFault, StorageHealth } from "./storage-health.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
 import { commit, type Draft, draft, type WriteContext } from "./write.js";
 
@@ -27,8 +35,15 @@ export interface OutboxOptions {
   retentionMs: number;
   telemetryBatch: number;
   telemetryFlushMs: number;
+  /** Bytes of the ballast file kept beside the outbox for a full disk (0: none). Default 0. */
+  ballastBytes?: number;
   log: Logger;
 }
+
+/** The ballast file's name beside the outbox. */
+export const BALLAST_FILE = "outbox.ballast";
+/** How often held messages are written back and the end of a storage fault is looked for. */
+export const STORAGE_CHECK_MS = 15 * SECOND_MS;
 
 /** Telemetry kept in memory while commits fail (disk full, I/O error), in batches. */
 const MAX_BUFFERED_BATCHES = 10;
@@ -51,9 +66,14 @@ export class SqliteOutbox implements Outbox {
   readonly #bound: SizeBound;
   readonly #write: WriteContext;
   readonly kv: KeyValueStore;
+  readonly #kv: FailSafeKv;
+  readonly #lane = new MemoryLane();
+  readonly #floor: SeqFloor;
+  readonly #guard: StorageGuard;
   #buffer: Draft[] = [];
   #flushTimer: Timer | undefined;
   #pruneTimer: Timer | undefined;
+  #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
 
   constructor(opts: OutboxOptions) {
@@ -68,21 +88,50 @@ export class SqliteOutbox implements Outbox {
       ids: opts.ids,
       ts: (ms) => this.#ts(ms),
     };
-    this.kv = kvStore(this.#db);
+    const onDisk = opts.path !== ":memory:";
+    this.#floor = new SeqFloor(onDisk ? opts.path : undefined, opts.log);
+    this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"));
+    this.kv = this.#kv;
+    const ballastBytes = opts.ballastBytes ?? 0;
+    this.#guard = new StorageGuard({
+      db: this.#db,
+      ledger: this.#ledger,
+      bound: this.#bound,
+      lane: this.#lane,
+      kv: () => this.#kv,
+      ballast:
+        onDisk && ballastBytes > 0
+          ? new Ballast(join(dirname(opts.path), BALLAST_FILE), ballastBytes, opts.log)
+          : undefined,
+      dir: onDisk ? dirname(opts.path) : undefined,
+      wallMs: () => opts.clock.wallMs(),
+      log: opts.log,
+      commit: (d) => this.#commit([d], true)[0] as Envelope,
+      hold: (d) => this.#hold(d),
+      written: () => this.#notify(),
+    });
   }
 
+  /**
+   * Opens the file, or, when it is corrupt, unwritable or unreadable, whatever lets the agent run
+   * (see recover.ts); never throws for storage. A fault found here is reported through `onStorage`.
+   */
   open(): void {
     if (this.#db.isOpen) return;
-    Object.assign(this.#ledger, this.#db.open());
-    this.prune();
+    const opened = openResilient(this.#db, this.#floor, this.#o.clock.wallMs(), this.#o.log);
+    Object.assign(this.#ledger, opened.ledger);
+    this.#guard.started(opened);
+    this.#safePrune();
     const every = Math.max(SECOND_MS, Math.min(this.#o.retentionMs, PRUNE_EVERY_MS));
     this.#pruneTimer = this.#o.clock.setInterval(() => this.#safePrune(), every);
+    this.#checkTimer = this.#o.clock.setInterval(() => this.checkStorage(), STORAGE_CHECK_MS);
     this.#o.log.debug(
       {
         path: this.#o.path,
         lastSeq: this.#ledger.lastSeq,
         sizeBytes: this.#ledger.size,
         depth: this.depth(),
+        storage: this.#guard.state,
       },
       "Outbox opened",
     );
@@ -95,10 +144,23 @@ export class SqliteOutbox implements Outbox {
     this.#flushTimer = undefined;
     this.#pruneTimer?.cancel();
     this.#pruneTimer = undefined;
+    this.#checkTimer?.cancel();
+    this.#checkTimer = undefined;
     if (this.#buffer.length > 0)
       this.#o.log.warn({ lost: this.#buffer.length }, "Outbox closed with telemetry it could not commit");
     this.#buffer = [];
-    this.#db.close();
+    this.checkStorage();
+    const held = this.#lane.depth();
+    if (this.#lane.size > 0)
+      this.#o.log.error(
+        { held: this.#lane.size, undelivered: held },
+        "Outbox closed with messages held in memory: the disk never took them",
+      );
+    try {
+      this.#db.close();
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Outbox close failed");
+    }
   }
 
   putAlert(body: AlertBody): Envelope<"alert"> {
@@ -143,16 +205,32 @@ export class SqliteOutbox implements Outbox {
         { err: e, rows: drafts.length, kept: kept.length },
         "Failed to commit telemetry batch; keeping it for the next flush",
       );
+      this.#guard.failed(e, "telemetry");
     }
   }
 
+  /** Held messages first (they are on no disk), then the stored ones; alerts first in each. */
   pending(limit: number): StoredMessage[] {
-    return delivery.pending(this.#db, limit);
+    const held = this.#lane.pending(limit);
+    if (held.length >= limit) return held;
+    try {
+      return [...held, ...delivery.pending(this.#db, limit - held.length)];
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Outbox read failed");
+      return held;
+    }
   }
 
   markDelivered(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
-    delivery.markDelivered(this.#db, seqs, this.#o.clock.wallMs());
+    const rest = this.#lane.markDelivered(seqs);
+    if (rest.length === 0) return;
+    try {
+      delivery.markDelivered(this.#db, rest, this.#o.clock.wallMs());
+    } catch (e) {
+      // They go out again on the next connection (same id): a duplicate, never a loss.
+      this.#guard.failed(e, "delivery marks");
+    }
   }
 
   /**
@@ -167,11 +245,17 @@ export class SqliteOutbox implements Outbox {
   }
 
   openAlerts(): StoredMessage[] {
-    return delivery.openAlerts(this.#db);
+    const byAlert = new Map<string, StoredMessage>();
+    for (const m of delivery.openAlerts(this.#db)) byAlert.set((m.envelope.body as AlertBody).alert, m);
+    for (const [alert, m] of this.#lane.latestAlerts()) {
+      if (!isClosed((m.envelope.body as AlertBody).state)) byAlert.set(alert, m);
+      else byAlert.delete(alert);
+    }
+    return [...byAlert.values()].sort((a, b) => a.seq - b.seq);
   }
 
   alertState(alertId: string): AlertStateInfo | undefined {
-    return delivery.alertState(this.#db, alertId);
+    return this.#lane.alertState(alertId, delivery.alertState(this.#db, alertId));
   }
 
   deliveredRange(fromSeq: number, toSeq?: number, limit?: number): StoredMessage[] {
@@ -185,7 +269,28 @@ export class SqliteOutbox implements Outbox {
   }
 
   depth(): Record<Lane, number> {
-    return delivery.depth(this.#db);
+    const d = delivery.depth(this.#db);
+    const h = this.#lane.depth();
+    return { alert: d.alert + h.alert, event: d.event + h.event, telemetry: d.telemetry + h.telemetry };
+  }
+
+  /** Storage health for the heartbeat and `hearth status`. */
+  storageHealth(): StorageHealth {
+    return this.#guard.health();
+  }
+
+  /** A storage fault (raise the `storage` alert) and its end (undefined: clear it); after the write. */
+  onStorage(listener: (fault: StorageFault | undefined) => void): () => void {
+    return this.#guard.onChange(listener);
+  }
+
+  /** Writes held messages back and looks for the end of a storage fault; runs every STORAGE_CHECK_MS. */
+  checkStorage(): void {
+    try {
+      this.#guard.check();
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Storage check failed");
+    }
   }
 
   lastSeq(): number {
@@ -229,14 +334,36 @@ export class SqliteOutbox implements Outbox {
 
   #putDurable(type: "alert" | "event" | "summary", body: unknown): Envelope {
     this.#db.need();
-    const [env] = this.#commit([draft(type, body, this.#o.clock)], true);
-    return env as Envelope;
+    return this.#guard.put(draft(type, body, this.#o.clock));
   }
 
   #commit(drafts: readonly Draft[], durable: boolean): Envelope[] {
+    this.#floor.cover(this.#ledger.lastSeq + drafts.length);
     const envelopes = commit(this.#write, drafts, durable);
     this.#notify();
     return envelopes;
+  }
+
+  /** Into the memory lane with the next seq: the uplink publishes it from there. */
+  #hold(d: Draft): Envelope {
+    this.#floor.cover(this.#ledger.lastSeq + 1);
+    const { envelope, dropped } = this.#lane.hold(d, this.#ledger, {
+      home: this.#o.home,
+      ids: this.#o.ids,
+      ts: (ms) => this.#ts(ms),
+    });
+    if (dropped)
+      this.#o.log.error(
+        {
+          dropped_seq: dropped.message.seq,
+          dropped_type: dropped.message.type,
+          delivered: dropped.message.delivered,
+          dropped_total: this.#lane.dropped,
+        },
+        "Memory lane full: dropped a held message",
+      );
+    this.#notify();
+    return envelope;
   }
 
   #ts(ms: number): string {

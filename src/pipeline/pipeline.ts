@@ -26,6 +26,7 @@ import {
 import type { MessageSink, OpenAlert } from "./ports.js";
 import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
+import { followStorage } from "./storage-alert.js";
 import { sendTelemetry, TelemetryThrottle } from "./telemetry.js";
 import { Watch, type WatchState, watchEvent } from "./watch.js";
 
@@ -35,8 +36,8 @@ const ENERGY_WINDOW_MS = 5 * MINUTE_MS;
 /**
  * Readings and button presses in; alerts, events, summaries and telemetry out (to the outbox). Knows
  * no MQTT, no SQL, no serial port. Every timed decision runs in one tick a minute on the injected
- * clock, so replay on a virtual clock takes exactly the decisions the live agent would. The parts
- * each keep one job; this class routes what comes in to them and runs the tick.
+ * clock, so replay on a virtual clock takes exactly the decisions the live agent would; a throw in
+ * it is logged and the next minute runs again. Each part keeps one job; this class routes to them.
  */
 export class Pipeline implements ReadingSink {
   readonly alerts: AlertManager;
@@ -236,6 +237,11 @@ export class Pipeline implements ReadingSink {
       this.#closeKind("power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
   }
 
+  /** The outbox's storage failed (`fault`) or is healthy again (undefined): see storage-alert.ts. */
+  storage(fault: Record<string, unknown> | undefined): void {
+    if (!this.#stopped) followStorage(this.alerts, fault);
+  }
+
   // ---- commands ----
 
   acknowledge(alert: string, by?: string): AlertRecord {
@@ -330,6 +336,14 @@ export class Pipeline implements ReadingSink {
 
   #onTick(): void {
     if (this.#stopped) return;
+    try {
+      this.#tickBody();
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Pipeline tick failed");
+    }
+  }
+
+  #tickBody(): void {
     const now = this.#o.clock.monotonicMs();
     const wall = this.#o.clock.wallMs();
     const local = this.#lc.at(wall);
@@ -376,6 +390,11 @@ export class Pipeline implements ReadingSink {
   }
 
   #save(): void {
-    if (this.#o.store) saveModels(this.#o.store, this.routine, this.#activity);
+    if (!this.#o.store) return;
+    try {
+      saveModels(this.#o.store, this.routine, this.#activity);
+    } catch (e) {
+      this.#o.log.error({ err: e }, "Saving learned models failed");
+    }
   }
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
-import { ErrorCode, isHearthError } from "../../src/core/errors.js";
+import { ErrorCode } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
@@ -55,24 +55,39 @@ describe("SqliteOutbox on a full disk", () => {
   };
   const big = (n: number) => ({ ...alertBody(alertId(n)), evidence: { note: "x".repeat(64 * 1024) } });
 
-  it("refuses an alert it cannot store with OutboxFull, and keeps what it had", () => {
+  it("an alert the full disk refuses is held in memory with the next seq, published first, then written with the same id and seq (issue 9)", async () => {
     const { outbox, db } = open("alert.db");
     const before = outbox.putEvent(eventBody(1));
+    const faults: unknown[] = [];
+    outbox.onStorage((f) => faults.push(f));
     fillDisk(db);
-    let caught: unknown;
-    try {
-      outbox.putAlert(big(1));
-    } catch (e) {
-      caught = e;
-    }
-    expect(isHearthError(caught, ErrorCode.OutboxFull)).toBe(true);
-    expect(outbox.lastSeq()).toBe(before.seq);
-    expect(outbox.pending(10).map((m) => m.id)).toEqual([before.id]);
-    expect(outbox.alertState(alertId(1))).toBeUndefined();
-    // Space again: the next write takes the next seq, none was burnt by the refused one.
+    const held = outbox.putAlert(big(1));
+    expect(held.seq).toBe(before.seq + 1);
+    expect(outbox.lastSeq()).toBe(held.seq);
+    expect(outbox.pending(10).map((m) => m.id)).toEqual([held.id, before.id]);
+    expect(outbox.alertState(alertId(1))).toMatchObject({ kind: "call", state: "raised" });
+    expect(outbox.storageHealth()).toMatchObject({ state: "memory", memory_lane: 1 });
+    await Promise.resolve();
+    expect(faults).toEqual([expect.objectContaining({ reason: "full", memory_lane: 1 })]);
+    // Still full: the check keeps it held.
+    outbox.checkStorage();
+    expect(outbox.storageHealth().memory_lane).toBe(1);
+    // Space again: written with its id and seq, and the next write goes above it.
     db.pragma("max_page_count = 1073741823");
-    expect(outbox.putAlert(big(2)).seq).toBe(before.seq + 1);
+    outbox.checkStorage();
+    expect(outbox.storageHealth()).toMatchObject({ state: "ok", memory_lane: 0 });
+    await Promise.resolve();
+    expect(faults).toHaveLength(2);
+    expect(faults[1]).toBeUndefined();
+    expect(outbox.putAlert(big(2)).seq).toBe(held.seq + 1);
     outbox.close();
+    const reopened = open("alert.db").outbox;
+    expect(reopened.pending(10).map((m) => [m.seq, m.id])).toEqual([
+      [held.seq, held.id],
+      [held.seq + 1, expect.any(String)],
+      [before.seq, before.id],
+    ]);
+    reopened.close();
   });
 
   it("keeps a telemetry batch it could not commit for the next flush", () => {

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
-import { ErrorCode, isHearthError } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, WEEK_MS } from "../../src/core/time.js";
@@ -104,25 +103,28 @@ describe("SqliteOutbox on disk across a reopen", () => {
     b.close();
   });
 
-  it("refuses a file written by a newer agent, saying so by code", () => {
+  it("a file written by a newer agent: left untouched, the agent runs from memory above its seq (issue 9)", async () => {
     const path = join(dir, "newer.db");
     const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
     a.open();
+    a.putEvent(eventBody(1));
     a.close();
     const raw = new Database(path);
     raw.prepare("UPDATE meta SET value = '99' WHERE key = 'schema'").run();
     raw.close();
     const b = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
-    let caught: unknown;
-    try {
-      b.open();
-    } catch (e) {
-      caught = e;
-    }
-    expect(isHearthError(caught, ErrorCode.OutboxClosed)).toBe(true);
-    const cause = (caught as Error).cause;
-    expect(isHearthError(cause, ErrorCode.OutboxSchemaNewer)).toBe(true);
-    expect(() => b.pending(1)).toThrow();
+    const faults: unknown[] = [];
+    b.onStorage((f) => faults.push(f));
+    b.open();
+    await Promise.resolve();
+    expect(b.storageHealth().state).toBe("read_only");
+    expect(faults).toEqual([expect.objectContaining({ reason: "io" })]);
+    expect(String((faults[0] as { detail: string }).detail)).toContain("newer");
+    expect(b.putEvent(eventBody(2)).seq).toBeGreaterThan(1);
+    b.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: "99" });
+    check.close();
   });
 });
 

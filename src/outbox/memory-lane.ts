@@ -1,0 +1,198 @@
+import { buildEnvelope } from "../contract/envelope.js";
+import type { AlertBody, Envelope } from "../contract/messages.js";
+import { LANE_OF, LANES, type Lane, type StoredMessage, takeLaneSeq } from "../contract/stored.js";
+import type { IdSource } from "../core/ids.js";
+import type { SizeBound } from "./bound.js";
+import type { Ledger, OutboxDb } from "./db.js";
+import { laneSeqKey } from "./ledger.js";
+import { LANE_CODE, rowBytes } from "./rows.js";
+import type { AlertStateInfo } from "./types.js";
+import type { Draft } from "./write.js";
+
+/** Messages held in memory at most; beyond it, the least important goes (delivered, events, alerts). */
+export const MEMORY_LANE_MAX = 2000;
+
+/** One message the disk refused: its id and seq are given, as if it had been written. */
+export interface Held {
+  message: StoredMessage;
+  wallMs: number;
+  synced: boolean;
+}
+
+/**
+ * Alerts and events the outbox could not write (disk full, I/O error, read-only card): kept here with
+ * the id and seq they would have had, published from here (alerts first), and written to the database
+ * with the same id and seq once writes work again. Bounded: when full, a delivered message goes first,
+ * then the oldest event, and an alert only when nothing else is left; every drop is counted.
+ */
+export class MemoryLane {
+  readonly #held: Held[] = [];
+  readonly #max: number;
+  #dropped = 0;
+
+  constructor(max = MEMORY_LANE_MAX) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#held.length;
+  }
+
+  /** Messages dropped because the lane was full, since start. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Gives a draft the next seq of the ledger and an id, and keeps it. Returns it and what was dropped. */
+  hold(
+    d: Draft,
+    ledger: Ledger,
+    o: { home: string; ids: IdSource; ts: (ms: number) => string },
+  ): { envelope: Envelope; dropped?: Held } {
+    ledger.lastSeq++;
+    const envelope = buildEnvelope(d.type, d.body, {
+      id: o.ids.next("msg"),
+      home: o.home,
+      seq: ledger.lastSeq,
+      laneSeq: takeLaneSeq(ledger.laneSeq, LANE_OF[d.type]),
+      ts: o.ts(d.wallMs),
+      synced: d.synced,
+    }) as Envelope;
+    this.#held.push({
+      message: {
+        seq: envelope.seq,
+        id: envelope.id,
+        lane: LANE_OF[d.type],
+        type: d.type,
+        envelope,
+        delivered: false,
+      },
+      wallMs: d.wallMs,
+      synced: d.synced,
+    });
+    const dropped = this.#held.length > this.#max ? this.#dropOne() : undefined;
+    return dropped ? { envelope, dropped } : { envelope };
+  }
+
+  #dropOne(): Held | undefined {
+    const rank = (h: Held) => (h.message.delivered ? 0 : h.message.lane === "alert" ? 2 : 1);
+    for (const r of [0, 1, 2]) {
+      const i = this.#held.findIndex((h) => rank(h) === r);
+      if (i >= 0) {
+        this.#dropped++;
+        return this.#held.splice(i, 1)[0];
+      }
+    }
+    return undefined;
+  }
+
+  /** Undelivered held messages: alerts, then events, each by seq. */
+  pending(limit: number): StoredMessage[] {
+    const out = this.#held.filter((h) => !h.message.delivered).map((h) => h.message);
+    out.sort((a, b) => LANE_CODE[a.lane] - LANE_CODE[b.lane] || a.seq - b.seq);
+    return out.slice(0, Math.max(0, Math.floor(limit)));
+  }
+
+  /** Marks held messages delivered; returns the seqs that were not held here. */
+  markDelivered(seqs: readonly number[]): number[] {
+    const rest: number[] = [];
+    for (const s of seqs) {
+      const h = this.#held.find((x) => x.message.seq === s);
+      if (h) h.message.delivered = true;
+      else rest.push(s);
+    }
+    return rest;
+  }
+
+  depth(): Record<Lane, number> {
+    const out: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 };
+    for (const h of this.#held) if (!h.message.delivered) out[h.message.lane]++;
+    return out;
+  }
+
+  /** The latest held message of each alert, by alert id. */
+  latestAlerts(): Map<string, StoredMessage> {
+    const out = new Map<string, StoredMessage>();
+    for (const h of this.#held)
+      if (h.message.type === "alert") out.set((h.message.envelope.body as AlertBody).alert, h.message);
+    return out;
+  }
+
+  alertState(alertId: string, stored: AlertStateInfo | undefined): AlertStateInfo | undefined {
+    let info = stored;
+    for (const h of this.#held) {
+      if (h.message.type !== "alert") continue;
+      const b = h.message.envelope.body as AlertBody;
+      if (b.alert !== alertId) continue;
+      info = {
+        kind: b.kind,
+        state: b.state,
+        raisedSeq: info?.raisedSeq ?? h.message.seq,
+        ...(b.device !== undefined
+          ? { device: b.device }
+          : info?.device !== undefined
+            ? { device: info.device }
+            : {}),
+      };
+    }
+    return info;
+  }
+
+  /**
+   * Writes every held message into the database with its id and seq, in one durable transaction (so
+   * they are on disk from then on), then forgets them. Throws what the database throws; nothing is
+   * forgotten then.
+   */
+  writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound, nowMs: number): number {
+    if (this.#held.length === 0) return 0;
+    const conn = db.need();
+    const insert = db.stmt(
+      `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, delivered_ms, bytes, envelope)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const upsertAlert = db.stmt(
+      `INSERT INTO alerts (alert, kind, state, device, raised_seq, latest_seq) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,
+           device = COALESCE(excluded.device, alerts.device), latest_seq = excluded.latest_seq
+         WHERE excluded.latest_seq > alerts.latest_seq`,
+    );
+    const setSeq = db.stmt(
+      `INSERT INTO meta (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER))`,
+    );
+    let size = ledger.size;
+    const held = [...this.#held].sort((a, b) => a.message.seq - b.message.seq);
+    conn
+      .transaction(() => {
+        for (const h of held) {
+          const m = h.message;
+          const json = JSON.stringify(m.envelope);
+          const bytes = rowBytes(json);
+          const r = insert.run(
+            m.seq,
+            m.id,
+            LANE_CODE[m.lane],
+            m.type,
+            h.wallMs,
+            h.synced ? 1 : 0,
+            m.delivered ? 1 : 0,
+            m.delivered ? nowMs : null,
+            bytes,
+            json,
+          );
+          if (r.changes > 0) size += bytes;
+          if (m.type === "alert") {
+            const a = m.envelope.body as AlertBody;
+            upsertAlert.run(a.alert, a.kind, a.state, a.device ?? null, m.seq, m.seq);
+          }
+        }
+        setSeq.run("seq", String(ledger.lastSeq));
+        for (const l of LANES) setSeq.run(laneSeqKey(l), String(ledger.laneSeq[l]));
+        size = bound.enforce(size);
+      })
+      .immediate();
+    ledger.size = size;
+    this.#held.length = 0;
+    return held.length;
+  }
+}

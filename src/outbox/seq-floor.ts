@@ -1,0 +1,60 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import type { Logger } from "../core/log.js";
+
+/** Seqs reserved at a time: one small fsynced file write per this many messages. */
+export const SEQ_BLOCK = 1000;
+
+/**
+ * A high-water mark for seq kept beside the outbox (`outbox.db.seq`): before a seq above it is handed
+ * out, the mark is moved a block ahead and synced. When the outbox file is lost (moved aside as
+ * corrupt, deleted, or unwritable), the fresh one starts above the mark, so a seq is never reused for
+ * this gateway even though its history is gone. Failures to write it are logged, never thrown: the
+ * agent keeps running, and the file written last still bounds what was handed out before.
+ */
+export class SeqFloor {
+  readonly #path: string | undefined;
+  readonly #log: Logger;
+  #reserved: number;
+  #warned = false;
+
+  /** `dbPath` undefined (an outbox in memory): nothing is kept. */
+  constructor(dbPath: string | undefined, log: Logger) {
+    this.#path = dbPath === undefined ? undefined : `${dbPath}.seq`;
+    this.#log = log;
+    this.#reserved = this.read();
+  }
+
+  /** The mark on disk (0 when there is none or it cannot be read). */
+  read(): number {
+    if (this.#path === undefined) return 0;
+    try {
+      const n = Number(readFileSync(this.#path, "utf8").trim());
+      return Number.isSafeInteger(n) && n > 0 ? n : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Makes sure seqs up to `seq` are covered by the mark on disk (moving it a block ahead if not). */
+  cover(seq: number): void {
+    if (this.#path === undefined || seq <= this.#reserved) return;
+    const next = seq + SEQ_BLOCK;
+    const tmp = `${this.#path}.tmp`;
+    try {
+      const fd = openSync(tmp, "w", 0o600);
+      try {
+        writeSync(fd, `${next}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.#path);
+      this.#reserved = next;
+      this.#warned = false;
+    } catch (e) {
+      // Not fatal: the outbox itself still stores meta.seq; the mark only matters if the file is lost.
+      if (!this.#warned) this.#log.warn({ err: e, path: this.#path, seq }, "Failed to write the seq mark");
+      this.#warned = true;
+    }
+  }
+}

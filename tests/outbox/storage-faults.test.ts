@@ -1,0 +1,175 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { VirtualClock } from "../../src/core/clock.js";
+import { SeededIds } from "../../src/core/ids.js";
+import { WEEK_MS } from "../../src/core/time.js";
+import { BALLAST_FILE, SqliteOutbox } from "../../src/outbox/sqlite.js";
+import type { StorageFault } from "../../src/outbox/storage-health.js";
+import { captureLog } from "../helpers/log-capture.js";
+import { alertBody, alertId, eventBody, telemetryBody } from "./fixtures.js";
+import { cannotMount, mountTmpfs, type Tmpfs } from "./tmpfs.js";
+
+/**
+ * Issue 9, defects 1 and 2, on the outbox: real storage faults where this machine allows them (a
+ * size-limited tmpfs that fills up, the same remounted read-only), files damaged by hand otherwise.
+ * No alert or event the outbox handed an id and seq to is lost while the process lives.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), "hearth-storage-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+function outboxAt(path: string, o: { ballastBytes?: number; maxSizeBytes?: number } = {}) {
+  const capture = captureLog();
+  const outbox = new SqliteOutbox({
+    path,
+    home: "home-1",
+    timeZone: "Asia/Shanghai",
+    clock: new VirtualClock({ wallStartMs: Date.UTC(2026, 2, 2, 1, 2, 3) }),
+    ids: new SeededIds(`storage-${n++}`),
+    maxSizeBytes: o.maxSizeBytes ?? 64 * 1024 * 1024,
+    retentionMs: WEEK_MS,
+    telemetryBatch: 50,
+    telemetryFlushMs: 2000,
+    ballastBytes: o.ballastBytes ?? 0,
+    log: capture.log,
+  });
+  const faults: (StorageFault | undefined)[] = [];
+  outbox.onStorage((f) => faults.push(f));
+  return { outbox, capture, faults };
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+describe("outbox at start: a corrupt file", () => {
+  it("not a database: moved aside (kept), a fresh outbox opened, seq above all handed out, a storage fault naming where it went", async () => {
+    const path = join(dir, "notadb.db");
+    const a = outboxAt(path).outbox;
+    a.open();
+    for (let i = 0; i < 5; i++) a.putEvent(eventBody(i));
+    const last = a.lastSeq();
+    a.close();
+    writeFileSync(path, "this is not a database, it is what a failing SD card gave back ".repeat(100));
+    writeFileSync(`${path}-wal`, "garbage wal");
+    const { outbox, faults } = outboxAt(path);
+    outbox.open();
+    const moved = `${path}.corrupt-20260302T010203Z`;
+    expect(existsSync(moved)).toBe(true);
+    // (SQLite itself drops a -wal that does not belong to the file; one that does moves with it.)
+    expect(readFileSync(moved, "utf8")).toContain("failing SD card");
+    await tick();
+    expect(faults).toEqual([expect.objectContaining({ reason: "corrupt", moved_to: moved })]);
+    expect(outbox.storageHealth().state).toBe("degraded");
+    // The old file is unreadable: the seq mark beside it keeps seq from being reused.
+    expect(outbox.putEvent(eventBody(9)).seq).toBeGreaterThan(last);
+    outbox.checkStorage();
+    await tick();
+    expect(faults.at(-1)).toBeUndefined();
+    expect(outbox.storageHealth().state).toBe("ok");
+    outbox.close();
+  });
+
+  it("truncated: moved aside, fresh outbox; seq still above the old one", async () => {
+    const path = join(dir, "truncated.db");
+    const a = outboxAt(path).outbox;
+    a.open();
+    for (let i = 0; i < 400; i++)
+      a.putAlert({ ...alertBody(alertId(i)), evidence: { note: "x".repeat(500) } });
+    const last = a.lastSeq();
+    const lastAlertLane = a.laneSeqs().alert;
+    a.close();
+    truncateSync(path, 40 * 1024);
+    const { outbox, faults } = outboxAt(path);
+    outbox.open();
+    await tick();
+    expect(faults).toEqual([expect.objectContaining({ reason: "corrupt" })]);
+    // The old file's meta is gone with its tail; the seq mark beside it still bounds what was handed out.
+    expect(outbox.putEvent(eventBody(1)).seq).toBeGreaterThan(last);
+    outbox.close();
+    // No lane number comes again either, even in a lane this run left unused and after a restart:
+    // a receiver would take a repeated alert lane_seq for a resend.
+    const again = outboxAt(path).outbox;
+    again.open();
+    expect(again.putAlert(alertBody(alertId(999))).lane_seq).toBeGreaterThan(lastAlertLane);
+    again.close();
+  });
+});
+
+describe.skipIf(cannotMount() !== undefined)("outbox on a real small filesystem (tmpfs)", () => {
+  let fs: Tmpfs | undefined;
+  afterEach(() => {
+    fs?.unmount();
+    fs = undefined;
+  });
+
+  it("full disk: telemetry shed, ballast given back, alerts held in memory beyond that; none lost; all written once space returns; fault raised and cleared", async () => {
+    fs = mountTmpfs(3 * 1024 * 1024);
+    const path = join(fs.dir, "outbox.db");
+    const { outbox, faults, capture } = outboxAt(path, { ballastBytes: 256 * 1024 });
+    outbox.open();
+    expect(existsSync(join(fs.dir, BALLAST_FILE))).toBe(true);
+    for (let i = 0; i < 200; i++) outbox.putTelemetry(telemetryBody(i));
+    outbox.flush();
+    const filler = fs.fill();
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++)
+      ids.push(outbox.putAlert({ ...alertBody(alertId(i)), evidence: { note: "y".repeat(4000) } }).id);
+    await tick();
+    expect(faults[0]).toMatchObject({ reason: "full" });
+    expect(existsSync(join(fs.dir, BALLAST_FILE))).toBe(false);
+    const health = outbox.storageHealth();
+    expect(health.shed_telemetry).toBeGreaterThan(0);
+    expect(health.state === "memory" || health.state === "degraded").toBe(true);
+    // Every alert is pending, from disk or from memory.
+    expect(new Set(outbox.pending(1000).map((m) => m.id))).toEqual(
+      new Set([
+        ...ids,
+        ...outbox
+          .pending(1000)
+          .filter((m) => m.type === "telemetry")
+          .map((m) => m.id),
+      ]),
+    );
+    expect(ids.every((id) => outbox.pending(1000).some((m) => m.id === id))).toBe(true);
+    expect(capture.lines.some((l) => l.msg === "Disk full: shed telemetry")).toBe(true);
+    // Space returns: held alerts written, ballast back, fault cleared.
+    rmSync(filler);
+    outbox.checkStorage();
+    expect(outbox.storageHealth()).toMatchObject({ state: "ok", memory_lane: 0 });
+    expect(existsSync(join(fs.dir, BALLAST_FILE))).toBe(true);
+    await tick();
+    expect(faults.at(-1)).toBeUndefined();
+    outbox.close();
+    const again = outboxAt(path).outbox;
+    again.open();
+    const stored = new Set(again.pending(1000).map((m) => m.id));
+    expect(ids.filter((id) => !stored.has(id))).toEqual([]);
+    again.close();
+  });
+
+  it("read-only filesystem at start: runs from a copy in memory, queued messages still pending, new ones accepted, a read_only fault", async () => {
+    fs = mountTmpfs(4 * 1024 * 1024);
+    const path = join(fs.dir, "outbox.db");
+    const a = outboxAt(path).outbox;
+    a.open();
+    const queued = [a.putAlert(alertBody(alertId(1))), a.putEvent(eventBody(2))];
+    a.close();
+    fs.readOnly();
+    const { outbox, faults } = outboxAt(path);
+    outbox.open();
+    await tick();
+    expect(faults).toEqual([expect.objectContaining({ reason: "read_only" })]);
+    expect(outbox.storageHealth().state).toBe("read_only");
+    expect(outbox.pending(10).map((m) => m.id)).toEqual(queued.map((m) => m.id));
+    const next = outbox.putAlert(alertBody(alertId(3)));
+    // Above the seq mark: the copy may miss the last commits of a -wal it could not read.
+    expect(next.seq).toBeGreaterThan(queued[1]?.seq ?? 0);
+    outbox.kv.set("k", "v");
+    expect(outbox.kv.get("k")).toBe("v");
+    outbox.markDelivered([next.seq]);
+    expect(outbox.depth()).toEqual({ alert: 1, event: 1, telemetry: 0 });
+    outbox.close();
+  });
+});
