@@ -4,6 +4,7 @@ import { errorMessage } from "../core/errors.js";
 import { randomIds } from "../core/ids.js";
 import { createLogger, type Logger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
+import { timesyncdSynced } from "../core/time-sync.js";
 import { loadCatalogue } from "../profiles/catalogue.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printProblems } from "./io.js";
@@ -23,6 +24,7 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
   const { Agent } = await import("../agent/agent.js");
   // Every timer body guarded in one place: a throw is logged and the timer runs again next time.
   const clock = new SystemClock({
+    synced: timesyncdSynced(),
     onTimerError: (err) => log.error({ err }, "Timer body failed; the timer keeps running"),
   });
   const agent = new Agent({
