@@ -119,6 +119,8 @@ function valueAt(root: unknown, path: string): unknown {
 const URL_USERINFO = /(:\/\/)[^\s/"']*@/g;
 /** A broker's password. */
 const PASSWORD_PATH = /(^|\.)password$/;
+/** The value after a `password:` or `key:` in the text, block or flow style, quoted or not. */
+const SECRET_VALUE = /(?:^|[\s{,])(?:password|key)\s*:\s*["']?([^\s"',}#]+)/gm;
 
 /**
  * Problems with no part of a bind key in them: a problem at a key's path says the key's length
@@ -137,10 +139,18 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
     }
     return valueAt(data, path);
   };
-  const mask = (s: string | undefined) =>
-    s
+  // A YAML syntax error quotes the token it could not place, a password or short key as well.
+  const secrets = [...text.matchAll(SECRET_VALUE)]
+    .map((m) => m[1] as string)
+    // Shorter values would garble every message they occur in; they give little away either.
+    .filter((v) => v.length >= 4);
+  const mask = (s: string | undefined) => {
+    let out = s
       ?.replace(HEX_RUN, (run) => `<${run.length} hex digits, not shown>`)
       .replace(URL_USERINFO, "$1<user info, not shown>@");
+    for (const secret of secrets) out = out?.replaceAll(secret, "<secret, not shown>");
+    return out;
+  };
   return problems.map((p) => {
     const found = KEY_PATH.test(p.path)
       ? describeKey(keyValue(p.path))
