@@ -119,6 +119,8 @@ function valueAt(root: unknown, path: string): unknown {
 const URL_USERINFO = /(:\/\/)[^\s/"']*@/g;
 /** A broker's password. */
 const PASSWORD_PATH = /(^|\.)password$/;
+/** A broker's URL. */
+const URL_PATH = /(^|\.)url$/;
 /** The value after a `password:` or `key:` in the text, block or flow style, quoted or not. */
 const SECRET_VALUE = /(?:^|[\s{,])(?:password|key)\s*:\s*["']?([^\s"',}#]+)/gm;
 
@@ -156,7 +158,10 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
       ? describeKey(keyValue(p.path))
       : PASSWORD_PATH.test(p.path) && p.found !== undefined
         ? "a password (not shown)"
-        : mask(p.found);
+        : URL_PATH.test(p.path)
+          ? // A refused URL may have any scheme typo: everything up to its last @ may be user info.
+            mask(p.found?.replace(/((?:[a-z]+:\/\/)?)[^\s"]*@/i, "$1<user info, not shown>@"))
+          : mask(p.found);
     const expected = mask(p.expected);
     return {
       ...p,

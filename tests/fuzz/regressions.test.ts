@@ -88,3 +88,24 @@ describe("found by fuzzing: YAML aliases", () => {
     expect(r.ok).toBe(false);
   });
 });
+
+describe("found by fuzzing: a password in a URL with a mistyped scheme", () => {
+  it("a refused broker URL shows its host, never what comes before its last @", () => {
+    // config.load, shrunk: "mqtts:!//gw:<password>@ broker…" slipped past the "://user:pass@" mask.
+    for (const url of [
+      "mqtts:!//gw:pw4fuzzing99@ broker.example:8883",
+      "mqtts:/gw:pw4fuzzing99@broker.example:8883",
+      "gw:pw4fuzzing99@broker.example",
+    ]) {
+      const r = parseConfig(
+        `version: 1\nhome: { id: home-0001, timezone: UTC }\ncloud:\n  brokers:\n    - url: "${url}"\ndevices: []\n`,
+        "home.yaml",
+        loadCatalogue().profiles,
+      );
+      expect(r.ok, url).toBe(false);
+      const shown = JSON.stringify(r.ok ? [] : r.problems);
+      expect(shown, url).toMatch(/broker\.example/);
+      expect(shown, url).not.toContain("pw4fuzzing99");
+    }
+  });
+});
