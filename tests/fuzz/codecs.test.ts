@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { HearthError } from "../../src/core/errors.js";
-import { bthomeDecode } from "./bthome.targets.js";
+import { bthomeDecode, receiverPresses } from "./bthome.targets.js";
 import { expectNoEscape } from "./check.js";
 import { fuzz, invariant } from "./harness.js";
 import { CODEC_TARGETS } from "./targets.js";
@@ -15,6 +15,11 @@ describe("fuzz: codecs", () => {
       const r = await expectNoEscape(t);
       // The inputs reach past the first check: some cases decode, some fail typed (both, for decoders).
       if (t.name.endsWith(".decode")) expect(Object.keys(r.typed).length).toBeGreaterThan(1);
+      // Not vacuous: the plain button's presses do get through, only the keyed one's are refused.
+      if (t.name === "ble.receiver") {
+        expect(receiverPresses().get("plain") ?? 0).toBeGreaterThan(0);
+        expect(receiverPresses().get("keyed") ?? 0).toBe(0);
+      }
     });
 });
 
