@@ -121,6 +121,10 @@ const URL_USERINFO = /(:\/\/)[^\s/"']*@/g;
 const PASSWORD_PATH = /(^|\.)password$/;
 /** The commands' public key, where a private key pasted by mistake must not be printed back. */
 const PUBLIC_KEY_PATH = /^cloud\.commands\.public_key(\[\d+\])?$/;
+/** A broker's URL. */
+const URL_PATH = /(^|\.)url$/;
+/** The value after a `password:` or `key:` in the text, block or flow style, quoted or not. */
+const SECRET_VALUE = /(?:^|[\s{,])(?:password|key)\s*:\s*["']?([^\s"',}#]+)/gm;
 
 /**
  * Problems with no part of a bind key in them: a problem at a key's path says the key's length
@@ -139,10 +143,18 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
     }
     return valueAt(data, path);
   };
-  const mask = (s: string | undefined) =>
-    s
+  // A YAML syntax error quotes the token it could not place, a password or short key as well.
+  const secrets = [...text.matchAll(SECRET_VALUE)]
+    .map((m) => m[1] as string)
+    // Shorter values would garble every message they occur in; they give little away either.
+    .filter((v) => v.length >= 4);
+  const mask = (s: string | undefined) => {
+    let out = s
       ?.replace(HEX_RUN, (run) => `<${run.length} hex digits, not shown>`)
       .replace(URL_USERINFO, "$1<user info, not shown>@");
+    for (const secret of secrets) out = out?.replaceAll(secret, "<secret, not shown>");
+    return out;
+  };
   return problems.map((p) => {
     const found = KEY_PATH.test(p.path)
       ? describeKey(keyValue(p.path))
@@ -150,7 +162,10 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
         ? "a password (not shown)"
         : PUBLIC_KEY_PATH.test(p.path) && p.found?.includes("PRIVATE")
           ? "a private key (not shown)"
-          : mask(p.found);
+          : URL_PATH.test(p.path)
+            ? // A refused URL may have any scheme typo: everything up to its last @ may be user info.
+              mask(p.found?.replace(/((?:[a-z]+:\/\/)?)[^\s"]*@/i, "$1<user info, not shown>@"))
+            : mask(p.found);
     const expected = mask(p.expected);
     return {
       ...p,

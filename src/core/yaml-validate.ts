@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
+import { errorMessage } from "./errors.js";
 
 /** One thing wrong with a file: where, what was found, what was expected. */
 export interface Problem {
@@ -132,7 +133,16 @@ export function parseYamlWith<S extends z.ZodType>(
       })),
     };
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // The yaml package throws (ReferenceError) for an alias with no anchor and for an alias bomb.
+    return {
+      ok: false,
+      problems: [{ file, path: "", message: `not valid YAML: ${errorMessage(e).split("\n")[0]}` }],
+    };
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return {
       ok: false,

@@ -61,7 +61,8 @@ export function parseLine(line: string): ReplayRecord | string {
       return 'a button line needs "value": the event name';
     return { kind: "button", ...t, device: r.device, event: r.value };
   }
-  if (typeof r.channel !== "string" || !(r.channel in CHANNELS))
+  // Own keys only: "constructor" or "toString" is not a channel because every object inherits it.
+  if (typeof r.channel !== "string" || !Object.hasOwn(CHANNELS, r.channel))
     return `unknown channel ${JSON.stringify(r.channel)}`;
   if (typeof r.value !== "number" || !Number.isFinite(r.value)) return '"value" must be a finite number';
   return { kind: "reading", ...t, device: r.device, channel: r.channel as Channel, value: r.value };
