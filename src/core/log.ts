@@ -36,9 +36,9 @@ export function createLogger(options: LogOptions = {}): Logger {
 let silent: Logger | undefined;
 
 /**
- * A logger that drops everything, for tests and library use. One for the whole process for the whole process: a pino instance keeps ~1.4 KiB of its destination alive
- * after it is dropped, so making one per use grows the heap wherever parts are built in a loop
- * (replays, evaluations, fuzzing). Nothing sets a level on it.
+ * A logger that drops everything, for tests and library use. One for the whole process: a pino
+ * instance keeps ~1.4 KiB alive after it is dropped, so making one per use grows the heap wherever
+ * parts are built in a loop (replays, evaluations, fuzzing). Nothing sets a level on it.
  */
 export function silentLogger(): Logger {
   silent ??= pino({ level: "silent" });
