@@ -19,7 +19,7 @@ export const ALERT_KINDS = [
   "power_outage",
   "storage",
   "test",
-  // Added in the one revision of v1 (issue 9) for later issues; nothing raises them yet.
+  // Added in the one revision of v1: kinds for senses still to come; nothing raises them yet.
   "fall",
   "not_home",
   "health",

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOU
 `;
 
 /**
- * Version 2 (contract v1's one revision, issue 9):
+ * Version 2 (contract v1's one revision):
  * - `resend`: 1 on a row requeued by the cloud's `resend` command until it is delivered again; the
  *   pending index sorts on it first, so resent rows drain after fresh messages of every lane.
  * - every stored envelope carries `lane_seq`; `meta` keeps one counter per lane (`lane_seq.<lane>`).
