@@ -40,6 +40,7 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
     const ledger = db.open();
     // The file is new but the gateway handed out seqs before (the file was deleted by hand).
     if (ledger.lastSeq === 0) startAbove(db, ledger, floor.read());
+    else if (floor.heldByLastRun()) startAboveHeld(db, ledger, floor, log);
     return { ledger, backing: "file" };
   } catch (e) {
     first = e;
@@ -110,6 +111,22 @@ function startAbove(db: OutboxDb, ledger: Ledger, floor: number): void {
     set.run("seq", String(ledger.lastSeq));
     for (const lane of LANES) set.run(laneSeqKey(lane), String(ledger.laneSeq[lane]));
   })();
+}
+
+/**
+ * The last run died holding messages in memory: they went out with seqs the file never got. Start
+ * above the mark that covered them (a jump the storage alert of that run explains); if the disk still
+ * refuses, the next start tries again.
+ */
+function startAboveHeld(db: OutboxDb, ledger: Ledger, floor: SeqFloor, log: Logger): void {
+  const from = ledger.lastSeq;
+  try {
+    startAbove(db, ledger, floor.read());
+    floor.released();
+    log.warn({ from, to: ledger.lastSeq }, "The last run held messages in memory: seq starts above its mark");
+  } catch (e) {
+    log.warn({ err: e, from, to: ledger.lastSeq }, "Could not store the seq above the held messages' mark");
+  }
 }
 
 function causeOf(e: unknown): unknown {

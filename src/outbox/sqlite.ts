@@ -108,7 +108,10 @@ export class SqliteOutbox implements Outbox {
       log: opts.log,
       commit: (d) => this.#commit([d], true)[0] as Envelope,
       hold: (d) => this.#hold(d),
-      written: () => this.#notify(),
+      written: () => {
+        if (this.#lane.size === 0) this.#floor.released();
+        this.#notify();
+      },
     });
   }
 
@@ -347,6 +350,7 @@ export class SqliteOutbox implements Outbox {
   /** Into the memory lane with the next seq: the uplink publishes it from there. */
   #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
+    this.#floor.holding();
     const { envelope, dropped } = this.#lane.hold(d, this.#ledger, {
       home: this.#o.home,
       ids: this.#o.ids,

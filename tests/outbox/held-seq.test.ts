@@ -1,0 +1,62 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { VirtualClock } from "../../src/core/clock.js";
+import { SeededIds } from "../../src/core/ids.js";
+import { WEEK_MS } from "../../src/core/time.js";
+import { SqliteOutbox } from "../../src/outbox/sqlite.js";
+import { captureLog } from "../helpers/log-capture.js";
+import { alertBody, alertId } from "./fixtures.js";
+import { cannotMount, mountTmpfs, type Tmpfs } from "./tmpfs.js";
+
+/**
+ * Found by the fault suite (tests/faults/disk-full.test.ts): alerts held in memory on a full disk are
+ * published with their seq and lane_seq; when the process is killed in that state, the next start
+ * must not hand those numbers out again (a receiver would see two alerts under one lane_seq).
+ */
+let n = 0;
+function outboxAt(path: string) {
+  return new SqliteOutbox({
+    path,
+    home: "home-1",
+    timeZone: "Asia/Shanghai",
+    clock: new VirtualClock({ wallStartMs: Date.UTC(2026, 2, 2, 1, 2, 3) }),
+    ids: new SeededIds(`held-${n++}`),
+    maxSizeBytes: 64 * 1024 * 1024,
+    retentionMs: WEEK_MS,
+    telemetryBatch: 50,
+    telemetryFlushMs: 2000,
+    ballastBytes: 0,
+    log: captureLog().log,
+  });
+}
+
+describe.skipIf(cannotMount() !== undefined)("seq after a kill while alerts were held in memory", () => {
+  let fs: Tmpfs | undefined;
+  afterEach(() => {
+    fs?.unmount();
+    fs = undefined;
+  });
+
+  it("the next start hands out no seq or lane_seq the held alerts had", () => {
+    fs = mountTmpfs(2 * 1024 * 1024);
+    const path = join(fs.dir, "outbox.db");
+    const dead = outboxAt(path);
+    dead.open();
+    dead.putAlert(alertBody(alertId(0)));
+    const filler = fs.fill();
+    const held = [];
+    for (let i = 1; i <= 20; i++)
+      held.push(dead.putAlert({ ...alertBody(alertId(i)), evidence: { note: "z".repeat(4000) } }));
+    expect(dead.storageHealth().memory_lane).toBeGreaterThan(0);
+    // Killed: `dead` is never closed, its held alerts never written. Space comes back; a new life.
+    rmSync(filler);
+    const next = outboxAt(path);
+    next.open();
+    const fresh = next.putAlert(alertBody(alertId(99)));
+    const heldOnly = held.filter((h) => h.seq > 1);
+    expect(fresh.seq).toBeGreaterThan(Math.max(...heldOnly.map((h) => h.seq)));
+    expect(fresh.lane_seq).toBeGreaterThan(Math.max(...heldOnly.map((h) => h.lane_seq ?? 0)));
+    next.close();
+  });
+});
