@@ -39,8 +39,17 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
   try {
     const ledger = db.open();
     // The file is new but the gateway handed out seqs before (the file was deleted by hand).
-    if (ledger.lastSeq === 0) startAbove(db, ledger, floor.read());
-    else if (floor.heldByLastRun()) startAboveHeld(db, ledger, floor, log);
+    if (ledger.lastSeq === 0) {
+      const mark = floor.read();
+      startAbove(db, ledger, mark);
+      // A sound but empty file where the mark says messages were made (truncated to nothing, deleted):
+      // what it queued is gone, and the lanes jump; the storage alert tells the cloud why.
+      if (mark > 0) {
+        const detail = `the outbox file held no history, though its seq mark (${mark}) says this gateway made messages before`;
+        log.error({ path, last_seq: ledger.lastSeq }, "Outbox history is gone: started above the seq mark");
+        return { ledger, backing: "file", fault: { reason: "corrupt", detail } };
+      }
+    } else if (floor.heldByLastRun()) startAboveHeld(db, ledger, floor, log);
     return { ledger, backing: "file" };
   } catch (e) {
     first = e;
