@@ -135,7 +135,7 @@ describe.runIf(mosquittoAvailable())("fault: the outbox corrupted or truncated b
             },
           );
           const moved = String(
-            (corruptAlerts(cloud).at(-1)?.body.evidence as { moved_to?: string }).moved_to,
+            (corruptAlerts(cloud).at(-1)?.body.evidence as { moved_to?: string } | undefined)?.moved_to,
           );
           expect(existsSync(moved)).toBe(true);
           movedAside.push(moved);
