@@ -88,8 +88,9 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
   const readOnly = isHearthError(first, ErrorCode.OutboxReadOnly);
   const copy = readOnly ? memoryCopy(db, log) : undefined;
   const ledger = copy ?? fresh(db);
-  if (copy) ledger.lastSeq = Math.max(ledger.lastSeq, floor.read());
-  else startAbove(db, ledger, floor.read());
+  // A copy too starts above the mark in seq and in every lane: nothing this run hands out reaches the
+  // file, so the next writable run starts from the file's numbers, which must stay below these.
+  startAbove(db, ledger, floor.read());
   log.error(
     { err: first, path, copied: copy !== undefined },
     readOnly

@@ -60,3 +60,35 @@ describe.skipIf(cannotMount() !== undefined)("seq after a kill while alerts were
     next.close();
   });
 });
+
+describe.skipIf(cannotMount() !== undefined)("lane_seq after a read-only run", () => {
+  let fs: Tmpfs | undefined;
+  afterEach(() => {
+    fs?.unmount();
+    fs = undefined;
+  });
+
+  // Found by tests/faults/read-only-state.test.ts: the read-only run raised seq above the mark but
+  // left every lane where the file was, so the next writable run gave its first alert the lane_seq
+  // the read-only run had already published.
+  it("the next writable run does not hand out the lane_seq the read-only run published", () => {
+    fs = mountTmpfs(2 * 1024 * 1024);
+    const path = join(fs.dir, "outbox.db");
+    const before = outboxAt(path);
+    before.open();
+    before.putAlert(alertBody(alertId(0)));
+    before.close();
+    fs.readOnly();
+    const ro = outboxAt(path);
+    ro.open();
+    const published = ro.putAlert(alertBody(alertId(1)));
+    ro.close();
+    fs.readWrite();
+    const after = outboxAt(path);
+    after.open();
+    const next = after.putAlert(alertBody(alertId(2)));
+    expect(next.lane_seq).not.toBe(published.lane_seq);
+    expect(next.seq).not.toBe(published.seq);
+    after.close();
+  });
+});
