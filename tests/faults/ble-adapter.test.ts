@@ -10,7 +10,6 @@ import { type FaultCloud, startFaultCloud } from "./harness/cloud.js";
 import { deliverAll } from "./harness/deliver.js";
 import { type HearthRun, startHearthRun } from "./harness/hearth-run.js";
 import { Ledger, seqReuse } from "./harness/ledger.js";
-import { deliveriesOf } from "./harness/observed.js";
 import { writeRow } from "./harness/report.js";
 import { faultSeed, reproduce, seededRandom, sized } from "./harness/size.js";
 
