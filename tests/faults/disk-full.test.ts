@@ -1,4 +1,5 @@
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mosquittoAvailable } from "../helpers/brokers.js";
 import { sleep, waitFor } from "../helpers/wait.js";
@@ -22,9 +23,15 @@ import { reproduce, sized } from "./harness/size.js";
 const CYCLES = sized(1, 10); // fill-and-free cycles with the process alive
 const WHILE_FULL = sized(60, 300); // alerts/events committed in each cycle while the disk is full
 const HOME = "faults-full";
+// The outbox grows through the cycles (delivered rows stay for the retention window): the full size
+// needs room for it beside the ballast + 1 MiB the agent wants free before it clears the alert.
+const DISK_MIB = sized(16, 96);
 const mountProblem = cannotMount();
 let fs: Tmpfs | undefined;
 afterAll(() => fs?.unmount());
+
+const outboxBytes = (d: string) =>
+  Object.fromEntries(readdirSync(d).map((n) => [n, statSync(join(d, n)).size]));
 
 /** Fills the disk; again once the agent freed its ballast, so the fault lasts. */
 async function fillUntilRaised(life: AgentLife, cloudRaised: () => number, before: number, t: Tmpfs) {
@@ -40,7 +47,7 @@ describe.runIf(mosquittoAvailable())("fault: disk filled and freed (tmpfs)", () 
   it.skipIf(mountProblem !== undefined)(
     `${CYCLES} fill/free cycles while alive (${WHILE_FULL} alerts/events each while full), then a kill while full: no alert lost while alive, the loss at the kill counted`,
     async () => {
-      const t = mountTmpfs(16 * 1024 * 1024);
+      const t = mountTmpfs(DISK_MIB * 1024 * 1024);
       fs = t;
       const cloud = await startFaultCloud(HOME);
       const ledger = new Ledger();
@@ -66,7 +73,10 @@ describe.runIf(mosquittoAvailable())("fault: disk filled and freed (tmpfs)", () 
           );
           rmSync(`${t.dir}/filler`);
           // The agent's own check (every 15 s) writes the held messages back and clears the alert.
-          await waitFor("the storage alert cleared", () => cleared() > c, { timeoutMs: 60_000 });
+          await waitFor("the storage alert cleared", () => cleared() > c, {
+            timeoutMs: 60_000,
+            detail: () => ({ cycle: c, storage: storageHealth(cloud).at(-1), outbox: outboxBytes(t.dir) }),
+          });
           await life.drain(120_000);
         }
         await waitFor(
@@ -114,7 +124,7 @@ describe.runIf(mosquittoAvailable())("fault: disk filled and freed (tmpfs)", () 
 
         const row = ledger.row(
           HOME,
-          `${t.dir} (16 MiB tmpfs) filled and freed ${CYCLES}×, then filled and SIGKILLed`,
+          `${t.dir} (${DISK_MIB} MiB tmpfs) filled and freed ${CYCLES}×, then filled and SIGKILLed`,
           cloud,
           {
             command: reproduce("tests/faults/disk-full.test.ts"),
