@@ -3,6 +3,11 @@ import type { Logger } from "../core/log.js";
 
 /** Seqs reserved at a time: one small fsynced file write per this many messages. */
 export const SEQ_BLOCK = 1000;
+/**
+ * Seqs reserved when the disk fills: the mark cannot be moved while it is full, and messages held in
+ * memory meanwhile go out with seqs a restart must not hand out again.
+ */
+export const FULL_DISK_RESERVE = 100_000;
 
 /**
  * A high-water mark for seq kept beside the outbox (`outbox.db.seq`): before a seq above it is handed

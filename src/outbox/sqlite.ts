@@ -16,7 +16,7 @@ import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
-import { SeqFloor } from "./seq-floor.js";
+import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
@@ -108,6 +108,7 @@ export class SqliteOutbox implements Outbox {
       log: opts.log,
       commit: (d) => this.#commit([d], true)[0] as Envelope,
       hold: (d) => this.#hold(d),
+      reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
       written: () => {
         if (this.#lane.size === 0) this.#floor.released();
         this.#notify();

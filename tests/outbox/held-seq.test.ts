@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
@@ -15,7 +15,7 @@ import { cannotMount, mountTmpfs, type Tmpfs } from "./tmpfs.js";
  * must not hand those numbers out again (a receiver would see two alerts under one lane_seq).
  */
 let n = 0;
-function outboxAt(path: string) {
+function outboxAt(path: string, ballastBytes = 0) {
   return new SqliteOutbox({
     path,
     home: "home-1",
@@ -26,7 +26,7 @@ function outboxAt(path: string) {
     retentionMs: WEEK_MS,
     telemetryBatch: 50,
     telemetryFlushMs: 2000,
-    ballastBytes: 0,
+    ballastBytes,
     log: captureLog().log,
   });
 }
@@ -92,3 +92,41 @@ describe.skipIf(cannotMount() !== undefined)("lane_seq after a read-only run", (
     after.close();
   });
 });
+
+describe.skipIf(cannotMount() !== undefined)(
+  "seq after a kill on a full disk, the mark's reserve used up",
+  () => {
+    let fs: Tmpfs | undefined;
+    afterEach(() => {
+      fs?.unmount();
+      fs = undefined;
+    });
+
+    // Found by the --full disk-full fault scenario: the mark is reserved only a block ahead and cannot
+    // be moved on a full disk, so held messages went past it and the next life (above the mark) reused
+    // their seqs. The ballast's room, when it is given back, is where the mark can still be moved.
+    it("held seqs past the old reserve do not come again after the kill", () => {
+      fs = mountTmpfs(3 * 1024 * 1024);
+      const path = join(fs.dir, "outbox.db");
+      const first = outboxAt(path, 256 * 1024);
+      first.open();
+      first.putAlert(alertBody(alertId(0)));
+      first.close();
+      // A reserve nearly used up, as it is at any moment of a busy run.
+      writeFileSync(`${path}.seq`, "40\n");
+      const dead = outboxAt(path, 256 * 1024);
+      dead.open();
+      const filler = fs.fill();
+      const made = [];
+      for (let i = 1; i <= 400; i++)
+        made.push(dead.putAlert({ ...alertBody(alertId(i)), evidence: { note: "q".repeat(2000) } }));
+      expect(dead.storageHealth().memory_lane).toBeGreaterThan(0);
+      rmSync(filler);
+      const next = outboxAt(path, 256 * 1024);
+      next.open();
+      const fresh = next.putAlert(alertBody(alertId(999)));
+      expect(fresh.seq).toBeGreaterThan(Math.max(...made.map((m) => m.seq)));
+      next.close();
+    });
+  },
+);
