@@ -39,7 +39,17 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
   try {
     const ledger = db.open();
     // The file is new but the gateway handed out seqs before (the file was deleted by hand).
-    if (ledger.lastSeq === 0) startAbove(db, ledger, floor.read());
+    if (ledger.lastSeq === 0) {
+      const mark = floor.read();
+      startAbove(db, ledger, mark);
+      // A sound but empty file where the mark says messages were made (truncated to nothing, deleted):
+      // what it queued is gone, and the lanes jump; the storage alert tells the cloud why.
+      if (mark > 0) {
+        const detail = `the outbox file held no history, though its seq mark (${mark}) says this gateway made messages before`;
+        log.error({ path, last_seq: ledger.lastSeq }, "Outbox history is gone: started above the seq mark");
+        return { ledger, backing: "file", fault: { reason: "corrupt", detail } };
+      }
+    } else if (floor.heldByLastRun()) startAboveHeld(db, ledger, floor, log);
     return { ledger, backing: "file" };
   } catch (e) {
     first = e;
@@ -78,8 +88,9 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
   const readOnly = isHearthError(first, ErrorCode.OutboxReadOnly);
   const copy = readOnly ? memoryCopy(db, log) : undefined;
   const ledger = copy ?? fresh(db);
-  if (copy) ledger.lastSeq = Math.max(ledger.lastSeq, floor.read());
-  else startAbove(db, ledger, floor.read());
+  // A copy too starts above the mark in seq and in every lane: nothing this run hands out reaches the
+  // file, so the next writable run starts from the file's numbers, which must stay below these.
+  startAbove(db, ledger, floor.read());
   log.error(
     { err: first, path, copied: copy !== undefined },
     readOnly
@@ -110,6 +121,22 @@ function startAbove(db: OutboxDb, ledger: Ledger, floor: number): void {
     set.run("seq", String(ledger.lastSeq));
     for (const lane of LANES) set.run(laneSeqKey(lane), String(ledger.laneSeq[lane]));
   })();
+}
+
+/**
+ * The last run died holding messages in memory: they went out with seqs the file never got. Start
+ * above the mark that covered them (a jump the storage alert of that run explains); if the disk still
+ * refuses, the next start tries again.
+ */
+function startAboveHeld(db: OutboxDb, ledger: Ledger, floor: SeqFloor, log: Logger): void {
+  const from = ledger.lastSeq;
+  try {
+    startAbove(db, ledger, floor.read());
+    floor.released();
+    log.warn({ from, to: ledger.lastSeq }, "The last run held messages in memory: seq starts above its mark");
+  } catch (e) {
+    log.warn({ err: e, from, to: ledger.lastSeq }, "Could not store the seq above the held messages' mark");
+  }
 }
 
 function causeOf(e: unknown): unknown {

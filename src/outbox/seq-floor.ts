@@ -1,8 +1,13 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import type { Logger } from "../core/log.js";
 
 /** Seqs reserved at a time: one small fsynced file write per this many messages. */
 export const SEQ_BLOCK = 1000;
+/**
+ * Seqs reserved when the disk fills: the mark cannot be moved while it is full, and messages held in
+ * memory meanwhile go out with seqs a restart must not hand out again.
+ */
+export const FULL_DISK_RESERVE = 100_000;
 
 /**
  * A high-water mark for seq kept beside the outbox (`outbox.db.seq`): before a seq above it is handed
@@ -13,25 +18,56 @@ export const SEQ_BLOCK = 1000;
  */
 export class SeqFloor {
   readonly #path: string | undefined;
+  /**
+   * The mark renamed while messages are held in memory: their seqs were published but are not in the
+   * outbox file, so a start that finds the mark under this name (the process died holding them) starts
+   * above the mark, not at the file's last seq. A rename, because it needs no free block on a full disk.
+   */
+  readonly #heldPath: string | undefined;
   readonly #log: Logger;
   #reserved: number;
   #warned = false;
+  #holding = false;
 
   /** `dbPath` undefined (an outbox in memory): nothing is kept. */
   constructor(dbPath: string | undefined, log: Logger) {
     this.#path = dbPath === undefined ? undefined : `${dbPath}.seq`;
+    this.#heldPath = dbPath === undefined ? undefined : `${dbPath}.seq.held`;
     this.#log = log;
     this.#reserved = this.read();
   }
 
-  /** The mark on disk (0 when there is none or it cannot be read). */
+  /** The mark on disk, under either name (0 when there is none or it cannot be read). */
   read(): number {
-    if (this.#path === undefined) return 0;
+    return Math.max(readMark(this.#path), readMark(this.#heldPath));
+  }
+
+  /** Whether the last run died (or stopped) while messages were held in memory only. */
+  heldByLastRun(): boolean {
+    return this.#heldPath !== undefined && !this.#holding && existsSync(this.#heldPath);
+  }
+
+  /** Messages are being held in memory: marks the mark so (once, until `released`). */
+  holding(): void {
+    if (this.#path === undefined || this.#heldPath === undefined || this.#holding) return;
+    this.#holding = true;
     try {
-      const n = Number(readFileSync(this.#path, "utf8").trim());
-      return Number.isSafeInteger(n) && n > 0 ? n : 0;
-    } catch {
-      return 0;
+      renameSync(this.#path, this.#heldPath);
+    } catch (e) {
+      this.#log.warn({ err: e, path: this.#path }, "Failed to mark the seq mark as held in memory");
+    }
+  }
+
+  /** Nothing is held in memory (any more): the seqs handed out are all in the outbox file. */
+  released(): void {
+    if (this.#path === undefined || this.#heldPath === undefined) return;
+    if (!this.#holding && !existsSync(this.#heldPath)) return;
+    try {
+      renameSync(this.#heldPath, this.#path);
+      this.#holding = false;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") this.#holding = false;
+      else this.#log.warn({ err: e, path: this.#heldPath }, "Failed to restore the seq mark");
     }
   }
 
@@ -48,7 +84,7 @@ export class SeqFloor {
       } finally {
         closeSync(fd);
       }
-      renameSync(tmp, this.#path);
+      renameSync(tmp, this.#holding && this.#heldPath !== undefined ? this.#heldPath : this.#path);
       this.#reserved = next;
       this.#warned = false;
     } catch (e) {
@@ -56,5 +92,15 @@ export class SeqFloor {
       if (!this.#warned) this.#log.warn({ err: e, path: this.#path, seq }, "Failed to write the seq mark");
       this.#warned = true;
     }
+  }
+}
+
+function readMark(path: string | undefined): number {
+  if (path === undefined) return 0;
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
   }
 }

@@ -16,7 +16,7 @@ import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
-import { SeqFloor } from "./seq-floor.js";
+import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
@@ -108,7 +108,11 @@ export class SqliteOutbox implements Outbox {
       log: opts.log,
       commit: (d) => this.#commit([d], true)[0] as Envelope,
       hold: (d) => this.#hold(d),
-      written: () => this.#notify(),
+      reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
+      written: () => {
+        if (this.#lane.size === 0) this.#floor.released();
+        this.#notify();
+      },
     });
   }
 
@@ -347,6 +351,7 @@ export class SqliteOutbox implements Outbox {
   /** Into the memory lane with the next seq: the uplink publishes it from there. */
   #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
+    this.#floor.holding();
     const { envelope, dropped } = this.#lane.hold(d, this.#ledger, {
       home: this.#o.home,
       ids: this.#o.ids,

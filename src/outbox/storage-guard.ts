@@ -37,6 +37,8 @@ export interface StorageGuardOptions {
   hold: (d: Draft) => Envelope;
   /** Called after held messages went to disk. */
   written: () => void;
+  /** Called when room was just made on a full disk: moves the seq mark far ahead while it can. */
+  reserve: () => void;
 }
 
 /**
@@ -156,6 +158,7 @@ export class StorageGuard {
     const kind = classifyStorageError(e);
     let last = e;
     if (kind === "full" && this.#backing === "file" && this.#makeRoom()) {
+      this.#o.reserve();
       try {
         const env = this.#o.commit(d);
         this.#state = "degraded";

@@ -30,6 +30,8 @@ export interface Delivery {
   topic: string;
   /** seq is absent on status and replies. */
   seq?: number;
+  /** The per-lane sequence number (stored types only). */
+  laneSeq?: number;
   ts: string;
   body: Record<string, unknown>;
 }
@@ -67,11 +69,19 @@ export async function startFaultCloud(home: string): Promise<FaultCloud> {
   });
   client.on("message", (topic, payload) => {
     const text = payload.toString("utf8");
-    let parsed: { id?: unknown; type?: unknown; seq?: unknown; ts?: unknown; body?: unknown };
+    let parsed: {
+      id?: unknown;
+      type?: unknown;
+      seq?: unknown;
+      lane_seq?: unknown;
+      ts?: unknown;
+      body?: unknown;
+    };
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch {
-      unreadable.push(`${topic}: ${text.slice(0, 200)}`);
+      // A scenario may publish garbage on cmd/ topics itself; only the agent's own messages count.
+      if (!topic.includes("/cmd/")) unreadable.push(`${topic}: ${text.slice(0, 200)}`);
       return;
     }
     if (typeof parsed.id !== "string") {
@@ -86,6 +96,7 @@ export async function startFaultCloud(home: string): Promise<FaultCloud> {
       ts: String(parsed.ts),
       body: (parsed.body ?? {}) as Record<string, unknown>,
       ...(typeof parsed.seq === "number" ? { seq: parsed.seq } : {}),
+      ...(typeof parsed.lane_seq === "number" ? { laneSeq: parsed.lane_seq } : {}),
     };
     const list = deliveries.get(parsed.id);
     if (list) list.push(d);

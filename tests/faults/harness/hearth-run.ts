@@ -18,7 +18,8 @@ export interface HearthRun {
 
 export function startHearthRun(dir: string, configYaml: string, env: NodeJS.ProcessEnv = {}): HearthRun {
   const config = join(dir, "hearth.yaml");
-  writeFileSync(config, configYaml);
+  // Mode 600: a config holding a bind key must not be world-readable (the loader refuses it).
+  writeFileSync(config, configYaml, { mode: 0o600 });
   const child = spawn(process.execPath, [HEARTH_MAIN, "run", "--config", config], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ...env },

@@ -56,25 +56,47 @@ export class Ledger {
     return this.#durableTelemetry;
   }
 
-  /** Reads the agent's outbox file (the agent must not be running): every row it holds is durable. */
-  readOutbox(stateDir: string): void {
+  /**
+   * Reads the agent's outbox file (the agent must not be running): every row it holds is durable, and
+   * its undelivered rows are what the next start sends. A file that cannot be read (corrupt, truncated)
+   * is tolerated: the ledger keeps what it knew, and the reason is returned (undefined: read).
+   */
+  readOutbox(stateDir: string): string | undefined {
     const path = join(stateDir, OUTBOX_FILE);
-    if (!existsSync(path)) return;
-    const db = new Database(path, { fileMustExist: true });
+    if (!existsSync(path)) return undefined;
+    return this.readOutboxFile(path, true);
+  }
+
+  /**
+   * Reads any outbox file, e.g. one the agent moved aside as corrupt: what it still holds is durable.
+   * `queued` false: its undelivered rows will not be sent by anyone (the agent opened a fresh file),
+   * so they do not count as queued. Returns why the file could not be read, or undefined.
+   */
+  readOutboxFile(path: string, queued: boolean): string | undefined {
+    let db: Database.Database | undefined;
     try {
+      db = new Database(path, { fileMustExist: true, readonly: true });
       const rows = db.prepare("SELECT id, lane, delivered FROM messages").all() as {
         id: string;
         lane: number;
         delivered: number;
       }[];
-      this.#queued = new Set();
+      if (queued) this.#queued = new Set();
       for (const r of rows) {
         (r.lane === 2 ? this.#durableTelemetry : this.#durableAlertsEvents).add(r.id);
-        if (r.delivered === 0) this.#queued.add(r.id);
+        if (queued && r.delivered === 0) this.#queued.add(r.id);
       }
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
     } finally {
-      db.close();
+      db?.close();
     }
+  }
+
+  /** Ids the cloud holds nowhere and the outbox no longer queues (the row's `lost`, uncapped). */
+  lostIds(cloud: FaultCloud): string[] {
+    return [...this.durable()].filter((id) => !cloud.deliveries.has(id) && !this.#queued.has(id));
   }
 
   /** The scenario's figures against what the cloud received. */
@@ -141,6 +163,23 @@ export function seqReuse(cloud: FaultCloud): string[] {
       const first = owner.get(d.seq);
       if (first === undefined) owner.set(d.seq, id);
       else if (first !== id) reused.push(`seq ${d.seq}: ${first} and ${id}`);
+    }
+  return reused;
+}
+
+/** lane_seqs the cloud saw on two different ids of the same lane (alert; event and summary; telemetry). */
+export function laneSeqReuse(cloud: FaultCloud): string[] {
+  const lanes = new Map<string, Map<number, string>>();
+  const reused: string[] = [];
+  for (const [id, list] of cloud.deliveries)
+    for (const d of list) {
+      if (d.laneSeq === undefined || !STORED_TYPES.has(d.type)) continue;
+      const lane = d.type === "summary" ? "event" : d.type;
+      const owner = lanes.get(lane) ?? new Map<number, string>();
+      lanes.set(lane, owner);
+      const first = owner.get(d.laneSeq);
+      if (first === undefined) owner.set(d.laneSeq, id);
+      else if (first !== id) reused.push(`${lane} lane_seq ${d.laneSeq}: ${first} and ${id}`);
     }
   return reused;
 }
