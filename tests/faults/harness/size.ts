@@ -1,3 +1,5 @@
+import { rng } from "../../../src/sim/random.js";
+
 /**
  * The suite's two sizes: `ci` runs inside `npm test` in minutes; `full` (`npm run faults -- --full`,
  * which sets HEARTH_FAULTS_SIZE=full) runs the issue's figures on demand.
@@ -21,17 +23,8 @@ export function reproduce(file: string, seed?: number): string {
     : `${env}npm run faults -- ${file}`;
 }
 
-/** A small seeded generator (mulberry32), so a failing run's random kill moments can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A small seeded generator (the simulator's mulberry32), so a failing run's random kill moments can be replayed. */
+export const seededRandom: (seed: number) => () => number = rng;
 
 /** HEARTH_FAULTS_SEED, or a fresh seed the scenario prints. */
 export function faultSeed(): number {
