@@ -23,6 +23,8 @@ export interface SimHomeOptions {
   home?: string;
   /** More lines of the cloud section; default: the test cloud's command key (TEST_COMMANDS_YAML). */
   extraCloud?: string;
+  /** More keys of the outbox section, as YAML flow pairs (`max_size_mb: 4`). */
+  extraOutbox?: string;
 }
 
 /** A home's config with a Modbus electricity meter, a Modbus water meter and an encrypted button. */
@@ -43,7 +45,7 @@ cloud:
   replay_rate: 5000
   telemetry_interval: 0s
 ${o.extraCloud ?? TEST_COMMANDS_YAML}
-outbox: { telemetry_batch: 50, telemetry_flush: 200ms }
+outbox: { telemetry_batch: 50, telemetry_flush: 200ms${o.extraOutbox ? `, ${o.extraOutbox}` : ""} }
 devices:
   - { id: meter-1, profile: eastron-sdm120, port: /dev/ttySIM0, unit_id: 1, baud: 9600, poll: 1s }
   - { id: water-1, profile: generic-modbus-water, port: /dev/ttySIM0, unit_id: 2, poll: 1s }

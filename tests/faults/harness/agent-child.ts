@@ -32,6 +32,7 @@ const { config, profiles } = simHomeConfig({
   stateDir: options.stateDir,
   home: options.home,
   extraCloud: options.extraCloud ?? "",
+  ...(options.extraOutbox !== undefined ? { extraOutbox: options.extraOutbox } : {}),
 });
 const { host } = simDevices(profiles);
 const clock = new SystemClock();

@@ -12,7 +12,15 @@ import type { Ledger } from "./ledger.js";
 export interface AgentLife {
   readonly child: ChildProcess;
   /** Lines seen so far, by kind. */
-  readonly seen: { ready: boolean; drained: boolean; stopped: boolean; telemetry: number; adverts: number };
+  readonly seen: {
+    ready: boolean;
+    drained: boolean;
+    stopped: boolean;
+    telemetry: number;
+    adverts: number;
+    /** Undelivered telemetry the outbox's size bound dropped, by its own log lines (child at warn level). */
+    boundDropped: number;
+  };
   send(command: string): void;
   /** Resolves once `n` more alerts/events were committed in this life (counting from the call). */
   committed(n: number, timeoutMs?: number): Promise<void>;
@@ -49,8 +57,17 @@ export async function startAgent(
   child.stderr?.on("data", (d: Buffer) => {
     err = (err + d.toString()).slice(-20_000);
   });
+  // Counted line by line, not from the kept tail, so a noisy life cannot hide a drop.
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+    if (!line.includes('"droppedTelemetry"')) return;
+    try {
+      seen.boundDropped += Number((JSON.parse(line) as { droppedTelemetry?: number }).droppedTelemetry ?? 0);
+    } catch {
+      // A line cut by the kill: its count is lost with it, and the check that uses it errs on the strict side.
+    }
+  });
   child.stdin?.on("error", () => undefined);
-  const seen = { ready: false, drained: false, stopped: false, telemetry: 0, adverts: 0 };
+  const seen = { ready: false, drained: false, stopped: false, telemetry: 0, adverts: 0, boundDropped: 0 };
   let committedHere = 0;
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
     if (line.startsWith("C ")) {

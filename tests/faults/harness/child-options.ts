@@ -5,6 +5,8 @@ export interface ChildOptions {
   home: string;
   /** More lines under `cloud:` in the simulated home's config. */
   extraCloud?: string;
+  /** More keys of the outbox section (`max_size_mb: 4`). */
+  extraOutbox?: string;
   logLevel?: string;
   /** Start the burst as soon as the agent has started, without waiting for a `burst` command. */
   burstAtStart?: boolean;

@@ -17,6 +17,8 @@ export class Ledger {
   readonly #durableTelemetry = new Set<string>();
   /** Rows the outbox still held undelivered at its last reading: kept for the next start, not lost. */
   #queued = new Set<string>();
+  /** Telemetry that was undelivered in one reading of the outbox and gone from the next. */
+  readonly #goneUndelivered = new Set<string>();
   #telemetryMade = 0;
   #faults = 0;
 
@@ -81,11 +83,18 @@ export class Ledger {
         lane: number;
         delivered: number;
       }[];
+      const before = this.#queued;
       if (queued) this.#queued = new Set();
+      const present = new Set<string>();
       for (const r of rows) {
+        present.add(r.id);
         (r.lane === 2 ? this.#durableTelemetry : this.#durableAlertsEvents).add(r.id);
         if (queued && r.delivered === 0) this.#queued.add(r.id);
       }
+      // Only the outbox's size bound deletes undelivered rows (src/outbox/bound.ts): these are its drops.
+      if (queued)
+        for (const id of before)
+          if (this.#durableTelemetry.has(id) && !present.has(id)) this.#goneUndelivered.add(id);
       return undefined;
     } catch (e) {
       return (e as Error).message;
@@ -144,6 +153,7 @@ export class Ledger {
       telemetryDurable: this.#durableTelemetry.size,
       telemetryDelivered,
       telemetryStillQueued: queuedUndelivered(this.#durableTelemetry),
+      telemetryDropped: [...this.#goneUndelivered].filter((id) => !cloud.deliveries.has(id)).length,
       telemetryShed: Math.max(0, this.#telemetryMade - this.#durableTelemetry.size),
       size: faultSize(),
       ...meta,

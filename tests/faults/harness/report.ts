@@ -25,6 +25,8 @@ export interface ScenarioRow {
   telemetryDelivered: number;
   /** Committed telemetry still undelivered in the outbox at the end (the agent's last flush at stop). */
   telemetryStillQueued: number;
+  /** Committed, then deleted from the outbox before delivery: the size bound's policy (oldest telemetry first). */
+  telemetryDropped: number;
   /** Made but never committed: the uncommitted batch at each kill (the policy's allowance). */
   telemetryShed: number;
   size: "ci" | "full";
@@ -69,6 +71,7 @@ const COLUMNS: [string, (r: ScenarioRow) => string][] = [
   ["committed", (r) => String(r.telemetryDurable)],
   ["delivered ", (r) => String(r.telemetryDelivered)],
   ["queued ", (r) => String(r.telemetryStillQueued)],
+  ["dropped by the size bound", (r) => String(r.telemetryDropped)],
   ["shed", (r) => String(r.telemetryShed)],
 ];
 
