@@ -1,13 +1,11 @@
-import { buildEnvelope } from "../contract/envelope.js";
 import type { AlertBody, Envelope } from "../contract/messages.js";
 import { LANE_OF, LANES, type Lane, type StoredMessage, takeLaneSeq } from "../contract/stored.js";
-import type { IdSource } from "../core/ids.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { laneSeqKey } from "./ledger.js";
 import { LANE_CODE, rowBytes } from "./rows.js";
 import type { AlertStateInfo } from "./types.js";
-import type { Draft } from "./write.js";
+import { type Draft, envelopeOf, type WriteContext } from "./write.js";
 
 /** Messages held in memory at most; beyond it, the least important goes (delivered, events, alerts). */
 export const MEMORY_LANE_MAX = 2000;
@@ -47,17 +45,10 @@ export class MemoryLane {
   hold(
     d: Draft,
     ledger: Ledger,
-    o: { home: string; ids: IdSource; ts: (ms: number) => string },
+    o: Pick<WriteContext, "home" | "ids" | "ts">,
   ): { envelope: Envelope; dropped?: Held } {
     ledger.lastSeq++;
-    const envelope = buildEnvelope(d.type, d.body, {
-      id: o.ids.next("msg"),
-      home: o.home,
-      seq: ledger.lastSeq,
-      laneSeq: takeLaneSeq(ledger.laneSeq, LANE_OF[d.type]),
-      ts: o.ts(d.wallMs),
-      synced: d.synced,
-    }) as Envelope;
+    const envelope = envelopeOf(o, d, ledger.lastSeq, takeLaneSeq(ledger.laneSeq, LANE_OF[d.type]));
     this.#held.push({
       message: {
         seq: envelope.seq,

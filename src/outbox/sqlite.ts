@@ -352,11 +352,7 @@ export class SqliteOutbox implements Outbox {
   #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
     this.#floor.holding();
-    const { envelope, dropped } = this.#lane.hold(d, this.#ledger, {
-      home: this.#o.home,
-      ids: this.#o.ids,
-      ts: (ms) => this.#ts(ms),
-    });
+    const { envelope, dropped } = this.#lane.hold(d, this.#ledger, this.#write);
     if (dropped)
       this.#o.log.error(
         {

@@ -35,6 +35,23 @@ export interface WriteContext {
   ts: (ms: number) => string;
 }
 
+/** A draft's envelope with its numbers: a fresh id, the home's `ts`; the one place both lanes build it. */
+export function envelopeOf(
+  w: Pick<WriteContext, "home" | "ids" | "ts">,
+  d: Draft,
+  seq: number,
+  laneSeq: number,
+): Envelope {
+  return buildEnvelope(d.type, d.body, {
+    id: w.ids.next("msg"),
+    home: w.home,
+    seq,
+    laneSeq,
+    ts: w.ts(d.wallMs),
+    synced: d.synced,
+  });
+}
+
 /**
  * Writes drafts in one transaction: seq and lane counters, rows, alert states and the size bound together; the
  * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events).
@@ -63,14 +80,7 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
     for (const d of drafts) {
       seq++;
       const lane = LANE_OF[d.type];
-      const env = buildEnvelope(d.type, d.body, {
-        id: w.ids.next("msg"),
-        home: w.home,
-        seq,
-        laneSeq: takeLaneSeq(laneSeq, lane),
-        ts: w.ts(d.wallMs),
-        synced: d.synced,
-      });
+      const env = envelopeOf(w, d, seq, takeLaneSeq(laneSeq, lane));
       const json = JSON.stringify(env);
       const bytes = rowBytes(json);
       insert.run(seq, env.id, LANE_CODE[lane], d.type, d.wallMs, d.synced ? 1 : 0, bytes, json);
