@@ -116,23 +116,26 @@ export function decodeRequestPdu(pdu: Buffer, base = 0, frame: Buffer = pdu): Mo
         frame,
       );
   };
+  /** The register count at byte 3 is 1..`max`. */
+  const quantityUpTo = (max: number): number => {
+    const quantity = pdu.readUInt16BE(3);
+    if (quantity < 1 || quantity > max)
+      throw frameError(
+        ErrorCode.FrameMalformed,
+        `quantity ${quantity} is outside 1..${max}`,
+        base + 3,
+        frame,
+        {
+          quantity,
+        },
+      );
+    return quantity;
+  };
   switch (fc) {
     case 3:
     case 4: {
       exactly(5);
-      const address = pdu.readUInt16BE(1);
-      const quantity = pdu.readUInt16BE(3);
-      if (quantity < 1 || quantity > MAX_READ_REGISTERS)
-        throw frameError(
-          ErrorCode.FrameMalformed,
-          `quantity ${quantity} is outside 1..125`,
-          base + 3,
-          frame,
-          {
-            quantity,
-          },
-        );
-      return { fc, address, quantity };
+      return { fc, address: pdu.readUInt16BE(1), quantity: quantityUpTo(MAX_READ_REGISTERS) };
     }
     case 6: {
       exactly(5);
@@ -140,18 +143,8 @@ export function decodeRequestPdu(pdu: Buffer, base = 0, frame: Buffer = pdu): Mo
     }
     case 16: {
       need(6);
-      const quantity = pdu.readUInt16BE(3);
+      const quantity = quantityUpTo(MAX_WRITE_REGISTERS);
       const byteCount = pdu[5] as number;
-      if (quantity < 1 || quantity > MAX_WRITE_REGISTERS)
-        throw frameError(
-          ErrorCode.FrameMalformed,
-          `quantity ${quantity} is outside 1..123`,
-          base + 3,
-          frame,
-          {
-            quantity,
-          },
-        );
       if (byteCount !== 2 * quantity)
         throw frameError(
           ErrorCode.FrameMalformed,
