@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Agent } from "../../src/agent/agent.js";
+import type { Agent } from "../../src/agent/agent.js";
 import type { ReplyBody } from "../../src/contract/messages.js";
-import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { DAY_MS } from "../../src/core/time.js";
 import { OTHER_KEY, testCommand } from "../helpers/commands.js";
-import { simDevices, simHomeConfig } from "../helpers/sim-home.js";
+import { simHomeAgent } from "../helpers/sim-home.js";
 
 // Defect 4 of issue 9, each reproduction against the real Agent: its dispatcher, handlers and pipeline.
 const HOME = "test-home";
@@ -25,26 +23,13 @@ async function startAgent(o: { extraCloud?: string; synced?: boolean; stateDir?:
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "hearth-cmd-"));
   if (o.stateDir === undefined) dirs.push(stateDir);
   // Port 1 on loopback: nothing listens, so the uplink only retries; commands come in through `command`.
-  const { config, profiles } = simHomeConfig({
+  const { agent } = simHomeAgent({
     brokerUrl: "mqtt://127.0.0.1:1",
     stateDir,
     home: HOME,
     ...(o.extraCloud !== undefined ? { extraCloud: o.extraCloud } : {}),
-  });
-  const { host } = simDevices(profiles);
-  const clock = new SystemClock({ synced: () => o.synced ?? true });
-  const agent = new Agent({
-    config,
-    profiles,
-    host: {
-      clock,
-      netClock: clock,
-      ids: randomIds,
-      log: silentLogger(),
-      version: "test",
-      powerSupplyDir: null,
-      ...host,
-    },
+    log: silentLogger(),
+    synced: () => o.synced ?? true,
   });
   await agent.start();
   running.push(agent);

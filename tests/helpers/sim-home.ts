@@ -116,14 +116,22 @@ export function simDevices(profiles: ReadonlyMap<string, DeviceProfile>): {
  * The real Agent for the simulated home (simHomeConfig + simDevices) on the system clock: what the
  * integration tests and the crash child run. Not started.
  */
-export function simHomeAgent(o: SimHomeOptions & { log: Logger }): {
+export function simHomeAgent(
+  o: SimHomeOptions & {
+    log: Logger;
+    /** Whether the wall clock counts as synced (default: always). */
+    synced?: () => boolean;
+    /** Host parts to use instead of the simulated home's (a scanner, a version). */
+    host?: Partial<AgentHost>;
+  },
+): {
   agent: Agent;
   devices: SimDevices;
   clock: SystemClock;
 } {
   const { config, profiles } = simHomeConfig(o);
   const { devices, host } = simDevices(profiles);
-  const clock = new SystemClock();
+  const clock = new SystemClock(o.synced ? { synced: o.synced } : {});
   const agent = new Agent({
     config,
     profiles,
@@ -135,6 +143,7 @@ export function simHomeAgent(o: SimHomeOptions & { log: Logger }): {
       version: "test",
       powerSupplyDir: null,
       ...host,
+      ...o.host,
     },
   });
   return { agent, devices, clock };

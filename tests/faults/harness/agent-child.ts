@@ -18,36 +18,23 @@
 import { writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
-import { Agent } from "../../../src/agent/agent.js";
-import { SystemClock } from "../../../src/core/clock.js";
-import { randomIds } from "../../../src/core/ids.js";
 import { createLogger } from "../../../src/core/log.js";
-import { BUTTON_KEY, BUTTON_MAC, simDevices, simHomeConfig } from "../../helpers/sim-home.js";
+import { BUTTON_KEY, BUTTON_MAC, simHomeAgent } from "../../helpers/sim-home.js";
 import type { ChildOptions } from "./child-options.js";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as ChildOptions;
-const { config, profiles } = simHomeConfig({
+let scanner: SimulatedScanner | undefined;
+const { agent, clock } = simHomeAgent({
   brokerUrl: options.brokerUrl,
   mqttVersion: "5",
   stateDir: options.stateDir,
   home: options.home,
   extraCloud: options.extraCloud ?? "",
   ...(options.extraOutbox !== undefined ? { extraOutbox: options.extraOutbox } : {}),
-});
-const { host } = simDevices(profiles);
-const clock = new SystemClock();
-let scanner: SimulatedScanner | undefined;
-const agent = new Agent({
-  config,
-  profiles,
+  log: createLogger({ level: options.logLevel ?? "error" }),
+  // The scenario's own scanner, so `spoof` and `press` reach the agent as adverts on air.
   host: {
-    clock,
-    netClock: clock,
-    ids: randomIds,
-    log: createLogger({ level: options.logLevel ?? "error" }),
     version: "faults",
-    powerSupplyDir: null,
-    serialBinding: host.serialBinding,
     bleScanner: (consumer, adapter) => {
       scanner = new SimulatedScanner({ consumer, adapter });
       return scanner;
