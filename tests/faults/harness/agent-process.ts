@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { waitFor } from "../../helpers/wait.js";
 import { agentChildBundle } from "./child-bundle.js";
 import type { ChildOptions } from "./child-options.js";
 import type { Ledger } from "./ledger.js";
+import { spawnReaped } from "./spawn.js";
 
 /**
  * One life of the agent child: started, fed commands, watched, and ended by SIGKILL or SIGTERM. Every
@@ -41,22 +42,11 @@ export async function startAgent(
   waitReady = true,
 ): Promise<AgentLife> {
   const bundle = await agentChildBundle();
-  const child = spawn(process.execPath, ["--enable-source-maps", bundle, JSON.stringify(options)], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  const reap = () => child.kill("SIGKILL");
-  process.once("exit", reap);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      process.off("exit", reap);
-      resolve(code);
-    }),
+  const { child, exited, stderr } = spawnReaped(
+    process.execPath,
+    ["--enable-source-maps", bundle, JSON.stringify(options)],
+    { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env }, tailChars: 20_000 },
   );
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err = (err + d.toString()).slice(-20_000);
-  });
   // Counted line by line, not from the kept tail, so a noisy life cannot hide a drop.
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
     if (!line.includes('"droppedTelemetry"')) return;
@@ -90,7 +80,7 @@ export async function startAgent(
       const target = committedHere + n;
       await waitFor(`${n} more committed alerts/events`, () => committedHere >= target || gone(), {
         timeoutMs,
-        detail: () => ({ committedHere, stderr: err.slice(-2000) }),
+        detail: () => ({ committedHere, stderr: stderr().slice(-2000) }),
       });
     },
     async drain(timeoutMs = 60_000) {
@@ -98,7 +88,7 @@ export async function startAgent(
       life.send("drain");
       await waitFor("the agent to report its outbox drained", () => seen.drained, {
         timeoutMs,
-        detail: () => ({ exited: gone(), stderr: err.slice(-2000) }),
+        detail: () => ({ exited: gone(), stderr: stderr().slice(-2000) }),
       });
     },
     async kill() {
@@ -112,13 +102,13 @@ export async function startAgent(
       ledger.telemetryMade(seen.telemetry);
       return code;
     },
-    stderr: () => err,
+    stderr,
   };
   if (!waitReady) return life;
   await waitFor("the agent child to start", () => seen.ready || gone(), {
     timeoutMs: 30_000,
-    detail: () => ({ stderr: err.slice(-2000) }),
+    detail: () => ({ stderr: stderr().slice(-2000) }),
   });
-  if (!seen.ready) throw new Error(`the agent child did not start: ${err}`);
+  if (!seen.ready) throw new Error(`the agent child did not start: ${stderr()}`);
   return life;
 }

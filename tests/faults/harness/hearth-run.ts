@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HEARTH_MAIN } from "../../helpers/cli.js";
+import { spawnReaped } from "./spawn.js";
 
 /**
  * The product itself, `hearth run --config …` from dist/, for scenarios that need no simulated radio:
@@ -20,21 +21,10 @@ export function startHearthRun(dir: string, configYaml: string, env: NodeJS.Proc
   const config = join(dir, "hearth.yaml");
   // Mode 600: a config holding a bind key must not be world-readable (the loader refuses it).
   writeFileSync(config, configYaml, { mode: 0o600 });
-  const child = spawn(process.execPath, [HEARTH_MAIN, "run", "--config", config], {
+  const { child, exited, stderr } = spawnReaped(process.execPath, [HEARTH_MAIN, "run", "--config", config], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ...env },
-  });
-  const reap = () => child.kill("SIGKILL");
-  process.once("exit", reap);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      process.off("exit", reap);
-      resolve(code);
-    }),
-  );
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err = (err + d.toString()).slice(-50_000);
+    tailChars: 50_000,
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
@@ -44,6 +34,6 @@ export function startHearthRun(dir: string, configYaml: string, env: NodeJS.Proc
       if (alive()) child.kill("SIGTERM");
       return exited;
     },
-    stderr: () => err,
+    stderr,
   };
 }
