@@ -161,7 +161,12 @@ export const statusBody = z
               ),
             free_mb: z.number().optional(),
             memory_lane: z.number().int().describe("messages held in memory, not on disk"),
-            shed_telemetry: z.number().int().describe("undelivered telemetry rows deleted to make room"),
+            shed_telemetry: z
+              .number()
+              .int()
+              .describe(
+                "undelivered telemetry rows let go since start: by the size bound or to make room on a full disk",
+              ),
           })
           .strict(),
       })

@@ -19,6 +19,7 @@ export class SizeBound {
   readonly #retentionMs: number;
   readonly #log: Logger;
   #overBoundWarned = false;
+  #shedTelemetry = 0;
 
   constructor(db: OutboxDb, ledger: Ledger, o: { maxSizeBytes: number; retentionMs: number; log: Logger }) {
     this.#db = db;
@@ -28,13 +29,25 @@ export class SizeBound {
     this.#log = o.log;
   }
 
+  /** Undelivered telemetry rows let go so far (size bound and full disk), for `health.storage`. */
+  get shedTelemetry(): number {
+    return this.#shedTelemetry;
+  }
+
   /**
    * Inside the caller's write transaction: when `size` (the size with the new rows) is over the bound,
-   * frees down to SHRINK_TO of it and returns the size left.
+   * frees down to SHRINK_TO of it. Returns the size left and the telemetry rows dropped, which the caller
+   * passes to `counted` once its transaction has committed (a rolled-back drop dropped nothing).
    */
-  enforce(size: number): number {
-    if (size <= this.#maxSizeBytes) return size;
-    return size - this.#shrink(size - this.#maxSizeBytes * SHRINK_TO).freed;
+  enforce(size: number): { size: number; telemetry: number } {
+    if (size <= this.#maxSizeBytes) return { size, telemetry: 0 };
+    const r = this.#shrink(size - this.#maxSizeBytes * SHRINK_TO);
+    return { size: size - r.freed, telemetry: r.telemetry };
+  }
+
+  /** Counts telemetry dropped by an `enforce` whose transaction committed. */
+  counted(telemetry: number): void {
+    this.#shedTelemetry += telemetry;
   }
 
   /**
@@ -49,6 +62,7 @@ export class SizeBound {
       out = conn.transaction(() => this.#shrink(need))();
     });
     this.#ledger.size -= out.freed;
+    this.#shedTelemetry += out.telemetry;
     return out;
   }
 

@@ -152,6 +152,7 @@ export class MemoryLane {
          ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER))`,
     );
     let size = ledger.size;
+    let shed = 0;
     const held = [...this.#held].sort((a, b) => a.message.seq - b.message.seq);
     conn
       .transaction(() => {
@@ -179,10 +180,11 @@ export class MemoryLane {
         }
         setSeq.run("seq", String(ledger.lastSeq));
         for (const l of LANES) setSeq.run(laneSeqKey(l), String(ledger.laneSeq[l]));
-        size = bound.enforce(size);
+        ({ size, telemetry: shed } = bound.enforce(size));
       })
       .immediate();
     ledger.size = size;
+    bound.counted(shed);
     this.#held.length = 0;
     return held.length;
   }

@@ -55,7 +55,6 @@ export class StorageGuard {
   #state: StorageState = "ok";
   #fault: StorageFault | undefined;
   #backing: "file" | "memory" = "file";
-  #shed = 0;
 
   constructor(o: StorageGuardOptions) {
     this.#o = o;
@@ -136,7 +135,7 @@ export class StorageGuard {
       state: this.#state,
       ...(free !== undefined ? { free_mb: Math.floor(free / 1048576) } : {}),
       memory_lane: this.#o.lane.size,
-      shed_telemetry: this.#shed,
+      shed_telemetry: this.#o.bound.shedTelemetry,
     };
   }
 
@@ -183,7 +182,6 @@ export class StorageGuard {
     const shed = () => {
       try {
         const r = this.#o.bound.shed(SHED_BYTES);
-        this.#shed += r.telemetry;
         freed += r.freed;
         if (r.freed > 0)
           this.#o.log.warn(

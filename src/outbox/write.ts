@@ -75,6 +75,7 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
   // Taken from a copy: the ledger moves only once the transaction committed.
   const laneSeq = { ...ledger.laneSeq };
   let size = ledger.size;
+  let shed = 0;
   const envelopes: Envelope[] = [];
   const write = conn.transaction(() => {
     for (const d of drafts) {
@@ -94,7 +95,7 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
     setMeta.run("seq", String(seq));
     for (const l of LANES)
       if (laneSeq[l] !== ledger.laneSeq[l]) setMeta.run(laneSeqKey(l), String(laneSeq[l]));
-    size = w.bound.enforce(size);
+    ({ size, telemetry: shed } = w.bound.enforce(size));
   });
   try {
     if (durable) write.immediate();
@@ -111,5 +112,6 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
   ledger.lastSeq = seq;
   ledger.laneSeq = laneSeq;
   ledger.size = size;
+  w.bound.counted(shed);
   return envelopes;
 }

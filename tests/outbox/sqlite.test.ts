@@ -213,3 +213,20 @@ describe("SqliteOutbox lane numbers (contract v1 revision, issue 9)", () => {
     again.close();
   });
 });
+
+describe("SqliteOutbox size bound in storage health", () => {
+  it("counts the undelivered telemetry its size bound drops in shed_telemetry, and nothing it keeps (issue 9)", () => {
+    const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
+    const outbox = new SqliteOutbox(
+      options(join(dir, "bound-health.db"), { clock, maxSizeBytes: 20_000, telemetryBatch: 1 }),
+    );
+    outbox.open();
+    expect(outbox.storageHealth().shed_telemetry).toBe(0);
+    const written = 400;
+    for (let i = 0; i < written; i++) outbox.putTelemetry(telemetryBody(i));
+    const left = outbox.depth().telemetry;
+    expect(left).toBeLessThan(written);
+    expect(outbox.storageHealth().shed_telemetry).toBe(written - left);
+    outbox.close();
+  });
+});
