@@ -68,6 +68,7 @@ export class Agent {
       telemetryBatch: config.outbox.telemetry_batch,
       telemetryFlushMs: config.outbox.telemetry_flush,
       ballastBytes: config.outbox.ballast_mb * 1024 * 1024,
+      runtimeDir: config.outbox.runtime_dir,
       log: host.log.child({ module: "outbox" }),
     });
     const profiles = o.profiles;

@@ -315,6 +315,13 @@ export const configSchema = z
           .max(1024)
           .default(4)
           .describe("space kept in a file beside the outbox and given back when the disk is full (0: none)"),
+        runtime_dir: z
+          .string()
+          .min(1)
+          .default("/run/hearth")
+          .describe(
+            "tmpfs directory that outlives the agent but not a reboot (the service's RuntimeDirectory): where the outbox is kept while the state directory is read-only",
+          ),
       })
       .strict()
       .prefault({}),

@@ -1,51 +1,77 @@
-import { existsSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { LANES } from "../contract/stored.js";
 import { ErrorCode, errorMessage, isHearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { laneSeqKey } from "./ledger.js";
+import {
+  asRollbackImage,
+  COPIED_FROM_KEY,
+  type CopyMark,
+  type RuntimeCopy,
+  writePrivate,
+} from "./runtime-copy.js";
 import type { SeqFloor } from "./seq-floor.js";
 import type { StorageFaultReason } from "./storage-health.js";
 
 /** How the outbox came up: on its file, or from memory because the file could not be used. */
 export interface Opened {
   ledger: Ledger;
-  /** `file`: the outbox file as usual; `memory`: a copy in memory, nothing written to disk. */
+  /**
+   * `file`: the outbox file as usual; `memory`: not the outbox file (a copy in the runtime directory or
+   * in memory), nothing written to the state directory.
+   */
   backing: "file" | "memory";
+  /** With `memory`: the runtime copy's path, when the copy is there rather than in memory. */
+  copy?: string;
   /** What went wrong at the start, if anything: raised as a `storage` alert. */
   fault?: { reason: StorageFaultReason; detail: string; moved_to?: string };
 }
 
 /** `outbox.db.corrupt-20260302T010203Z`: the UTC time the file was moved aside. */
 export function corruptName(path: string, wallMs: number): string {
-  const stamp = new Date(wallMs)
+  return `${path}.corrupt-${stampOf(wallMs)}`;
+}
+
+function stampOf(wallMs: number): string {
+  return new Date(wallMs)
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
-  return `${path}.corrupt-${stamp}`;
 }
 
 /**
  * Opens the outbox whatever state its file is in, so that the agent (and its call button) always
  * starts. A corrupt file is moved aside with its -wal and -shm (kept for analysis) and a fresh one
- * opened; a file or directory that cannot be written is copied into memory (queued messages are still
- * delivered); anything else runs on an empty outbox in memory. seq starts above everything this
- * gateway handed out before (the old file's meta, best effort, and the seq mark).
+ * opened; a file or directory that cannot be written is copied into the runtime directory (`runtime`,
+ * see runtime-copy.ts; into memory when there is none), so queued messages are still delivered;
+ * anything else runs on an empty outbox in memory. seq starts above everything this gateway handed
+ * out before (the old file's meta, best effort, the seq mark, and a runtime copy left by a read-only
+ * run, which the first writable run takes back as its file).
  */
-export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log: Logger): Opened {
+export function openResilient(
+  db: OutboxDb,
+  floor: SeqFloor,
+  wallMs: number,
+  log: Logger,
+  runtime?: RuntimeCopy,
+): Opened {
   const path = db.path;
+  const left = runtime?.exists() ? { mark: runtime.peek() } : undefined;
+  const mark = () => Math.max(floor.read(), left?.mark?.seq ?? 0);
   let first: unknown;
   try {
-    const ledger = db.open();
+    let ledger = db.open();
+    if (runtime && left) ledger = takeBack(db, ledger, runtime, left.mark, wallMs, log);
     // The file is new but the gateway handed out seqs before (the file was deleted by hand).
     if (ledger.lastSeq === 0) {
-      const mark = floor.read();
-      startAbove(db, ledger, mark);
+      const m = mark();
+      startAbove(db, ledger, m);
       // A sound but empty file where the mark says messages were made (truncated to nothing, deleted):
       // what it queued is gone, and the lanes jump; the storage alert tells the cloud why.
-      if (mark > 0) {
-        const detail = `the outbox file held no history, though its seq mark (${mark}) says this gateway made messages before`;
+      if (m > 0) {
+        const detail = `the outbox file held no history, though its seq mark (${m}) says this gateway made messages before`;
         log.error({ path, last_seq: ledger.lastSeq }, "Outbox history is gone: started above the seq mark");
         return { ledger, backing: "file", fault: { reason: "corrupt", detail } };
       }
@@ -60,7 +86,7 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
     try {
       moved = moveAside(path, wallMs);
       const ledger = db.open();
-      startAbove(db, ledger, Math.max(old, floor.read()));
+      startAbove(db, ledger, Math.max(old, mark()));
       log.error(
         { err: first, path, moved_to: moved, last_seq: ledger.lastSeq },
         "Outbox file is corrupt: moved aside, started a fresh one",
@@ -73,7 +99,7 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
     } catch (e) {
       log.error({ err: e, path }, "Could not replace the corrupt outbox file: running from memory");
       const ledger = fresh(db);
-      startAbove(db, ledger, Math.max(old, floor.read()));
+      startAbove(db, ledger, Math.max(old, mark()));
       return {
         ledger,
         backing: "memory",
@@ -86,22 +112,137 @@ export function openResilient(db: OutboxDb, floor: SeqFloor, wallMs: number, log
     }
   }
   const readOnly = isHearthError(first, ErrorCode.OutboxReadOnly);
-  const copy = readOnly ? memoryCopy(db, log) : undefined;
-  const ledger = copy ?? fresh(db);
+  const image = readOnly ? readOnlyImage(path, log) : undefined;
+  const onCopy = readOnly && runtime ? runtimeCopy(db, runtime, image, left?.mark, log) : undefined;
+  const ledger = onCopy ?? (image ? db.adopt(new Database(image)) : fresh(db));
   // A copy too starts above the mark in seq and in every lane: nothing this run hands out reaches the
-  // file, so the next writable run starts from the file's numbers, which must stay below these.
-  startAbove(db, ledger, floor.read());
+  // file, so the next writable run starts from the file's numbers, which must stay below these
+  // (unless it takes back the runtime copy, which carries these numbers on).
+  startAbove(db, ledger, mark());
   log.error(
-    { err: first, path, copied: copy !== undefined },
+    { err: first, path, copied: image !== undefined, ...(onCopy ? { copy: runtime?.path } : {}) },
     readOnly
-      ? "Outbox cannot be written (read-only): running from memory"
+      ? `Outbox cannot be written (read-only): running from ${onCopy ? "a copy in the runtime directory" : "memory"}`
       : "Outbox cannot be opened: running from memory",
   );
   return {
     ledger,
     backing: "memory",
+    ...(onCopy && runtime ? { copy: runtime.path } : {}),
     fault: { reason: readOnly ? "read_only" : "io", detail: errorMessage(causeOf(first)) },
   };
+}
+
+/**
+ * The state directory is writable and a read-only run left its copy in the runtime directory. When the
+ * copy continues this very file (made from it, and the file unchanged since), it becomes the file:
+ * what the read-only runs made, delivered and closed carries on. Otherwise (an unreadable copy, or a
+ * file written since) the copy is kept beside the file for analysis and seq starts above it.
+ */
+function takeBack(
+  db: OutboxDb,
+  ledger: Ledger,
+  runtime: RuntimeCopy,
+  mark: CopyMark | undefined,
+  wallMs: number,
+  log: Logger,
+): Ledger {
+  const path = db.path;
+  if (mark && mark.copiedFrom === ledger.lastSeq && mark.seq >= ledger.lastSeq) {
+    let image: Buffer;
+    try {
+      image = runtime.image();
+    } catch (e) {
+      log.error({ err: e, copy: runtime.path }, "Could not read the read-only run's outbox copy");
+      return keepAside(db, ledger, runtime, mark, wallMs, log);
+    }
+    db.close();
+    try {
+      for (const ext of ["-wal", "-shm"]) rmSync(path + ext, { force: true });
+      writePrivate(path, image);
+    } catch (e) {
+      // The file is as it was (the rename is the last step): carry on with it, above the copy's seqs.
+      const back = db.open();
+      log.error({ err: e, path, copy: runtime.path }, "Could not take back the read-only run's outbox copy");
+      startAbove(db, back, mark.seq);
+      return back;
+    }
+    const taken = db.open();
+    runtime.remove();
+    log.warn(
+      { path, copy: runtime.path, from_seq: ledger.lastSeq, last_seq: taken.lastSeq },
+      "Took back the outbox of the read-only run: the state directory is writable again",
+    );
+    return taken;
+  }
+  return keepAside(db, ledger, runtime, mark, wallMs, log);
+}
+
+function keepAside(
+  db: OutboxDb,
+  ledger: Ledger,
+  runtime: RuntimeCopy,
+  mark: CopyMark | undefined,
+  wallMs: number,
+  log: Logger,
+): Ledger {
+  const to = `${db.path}.readonly-${stampOf(wallMs)}`;
+  try {
+    writePrivate(to, readFileSync(runtime.path));
+    runtime.remove();
+  } catch (e) {
+    log.warn(
+      { err: e, copy: runtime.path },
+      "Could not keep the read-only run's outbox copy beside the file",
+    );
+  }
+  startAbove(db, ledger, mark?.seq ?? 0);
+  log.error(
+    { path: db.path, copy: runtime.path, kept_as: to, copy_seq: mark?.seq, copied_from: mark?.copiedFrom },
+    "A read-only run's outbox copy does not continue this file: kept it aside, seq starts above it",
+  );
+  return ledger;
+}
+
+/**
+ * Runs a read-only start on the runtime copy: the one an earlier read-only run left when it continues
+ * the file as it is now, or a new one made from the file's `image`. Undefined (the caller runs from
+ * memory) when the runtime directory cannot be used.
+ */
+function runtimeCopy(
+  db: OutboxDb,
+  runtime: RuntimeCopy,
+  image: Buffer | undefined,
+  left: CopyMark | undefined,
+  log: Logger,
+): Ledger | undefined {
+  const fileSeq = image ? seqOfImage(image) : 0;
+  try {
+    if (left && left.copiedFrom === fileSeq) {
+      log.info(
+        { copy: runtime.path, last_seq: left.seq },
+        "Carrying on with the read-only run's outbox copy",
+      );
+      return db.adopt(runtime.open(), true);
+    }
+    if (left || runtime.exists())
+      log.warn(
+        { copy: runtime.path, left, file_seq: fileSeq },
+        "Replacing a runtime outbox copy made from another file state",
+      );
+    const ledger = db.adopt(runtime.create(image), true);
+    db.stmt(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(COPIED_FROM_KEY, String(fileSeq));
+    return ledger;
+  } catch (e) {
+    db.close();
+    log.warn(
+      { err: e, copy: runtime.path },
+      "Could not keep the outbox copy in the runtime directory: using memory",
+    );
+    return undefined;
+  }
 }
 
 /**
@@ -148,32 +289,44 @@ function fresh(db: OutboxDb): Ledger {
 }
 
 /**
- * The file read-only into memory (better-sqlite3's serialize), or undefined when it cannot be read.
- * A WAL file on a read-only filesystem cannot always be opened by SQLite (it wants its -shm): then its
- * bytes are read as they are and marked as a rollback-journal file, which loses only what was still
- * in the -wal (the last commits before the filesystem went read-only).
+ * The file's bytes as a database image (better-sqlite3's serialize), or undefined when it cannot be
+ * read. A WAL file on a read-only filesystem cannot always be opened by SQLite (it wants its -shm):
+ * then its bytes are read as they are and marked as a rollback-journal file, which loses only what was
+ * still in the -wal (the last commits before the filesystem went read-only).
  */
-function memoryCopy(db: OutboxDb, log: Logger): Ledger | undefined {
-  if (!existsSync(db.path)) return undefined;
+function readOnlyImage(path: string, log: Logger): Buffer | undefined {
+  if (!existsSync(path)) return undefined;
   let ro: Database.Database | undefined;
   try {
-    ro = new Database(db.path, { readonly: true, fileMustExist: true });
-    const image = ro.serialize();
-    ro.close();
-    ro = undefined;
-    return db.adopt(new Database(image));
+    ro = new Database(path, { readonly: true, fileMustExist: true });
+    return asRollbackImage(ro.serialize());
   } catch (e) {
+    log.warn({ err: e, path }, "Could not open the read-only outbox: copying its bytes");
+  } finally {
     ro?.close();
-    log.warn({ err: e, path: db.path }, "Could not open the read-only outbox: copying its bytes");
   }
   try {
-    const image = readFileSync(db.path);
-    // Header bytes 18 and 19: file format write/read version, 2 = WAL, 1 = rollback journal.
-    if (image.length >= 100) image.fill(1, 18, 20);
-    return db.adopt(new Database(image));
+    return asRollbackImage(readFileSync(path));
   } catch (e) {
-    log.warn({ err: e, path: db.path }, "Could not copy the read-only outbox into memory: starting empty");
+    log.warn({ err: e, path }, "Could not copy the read-only outbox: starting empty");
     return undefined;
+  }
+}
+
+/** The seq an image's meta holds (0 when it has none or cannot be read). */
+function seqOfImage(image: Buffer): number {
+  let mem: Database.Database | undefined;
+  try {
+    mem = new Database(image);
+    const n = Number(
+      (mem.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string } | undefined)
+        ?.value ?? 0,
+    );
+    return Number.isSafeInteger(n) ? n : 0;
+  } catch {
+    return 0;
+  } finally {
+    mem?.close();
   }
 }
 

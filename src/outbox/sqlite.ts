@@ -16,6 +16,7 @@ import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
+import { RuntimeCopy } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
@@ -37,6 +38,11 @@ export interface OutboxOptions {
   telemetryFlushMs: number;
   /** Bytes of the ballast file kept beside the outbox for a full disk (0: none). Default 0. */
   ballastBytes?: number;
+  /**
+   * A directory that outlives the process but not a reboot (the service's runtime directory, tmpfs):
+   * where a run on a read-only state directory keeps its outbox (see runtime-copy.ts). None: memory.
+   */
+  runtimeDir?: string;
   log: Logger;
 }
 
@@ -122,7 +128,10 @@ export class SqliteOutbox implements Outbox {
    */
   open(): void {
     if (this.#db.isOpen) return;
-    const opened = openResilient(this.#db, this.#floor, this.#o.clock.wallMs(), this.#o.log);
+    const { runtimeDir, path } = this.#o;
+    const runtime =
+      runtimeDir !== undefined && path !== ":memory:" ? new RuntimeCopy(runtimeDir, path) : undefined;
+    const opened = openResilient(this.#db, this.#floor, this.#o.clock.wallMs(), this.#o.log, runtime);
     Object.assign(this.#ledger, opened.ledger);
     this.#guard.started(opened);
     this.#safePrune();

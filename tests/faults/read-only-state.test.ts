@@ -1,5 +1,7 @@
+import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { mosquittoAvailable } from "../helpers/brokers.js";
+import { runtimeDirOf } from "../helpers/sim-home.js";
 import { waitFor } from "../helpers/wait.js";
 import { cannotMount, mountTmpfs, type Tmpfs } from "../outbox/tmpfs.js";
 import { type AgentLife, startAgent } from "./harness/agent-process.js";
@@ -14,15 +16,20 @@ import { reproduce, sized } from "./harness/size.js";
  * Scenario i: the SD card goes read-only between two lives (a real tmpfs remounted `ro`; chmod would
  * not stop root). The life before made alerts, events and readings with no broker in reach, so its
  * outbox holds a queue. The read-only life must start, run from memory, deliver that queue, take a
- * press as a call, raise a `storage` alert (read_only) and say `read_only` in its heartbeats. Then
- * the card is writable again and the next life runs from the file.
+ * press as a call, raise a `storage` alert (read_only) and say `read_only` in its heartbeats. It keeps
+ * its outbox in the runtime directory (a tmpfs that outlives the process), so the next life, on a
+ * writable card again, takes that copy back: nothing the read-only life made is lost or numbered
+ * twice, and its `storage` alert is cleared.
  */
 const CYCLES = sized(1, 10);
 const QUEUED = sized(60, 300); // alerts/events queued in the life before each read-only one
 const HOME = "faults-ro";
 const mountProblem = cannotMount();
 let fs: Tmpfs | undefined;
-afterAll(() => fs?.unmount());
+afterAll(() => {
+  fs?.unmount();
+  if (fs) rmSync(runtimeDirOf(fs.dir), { recursive: true, force: true });
+});
 
 const readOnlyAlerts = (cloud: FaultCloud) =>
   deliveriesOf(cloud, "alert").filter(
@@ -102,8 +109,7 @@ describe.runIf(mosquittoAvailable())(
             t.readWrite();
             ledger.fault();
           }
-          // Writable again: the next life runs from the file (it sends again what the file still calls
-          // queued: the read-only life could not mark it delivered).
+          // Writable again: the next life takes back the read-only life's copy and runs from the file.
           life = await startAgent(online, ledger);
           const l = life;
           await waitFor(
@@ -137,6 +143,10 @@ describe.runIf(mosquittoAvailable())(
           writeRow(row);
           expect(row.lostIds).toEqual([]);
           expect(row.stillQueued).toBe(0);
+          // Everything the read-only lives made is in the file now, and each of their alerts was closed.
+          expect(ledger.committedNotInOutbox()).toEqual([]);
+          expect(storage.filter((s) => s.has("raised")).length).toBeGreaterThanOrEqual(CYCLES);
+          expect(storage.filter((s) => !s.has("cleared"))).toEqual([]);
           expect(readOnlyAlerts(cloud).length).toBeGreaterThanOrEqual(CYCLES);
           expect(seqReuse(cloud)).toEqual([]);
           expect(laneSeqReuse(cloud)).toEqual([]);

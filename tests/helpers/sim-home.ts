@@ -27,6 +27,14 @@ export interface SimHomeOptions {
   extraOutbox?: string;
 }
 
+/**
+ * The test home's runtime directory, beside its state directory rather than the machine's /run/hearth:
+ * used only while the state directory is read-only, and removed with it by the tests that make it so.
+ */
+export function runtimeDirOf(stateDir: string): string {
+  return `${stateDir.replace(/\/+$/, "")}-run`;
+}
+
 /** A home's config with a Modbus electricity meter, a Modbus water meter and an encrypted button. */
 export function simHomeConfig(o: SimHomeOptions): {
   config: LoadedConfig;
@@ -45,7 +53,7 @@ cloud:
   replay_rate: 5000
   telemetry_interval: 0s
 ${o.extraCloud ?? TEST_COMMANDS_YAML}
-outbox: { telemetry_batch: 50, telemetry_flush: 200ms${o.extraOutbox ? `, ${o.extraOutbox}` : ""} }
+outbox: { telemetry_batch: 50, telemetry_flush: 200ms, runtime_dir: "${runtimeDirOf(o.stateDir)}"${o.extraOutbox ? `, ${o.extraOutbox}` : ""} }
 devices:
   - { id: meter-1, profile: eastron-sdm120, port: /dev/ttySIM0, unit_id: 1, baud: 9600, poll: 1s }
   - { id: water-1, profile: generic-modbus-water, port: /dev/ttySIM0, unit_id: 2, poll: 1s }

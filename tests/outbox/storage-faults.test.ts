@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -21,7 +29,10 @@ const dir = mkdtempSync(join(tmpdir(), "hearth-storage-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-function outboxAt(path: string, o: { ballastBytes?: number; maxSizeBytes?: number } = {}) {
+function outboxAt(
+  path: string,
+  o: { ballastBytes?: number; maxSizeBytes?: number; runtimeDir?: string } = {},
+) {
   const capture = captureLog();
   const outbox = new SqliteOutbox({
     path,
@@ -34,6 +45,7 @@ function outboxAt(path: string, o: { ballastBytes?: number; maxSizeBytes?: numbe
     telemetryBatch: 50,
     telemetryFlushMs: 2000,
     ballastBytes: o.ballastBytes ?? 0,
+    ...(o.runtimeDir !== undefined ? { runtimeDir: o.runtimeDir } : {}),
     log: capture.log,
   });
   const faults: (StorageFault | undefined)[] = [];
@@ -171,5 +183,90 @@ describe.skipIf(cannotMount() !== undefined)("outbox on a real small filesystem 
     outbox.markDelivered([next.seq]);
     expect(outbox.depth()).toEqual({ alert: 1, event: 1, telemetry: 0 });
     outbox.close();
+  });
+  it("read-only with a runtime directory: the copy outlives the process; the next read-only run carries on with it, the first writable run takes it back (issue 9: no seq handed out twice, the storage alert closed)", async () => {
+    fs = mountTmpfs(4 * 1024 * 1024);
+    const runtimeDir = mkdtempSync(join(tmpdir(), "hearth-run-"));
+    const path = join(fs.dir, "outbox.db");
+    const a = outboxAt(path, { runtimeDir }).outbox;
+    a.open();
+    const queued = a.putEvent(eventBody(1));
+    a.close();
+    fs.readOnly();
+
+    // First read-only run: on a copy in the runtime directory, not in memory.
+    const ro1 = outboxAt(path, { runtimeDir });
+    ro1.outbox.open();
+    await tick();
+    expect(ro1.faults).toEqual([expect.objectContaining({ reason: "read_only" })]);
+    expect(readdirSync(runtimeDir).filter((f) => f.endsWith(".db"))).toHaveLength(1);
+    const raised = ro1.outbox.putAlert(alertBody(alertId(1)));
+    const made1 = Array.from({ length: 5 }, (_, i) => ro1.outbox.putEvent(eventBody(10 + i)));
+    ro1.outbox.markDelivered([queued.seq, made1[0]?.seq ?? 0]);
+    ro1.outbox.close();
+
+    // A restart, still read-only: the same copy, so seq carries on and nothing made is forgotten.
+    const ro2 = outboxAt(path, { runtimeDir });
+    ro2.outbox.open();
+    expect(ro2.outbox.lastSeq()).toBe(made1.at(-1)?.seq);
+    expect(ro2.outbox.openAlerts().map((m) => m.id)).toEqual([raised.id]);
+    const made2 = ro2.outbox.putEvent(eventBody(20));
+    expect(made2.seq).toBe((made1.at(-1)?.seq ?? 0) + 1);
+    ro2.outbox.close();
+
+    // Writable again: the copy becomes the file and leaves the runtime directory.
+    fs.readWrite();
+    const rw = outboxAt(path, { runtimeDir });
+    rw.outbox.open();
+    await tick();
+    expect(rw.faults).toEqual([]);
+    expect(rw.outbox.storageHealth().state).toBe("ok");
+    expect(readdirSync(runtimeDir).filter((f) => f.endsWith(".db"))).toEqual([]);
+    expect(rw.outbox.lastSeq()).toBe(made2.seq);
+    const pendingIds = new Set(rw.outbox.pending(100).map((m) => m.id));
+    expect([raised, ...made1.slice(1), made2].filter((m) => !pendingIds.has(m.id)).map((m) => m.seq)).toEqual(
+      [],
+    );
+    expect(pendingIds.has(queued.id)).toBe(false);
+    expect(rw.outbox.openAlerts().map((m) => m.id)).toEqual([raised.id]);
+    const next = rw.outbox.putEvent(eventBody(30));
+    expect(next.seq).toBe(made2.seq + 1);
+    expect(
+      rw.capture.lines.some((l) => String(l.msg).startsWith("Took back the outbox of the read-only run")),
+    ).toBe(true);
+    rw.outbox.close();
+    rmSync(runtimeDir, { recursive: true, force: true });
+  });
+
+  it("a runtime copy that does not continue the file (written since) is kept aside and seq starts above it", async () => {
+    fs = mountTmpfs(4 * 1024 * 1024);
+    const runtimeDir = mkdtempSync(join(tmpdir(), "hearth-run-"));
+    const path = join(fs.dir, "outbox.db");
+    const a = outboxAt(path, { runtimeDir }).outbox;
+    a.open();
+    a.putEvent(eventBody(1));
+    a.close();
+    fs.readOnly();
+    const ro = outboxAt(path, { runtimeDir }).outbox;
+    ro.open();
+    const fromCopy = Array.from({ length: 3 }, (_, i) => ro.putEvent(eventBody(10 + i)));
+    ro.close();
+    const [copyName] = readdirSync(runtimeDir).filter((f) => f.endsWith(".db"));
+    const saved = readFileSync(join(runtimeDir, copyName ?? "missing"));
+    fs.readWrite();
+    // Something wrote the file meanwhile (a run without the runtime directory): the copy is stale.
+    const other = outboxAt(path).outbox;
+    other.open();
+    other.putEvent(eventBody(2));
+    other.close();
+    writeFileSync(join(runtimeDir, copyName ?? "missing"), saved);
+    const rw = outboxAt(path, { runtimeDir });
+    rw.outbox.open();
+    const next = rw.outbox.putEvent(eventBody(40));
+    expect(next.seq).toBeGreaterThan(fromCopy.at(-1)?.seq ?? Number.POSITIVE_INFINITY);
+    expect(readdirSync(fs.dir).some((f) => f.startsWith("outbox.db.readonly-"))).toBe(true);
+    expect(readdirSync(runtimeDir).filter((f) => f.endsWith(".db"))).toEqual([]);
+    rw.outbox.close();
+    rmSync(runtimeDir, { recursive: true, force: true });
   });
 });

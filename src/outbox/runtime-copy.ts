@@ -1,0 +1,125 @@
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
+
+/** The meta key, in a runtime copy, of the outbox file's seq when the copy was made. */
+export const COPIED_FROM_KEY = "copied_from_seq";
+
+/** What a runtime copy holds, read without opening it for writing. */
+export interface CopyMark {
+  /** The highest seq the copy handed out. */
+  seq: number;
+  /** The outbox file's seq when the copy was made: the copy continues that file and nothing later. */
+  copiedFrom: number;
+}
+
+/**
+ * Where a run on a read-only state directory keeps its outbox: a file in the runtime directory (the
+ * service's `RuntimeDirectory`, a tmpfs such as /run/hearth), which outlives the process (a systemd
+ * restart, a crash) but not a reboot. A later read-only run carries on with it; the first run that can
+ * write the state directory again takes it back as its outbox file. So what read-only runs made (seqs,
+ * alert states, the queue, delivery marks, the open `storage` alert) is neither lost nor handed out
+ * again, as long as the machine is not rebooted in between.
+ */
+export class RuntimeCopy {
+  readonly path: string;
+
+  /** The copy's name carries a hash of the outbox path, so two agents sharing a runtime dir never meet. */
+  constructor(runtimeDir: string, dbPath: string) {
+    const tag = createHash("sha256").update(resolve(dbPath)).digest("hex").slice(0, 12);
+    this.path = join(runtimeDir, `outbox-${tag}.db`);
+  }
+
+  exists(): boolean {
+    return existsSync(this.path);
+  }
+
+  /** The copy's seq and origin, or undefined when there is none or it cannot be read. */
+  peek(): CopyMark | undefined {
+    if (!this.exists()) return undefined;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.path, { readonly: true, fileMustExist: true });
+      const get = db.prepare("SELECT value FROM meta WHERE key = ?");
+      const num = (key: string) => {
+        const n = Number((get.get(key) as { value: string } | undefined)?.value ?? Number.NaN);
+        return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+      };
+      const seq = num("seq");
+      const copiedFrom = num(COPIED_FROM_KEY);
+      return seq === undefined || copiedFrom === undefined ? undefined : { seq, copiedFrom };
+    } catch {
+      return undefined;
+    } finally {
+      db?.close();
+    }
+  }
+
+  /**
+   * Writes `image` (an outbox database; none: an empty file) as the copy and opens it. The caller
+   * stores `COPIED_FROM_KEY` once the schema is in place.
+   */
+  create(image: Buffer | undefined): Database.Database {
+    this.remove();
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    writePrivate(this.path, image ?? Buffer.alloc(0));
+    return new Database(this.path, { fileMustExist: true });
+  }
+
+  /** Opens the copy a read-only run before this one left. */
+  open(): Database.Database {
+    return new Database(this.path, { fileMustExist: true });
+  }
+
+  /** The copy as one database image (its -wal included), without its `copied_from_seq`. */
+  image(): Buffer {
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    let mem: Database.Database | undefined;
+    try {
+      mem = new Database(asRollbackImage(db.serialize()));
+      mem.prepare("DELETE FROM meta WHERE key = ?").run(COPIED_FROM_KEY);
+      return mem.serialize();
+    } finally {
+      mem?.close();
+      db.close();
+    }
+  }
+
+  /** Deletes the copy with its -wal and -shm. */
+  remove(): void {
+    for (const ext of ["", "-wal", "-shm"]) rmSync(this.path + ext, { force: true });
+  }
+}
+
+/** Writes `bytes` to `path` through a synced temporary file and a rename: all or nothing, mode 0600. */
+export function writePrivate(path: string, bytes: Buffer): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/**
+ * Marks a database image as a rollback-journal file (header bytes 18 and 19: 2 = WAL, 1 = rollback):
+ * SQLite cannot open an image in memory that says WAL. A file opened from it goes back to WAL mode
+ * when the outbox opens it.
+ */
+export function asRollbackImage(image: Buffer): Buffer {
+  if (image.length >= 100) image.fill(1, 18, 20);
+  return image;
+}
