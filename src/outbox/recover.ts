@@ -10,6 +10,7 @@ import {
   COPIED_FROM_KEY,
   type CopyMark,
   type RuntimeCopy,
+  seqOfImage,
   writePrivate,
 } from "./runtime-copy.js";
 import type { SeqFloor } from "./seq-floor.js";
@@ -135,9 +136,11 @@ export function openResilient(
 
 /**
  * The state directory is writable and a read-only run left its copy in the runtime directory. When the
- * copy continues this very file (made from it, and the file unchanged since), it becomes the file:
- * what the read-only runs made, delivered and closed carries on. Otherwise (an unreadable copy, or a
- * file written since) the copy is kept beside the file for analysis and seq starts above it.
+ * copy continues this file (made from it, and the file not written since: its seq is at most the one
+ * the copy was made from; less when the filesystem lost its last unsynced commits as it went
+ * read-only, which the copy still has), it becomes the file: what the read-only runs made, delivered
+ * and closed carries on. Otherwise (an unreadable copy, or a file written since) the copy is kept
+ * beside the file for analysis and seq starts above it.
  */
 function takeBack(
   db: OutboxDb,
@@ -148,7 +151,7 @@ function takeBack(
   log: Logger,
 ): Ledger {
   const path = db.path;
-  if (mark && mark.copiedFrom === ledger.lastSeq && mark.seq >= ledger.lastSeq) {
+  if (mark && mark.copiedFrom >= ledger.lastSeq && mark.seq >= ledger.lastSeq) {
     let image: Buffer;
     try {
       image = runtime.image();
@@ -206,7 +209,7 @@ function keepAside(
 
 /**
  * Runs a read-only start on the runtime copy: the one an earlier read-only run left when it continues
- * the file as it is now, or a new one made from the file's `image`. Undefined (the caller runs from
+ * the file as it is now (see takeBack), or a new one made from the file's `image`. Undefined (the caller runs from
  * memory) when the runtime directory cannot be used.
  */
 function runtimeCopy(
@@ -218,7 +221,7 @@ function runtimeCopy(
 ): Ledger | undefined {
   const fileSeq = image ? seqOfImage(image) : 0;
   try {
-    if (left && left.copiedFrom === fileSeq) {
+    if (left && left.copiedFrom >= fileSeq) {
       log.info(
         { copy: runtime.path, last_seq: left.seq },
         "Carrying on with the read-only run's outbox copy",
@@ -310,23 +313,6 @@ function readOnlyImage(path: string, log: Logger): Buffer | undefined {
   } catch (e) {
     log.warn({ err: e, path }, "Could not copy the read-only outbox: starting empty");
     return undefined;
-  }
-}
-
-/** The seq an image's meta holds (0 when it has none or cannot be read). */
-function seqOfImage(image: Buffer): number {
-  let mem: Database.Database | undefined;
-  try {
-    mem = new Database(image);
-    const n = Number(
-      (mem.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string } | undefined)
-        ?.value ?? 0,
-    );
-    return Number.isSafeInteger(n) ? n : 0;
-  } catch {
-    return 0;
-  } finally {
-    mem?.close();
   }
 }
 

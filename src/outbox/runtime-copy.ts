@@ -123,3 +123,35 @@ export function asRollbackImage(image: Buffer): Buffer {
   if (image.length >= 100) image.fill(1, 18, 20);
   return image;
 }
+
+/** The seq an image's meta holds (0 when it has none or cannot be read). */
+export function seqOfImage(image: Buffer): number {
+  let mem: Database.Database | undefined;
+  try {
+    mem = new Database(image);
+    const n = Number(
+      (mem.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string } | undefined)
+        ?.value ?? 0,
+    );
+    return Number.isSafeInteger(n) ? n : 0;
+  } catch {
+    return 0;
+  } finally {
+    mem?.close();
+  }
+}
+
+/**
+ * Whether `dir` is on a filesystem that refuses writes as read-only now (EROFS). Tried by creating a
+ * file: access(2) does not see an ext4 that went read-only after an error ("emergency_ro").
+ */
+export function dirReadOnly(dir: string): boolean {
+  const probe = join(dir, ".hearth-write-probe");
+  try {
+    closeSync(openSync(probe, "w", 0o600));
+    rmSync(probe, { force: true });
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EROFS";
+  }
+}

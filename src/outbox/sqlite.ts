@@ -1,4 +1,5 @@
 import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
 import { isClosed } from "../contract/lifecycle.js";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
 import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
@@ -16,7 +17,7 @@ import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
-import { RuntimeCopy } from "./runtime-copy.js";
+import { asRollbackImage, COPIED_FROM_KEY, dirReadOnly, RuntimeCopy, seqOfImage } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
@@ -81,6 +82,7 @@ export class SqliteOutbox implements Outbox {
   #pruneTimer: Timer | undefined;
   #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
+  #runtime: RuntimeCopy | undefined;
 
   constructor(opts: OutboxOptions) {
     this.#o = opts;
@@ -119,6 +121,7 @@ export class SqliteOutbox implements Outbox {
         if (this.#lane.size === 0) this.#floor.released();
         this.#notify();
       },
+      leaveReadOnlyDir: () => this.#leaveReadOnlyDir(),
     });
   }
 
@@ -129,9 +132,9 @@ export class SqliteOutbox implements Outbox {
   open(): void {
     if (this.#db.isOpen) return;
     const { runtimeDir, path } = this.#o;
-    const runtime =
+    this.#runtime =
       runtimeDir !== undefined && path !== ":memory:" ? new RuntimeCopy(runtimeDir, path) : undefined;
-    const opened = openResilient(this.#db, this.#floor, this.#o.clock.wallMs(), this.#o.log, runtime);
+    const opened = openResilient(this.#db, this.#floor, this.#o.clock.wallMs(), this.#o.log, this.#runtime);
     Object.assign(this.#ledger, opened.ledger);
     this.#guard.started(opened);
     this.#safePrune();
@@ -358,6 +361,55 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Into the memory lane with the next seq: the uplink publishes it from there. */
+  /**
+   * When the state directory has turned read-only under the open file, moves the outbox, as it is
+   * (read through the open connection, -wal included), to a copy in the runtime directory, or into
+   * memory when that cannot be made. The ledger stays: it may count messages held in memory, which
+   * the guard writes into the copy next.
+   */
+  #leaveReadOnlyDir(): boolean {
+    const { path, log } = this.#o;
+    if (path === ":memory:" || !dirReadOnly(dirname(path))) return false;
+    let image: Buffer;
+    try {
+      image = asRollbackImage(this.#db.need().serialize());
+    } catch (e) {
+      log.error({ err: e, path }, "The state directory turned read-only and the outbox cannot be read");
+      return false;
+    }
+    try {
+      this.#db.close();
+    } catch (e) {
+      log.warn({ err: e, path }, "Closing the outbox on a read-only filesystem failed");
+    }
+    const fileSeq = seqOfImage(image);
+    const runtime = this.#runtime;
+    if (runtime) {
+      try {
+        this.#db.adopt(runtime.create(image), true);
+        this.#db
+          .stmt(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          )
+          .run(COPIED_FROM_KEY, String(fileSeq));
+        log.error(
+          { path, copy: runtime.path, file_seq: fileSeq },
+          "The state directory turned read-only: the outbox moved to a copy in the runtime directory",
+        );
+        return true;
+      } catch (e) {
+        this.#db.close();
+        log.warn({ err: e, copy: runtime.path }, "Could not make the outbox copy in the runtime directory");
+      }
+    }
+    this.#db.adopt(new Database(image));
+    log.error(
+      { path, file_seq: fileSeq },
+      "The state directory turned read-only: the outbox moved into memory",
+    );
+    return true;
+  }
+
   #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
     this.#floor.holding();

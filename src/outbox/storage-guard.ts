@@ -39,6 +39,12 @@ export interface StorageGuardOptions {
   written: () => void;
   /** Called when room was just made on a full disk: moves the seq mark far ahead while it can. */
   reserve: () => void;
+  /**
+   * A write failed as read-only or as an I/O error: when the state directory has turned read-only
+   * under the running outbox, moves it to a copy in the runtime directory (or memory) and returns
+   * true; false when the directory is still writable or the move cannot be made.
+   */
+  leaveReadOnlyDir?: () => boolean;
 }
 
 /**
@@ -100,6 +106,7 @@ export class StorageGuard {
   failed(e: unknown, what: string): void {
     const kind = classifyStorageError(e);
     this.#o.log.error({ err: e, what, failure: kind }, "Outbox write failed");
+    if (this.#leftReadOnlyDir(e)) return;
     if (this.#state === "ok") this.#state = "degraded";
     this.#report({ reason: REASON[kind], detail: `${what}: ${describe(e)}` });
   }
@@ -152,10 +159,34 @@ export class StorageGuard {
     };
   }
 
+  /**
+   * The state directory turned read-only while the outbox ran on its file (an SD card's filesystem
+   * remounted read-only after an error): the outbox moves off it, once, and runs as a read-only start
+   * would (state `read_only`, a `storage` alert until a writable start takes the copy back).
+   */
+  #leftReadOnlyDir(e: unknown): boolean {
+    const kind = classifyStorageError(e);
+    if (this.#backing !== "file" || (kind !== "read_only" && kind !== "io")) return false;
+    if (!this.#o.leaveReadOnlyDir?.()) return false;
+    this.#backing = "memory";
+    this.#state = "read_only";
+    this.#report(this.#faultOf("read_only", e));
+    this.#tryWriteHeld();
+    this.#state = "read_only";
+    return true;
+  }
+
   /** Makes room on SQLITE_FULL and retries once; undefined when the write still cannot be done. */
   #afterFailure(e: unknown, d: Draft): Envelope | undefined {
     const kind = classifyStorageError(e);
     let last = e;
+    if (this.#leftReadOnlyDir(e)) {
+      try {
+        return this.#o.commit(d);
+      } catch (e2) {
+        last = e2;
+      }
+    }
     if (kind === "full" && this.#backing === "file" && this.#makeRoom()) {
       this.#o.reserve();
       try {
