@@ -124,7 +124,7 @@ const PUBLIC_KEY_PATH = /^cloud\.commands\.public_key(\[\d+\])?$/;
 /** A broker's URL. */
 const URL_PATH = /(^|\.)url$/;
 /** The value after a `password:` or `key:` in the text, block or flow style, quoted or not. */
-const SECRET_VALUE = /(?:^|[\s{,])(?:password|key)\s*:\s*["']?([^\s"',}#]+)/gm;
+const SECRET_VALUE = /(?:^|[^\w-])(?:password|key)\s*:\s*["']?([^\s"',}#]+)/gm;
 
 /**
  * Problems with no part of a bind key in them: a problem at a key's path says the key's length

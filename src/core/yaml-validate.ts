@@ -103,6 +103,14 @@ function expectedOf(issue: z.core.$ZodIssue): string | undefined {
 }
 
 /**
+ * A syntax error's message without the text of the scalar it could not place: that text runs on
+ * across lines and can be a secret (a password after a mistyped key); line and column say where it is.
+ */
+function withoutScalar(message: string): string {
+  return message.replace(/^(Unexpected [\w-]*scalar token in YAML stream): .*$/, "$1");
+}
+
+/**
  * Reads YAML text and validates it against `schema`, collecting every problem (syntax, schema) with
  * its path and line. Never throws for bad input.
  */
@@ -129,7 +137,7 @@ export function parseYamlWith<S extends z.ZodType>(
         file,
         path: "",
         ...locate(e.pos[0]),
-        message: `not valid YAML: ${e.message.split("\n")[0] ?? e.code}`,
+        message: `not valid YAML: ${withoutScalar(e.message.split("\n")[0] ?? e.code)}`,
       })),
     };
   }

@@ -60,6 +60,26 @@ describe("found by fuzzing: secrets in YAML syntax errors", () => {
       expect(problems).not.toContain("0123456789abcde");
     }
   });
+
+  it("nor a password after a mistyped key (`}password:`), whose unplaced scalar runs on into the next line", () => {
+    // config.load at 10^6 cases (seed 1286240685, shrunk by hand): the `}` made `password` a stray
+    // scalar, so the secret scan (which wanted a space, `{` or `,` before the key) missed its value, and
+    // the parser quoted "<password>\n      insecure" in an "unexpected scalar" problem.
+    const text = [
+      "version: 1",
+      "home: { id: home-0001, timezone: Asia/Shanghai }",
+      "cloud:",
+      "  brokers:",
+      "    - url: mqtts://broker.example:8883",
+      "      username: gw",
+      " }password: s3cretpassw0rd",
+      "      insecure: true",
+      "devices: []",
+    ].join("\n");
+    const problems = shown(text);
+    expect(problems).toMatch(/not valid YAML/);
+    expect(problems).not.toContain("s3cretpassw0rd");
+  });
 });
 
 describe("found by fuzzing: YAML aliases", () => {
