@@ -238,7 +238,7 @@ describe.skipIf(cannotMount() !== undefined)("outbox on a real small filesystem 
     rmSync(runtimeDir, { recursive: true, force: true });
   });
 
-  it("a runtime copy that does not continue the file (written since) is kept aside and seq starts above it", async () => {
+  it("a runtime copy that does not continue the file (written since) is kept aside and seq starts above it", () => {
     fs = mountTmpfs(4 * 1024 * 1024);
     const runtimeDir = mkdtempSync(join(tmpdir(), "hearth-run-"));
     const path = join(fs.dir, "outbox.db");
