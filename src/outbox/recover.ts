@@ -13,6 +13,7 @@ import {
   seqOfImage,
   writePrivate,
 } from "./runtime-copy.js";
+import { SET_META } from "./schema.js";
 import type { SeqFloor } from "./seq-floor.js";
 import type { StorageFaultReason } from "./storage-health.js";
 
@@ -208,6 +209,22 @@ function keepAside(
 }
 
 /**
+ * Writes `image` (the outbox file as it is, or none) as the runtime copy, opens it as the outbox and
+ * marks it made from the file at `fileSeq`; returns the copy's counters. Throws what the filesystem
+ * or SQLite throws.
+ */
+export function openNewCopy(
+  db: OutboxDb,
+  runtime: RuntimeCopy,
+  image: Buffer | undefined,
+  fileSeq: number,
+): Ledger {
+  const ledger = db.adopt(runtime.create(image), true);
+  db.stmt(SET_META).run(COPIED_FROM_KEY, String(fileSeq));
+  return ledger;
+}
+
+/**
  * Runs a read-only start on the runtime copy: the one an earlier read-only run left when it continues
  * the file as it is now (see takeBack), or a new one made from the file's `image`. Undefined (the caller runs from
  * memory) when the runtime directory cannot be used.
@@ -233,11 +250,7 @@ function runtimeCopy(
         { copy: runtime.path, left, file_seq: fileSeq },
         "Replacing a runtime outbox copy made from another file state",
       );
-    const ledger = db.adopt(runtime.create(image), true);
-    db.stmt(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    ).run(COPIED_FROM_KEY, String(fileSeq));
-    return ledger;
+    return openNewCopy(db, runtime, image, fileSeq);
   } catch (e) {
     db.close();
     log.warn(
@@ -258,9 +271,7 @@ function startAbove(db: OutboxDb, ledger: Ledger, floor: number): void {
   ledger.lastSeq = Math.max(ledger.lastSeq, floor);
   for (const lane of LANES) ledger.laneSeq[lane] = Math.max(ledger.laneSeq[lane], floor);
   // Stored at once: a lane that stays unused this run must still start above the floor after a restart.
-  const set = db.stmt(
-    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-  );
+  const set = db.stmt(SET_META);
   db.need().transaction(() => {
     set.run("seq", String(ledger.lastSeq));
     for (const lane of LANES) set.run(laneSeqKey(lane), String(ledger.laneSeq[lane]));

@@ -60,7 +60,8 @@ DROP INDEX IF EXISTS messages_pending;
 CREATE INDEX messages_pending_v2 ON messages (resend, lane, seq) WHERE delivered = 0;
 `;
 
-const SET_META =
+/** Sets one meta value (an upsert), for a prepared statement. */
+export const SET_META =
   "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 export function migrate(db: Database): void {

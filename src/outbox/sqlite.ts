@@ -15,9 +15,9 @@ import * as delivery from "./delivery.js";
 import { FailSafeKv } from "./kv.js";
 import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
-import { openResilient } from "./recover.js";
+import { openNewCopy, openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
-import { asRollbackImage, COPIED_FROM_KEY, dirReadOnly, RuntimeCopy, seqOfImage } from "./runtime-copy.js";
+import { asRollbackImage, dirReadOnly, RuntimeCopy, seqOfImage } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
@@ -360,7 +360,6 @@ export class SqliteOutbox implements Outbox {
     return envelopes;
   }
 
-  /** Into the memory lane with the next seq: the uplink publishes it from there. */
   /**
    * When the state directory has turned read-only under the open file, moves the outbox, as it is
    * (read through the open connection, -wal included), to a copy in the runtime directory, or into
@@ -386,12 +385,7 @@ export class SqliteOutbox implements Outbox {
     const runtime = this.#runtime;
     if (runtime) {
       try {
-        this.#db.adopt(runtime.create(image), true);
-        this.#db
-          .stmt(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-          )
-          .run(COPIED_FROM_KEY, String(fileSeq));
+        openNewCopy(this.#db, runtime, image, fileSeq);
         log.error(
           { path, copy: runtime.path, file_seq: fileSeq },
           "The state directory turned read-only: the outbox moved to a copy in the runtime directory",
@@ -402,7 +396,13 @@ export class SqliteOutbox implements Outbox {
         log.warn({ err: e, copy: runtime.path }, "Could not make the outbox copy in the runtime directory");
       }
     }
-    this.#db.adopt(new Database(image));
+    try {
+      this.#db.adopt(new Database(image));
+    } catch (e) {
+      // Nothing open now: later writes fail as closed and go to the memory lane.
+      log.error({ err: e, path }, "The state directory turned read-only and the outbox could not be copied");
+      return false;
+    }
     log.error(
       { path, file_seq: fileSeq },
       "The state directory turned read-only: the outbox moved into memory",
@@ -410,6 +410,7 @@ export class SqliteOutbox implements Outbox {
     return true;
   }
 
+  /** Into the memory lane with the next seq: the uplink publishes it from there. */
   #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
     this.#floor.holding();

@@ -8,6 +8,7 @@ import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { laneSeqKey } from "./ledger.js";
 import { LANE_CODE, rowBytes } from "./rows.js";
+import { SET_META } from "./schema.js";
 
 /** A message checked and timed, not yet given its id and seq (telemetry waits as drafts for its batch). */
 export interface Draft {
@@ -68,9 +69,7 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
        ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,
          device = COALESCE(excluded.device, alerts.device), latest_seq = excluded.latest_seq`,
   );
-  const setMeta = db.stmt(
-    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-  );
+  const setMeta = db.stmt(SET_META);
   let seq = ledger.lastSeq;
   // Taken from a copy: the ledger moves only once the transaction committed.
   const laneSeq = { ...ledger.laneSeq };
