@@ -7,10 +7,11 @@ import type { Ledger, OutboxDb } from "./db.js";
 import { laneSeqKey } from "./ledger.js";
 import {
   asRollbackImage,
-  COPIED_FROM_KEY,
   type CopyMark,
+  markOf,
+  markOfImage,
+  OPENS_KEY,
   type RuntimeCopy,
-  seqOfImage,
   writePrivate,
 } from "./runtime-copy.js";
 import { SET_META } from "./schema.js";
@@ -66,6 +67,7 @@ export function openResilient(
   try {
     let ledger = db.open();
     if (runtime && left) ledger = takeBack(db, ledger, runtime, left.mark, wallMs, log);
+    countWritableOpen(db);
     // The file is new but the gateway handed out seqs before (the file was deleted by hand).
     if (ledger.lastSeq === 0) {
       const m = mark();
@@ -88,6 +90,7 @@ export function openResilient(
     try {
       moved = moveAside(path, wallMs);
       const ledger = db.open();
+      countWritableOpen(db);
       startAbove(db, ledger, Math.max(old, mark()));
       log.error(
         { err: first, path, moved_to: moved, last_seq: ledger.lastSeq },
@@ -137,11 +140,10 @@ export function openResilient(
 
 /**
  * The state directory is writable and a read-only run left its copy in the runtime directory. When the
- * copy continues this file (made from it, and the file not written since: its seq is at most the one
- * the copy was made from; less when the filesystem lost its last unsynced commits as it went
- * read-only, which the copy still has), it becomes the file: what the read-only runs made, delivered
- * and closed carries on. Otherwise (an unreadable copy, or a file written since) the copy is kept
- * beside the file for analysis and seq starts above it.
+ * copy continues this file (made from it, and no start has opened the file writable since: the same
+ * count of writable opens), it becomes the file: what the read-only runs made, delivered and closed
+ * carries on. Otherwise (an unreadable copy, or a file opened writable since) the copy is kept beside
+ * the file for analysis and seq starts above it.
  */
 function takeBack(
   db: OutboxDb,
@@ -152,7 +154,7 @@ function takeBack(
   log: Logger,
 ): Ledger {
   const path = db.path;
-  if (mark && mark.copiedFrom >= ledger.lastSeq && mark.seq >= ledger.lastSeq) {
+  if (mark && mark.opens === markOf(db.need()).opens) {
     let image: Buffer;
     try {
       image = runtime.image();
@@ -173,6 +175,9 @@ function takeBack(
     }
     const taken = db.open();
     runtime.remove();
+    // A commit that failed as the card went read-only can have reached the file after all: its seq
+    // was never published, but stays unused all the same.
+    if (ledger.lastSeq > taken.lastSeq) startAbove(db, taken, ledger.lastSeq);
     log.warn(
       { path, copy: runtime.path, from_seq: ledger.lastSeq, last_seq: taken.lastSeq },
       "Took back the outbox of the read-only run: the state directory is writable again",
@@ -202,26 +207,23 @@ function keepAside(
   }
   startAbove(db, ledger, mark?.seq ?? 0);
   log.error(
-    { path: db.path, copy: runtime.path, kept_as: to, copy_seq: mark?.seq, copied_from: mark?.copiedFrom },
+    { path: db.path, copy: runtime.path, kept_as: to, copy_seq: mark?.seq, copy_opens: mark?.opens },
     "A read-only run's outbox copy does not continue this file: kept it aside, seq starts above it",
   );
   return ledger;
 }
 
 /**
- * Writes `image` (the outbox file as it is, or none) as the runtime copy, opens it as the outbox and
- * marks it made from the file at `fileSeq`; returns the copy's counters. Throws what the filesystem
- * or SQLite throws.
+ * Writes `image` (the outbox file as it is, or none) as the runtime copy and opens it as the outbox;
+ * returns the copy's counters. Throws what the filesystem or SQLite throws.
  */
-export function openNewCopy(
-  db: OutboxDb,
-  runtime: RuntimeCopy,
-  image: Buffer | undefined,
-  fileSeq: number,
-): Ledger {
-  const ledger = db.adopt(runtime.create(image), true);
-  db.stmt(SET_META).run(COPIED_FROM_KEY, String(fileSeq));
-  return ledger;
+export function openNewCopy(db: OutboxDb, runtime: RuntimeCopy, image: Buffer | undefined): Ledger {
+  return db.adopt(runtime.create(image), true);
+}
+
+/** Counts one more start that opened the file writable (see OPENS_KEY). */
+function countWritableOpen(db: OutboxDb): void {
+  db.stmt(SET_META).run(OPENS_KEY, String(markOf(db.need()).opens + 1));
 }
 
 /**
@@ -236,9 +238,9 @@ function runtimeCopy(
   left: CopyMark | undefined,
   log: Logger,
 ): Ledger | undefined {
-  const fileSeq = image ? seqOfImage(image) : 0;
+  const file = image ? markOfImage(image) : { seq: 0, opens: 0 };
   try {
-    if (left && left.copiedFrom >= fileSeq) {
+    if (left && left.opens === file.opens) {
       log.info(
         { copy: runtime.path, last_seq: left.seq },
         "Carrying on with the read-only run's outbox copy",
@@ -247,10 +249,10 @@ function runtimeCopy(
     }
     if (left || runtime.exists())
       log.warn(
-        { copy: runtime.path, left, file_seq: fileSeq },
+        { copy: runtime.path, left, file },
         "Replacing a runtime outbox copy made from another file state",
       );
-    return openNewCopy(db, runtime, image, fileSeq);
+    return openNewCopy(db, runtime, image);
   } catch (e) {
     db.close();
     log.warn(

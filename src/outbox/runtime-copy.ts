@@ -12,15 +12,21 @@ import {
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 
-/** The meta key, in a runtime copy, of the outbox file's seq when the copy was made. */
-export const COPIED_FROM_KEY = "copied_from_seq";
+/**
+ * The meta key counting the starts that opened the outbox file writable. A copy carries the count of
+ * the file it was made from and never moves it, so a file whose count is still the copy's has not
+ * been opened writable since: the copy continues it. (Not seq: a commit that failed as the card went
+ * read-only can still reach the file's -wal and show up after the repair, with a seq the copy gave
+ * to another message.)
+ */
+export const OPENS_KEY = "writable_opens";
 
-/** What a runtime copy holds, read without opening it for writing. */
+/** What an outbox database (a copy, a file's image) says of its history. */
 export interface CopyMark {
-  /** The highest seq the copy handed out. */
+  /** The highest seq handed out. */
   seq: number;
-  /** The outbox file's seq when the copy was made: the copy continues that file and nothing later. */
-  copiedFrom: number;
+  /** Writable opens of the file it is (or was copied from). */
+  opens: number;
 }
 
 /**
@@ -44,20 +50,13 @@ export class RuntimeCopy {
     return existsSync(this.path);
   }
 
-  /** The copy's seq and origin, or undefined when there is none or it cannot be read. */
+  /** The copy's seq and opens, or undefined when there is none or it cannot be read. */
   peek(): CopyMark | undefined {
     if (!this.exists()) return undefined;
     let db: Database.Database | undefined;
     try {
       db = new Database(this.path, { readonly: true, fileMustExist: true });
-      const get = db.prepare("SELECT value FROM meta WHERE key = ?");
-      const num = (key: string) => {
-        const n = Number((get.get(key) as { value: string } | undefined)?.value ?? Number.NaN);
-        return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-      };
-      const seq = num("seq");
-      const copiedFrom = num(COPIED_FROM_KEY);
-      return seq === undefined || copiedFrom === undefined ? undefined : { seq, copiedFrom };
+      return markOf(db);
     } catch {
       return undefined;
     } finally {
@@ -65,10 +64,7 @@ export class RuntimeCopy {
     }
   }
 
-  /**
-   * Writes `image` (an outbox database; none: an empty file) as the copy and opens it. The caller
-   * stores `COPIED_FROM_KEY` once the schema is in place.
-   */
+  /** Writes `image` (an outbox database; none: an empty file) as the copy and opens it. */
   create(image: Buffer | undefined): Database.Database {
     this.remove();
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
@@ -81,16 +77,12 @@ export class RuntimeCopy {
     return new Database(this.path, { fileMustExist: true });
   }
 
-  /** The copy as one database image (its -wal included), without its `copied_from_seq`. */
+  /** The copy as one database image, its -wal included. */
   image(): Buffer {
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
-    let mem: Database.Database | undefined;
     try {
-      mem = new Database(asRollbackImage(db.serialize()));
-      mem.prepare("DELETE FROM meta WHERE key = ?").run(COPIED_FROM_KEY);
-      return mem.serialize();
+      return asRollbackImage(db.serialize());
     } finally {
-      mem?.close();
       db.close();
     }
   }
@@ -124,18 +116,24 @@ export function asRollbackImage(image: Buffer): Buffer {
   return image;
 }
 
-/** The seq an image's meta holds (0 when it has none or cannot be read). */
-export function seqOfImage(image: Buffer): number {
+/** The seq and writable opens in a database's meta (0 where a value is missing or unreadable). */
+export function markOf(db: Database.Database): CopyMark {
+  const get = db.prepare("SELECT value FROM meta WHERE key = ?");
+  const num = (key: string) => {
+    const n = Number((get.get(key) as { value: string } | undefined)?.value ?? 0);
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  };
+  return { seq: num("seq"), opens: num(OPENS_KEY) };
+}
+
+/** `markOf` an image (both 0 when it cannot be read). */
+export function markOfImage(image: Buffer): CopyMark {
   let mem: Database.Database | undefined;
   try {
     mem = new Database(image);
-    const n = Number(
-      (mem.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string } | undefined)
-        ?.value ?? 0,
-    );
-    return Number.isSafeInteger(n) ? n : 0;
+    return markOf(mem);
   } catch {
-    return 0;
+    return { seq: 0, opens: 0 };
   } finally {
     mem?.close();
   }

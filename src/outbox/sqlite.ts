@@ -17,7 +17,7 @@ import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
 import { openNewCopy, openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
-import { asRollbackImage, dirReadOnly, RuntimeCopy, seqOfImage } from "./runtime-copy.js";
+import { asRollbackImage, dirReadOnly, markOfImage, RuntimeCopy } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
@@ -381,11 +381,11 @@ export class SqliteOutbox implements Outbox {
     } catch (e) {
       log.warn({ err: e, path }, "Closing the outbox on a read-only filesystem failed");
     }
-    const fileSeq = seqOfImage(image);
+    const fileSeq = markOfImage(image).seq;
     const runtime = this.#runtime;
     if (runtime) {
       try {
-        openNewCopy(this.#db, runtime, image, fileSeq);
+        openNewCopy(this.#db, runtime, image);
         log.error(
           { path, copy: runtime.path, file_seq: fileSeq },
           "The state directory turned read-only: the outbox moved to a copy in the runtime directory",

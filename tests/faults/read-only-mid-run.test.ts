@@ -21,7 +21,7 @@ import { reproduce, sized } from "./harness/size.js";
  * next life takes the copy back: nothing lost, even after the kill, no seq numbered twice, every
  * storage alert cleared.
  */
-const CYCLES = sized(2, 10);
+const CYCLES = sized(4, 10);
 const WHILE_RO = sized(40, 300); // alerts/events committed in each cycle after the card went read-only
 const HOME = "faults-ro-mid";
 const problem = cannotFailExt4();
