@@ -116,7 +116,7 @@ function valueAt(root: unknown, path: string): unknown {
 }
 
 /** The user name and password of a URL (up to its last `@`), wherever a URL is quoted. */
-const URL_USERINFO = /(:\/\/)[^\s/"']*@/g;
+const URL_USERINFO = /(\/\/)[^\s/"']*@/g;
 /** A broker's password. */
 const PASSWORD_PATH = /(^|\.)password$/;
 /** The commands' public key, where a private key pasted by mistake must not be printed back. */
@@ -169,6 +169,8 @@ function withoutKeys(text: string, problems: Problem[]): Problem[] {
     const expected = mask(p.expected);
     return {
       ...p,
+      // An unknown key made of a mistyped line (`key:"<hex>` with no space) is part of the path.
+      path: mask(p.path) ?? p.path,
       ...(found !== undefined ? { found } : {}),
       ...(expected !== undefined ? { expected } : {}),
       message: mask(p.message) ?? "",
