@@ -1,5 +1,4 @@
 import { dirname, join } from "node:path";
-import Database from "better-sqlite3";
 import { isClosed } from "../contract/lifecycle.js";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
 import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
@@ -13,11 +12,12 @@ import { SizeBound } from "./bound.js";
 import { type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
 import { FailSafeKv } from "./kv.js";
+import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
-import { openNewCopy, openResilient } from "./recover.js";
+import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
-import { asRollbackImage, dirReadOnly, markOfImage, RuntimeCopy } from "./runtime-copy.js";
+import { RuntimeCopy } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
@@ -121,7 +121,7 @@ export class SqliteOutbox implements Outbox {
         if (this.#lane.size === 0) this.#floor.released();
         this.#notify();
       },
-      leaveReadOnlyDir: () => this.#leaveReadOnlyDir(),
+      leaveReadOnlyDir: () => leaveReadOnlyDir(this.#db, this.#runtime, opts.log),
     });
   }
 
@@ -358,56 +358,6 @@ export class SqliteOutbox implements Outbox {
     const envelopes = commit(this.#write, drafts, durable);
     this.#notify();
     return envelopes;
-  }
-
-  /**
-   * When the state directory has turned read-only under the open file, moves the outbox, as it is
-   * (read through the open connection, -wal included), to a copy in the runtime directory, or into
-   * memory when that cannot be made. The ledger stays: it may count messages held in memory, which
-   * the guard writes into the copy next.
-   */
-  #leaveReadOnlyDir(): boolean {
-    const { path, log } = this.#o;
-    if (path === ":memory:" || !dirReadOnly(dirname(path))) return false;
-    let image: Buffer;
-    try {
-      image = asRollbackImage(this.#db.need().serialize());
-    } catch (e) {
-      log.error({ err: e, path }, "The state directory turned read-only and the outbox cannot be read");
-      return false;
-    }
-    try {
-      this.#db.close();
-    } catch (e) {
-      log.warn({ err: e, path }, "Closing the outbox on a read-only filesystem failed");
-    }
-    const fileSeq = markOfImage(image).seq;
-    const runtime = this.#runtime;
-    if (runtime) {
-      try {
-        openNewCopy(this.#db, runtime, image);
-        log.error(
-          { path, copy: runtime.path, file_seq: fileSeq },
-          "The state directory turned read-only: the outbox moved to a copy in the runtime directory",
-        );
-        return true;
-      } catch (e) {
-        this.#db.close();
-        log.warn({ err: e, copy: runtime.path }, "Could not make the outbox copy in the runtime directory");
-      }
-    }
-    try {
-      this.#db.adopt(new Database(image));
-    } catch (e) {
-      // Nothing open now: later writes fail as closed and go to the memory lane.
-      log.error({ err: e, path }, "The state directory turned read-only and the outbox could not be copied");
-      return false;
-    }
-    log.error(
-      { path, file_seq: fileSeq },
-      "The state directory turned read-only: the outbox moved into memory",
-    );
-    return true;
   }
 
   /** Into the memory lane with the next seq: the uplink publishes it from there. */

@@ -34,6 +34,8 @@ export interface Delivery {
   laneSeq?: number;
   ts: string;
   body: Record<string, unknown>;
+  /** How many times the scenario had restarted the broker when this arrived (0: its first life). */
+  brokerLife: number;
 }
 
 export async function startFaultCloud(home: string): Promise<FaultCloud> {
@@ -49,6 +51,12 @@ export async function startFaultCloud(home: string): Promise<FaultCloud> {
     ],
   });
   const deliveries = new Map<string, Delivery[]>();
+  let brokerLife = 0;
+  const restart = broker.restart.bind(broker);
+  broker.restart = async () => {
+    brokerLife++;
+    await restart();
+  };
   const unreadable: string[] = [];
   const client: MqttClient = connect(broker.url, {
     clientId: `faults-cloud-${process.pid}-${home}`,
@@ -93,6 +101,7 @@ export async function startFaultCloud(home: string): Promise<FaultCloud> {
     const d: Delivery = {
       type,
       topic,
+      brokerLife,
       ts: String(parsed.ts),
       body: (parsed.body ?? {}) as Record<string, unknown>,
       ...(typeof parsed.seq === "number" ? { seq: parsed.seq } : {}),
