@@ -13,7 +13,14 @@ export class SimulatedSensor {
   readonly #key: Uint8Array | undefined;
 
   constructor(
-    readonly o: { mac: string; scanner: SimulatedScanner; key?: string; repeats?: number; battery?: number },
+    readonly o: {
+      mac: string;
+      /** Where adverts go: a SimulatedScanner, or anything that keeps the bytes (e.g. for a mock BlueZ). */
+      scanner: Pick<SimulatedScanner, "transmit">;
+      key?: string;
+      repeats?: number;
+      battery?: number;
+    },
   ) {
     this.#key = o.key !== undefined ? keyFromHex(o.key) : undefined;
   }

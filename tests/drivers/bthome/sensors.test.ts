@@ -101,8 +101,9 @@ describe("Shelly BLU Motion (encrypted) through the real receiver and pipeline",
 
   it("without the bind key's encryption an advert is refused: no reading, no activity", () => {
     const h = home("shelly-blu-motion", "pir-living", TEST_KEY);
-    const plain = new SimulatedSensor({ mac: MAC, scanner: new SimulatedScanner({ consumer: h.receiver }) });
-    void (plain.o.scanner as SimulatedScanner).start();
+    const air = new SimulatedScanner({ consumer: h.receiver });
+    void air.start();
+    const plain = new SimulatedSensor({ mac: MAC, scanner: air });
     plain.report(motionObjects(false));
     plain.report(motionObjects(true));
     expect(h.readings).toEqual([]);
