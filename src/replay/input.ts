@@ -23,6 +23,12 @@ export function parseTs(s: unknown): { ms: number; offsetMin: number } | undefin
   return { ms, offsetMin };
 }
 
+/**
+ * Input channel names that are another channel's: a presence sensor (BTHome 0x25, Zigbee2MQTT
+ * `presence`) feeds `occupancy`, the channel the contract's telemetry names.
+ */
+const ALIASES: Readonly<Record<string, Channel>> = { presence: "occupancy" };
+
 /** One line of input to a record, or the reason it is malformed. */
 export function parseLine(line: string): ReplayRecord | string {
   let o: unknown;
@@ -78,12 +84,6 @@ export function parseLine(line: string): ReplayRecord | string {
     return `"value" must be a finite number${binary ? " or a boolean" : ""}`;
   return { kind: "reading", ...t, device: r.device, channel, value };
 }
-
-/**
- * Input channel names that are another channel's: a presence sensor (BTHome 0x25, Zigbee2MQTT
- * `presence`) feeds `occupancy`, the channel the contract's telemetry names.
- */
-const ALIASES: Readonly<Record<string, Channel>> = { presence: "occupancy" };
 
 /**
  * A fixed-offset IANA zone for an offset (whole hours only), for input without a config: "+08:00" is
