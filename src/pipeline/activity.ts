@@ -1,6 +1,7 @@
 import type { Channel } from "../core/channels.js";
 import type { Reading } from "../core/readings.js";
 import { HOUR_MS, MINUTE_MS } from "../core/time.js";
+import { powerStepStrength, weightOf } from "./activity-weights.js";
 import { PowerModel, type PowerModelState } from "./power.js";
 import { WaterModel } from "./water.js";
 
@@ -14,7 +15,7 @@ export interface Activity {
   device: string;
   /** water, electricity, button, motion, door, occupancy */
   source: string;
-  /** How sure we are it is a person: 1 for a button press, less for inferred activity. */
+  /** How sure we are it is a person: 1 for a button press, less for inferred activity (activity-weights.ts). */
   strength: number;
   mono: number;
   detail: string;
@@ -148,7 +149,7 @@ export class ActivityExtractor {
           return {
             device: r.device,
             source: "water",
-            strength: 0.9,
+            strength: weightOf("water").strength,
             mono: r.mono,
             detail: `${Math.round(v.usedM3 * 1000)} L used`,
           };
@@ -206,7 +207,7 @@ export class ActivityExtractor {
         return {
           device: r.device,
           source: r.channel,
-          strength: r.channel === "door" ? 0.9 : 0.8,
+          strength: weightOf(r.channel).strength,
           mono: r.mono,
           detail: `${r.channel} ${r.value}`,
         };
@@ -242,7 +243,7 @@ export class ActivityExtractor {
     return {
       device,
       source: "electricity",
-      strength: step >= 500 ? 0.8 : step > 0 ? 0.6 : 0.5,
+      strength: powerStepStrength(step),
       mono,
       detail: `power ${step > 0 ? "up" : "down"} ${Math.abs(step).toFixed(0)} W to ${watts.toFixed(0)} W`,
     };

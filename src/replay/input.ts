@@ -23,6 +23,12 @@ export function parseTs(s: unknown): { ms: number; offsetMin: number } | undefin
   return { ms, offsetMin };
 }
 
+/**
+ * Input channel names that are another channel's: a presence sensor (BTHome 0x25, Zigbee2MQTT
+ * `presence`) feeds `occupancy`, the channel the contract's telemetry names.
+ */
+const ALIASES: Readonly<Record<string, Channel>> = { presence: "occupancy" };
+
 /** One line of input to a record, or the reason it is malformed. */
 export function parseLine(line: string): ReplayRecord | string {
   let o: unknown;
@@ -62,10 +68,21 @@ export function parseLine(line: string): ReplayRecord | string {
     return { kind: "button", ...t, device: r.device, event: r.value };
   }
   // Own keys only: "constructor" or "toString" is not a channel because every object inherits it.
-  if (typeof r.channel !== "string" || !Object.hasOwn(CHANNELS, r.channel))
-    return `unknown channel ${JSON.stringify(r.channel)}`;
-  if (typeof r.value !== "number" || !Number.isFinite(r.value)) return '"value" must be a finite number';
-  return { kind: "reading", ...t, device: r.device, channel: r.channel as Channel, value: r.value };
+  const channel =
+    typeof r.channel !== "string"
+      ? undefined
+      : Object.hasOwn(CHANNELS, r.channel)
+        ? (r.channel as Channel)
+        : Object.hasOwn(ALIASES, r.channel)
+          ? ALIASES[r.channel]
+          : undefined;
+  if (channel === undefined) return `unknown channel ${JSON.stringify(r.channel)}`;
+  const binary = CHANNELS[channel].kind === "binary";
+  // Sensors and Zigbee2MQTT state binary values as booleans; the agent's readings carry 1 and 0.
+  const value = binary && typeof r.value === "boolean" ? (r.value ? 1 : 0) : r.value;
+  if (typeof value !== "number" || !Number.isFinite(value))
+    return `"value" must be a finite number${binary ? " or a boolean" : ""}`;
+  return { kind: "reading", ...t, device: r.device, channel, value };
 }
 
 /**

@@ -17,7 +17,15 @@ describe("device profile catalogue", () => {
   });
 
   it("has the models this product ships with", () => {
-    for (const id of ["eastron-sdm120", "shelly-blu-button1"]) expect(cat.profiles.has(id)).toBe(true);
+    for (const id of [
+      "eastron-sdm120",
+      "shelly-blu-button1",
+      "shelly-blu-door-window",
+      "shelly-blu-motion",
+      "generic-bthome-motion",
+      "generic-bthome-presence",
+    ])
+      expect(cat.profiles.has(id), id).toBe(true);
     expect([...cat.profiles.values()].some((p) => p.kind === "water_meter")).toBe(true);
   });
 
