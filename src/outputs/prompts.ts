@@ -13,12 +13,12 @@ export const VOICES: Record<Language, string> = { zh: "cmn-latn-pinyin", yue: "y
 
 /** The texts espeak-ng renders, when the provider supplies no recorded prompt. */
 export const PROMPT_TEXTS: Record<Language, Record<PromptName, string>> = {
-  // 已经为您呼叫帮助。/ 帮助正在路上，请放心。/ 您还好吗？如果没事，请按两下按钮。/ 好的，已经取消。
+  // Neutral tone is 5. 已经为您呼叫帮助。/ 帮助正在路上，请放心。/ 您还好吗？如果没事，请按两下按钮。/ 好的，已经取消。
   zh: {
     call_confirmed: "yi3 jing1 wei4 nin2 hu1 jiao4 bang1 zhu4.",
     help_coming: "bang1 zhu4 zheng4 zai4 lu4 shang4, qing3 fang4 xin1.",
-    prealarm_ask: "nin2 hai2 hao3 ma? ru2 guo3 mei2 shi4, qing3 an4 liang3 xia4 an4 niu3.",
-    prealarm_cancelled: "hao3 de, yi3 jing1 qu3 xiao1.",
+    prealarm_ask: "nin2 hai2 hao3 ma5? ru2 guo3 mei2 shi4, qing3 an4 liang3 xia4 an4 niu3.",
+    prealarm_cancelled: "hao3 de5, yi3 jing1 qu3 xiao1.",
   },
   yue: {
     call_confirmed: "已經幫你叫咗人幫手。",
