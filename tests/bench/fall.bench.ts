@@ -7,6 +7,9 @@
  * reading raises a new alert, and everything is delivered before the next fall. The simulated home's
  * meters keep polling once a second meanwhile (telemetry shares the connection).
  *
+ * With HEARTH_BENCH_SPEAKER=1 the agent has a real speaker (espeak-ng, `aplay -D null`) that says
+ * "help has been called" and "help is coming" at every fall: the alert path must not wait on it.
+ *
  * Run: npx vitest bench --run tests/bench/fall.bench.ts   (HEARTH_BENCH_FALLS=100 for a quick look)
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +18,7 @@ import { join } from "node:path";
 import { bench, describe } from "vitest";
 import type { Agent } from "../../src/agent/agent.js";
 import { silentLogger } from "../../src/core/log.js";
+import { Speaker } from "../../src/outputs/index.js";
 import { haveMosquitto, startMosquitto } from "../helpers/brokers.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
 import { waitFor } from "../helpers/wait.js";
@@ -22,6 +26,7 @@ import { waitFor } from "../helpers/wait.js";
 const FALLS = Number(process.env.HEARTH_BENCH_FALLS ?? 1000);
 const WARMUP = 20;
 const DEVICE = "radar-1";
+const SPEAKER = process.env.HEARTH_BENCH_SPEAKER === "1";
 
 interface Sample {
   handed: number;
@@ -59,7 +64,7 @@ function report(samples: readonly Sample[]): void {
   );
   console.info(
     [
-      `fall: ${samples.length} falls, load average ${loadavg()
+      `fall${SPEAKER ? " (with a real speaker, aplay -D null)" : ""}: ${samples.length} falls, load average ${loadavg()
         .map((x) => x.toFixed(2))
         .join(" ")}`,
       line(
@@ -79,12 +84,24 @@ function report(samples: readonly Sample[]): void {
 async function falls(): Promise<Sample[]> {
   const broker = await startMosquitto();
   const stateDir = mkdtempSync(join(tmpdir(), "hearth-bench-fall-"));
-  const { agent, clock } = simHomeAgent({ brokerUrl: broker.url, stateDir, log: silentLogger() });
+  const speaker = new Speaker({
+    device: "null",
+    language: "zh",
+    cacheDir: join(stateDir, "prompts"),
+    log: silentLogger(),
+  });
+  const { agent, clock } = simHomeAgent({
+    brokerUrl: broker.url,
+    stateDir,
+    log: silentLogger(),
+    ...(SPEAKER ? { host: { outputs: speaker } } : {}),
+  });
   const samples: Sample[] = [];
   let durable: number | undefined;
   try {
     await agent.start();
     await waitFor("the uplink to connect", () => agent.uplink.state().connected);
+    if (SPEAKER) await speaker.prepare();
     // Bench-only instrumentation: "durable" when the outbox's putAlert returns (the row committed).
     const put = agent.outbox.putAlert.bind(agent.outbox);
     agent.outbox.putAlert = (body) => {
