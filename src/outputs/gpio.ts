@@ -1,6 +1,7 @@
 import type { Logger } from "../core/log.js";
 import type { Outputs, SignalPattern } from "./outputs.js";
 import { OutputFailures } from "./report.js";
+import { MAX_QUEUED_PROMPTS } from "./speaker.js";
 import { runTool } from "./tool.js";
 
 export interface GpioOptions {
@@ -42,6 +43,7 @@ export class Gpio implements Outputs {
   readonly #o: GpioOptions;
   readonly #failures: OutputFailures;
   #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
 
   constructor(o: GpioOptions) {
     this.#o = o;
@@ -54,7 +56,13 @@ export class Gpio implements Outputs {
   async prepare(): Promise<void> {}
 
   signal(pattern: SignalPattern): Promise<void> {
-    const next = this.#queue.then(() => this.#run(pattern));
+    // As for prompts (MAX_QUEUED_PROMPTS): a burst of alerts must not queue minutes of beeping.
+    if (this.#queued >= MAX_QUEUED_PROMPTS) {
+      this.#o.log.warn({ pattern, queued: this.#queued }, `Signal ${pattern} dropped: too many waiting`);
+      return Promise.resolve();
+    }
+    this.#queued++;
+    const next = this.#queue.then(() => this.#run(pattern)).finally(() => this.#queued--);
     this.#queue = next;
     return next;
   }

@@ -6,6 +6,12 @@ import { type Language, PROMPT_TEXTS, PROMPTS, type PromptName, VOICES } from ".
 import { OutputFailures } from "./report.js";
 import { runTool } from "./tool.js";
 
+/**
+ * Most prompts waiting to be played: a burst of alerts (several falls, presses) must not queue minutes
+ * of speech behind a slow or hung device. Later ones are dropped, and logged.
+ */
+export const MAX_QUEUED_PROMPTS = 4;
+
 export interface SpeakerOptions {
   /** ALSA device for `aplay -D` ("default", "plughw:1,0", "null" in tests). */
   device: string;
@@ -31,6 +37,7 @@ export class Speaker implements Outputs {
   readonly #o: SpeakerOptions;
   readonly #failures: OutputFailures;
   #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
 
   constructor(o: SpeakerOptions) {
     this.#o = o;
@@ -38,7 +45,15 @@ export class Speaker implements Outputs {
   }
 
   say(prompt: PromptName): Promise<void> {
-    const next = this.#queue.then(() => this.#sayNow(prompt));
+    if (this.#queued >= MAX_QUEUED_PROMPTS) {
+      this.#o.log.warn(
+        { prompt, queued: this.#queued },
+        `Prompt ${prompt} dropped: too many prompts waiting`,
+      );
+      return Promise.resolve();
+    }
+    this.#queued++;
+    const next = this.#queue.then(() => this.#sayNow(prompt)).finally(() => this.#queued--);
     this.#queue = next;
     return next;
   }

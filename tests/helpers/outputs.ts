@@ -26,18 +26,19 @@ export class RecordingOutputs implements Outputs {
 
 /**
  * A directory holding a fake `name` (a shell script) that appends its arguments, one call per line, to
- * `<dir>/<name>.log` and exits with `exit` (printing `stderr` first). Put `dir` first on PATH.
+ * `<dir>/<name>.log`, sleeps `sleepS` and exits with `exit` (printing `stderr` first). Put `dir` first
+ * on PATH.
  */
 export function fakeTool(
   name: string,
-  o: { exit?: number; stderr?: string; dir?: string } = {},
+  o: { exit?: number; stderr?: string; dir?: string; sleepS?: number } = {},
 ): { dir: string; calls: () => string[] } {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "hearth-fake-tool-"));
   const log = join(dir, `${name}.log`);
   const script = join(dir, name);
   writeFileSync(
     script,
-    `#!/bin/sh\necho "$*" >> '${log}'\n${o.stderr ? `echo '${o.stderr}' >&2\n` : ""}exit ${o.exit ?? 0}\n`,
+    `#!/bin/sh\necho "$*" >> '${log}'\n${o.sleepS ? `sleep ${o.sleepS}\n` : ""}${o.stderr ? `echo '${o.stderr}' >&2\n` : ""}exit ${o.exit ?? 0}\n`,
   );
   chmodSync(script, 0o755);
   return {

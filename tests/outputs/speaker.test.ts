@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/log.js";
 import { LANGUAGES, PROMPT_TEXTS, PROMPTS, Speaker } from "../../src/outputs/index.js";
+import { MAX_QUEUED_PROMPTS } from "../../src/outputs/speaker.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { fakeTool } from "../helpers/outputs.js";
 import { haveTool, requireTool } from "../helpers/tools.js";
@@ -118,5 +119,28 @@ describe("speaker failures are logged, never thrown", () => {
       "prealarm_cancelled.wav",
       "call_confirmed.wav",
     ]);
+  });
+
+  it("drops prompts beyond the queue bound while the device is slow, and says so", async () => {
+    const recorded = tmp("hearth-recorded-");
+    for (const p of PROMPTS) writeFileSync(join(recorded, `${p}.wav`), "RIFF");
+    const aplay = fakeTool("aplay", { sleepS: 0.2 });
+    dirs.push(aplay.dir);
+    const { log, lines } = captureLog();
+    const s = new Speaker({
+      device: "null",
+      language: "en",
+      promptsDir: recorded,
+      cacheDir: recorded,
+      log,
+      path: aplay.dir,
+    });
+    const asked = Array.from({ length: MAX_QUEUED_PROMPTS + 2 }, () => s.say("call_confirmed"));
+    await Promise.all(asked);
+    expect(aplay.calls()).toHaveLength(MAX_QUEUED_PROMPTS);
+    expect(lines.filter((l) => String(l.msg).includes("dropped"))).toHaveLength(2);
+    // Room again once they were played.
+    await s.say("help_coming");
+    expect(aplay.calls().at(-1)).toMatch(/help_coming\.wav$/);
   });
 });
