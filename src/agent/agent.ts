@@ -85,11 +85,13 @@ export class Agent {
       timeZone: config.home.timezone,
       clock: host.clock,
       ids: host.ids,
-      // The person hears of a call or fall once it is durable; nothing waits on the speaker.
+      // The person hears of a call or fall once it is durable, and after the uplink's publish of it
+      // (the write scheduled that first, also with setImmediate): starting aplay or gpioset must not
+      // delay the alert on its way to the broker. Nothing waits on the outputs.
       sink: {
         putAlert: (b) => {
           outbox.putAlert(b);
-          void alertFeedback(b, outputs);
+          setImmediate(() => void alertFeedback(b, outputs));
         },
         putEvent: (b) => outbox.putEvent(b),
         putTelemetry: (b) => outbox.putTelemetry(b),

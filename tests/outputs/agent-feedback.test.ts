@@ -9,7 +9,7 @@ import type { Outputs } from "../../src/outputs/index.js";
 import { testCommand } from "../helpers/commands.js";
 import { RecordingOutputs } from "../helpers/outputs.js";
 import { type SimDevices, simHomeAgent } from "../helpers/sim-home.js";
-import { waitFor } from "../helpers/wait.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 // Issue 10, point 6: the person hears "help has been called" when a call or fall is raised and "help is
 // coming" when the cloud acknowledges it, through the real agent (its pipeline, outbox, dispatcher).
@@ -59,8 +59,10 @@ describe("outputs through the real agent", () => {
     await waitFor("the call", () => agent.pipeline.alerts.findOpen("call") !== undefined);
     const call = agent.pipeline.alerts.findOpen("call");
     expect(agent.outbox.alertState(call?.alert as string)?.state).toBe("raised");
+    await waitFor("the call's feedback", () => fake.calls.length >= 3);
     expect(fake.calls).toEqual(["prepare", "say:call_confirmed", "signal:call"]);
     expect((await ack(agent, call?.alert as string, "call")).status).toBe("ok");
+    await waitFor("the ack's feedback", () => fake.calls.length >= 5);
     expect(fake.calls.slice(3)).toEqual(["say:help_coming", "signal:help_coming"]);
   });
 
@@ -68,13 +70,18 @@ describe("outputs through the real agent", () => {
     const fake = new RecordingOutputs();
     const { agent, clock } = await startAgent(fake);
     agent.pipeline.readings([{ device: "radar-1", channel: "fall", value: 1, mono: clock.monotonicMs() }]);
+    // Said after the uplink's publish was scheduled, not in the same turn as the write.
+    expect(fake.said()).toEqual([]);
+    await waitFor("the fall's feedback", () => fake.said().length === 1);
     expect(fake.said()).toEqual(["call_confirmed"]);
     const fall = agent.pipeline.alerts.findOpen("fall", "radar-1");
     agent.pipeline.alerts.transition(fall?.alert as string, "escalated", "timeout", {});
     agent.pipeline.alerts.raise("leak", {}, "water-1");
     agent.pipeline.alerts.raise("inactivity", { silence_s: 14_460 });
+    await sleep(50);
     expect(fake.said()).toEqual(["call_confirmed"]);
     expect((await ack(agent, fall?.alert as string, "fall")).status).toBe("ok");
+    await waitFor("the ack's feedback", () => fake.said().length === 2);
     expect(fake.said()).toEqual(["call_confirmed", "help_coming"]);
   });
 
