@@ -3,8 +3,9 @@ import { SECOND_MS } from "../core/time.js";
 import type { AlertManager } from "./alerts.js";
 
 /**
- * Raised → escalated: an inactivity alert or a call-class alert (call, fall) left alone (neither acknowledged nor cleared) for
- * `afterMs` is escalated once, so the cloud can widen the circle of carers it tells.
+ * Raised → escalated: an inactivity alert or a call-class alert (call, fall) left alone (neither
+ * acknowledged nor cleared) for `afterMs` is escalated once, so the cloud can widen the circle of
+ * carers it tells.
  */
 export class Escalation {
   constructor(

@@ -8,6 +8,8 @@ import type { AlertManager, AlertRecord } from "./alerts.js";
  * person on the floor may not be able to answer). One open fall alert per sensor; a later fall
  * reading while it is open adds nothing, as the cloud already has it and republication keeps it
  * there. Only the cloud's acknowledgement closes it (`CALL_CLASS` in src/contract/lifecycle.ts).
+ * A fall reading after the acknowledgement raises a new alert, even from a sensor that repeats the
+ * same fall state: on the safe side, since some sensors send a fall and never its end.
  * Returns the alert raised, if one was.
  */
 export function followFall(
