@@ -7,6 +7,7 @@ import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
 import { MAX_RESEND, OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
+import { alertFeedback, createOutputs, type Outputs, prepareOutputs } from "../outputs/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
@@ -39,6 +40,8 @@ export class Agent {
   readonly outbox: SqliteOutbox;
   readonly pipeline: Pipeline;
   readonly uplink: Uplink;
+  /** Spoken prompts, buzzer and LED for the person (none unless configured): the pre-alarm's voice too. */
+  readonly outputs: Outputs;
   readonly stateDir: string;
   readonly #o: AgentOptions;
   readonly #control: ControlServer;
@@ -71,6 +74,10 @@ export class Agent {
       runtimeDir: config.outbox.runtime_dir,
       log: host.log.child({ module: "outbox" }),
     });
+    this.outputs =
+      host.outputs ?? createOutputs(config.outputs, this.stateDir, host.log.child({ module: "outputs" }));
+    const outbox = this.outbox;
+    const outputs = this.outputs;
     const profiles = o.profiles;
     const deviceProfile = new Map(config.devices.map((d) => [d.id, profiles.get(d.profile)]));
     this.pipeline = new Pipeline({
@@ -78,7 +85,18 @@ export class Agent {
       timeZone: config.home.timezone,
       clock: host.clock,
       ids: host.ids,
-      sink: this.outbox,
+      // The person hears of a call or fall once it is durable, and after the uplink's publish of it
+      // (the write scheduled that first, also with setImmediate): starting aplay or gpioset must not
+      // delay the alert on its way to the broker. Nothing waits on the outputs.
+      sink: {
+        putAlert: (b) => {
+          outbox.putAlert(b);
+          setImmediate(() => void alertFeedback(b, outputs));
+        },
+        putEvent: (b) => outbox.putEvent(b),
+        putTelemetry: (b) => outbox.putTelemetry(b),
+        putSummary: (b) => outbox.putSummary(b),
+      },
       log: host.log.child({ module: "pipeline" }),
       detection: detectionOptions(config.detection),
       waterResolutionM3: waterResolutionM3(config.detection),
@@ -179,6 +197,7 @@ export class Agent {
       log.error({ err: e, stateDir: this.stateDir }, "Cannot create the state directory");
     }
     this.outbox.open();
+    prepareOutputs(this.outputs, log);
     // The storage alert follows the outbox's health; the listener runs after the write that failed.
     this.#offStorage = this.outbox.onStorage((f) => this.pipeline.storage(f ? { ...f } : undefined));
     this.pipeline.start(this.#openAlerts());

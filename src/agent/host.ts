@@ -3,6 +3,7 @@ import type { BindingInterface } from "../../drivers/serial/binding-types.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
+import type { Outputs } from "../outputs/outputs.js";
 
 /**
  * Platform access, bundled and injected: the composition root takes everything outside the process
@@ -21,5 +22,7 @@ export interface AgentHost {
   bleScanner?: (consumer: AdvertConsumer, adapter: string) => BleScanner;
   /** Where the gateway's power supplies are described; default /sys/class/power_supply; null: do not look. */
   powerSupplyDir?: string | null;
+  /** Speaker and GPIO for the person; default: built from the config's `outputs` (none unless configured). */
+  outputs?: Outputs;
   version: string;
 }

@@ -60,6 +60,11 @@ export const ErrorCode = {
   ControlUnavailable: 610,
   /** Another agent answers on the control socket: one agent per state directory. */
   ControlInUse: 611,
+  // 640–659: local outputs to the person (speaker, GPIO), logged and never thrown into the pipeline
+  /** espeak-ng, aplay or gpioset is not installed. */
+  OutputToolMissing: 640,
+  /** A prompt could not be rendered or played, or a GPIO line set (device busy, bad line, timeout). */
+  OutputFailed: 641,
   // 900: bugs
   Internal: 900,
 } as const;

@@ -1,9 +1,11 @@
+import { isCallClass } from "../contract/lifecycle.js";
 import { SECOND_MS } from "../core/time.js";
 import type { AlertManager } from "./alerts.js";
 
 /**
- * Raised → escalated: an inactivity alert or a call left alone (neither acknowledged nor cleared) for
- * `afterMs` is escalated once, so the cloud can widen the circle of carers it tells.
+ * Raised → escalated: an inactivity alert or a call-class alert (call, fall) left alone (neither
+ * acknowledged nor cleared) for `afterMs` is escalated once, so the cloud can widen the circle of
+ * carers it tells.
  */
 export class Escalation {
   constructor(
@@ -16,7 +18,7 @@ export class Escalation {
   /** Escalates every alert due at `nowMono` (once a minute). */
   check(nowMono: number): void {
     for (const a of this.alerts.open()) {
-      if (a.state !== "raised" || (a.kind !== "inactivity" && a.kind !== "call")) continue;
+      if (a.state !== "raised" || (a.kind !== "inactivity" && !isCallClass(a.kind))) continue;
       if (nowMono - a.changedMono < this.afterMs) continue;
       this.alerts.transition(a.alert, "escalated", "timeout", {
         ...(a.kind === "inactivity" ? this.inactivityEvidence() : {}),

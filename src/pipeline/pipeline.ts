@@ -9,6 +9,7 @@ import { Coverage } from "./coverage.js";
 import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
 import { Escalation } from "./escalation.js";
+import { followFall } from "./falls.js";
 import {
   type InactivityFinding,
   InactivityVerdicts,
@@ -154,6 +155,7 @@ export class Pipeline implements ReadingSink {
     for (const r of batch) {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
+      if (r.channel === "fall") followFall(this.alerts, r, this.#o.clock, this.#o.timeZone);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
@@ -273,8 +275,6 @@ export class Pipeline implements ReadingSink {
   watch(): WatchState {
     return this.#watch.state();
   }
-
-  // ---- inspection ----
 
   devices(): Record<string, DeviceSnapshot> {
     return this.#devices.snapshots(this.#o.timeZone);

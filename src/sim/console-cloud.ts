@@ -2,6 +2,7 @@ import { type KeyObject, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import mqtt, { type MqttClient } from "mqtt";
 import { signCommand } from "../contract/command-signing.js";
+import { isCallClass } from "../contract/lifecycle.js";
 import { type Envelope, envelope } from "../contract/messages.js";
 import { commandTopic, TOPIC_ROOT } from "../contract/topics.js";
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
@@ -12,7 +13,7 @@ const COMMAND_TTL_MS = 5 * MINUTE_MS;
 export interface ConsoleCloudOptions {
   url: string;
   home: string;
-  /** Acknowledge each raised call after this many real milliseconds, as a care centre would. */
+  /** Acknowledge each raised call or fall after this many real milliseconds, as a care centre would. */
   autoAckCallAfterMs?: number;
   /** Signs every command (the gateway's cloud.commands.public_key is its public half); none: unsigned. */
   signingKey?: KeyObject;
@@ -151,11 +152,11 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
     this.emit("message", env);
     if (env.type === "alert" && this.#o.autoAckCallAfterMs !== undefined) {
       const b = env.body as Envelope<"alert">["body"];
-      if (b.kind === "call" && b.state === "raised") {
+      if (isCallClass(b.kind) && b.state === "raised") {
         const t = setTimeout(() => {
           this.#timers.delete(t);
-          write(`cloud: acknowledging call ${b.alert} (carer on the way)`);
-          void this.command("ack", { alert: b.alert, kind: "call", by: "care-centre" });
+          write(`cloud: acknowledging ${b.kind} ${b.alert} (carer on the way)`);
+          void this.command("ack", { alert: b.alert, kind: b.kind, by: "care-centre" });
         }, this.#o.autoAckCallAfterMs);
         this.#timers.add(t);
       }

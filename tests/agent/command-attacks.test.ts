@@ -23,7 +23,7 @@ async function startAgent(o: { extraCloud?: string; synced?: boolean; stateDir?:
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "hearth-cmd-"));
   if (o.stateDir === undefined) dirs.push(stateDir);
   // Port 1 on loopback: nothing listens, so the uplink only retries; commands come in through `command`.
-  const { agent } = simHomeAgent({
+  const { agent, clock } = simHomeAgent({
     brokerUrl: "mqtt://127.0.0.1:1",
     stateDir,
     home: HOME,
@@ -33,7 +33,7 @@ async function startAgent(o: { extraCloud?: string; synced?: boolean; stateDir?:
   });
   await agent.start();
   running.push(agent);
-  return { agent, stateDir };
+  return { agent, stateDir, clock };
 }
 
 const send = (agent: Agent, name: string, cmd: Record<string, unknown>): Promise<ReplyBody> =>
@@ -188,6 +188,28 @@ describe("ack names the kind it expects (issue 9, defect 4)", () => {
       "invalid",
     );
     expect(agent.pipeline.alerts.get(alert.alert)?.state).toBe("raised");
+  });
+});
+
+describe("a fall is call-class for the cloud's ack (issue 10)", () => {
+  it("an ack of kind call leaves a fall open and republished; an ack of kind fall closes it", async () => {
+    const { agent, clock } = await startAgent();
+    agent.pipeline.readings([{ device: "radar-1", channel: "fall", value: 1, mono: clock.monotonicMs() }]);
+    const fall = agent.pipeline.alerts.findOpen("fall", "radar-1");
+    if (!fall) throw new Error("no fall alert raised");
+    const wrong = await send(agent, "ack", testCommand(HOME, "ack", { alert: fall.alert, kind: "call" }));
+    expect(errorCode(wrong)).toBe("kind_mismatch");
+    expect(agent.outbox.openAlerts().map((m) => (m.envelope.body as { alert: string }).alert)).toContain(
+      fall.alert,
+    );
+    const right = await send(agent, "ack", testCommand(HOME, "ack", { alert: fall.alert, kind: "fall" }));
+    expect(right).toMatchObject({
+      status: "ok",
+      data: { alert: fall.alert, kind: "fall", state: "acknowledged" },
+    });
+    expect(agent.outbox.openAlerts().map((m) => (m.envelope.body as { alert: string }).alert)).not.toContain(
+      fall.alert,
+    );
   });
 });
 

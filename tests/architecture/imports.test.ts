@@ -30,11 +30,12 @@ const RULES: Record<string, FolderRule> = {
   "src/outbox": { may: ["src/core", "src/contract"], packages: ["better-sqlite3"] },
   "src/uplink": { may: ["src/core", "src/config", "src/contract"], packages: ["mqtt"] },
   "src/control": { may: ["src/core"], packages: [] },
+  "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   "src/replay": { may: [...LEAVES, "src/pipeline"], packages: [] },
   "src/eval": { may: [...LEAVES, "src/pipeline", "src/replay", "src/sim"], packages: [] },
   "src/agent": {
-    may: [...LEAVES, "src/pipeline", "src/outbox", "src/uplink", "src/control", "drivers/*"],
+    may: [...LEAVES, "src/pipeline", "src/outbox", "src/uplink", "src/control", "src/outputs", "drivers/*"],
     packages: ["@serialport/bindings-cpp", "zod"],
   },
   "src/sim": {

@@ -22,6 +22,18 @@ describe("alert lifecycle (contract v1)", () => {
     expect(refuseTransition("inactivity", "raised", "cleared", "i_am_fine")).toBeUndefined();
   });
 
+  it("protects a fall like a call: closed only by acknowledgement, never by I am fine (issue 10)", () => {
+    expect(refuseTransition("fall", "raised", "cleared", "activity")).toMatch(
+      /a fall is closed only by acknowledgement/,
+    );
+    expect(refuseTransition("fall", "escalated", "cleared", "recovered")).toMatch(/only by acknowledgement/);
+    expect(refuseTransition("fall", "raised", "cleared", "i_am_fine")).toMatch(/only by acknowledgement/);
+    expect(refuseTransition("fall", "raised", "acknowledged", "i_am_fine")).toMatch(/clears inactivity only/);
+    expect(refuseTransition("fall", "raised", "acknowledged", "cloud")).toBeUndefined();
+    expect(refuseTransition("fall", "escalated", "acknowledged", "cloud")).toBeUndefined();
+    expect(refuseTransition("not_home", "raised", "cleared", "activity")).toBeUndefined();
+  });
+
   it("knows which states are closed", () => {
     expect(["raised", "escalated", "cleared", "acknowledged"].map((s) => isClosed(s as never))).toEqual([
       false,
