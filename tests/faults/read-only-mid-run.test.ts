@@ -6,11 +6,11 @@ import { waitFor } from "../helpers/wait.js";
 import { cannotFailExt4, type FailingExt4, mountFailingExt4 } from "../outbox/ext4.js";
 import { type AgentLife, startAgent } from "./harness/agent-process.js";
 import { type FaultCloud, startFaultCloud } from "./harness/cloud.js";
-import { deliverAll } from "./harness/deliver.js";
 import { Ledger, laneSeqReuse, seqReuse } from "./harness/ledger.js";
-import { alertStates, deliveriesOf, storageHealth } from "./harness/observed.js";
+import { alertStates, storageHealth } from "./harness/observed.js";
 import { writeRow } from "./harness/report.js";
 import { reproduce, sized } from "./harness/size.js";
+import { healthyLastLife, readOnlyAlerts, storageAlertTally } from "./harness/storage-lives.js";
 
 /*
  * The SD card's filesystem turns read-only under the running agent (ext4 `errors=remount-ro` after an
@@ -31,13 +31,6 @@ afterAll(() => {
   fs?.unmount();
 });
 
-const readOnlyAlerts = (cloud: FaultCloud) =>
-  deliveriesOf(cloud, "alert").filter(
-    (d) =>
-      d.body.kind === "storage" &&
-      d.body.state === "raised" &&
-      (d.body.evidence as { reason?: string } | undefined)?.reason === "read_only",
-  );
 const calls = (cloud: FaultCloud) =>
   [...alertStates(cloud, "call").values()].filter((s) => s.has("raised")).length;
 
@@ -93,22 +86,10 @@ describe.runIf(mosquittoAvailable())(
             ledger.fault();
             card.repair();
           }
-          life = await startAgent(options, ledger);
-          const l = life;
-          await waitFor(
-            "a heartbeat saying storage is ok",
-            () => storageHealth(cloud).at(-1)?.state === "ok",
-            {
-              timeoutMs: 30_000,
-              detail: () => ({ last: storageHealth(cloud).at(-1), stderr: l.stderr().slice(-2000) }),
-            },
-          );
-          await life.drain(120_000);
-          await deliverAll(cloud, ledger, 60_000);
-          expect(await life.stop()).toBe(0);
-          ledger.readOutbox(card.dir);
+          await healthyLastLife(options, ledger, cloud, 120_000);
+          life = undefined;
 
-          const storage = [...alertStates(cloud, "storage").values()];
+          const storage = storageAlertTally(cloud);
           const row = ledger.row(
             HOME,
             `${CYCLES}× the card's ext4 turned read-only mid-burst (errors=remount-ro), ${kills} of them ended by SIGKILL, then repaired`,
@@ -118,8 +99,8 @@ describe.runIf(mosquittoAvailable())(
               notes: {
                 kills,
                 notInFileAtEnd: ledger.committedNotInOutbox().length,
-                storageAlertsRaised: storage.filter((s) => s.has("raised")).length,
-                storageAlertsCleared: storage.filter((s) => s.has("cleared")).length,
+                storageAlertsRaised: storage.raised,
+                storageAlertsCleared: storage.cleared,
               },
             },
           );
@@ -127,8 +108,8 @@ describe.runIf(mosquittoAvailable())(
           expect(row.lostIds).toEqual([]);
           expect(row.stillQueued).toBe(0);
           expect(ledger.committedNotInOutbox()).toEqual([]);
-          expect(storage.filter((s) => s.has("raised")).length).toBe(CYCLES);
-          expect(storage.filter((s) => !s.has("cleared"))).toEqual([]);
+          expect(storage.raised).toBe(CYCLES);
+          expect(storage.open).toBe(0);
           expect(seqReuse(cloud)).toEqual([]);
           expect(laneSeqReuse(cloud)).toEqual([]);
           expect(cloud.unreadable).toEqual([]);

@@ -8,9 +8,10 @@ import { type AgentLife, startAgent } from "./harness/agent-process.js";
 import { type FaultCloud, startFaultCloud } from "./harness/cloud.js";
 import { deliverAll } from "./harness/deliver.js";
 import { Ledger, laneSeqReuse, seqReuse } from "./harness/ledger.js";
-import { alertStates, deliveriesOf, storageHealth } from "./harness/observed.js";
+import { alertStates, storageHealth } from "./harness/observed.js";
 import { writeRow } from "./harness/report.js";
 import { reproduce, sized } from "./harness/size.js";
+import { healthyLastLife, readOnlyAlerts, storageAlertTally } from "./harness/storage-lives.js";
 
 /*
  * Scenario i: the SD card goes read-only between two lives (a real tmpfs remounted `ro`; chmod would
@@ -31,12 +32,6 @@ afterAll(() => {
   if (fs) rmSync(runtimeDirOf(fs.dir), { recursive: true, force: true });
 });
 
-const readOnlyAlerts = (cloud: FaultCloud) =>
-  deliveriesOf(cloud, "alert").filter(
-    (d) =>
-      d.body.kind === "storage" &&
-      (d.body.evidence as { reason?: string } | undefined)?.reason === "read_only",
-  );
 const calls = (cloud: FaultCloud) =>
   [...alertStates(cloud, "call").values()].filter((s) => s.has("raised")).length;
 
@@ -110,22 +105,10 @@ describe.runIf(mosquittoAvailable())(
             ledger.fault();
           }
           // Writable again: the next life takes back the read-only life's copy and runs from the file.
-          life = await startAgent(online, ledger);
-          const l = life;
-          await waitFor(
-            "a heartbeat saying storage is ok",
-            () => storageHealth(cloud).at(-1)?.state === "ok",
-            {
-              timeoutMs: 30_000,
-              detail: () => ({ last: storageHealth(cloud).at(-1), stderr: l.stderr().slice(-2000) }),
-            },
-          );
-          await life.drain();
-          await deliverAll(cloud, ledger, 30_000);
-          expect(await life.stop()).toBe(0);
-          ledger.readOutbox(t.dir);
+          await healthyLastLife(online, ledger, cloud);
+          life = undefined;
 
-          const storage = [...alertStates(cloud, "storage").values()];
+          const storage = storageAlertTally(cloud);
           const row = ledger.row(
             HOME,
             `${CYCLES} starts on a read-only state directory (tmpfs remounted ro)`,
@@ -135,8 +118,8 @@ describe.runIf(mosquittoAvailable())(
               notes: {
                 queuedBeforeReadOnly: queuedTotal,
                 heldInMemoryOnly: ledger.committedNotInOutbox().length,
-                storageAlertsRaised: storage.filter((s) => s.has("raised")).length,
-                storageAlertsCleared: storage.filter((s) => s.has("cleared")).length,
+                storageAlertsRaised: storage.raised,
+                storageAlertsCleared: storage.cleared,
               },
             },
           );
@@ -145,8 +128,8 @@ describe.runIf(mosquittoAvailable())(
           expect(row.stillQueued).toBe(0);
           // Everything the read-only lives made is in the file now, and each of their alerts was closed.
           expect(ledger.committedNotInOutbox()).toEqual([]);
-          expect(storage.filter((s) => s.has("raised")).length).toBeGreaterThanOrEqual(CYCLES);
-          expect(storage.filter((s) => !s.has("cleared"))).toEqual([]);
+          expect(storage.raised).toBeGreaterThanOrEqual(CYCLES);
+          expect(storage.open).toBe(0);
           expect(readOnlyAlerts(cloud).length).toBeGreaterThanOrEqual(CYCLES);
           expect(seqReuse(cloud)).toEqual([]);
           expect(laneSeqReuse(cloud)).toEqual([]);
