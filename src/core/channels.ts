@@ -19,6 +19,7 @@ export const CHANNELS = {
   occupancy: { unit: "", kind: "binary" },
   door: { unit: "", kind: "binary" },
   button: { unit: "", kind: "event" },
+  fall: { unit: "", kind: "binary" },
 } as const;
 
 export type Channel = keyof typeof CHANNELS;
