@@ -111,21 +111,26 @@ export class Zigbee2mqttAdapter {
     switch (t.kind) {
       case "bridge_state": {
         const state = parseAvailability(text);
-        if (!state) return this.#warn("bridge", "malformed", "Zigbee2MQTT bridge state not understood", { topic });
+        if (!state) {
+          this.#warn("bridge", "malformed", "Zigbee2MQTT bridge state not understood", { topic });
+          return;
+        }
         if (state !== this.#bridge) this.#o.log.info({ topic, state }, `Zigbee2MQTT bridge ${state}`);
         this.#bridge = state;
         this.reportHealth();
         return;
       }
       case "bridge_devices":
-        return this.#devices(topic, text);
+        this.#devices(topic, text);
+        return;
       case "availability": {
         const s = this.#resolve(t.name);
         if (!s) return;
         const state = parseAvailability(text);
         if (!state) {
           s.stats.malformed++;
-          return this.#warn(s.device.id, "malformed", "Zigbee2MQTT availability not understood", { topic });
+          this.#warn(s.device.id, "malformed", "Zigbee2MQTT availability not understood", { topic });
+          return;
         }
         this.#setAvailability(s, state);
         return;
@@ -152,11 +157,13 @@ export class Zigbee2mqttAdapter {
   #devices(topic: string, text: string): void {
     const j = parseJson(text);
     const parsed = j.ok ? parseBridgeDevices(j.value) : { devices: [], notes: [`not JSON: ${j.error}`] };
-    if (!j.ok || (parsed.devices.length === 0 && parsed.notes.length > 0))
-      return this.#warn("bridge", "malformed", "Zigbee2MQTT device list not understood: names kept", {
+    if (!j.ok || (parsed.devices.length === 0 && parsed.notes.length > 0)) {
+      this.#warn("bridge", "malformed", "Zigbee2MQTT device list not understood: names kept", {
         topic,
         notes: parsed.notes,
       });
+      return;
+    }
     const names = new Map<string, string>();
     for (const d of parsed.devices) names.set(d.friendlyName, d.ieee);
     this.#names = names;
@@ -164,7 +171,10 @@ export class Zigbee2mqttAdapter {
       const name = parsed.devices.find((d) => d.ieee === ieee)?.friendlyName;
       if (name !== s.friendlyName) {
         if (name === undefined)
-          this.#o.log.warn({ device: s.device.id, ieee }, "Zigbee device not in Zigbee2MQTT's device list (not paired?)");
+          this.#o.log.warn(
+            { device: s.device.id, ieee },
+            "Zigbee device not in Zigbee2MQTT's device list (not paired?)",
+          );
         else if (s.friendlyName !== undefined)
           this.#o.log.info({ device: s.device.id, from: s.friendlyName, to: name }, "Zigbee device renamed");
         s.friendlyName = name;
@@ -193,17 +203,29 @@ export class Zigbee2mqttAdapter {
     const j = parseJson(text);
     if (!j.ok) {
       s.stats.malformed++;
-      return this.#warn(id, "malformed", "Zigbee2MQTT state is not JSON: ignored", { topic, reason: j.error });
+      this.#warn(id, "malformed", "Zigbee2MQTT state is not JSON: ignored", {
+        topic,
+        reason: j.error,
+      });
+      return;
     }
     const d = decodeState(j.value, s.device.spec);
     if (d.notes.length > 0) {
       s.stats.malformed++;
-      this.#warn(id, "notes", "Zigbee2MQTT state partly not understood: the rest kept", { topic, notes: d.notes });
+      this.#warn(id, "notes", "Zigbee2MQTT state partly not understood: the rest kept", {
+        topic,
+        notes: d.notes,
+      });
     }
     const mono = this.#o.clock.monotonicMs();
     // A device that talks is available, whether or not Zigbee2MQTT's availability feature is on.
     if (s.availability === "offline") this.#setAvailability(s, "online");
-    const readings: Reading[] = d.readings.map((r) => ({ device: id, channel: r.channel, value: r.value, mono }));
+    const readings: Reading[] = d.readings.map((r) => ({
+      device: id,
+      channel: r.channel,
+      value: r.value,
+      mono,
+    }));
     if (readings.length > 0) this.#o.sink.readings(readings);
     for (const event of d.events) {
       s.stats.presses++;

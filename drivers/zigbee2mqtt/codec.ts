@@ -33,9 +33,9 @@ const show = (v: unknown): string => {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 
-function valueOf(prop: string, raw: unknown, m: ExposeMapping): number | string | undefined {
+function readValue(prop: string, raw: unknown, m: ExposeMapping): number | string | undefined {
   if (raw === null || raw === undefined) return undefined; // Zigbee2MQTT's "not known yet"
-  if (typeof raw === "boolean") return (raw !== m.invert) ? 1 : 0;
+  if (typeof raw === "boolean") return raw !== m.invert ? 1 : 0;
   if (typeof raw === "number") return Number.isFinite(raw) ? raw : `${prop}: not a finite number`;
   if (typeof raw === "string") {
     if (m.on.includes(raw)) return 1;
@@ -56,8 +56,10 @@ export function decodeState(payload: unknown, spec: Zigbee2mqttSpec): DecodedSta
   for (const [prop, mapping] of Object.entries(spec.exposes)) {
     if (!Object.hasOwn(payload, prop)) continue;
     const m: ExposeMapping =
-      typeof mapping === "string" ? { channel: mapping, invert: false, on: [], off: [], ignore: [] } : mapping;
-    const v = valueOf(prop, payload[prop], m);
+      typeof mapping === "string"
+        ? { channel: mapping, invert: false, on: [], off: [], ignore: [] }
+        : mapping;
+    const v = readValue(prop, payload[prop], m);
     if (typeof v === "number") out.readings.push({ channel: m.channel, value: v });
     else if (typeof v === "string") out.notes.push(v);
   }

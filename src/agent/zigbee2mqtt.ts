@@ -10,12 +10,16 @@ const HEALTH_EVERY_MS = MINUTE_MS;
  * The Zigbee sensors, through the Zigbee2MQTT the installer runs on the gateway: one connection to its
  * broker, one adapter turning its messages into readings, presses and availability.
  */
-export const startZigbee2mqtt: DriverFactory<"zigbee2mqtt"> = async (ctx, devices): Promise<StartedDriver> => {
+export const startZigbee2mqtt: DriverFactory<"zigbee2mqtt"> = (ctx, devices): Promise<StartedDriver> => {
   // The section is optional: a home with Zigbee devices and no section uses Zigbee2MQTT's defaults.
   const cfg = ctx.config.zigbee2mqtt ?? zigbee2mqttSchema.parse({});
   const log = ctx.host.log.child({ module: "zigbee2mqtt" });
   const adapter = new Zigbee2mqttAdapter({
-    devices: devices.map((d) => ({ id: d.config.id, ieee: d.config.ieee_address, spec: d.profile.zigbee2mqtt })),
+    devices: devices.map((d) => ({
+      id: d.config.id,
+      ieee: d.config.ieee_address,
+      spec: d.profile.zigbee2mqtt,
+    })),
     baseTopic: cfg.base_topic,
     sink: ctx.sink,
     clock: ctx.host.clock,
@@ -40,12 +44,12 @@ export const startZigbee2mqtt: DriverFactory<"zigbee2mqtt"> = async (ctx, device
   client.start();
   // Reported again every minute, so the sink can tell how long the bridge has been unheard.
   const timer = ctx.host.clock.setInterval(() => adapter.reportHealth(), HEALTH_EVERY_MS);
-  return {
+  return Promise.resolve({
     name: "zigbee2mqtt",
     async stop() {
       timer.cancel();
       await client.stop();
     },
     status: () => ({ bridge: adapter.health(), devices: adapter.stats() }),
-  };
+  });
 };

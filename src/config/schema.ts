@@ -139,7 +139,10 @@ export const deviceSchema = z
     poll: duration.optional().describe("poll interval (default: the profile's)"),
     ieee_address: z
       .string()
-      .regex(/^0x[0-9A-Fa-f]{16}$/, 'a Zigbee IEEE address as Zigbee2MQTT prints it, e.g. "0x00158d0001a2b3c4"')
+      .regex(
+        /^0x[0-9A-Fa-f]{16}$/,
+        'a Zigbee IEEE address as Zigbee2MQTT prints it, e.g. "0x00158d0001a2b3c4"',
+      )
       .optional()
       .describe("Zigbee device's IEEE address (its friendly name may be renamed; this never changes)"),
   })
@@ -367,7 +370,9 @@ export const configSchema = z
       .prefault({}),
     zigbee2mqtt: zigbee2mqttSchema
       .optional()
-      .describe("Zigbee sensors through Zigbee2MQTT (defaults: mqtt://127.0.0.1:1883, base topic zigbee2mqtt)"),
+      .describe(
+        "Zigbee sensors through Zigbee2MQTT (defaults: mqtt://127.0.0.1:1883, base topic zigbee2mqtt)",
+      ),
     devices: z.array(deviceSchema).default([]),
     detection: detectionSchema.prefault({}),
     log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),

@@ -26,6 +26,11 @@ export class Coverage {
   readonly #o: CoverageOptions;
   /** Receivers (BLE adapters) by id: since when (monotonic) one has been unable to hear, and why. */
   readonly #receivers = new Map<string, { deafSinceMono: number; detail: string; what: ReceiverKind }>();
+  /**
+   * Devices whose liveness is reported for them (Zigbee2MQTT's availability): their silence is not
+   * judged here, as a sensor that only reports on change or hourly is silent for long and still fine.
+   */
+  readonly #reported = new Set<string>();
 
   constructor(o: CoverageOptions) {
     this.#o = o;
@@ -45,8 +50,15 @@ export class Coverage {
   }
 
   /** A receiver's report: it can hear (`ok`), or not, and why. */
-  receiver(id: string, ok: boolean, detail: string, nowMono: number, what: ReceiverKind = BLE_RECEIVER): void {
+  receiver(
+    id: string,
+    ok: boolean,
+    detail: string,
+    nowMono: number,
+    what: ReceiverKind = BLE_RECEIVER,
+  ): void {
     const { alerts } = this.#o;
+    this.#reported.add(id);
     if (ok) {
       this.#receivers.delete(id);
       const open = alerts.findOpen("monitoring_degraded", id);
@@ -79,6 +91,7 @@ export class Coverage {
     const onBattery = alerts.findOpen("power_outage", GATEWAY_DEVICE) !== undefined;
     for (const [id, d] of devices.entries()) {
       if (Number.isNaN(d.lastReadingMono) || nowMono - d.lastReadingMono < degradedAfterMs) continue;
+      if (this.#reported.has(id)) continue;
       if (alerts.findOpen("monitoring_degraded", id)) continue;
       // A mains-powered meter silent in a power cut is explained by the cut.
       if (onBattery && d.sense === "electricity") continue;

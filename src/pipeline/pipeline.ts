@@ -1,7 +1,7 @@
 import type { WatchLevel } from "../contract/messages.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Timer } from "../core/clock.js";
-import type { ButtonPress, DeviceAvailability, Reading, ReadingSink, ReceiverKind } from "../core/readings.js";
+import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../core/readings.js";
 import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 import { type Activity, ActivityExtractor } from "./activity.js";
 import { AlertManager, type AlertRecord, GATEWAY_DEVICE } from "./alerts.js";
@@ -211,7 +211,7 @@ export class Pipeline implements ReadingSink {
     if (state === "online" && open) this.alerts.transition(open.alert, "cleared", "recovered", { reason });
   }
 
-  receiver(id: string, ok: boolean, detail: string, what?: ReceiverKind): void {
+  receiver(id: string, ok: boolean, detail: string, what?: { sense: string; note: string }): void {
     if (this.#stopped) return;
     this.#coverage.receiver(id, ok, detail, this.#o.clock.monotonicMs(), what);
   }

@@ -18,7 +18,14 @@ const specs = [motion, door, fall, button];
 describe("Zigbee2MQTT state payloads (shapes from the zigbee2mqtt.io device pages)", () => {
   it("RTCGQ11LM (zigbee2mqtt.io/devices/RTCGQ11LM.html): occupancy is a PIR trigger, battery and lux kept", () => {
     const d = decodeState(
-      { battery: 100, occupancy: true, device_temperature: 26, voltage: 3045, illuminance: 12, linkquality: 87 },
+      {
+        battery: 100,
+        occupancy: true,
+        device_temperature: 26,
+        voltage: 3045,
+        illuminance: 12,
+        linkquality: 87,
+      },
       motion,
     );
     expect(d.readings).toEqual([
@@ -39,7 +46,9 @@ describe("Zigbee2MQTT state payloads (shapes from the zigbee2mqtt.io device page
   });
 
   it("HS2FD-EF1-3.0 (zigbee2mqtt.io/devices/HS2FD-EF1-3.0.html): fall_alarm is a fall, warning and unknown are nothing", () => {
-    expect(decodeState({ occupancy: true, fall_status: "fall_alarm", sensor_status: "none" }, fall).readings).toEqual([
+    expect(
+      decodeState({ occupancy: true, fall_status: "fall_alarm", sensor_status: "none" }, fall).readings,
+    ).toEqual([
       { channel: "occupancy", value: 1 },
       { channel: "fall", value: 1 },
     ]);
@@ -89,7 +98,12 @@ describe("Zigbee2MQTT bridge and availability payloads", () => {
   it("reads bridge/devices: IEEE address to friendly name, bad entries noted", () => {
     const r = parseBridgeDevices([
       { ieee_address: "0x00124B0012345678", type: "Coordinator", friendly_name: "Coordinator" },
-      { ieee_address: "0x00158d0001a2b3c4", type: "EndDevice", friendly_name: "hall/motion", supported: true },
+      {
+        ieee_address: "0x00158d0001a2b3c4",
+        type: "EndDevice",
+        friendly_name: "hall/motion",
+        supported: true,
+      },
       { friendly_name: "no address" },
     ]);
     expect(r.devices).toEqual([
@@ -104,7 +118,10 @@ describe("Zigbee2MQTT bridge and availability payloads", () => {
     expect(classify("zigbee2mqtt/bridge/devices", "zigbee2mqtt")).toEqual({ kind: "bridge_devices" });
     expect(classify("zigbee2mqtt/bridge/state", "zigbee2mqtt")).toEqual({ kind: "bridge_state" });
     expect(classify("zigbee2mqtt/bridge/logging", "zigbee2mqtt")).toEqual({ kind: "other" });
-    expect(classify("zigbee2mqtt/hall/motion", "zigbee2mqtt")).toEqual({ kind: "state", name: "hall/motion" });
+    expect(classify("zigbee2mqtt/hall/motion", "zigbee2mqtt")).toEqual({
+      kind: "state",
+      name: "hall/motion",
+    });
     expect(classify("zigbee2mqtt/hall/motion/availability", "zigbee2mqtt")).toEqual({
       kind: "availability",
       name: "hall/motion",
@@ -143,10 +160,14 @@ describe("property: no payload makes the codec throw or invent values", () => {
   it("objects with the profile's own keys holding arbitrary values never throw", () => {
     const keys = ["occupancy", "contact", "battery", "fall_status", "action", "illuminance", "__proto__"];
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom(...keys), fc.jsonValue()), fc.constantFrom(...specs), (o, spec) => {
-        const d = decodeState(o, spec);
-        expect(d.readings.length).toBeLessThanOrEqual(Object.keys(spec.exposes).length);
-      }),
+      fc.property(
+        fc.dictionary(fc.constantFrom(...keys), fc.jsonValue()),
+        fc.constantFrom(...specs),
+        (o, spec) => {
+          const d = decodeState(o, spec);
+          expect(d.readings.length).toBeLessThanOrEqual(Object.keys(spec.exposes).length);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
