@@ -139,10 +139,7 @@ export const deviceSchema = z
     poll: duration.optional().describe("poll interval (default: the profile's)"),
     ieee_address: z
       .string()
-      .regex(
-        /^0x[0-9A-Fa-f]{16}$/,
-        'a Zigbee IEEE address as Zigbee2MQTT prints it, e.g. "0x00158d0001a2b3c4"',
-      )
+      .regex(/^0x[0-9A-Fa-f]{16}$/, "a Zigbee IEEE address as Zigbee2MQTT prints it: 0x and 16 hex digits")
       .optional()
       .describe("Zigbee device's IEEE address (its friendly name may be renamed; this never changes)"),
   })
