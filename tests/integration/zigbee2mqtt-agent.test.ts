@@ -250,4 +250,21 @@ detection: { degraded_after: 3m }
     });
     expect(cloud.invalid).toEqual([]);
   });
+
+  it("reconnects after the broker restarts, and hears the sensors again", async () => {
+    await z2m.endAsync(true);
+    await broker.restart();
+    await waitFor("the agent to see the broker gone", () => !driverStatus().bridge.ok);
+    z2m = await mqtt.connectAsync(broker.url, { clientId: "fake-zigbee2mqtt", reconnectPeriod: 0 });
+    // Zigbee2MQTT republishes its retained topics when its own connection comes back.
+    await publish("bridge/state", JSON.stringify({ state: "online" }), true);
+    await publish("bridge/devices", bridgeDevices(NAMES), true);
+    await waitFor("the bridge heard again", () => driverStatus().bridge.ok, {
+      timeoutMs: 30_000,
+      detail: () => driverStatus().bridge,
+    });
+    await cloud.ready();
+    await publish(NAMES.motion, JSON.stringify({ occupancy: true, illuminance: 4242 }));
+    await cloud.waitFor((m) => telemetry(m, "motion-1", "illuminance_lx").includes(4242), 30_000);
+  });
 });
