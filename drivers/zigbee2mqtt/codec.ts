@@ -76,7 +76,7 @@ export function decodeState(payload: unknown, spec: Zigbee2mqttSpec): DecodedSta
 }
 
 /**
- * An availability or bridge state payload: `{"state":"online"}` (Zigbee2MQTT 1.22 and later) or the
+ * An availability or bridge state payload: `{"state":"online"}` (recent Zigbee2MQTT versions) or the
  * plain text `online` / `offline` (older versions, and `legacy_availability_payload`).
  */
 export function parseAvailability(text: string): "online" | "offline" | undefined {

@@ -86,7 +86,7 @@ describe("Zigbee2MQTT state payloads (shapes from the zigbee2mqtt.io device page
 });
 
 describe("Zigbee2MQTT bridge and availability payloads", () => {
-  it("reads availability in both formats (JSON since 1.22, plain text before)", () => {
+  it("reads availability in both formats (JSON in recent versions, plain text in old ones)", () => {
     expect(parseAvailability('{"state":"online"}')).toBe("online");
     expect(parseAvailability('{"state":"offline"}')).toBe("offline");
     expect(parseAvailability("online")).toBe("online");
