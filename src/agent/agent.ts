@@ -102,14 +102,18 @@ export class Agent {
       waterResolutionM3: waterResolutionM3(config.detection),
       // The learned routine and standby/machine models survive restarts in the outbox's kv table.
       store: this.outbox.kv,
-      expectedDevices: config.devices.filter((d) => d.protocol !== "bthome").map((d) => d.id),
+      // Battery sensors and buttons report when something happens; only meters are polled.
+      expectedDevices: config.devices
+        .filter((d) => d.protocol !== "bthome" && d.protocol !== "zigbee2mqtt")
+        .map((d) => d.id),
       watch: config.detection.watch,
       telemetryIntervalMs: config.cloud.telemetry_interval,
       buttonAction: (device, event) => {
         const p = deviceProfile.get(device);
-        return p?.protocol === "bthome"
-          ? p.bthome.actions[event as keyof typeof p.bthome.actions]
-          : undefined;
+        if (p?.protocol === "bthome") return p.bthome.actions[event as keyof typeof p.bthome.actions];
+        if (p?.protocol === "zigbee2mqtt")
+          return p.zigbee2mqtt.actions[event as keyof typeof p.zigbee2mqtt.actions];
+        return undefined;
       },
     });
     this.#security = commandSecurity(config, host.log.child({ module: "commands" }));

@@ -48,6 +48,10 @@ const DRIVERS: { [P in Protocol]: DriverRow<P> } = {
     load: async () => (await import("./meters.js")).startCjt188,
     failure: "Meter drivers failed to start",
   },
+  zigbee2mqtt: {
+    load: async () => (await import("./zigbee2mqtt.js")).startZigbee2mqtt,
+    failure: "Zigbee2MQTT driver failed to start",
+  },
 };
 
 /** The home's devices of one protocol, each with its profile. */

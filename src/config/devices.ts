@@ -11,6 +11,7 @@ export const DEVICE_KEYS = {
   dlt645: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
   cjt188: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
   bthome: { need: ["mac"], allow: ["mac", "key", "insecure", "adapter"] },
+  zigbee2mqtt: { need: ["ieee_address"], allow: ["ieee_address"] },
 } as const satisfies Record<
   Protocol,
   { need: readonly (keyof DeviceConfig)[]; allow: readonly (keyof DeviceConfig)[] }
@@ -28,6 +29,7 @@ export const TRANSPORT_KEYS: readonly (keyof DeviceConfig)[] = [
   "insecure",
   "adapter",
   "poll",
+  "ieee_address",
 ];
 
 type Need<P extends Protocol> = (typeof DEVICE_KEYS)[P]["need"][number];
@@ -46,6 +48,7 @@ export type ModbusEntry = DeviceEntryOf<"modbus">;
 export type Dlt645Entry = DeviceEntryOf<"dlt645">;
 export type Cjt188Entry = DeviceEntryOf<"cjt188">;
 export type BthomeEntry = DeviceEntryOf<"bthome">;
+export type Zigbee2mqttEntry = DeviceEntryOf<"zigbee2mqtt">;
 
 /** A checked config: what the loader returns and the agent runs on. Its devices are typed per protocol. */
 export type LoadedConfig = Omit<HearthConfig, "devices"> & { devices: DeviceEntry[] };

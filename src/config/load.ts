@@ -31,6 +31,7 @@ export function checkConfig(
   const ids = new Map<string, number>();
   const lines = new Map<string, { baud: number; parity: string; index: number }>();
   const busAddr = new Map<string, number>();
+  const ieee = new Map<string, number>();
   cfg.devices.forEach((d, i) => {
     const base: PropertyKey[] = ["devices", i];
     const prev = ids.get(d.id);
@@ -54,6 +55,12 @@ export function checkConfig(
         k === "key" ? "key: a bind key (not shown)" : `${k}: ${JSON.stringify(d[k])}`,
         `no ${k} for a ${profile.protocol} device`,
       );
+    if (d.ieee_address !== undefined && profile.protocol === "zigbee2mqtt") {
+      const other = ieee.get(d.ieee_address.toLowerCase());
+      if (other !== undefined)
+        add([...base, "ieee_address"], d.ieee_address, `an address not used by devices[${other}]`);
+      else ieee.set(d.ieee_address.toLowerCase(), i);
+    }
     if (profile.protocol === "bthome" && d.key === undefined && d.insecure !== true) {
       const trusted = Object.entries(profile.bthome.actions)
         .filter(([, action]) => action === "call" || action === "i_am_fine")
@@ -222,7 +229,8 @@ export function loadConfigFile(file: string, profiles: ReadonlyMap<string, Devic
   if (!parsed.ok) return parsed;
   const hasSecret =
     parsed.value.devices.some((d) => d.protocol === "bthome" && d.key !== undefined) ||
-    parsed.value.cloud.brokers.some((b) => b.password !== undefined);
+    parsed.value.cloud.brokers.some((b) => b.password !== undefined) ||
+    parsed.value.zigbee2mqtt?.password !== undefined;
   if (hasSecret) {
     try {
       const mode = statSync(file).mode;

@@ -137,9 +137,49 @@ export const deviceSchema = z
       .optional()
       .describe("Bluetooth adapter (default hci0)"),
     poll: duration.optional().describe("poll interval (default: the profile's)"),
+    ieee_address: z
+      .string()
+      .regex(/^0x[0-9A-Fa-f]{16}$/, "a Zigbee IEEE address as Zigbee2MQTT prints it: 0x and 16 hex digits")
+      .optional()
+      .describe("Zigbee device's IEEE address (its friendly name may be renamed; this never changes)"),
   })
   .strict();
 export type DeviceConfig = z.output<typeof deviceSchema>;
+
+/** Where Zigbee2MQTT publishes its devices' states: usually the gateway's own broker. */
+export const zigbee2mqttSchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^(mqtt|mqtts|tcp|ssl|tls):\/\/[^\s/]+(:\d+)?\/?$/, "mqtt://host:port or mqtts://host:port")
+      .default("mqtt://127.0.0.1:1883")
+      .describe("the broker Zigbee2MQTT publishes to (plain mqtt:// is fine to this gateway itself)"),
+    base_topic: z
+      .string()
+      .regex(/^[^#+\s]+$/, "an MQTT topic without wildcards or spaces")
+      .default("zigbee2mqtt")
+      .describe("Zigbee2MQTT's mqtt.base_topic"),
+    mqtt_version: z.union([z.literal("3.1.1"), z.literal("5")]).default("3.1.1"),
+    client_id: z.string().min(1).max(128).optional().describe("default: hearth-<home id>-z2m"),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    tls: tls.optional(),
+    insecure: z
+      .boolean()
+      .optional()
+      .describe("allow a plain (unencrypted) mqtt:// URL to a host other than this gateway"),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (plainRemote(b.url) && !b.insecure)
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message:
+          "mqtts:// (a plain mqtt:// URL to another host sends sensor states and the password unencrypted; add insecure: true to allow it anyway)",
+      });
+  });
+export type Zigbee2mqttConfig = z.output<typeof zigbee2mqttSchema>;
 
 const window = z
   .object({
@@ -354,6 +394,11 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    zigbee2mqtt: zigbee2mqttSchema
+      .optional()
+      .describe(
+        "Zigbee sensors through Zigbee2MQTT (defaults: mqtt://127.0.0.1:1883, base topic zigbee2mqtt)",
+      ),
     devices: z.array(deviceSchema).default([]),
     detection: detectionSchema.prefault({}),
     outputs: outputsSchema.prefault({}),

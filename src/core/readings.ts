@@ -31,5 +31,11 @@ export interface ReadingSink {
    * A receiver that devices report through (a BLE adapter) can or cannot hear them now. Reported
    * periodically, so the sink can tell how long it has been deaf.
    */
-  receiver?(id: string, ok: boolean, detail: string): void;
+  receiver?(id: string, ok: boolean, detail: string, what?: ReceiverKind): void;
+}
+
+/** What a receiver is, for the alert when it cannot hear; default: a BLE adapter. */
+export interface ReceiverKind {
+  sense: string;
+  note: string;
 }

@@ -1,8 +1,13 @@
 import { isoWithOffset } from "../contract/timestamps.js";
-import type { Reading } from "../core/readings.js";
+import type { Reading, ReceiverKind } from "../core/readings.js";
 import { SECOND_MS } from "../core/time.js";
 import { type AlertManager, GATEWAY_DEVICE } from "./alerts.js";
 import type { DeviceRegistry } from "./device-registry.js";
+
+const BLE_RECEIVER: ReceiverKind = {
+  sense: "ble_receiver",
+  note: "the call button and BLE sensors cannot be heard until the receiver is back",
+};
 
 export interface CoverageOptions {
   alerts: AlertManager;
@@ -20,7 +25,12 @@ export interface CoverageOptions {
 export class Coverage {
   readonly #o: CoverageOptions;
   /** Receivers (BLE adapters) by id: since when (monotonic) one has been unable to hear, and why. */
-  readonly #receivers = new Map<string, { deafSinceMono: number; detail: string }>();
+  readonly #receivers = new Map<string, { deafSinceMono: number; detail: string; what: ReceiverKind }>();
+  /**
+   * Devices whose liveness is reported for them (Zigbee2MQTT's availability): their silence is not
+   * judged here, as a sensor that only reports on change or hourly is silent for long and still fine.
+   */
+  readonly #reported = new Set<string>();
 
   constructor(o: CoverageOptions) {
     this.#o = o;
@@ -40,17 +50,24 @@ export class Coverage {
   }
 
   /** A receiver's report: it can hear (`ok`), or not, and why. */
-  receiver(id: string, ok: boolean, detail: string, nowMono: number): void {
+  receiver(
+    id: string,
+    ok: boolean,
+    detail: string,
+    nowMono: number,
+    what: ReceiverKind = BLE_RECEIVER,
+  ): void {
     const { alerts } = this.#o;
+    this.#reported.add(id);
     if (ok) {
       this.#receivers.delete(id);
       const open = alerts.findOpen("monitoring_degraded", id);
-      if (open) alerts.transition(open.alert, "cleared", "recovered", { device: id, sense: "ble_receiver" });
+      if (open) alerts.transition(open.alert, "cleared", "recovered", { device: id, sense: what.sense });
       return;
     }
     const r = this.#receivers.get(id);
     if (r) r.detail = detail;
-    else this.#receivers.set(id, { deafSinceMono: nowMono, detail });
+    else this.#receivers.set(id, { deafSinceMono: nowMono, detail, what });
   }
 
   /** Raises `monitoring_degraded` for every receiver and device silent too long (once a minute). */
@@ -62,11 +79,11 @@ export class Coverage {
       alerts.raise(
         "monitoring_degraded",
         {
-          sense: "ble_receiver",
+          sense: r.what.sense,
           detail: r.detail,
           since: isoWithOffset(wallMs - deaf, timeZone),
           missing_s: Math.round(deaf / SECOND_MS),
-          note: "the call button and BLE sensors cannot be heard until the receiver is back",
+          note: r.what.note,
         },
         id,
       );
@@ -74,6 +91,7 @@ export class Coverage {
     const onBattery = alerts.findOpen("power_outage", GATEWAY_DEVICE) !== undefined;
     for (const [id, d] of devices.entries()) {
       if (Number.isNaN(d.lastReadingMono) || nowMono - d.lastReadingMono < degradedAfterMs) continue;
+      if (this.#reported.has(id)) continue;
       if (alerts.findOpen("monitoring_degraded", id)) continue;
       // A mains-powered meter silent in a power cut is explained by the cut.
       if (onBattery && d.sense === "electricity") continue;

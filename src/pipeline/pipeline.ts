@@ -213,9 +213,9 @@ export class Pipeline implements ReadingSink {
     if (state === "online" && open) this.alerts.transition(open.alert, "cleared", "recovered", { reason });
   }
 
-  receiver(id: string, ok: boolean, detail: string): void {
+  receiver(id: string, ok: boolean, detail: string, what?: { sense: string; note: string }): void {
     if (this.#stopped) return;
-    this.#coverage.receiver(id, ok, detail, this.#o.clock.monotonicMs());
+    this.#coverage.receiver(id, ok, detail, this.#o.clock.monotonicMs(), what);
   }
 
   /**
