@@ -27,32 +27,41 @@ const tls = z
   })
   .strict();
 
-export const brokerSchema = z
-  .object({
-    url: z
-      .string()
-      .regex(/^(mqtt|mqtts|tcp|ssl|tls):\/\/[^\s/]+(:\d+)?\/?$/, "mqtt://host:port or mqtts://host:port")
-      .describe("mqtt://host:1883 or mqtts://host:8883"),
-    mqtt_version: z.union([z.literal("3.1.1"), z.literal("5")]).default("5"),
-    client_id: z.string().min(1).max(128).optional().describe("default: hearth-<home id>"),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    tls: tls.optional(),
-    insecure: z
-      .boolean()
-      .optional()
-      .describe("allow a plain (unencrypted) mqtt:// URL to a host other than this gateway"),
-  })
-  .strict()
-  .superRefine((b, ctx) => {
+const MQTT_URL = /^(mqtt|mqtts|tcp|ssl|tls):\/\/[^\s/]+(:\d+)?\/?$/;
+const MQTT_URL_HINT = "mqtt://host:port or mqtts://host:port";
+
+/** What every MQTT connection of the gateway takes besides its URL: the cloud's brokers, Zigbee2MQTT's. */
+const mqttCredentials = {
+  username: z.string().optional(),
+  password: z.string().optional(),
+  tls: tls.optional(),
+  insecure: z
+    .boolean()
+    .optional()
+    .describe("allow a plain (unencrypted) mqtt:// URL to a host other than this gateway"),
+};
+
+/** Refuses a plain mqtt:// URL to another host unless `insecure: true`; `sends` says what would go in clear. */
+function refusePlainRemote(sends: string) {
+  return (b: { url: string; insecure?: boolean | undefined }, ctx: z.RefinementCtx) => {
     if (plainRemote(b.url) && !b.insecure)
       ctx.addIssue({
         code: "custom",
         path: ["url"],
-        message:
-          "mqtts:// (a plain mqtt:// URL to another host sends alerts and credentials unencrypted; add insecure: true to allow it anyway)",
+        message: `mqtts:// (a plain mqtt:// URL to another host sends ${sends} unencrypted; add insecure: true to allow it anyway)`,
       });
-  });
+  };
+}
+
+export const brokerSchema = z
+  .object({
+    url: z.string().regex(MQTT_URL, MQTT_URL_HINT).describe("mqtt://host:1883 or mqtts://host:8883"),
+    mqtt_version: z.union([z.literal("3.1.1"), z.literal("5")]).default("5"),
+    client_id: z.string().min(1).max(128).optional().describe("default: hearth-<home id>"),
+    ...mqttCredentials,
+  })
+  .strict()
+  .superRefine(refusePlainRemote("alerts and credentials"));
 export type BrokerConfig = z.output<typeof brokerSchema>;
 
 /**
@@ -154,7 +163,7 @@ export const zigbee2mqttSchema = z
   .object({
     url: z
       .string()
-      .regex(/^(mqtt|mqtts|tcp|ssl|tls):\/\/[^\s/]+(:\d+)?\/?$/, "mqtt://host:port or mqtts://host:port")
+      .regex(MQTT_URL, MQTT_URL_HINT)
       .default("mqtt://127.0.0.1:1883")
       .describe("the broker Zigbee2MQTT publishes to (plain mqtt:// is fine to this gateway itself)"),
     base_topic: z
@@ -164,24 +173,10 @@ export const zigbee2mqttSchema = z
       .describe("Zigbee2MQTT's mqtt.base_topic"),
     mqtt_version: z.union([z.literal("3.1.1"), z.literal("5")]).default("3.1.1"),
     client_id: z.string().min(1).max(128).optional().describe("default: hearth-<home id>-z2m"),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    tls: tls.optional(),
-    insecure: z
-      .boolean()
-      .optional()
-      .describe("allow a plain (unencrypted) mqtt:// URL to a host other than this gateway"),
+    ...mqttCredentials,
   })
   .strict()
-  .superRefine((b, ctx) => {
-    if (plainRemote(b.url) && !b.insecure)
-      ctx.addIssue({
-        code: "custom",
-        path: ["url"],
-        message:
-          "mqtts:// (a plain mqtt:// URL to another host sends sensor states and the password unencrypted; add insecure: true to allow it anyway)",
-      });
-  });
+  .superRefine(refusePlainRemote("sensor states and the password"));
 export type Zigbee2mqttConfig = z.output<typeof zigbee2mqttSchema>;
 
 const window = z
