@@ -16,6 +16,7 @@ import type { Reading, ReadingSink } from "../../src/core/readings.js";
 import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import type { AdvertConsumer, BleAdvert } from "../ble/advert.js";
 import { normalizeMac } from "../ble/mac.js";
+import { WarnLimiter } from "../common/warn-limiter.js";
 import { BTHOME_UUID } from "./advertising.js";
 import { decodeServiceData } from "./codec.js";
 import { CounterGuard, type CounterStore, peekCounter } from "./counter-guard.js";
@@ -77,7 +78,7 @@ export class BthomeReceiver implements AdvertConsumer {
   /** Device state keyed by normalised MAC. */
   readonly #byMac = new Map<string, DeviceState>();
   /** Mono time of the last warning per `${device}/${reason}`, so a flood of bad adverts logs once a minute. */
-  readonly #lastWarn = new Map<string, number>();
+  readonly #warner: WarnLimiter;
   #timer: Timer | undefined;
   #stopped = true;
 
@@ -91,6 +92,7 @@ export class BthomeReceiver implements AdvertConsumer {
       offlineMarginS: options.offlineMarginS ?? 30,
       duplicateWindowS: options.duplicateWindowS ?? 30,
     };
+    this.#warner = new WarnLimiter(options.clock, options.log);
     for (const d of options.devices) this.addDevice(d);
   }
 
@@ -193,13 +195,13 @@ export class BthomeReceiver implements AdvertConsumer {
     const now = this.#o.clock.monotonicMs();
     if (sd.length === 0) {
       s.stats.malformed++;
-      this.#warn(id, "empty", "BTHome advert with empty service data ignored", {});
+      this.#warner.warn(id, "empty", "BTHome advert with empty service data ignored", {});
       return;
     }
     const info = parseDeviceInfo(sd[0] as number);
     if (s.key && !info.encrypted && info.version === 2) {
       s.stats.rejected_unencrypted++;
-      this.#warn(id, "unencrypted", "Unencrypted BTHome advert rejected: this device has a bind key", {
+      this.#warner.warn(id, "unencrypted", "Unencrypted BTHome advert rejected: this device has a bind key", {
         rejected_unencrypted: s.stats.rejected_unencrypted,
       });
       return;
@@ -215,7 +217,7 @@ export class BthomeReceiver implements AdvertConsumer {
       }
       if (verdict.kind === "replay") {
         s.stats.rejected_replay++;
-        this.#warn(
+        this.#warner.warn(
           id,
           "replay",
           "BTHome advert rejected: counter did not increase (a replay, or the device was reset: then reset its counter)",
@@ -256,12 +258,12 @@ export class BthomeReceiver implements AdvertConsumer {
     } catch (e) {
       if (isHearthError(e, ErrorCode.FrameDecrypt)) {
         s.stats.rejected_decrypt++;
-        this.#warn(id, "decrypt", "BTHome advert failed decryption (no key, wrong key, or tampered)", {
+        this.#warner.warn(id, "decrypt", "BTHome advert failed decryption (no key, wrong key, or tampered)", {
           reason: e.message,
         });
       } else {
         s.stats.malformed++;
-        this.#warn(id, "malformed", "Malformed BTHome advert ignored", { reason: errorMessage(e) });
+        this.#warner.warn(id, "malformed", "Malformed BTHome advert ignored", { reason: errorMessage(e) });
       }
       return undefined;
     }
@@ -334,15 +336,6 @@ export class BthomeReceiver implements AdvertConsumer {
         );
       }
     }
-  }
-
-  #warn(device: string, reason: string, msg: string, extra: Record<string, unknown>): void {
-    const key = `${device}/${reason}`;
-    const now = this.#o.clock.monotonicMs();
-    const last = this.#lastWarn.get(key);
-    const level = last === undefined || now - last >= MINUTE_MS ? "warn" : "debug";
-    if (level === "warn") this.#lastWarn.set(key, now);
-    this.#o.log[level]({ device, reason, ...extra }, msg);
   }
 }
 

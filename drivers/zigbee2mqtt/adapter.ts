@@ -6,8 +6,8 @@
 import type { Clock } from "../../src/core/clock.js";
 import type { Logger } from "../../src/core/log.js";
 import type { Reading, ReadingSink } from "../../src/core/readings.js";
-import { MINUTE_MS } from "../../src/core/time.js";
 import type { Zigbee2mqttSpec } from "../../src/profiles/zigbee2mqtt.js";
+import { WarnLimiter } from "../common/warn-limiter.js";
 import { decodeState, parseAvailability, parseBridgeDevices, parseJson } from "./codec.js";
 import { classify } from "./topics.js";
 
@@ -58,10 +58,11 @@ export class Zigbee2mqttAdapter {
   #bridge: "online" | "offline" | undefined;
   #connected = false;
   #connectionDetail = "not connected yet";
-  readonly #lastWarn = new Map<string, number>();
+  readonly #warner: WarnLimiter;
 
   constructor(o: Z2mAdapterOptions) {
     this.#o = o;
+    this.#warner = new WarnLimiter(o.clock, o.log);
     for (const device of o.devices) {
       const ieee = device.ieee.toLowerCase();
       this.#byIeee.set(ieee, {
@@ -112,7 +113,7 @@ export class Zigbee2mqttAdapter {
       case "bridge_state": {
         const state = parseAvailability(text);
         if (!state) {
-          this.#warn("bridge", "malformed", "Zigbee2MQTT bridge state not understood", { topic });
+          this.#warner.warn("bridge", "malformed", "Zigbee2MQTT bridge state not understood", { topic });
           return;
         }
         if (state !== this.#bridge) this.#o.log.info({ topic, state }, `Zigbee2MQTT bridge ${state}`);
@@ -129,7 +130,7 @@ export class Zigbee2mqttAdapter {
         const state = parseAvailability(text);
         if (!state) {
           s.stats.malformed++;
-          this.#warn(s.device.id, "malformed", "Zigbee2MQTT availability not understood", { topic });
+          this.#warner.warn(s.device.id, "malformed", "Zigbee2MQTT availability not understood", { topic });
           return;
         }
         this.#setAvailability(s, state);
@@ -158,7 +159,7 @@ export class Zigbee2mqttAdapter {
     const j = parseJson(text);
     const parsed = j.ok ? parseBridgeDevices(j.value) : { devices: [], notes: [`not JSON: ${j.error}`] };
     if (!j.ok || (parsed.devices.length === 0 && parsed.notes.length > 0)) {
-      this.#warn("bridge", "malformed", "Zigbee2MQTT device list not understood: names kept", {
+      this.#warner.warn("bridge", "malformed", "Zigbee2MQTT device list not understood: names kept", {
         topic,
         notes: parsed.notes,
       });
@@ -203,7 +204,7 @@ export class Zigbee2mqttAdapter {
     const j = parseJson(text);
     if (!j.ok) {
       s.stats.malformed++;
-      this.#warn(id, "malformed", "Zigbee2MQTT state is not JSON: ignored", {
+      this.#warner.warn(id, "malformed", "Zigbee2MQTT state is not JSON: ignored", {
         topic,
         reason: j.error,
       });
@@ -212,7 +213,7 @@ export class Zigbee2mqttAdapter {
     const d = decodeState(j.value, s.device.spec);
     if (d.notes.length > 0) {
       s.stats.malformed++;
-      this.#warn(id, "notes", "Zigbee2MQTT state partly not understood: the rest kept", {
+      this.#warner.warn(id, "notes", "Zigbee2MQTT state partly not understood: the rest kept", {
         topic,
         notes: d.notes,
       });
@@ -231,15 +232,5 @@ export class Zigbee2mqttAdapter {
       s.stats.presses++;
       this.#o.sink.button({ device: id, event, mono });
     }
-  }
-
-  /** Once a minute per device and reason at warn, debug in between: a chatty device cannot flood the log. */
-  #warn(device: string, reason: string, msg: string, extra: Record<string, unknown>): void {
-    const key = `${device}/${reason}`;
-    const now = this.#o.clock.monotonicMs();
-    const last = this.#lastWarn.get(key);
-    const level = last === undefined || now - last >= MINUTE_MS ? "warn" : "debug";
-    if (level === "warn") this.#lastWarn.set(key, now);
-    this.#o.log[level]({ device, reason, ...extra }, msg);
   }
 }
