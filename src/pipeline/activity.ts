@@ -61,6 +61,8 @@ export function senseOf(channel: Channel): string | undefined {
     case "occupancy":
     case "door":
       return "ble_sensor";
+    case "fall":
+      return "fall_sensor";
     default:
       return undefined;
   }

@@ -13,7 +13,7 @@ function rig() {
     degradedAfterMs: 45 * MINUTE_MS,
     timeZone: "Asia/Shanghai",
   });
-  const read = (device: string, channel: "power_w" | "water_total_m3", value: number) => {
+  const read = (device: string, channel: "power_w" | "water_total_m3" | "fall", value: number) => {
     const r = { device, channel, value, mono: clock.monotonicMs() };
     devices.record(r, clock.wallMs());
     coverage.answered([r]);
@@ -41,6 +41,15 @@ describe("coverage", () => {
     expect(coverage.paused()).toBe(false);
     alerts.raise("power_outage", {}, "meter-1");
     expect(coverage.paused()).toBe(true);
+  });
+
+  it("a silent fall sensor is monitoring_degraded naming its sense (issue 10)", () => {
+    const { clock, sink, read, check } = rig();
+    read("radar-1", "fall", 0);
+    clock.advanceBy(45 * MINUTE_MS);
+    check();
+    expect(sink.states()).toEqual(["monitoring_degraded:raised"]);
+    expect(sink.alerts[0]?.evidence).toMatchObject({ sense: "fall_sensor", missing_s: 45 * 60 });
   });
 
   it("a degraded sense names its sense and when it was last seen; its next reading clears it", () => {
