@@ -172,7 +172,6 @@ export class StorageGuard {
     this.#state = "read_only";
     this.#report(this.#faultOf("read_only", e));
     this.#tryWriteHeld();
-    this.#state = "read_only";
     return true;
   }
 

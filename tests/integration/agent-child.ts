@@ -6,8 +6,8 @@
  *   idle:  just run (and deliver what the outbox holds) until SIGTERM; prints "DRAINED" once the rows
  *          from before its start are all delivered.
  */
-import { writeSync } from "node:fs";
 import { createLogger } from "../../src/core/log.js";
+import { reportCommits, writeLedgerLine } from "../helpers/child-ledger.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
 
 const [brokerUrl, stateDir, mode] = process.argv.slice(2) as [string, string, "burst" | "idle"];
@@ -16,48 +16,12 @@ const { agent, devices, clock } = simHomeAgent({
   stateDir,
   log: createLogger({ level: "error" }),
 });
-const pause = new Int32Array(new SharedArrayBuffer(4));
-/**
- * One ledger line, written before the caller goes on (a line is the claim "committed"). stdout is a
- * pipe the parent may be slow to drain on a loaded machine: EAGAIN means wait a millisecond and retry,
- * not crash the child before the SIGKILL the test is about.
- */
-const out = (line: string) => {
-  const buf = Buffer.from(`${line}\n`);
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Atomics.wait(pause, 0, 0, 1);
-    }
-  }
-};
+const out = writeLedgerLine;
 
 await agent.start();
 out("READY");
 if (mode === "burst") {
-  const outbox = agent.outbox;
-  const putAlert = outbox.putAlert.bind(outbox);
-  const putEvent = outbox.putEvent.bind(outbox);
-  const putTelemetry = outbox.putTelemetry.bind(outbox);
-  let telemetry = 0;
-  outbox.putAlert = (b) => {
-    const env = putAlert(b);
-    out(`C ${env.id}`);
-    return env;
-  };
-  outbox.putEvent = (b) => {
-    const env = putEvent(b);
-    out(`C ${env.id}`);
-    return env;
-  };
-  outbox.putTelemetry = (b) => {
-    putTelemetry(b);
-    telemetry++;
-    out(`T ${telemetry}`);
-  };
+  reportCommits(agent.outbox);
   const tick = () => {
     devices.button().press("press");
     const mono = clock.monotonicMs();

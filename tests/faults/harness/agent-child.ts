@@ -15,10 +15,10 @@
  * the burst), `press <event>` (one encrypted press), `spoof <event>` (a plain advert from the keyed MAC),
  * `drain` (report DRAINED once nothing is pending).
  */
-import { writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { SimulatedButton, SimulatedScanner } from "../../../drivers/bthome/sim/index.js";
 import { createLogger } from "../../../src/core/log.js";
+import { reportCommits, writeLedgerLine } from "../../helpers/child-ledger.js";
 import { BUTTON_KEY, BUTTON_MAC, simHomeAgent } from "../../helpers/sim-home.js";
 import type { ChildOptions } from "./child-options.js";
 
@@ -42,42 +42,11 @@ const { agent, clock } = simHomeAgent({
   },
 });
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-/** One line, fully written before the caller goes on: stdout is a pipe the parent may drain slowly. */
-const out = (line: string) => {
-  const buf = Buffer.from(`${line}\n`);
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Atomics.wait(pause, 0, 0, 1);
-    }
-  }
-};
+const out = writeLedgerLine;
 
 await agent.start();
 const outbox = agent.outbox;
-const putAlert = outbox.putAlert.bind(outbox);
-const putEvent = outbox.putEvent.bind(outbox);
-const putTelemetry = outbox.putTelemetry.bind(outbox);
-let telemetry = 0;
-outbox.putAlert = (b) => {
-  const env = putAlert(b);
-  out(`C ${env.id}`);
-  return env;
-};
-outbox.putEvent = (b) => {
-  const env = putEvent(b);
-  out(`C ${env.id}`);
-  return env;
-};
-outbox.putTelemetry = (b) => {
-  putTelemetry(b);
-  telemetry++;
-  out(`T ${telemetry}`);
-};
+reportCommits(outbox);
 
 // The agent remembers the button's last encryption counter across restarts; a new process's button
 // goes on from there, as the real button's counter does.
