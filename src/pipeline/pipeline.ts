@@ -18,6 +18,7 @@ import {
 } from "./inactivity-verdicts.js";
 import { loadModels, saveModels } from "./learned-models.js";
 import { LocalClock, type LocalTime } from "./local-time.js";
+import { closeRecovered, meterAlertHooks } from "./meter-alerts.js";
 import {
   DEFAULT_WATER_RESOLUTION_M3,
   type PipelineOptions,
@@ -104,19 +105,7 @@ export class Pipeline implements ReadingSink {
         outageVoltageV: d.outageVoltageV,
         energyWindowMs: ENERGY_WINDOW_MS,
       },
-      {
-        leakStarted: (device, rate, since) => this.#leakStarted(device, rate, since),
-        leakEnded: (device) => this.#closeKind("leak", device, { flow: "stopped" }),
-        outageStarted: (device, v) => {
-          if (!this.alerts.findOpen("power_outage"))
-            this.alerts.raise(
-              "power_outage",
-              { voltage_v: v, note: "electricity silence is not counted" },
-              device,
-            );
-        },
-        outageEnded: (device, v) => this.#closeKind("power_outage", device, { voltage_v: v }),
-      },
+      meterAlertHooks(this.alerts, o.clock, o.timeZone),
     );
     this.#verdicts = new InactivityVerdicts(d, o.clock, this.#lc, this.routine);
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
@@ -236,7 +225,7 @@ export class Pipeline implements ReadingSink {
         GATEWAY_DEVICE,
       );
     else if (onMains && open)
-      this.#closeKind("power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
+      closeRecovered(this.alerts, "power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
   }
 
   /** The outbox's storage failed (`fault`) or is healthy again (undefined): see storage-alert.ts. */
@@ -312,26 +301,6 @@ export class Pipeline implements ReadingSink {
 
   #lastActivityEvidence(a: Activity | undefined): Record<string, unknown> {
     return lastActivityEvidence(a, this.#o.clock, this.#o.timeZone);
-  }
-
-  #closeKind(kind: "leak" | "power_outage", device: string, evidence: Record<string, unknown>): void {
-    const open = this.alerts.findOpen(kind, device);
-    if (open) this.alerts.transition(open.alert, "cleared", "recovered", evidence);
-  }
-
-  #leakStarted(device: string, rateM3h: number, sinceMono: number): void {
-    if (this.alerts.findOpen("leak", device)) return;
-    const agoMs = this.#o.clock.monotonicMs() - sinceMono;
-    this.alerts.raise(
-      "leak",
-      {
-        flow_l_per_h: Math.round(rateM3h * 1000 * 10) / 10,
-        flowing_since: isoWithOffset(this.#o.clock.wallMs() - agoMs, this.#o.timeZone),
-        flowing_s: Math.round(agoMs / SECOND_MS),
-        note: "continuous flow: a leak, a tap left running, or a person who cannot turn it off",
-      },
-      device,
-    );
   }
 
   #onTick(): void {
