@@ -9,7 +9,7 @@ import { Coverage } from "./coverage.js";
 import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
 import { Escalation } from "./escalation.js";
-import { followFall } from "./falls.js";
+import { FallFollower } from "./falls.js";
 import {
   type InactivityFinding,
   InactivityVerdicts,
@@ -56,6 +56,7 @@ export class Pipeline implements ReadingSink {
   readonly #verdicts: InactivityVerdicts;
   readonly #daily: DailyRecord;
   readonly #escalation: Escalation;
+  readonly #falls: FallFollower;
   #tick: Timer | undefined;
   #stopped = true;
 
@@ -86,6 +87,7 @@ export class Pipeline implements ReadingSink {
       timeZone: o.timeZone,
       log: o.log,
     });
+    this.#falls = new FallFollower(this.alerts, o.clock, o.timeZone);
     this.routine = new Routine({ learningDays: d.learningDays, slowWeeks: d.routineSlowWeeks });
     this.#hours = new RoutineHours(this.routine);
     this.#coverage = new Coverage({
@@ -144,7 +146,7 @@ export class Pipeline implements ReadingSink {
     for (const r of batch) {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
-      if (r.channel === "fall") followFall(this.alerts, r, this.#o.clock, this.#o.timeZone);
+      this.#falls.follow(r);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }

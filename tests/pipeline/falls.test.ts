@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CALL_CLASS, isCallClass } from "../../src/contract/lifecycle.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { Escalation } from "../../src/pipeline/escalation.js";
+import { FALL_REPEAT_AFTER_ACK_MS } from "../../src/pipeline/falls.js";
 import { alertRig, pipelineRig } from "../helpers/pipeline-rig.js";
 
 // Issue 10, point 3: a fall state raises a `fall` alert at once, protected like a call.
@@ -53,9 +54,24 @@ describe("falls: a fall reading raises a fall alert at once", () => {
     p.acknowledge(id, "carer-7");
     expect(sink.states("fall")).toEqual(["fall:raised", "fall:acknowledged"]);
     expect(sink.alerts.at(-1)).toMatchObject({ alert: id, cause: "cloud", by: "carer-7" });
+    read("radar-1", "fall", 0);
     read("radar-1", "fall", 1);
     expect(sink.states("fall")).toEqual(["fall:raised", "fall:acknowledged", "fall:raised"]);
     expect(sink.alerts.at(-1)?.alert).not.toBe(id);
+  });
+
+  it("after an ack, the same fall state repeated raises again only after the hold-off", () => {
+    const { clock, sink, p, read } = setup();
+    read("radar-1", "fall", 1);
+    p.acknowledge(sink.alerts[0]?.alert as string, "carer-7");
+    // Zigbee2MQTT republishes the whole state, fall included, on every attribute change.
+    clock.advanceBy(FALL_REPEAT_AFTER_ACK_MS - MINUTE_MS);
+    read("radar-1", "fall", 1);
+    expect(sink.states("fall")).toEqual(["fall:raised", "fall:acknowledged"]);
+    clock.advanceBy(MINUTE_MS);
+    read("radar-1", "fall", 1);
+    expect(sink.states("fall")).toEqual(["fall:raised", "fall:acknowledged", "fall:raised"]);
+    expect(sink.alerts.at(-1)?.evidence).toMatchObject({ note: expect.stringMatching(/still reports/) });
   });
 
   it("is raised while the watch is away (like a call), and a fall reading is not activity", () => {
