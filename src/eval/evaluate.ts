@@ -3,6 +3,7 @@ import type { Envelope } from "../contract/messages.js";
 import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import { type DetectionOptions, detectionOptions } from "../pipeline/options.js";
 import { ReplayEngine } from "../replay/engine.js";
+import type { ReplayRecord } from "../replay/input.js";
 import { Household } from "../sim/household.js";
 import {
   DEFAULT_INSTALLER,
@@ -10,14 +11,37 @@ import {
   HOUSEHOLD_TZ,
   type InstallerRules,
 } from "../sim/household-profile.js";
+import { type SenseSet, senseDevices } from "../sim/household-sense-records.js";
+
+/**
+ * The pre-alarm's pipeline options (the names of the fixed interface). Declared here as well so the
+ * evaluation builds and runs where the pipeline has no pre-alarm yet: there they are ignored.
+ */
+export interface PrealarmKnobs {
+  /** 0: no pre-alarm. */
+  prealarmWaitMs?: number;
+  prealarmInSleep?: "never" | "lights_on" | "always";
+  prealarmMaxSilenceDayMs?: number;
+  prealarmRoutineAlpha?: number;
+}
+
+export type EvalDetection = DetectionOptions & PrealarmKnobs;
 
 /** Variations tried while tuning: detection options over the defaults, and the installer's rules. */
 export interface EvalKnobs {
-  detection?: Partial<DetectionOptions>;
+  detection?: Partial<EvalDetection>;
   installer?: InstallerRules;
   /** The variant with a motion sensor in every home (`MOTION_PARAMS`). */
   motion?: boolean;
+  /** The sensing tiers' senses (`SENSE_PARAMS`). */
+  senses?: SenseSet;
 }
+
+/** The alert kinds that detect an incident (and, raised before it, are a cloud false alarm). */
+const DETECTING_KINDS: ReadonlySet<string> = new Set(["inactivity", "not_home", "fall"]);
+
+/** The simulated person's call button, on which they answer a prompt ("I am fine", a double press). */
+const ANSWER_BUTTON = "button-1";
 
 export type Mode = "rules" | "routine";
 
@@ -35,15 +59,20 @@ export interface HomeOutcome {
   incidentNight: boolean;
   /** The morning deadline following the incident (night incidents). */
   deadlineMs: number | undefined;
-  /** First inactivity `raised` at or after the incident. */
+  /** First inactivity (or `not_home`, `fall`) `raised` at or after the incident. */
   detectedMs: number | undefined;
-  /** Inactivity raised before the incident (announced away time included). */
+  /** The kind of that alert. */
+  detectedKind: string | undefined;
+  /** Inactivity, `not_home` and `fall` raised before the incident (announced away time included). */
   falseAlarms: number;
   falseAlarmsAway: number;
   /** False alarms by the rule that raised them. */
   falseAlarmsByRule: Record<string, number>;
   /** Other alerts raised before the incident, by kind. */
   otherAlerts: Record<string, number>;
+  /** Pre-alarm prompts (`prealarm_started`) before the incident, and how many the person answered. */
+  localPrompts: number;
+  promptsAnswered: number;
 }
 
 /**
@@ -57,11 +86,18 @@ export function evaluateHome(
   modes: readonly Mode[],
   knobs: EvalKnobs = {},
 ): HomeOutcome[] {
-  const home = new Household({ seed, days, ...(knobs.motion ? { motion: true } : {}) });
+  const home = new Household({
+    seed,
+    days,
+    ...(knobs.motion ? { motion: true } : {}),
+    ...(knobs.senses ? { senses: knobs.senses } : {}),
+  });
   const s = home.settings(knobs.installer ?? DEFAULT_INSTALLER);
   const base = detectionSchema.parse({});
   const outcomes: HomeOutcome[] = [];
   const engines: ReplayEngine[] = [];
+  /** Per engine: the person's answers still to come, in time order (the closed loop). */
+  const answers: ReplayRecord[][] = [];
   const incident = home.incident;
   for (const mode of modes) {
     const o: HomeOutcome = {
@@ -73,10 +109,13 @@ export function evaluateHome(
       incidentNight: incident?.night ?? false,
       deadlineMs: undefined,
       detectedMs: undefined,
+      detectedKind: undefined,
       falseAlarms: 0,
       falseAlarmsAway: 0,
       falseAlarmsByRule: {},
       otherAlerts: {},
+      localPrompts: 0,
+      promptsAnswered: 0,
     };
     if (incident) {
       const local0 = Math.floor((incident.ms + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
@@ -85,7 +124,9 @@ export function evaluateHome(
       o.deadlineMs = dl;
     }
     outcomes.push(o);
-    const detection: DetectionOptions = {
+    const queue: ReplayRecord[] = [];
+    answers.push(queue);
+    const detection: EvalDetection = {
       ...detectionOptions(base),
       ...s,
       ...knobs.detection,
@@ -97,27 +138,75 @@ export function evaluateHome(
         timeZone: HOUSEHOLD_TZ,
         detection,
         waterResolutionM3: home.profile.waterResolutionL / 1000,
-        expectedDevices: knobs.motion ? ["meter-1", "water-1", "motion-1"] : ["meter-1", "water-1"],
+        expectedDevices: [
+          "meter-1",
+          "water-1",
+          ...(knobs.motion ? ["motion-1"] : []),
+          ...senseDevices(knobs.senses ?? {}),
+        ],
         emit: (env: Envelope) => {
+          const ms = Date.parse(env.ts);
+          const before = incident === undefined || ms < incident.ms;
+          if (env.type === "event") {
+            const ev = env.body as Envelope<"event">["body"];
+            if (ev.event !== "prealarm_started" || !before) return;
+            o.localPrompts++;
+            // Nobody hears a prompt that is not spoken (inside the sleep window with the lights off).
+            if (ev.data.spoken === false) return;
+            const at = home.answerAt(ms);
+            if (at === undefined) return;
+            o.promptsAnswered++;
+            const rec: ReplayRecord = {
+              kind: "button",
+              ms: at,
+              offsetMin: HOUSEHOLD_OFFSET_MIN,
+              device: ANSWER_BUTTON,
+              event: "double_press",
+            };
+            // A small priority queue: answers are few, so a sorted insert will do.
+            let i = queue.length;
+            while (i > 0 && (queue[i - 1] as ReplayRecord).ms > at) i--;
+            queue.splice(i, 0, rec);
+            return;
+          }
           if (env.type !== "alert") return;
           const b = env.body as Envelope<"alert">["body"];
           if (b.state !== "raised") return;
-          const ms = Date.parse(env.ts);
-          const before = incident === undefined || ms < incident.ms;
-          if (b.kind === "inactivity") {
+          if (DETECTING_KINDS.has(b.kind)) {
             if (before) {
               o.falseAlarms++;
-              const rule = String(b.evidence.rule);
+              const rule = b.kind === "inactivity" ? String(b.evidence.rule) : b.kind;
               o.falseAlarmsByRule[rule] = (o.falseAlarmsByRule[rule] ?? 0) + 1;
               if (home.trips.some((t) => ms >= t.fromMs && ms < t.toMs)) o.falseAlarmsAway++;
-            } else if (o.detectedMs === undefined) o.detectedMs = ms;
+            } else if (o.detectedMs === undefined) {
+              o.detectedMs = ms;
+              o.detectedKind = b.kind;
+            }
           } else if (before) o.otherAlerts[b.kind] = (o.otherAlerts[b.kind] ?? 0) + 1;
         },
       }),
     );
   }
-  for (const rec of home.records()) for (const e of engines) e.push(rec);
-  for (const e of engines) e.finish(home.endMs);
+  // The person's answers go in between the home's records, in time order; one the engine's clock has
+  // already passed (it decided the prompt while moving to a later record) goes in at once.
+  const feed = (i: number, e: ReplayEngine, untilMs: number) => {
+    const q = answers[i] as ReplayRecord[];
+    while (q.length > 0 && (q[0] as ReplayRecord).ms <= untilMs) {
+      const a = q.shift() as ReplayRecord;
+      e.push(a.ms < e.lastMs ? { ...a, ms: e.lastMs } : a);
+    }
+  };
+  for (const rec of home.records())
+    for (let i = 0; i < engines.length; i++) {
+      const e = engines[i] as ReplayEngine;
+      feed(i, e, rec.ms);
+      e.push(rec);
+    }
+  for (let i = 0; i < engines.length; i++) {
+    const e = engines[i] as ReplayEngine;
+    feed(i, e, home.endMs);
+    e.finish(home.endMs);
+  }
   return outcomes;
 }
 
@@ -140,6 +229,16 @@ export interface Figures {
   falseAlarmsAway: number;
   falseAlarmsByRule: Record<string, number>;
   otherAlertsPerHomeMonth: Record<string, number>;
+  /** Incidents detected, by the kind of alert that detected them. */
+  detectedByKind: Record<string, number>;
+  /** Pre-alarm prompts before the incident (the burden on the person), and how many were answered. */
+  localPrompts: number;
+  localPromptsPerHomeMonth: number;
+  promptsAnswered: number;
+  /** Daytime incidents detected within 4 h, and night ones by the morning deadline (counts). */
+  daytimeWithin4h: number;
+  nightByDeadline: number;
+  detectedWithin12h: number;
 }
 
 function pct(n: number, d: number): number {
@@ -172,7 +271,25 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
   for (const o of outcomes)
     for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
   for (const k of Object.keys(other)) other[k] = Math.round(((other[k] as number) / homeMonths) * 100) / 100;
+  const detectedByKind: Record<string, number> = {};
+  for (const o of withIncident)
+    if (o.detectedKind !== undefined)
+      detectedByKind[o.detectedKind] = (detectedByKind[o.detectedKind] ?? 0) + 1;
+  const prompts = outcomes.reduce((s, o) => s + o.localPrompts, 0);
+  const within12 = withIncident.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 720).length;
+  const day4 = day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length;
+  const nightOk = night.filter(
+    (o) =>
+      o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MINUTE_MS,
+  ).length;
   return {
+    detectedByKind,
+    localPrompts: prompts,
+    localPromptsPerHomeMonth: homeMonths === 0 ? 0 : Math.round((prompts / homeMonths) * 100) / 100,
+    promptsAnswered: outcomes.reduce((s, o) => s + o.promptsAnswered, 0),
+    daytimeWithin4h: day4,
+    nightByDeadline: nightOk,
+    detectedWithin12h: within12,
     homes: outcomes.length,
     homeMonths: Math.round(homeMonths * 10) / 10,
     incidents: withIncident.length,
