@@ -3,7 +3,6 @@ import type { Envelope } from "../contract/messages.js";
 import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import { type DetectionOptions, detectionOptions } from "../pipeline/options.js";
 import { ReplayEngine } from "../replay/engine.js";
-import type { ReplayRecord } from "../replay/input.js";
 import { Household } from "../sim/household.js";
 import {
   DEFAULT_INSTALLER,
@@ -12,6 +11,7 @@ import {
   type InstallerRules,
 } from "../sim/household-profile.js";
 import { type SenseSet, senseDevices } from "../sim/household-sense-records.js";
+import { AnswerLoop } from "./answer-loop.js";
 
 /**
  * The pre-alarm's pipeline options (the names of the fixed interface). Declared here as well so the
@@ -39,9 +39,6 @@ export interface EvalKnobs {
 
 /** The alert kinds that detect an incident (and, raised before it, are a cloud false alarm). */
 const DETECTING_KINDS: ReadonlySet<string> = new Set(["inactivity", "not_home", "fall"]);
-
-/** The simulated person's call button, on which they answer a prompt ("I am fine", a double press). */
-const ANSWER_BUTTON = "button-1";
 
 export type Mode = "rules" | "routine";
 
@@ -96,8 +93,8 @@ export function evaluateHome(
   const base = detectionSchema.parse({});
   const outcomes: HomeOutcome[] = [];
   const engines: ReplayEngine[] = [];
-  /** Per engine: the person's answers still to come, in time order (the closed loop). */
-  const answers: ReplayRecord[][] = [];
+  /** Per engine: the person answering its prompts (the closed loop). */
+  const loops: AnswerLoop[] = [];
   const incident = home.incident;
   for (const mode of modes) {
     const o: HomeOutcome = {
@@ -124,8 +121,11 @@ export function evaluateHome(
       o.deadlineMs = dl;
     }
     outcomes.push(o);
-    const queue: ReplayRecord[] = [];
-    answers.push(queue);
+    const loop = new AnswerLoop(
+      (ms) => home.answerAt(ms),
+      (ms) => incident === undefined || ms < incident.ms,
+    );
+    loops.push(loop);
     const detection: EvalDetection = {
       ...detectionOptions(base),
       ...s,
@@ -147,26 +147,9 @@ export function evaluateHome(
         emit: (env: Envelope) => {
           const ms = Date.parse(env.ts);
           const before = incident === undefined || ms < incident.ms;
-          if (env.type === "event") {
-            const ev = env.body as Envelope<"event">["body"];
-            if (ev.event !== "prealarm_started" || !before) return;
-            o.localPrompts++;
-            // Nobody hears a prompt that is not spoken (inside the sleep window with the lights off).
-            if (ev.data.spoken === false) return;
-            const at = home.answerAt(ms);
-            if (at === undefined) return;
-            o.promptsAnswered++;
-            const rec: ReplayRecord = {
-              kind: "button",
-              ms: at,
-              offsetMin: HOUSEHOLD_OFFSET_MIN,
-              device: ANSWER_BUTTON,
-              event: "double_press",
-            };
-            // A small priority queue: answers are few, so a sorted insert will do.
-            let i = queue.length;
-            while (i > 0 && (queue[i - 1] as ReplayRecord).ms > at) i--;
-            queue.splice(i, 0, rec);
+          if (loop.onEnvelope(env)) {
+            o.localPrompts = loop.prompts;
+            o.promptsAnswered = loop.answered;
             return;
           }
           if (env.type !== "alert") return;
@@ -187,24 +170,15 @@ export function evaluateHome(
       }),
     );
   }
-  // The person's answers go in between the home's records, in time order; one the engine's clock has
-  // already passed (it decided the prompt while moving to a later record) goes in at once.
-  const feed = (i: number, e: ReplayEngine, untilMs: number) => {
-    const q = answers[i] as ReplayRecord[];
-    while (q.length > 0 && (q[0] as ReplayRecord).ms <= untilMs) {
-      const a = q.shift() as ReplayRecord;
-      e.push(a.ms < e.lastMs ? { ...a, ms: e.lastMs } : a);
-    }
-  };
   for (const rec of home.records())
     for (let i = 0; i < engines.length; i++) {
       const e = engines[i] as ReplayEngine;
-      feed(i, e, rec.ms);
+      (loops[i] as AnswerLoop).feed(e, rec.ms);
       e.push(rec);
     }
   for (let i = 0; i < engines.length; i++) {
     const e = engines[i] as ReplayEngine;
-    feed(i, e, home.endMs);
+    (loops[i] as AnswerLoop).feed(e, home.endMs);
     e.finish(home.endMs);
   }
   return outcomes;
