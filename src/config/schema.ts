@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parsePublicKey } from "../core/ed25519-keys.js";
 import { duration, timeOfDay } from "./duration.js";
 import { outputsSchema } from "./outputs-schema.js";
+import { checkinSchema, prealarmSchema } from "./prealarm-schema.js";
 
 export { type OutputsConfig, outputsSchema } from "./outputs-schema.js";
 
@@ -284,6 +285,8 @@ export const detectionSchema = z
       .strict()
       .prefault({})
       .describe("the learned hour-of-week routine; it never alerts later than the rules"),
+    prealarm: prealarmSchema,
+    checkin: checkinSchema,
     summary: z
       .object({
         enabled: z.boolean().default(true).describe("send the daily visit record"),
