@@ -295,6 +295,23 @@ export const detectionSchema = z
       .strict()
       .prefault({})
       .describe("the daily summary message"),
+    outing: z
+      .object({
+        settle: duration
+          .prefault("15m")
+          .describe(
+            "after an entrance door event with no sign of anyone inside for this long, the person is out (silence is then not counted)",
+          ),
+        max_day: duration.prefault("6h").describe("an outing longer than this raises a not_home alert"),
+        sleep_grace: duration
+          .prefault("1h")
+          .describe(
+            "an outing still going this long after the start of the sleep window raises a not_home alert",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("outings seen by an entrance door sensor (a device with the door channel); no effect without one"),
   })
   .strict();
 export type DetectionConfig = z.output<typeof detectionSchema>;

@@ -55,6 +55,15 @@ export interface DetectionOptions {
   summary?: boolean;
   /** Water and energy used in the summary (privacy). */
   summaryMeterValues?: boolean;
+  /**
+   * Outings (outings.ts; only where a device reports the `door` channel): a door event then no sign
+   * of anyone inside for this long is an outing.
+   */
+  outingSettleMs?: number;
+  /** An outing longer than this raises `not_home`. */
+  outingMaxDayMs?: number;
+  /** An outing that has lasted this long inside the sleep window raises `not_home`. */
+  outingSleepGraceMs?: number;
 }
 
 /**
@@ -118,6 +127,9 @@ export function detectionOptions(c: DetectionConfig): ConfiguredDetection {
     routineSlowWeeks: c.routine.adapt_weeks,
     summary: c.summary.enabled,
     summaryMeterValues: c.summary.meter_values,
+    outingSettleMs: c.outing.settle,
+    outingMaxDayMs: c.outing.max_day,
+    outingSleepGraceMs: c.outing.sleep_grace,
   };
 }
 

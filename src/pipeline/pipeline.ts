@@ -16,7 +16,7 @@ import {
   inactivityEvidence,
   lastActivityEvidence,
 } from "./inactivity-verdicts.js";
-import { loadModels, saveModels } from "./learned-models.js";
+import { loadModels, ROUTINE_KEY, saveModels } from "./learned-models.js";
 import { LocalClock, type LocalTime } from "./local-time.js";
 import { closeRecovered, meterAlertHooks } from "./meter-alerts.js";
 import {
@@ -25,6 +25,7 @@ import {
   type ResolvedDetection,
   resolveDetection,
 } from "./options.js";
+import { Outings } from "./outings.js";
 import type { MessageSink, OpenAlert } from "./ports.js";
 import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
@@ -56,6 +57,7 @@ export class Pipeline implements ReadingSink {
   readonly #verdicts: InactivityVerdicts;
   readonly #daily: DailyRecord;
   readonly #escalation: Escalation;
+  readonly #outings: Outings;
   #tick: Timer | undefined;
   #stopped = true;
 
@@ -108,6 +110,16 @@ export class Pipeline implements ReadingSink {
       meterAlertHooks(this.alerts, o.clock, o.timeZone),
     );
     this.#verdicts = new InactivityVerdicts(d, o.clock, this.#lc, this.routine);
+    this.#outings = new Outings(
+      {
+        settleMs: d.outingSettleMs,
+        maxDayMs: d.outingMaxDayMs,
+        sleepGraceMs: d.outingSleepGraceMs,
+        sleepStartMin: d.sleepStartMin,
+        sleepEndMin: d.sleepEndMin,
+      },
+      { alerts: this.alerts, sink: recording, clock: o.clock, lc: this.#lc, timeZone: o.timeZone },
+    );
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
       this.#lastActivityEvidence(this.#verdicts.lastActivity),
     );
@@ -120,6 +132,8 @@ export class Pipeline implements ReadingSink {
       loadModels(this.#o.store, this.routine, this.#activity, this.#o.expectedDevices ?? [], this.#o.log);
     const now = this.#o.clock.monotonicMs();
     this.#verdicts.restart(now, this.#o.clock.wallMs());
+    // Resumed: the store holds what an earlier run learned (outings.ts: a restart while out).
+    this.#outings.start(now, this.#o.clock.wallMs(), this.#o.store?.get(ROUTINE_KEY) !== undefined);
     for (const id of this.#o.expectedDevices ?? []) this.#devices.get(id).lastReadingMono = now;
     const local = this.#lc.at(this.#o.clock.wallMs());
     this.#hours.start(local);
@@ -145,6 +159,7 @@ export class Pipeline implements ReadingSink {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
       if (r.channel === "fall") followFall(this.alerts, r, this.#o.clock, this.#o.timeZone);
+      if (r.channel === "door") this.#outings.doorReading(r);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
@@ -293,6 +308,7 @@ export class Pipeline implements ReadingSink {
   #onActivity(a: Activity): void {
     const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
     this.#verdicts.activity(a, wall);
+    this.#outings.activity(a, wall);
     this.#hours.active();
     this.#daily.activity(wall, this.#lc.at(wall));
     const open = this.alerts.findOpen("inactivity");
@@ -319,14 +335,17 @@ export class Pipeline implements ReadingSink {
     if (this.#watch.expired(wall)) this.setWatch("normal");
     this.#activity.checkLeaks(now);
     this.#coverage.check(now, wall);
-    const paused = this.#coverage.paused();
+    this.#outings.check(now, wall, local, this.#watch.level === "away");
+    // Out: the silence is not counted, and the hours out do not teach the routine.
+    const paused = this.#coverage.paused() || this.#outings.out;
     if (paused) this.#hours.spoil();
     this.#rollHour(local);
     this.#verdicts.rollHalfHour(local, () => !this.#hours.spoiled && !this.alerts.findOpen("inactivity"));
     const finding = this.#verdicts.check(now, wall, local, {
       paused,
       factor: this.#watch.factor(),
-      mute: this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined,
+      mute:
+        this.#watch.level === "away" || this.#outings.out || this.alerts.findOpen("inactivity") !== undefined,
     });
     if (finding) this.#raiseInactivity(finding);
     this.#escalation.check(now);
@@ -335,7 +354,8 @@ export class Pipeline implements ReadingSink {
   #rollHour(local: LocalTime): void {
     const rolled = this.#hours.roll(
       local,
-      () => this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined,
+      () =>
+        this.#watch.level === "away" || this.#outings.out || this.alerts.findOpen("inactivity") !== undefined,
     );
     if (!rolled || local.day === this.#daily.day) return;
     this.#summarise();
