@@ -311,7 +311,9 @@ export const detectionSchema = z
       })
       .strict()
       .prefault({})
-      .describe("outings seen by an entrance door sensor (a device with the door channel); no effect without one"),
+      .describe(
+        "outings seen by an entrance door sensor (a device with the door channel); no effect without one",
+      ),
   })
   .strict();
 export type DetectionConfig = z.output<typeof detectionSchema>;
