@@ -308,6 +308,12 @@ export const detectionSchema = z
           .describe(
             "an outing still going this long after the start of the sleep window raises a not_home alert",
           ),
+        doors: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            "device ids of the entrance doors; empty: every device with the door channel (list the entrance when a fridge or cupboard has a contact too)",
+          ),
       })
       .strict()
       .prefault({})

@@ -64,6 +64,8 @@ export interface DetectionOptions {
   outingMaxDayMs?: number;
   /** An outing that has lasted this long inside the sleep window raises `not_home`. */
   outingSleepGraceMs?: number;
+  /** Device ids of the entrance doors; empty (default): every device reporting `door`. */
+  outingDoors?: readonly string[];
 }
 
 /**
@@ -130,6 +132,7 @@ export function detectionOptions(c: DetectionConfig): ConfiguredDetection {
     outingSettleMs: c.outing.settle,
     outingMaxDayMs: c.outing.max_day,
     outingSleepGraceMs: c.outing.sleep_grace,
+    outingDoors: c.outing.doors,
   };
 }
 

@@ -18,6 +18,8 @@ export interface OutingOptions {
   sleepGraceMs: number;
   sleepStartMin: number;
   sleepEndMin: number;
+  /** The entrance doors; empty: every device reporting `door`. Any other door is activity inside. */
+  doors: readonly string[];
 }
 
 export interface OutingDeps {
@@ -32,7 +34,8 @@ export interface OutingDeps {
 export type OutingState = "home" | "leaving" | "out";
 
 /**
- * Outings, seen by an entrance door sensor (any device reporting the `door` channel; 1 = open).
+ * Outings, seen by an entrance door sensor (a device reporting the `door` channel, 1 = open: those
+ * listed in `doors`, or every one when none is listed; another door, a fridge's, is activity inside).
  *
  * - A door event (open or close) starts `leaving`. Any activity inside (water, a power step, motion,
  *   occupancy, a button) before `settleMs` has passed means someone is home: back to `home`. Any sign
@@ -96,7 +99,7 @@ export class Outings {
 
   /** Every `door` reading, before its activity (a change of value) is handed to `activity`. */
   doorReading(r: Reading): void {
-    if (r.channel !== "door") return;
+    if (r.channel !== "door" || !this.#entrance(r.device)) return;
     this.#doorValue.set(r.device, r.value);
     const restart = this.#restart;
     this.#restart = undefined;
@@ -106,7 +109,7 @@ export class Outings {
   /** An activity at wall time `wallMs` (door events have source `door`). */
   activity(a: Activity, wallMs: number): void {
     this.#restart = undefined;
-    if (a.source === "door") {
+    if (a.source === "door" && this.#entrance(a.device)) {
       this.#doorEvent(a, wallMs);
       return;
     }
@@ -136,6 +139,10 @@ export class Outings {
     if (nowMono - this.#sinceMono >= this.#o.maxDayMs) this.#raise("outing_day", nowMono);
     else if (this.#outInSleepWindowMs(wallMs, local) >= this.#o.sleepGraceMs)
       this.#raise("outing_night", nowMono);
+  }
+
+  #entrance(device: string): boolean {
+    return this.#o.doors.length === 0 || this.#o.doors.includes(device);
   }
 
   #doorEvent(a: Activity, wallMs: number): void {

@@ -115,6 +115,7 @@ export class Pipeline implements ReadingSink {
         settleMs: d.outingSettleMs,
         maxDayMs: d.outingMaxDayMs,
         sleepGraceMs: d.outingSleepGraceMs,
+        doors: d.outingDoors,
         sleepStartMin: d.sleepStartMin,
         sleepEndMin: d.sleepEndMin,
       },

@@ -161,6 +161,20 @@ describe("outings", () => {
     expect(rig.sink.events.at(-1)?.data).toMatchObject({ by: { source: "motion", device: "pir-1" } });
   });
 
+  it("with the entrance listed, a fridge door is activity inside: no outing, and it brings the person home", () => {
+    const rig = home("2026-03-02T09:00:00+08:00", { outingDoors: ["door-1"] });
+    rig.read("fridge-1", "door", 0);
+    rig.read("fridge-1", "door", 1); // 09:01 the fridge, then a quiet hour
+    rig.read("fridge-1", "door", 0);
+    rig.clock.advanceBy(HOUR_MS);
+    expect(outingEvents(rig.sink.events)).toEqual([]);
+    goOut(rig); // 10:01 the entrance
+    rig.clock.advanceBy(HOUR_MS);
+    expect(outingEvents(rig.sink.events)).toEqual(["outing_started"]);
+    rig.read("fridge-1", "door", 1); // a strong sign inside: back, the entrance unseen
+    expect(outingEvents(rig.sink.events)).toEqual(["outing_started", "outing_ended"]);
+  });
+
   it("a restart while out: the door reports before anything inside, so the silence is an outing", () => {
     const store = new MapStore();
     const first = pipelineRig("2026-03-02T09:00:00+08:00", QUIET_OK, { store });
