@@ -54,7 +54,7 @@ export type OutingState = "home" | "leaving" | "out";
  * The state is not persisted: after a restart the person is taken as home, the silence counting from
  * the start. A restart while out would then count the outing as silence, so when the pipeline resumes
  * (it ran before: `start(…, resumed)`), the start itself is taken as a door event of unknown direction:
- * if the door sensor reports before anything happens inside, the person is `leaving` since the start,
+ * if the door sensor reports closed before anything happens inside, the person is `leaving` since the start,
  * and out once nothing happened for `settleMs`. A person who fell inside just then is still found: by
  * `not_home` after `maxDayMs` at most, rather than by the silence rules.
  */
@@ -103,7 +103,8 @@ export class Outings {
     this.#doorValue.set(r.device, r.value);
     const restart = this.#restart;
     this.#restart = undefined;
-    if (restart && this.#state === "home") this.#leave(r.device, restart.mono, restart.wall);
+    // A door at rest (closed); an open one is someone passing, whose closing will be a door event.
+    if (restart && this.#state === "home" && r.value <= 0) this.#leave(r.device, restart.mono, restart.wall);
   }
 
   /** An activity at wall time `wallMs` (door events have source `door`). */

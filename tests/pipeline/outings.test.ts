@@ -190,6 +190,16 @@ describe("outings", () => {
     expect(rig.sink.states("not_home")).toEqual(["not_home:raised"]);
   });
 
+  it("a restart, then the door's first report is an opening (someone passing): not taken as out", () => {
+    const store = new MapStore();
+    pipelineRig("2026-03-02T09:00:00+08:00", QUIET_OK, { store }).p.stop();
+    const rig = pipelineRig("2026-03-02T09:00:00+08:00", QUIET_OK, { store });
+    rig.clock.advanceBy(2 * HOUR_MS);
+    rig.read("door-1", "door", 1); // 11:00 the person comes back, the first report since the restart
+    rig.clock.advanceBy(5 * MINUTE_MS);
+    expect(outingEvents(rig.sink.events)).toEqual([]);
+  });
+
   it("a first start (nothing learned yet) takes the person as home: the silence counts", () => {
     const rig = pipelineRig("2026-03-02T09:00:00+08:00", QUIET_OK);
     rig.clock.advanceBy(5 * MINUTE_MS);
