@@ -178,10 +178,22 @@ function build(): Command {
     .option("-c, --config <file>", "the home's config (default: defaults, devices from the input)")
     .option("--until <ts>", "run the clock on to this time (ISO 8601 with offset)")
     .option("--telemetry", "print telemetry envelopes too")
-    .action(async (opts: { input: string; config?: string; until?: string; telemetry?: boolean }) => {
-      const { replayCommand } = await import("./replay.js");
-      await replayCommand(opts);
-    });
+    .option(
+      "--prealarm [wait]",
+      "ask before inactivity alerts, as a gateway with a speaker would (default wait: the config's, 10m)",
+    )
+    .action(
+      async (opts: {
+        input: string;
+        config?: string;
+        until?: string;
+        telemetry?: boolean;
+        prealarm?: true | string;
+      }) => {
+        const { replayCommand } = await import("./replay.js");
+        await replayCommand(opts);
+      },
+    );
 
   program
     .command("routine")

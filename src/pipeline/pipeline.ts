@@ -5,6 +5,7 @@ import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../c
 import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 import { type Activity, ActivityExtractor } from "./activity.js";
 import { AlertManager, type AlertRecord, GATEWAY_DEVICE } from "./alerts.js";
+import { Checkin } from "./checkin.js";
 import { Coverage } from "./coverage.js";
 import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
@@ -16,7 +17,7 @@ import {
   inactivityEvidence,
   lastActivityEvidence,
 } from "./inactivity-verdicts.js";
-import { loadModels, saveModels } from "./learned-models.js";
+import { loadModels, ROUTINE_KEY, saveModels } from "./learned-models.js";
 import { LocalClock, type LocalTime } from "./local-time.js";
 import { closeRecovered, meterAlertHooks } from "./meter-alerts.js";
 import {
@@ -25,7 +26,9 @@ import {
   type ResolvedDetection,
   resolveDetection,
 } from "./options.js";
+import { Outings } from "./outings.js";
 import type { MessageSink, OpenAlert } from "./ports.js";
+import { Prealarm, withPrealarmLimits } from "./prealarm.js";
 import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
 import { followStorage } from "./storage-alert.js";
@@ -56,6 +59,9 @@ export class Pipeline implements ReadingSink {
   readonly #verdicts: InactivityVerdicts;
   readonly #daily: DailyRecord;
   readonly #escalation: Escalation;
+  readonly #prealarm: Prealarm;
+  readonly #checkin: Checkin | undefined;
+  readonly #outings: Outings;
   #tick: Timer | undefined;
   #stopped = true;
 
@@ -107,7 +113,26 @@ export class Pipeline implements ReadingSink {
       },
       meterAlertHooks(this.alerts, o.clock, o.timeZone),
     );
-    this.#verdicts = new InactivityVerdicts(d, o.clock, this.#lc, this.routine);
+    this.#verdicts = new InactivityVerdicts(withPrealarmLimits(d), o.clock, this.#lc, this.routine);
+    this.#prealarm = new Prealarm(d, {
+      ...o,
+      putEvent: (b) => sink.putEvent(b),
+      lightsOn: () => this.#verdicts.lightsOnNow(),
+      raise: (f, extra) => this.#raiseInactivity(f, extra),
+      restartSilence: () => this.#restartSilence(),
+    });
+    this.#checkin = d.checkinByMin !== undefined ? new Checkin(d.checkinByMin, d.sleepEndMin) : undefined;
+    this.#outings = new Outings(
+      {
+        settleMs: d.outingSettleMs,
+        maxDayMs: d.outingMaxDayMs,
+        sleepGraceMs: d.outingSleepGraceMs,
+        doors: d.outingDoors,
+        sleepStartMin: d.sleepStartMin,
+        sleepEndMin: d.sleepEndMin,
+      },
+      { alerts: this.alerts, sink: recording, clock: o.clock, lc: this.#lc, timeZone: o.timeZone },
+    );
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
       this.#lastActivityEvidence(this.#verdicts.lastActivity),
     );
@@ -120,9 +145,12 @@ export class Pipeline implements ReadingSink {
       loadModels(this.#o.store, this.routine, this.#activity, this.#o.expectedDevices ?? [], this.#o.log);
     const now = this.#o.clock.monotonicMs();
     this.#verdicts.restart(now, this.#o.clock.wallMs());
+    // Resumed: the store holds what an earlier run learned (outings.ts: a restart while out).
+    this.#outings.start(now, this.#o.clock.wallMs(), this.#o.store?.get(ROUTINE_KEY) !== undefined);
     for (const id of this.#o.expectedDevices ?? []) this.#devices.get(id).lastReadingMono = now;
     const local = this.#lc.at(this.#o.clock.wallMs());
     this.#hours.start(local);
+    this.#checkin?.start(local);
     this.#daily.setDay(local.day);
     this.#tick = this.#o.clock.setInterval(() => this.#onTick(), MINUTE_MS);
   }
@@ -145,6 +173,7 @@ export class Pipeline implements ReadingSink {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
       if (r.channel === "fall") followFall(this.alerts, r, this.#o.clock, this.#o.timeZone);
+      if (r.channel === "door") this.#outings.doorReading(r);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
@@ -163,12 +192,13 @@ export class Pipeline implements ReadingSink {
     if (this.#stopped) return;
     const action = this.#o.buttonAction(press.device, press.event);
     if (action === "call") {
-      // Durable before anything else happens to it.
-      this.alerts.raise(
-        "call",
-        { event: press.event, ...(press.counter !== undefined ? { counter: press.counter } : {}) },
-        press.device,
-      );
+      // Durable before anything else happens to it; a waiting pre-alarm ends into it (prealarm.ts).
+      const evidence = {
+        event: press.event,
+        ...(press.counter !== undefined ? { counter: press.counter } : {}),
+      };
+      const call = this.alerts.raise("call", this.#prealarm.withEvidence(evidence), press.device);
+      this.#prealarm.call(call.alert);
     }
     this.#o.sink.putEvent({
       event: "button",
@@ -176,6 +206,9 @@ export class Pipeline implements ReadingSink {
       data: { event: press.event, action: action ?? "activity" },
     });
     if (action === "i_am_fine") {
+      const done = this.#checkin?.pressed(this.#lc.at(this.#o.clock.wallMs()), press.device);
+      if (done) this.#o.sink.putEvent(done);
+      this.#prealarm.iAmFine(press.device, press.event);
       const open = this.alerts.findOpen("inactivity");
       if (open)
         this.alerts.transition(open.alert, "cleared", "i_am_fine", { by: press.device, event: press.event });
@@ -256,7 +289,10 @@ export class Pipeline implements ReadingSink {
     const was = this.#watch.set(level, untilMs);
     // Back from away: the silence starts now, not when the person left.
     if (was === "away" && level !== "away") this.#restartSilence();
-    if (level === "away") this.#hours.spoil();
+    if (level === "away") {
+      this.#hours.spoil();
+      this.#prealarm.drop("watch_away");
+    }
     this.#o.sink.putEvent(watchEvent(level, was, untilMs, this.#o.timeZone));
     return this.watch();
   }
@@ -293,8 +329,10 @@ export class Pipeline implements ReadingSink {
   #onActivity(a: Activity): void {
     const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
     this.#verdicts.activity(a, wall);
+    this.#outings.activity(a, wall);
     this.#hours.active();
     this.#daily.activity(wall, this.#lc.at(wall));
+    this.#prealarm.activity(a);
     const open = this.alerts.findOpen("inactivity");
     if (open) this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
   }
@@ -319,23 +357,31 @@ export class Pipeline implements ReadingSink {
     if (this.#watch.expired(wall)) this.setWatch("normal");
     this.#activity.checkLeaks(now);
     this.#coverage.check(now, wall);
-    const paused = this.#coverage.paused();
+    this.#outings.check(now, wall, local, this.#watch.level === "away");
+    // Out: the silence is not counted, and the hours out do not teach the routine.
+    const paused = this.#coverage.paused() || this.#outings.out;
     if (paused) this.#hours.spoil();
     this.#rollHour(local);
     this.#verdicts.rollHalfHour(local, () => !this.#hours.spoiled && !this.alerts.findOpen("inactivity"));
-    const finding = this.#verdicts.check(now, wall, local, {
-      paused,
-      factor: this.#watch.factor(),
-      mute: this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined,
-    });
-    if (finding) this.#raiseInactivity(finding);
+    // A waiting pre-alarm decides on its own (prealarm.ts): no new finding meanwhile; nor while out.
+    const mute =
+      this.#watch.level === "away" ||
+      this.#outings.out ||
+      !!this.alerts.findOpen("inactivity") ||
+      this.#prealarm.pending;
+    const finding =
+      this.#verdicts.check(now, wall, local, { paused, factor: this.#watch.factor(), mute }) ??
+      this.#checkin?.missed(local, paused || mute, this.#verdicts.silenceNow(now, local));
+    this.#prealarm.tick(now);
+    if (finding) this.#prealarm.finding(finding, local);
     this.#escalation.check(now);
   }
 
   #rollHour(local: LocalTime): void {
     const rolled = this.#hours.roll(
       local,
-      () => this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined,
+      () =>
+        this.#watch.level === "away" || this.#outings.out || this.alerts.findOpen("inactivity") !== undefined,
     );
     if (!rolled || local.day === this.#daily.day) return;
     this.#summarise();
@@ -343,12 +389,13 @@ export class Pipeline implements ReadingSink {
     this.#save();
   }
 
-  #raiseInactivity(f: InactivityFinding): void {
-    this.alerts.raise(
-      "inactivity",
-      inactivityEvidence(f, this.#lastActivityEvidence(this.#verdicts.lastActivity), this.#watch.level),
-    );
+  #raiseInactivity(f: InactivityFinding, extra: Record<string, unknown>): string {
+    const rec = this.alerts.raise("inactivity", {
+      ...inactivityEvidence(f, this.#lastActivityEvidence(this.#verdicts.lastActivity), this.#watch.level),
+      ...extra,
+    });
     this.#hours.spoil();
+    return rec.alert;
   }
 
   #summarise(): void {
