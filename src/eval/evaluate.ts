@@ -2,6 +2,7 @@ import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
 import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import { type DetectionOptions, detectionOptions } from "../pipeline/options.js";
+import type { PrealarmPrompt } from "../pipeline/ports.js";
 import { ReplayEngine } from "../replay/engine.js";
 import { Household } from "../sim/household.js";
 import {
@@ -36,6 +37,9 @@ export interface EvalKnobs {
   /** The sensing tiers' senses (`SENSE_PARAMS`). */
   senses?: SenseSet;
 }
+
+/** A speaker in the simulated home: prompts are heard; what the person does is the answer loop's. */
+const AUDIBLE_PROMPT: PrealarmPrompt = { audible: true, ask() {}, cancelled() {}, ended() {} };
 
 /** The alert kinds that detect an incident (and, raised before it, are a cloud false alarm). */
 const DETECTING_KINDS: ReadonlySet<string> = new Set(["inactivity", "not_home", "fall"]);
@@ -144,6 +148,8 @@ export function evaluateHome(
           ...(knobs.motion ? ["motion-1"] : []),
           ...senseDevices(knobs.senses ?? {}),
         ],
+        // The evaluated gateway has a speaker: the person hears the prompt (and answers it: the loop).
+        ...((detection.prealarmWaitMs ?? 0) > 0 ? { prompt: AUDIBLE_PROMPT } : {}),
         emit: (env: Envelope) => {
           const ms = Date.parse(env.ts);
           const before = incident === undefined || ms < incident.ms;
