@@ -60,6 +60,8 @@ export interface HomeOutcome {
   incidentNight: boolean;
   /** The morning deadline following the incident (night incidents). */
   deadlineMs: number | undefined;
+  /** The pre-alarm's wait (0: none): an alert at the deadline comes this much later. */
+  waitMs: number;
   /** First inactivity (or `not_home`, `fall`) `raised` at or after the incident. */
   detectedMs: number | undefined;
   /** The kind of that alert. */
@@ -109,6 +111,7 @@ export function evaluateHome(
       incidentKind: incident?.kind,
       incidentNight: incident?.night ?? false,
       deadlineMs: undefined,
+      waitMs: knobs.detection?.prealarmWaitMs ?? 0,
       detectedMs: undefined,
       detectedKind: undefined,
       falseAlarms: 0,
@@ -218,6 +221,8 @@ export interface Figures {
   /** Daytime incidents detected within 4 h, and night ones by the morning deadline (counts). */
   daytimeWithin4h: number;
   nightByDeadline: number;
+  /** Night incidents raised by the deadline plus the pre-alarm's wait (the prompt at the deadline). */
+  nightByDeadlineWait: number;
   detectedWithin12h: number;
 }
 
@@ -262,7 +267,14 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
     (o) =>
       o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MINUTE_MS,
   ).length;
+  const nightWait = night.filter(
+    (o) =>
+      o.detectedMs !== undefined &&
+      o.deadlineMs !== undefined &&
+      o.detectedMs <= o.deadlineMs + o.waitMs + MINUTE_MS,
+  ).length;
   return {
+    nightByDeadlineWait: nightWait,
     detectedByKind,
     localPrompts: prompts,
     localPromptsPerHomeMonth: homeMonths === 0 ? 0 : Math.round((prompts / homeMonths) * 100) / 100,

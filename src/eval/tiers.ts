@@ -34,24 +34,28 @@ export const EVAL_PREALARM: Pick<EvalDetection, "prealarmWaitMs" | "prealarmInSl
 /**
  * The detection knobs per tier. With a motion sensor the routine's alpha is lowered (a PIR gives far
  * more evidence per quiet hour: docs/DETECTION.md, the motion variant); with the pre-alarm on the
- * limits are shorter, since a prompt the person answers stays at home.
+ * limits are shorter, since a prompt the person answers stays at home. Chosen on the tuning seeds
+ * (50 homes × 60 days; docs/DETECTION.md, "Sensing tiers and the pre-alarm"): meters 6 h and 0.002
+ * (7 h / 0.001: 0.60 cloud false alarms a home-month but 39.3 % of daytime incidents within 4 h; 5 h /
+ * 0.001: 1.74; 6 h / 0.003: 1.38), with motion 3 h and 0.005 (3 h / 0.002: 35.7 %, 0.34; 2 h / 0.005:
+ * 57.1 %, 1.25 — over the budget of one).
  */
 export const TIER_KNOBS: Record<Tier, { off: Partial<EvalDetection>; on: Partial<EvalDetection> }> = {
   meters: {
     off: {},
-    on: { prealarmMaxSilenceDayMs: 5 * HOUR_MS, prealarmRoutineAlpha: 0.003 },
+    on: { prealarmMaxSilenceDayMs: 6 * HOUR_MS, prealarmRoutineAlpha: 0.002 },
   },
   motion: {
     off: { routineAlpha: 0.0003 },
-    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 4 * HOUR_MS, prealarmRoutineAlpha: 0.002 },
+    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 3 * HOUR_MS, prealarmRoutineAlpha: 0.005 },
   },
   motion_door: {
     off: { routineAlpha: 0.0003 },
-    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 4 * HOUR_MS, prealarmRoutineAlpha: 0.002 },
+    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 3 * HOUR_MS, prealarmRoutineAlpha: 0.005 },
   },
   motion_door_fall: {
     off: { routineAlpha: 0.0003 },
-    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 4 * HOUR_MS, prealarmRoutineAlpha: 0.002 },
+    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 3 * HOUR_MS, prealarmRoutineAlpha: 0.005 },
   },
 };
 
