@@ -81,7 +81,10 @@ describe("the pre-alarm's closed loop (AnswerLoop)", () => {
     let prompts = 0;
     let answered = 0;
     for (const seed of [1, 2, 3, 4, 5]) {
-      const knobs = tierKnobs("meters", true, { prealarmInSleep: "always" });
+      const knobs = tierKnobs("meters", true, {
+        prealarmInSleep: "always",
+        prealarmMaxSilenceDayMs: 3 * HOUR_MS,
+      });
       const [o] = evaluateHome(seed, 20, ["routine"], knobs);
       if (!o) throw new Error("no outcome");
       prompts += o.localPrompts;
@@ -93,6 +96,7 @@ describe("the pre-alarm's closed loop (AnswerLoop)", () => {
       expect(o.falseAlarms).toBeLessThanOrEqual(o.localPrompts);
     }
     expect(answered).toBeGreaterThan(0);
+    // Some prompts come while the person is out (no door sensor here): nobody answers those.
     expect(prompts).toBeGreaterThan(answered);
   }, 60_000);
 });
