@@ -51,8 +51,8 @@ describe("replay: the pre-alarm", () => {
     const { printed, out } = await replay(day(), true);
     expect(printed).toEqual([
       "15:20 prealarm_started",
-      "15:30 prealarm_expired",
       "15:30 alert inactivity:raised",
+      "15:30 prealarm_expired",
     ]);
     const alert = out.find((e) => e.type === "alert")?.body as AlertBody;
     expect(alert.evidence.prealarm).toMatchObject({
