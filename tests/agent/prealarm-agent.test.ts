@@ -106,7 +106,10 @@ describe("agent: the pre-alarm with its outputs", () => {
     await nextTurn();
     expect(agent.pipeline.alerts.findOpen("inactivity")).toBeDefined();
     const alert = sent().find((e) => e.type === "alert");
-    expect((alert?.body as { evidence: Record<string, unknown> }).evidence.prealarm).toBeUndefined();
+    expect(alert?.body).toMatchObject({ kind: "inactivity", state: "raised" });
+    expect(
+      (alert?.body as { evidence?: Record<string, unknown> } | undefined)?.evidence?.prealarm,
+    ).toBeUndefined();
     expect(fake.said()).toEqual([]);
   });
 });

@@ -89,7 +89,7 @@ describe("replay: the pre-alarm", () => {
       ["prealarm_started", "2026-03-02T15:20:00.000+08:00"],
       ["prealarm_cancelled", "2026-03-02T15:24:00.000+08:00"],
     ]);
-    expect((pre[1]?.body as EventBody).data).toMatchObject({ by: "i_am_fine", device: "btn-1" });
+    expect((pre[1]?.body as EventBody | undefined)?.data).toMatchObject({ by: "i_am_fine", device: "btn-1" });
     const bad = hearthSync(["replay", "--input", "-", "--prealarm", "soon"], input);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--prealarm soon is not a duration/);
