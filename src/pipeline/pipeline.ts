@@ -157,7 +157,9 @@ export class Pipeline implements ReadingSink {
     for (const r of batch) {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
-      if (r.channel === "fall") followFall(this.alerts, r, this.#o.clock, this.#o.timeZone);
+      // A fall raised while a pre-alarm waits ends it into the fall, as a call does (prealarm.ts).
+      if (r.channel === "fall")
+        this.#prealarm.call(followFall(this.alerts, r, this.#o.clock, this.#o.timeZone), "fall");
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
@@ -182,7 +184,7 @@ export class Pipeline implements ReadingSink {
         ...(press.counter !== undefined ? { counter: press.counter } : {}),
       };
       const call = this.alerts.raise("call", this.#prealarm.withEvidence(evidence), press.device);
-      this.#prealarm.call(call.alert);
+      this.#prealarm.call(call);
     }
     this.#o.sink.putEvent({
       event: "button",

@@ -312,3 +312,20 @@ function litHome(detection: Partial<DetectionOptions>, lights = true, minutes = 
   }
   return r;
 }
+
+describe("pre-alarm: a fall", () => {
+  it("a fall sensor's fall while it waits: the fall alert at once, and the pre-alarm ends into it", () => {
+    const { clock, sink, read, names, event } = rig("2026-03-02T09:00:00+08:00");
+    read("radar-1", "fall", 0);
+    clock.advanceBy(4 * HOUR_MS + 2 * MINUTE_MS);
+    read("radar-1", "fall", 1);
+    expect(sink.states("fall")).toEqual(["fall:raised"]);
+    expect(names()).toEqual(["prealarm_started", "prealarm_expired"]);
+    expect(event("prealarm_expired")?.data).toMatchObject({
+      alert: sink.alerts.find((a) => a.kind === "fall")?.alert,
+      by: "fall",
+    });
+    clock.advanceBy(30 * MINUTE_MS);
+    expect(sink.states("inactivity")).toEqual([]);
+  });
+});
