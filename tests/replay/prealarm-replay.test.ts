@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load.js";
 import type { AlertBody, Envelope, EventBody } from "../../src/contract/messages.js";
+import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import { runReplay } from "../../src/replay/run.js";
 import { hearthSync } from "../helpers/cli.js";
 
@@ -20,9 +22,22 @@ function day(extra: string[] = [], until = "16:00"): string[] {
   return [...out, ...extra].sort((a, b) => JSON.parse(a).ts.localeCompare(JSON.parse(b).ts));
 }
 
-async function replay(lines: string[], prealarm?: true | number) {
+function config(prealarm: string) {
+  const cat = loadCatalogue();
+  const yaml = `version: 1
+home: { id: h1, timezone: Asia/Shanghai }
+cloud: { brokers: [{ url: "mqtt://127.0.0.1:1883" }] }
+detection: { prealarm: ${prealarm} }
+`;
+  const r = parseConfig(yaml, "t.yaml", cat.profiles);
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return { config: r.value, profiles: cat.profiles };
+}
+
+async function replay(lines: string[], prealarm?: true | number, home?: ReturnType<typeof config>) {
   const out: Envelope[] = [];
   await runReplay(lines, {
+    ...(home ?? {}),
     emit: (e) => out.push(e),
     problem: (n, r) => {
       throw new Error(`line ${n}: ${r}`);
@@ -73,6 +88,22 @@ describe("replay: the pre-alarm", () => {
       "15:23 alert inactivity:raised",
       "15:23 prealarm_expired",
       "15:24 alert inactivity:cleared",
+    ]);
+  });
+
+  it("honours the config: on (its wait) without the flag; the flag wins over off", async () => {
+    expect((await replay(day(), undefined, config("{ enabled: on, wait: 5m }"))).printed).toEqual([
+      "15:20 prealarm_started",
+      "15:25 alert inactivity:raised",
+      "15:25 prealarm_expired",
+    ]);
+    expect((await replay(day(), undefined, config("{ enabled: off }"))).printed).toEqual([
+      "15:20 alert inactivity:raised",
+    ]);
+    expect((await replay(day(), true, config("{ enabled: off, wait: 2m }"))).printed).toEqual([
+      "15:20 prealarm_started",
+      "15:22 alert inactivity:raised",
+      "15:22 prealarm_expired",
     ]);
   });
 
