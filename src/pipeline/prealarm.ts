@@ -6,7 +6,7 @@ import { SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
 import { showsSomeoneUp, weightOf } from "./activity-weights.js";
 import { inWindow } from "./inactivity.js";
-import type { InactivityFinding } from "./inactivity-verdicts.js";
+import { findingRule, type InactivityFinding } from "./inactivity-verdicts.js";
 import type { LocalTime } from "./local-time.js";
 import type { ResolvedDetection } from "./options.js";
 import type { PrealarmPrompt } from "./ports.js";
@@ -91,7 +91,7 @@ export class Prealarm {
       event: "prealarm_started",
       data: {
         prealarm: id,
-        rule: f.rule ?? (f.expected ? "learned_routine" : f.power ? "lights_left_on" : f.verdict.rule),
+        rule: findingRule(f),
         wait_s: Math.round(this.#d.prealarmWaitMs / SECOND_MS),
         spoken,
         silence_s: Math.round(f.verdict.silenceMs / SECOND_MS),
