@@ -11,6 +11,7 @@ import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
 import { Escalation } from "./escalation.js";
 import { followFall } from "./falls.js";
+import { InactivityClearing } from "./inactivity-clearing.js";
 import {
   type InactivityFinding,
   InactivityVerdicts,
@@ -58,6 +59,7 @@ export class Pipeline implements ReadingSink {
   readonly #verdicts: InactivityVerdicts;
   readonly #daily: DailyRecord;
   readonly #escalation: Escalation;
+  readonly #clearing = new InactivityClearing();
   readonly #prealarm: Prealarm;
   readonly #checkin: Checkin | undefined;
   #tick: Timer | undefined;
@@ -319,7 +321,8 @@ export class Pipeline implements ReadingSink {
     this.#daily.activity(wall, this.#lc.at(wall));
     this.#prealarm.activity(a);
     const open = this.alerts.findOpen("inactivity");
-    if (open) this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
+    if (open && this.#clearing.clears(open.alert, a))
+      this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
   }
 
   #lastActivityEvidence(a: Activity | undefined): Record<string, unknown> {
