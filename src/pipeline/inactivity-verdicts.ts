@@ -41,6 +41,11 @@ export function lastActivityEvidence(
   };
 }
 
+/** The rule a finding names in its evidence (and a pre-alarm in its event). */
+export function findingRule(f: InactivityFinding): string {
+  return f.rule ?? (f.expected ? "learned_routine" : f.power ? "lights_left_on" : f.verdict.rule);
+}
+
 /** An inactivity alert's evidence, in the order the contract's examples show it. */
 export function inactivityEvidence(
   f: InactivityFinding,
@@ -53,7 +58,7 @@ export function inactivityEvidence(
     silence_s: Math.round(v.silenceMs / SECOND_MS),
     counted_s: Math.round(v.countedMs / SECOND_MS),
     threshold_s: Math.round(v.thresholdMs / SECOND_MS),
-    rule: f.rule ?? (f.expected ? "learned_routine" : f.power ? "lights_left_on" : v.rule),
+    rule: findingRule(f),
     ...(f.power ? { power: f.power } : {}),
     ...(f.checkin ? { checkin: f.checkin } : {}),
     watch,

@@ -11,6 +11,7 @@ import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
 import { Escalation } from "./escalation.js";
 import { followFall } from "./falls.js";
+import { InactivityClearing } from "./inactivity-clearing.js";
 import {
   type InactivityFinding,
   InactivityVerdicts,
@@ -59,6 +60,7 @@ export class Pipeline implements ReadingSink {
   readonly #verdicts: InactivityVerdicts;
   readonly #daily: DailyRecord;
   readonly #escalation: Escalation;
+  readonly #clearing = new InactivityClearing();
   readonly #prealarm: Prealarm;
   readonly #checkin: Checkin | undefined;
   readonly #outings: Outings;
@@ -172,7 +174,9 @@ export class Pipeline implements ReadingSink {
     for (const r of batch) {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
-      if (r.channel === "fall") followFall(this.alerts, r, this.#o.clock, this.#o.timeZone);
+      // A fall raised while a pre-alarm waits ends it into the fall, as a call does (prealarm.ts).
+      if (r.channel === "fall")
+        this.#prealarm.call(followFall(this.alerts, r, this.#o.clock, this.#o.timeZone), "fall");
       if (r.channel === "door") this.#outings.doorReading(r);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
@@ -198,7 +202,7 @@ export class Pipeline implements ReadingSink {
         ...(press.counter !== undefined ? { counter: press.counter } : {}),
       };
       const call = this.alerts.raise("call", this.#prealarm.withEvidence(evidence), press.device);
-      this.#prealarm.call(call.alert);
+      this.#prealarm.call(call);
     }
     this.#o.sink.putEvent({
       event: "button",
@@ -334,7 +338,8 @@ export class Pipeline implements ReadingSink {
     this.#daily.activity(wall, this.#lc.at(wall));
     this.#prealarm.activity(a);
     const open = this.alerts.findOpen("inactivity");
-    if (open) this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
+    if (open && this.#clearing.clears(open.alert, a))
+      this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
   }
 
   #lastActivityEvidence(a: Activity | undefined): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
 import { showsSomeoneUp, weightOf } from "./activity-weights.js";
 import { inWindow } from "./inactivity.js";
-import type { InactivityFinding } from "./inactivity-verdicts.js";
+import { findingRule, type InactivityFinding } from "./inactivity-verdicts.js";
 import type { LocalTime } from "./local-time.js";
 import type { ResolvedDetection } from "./options.js";
 import type { PrealarmPrompt } from "./ports.js";
@@ -91,7 +91,7 @@ export class Prealarm {
       event: "prealarm_started",
       data: {
         prealarm: id,
-        rule: f.rule ?? (f.expected ? "learned_routine" : f.power ? "lights_left_on" : f.verdict.rule),
+        rule: findingRule(f),
         wait_s: Math.round(this.#d.prealarmWaitMs / SECOND_MS),
         spoken,
         silence_s: Math.round(f.verdict.silenceMs / SECOND_MS),
@@ -127,17 +127,21 @@ export class Prealarm {
   }
 
   /**
-   * A single press raised the call `alert` while the pre-alarm waited. The pre-alarm ends at once into
-   * that call (`prealarm_expired` naming it, `by: "call"`): the call is the alert, never cancelled
+   * A single press raised the call `alert` while the pre-alarm waited (or a fall sensor the `fall`
+   * alert, `by: "fall"`). The pre-alarm ends at once into that call (`prealarm_expired` naming it,
+   * `by: "call"`): the call is the alert, never cancelled
    * locally. Not a cancel: a call must never look like "fine". And no second, inactivity, alert: the
    * next movement would clear it, and a cleared alert beside an open call reads like "all well".
    */
-  call(alert: string): void {
+  call(alert: { alert: string } | undefined, by: "call" | "fall" = "call"): void {
     const p = this.#p;
-    if (!p) return;
+    if (!p || !alert) return;
     this.#p = undefined;
-    this.#o.putEvent({ event: "prealarm_expired", data: { prealarm: p.id, alert, by: "call" } });
+    this.#o.putEvent({ event: "prealarm_expired", data: { prealarm: p.id, alert: alert.alert, by } });
     this.#o.prompt?.ended(p.id);
+    // The call (or fall) is the alert for this silence: a new one starts, or the same silence would
+    // start another pre-alarm a minute later.
+    this.#o.restartSilence();
   }
 
   /** At every tick: unanswered after the wait, the inactivity alert with the pre-alarm in its evidence. */

@@ -16,8 +16,8 @@ export interface ReplayRunOptions {
   untilMs?: number;
   telemetry?: boolean;
   /**
-   * The pre-alarm (`--prealarm [wait]`): true turns `enabled: auto` on with the config's wait, a number
-   * is the wait (ms). Absent: `auto` is off (nobody hears a replay), `on` in the config is honoured.
+   * The pre-alarm (`--prealarm [wait]`): on, with the config's wait (true) or this one (ms), whatever
+   * the config's `enabled`. Absent: `auto` is off (nobody hears a replay), `on` in the config is honoured.
    */
   prealarm?: true | number;
   emit: (env: Envelope) => void;
@@ -92,9 +92,12 @@ export async function runReplay(
     engine ??= new ReplayEngine({
       home: config?.home.id ?? "replay",
       timeZone: config?.home.timezone ?? zoneForOffset(rec.offsetMin) ?? "UTC",
+      // The flag wins over the config (even `off`): the command line asks for it.
       detection: {
-        ...detectionOptions(detection, o.prealarm !== undefined),
-        ...(typeof o.prealarm === "number" ? { prealarmWaitMs: o.prealarm } : {}),
+        ...detectionOptions(detection),
+        ...(o.prealarm !== undefined
+          ? { prealarmWaitMs: o.prealarm === true ? detection.prealarm.wait : o.prealarm }
+          : {}),
       },
       waterResolutionM3: waterResolutionM3(detection),
       telemetry: o.telemetry ?? false,

@@ -93,13 +93,30 @@ describe("replay: the senses reach the pipeline", () => {
     const inactivity = alerts.filter((a) => a.kind === "inactivity");
     expect(inactivity.map((a) => a.state)).toEqual(["raised", "cleared"]);
     expect(inactivity[1]?.evidence).toMatchObject({ last_activity: { source: "door", device: "door-1" } });
-    const viaRadar = await replay(
+    // A radar sees a person on the floor as present too: one presence event does not clear the
+    // alert; presence coming and going three times in ten minutes is someone up and about.
+    const once = await replay(
       morning([
         [5, "radar-1", "presence", false],
         [480, "radar-1", "presence", true],
       ]),
     );
+    expect(once.alerts.filter((a) => a.kind === "inactivity").map((a) => a.state)).toEqual([
+      "raised",
+      "escalated",
+    ]);
+    const viaRadar = await replay(
+      morning([
+        [5, "radar-1", "presence", false],
+        [480, "radar-1", "presence", true],
+        [483, "radar-1", "presence", false],
+        [484, "radar-1", "presence", true],
+        [486, "radar-1", "presence", false],
+        [487, "radar-1", "presence", true],
+      ]),
+    );
     const cleared = viaRadar.alerts.filter((a) => a.kind === "inactivity" && a.state === "cleared");
     expect(cleared[0]?.evidence).toMatchObject({ last_activity: { source: "occupancy", device: "radar-1" } });
+    expect(cleared[0]?.since).toBe(once.alerts.find((a) => a.kind === "inactivity")?.since);
   });
 });
