@@ -1,5 +1,4 @@
 import { isoWithOffset } from "../contract/timestamps.js";
-import type { Clock } from "../core/clock.js";
 import type { Reading } from "../core/readings.js";
 import { SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
@@ -7,6 +6,7 @@ import { type ActivitySign, showsSomeoneUp, UP_WINDOW_MS } from "./activity-weig
 import type { AlertManager } from "./alerts.js";
 import { inWindow } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
+import type { ResolvedDetection } from "./options.js";
 import type { MessageSink } from "./ports.js";
 
 export interface OutingOptions {
@@ -25,9 +25,20 @@ export interface OutingOptions {
 export interface OutingDeps {
   alerts: AlertManager;
   sink: Pick<MessageSink, "putEvent">;
-  clock: Clock;
   lc: LocalClock;
   timeZone: string;
+}
+
+/** The outing options out of the pipeline's resolved detection options. */
+export function outingOptions(d: ResolvedDetection): OutingOptions {
+  return {
+    settleMs: d.outingSettleMs,
+    maxDayMs: d.outingMaxDayMs,
+    sleepGraceMs: d.outingSleepGraceMs,
+    sleepStartMin: d.sleepStartMin,
+    sleepEndMin: d.sleepEndMin,
+    doors: d.outingDoors,
+  };
 }
 
 /** `home`: no outing; `leaving`: a door event, waiting `settleMs` for a sign of anyone inside; `out`. */

@@ -25,7 +25,7 @@ import {
   type ResolvedDetection,
   resolveDetection,
 } from "./options.js";
-import { Outings } from "./outings.js";
+import { Outings, outingOptions } from "./outings.js";
 import type { MessageSink, OpenAlert } from "./ports.js";
 import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
@@ -110,17 +110,12 @@ export class Pipeline implements ReadingSink {
       meterAlertHooks(this.alerts, o.clock, o.timeZone),
     );
     this.#verdicts = new InactivityVerdicts(d, o.clock, this.#lc, this.routine);
-    this.#outings = new Outings(
-      {
-        settleMs: d.outingSettleMs,
-        maxDayMs: d.outingMaxDayMs,
-        sleepGraceMs: d.outingSleepGraceMs,
-        doors: d.outingDoors,
-        sleepStartMin: d.sleepStartMin,
-        sleepEndMin: d.sleepEndMin,
-      },
-      { alerts: this.alerts, sink: recording, clock: o.clock, lc: this.#lc, timeZone: o.timeZone },
-    );
+    this.#outings = new Outings(outingOptions(d), {
+      alerts: this.alerts,
+      sink: recording,
+      lc: this.#lc,
+      timeZone: o.timeZone,
+    });
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
       this.#lastActivityEvidence(this.#verdicts.lastActivity),
     );
