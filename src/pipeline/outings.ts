@@ -106,6 +106,14 @@ export class Outings {
   start(nowMono: number, wallMs: number, resumed: boolean): void {
     this.#state = "home";
     this.#restart = resumed ? { mono: nowMono, wall: wallMs } : undefined;
+    // A `not_home` still open from before the restart: the person is out; their return clears it
+    // (out_s then counts from the restart, the only time known).
+    const open = this.#d.alerts.findOpen("not_home");
+    if (open?.device === undefined) return;
+    this.#leave(open.device, nowMono, wallMs);
+    this.#state = "out";
+    this.#raised = true;
+    this.#restart = undefined;
   }
 
   /** Every `door` reading, before its activity (a change of value) is handed to `activity`. */
