@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parsePublicKey } from "../core/ed25519-keys.js";
 import { duration, timeOfDay } from "./duration.js";
+import { outingSchema } from "./outing-schema.js";
 import { outputsSchema } from "./outputs-schema.js";
 import { checkinSchema, prealarmSchema } from "./prealarm-schema.js";
 
@@ -298,31 +299,7 @@ export const detectionSchema = z
       .strict()
       .prefault({})
       .describe("the daily summary message"),
-    outing: z
-      .object({
-        settle: duration
-          .prefault("15m")
-          .describe(
-            "after an entrance door event with no sign of anyone inside for this long, the person is out (silence is then not counted)",
-          ),
-        max_day: duration.prefault("6h").describe("an outing longer than this raises a not_home alert"),
-        sleep_grace: duration
-          .prefault("1h")
-          .describe(
-            "an outing still going this long after the start of the sleep window raises a not_home alert",
-          ),
-        doors: z
-          .array(z.string().min(1))
-          .default([])
-          .describe(
-            "device ids of the entrance doors; empty: every device with the door channel (list the entrance when a fridge or cupboard has a contact too)",
-          ),
-      })
-      .strict()
-      .prefault({})
-      .describe(
-        "outings seen by an entrance door sensor (a device with the door channel); no effect without one",
-      ),
+    outing: outingSchema,
   })
   .strict();
 export type DetectionConfig = z.output<typeof detectionSchema>;

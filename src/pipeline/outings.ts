@@ -1,5 +1,4 @@
 import { isoWithOffset } from "../contract/timestamps.js";
-import type { Clock } from "../core/clock.js";
 import type { Reading } from "../core/readings.js";
 import { SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
@@ -7,6 +6,7 @@ import { type ActivitySign, showsSomeoneUp, UP_WINDOW_MS } from "./activity-weig
 import type { AlertManager } from "./alerts.js";
 import { inWindow } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
+import type { ResolvedDetection } from "./options.js";
 import type { MessageSink } from "./ports.js";
 
 export interface OutingOptions {
@@ -25,9 +25,20 @@ export interface OutingOptions {
 export interface OutingDeps {
   alerts: AlertManager;
   sink: Pick<MessageSink, "putEvent">;
-  clock: Clock;
   lc: LocalClock;
   timeZone: string;
+}
+
+/** The outing options out of the pipeline's resolved detection options. */
+export function outingOptions(d: ResolvedDetection): OutingOptions {
+  return {
+    settleMs: d.outingSettleMs,
+    maxDayMs: d.outingMaxDayMs,
+    sleepGraceMs: d.outingSleepGraceMs,
+    sleepStartMin: d.sleepStartMin,
+    sleepEndMin: d.sleepEndMin,
+    doors: d.outingDoors,
+  };
 }
 
 /** `home`: no outing; `leaving`: a door event, waiting `settleMs` for a sign of anyone inside; `out`. */
@@ -95,6 +106,14 @@ export class Outings {
   start(nowMono: number, wallMs: number, resumed: boolean): void {
     this.#state = "home";
     this.#restart = resumed ? { mono: nowMono, wall: wallMs } : undefined;
+    // A `not_home` still open from before the restart: the person is out; their return clears it
+    // (out_s then counts from the restart, the only time known).
+    const open = this.#d.alerts.findOpen("not_home");
+    if (open?.device === undefined) return;
+    this.#leave(open.device, nowMono, wallMs);
+    this.#state = "out";
+    this.#raised = true;
+    this.#restart = undefined;
   }
 
   /** Every `door` reading, before its activity (a change of value) is handed to `activity`. */

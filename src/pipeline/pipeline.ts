@@ -27,7 +27,7 @@ import {
   type ResolvedDetection,
   resolveDetection,
 } from "./options.js";
-import { Outings } from "./outings.js";
+import { Outings, outingOptions } from "./outings.js";
 import type { MessageSink, OpenAlert } from "./ports.js";
 import { Prealarm, withPrealarmLimits } from "./prealarm.js";
 import { Routine } from "./routine.js";
@@ -124,17 +124,12 @@ export class Pipeline implements ReadingSink {
       restartSilence: () => this.#restartSilence(),
     });
     this.#checkin = d.checkinByMin !== undefined ? new Checkin(d.checkinByMin, d.sleepEndMin) : undefined;
-    this.#outings = new Outings(
-      {
-        settleMs: d.outingSettleMs,
-        maxDayMs: d.outingMaxDayMs,
-        sleepGraceMs: d.outingSleepGraceMs,
-        doors: d.outingDoors,
-        sleepStartMin: d.sleepStartMin,
-        sleepEndMin: d.sleepEndMin,
-      },
-      { alerts: this.alerts, sink: recording, clock: o.clock, lc: this.#lc, timeZone: o.timeZone },
-    );
+    this.#outings = new Outings(outingOptions(d), {
+      alerts: this.alerts,
+      sink: recording,
+      lc: this.#lc,
+      timeZone: o.timeZone,
+    });
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
       this.#lastActivityEvidence(this.#verdicts.lastActivity),
     );

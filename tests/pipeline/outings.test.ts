@@ -200,6 +200,26 @@ describe("outings", () => {
     expect(outingEvents(rig.sink.events)).toEqual([]);
   });
 
+  it("a not_home still open at a restart: the person is out, and their return clears it", () => {
+    const rig = pipelineRig("2026-03-02T16:00:00+08:00", QUIET_OK);
+    rig.p.stop(); // started again as the agent does after a restart, with the alerts left open
+    rig.p.start([
+      {
+        alert: "a-1",
+        kind: "not_home",
+        state: "raised",
+        device: "door-1",
+        since: "2026-03-02T15:00:00+08:00",
+      },
+    ]);
+    rig.clock.advanceBy(5 * HOUR_MS); // 21:00: out, no inactivity and no second not_home
+    expect(rig.sink.states()).toEqual([]);
+    rig.read("door-1", "door", 0);
+    rig.read("door-1", "door", 1);
+    expect(rig.sink.states("not_home")).toEqual(["not_home:cleared"]);
+    expect(outingEvents(rig.sink.events)).toEqual(["outing_ended"]);
+  });
+
   it("a first start (nothing learned yet) takes the person as home: the silence counts", () => {
     const rig = pipelineRig("2026-03-02T09:00:00+08:00", QUIET_OK);
     rig.clock.advanceBy(5 * MINUTE_MS);
