@@ -7,7 +7,13 @@ import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
 import { MAX_RESEND, OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
-import { alertFeedback, createOutputs, type Outputs, prepareOutputs } from "../outputs/index.js";
+import {
+  alertFeedback,
+  createOutputs,
+  type Outputs,
+  prealarmPrompt,
+  prepareOutputs,
+} from "../outputs/index.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
@@ -98,7 +104,9 @@ export class Agent {
         putSummary: (b) => outbox.putSummary(b),
       },
       log: host.log.child({ module: "pipeline" }),
-      detection: detectionOptions(config.detection),
+      // The pre-alarm's `auto` is on only where someone hears the prompt: else it only delays the alert.
+      detection: detectionOptions(config.detection, outputs.audible),
+      prompt: prealarmPrompt(outputs),
       waterResolutionM3: waterResolutionM3(config.detection),
       // The learned routine and standby/machine models survive restarts in the outbox's kv table.
       store: this.outbox.kv,

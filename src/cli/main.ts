@@ -178,10 +178,22 @@ function build(): Command {
     .option("-c, --config <file>", "the home's config (default: defaults, devices from the input)")
     .option("--until <ts>", "run the clock on to this time (ISO 8601 with offset)")
     .option("--telemetry", "print telemetry envelopes too")
-    .action(async (opts: { input: string; config?: string; until?: string; telemetry?: boolean }) => {
-      const { replayCommand } = await import("./replay.js");
-      await replayCommand(opts);
-    });
+    .option(
+      "--prealarm [wait]",
+      "ask before inactivity alerts, as a gateway with a speaker would (default wait: the config's, 10m)",
+    )
+    .action(
+      async (opts: {
+        input: string;
+        config?: string;
+        until?: string;
+        telemetry?: boolean;
+        prealarm?: true | string;
+      }) => {
+        const { replayCommand } = await import("./replay.js");
+        await replayCommand(opts);
+      },
+    );
 
   program
     .command("routine")
@@ -206,6 +218,29 @@ function build(): Command {
     .option("--motion", "the variant: every home also has a BLE motion sensor in its main room")
     .option("--max-silence-day <duration>", "day limit instead of the default (e.g. 4h)")
     .addOption(new Option("--alpha <p>", "the routine's alpha instead of the default").argParser(Number))
+    .option(
+      "--tiers <list>",
+      "sensing tiers, comma-separated: meters, motion, motion_door, motion_door_fall (learned routine on)",
+    )
+    .addOption(
+      new Option("--prealarm <when>", "with --tiers: the pre-alarm off, on, or both").choices([
+        "off",
+        "on",
+        "both",
+      ]),
+    )
+    .option(
+      "--matrix",
+      "every sensing tier, each with and without the pre-alarm (= --tiers all --prealarm both)",
+    )
+    .option("--prealarm-max-silence-day <duration>", "with --tiers: the day limit while the pre-alarm is on")
+    .addOption(
+      new Option(
+        "--prealarm-alpha <p>",
+        "with --tiers: the routine's alpha while the pre-alarm is on",
+      ).argParser(Number),
+    )
+    .option("--no-bound", "with --tiers: skip the oracle bound")
     .action(
       async (opts: {
         homes: number;
@@ -215,6 +250,12 @@ function build(): Command {
         motion?: boolean;
         maxSilenceDay?: string;
         alpha?: number;
+        tiers?: string;
+        prealarm?: "off" | "on" | "both";
+        matrix?: boolean;
+        prealarmMaxSilenceDay?: string;
+        prealarmAlpha?: number;
+        bound?: boolean;
       }) => {
         if (opts.alpha !== undefined && !(opts.alpha > 0 && opts.alpha < 1))
           throw new CliExit(
@@ -229,6 +270,12 @@ function build(): Command {
               EXIT.usage,
               `hearth eval: --max-silence-day ${opts.maxSilenceDay}: not a duration (e.g. 4h, 90m)`,
             );
+        }
+        if (opts.tiers !== undefined || opts.matrix || opts.prealarm !== undefined) {
+          const { parseTierOptions } = await import("./eval-tiers-options.js");
+          const { evalTiersCommand } = await import("./eval-tiers.js");
+          evalTiersCommand(parseTierOptions(opts, maxSilenceDayMs));
+          return;
         }
         const { evalCommand } = await import("./eval.js");
         evalCommand({ ...opts, ...(maxSilenceDayMs !== undefined ? { maxSilenceDayMs } : {}) });

@@ -1,3 +1,4 @@
+import { parseDuration } from "../config/duration.js";
 import type { HearthConfig } from "../config/schema.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { parseTs } from "../replay/input.js";
@@ -10,6 +11,8 @@ export interface ReplayCliOptions {
   input: string;
   until?: string;
   telemetry?: boolean;
+  /** `--prealarm [wait]`: true, or the wait as a duration ("10m"). */
+  prealarm?: true | string;
 }
 
 /** Loads a home's config and the profiles it names; exits with the problems when it is not valid. */
@@ -39,6 +42,15 @@ export async function replayCommand(o: ReplayCliOptions): Promise<void> {
       throw new CliExit(EXIT.usage, `hearth replay: --until ${o.until} is not an ISO 8601 time with offset`);
     untilMs = t.ms;
   }
+  let prealarm: true | number | undefined;
+  if (typeof o.prealarm === "string") {
+    prealarm = parseDuration(o.prealarm);
+    if (prealarm === undefined)
+      throw new CliExit(
+        EXIT.usage,
+        `hearth replay: --prealarm ${o.prealarm} is not a duration such as "10m"`,
+      );
+  } else if (o.prealarm) prealarm = true;
   const home = o.config !== undefined ? await loadHome(o.config) : undefined;
   let out: string[] = [];
   let outChars = 0;
@@ -59,6 +71,7 @@ export async function replayCommand(o: ReplayCliOptions): Promise<void> {
       ...(home ? { config: home.config, profiles: home.profiles } : {}),
       ...(untilMs !== undefined ? { untilMs } : {}),
       telemetry: o.telemetry ?? false,
+      ...(prealarm !== undefined ? { prealarm } : {}),
       emit: (env) => {
         const s = JSON.stringify(env);
         out.push(s);

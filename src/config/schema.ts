@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { parsePublicKey } from "../core/ed25519-keys.js";
 import { duration, timeOfDay } from "./duration.js";
+import { outingSchema } from "./outing-schema.js";
 import { outputsSchema } from "./outputs-schema.js";
+import { checkinSchema, prealarmSchema } from "./prealarm-schema.js";
 
 export { type OutputsConfig, outputsSchema } from "./outputs-schema.js";
 
@@ -284,6 +286,8 @@ export const detectionSchema = z
       .strict()
       .prefault({})
       .describe("the learned hour-of-week routine; it never alerts later than the rules"),
+    prealarm: prealarmSchema,
+    checkin: checkinSchema,
     summary: z
       .object({
         enabled: z.boolean().default(true).describe("send the daily visit record"),
@@ -295,6 +299,7 @@ export const detectionSchema = z
       .strict()
       .prefault({})
       .describe("the daily summary message"),
+    outing: outingSchema,
   })
   .strict();
 export type DetectionConfig = z.output<typeof detectionSchema>;

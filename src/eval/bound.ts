@@ -1,6 +1,7 @@
 import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import { Household } from "../sim/household.js";
 import { HOUSEHOLD_OFFSET_MIN } from "../sim/household-profile.js";
+import type { SenseSet } from "../sim/household-sense-records.js";
 
 /**
  * How far detection from silence alone can go on the simulated homes: a bound, computed from the
@@ -55,12 +56,32 @@ function awakeMin(from: number, to: number, sleepStartMin: number, sleepEndMin: 
   return n;
 }
 
-/** The bound for one home, with `budgetPerMonth` false alarms a home-month allowed. */
-export function boundHome(seed: number, days: number, budgetPerMonth: number): BoundHome {
+/**
+ * The bound for one home, with `budgetPerMonth` false alarms a home-month allowed. With the sensing
+ * tiers' senses: a PIR's triggers before the incident are actions it sees too; with an entrance door a
+ * silence that overlaps time out of the home is not an ordinary silence at home (the door tells it
+ * apart), so it does not count against the budget; a fall sensor's report of the incident detects it
+ * when that is sooner. (Twitches after the incident and false fall reports are left out: the bound
+ * is of the silence, not of those sensors' errors.)
+ */
+export function boundHome(
+  seed: number,
+  days: number,
+  budgetPerMonth: number,
+  senses: SenseSet = {},
+): BoundHome {
   const home = new Household({ seed, days });
   const s = home.settings();
+  const until = home.incident?.ms ?? Number.POSITIVE_INFINITY;
+  const tl = senses.motion || senses.door || senses.fall ? home.senses() : undefined;
   const acts = home.actions();
-  const overlapsTrip = (a: number, b: number) => home.trips.some((t) => a < t.toMs && b > t.fromMs);
+  if (senses.motion && tl) {
+    acts.push(...tl.motion.filter((t) => t < until));
+    acts.sort((a, b) => a - b);
+  }
+  const outs = senses.door && tl ? tl.outs : [];
+  const overlapsTrip = (a: number, b: number) =>
+    home.trips.some((t) => a < t.toMs && b > t.fromMs) || outs.some(([x, y]) => a < y && b > x);
   const awake: number[] = [];
   for (let i = 1; i < acts.length; i++) {
     const a = acts[i - 1] as number;
@@ -85,6 +106,8 @@ export function boundHome(seed: number, days: number, budgetPerMonth: number): B
       t += MINUTE_MS;
     }
     ttdMin = Math.max(0, (t - inc.ms) / MINUTE_MS);
+    const fallAt = senses.fall && tl ? tl.fall.find((f) => f >= inc.ms) : undefined;
+    if (fallAt !== undefined) ttdMin = Math.min(ttdMin, (fallAt - inc.ms) / MINUTE_MS);
   }
   return { seed, silences4hPerMonth, thresholdMin, ttdMin };
 }
@@ -114,8 +137,14 @@ export function boundFigures(homes: readonly BoundHome[]): BoundFigures {
   };
 }
 
-export function runBound(seedBase: number, homes: number, days: number, budgetPerMonth = 1): BoundFigures {
+export function runBound(
+  seedBase: number,
+  homes: number,
+  days: number,
+  budgetPerMonth = 1,
+  senses: SenseSet = {},
+): BoundFigures {
   const out: BoundHome[] = [];
-  for (let i = 0; i < homes; i++) out.push(boundHome(seedBase + i, days, budgetPerMonth));
+  for (let i = 0; i < homes; i++) out.push(boundHome(seedBase + i, days, budgetPerMonth, senses));
   return boundFigures(out);
 }

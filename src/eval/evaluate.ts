@@ -2,6 +2,7 @@ import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
 import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import { type DetectionOptions, detectionOptions } from "../pipeline/options.js";
+import type { PrealarmPrompt } from "../pipeline/ports.js";
 import { ReplayEngine } from "../replay/engine.js";
 import { Household } from "../sim/household.js";
 import {
@@ -10,14 +11,38 @@ import {
   HOUSEHOLD_TZ,
   type InstallerRules,
 } from "../sim/household-profile.js";
+import { type SenseSet, senseDevices } from "../sim/household-sense-records.js";
+import { AnswerLoop } from "./answer-loop.js";
+
+/**
+ * The pre-alarm's pipeline options (the names of the fixed interface). Declared here as well so the
+ * evaluation builds and runs where the pipeline has no pre-alarm yet: there they are ignored.
+ */
+export interface PrealarmKnobs {
+  /** 0: no pre-alarm. */
+  prealarmWaitMs?: number;
+  prealarmInSleep?: "never" | "lights_on" | "always";
+  prealarmMaxSilenceDayMs?: number;
+  prealarmRoutineAlpha?: number;
+}
+
+export type EvalDetection = DetectionOptions & PrealarmKnobs;
 
 /** Variations tried while tuning: detection options over the defaults, and the installer's rules. */
 export interface EvalKnobs {
-  detection?: Partial<DetectionOptions>;
+  detection?: Partial<EvalDetection>;
   installer?: InstallerRules;
   /** The variant with a motion sensor in every home (`MOTION_PARAMS`). */
   motion?: boolean;
+  /** The sensing tiers' senses (`SENSE_PARAMS`). */
+  senses?: SenseSet;
 }
+
+/** A speaker in the simulated home: prompts are heard; what the person does is the answer loop's. */
+const AUDIBLE_PROMPT: PrealarmPrompt = { audible: true, ask() {}, cancelled() {}, ended() {} };
+
+/** The alert kinds that detect an incident (and, raised before it, are a cloud false alarm). */
+const DETECTING_KINDS: ReadonlySet<string> = new Set(["inactivity", "not_home", "fall"]);
 
 export type Mode = "rules" | "routine";
 
@@ -35,15 +60,22 @@ export interface HomeOutcome {
   incidentNight: boolean;
   /** The morning deadline following the incident (night incidents). */
   deadlineMs: number | undefined;
-  /** First inactivity `raised` at or after the incident. */
+  /** The pre-alarm's wait (0: none): an alert at the deadline comes this much later. */
+  waitMs: number;
+  /** First inactivity (or `not_home`, `fall`) `raised` at or after the incident. */
   detectedMs: number | undefined;
-  /** Inactivity raised before the incident (announced away time included). */
+  /** The kind of that alert. */
+  detectedKind: string | undefined;
+  /** Inactivity, `not_home` and `fall` raised before the incident (announced away time included). */
   falseAlarms: number;
   falseAlarmsAway: number;
   /** False alarms by the rule that raised them. */
   falseAlarmsByRule: Record<string, number>;
   /** Other alerts raised before the incident, by kind. */
   otherAlerts: Record<string, number>;
+  /** Pre-alarm prompts (`prealarm_started`) before the incident, and how many the person answered. */
+  localPrompts: number;
+  promptsAnswered: number;
 }
 
 /**
@@ -57,11 +89,18 @@ export function evaluateHome(
   modes: readonly Mode[],
   knobs: EvalKnobs = {},
 ): HomeOutcome[] {
-  const home = new Household({ seed, days, ...(knobs.motion ? { motion: true } : {}) });
+  const home = new Household({
+    seed,
+    days,
+    ...(knobs.motion ? { motion: true } : {}),
+    ...(knobs.senses ? { senses: knobs.senses } : {}),
+  });
   const s = home.settings(knobs.installer ?? DEFAULT_INSTALLER);
   const base = detectionSchema.parse({});
   const outcomes: HomeOutcome[] = [];
   const engines: ReplayEngine[] = [];
+  /** Per engine: the person answering its prompts (the closed loop). */
+  const loops: AnswerLoop[] = [];
   const incident = home.incident;
   for (const mode of modes) {
     const o: HomeOutcome = {
@@ -72,11 +111,15 @@ export function evaluateHome(
       incidentKind: incident?.kind,
       incidentNight: incident?.night ?? false,
       deadlineMs: undefined,
+      waitMs: knobs.detection?.prealarmWaitMs ?? 0,
       detectedMs: undefined,
+      detectedKind: undefined,
       falseAlarms: 0,
       falseAlarmsAway: 0,
       falseAlarmsByRule: {},
       otherAlerts: {},
+      localPrompts: 0,
+      promptsAnswered: 0,
     };
     if (incident) {
       const local0 = Math.floor((incident.ms + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
@@ -85,7 +128,12 @@ export function evaluateHome(
       o.deadlineMs = dl;
     }
     outcomes.push(o);
-    const detection: DetectionOptions = {
+    const loop = new AnswerLoop(
+      (ms) => home.answerAt(ms),
+      (ms) => incident === undefined || ms < incident.ms,
+    );
+    loops.push(loop);
+    const detection: EvalDetection = {
       ...detectionOptions(base),
       ...s,
       ...knobs.detection,
@@ -97,27 +145,51 @@ export function evaluateHome(
         timeZone: HOUSEHOLD_TZ,
         detection,
         waterResolutionM3: home.profile.waterResolutionL / 1000,
-        expectedDevices: knobs.motion ? ["meter-1", "water-1", "motion-1"] : ["meter-1", "water-1"],
+        expectedDevices: [
+          "meter-1",
+          "water-1",
+          ...(knobs.motion ? ["motion-1"] : []),
+          ...senseDevices(knobs.senses ?? {}),
+        ],
+        // The evaluated gateway has a speaker: the person hears the prompt (and answers it: the loop).
+        ...((detection.prealarmWaitMs ?? 0) > 0 ? { prompt: AUDIBLE_PROMPT } : {}),
         emit: (env: Envelope) => {
+          const ms = Date.parse(env.ts);
+          const before = incident === undefined || ms < incident.ms;
+          if (loop.onEnvelope(env)) {
+            o.localPrompts = loop.prompts;
+            o.promptsAnswered = loop.answered;
+            return;
+          }
           if (env.type !== "alert") return;
           const b = env.body as Envelope<"alert">["body"];
           if (b.state !== "raised") return;
-          const ms = Date.parse(env.ts);
-          const before = incident === undefined || ms < incident.ms;
-          if (b.kind === "inactivity") {
+          if (DETECTING_KINDS.has(b.kind)) {
             if (before) {
               o.falseAlarms++;
-              const rule = String(b.evidence.rule);
+              const rule = b.kind === "inactivity" ? String(b.evidence.rule) : b.kind;
               o.falseAlarmsByRule[rule] = (o.falseAlarmsByRule[rule] ?? 0) + 1;
               if (home.trips.some((t) => ms >= t.fromMs && ms < t.toMs)) o.falseAlarmsAway++;
-            } else if (o.detectedMs === undefined) o.detectedMs = ms;
+            } else if (o.detectedMs === undefined) {
+              o.detectedMs = ms;
+              o.detectedKind = b.kind;
+            }
           } else if (before) o.otherAlerts[b.kind] = (o.otherAlerts[b.kind] ?? 0) + 1;
         },
       }),
     );
   }
-  for (const rec of home.records()) for (const e of engines) e.push(rec);
-  for (const e of engines) e.finish(home.endMs);
+  for (const rec of home.records())
+    for (let i = 0; i < engines.length; i++) {
+      const e = engines[i] as ReplayEngine;
+      (loops[i] as AnswerLoop).feed(e, rec.ms);
+      e.push(rec);
+    }
+  for (let i = 0; i < engines.length; i++) {
+    const e = engines[i] as ReplayEngine;
+    (loops[i] as AnswerLoop).feed(e, home.endMs);
+    e.finish(home.endMs);
+  }
   return outcomes;
 }
 
@@ -140,6 +212,18 @@ export interface Figures {
   falseAlarmsAway: number;
   falseAlarmsByRule: Record<string, number>;
   otherAlertsPerHomeMonth: Record<string, number>;
+  /** Incidents detected, by the kind of alert that detected them. */
+  detectedByKind: Record<string, number>;
+  /** Pre-alarm prompts before the incident (the burden on the person), and how many were answered. */
+  localPrompts: number;
+  localPromptsPerHomeMonth: number;
+  promptsAnswered: number;
+  /** Daytime incidents detected within 4 h, and night ones by the morning deadline (counts). */
+  daytimeWithin4h: number;
+  nightByDeadline: number;
+  /** Night incidents raised by the deadline plus the pre-alarm's wait (the prompt at the deadline). */
+  nightByDeadlineWait: number;
+  detectedWithin12h: number;
 }
 
 function pct(n: number, d: number): number {
@@ -172,7 +256,32 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
   for (const o of outcomes)
     for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
   for (const k of Object.keys(other)) other[k] = Math.round(((other[k] as number) / homeMonths) * 100) / 100;
+  const detectedByKind: Record<string, number> = {};
+  for (const o of withIncident)
+    if (o.detectedKind !== undefined)
+      detectedByKind[o.detectedKind] = (detectedByKind[o.detectedKind] ?? 0) + 1;
+  const prompts = outcomes.reduce((s, o) => s + o.localPrompts, 0);
+  const within12 = withIncident.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 720).length;
+  const day4 = day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length;
+  const nightOk = night.filter(
+    (o) =>
+      o.detectedMs !== undefined && o.deadlineMs !== undefined && o.detectedMs <= o.deadlineMs + MINUTE_MS,
+  ).length;
+  const nightWait = night.filter(
+    (o) =>
+      o.detectedMs !== undefined &&
+      o.deadlineMs !== undefined &&
+      o.detectedMs <= o.deadlineMs + o.waitMs + MINUTE_MS,
+  ).length;
   return {
+    nightByDeadlineWait: nightWait,
+    detectedByKind,
+    localPrompts: prompts,
+    localPromptsPerHomeMonth: homeMonths === 0 ? 0 : Math.round((prompts / homeMonths) * 100) / 100,
+    promptsAnswered: outcomes.reduce((s, o) => s + o.promptsAnswered, 0),
+    daytimeWithin4h: day4,
+    nightByDeadline: nightOk,
+    detectedWithin12h: within12,
     homes: outcomes.length,
     homeMonths: Math.round(homeMonths * 10) / 10,
     incidents: withIncident.length,

@@ -26,6 +26,51 @@ export function alertFeedback(body: AlertBody, outputs: Outputs): Promise<void> 
   }
 }
 
+/** What the pre-alarm tells the person: its question, its cancellation, or its end (signal off). */
+export type PrealarmFeedback = "ask" | "cancelled" | "ended";
+
+/**
+ * The pre-alarm's prompt through the outputs: "are you all right?" with the prealarm signal; "thank
+ * you, cancelled" and the signal off; at its end (an alert raised, a call, dropped) the signal off
+ * only. Fire and forget as `alertFeedback`: the promise (for tests) never rejects.
+ */
+export function prealarmFeedback(what: PrealarmFeedback, outputs: Outputs): Promise<void> | undefined {
+  try {
+    const parts =
+      what === "ask"
+        ? [outputs.say("prealarm_ask"), outputs.signal("prealarm")]
+        : what === "cancelled"
+          ? [outputs.say("prealarm_cancelled"), outputs.signal("off")]
+          : [outputs.signal("off")];
+    return Promise.all(parts).then(
+      () => {},
+      () => {},
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The pipeline's pre-alarm prompt port (structurally `PrealarmPrompt`, src/pipeline/ports.ts) on the
+ * outputs: each call returns at once, the outputs start on the next turn of the event loop, after the
+ * event was written.
+ */
+export function prealarmPrompt(outputs: Outputs): {
+  readonly audible: boolean;
+  ask(prealarm: string): void;
+  cancelled(prealarm: string): void;
+  ended(prealarm: string): void;
+} {
+  const later = (what: PrealarmFeedback) => setImmediate(() => void prealarmFeedback(what, outputs));
+  return {
+    audible: outputs.audible,
+    ask: () => later("ask"),
+    cancelled: () => later("cancelled"),
+    ended: () => later("ended"),
+  };
+}
+
 /** Renders the prompts ahead, in the background; a failure is logged, never thrown. */
 export function prepareOutputs(outputs: Outputs, log: Logger): void {
   try {

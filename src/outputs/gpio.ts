@@ -47,7 +47,8 @@ export class Gpio implements Outputs {
 
   constructor(o: GpioOptions) {
     this.#o = o;
-    this.audible = o.buzzerLine !== undefined || o.ledLine !== undefined;
+    // Only a buzzer is heard: an LED alone does not ask anyone anything (the pre-alarm's `auto`).
+    this.audible = o.buzzerLine !== undefined;
     this.#failures = new OutputFailures(o.log);
   }
 

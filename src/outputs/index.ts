@@ -5,7 +5,13 @@ import { Gpio } from "./gpio.js";
 import { allOf, NO_OUTPUTS, type Outputs } from "./outputs.js";
 import { Speaker } from "./speaker.js";
 
-export { alertFeedback, prepareOutputs } from "./feedback.js";
+export {
+  alertFeedback,
+  type PrealarmFeedback,
+  prealarmFeedback,
+  prealarmPrompt,
+  prepareOutputs,
+} from "./feedback.js";
 export { Gpio, PATTERNS } from "./gpio.js";
 export { allOf, NO_OUTPUTS, type Outputs, SIGNALS, type SignalPattern } from "./outputs.js";
 export { LANGUAGES, type Language, PROMPT_TEXTS, PROMPTS, type PromptName, VOICES } from "./prompts.js";

@@ -3,6 +3,7 @@ import { isoWithOffset } from "../contract/timestamps.js";
 import type { AlertRecord } from "./alerts.js";
 import type { DayUse } from "./device-registry.js";
 import { LocalClock, type LocalTime } from "./local-time.js";
+import type { MessageSink } from "./ports.js";
 
 type DayAlert = { alert: string; kind: AlertBody["kind"]; state: AlertBody["state"] };
 
@@ -39,6 +40,19 @@ export class DailyRecord {
   }
 
   /** An alert state was written. */
+  /** `sink`, with every alert state written also remembered for the day's record. */
+  recording(sink: MessageSink): MessageSink {
+    return {
+      putAlert: (b) => {
+        sink.putAlert(b);
+        this.alert(b);
+      },
+      putEvent: (b) => sink.putEvent(b),
+      putTelemetry: (b) => sink.putTelemetry(b),
+      putSummary: (b) => sink.putSummary(b),
+    };
+  }
+
   alert(b: AlertBody): void {
     this.#alerts.set(b.alert, { alert: b.alert, kind: b.kind, state: b.state });
   }

@@ -16,6 +16,10 @@ export interface InactivityFinding {
   expected?: { quiet_probability: number; usual_activity_this_hour: number };
   /** Set when lights (or a television) were left on into the night. */
   power?: { lights_on_w: number; usual_night_w: number };
+  /** A rule of its own, not a silence limit (`checkin_missed`). */
+  rule?: string;
+  /** Set for a missed daily check-in: its deadline, local "HH:MM". */
+  checkin?: { by: string };
 }
 
 /** The evidence about the last activity that inactivity alerts carry. */
@@ -37,6 +41,11 @@ export function lastActivityEvidence(
   };
 }
 
+/** The rule a finding names in its evidence (and a pre-alarm in its event). */
+export function findingRule(f: InactivityFinding): string {
+  return f.rule ?? (f.expected ? "learned_routine" : f.power ? "lights_left_on" : f.verdict.rule);
+}
+
 /** An inactivity alert's evidence, in the order the contract's examples show it. */
 export function inactivityEvidence(
   f: InactivityFinding,
@@ -49,8 +58,9 @@ export function inactivityEvidence(
     silence_s: Math.round(v.silenceMs / SECOND_MS),
     counted_s: Math.round(v.countedMs / SECOND_MS),
     threshold_s: Math.round(v.thresholdMs / SECOND_MS),
-    rule: f.expected ? "learned_routine" : f.power ? "lights_left_on" : v.rule,
+    rule: findingRule(f),
     ...(f.power ? { power: f.power } : {}),
+    ...(f.checkin ? { checkin: f.checkin } : {}),
     watch,
     ...(f.expected ? { expected: f.expected } : {}),
   };
@@ -108,6 +118,27 @@ export class InactivityVerdicts {
     this.#lastActivity = a;
     this.#silenceFromWall = wallMs;
     this.#rule.activity(a.mono);
+  }
+
+  /**
+   * Whether lights (or a television) are on now: the home draws clearly more than on usual nights
+   * (by at least the smallest power step) through this half hour so far. False while the usual night
+   * is not learned yet (no baseline: we cannot tell).
+   */
+  lightsOnNow(): boolean {
+    return this.#lights.onNowW() >= this.#d.minStepW;
+  }
+
+  /** The current silence as a verdict's figures (for findings of other rules, e.g. a missed check-in). */
+  silenceNow(nowMono: number, local: LocalTime): SilenceVerdict {
+    const counted = this.#rule.countedMs();
+    return {
+      rule: this.#rule.isNight(local) ? "max_silence_night" : "max_silence_day",
+      silenceMs: nowMono - this.#rule.lastActivityMono(),
+      countedMs: counted,
+      thresholdMs: counted,
+      night: this.#rule.isNight(local),
+    };
   }
 
   /** A power reading of a meter not in a power cut: what the home draws, for lights left on. */

@@ -1,8 +1,9 @@
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock } from "../core/clock.js";
-import { SECOND_MS } from "../core/time.js";
-import type { ActivityListener } from "./activity.js";
-import type { AlertManager } from "./alerts.js";
+import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { ActivityExtractor, type ActivityListener } from "./activity.js";
+import { type AlertManager, GATEWAY_DEVICE } from "./alerts.js";
+import { DEFAULT_WATER_RESOLUTION_M3, type ResolvedDetection } from "./options.js";
 
 /**
  * What the meters alone tell that is not a person's activity: continuous water flow (a leak, or a tap
@@ -45,4 +46,48 @@ export function closeRecovered(
 ): void {
   const open = alerts.findOpen(kind, device);
   if (open) alerts.transition(open.alert, "cleared", "recovered", evidence);
+}
+
+/** Without a power register, power is taken from energy deltas over at least this long. */
+const ENERGY_WINDOW_MS = 5 * MINUTE_MS;
+
+/** The extractor of activity from the meters (and the BLE senses), with the detection settings. */
+export function meterActivity(
+  d: ResolvedDetection,
+  waterResolutionM3: number | undefined,
+  listener: ActivityListener,
+): ActivityExtractor {
+  return new ActivityExtractor(
+    {
+      powerStepW: d.powerStepW,
+      minStepW: d.minStepW,
+      powerLearnMs: d.powerLearnMs,
+      waterResolutionM3: waterResolutionM3 ?? DEFAULT_WATER_RESOLUTION_M3,
+      leakAfterMs: d.leakAfterMs,
+      leakGapMs: d.leakGapMs,
+      outageVoltageV: d.outageVoltageV,
+      energyWindowMs: ENERGY_WINDOW_MS,
+    },
+    listener,
+  );
+}
+
+/**
+ * The gateway's own power: off mains (running on its battery) is a power cut, whatever the meters
+ * say; they are powered from the mains and fall silent with it.
+ */
+export function followGatewayPower(alerts: AlertManager, onMains: boolean, detail: string): void {
+  const open = alerts.findOpen("power_outage", GATEWAY_DEVICE);
+  if (!onMains && !open)
+    alerts.raise(
+      "power_outage",
+      {
+        source: "gateway power supply",
+        detail,
+        note: "the gateway runs on its battery; electricity silence and silent meters are not counted against the person",
+      },
+      GATEWAY_DEVICE,
+    );
+  else if (onMains && open)
+    closeRecovered(alerts, "power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
 }

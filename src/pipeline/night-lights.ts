@@ -46,6 +46,17 @@ export class NightLights {
     return Math.min(this.#lastWindowMin, this.#prevWindowMin) - this.#base;
   }
 
+  /**
+   * How much more than usual at night the home draws now: the lowest reading of the current half hour
+   * (of the last one, before this one has a reading), so a compressor's run is not a light; NaN if
+   * unknown.
+   */
+  onNowW(): number {
+    if (this.nights() < 3) return Number.NaN;
+    const now = Number.isFinite(this.#windowMin) ? this.#windowMin : this.#lastWindowMin;
+    return now - this.#base;
+  }
+
   baseW(): number {
     return this.#base;
   }

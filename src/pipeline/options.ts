@@ -6,7 +6,7 @@ import type { Logger } from "../core/log.js";
 import { DAY_MS, MINUTE_MS } from "../core/time.js";
 import type { ButtonAction } from "../profiles/bthome.js";
 import type { SilenceWindow } from "./inactivity.js";
-import type { MessageSink, ModelStore } from "./ports.js";
+import type { MessageSink, ModelStore, PrealarmPrompt } from "./ports.js";
 
 export interface DetectionOptions {
   sleepStartMin: number;
@@ -55,14 +55,45 @@ export interface DetectionOptions {
   summary?: boolean;
   /** Water and energy used in the summary (privacy). */
   summaryMeterValues?: boolean;
+  /** Ask the person and wait this long before an inactivity alert; 0: no pre-alarm (the alert at once). */
+  prealarmWaitMs?: number;
+  /** Inside the sleep window: no prompt, a prompt only when lights are on, or always a prompt. */
+  prealarmInSleep?: PrealarmInSleep;
+  /** While the pre-alarm is on: the day limit, the routine's alpha and minimum silence (default: the usual). */
+  prealarmMaxSilenceDayMs?: number;
+  prealarmRoutineAlpha?: number;
+  prealarmRoutineMinSilenceMs?: number;
+  /** Daily check-in: "I am fine" between the end of the sleep window and this (minutes after midnight). */
+  checkinByMin?: number;
+  /**
+   * Outings (outings.ts; only where a device reports the `door` channel): a door event then no sign
+   * of anyone inside for this long is an outing.
+   */
+  outingSettleMs?: number;
+  /** An outing longer than this raises `not_home`. */
+  outingMaxDayMs?: number;
+  /** An outing that has lasted this long inside the sleep window raises `not_home`. */
+  outingSleepGraceMs?: number;
+  /** Device ids of the entrance doors; empty (default): every device reporting `door`. */
+  outingDoors?: readonly string[];
 }
+
+export type PrealarmInSleep = "never" | "lights_on" | "always";
+
+/** Options that have no default: absent, the feature (or the override) is not there. */
+type Unset =
+  | "windows"
+  | "morningDeadlineMin"
+  | "prealarmMaxSilenceDayMs"
+  | "prealarmRoutineAlpha"
+  | "prealarmRoutineMinSilenceMs"
+  | "checkinByMin";
 
 /**
  * Detection options with every default filled in. The time-of-day windows and the morning deadline
  * stay optional: absent, there are none.
  */
-export type ResolvedDetection = Required<Omit<DetectionOptions, "windows" | "morningDeadlineMin">> &
-  DetectionOptions;
+export type ResolvedDetection = Required<Omit<DetectionOptions, Unset>> & DetectionOptions;
 
 export interface PipelineOptions {
   home: string;
@@ -86,13 +117,32 @@ export interface PipelineOptions {
   expectedDevices?: readonly string[];
   /** Watch level at the start (from config); default normal. */
   watch?: WatchLevel;
+  /** Where the pre-alarm's prompts go (the agent's outputs); absent: nobody hears them. */
+  prompt?: PrealarmPrompt;
 }
 
-/** What the config sets: every detection option but `powerLearnMs`. */
-export type ConfiguredDetection = Required<Omit<DetectionOptions, "powerLearnMs">>;
+/** The options the config may leave absent (no default). */
+type ConfigUnset = Exclude<Unset, "windows" | "morningDeadlineMin">;
 
-/** The pipeline's detection options from the config's `detection` section. */
-export function detectionOptions(c: DetectionConfig): ConfiguredDetection {
+/** What the config sets: every detection option but `powerLearnMs`. */
+export type ConfiguredDetection = Required<Omit<DetectionOptions, "powerLearnMs" | ConfigUnset>> &
+  Pick<DetectionOptions, ConfigUnset>;
+
+/**
+ * The pre-alarm's wait from the config: `on` → its wait, `off` → 0, `auto` → its wait only when
+ * `auto` resolves as on (the agent: an audible output is configured; replay and eval: a flag).
+ */
+export function prealarmWaitMs(c: DetectionConfig, autoOn: boolean): number {
+  const e = c.prealarm.enabled;
+  return e === "on" || (e === "auto" && autoOn) ? c.prealarm.wait : 0;
+}
+
+/**
+ * The pipeline's detection options from the config's `detection` section. `prealarmAuto`: how the
+ * pre-alarm's `enabled: auto` resolves (default off: nobody hears a prompt).
+ */
+export function detectionOptions(c: DetectionConfig, prealarmAuto = false): ConfiguredDetection {
+  const limits = c.prealarm.limits;
   return {
     sleepStartMin: c.sleep_window.start,
     sleepEndMin: c.sleep_window.end,
@@ -118,6 +168,16 @@ export function detectionOptions(c: DetectionConfig): ConfiguredDetection {
     routineSlowWeeks: c.routine.adapt_weeks,
     summary: c.summary.enabled,
     summaryMeterValues: c.summary.meter_values,
+    prealarmWaitMs: prealarmWaitMs(c, prealarmAuto),
+    prealarmInSleep: c.prealarm.in_sleep_window,
+    ...(limits.max_silence_day !== undefined ? { prealarmMaxSilenceDayMs: limits.max_silence_day } : {}),
+    ...(limits.routine_alpha !== undefined ? { prealarmRoutineAlpha: limits.routine_alpha } : {}),
+    ...(limits.min_silence !== undefined ? { prealarmRoutineMinSilenceMs: limits.min_silence } : {}),
+    ...(c.checkin.by !== undefined ? { checkinByMin: c.checkin.by } : {}),
+    outingSettleMs: c.outing.settle,
+    outingMaxDayMs: c.outing.max_day,
+    outingSleepGraceMs: c.outing.sleep_grace,
+    outingDoors: c.outing.doors,
   };
 }
 
@@ -140,13 +200,20 @@ export const DEFAULT_WATER_RESOLUTION_M3 = waterResolutionM3(CONFIG_DEFAULTS);
  * deadline have none (absent, there are none). Only `powerLearnMs` is not in the config: not a
  * setting an installer tunes.
  */
-function defaults(): Omit<ResolvedDetection, "windows" | "morningDeadlineMin"> {
-  const { windows: _windows, morningDeadlineMin: _deadline, ...rest } = detectionOptions(CONFIG_DEFAULTS);
+function defaults(): Omit<ResolvedDetection, Unset> {
+  const {
+    windows: _windows,
+    morningDeadlineMin: _deadline,
+    prealarmMaxSilenceDayMs: _pd,
+    prealarmRoutineAlpha: _pa,
+    prealarmRoutineMinSilenceMs: _pm,
+    checkinByMin: _checkin,
+    ...rest
+  } = detectionOptions(CONFIG_DEFAULTS);
   return { ...rest, powerLearnMs: DAY_MS };
 }
 
-export const DETECTION_DEFAULTS: Readonly<Omit<ResolvedDetection, "windows" | "morningDeadlineMin">> =
-  defaults();
+export const DETECTION_DEFAULTS: Readonly<Omit<ResolvedDetection, Unset>> = defaults();
 
 /** `d` with a default for every option it leaves undefined. */
 export function resolveDetection(d: DetectionOptions): ResolvedDetection {

@@ -3,37 +3,34 @@ import { isoWithOffset } from "../contract/timestamps.js";
 import type { Timer } from "../core/clock.js";
 import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../core/readings.js";
 import { MINUTE_MS, SECOND_MS } from "../core/time.js";
-import { type Activity, ActivityExtractor } from "./activity.js";
-import { AlertManager, type AlertRecord, GATEWAY_DEVICE } from "./alerts.js";
+import type { Activity, ActivityExtractor } from "./activity.js";
+import { AlertManager, type AlertRecord } from "./alerts.js";
+import { Checkin } from "./checkin.js";
 import { Coverage } from "./coverage.js";
 import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
 import { Escalation } from "./escalation.js";
 import { FallFollower } from "./falls.js";
+import { InactivityClearing } from "./inactivity-clearing.js";
 import {
   type InactivityFinding,
   InactivityVerdicts,
   inactivityEvidence,
   lastActivityEvidence,
 } from "./inactivity-verdicts.js";
-import { loadModels, saveModels } from "./learned-models.js";
+import { loadModels, ROUTINE_KEY, saveModels } from "./learned-models.js";
 import { LocalClock, type LocalTime } from "./local-time.js";
-import { closeRecovered, meterAlertHooks } from "./meter-alerts.js";
-import {
-  DEFAULT_WATER_RESOLUTION_M3,
-  type PipelineOptions,
-  type ResolvedDetection,
-  resolveDetection,
-} from "./options.js";
-import type { MessageSink, OpenAlert } from "./ports.js";
+import { followGatewayPower, meterActivity, meterAlertHooks } from "./meter-alerts.js";
+import { type PipelineOptions, type ResolvedDetection, resolveDetection } from "./options.js";
+import { Outings, outingOptions } from "./outings.js";
+import type { OpenAlert } from "./ports.js";
+import { Prealarm, withPrealarmLimits } from "./prealarm.js";
 import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
+import { SilenceEvidence } from "./silence-evidence.js";
 import { followStorage } from "./storage-alert.js";
 import { sendTelemetry, TelemetryThrottle } from "./telemetry.js";
 import { Watch, type WatchState, watchEvent } from "./watch.js";
-
-/** Without a power register, power is taken from energy deltas over at least this long. */
-const ENERGY_WINDOW_MS = 5 * MINUTE_MS;
 
 /**
  * Readings and button presses in; alerts, events, summaries and telemetry out (to the outbox). Knows
@@ -57,6 +54,11 @@ export class Pipeline implements ReadingSink {
   readonly #daily: DailyRecord;
   readonly #escalation: Escalation;
   readonly #falls: FallFollower;
+  readonly #clearing = new InactivityClearing();
+  readonly #evidence = new SilenceEvidence();
+  readonly #prealarm: Prealarm;
+  readonly #checkin: Checkin | undefined;
+  readonly #outings: Outings;
   #tick: Timer | undefined;
   #stopped = true;
 
@@ -69,17 +71,7 @@ export class Pipeline implements ReadingSink {
     this.#telemetry = new TelemetryThrottle(o.telemetryIntervalMs ?? 0);
     this.#daily = new DailyRecord(o.timeZone);
     const sink = o.sink;
-    const daily = this.#daily;
-    // Every alert state written is also remembered for the day's record.
-    const recording: MessageSink = {
-      putAlert: (b) => {
-        sink.putAlert(b);
-        daily.alert(b);
-      },
-      putEvent: (b) => sink.putEvent(b),
-      putTelemetry: (b) => sink.putTelemetry(b),
-      putSummary: (b) => sink.putSummary(b),
-    };
+    const recording = this.#daily.recording(sink);
     this.alerts = new AlertManager({
       sink: recording,
       clock: o.clock,
@@ -96,20 +88,22 @@ export class Pipeline implements ReadingSink {
       degradedAfterMs: d.degradedAfterMs,
       timeZone: o.timeZone,
     });
-    this.#activity = new ActivityExtractor(
-      {
-        powerStepW: d.powerStepW,
-        minStepW: d.minStepW,
-        powerLearnMs: d.powerLearnMs,
-        waterResolutionM3: o.waterResolutionM3 ?? DEFAULT_WATER_RESOLUTION_M3,
-        leakAfterMs: d.leakAfterMs,
-        leakGapMs: d.leakGapMs,
-        outageVoltageV: d.outageVoltageV,
-        energyWindowMs: ENERGY_WINDOW_MS,
-      },
-      meterAlertHooks(this.alerts, o.clock, o.timeZone),
-    );
-    this.#verdicts = new InactivityVerdicts(d, o.clock, this.#lc, this.routine);
+    this.#activity = meterActivity(d, o.waterResolutionM3, meterAlertHooks(this.alerts, o.clock, o.timeZone));
+    this.#verdicts = new InactivityVerdicts(withPrealarmLimits(d), o.clock, this.#lc, this.routine);
+    this.#prealarm = new Prealarm(d, {
+      ...o,
+      putEvent: (b) => sink.putEvent(b),
+      lightsOn: () => this.#verdicts.lightsOnNow(),
+      raise: (f, extra) => this.#raiseInactivity(f, extra),
+      restartSilence: () => this.#restartSilence(),
+    });
+    this.#checkin = d.checkinByMin !== undefined ? new Checkin(d.checkinByMin, d.sleepEndMin) : undefined;
+    this.#outings = new Outings(outingOptions(d), {
+      alerts: this.alerts,
+      sink: recording,
+      lc: this.#lc,
+      timeZone: o.timeZone,
+    });
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
       this.#lastActivityEvidence(this.#verdicts.lastActivity),
     );
@@ -122,9 +116,12 @@ export class Pipeline implements ReadingSink {
       loadModels(this.#o.store, this.routine, this.#activity, this.#o.expectedDevices ?? [], this.#o.log);
     const now = this.#o.clock.monotonicMs();
     this.#verdicts.restart(now, this.#o.clock.wallMs());
+    // Resumed: the store holds what an earlier run learned (outings.ts: a restart while out).
+    this.#outings.start(now, this.#o.clock.wallMs(), this.#o.store?.get(ROUTINE_KEY) !== undefined);
     for (const id of this.#o.expectedDevices ?? []) this.#devices.get(id).lastReadingMono = now;
     const local = this.#lc.at(this.#o.clock.wallMs());
     this.#hours.start(local);
+    this.#checkin?.start(local);
     this.#daily.setDay(local.day);
     this.#tick = this.#o.clock.setInterval(() => this.#onTick(), MINUTE_MS);
   }
@@ -146,7 +143,9 @@ export class Pipeline implements ReadingSink {
     for (const r of batch) {
       this.#devices.record(r, wall);
       if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
-      this.#falls.follow(r);
+      // A fall raised while a pre-alarm waits ends it into the fall, as a call does (prealarm.ts).
+      if (r.channel === "fall") this.#prealarm.call(this.#falls.follow(r), "fall");
+      if (r.channel === "door") this.#outings.doorReading(r);
       const a = this.#activity.fromReading(r, wall, nightHour);
       if (a) this.#onActivity(a);
     }
@@ -165,12 +164,13 @@ export class Pipeline implements ReadingSink {
     if (this.#stopped) return;
     const action = this.#o.buttonAction(press.device, press.event);
     if (action === "call") {
-      // Durable before anything else happens to it.
-      this.alerts.raise(
-        "call",
-        { event: press.event, ...(press.counter !== undefined ? { counter: press.counter } : {}) },
-        press.device,
-      );
+      // Durable before anything else happens to it; a waiting pre-alarm ends into it (prealarm.ts).
+      const evidence = {
+        event: press.event,
+        ...(press.counter !== undefined ? { counter: press.counter } : {}),
+      };
+      const call = this.alerts.raise("call", this.#prealarm.withEvidence(evidence), press.device);
+      this.#prealarm.call(call);
     }
     this.#o.sink.putEvent({
       event: "button",
@@ -178,6 +178,9 @@ export class Pipeline implements ReadingSink {
       data: { event: press.event, action: action ?? "activity" },
     });
     if (action === "i_am_fine") {
+      const done = this.#checkin?.pressed(this.#lc.at(this.#o.clock.wallMs()), press.device);
+      if (done) this.#o.sink.putEvent(done);
+      this.#prealarm.iAmFine(press.device, press.event);
       const open = this.alerts.findOpen("inactivity");
       if (open)
         this.alerts.transition(open.alert, "cleared", "i_am_fine", { by: press.device, event: press.event });
@@ -214,20 +217,7 @@ export class Pipeline implements ReadingSink {
    * say; they are powered from the mains and fall silent with it.
    */
   gatewayPower(onMains: boolean, detail: string): void {
-    if (this.#stopped) return;
-    const open = this.alerts.findOpen("power_outage", GATEWAY_DEVICE);
-    if (!onMains && !open)
-      this.alerts.raise(
-        "power_outage",
-        {
-          source: "gateway power supply",
-          detail,
-          note: "the gateway runs on its battery; electricity silence and silent meters are not counted against the person",
-        },
-        GATEWAY_DEVICE,
-      );
-    else if (onMains && open)
-      closeRecovered(this.alerts, "power_outage", GATEWAY_DEVICE, { source: "gateway power supply", detail });
+    if (!this.#stopped) followGatewayPower(this.alerts, onMains, detail);
   }
 
   /** The outbox's storage failed (`fault`) or is healthy again (undefined): see storage-alert.ts. */
@@ -258,7 +248,10 @@ export class Pipeline implements ReadingSink {
     const was = this.#watch.set(level, untilMs);
     // Back from away: the silence starts now, not when the person left.
     if (was === "away" && level !== "away") this.#restartSilence();
-    if (level === "away") this.#hours.spoil();
+    if (level === "away") {
+      this.#hours.spoil();
+      this.#prealarm.drop("watch_away");
+    }
     this.#o.sink.putEvent(watchEvent(level, was, untilMs, this.#o.timeZone));
     return this.watch();
   }
@@ -294,11 +287,17 @@ export class Pipeline implements ReadingSink {
 
   #onActivity(a: Activity): void {
     const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
-    this.#verdicts.activity(a, wall);
-    this.#hours.active();
+    // A lone PIR trigger is no proof of a person on their feet (silence-evidence.ts).
+    if (this.#evidence.counts(a)) {
+      this.#verdicts.activity(a, wall);
+      this.#hours.active();
+    }
+    this.#outings.activity(a, wall);
     this.#daily.activity(wall, this.#lc.at(wall));
+    this.#prealarm.activity(a);
     const open = this.alerts.findOpen("inactivity");
-    if (open) this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
+    if (open && this.#clearing.clears(open.alert, a))
+      this.alerts.transition(open.alert, "cleared", "activity", this.#lastActivityEvidence(a));
   }
 
   #lastActivityEvidence(a: Activity | undefined): Record<string, unknown> {
@@ -321,23 +320,31 @@ export class Pipeline implements ReadingSink {
     if (this.#watch.expired(wall)) this.setWatch("normal");
     this.#activity.checkLeaks(now);
     this.#coverage.check(now, wall);
-    const paused = this.#coverage.paused();
+    this.#outings.check(now, wall, local, this.#watch.level === "away");
+    // Out: the silence is not counted, and the hours out do not teach the routine.
+    const paused = this.#coverage.paused() || this.#outings.out;
     if (paused) this.#hours.spoil();
     this.#rollHour(local);
     this.#verdicts.rollHalfHour(local, () => !this.#hours.spoiled && !this.alerts.findOpen("inactivity"));
-    const finding = this.#verdicts.check(now, wall, local, {
-      paused,
-      factor: this.#watch.factor(),
-      mute: this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined,
-    });
-    if (finding) this.#raiseInactivity(finding);
+    // A waiting pre-alarm decides on its own (prealarm.ts): no new finding meanwhile; nor while out.
+    const mute =
+      this.#watch.level === "away" ||
+      this.#outings.out ||
+      !!this.alerts.findOpen("inactivity") ||
+      this.#prealarm.pending;
+    const finding =
+      this.#verdicts.check(now, wall, local, { paused, factor: this.#watch.factor(), mute }) ??
+      this.#checkin?.missed(local, paused || mute, this.#verdicts.silenceNow(now, local));
+    this.#prealarm.tick(now);
+    if (finding) this.#prealarm.finding(finding, local);
     this.#escalation.check(now);
   }
 
   #rollHour(local: LocalTime): void {
     const rolled = this.#hours.roll(
       local,
-      () => this.#watch.level === "away" || this.alerts.findOpen("inactivity") !== undefined,
+      () =>
+        this.#watch.level === "away" || this.#outings.out || this.alerts.findOpen("inactivity") !== undefined,
     );
     if (!rolled || local.day === this.#daily.day) return;
     this.#summarise();
@@ -345,12 +352,13 @@ export class Pipeline implements ReadingSink {
     this.#save();
   }
 
-  #raiseInactivity(f: InactivityFinding): void {
-    this.alerts.raise(
-      "inactivity",
-      inactivityEvidence(f, this.#lastActivityEvidence(this.#verdicts.lastActivity), this.#watch.level),
-    );
+  #raiseInactivity(f: InactivityFinding, extra: Record<string, unknown>): string {
+    const rec = this.alerts.raise("inactivity", {
+      ...inactivityEvidence(f, this.#lastActivityEvidence(this.#verdicts.lastActivity), this.#watch.level),
+      ...extra,
+    });
     this.#hours.spoil();
+    return rec.alert;
   }
 
   #summarise(): void {

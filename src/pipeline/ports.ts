@@ -36,3 +36,18 @@ export interface OpenAlert {
   /** Wall time (ISO) it was raised, if known. */
   since?: string;
 }
+
+/**
+ * Where the pre-alarm's prompts go: the agent speaks them (and sounds the buzzer) through its outputs,
+ * fire and forget; replay and eval may listen. Each call returns at once and never throws back.
+ */
+export interface PrealarmPrompt {
+  /** Whether a prompt reaches the person at all (the event's `spoken`). */
+  readonly audible: boolean;
+  /** "Are you all right?": a pre-alarm started. */
+  ask(prealarm: string): void;
+  /** The answer or the activity that cancelled it was seen: "thank you, cancelled". */
+  cancelled(prealarm: string): void;
+  /** It ended otherwise (expired into an alert, taken over by a call, dropped): stop the signal. */
+  ended(prealarm: string): void;
+}

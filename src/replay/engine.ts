@@ -7,7 +7,7 @@ import { type Logger, silentLogger } from "../core/log.js";
 import type { Reading } from "../core/readings.js";
 import type { DetectionOptions } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
-import type { ModelStore } from "../pipeline/ports.js";
+import type { ModelStore, PrealarmPrompt } from "../pipeline/ports.js";
 import type { ButtonAction } from "../profiles/bthome.js";
 import type { ReplayRecord } from "./input.js";
 import { EnvelopeSink } from "./sink.js";
@@ -28,6 +28,8 @@ export interface ReplayEngineOptions {
   watch?: WatchLevel;
   /** Learned models, in and out (a Map by default). */
   store?: ModelStore;
+  /** Hears the pre-alarm's prompts (the simulated resident); absent: nobody does. */
+  prompt?: PrealarmPrompt;
   /** Ids are derived from this seed (default "replay/<home>"): the same input gives the same ids. */
   idSeed?: string;
   log?: Logger;
@@ -156,6 +158,7 @@ export class ReplayEngine {
       ...(o.waterResolutionM3 !== undefined ? { waterResolutionM3: o.waterResolutionM3 } : {}),
       ...(o.expectedDevices ? { expectedDevices: o.expectedDevices } : {}),
       ...(o.watch ? { watch: o.watch } : {}),
+      ...(o.prompt ? { prompt: o.prompt } : {}),
     });
     this.#clock = clock;
     this.#pipeline = p;

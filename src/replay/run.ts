@@ -15,6 +15,11 @@ export interface ReplayRunOptions {
   /** Run the clock on to this time (epoch ms) after the last line. */
   untilMs?: number;
   telemetry?: boolean;
+  /**
+   * The pre-alarm (`--prealarm [wait]`): on, with the config's wait (true) or this one (ms), whatever
+   * the config's `enabled`. Absent: `auto` is off (nobody hears a replay), `on` in the config is honoured.
+   */
+  prealarm?: true | number;
   emit: (env: Envelope) => void;
   /** A skipped line: its number (from 1) and why. */
   problem: (line: number, reason: string) => void;
@@ -87,7 +92,13 @@ export async function runReplay(
     engine ??= new ReplayEngine({
       home: config?.home.id ?? "replay",
       timeZone: config?.home.timezone ?? zoneForOffset(rec.offsetMin) ?? "UTC",
-      detection: detectionOptions(detection),
+      // The flag wins over the config (even `off`): the command line asks for it.
+      detection: {
+        ...detectionOptions(detection),
+        ...(o.prealarm !== undefined
+          ? { prealarmWaitMs: o.prealarm === true ? detection.prealarm.wait : o.prealarm }
+          : {}),
+      },
       waterResolutionM3: waterResolutionM3(detection),
       telemetry: o.telemetry ?? false,
       telemetryIntervalMs: o.telemetry ? 0 : (config?.cloud.telemetry_interval ?? 0),

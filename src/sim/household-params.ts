@@ -94,3 +94,66 @@ export const MOTION_PARAMS = {
   /** The sensor reports its state this often even without motion (battery beacon), minutes. */
   beaconMin: 10,
 } as const;
+
+/**
+ * The sensing tiers of `hearth eval --tiers` (motion sensor, entrance door, fall sensor) and the
+ * person's answers to the gateway's pre-alarm prompt. Committed before the first tuning run of the
+ * tiers and not to be changed to make the figures look better. Each sense draws from its own random
+ * stream, so a home is the same, meters and person, with or without any of them. Guesses from the
+ * field (PIR and door-contact home monitoring, Tunstall-style pre-alarms, mmWave fall sensors'
+ * data sheets), not measurements.
+ */
+export const SENSE_PARAMS = {
+  // --- presence and the entrance door ---
+  /**
+   * The door stands open this long (seconds) when the person leaves or comes back: every
+   * unannounced outing and every announced trip opens and closes the entrance door at its start and
+   * at its end.
+   */
+  doorOpenS: [5, 40],
+  /**
+   * Door use without going out: a delivery, a neighbour at the door, taking out the rubbish; per
+   * week. The hard case for the outing logic: a door event, then the person is still inside.
+   */
+  doorOnlyPerWeek: [0, 4],
+  /** …and how long the door stays open then (minutes). */
+  doorOnlyMin: [0.5, 5],
+  // --- a PIR motion sensor in the main room ---
+  /**
+   * Chance per minute that the PIR sees the person while they are up and at home (not napping, not
+   * out): about 2–12 triggers an hour, the range of MOTION_PARAMS as a per-minute probability.
+   */
+  motionSeenPerMin: [0.035, 0.2],
+  /** Chance that a night toilet visit passes the sensor. */
+  nightVisitSeen: [0.2, 0.8],
+  /** The sensor reports its state this often even without motion (battery beacon), minutes. */
+  beaconMin: 10,
+  /**
+   * After the incident a person on the floor (or in a chair) may still move a little and a PIR sees
+   * it: triggers per hour at first (0: not at all), decaying with the half-life below (hours).
+   */
+  twitchPerHour: [0, 1.5],
+  twitchHalfLifeH: [2, 12],
+  // --- answers to the pre-alarm prompt ---
+  /** Chance of answering ("I am fine", a double press) when home, well, up and awake. */
+  answerProb: [0.85, 0.98],
+  /** Chance of answering when napping or asleep (the prompt must wake them). */
+  answerProbAsleep: [0.4, 0.8],
+  /** Delay of an answer after the prompt (minutes, uniform per prompt in the home's own range below). */
+  answerDelayMin: [0.3, 3],
+  /** The home's slowest answers take up to this many minutes (upper end of its delay range). */
+  answerDelayMaxMin: [3, 12],
+  // Never an answer after the incident, never while out or away (nobody hears the prompt).
+  // --- a fall sensor (mmWave radar) in the main room ---
+  /**
+   * Share of incidents that are falls in the sensor's view (the others: a fall in another room, an
+   * illness in bed or a chair, a faint the radar does not read as a fall).
+   */
+  fallInViewShare: [0.4, 0.7],
+  /** Chance that the sensor reports such a fall. */
+  fallDetectProb: [0.75, 0.95],
+  /** Its delay after the fall (seconds): the radar waits for the person to stay down. */
+  fallDelayS: [60, 120],
+  /** False fall reports per month (a pet, a dropped coat, a person sitting down on the floor). */
+  falseFallsPerMonth: [0, 0.3],
+} as const;

@@ -13,6 +13,8 @@ import {
   installerSettings,
 } from "./household-profile.js";
 import { householdRecords } from "./household-readings.js";
+import { mergeRecords, type SenseSet, senseRecords } from "./household-sense-records.js";
+import { answerAt, type SenseDay, type SenseTimeline, senseTimeline } from "./household-senses.js";
 import { drawIncident, type HouseEvent, type Incident, personDay } from "./person-day.js";
 import { gauss, rng } from "./random.js";
 
@@ -36,6 +38,11 @@ export interface HouseholdOptions {
   tailHours?: number;
   /** A BLE motion sensor in the main room (`motion-1`), the variant of `MOTION_PARAMS`. Default false. */
   motion?: boolean;
+  /**
+   * The sensing tiers' senses (`SENSE_PARAMS`): a PIR, the entrance door, a fall sensor. Each from its
+   * own random stream: the meters and the person are the same with or without them.
+   */
+  senses?: SenseSet;
 }
 
 export class Household {
@@ -52,10 +59,15 @@ export class Household {
   readonly #motion: number[] = [];
   readonly #withMotion: boolean;
   /** Per day: when the person is up, and the naps and outings cut out of it. */
-  readonly #days: { wake: number; bed: number; gaps: [number, number][] }[] = [];
+  readonly #days: (SenseDay & { gaps: [number, number][] })[] = [];
+  readonly #seed: number;
+  readonly #senseSet: SenseSet;
+  #senses: SenseTimeline | undefined;
 
   constructor(o: HouseholdOptions) {
     this.profile = drawProfile(o.seed);
+    this.#seed = o.seed;
+    this.#senseSet = o.senses ?? {};
     const r = rng(o.seed * 104729 + 3);
     const p = this.profile;
     const withIncident = o.incident ?? true;
@@ -88,8 +100,8 @@ export class Household {
       const wake =
         day0 + (p.wakeMin + (weekend ? p.weekendShiftMin : 0) + gauss(r) * p.wakeJitterMin) * MINUTE_MS;
       const bed = day0 + (p.bedMin + gauss(r) * p.bedJitterMin) * MINUTE_MS;
-      const { events: dayEvents, gaps } = personDay(r, p, day0, wake, bed, prevBed);
-      this.#days.push({ wake, bed, gaps });
+      const { events: dayEvents, gaps, naps, outings } = personDay(r, p, day0, wake, bed, prevBed);
+      this.#days.push({ wake, bed, gaps, naps, outings });
       if (withIncident && d === o.days) {
         incident = drawIncident(r, dayEvents, day0, wake, bed, prevBed);
         // What the person had switched on stays on (nobody turns off the light or the television);
@@ -176,6 +188,46 @@ export class Household {
     return out.sort((a, b) => a - b);
   }
 
+  /** What the sensing tiers' senses see, and where the person is (computed once, on first use). */
+  senses(): SenseTimeline {
+    if (this.#senses) return this.#senses;
+    const up = (t: number) => this.#days.some((d) => t >= d.wake && t < d.bed);
+    const until = this.incident?.ms ?? Number.POSITIVE_INFINITY;
+    this.#senses = senseTimeline({
+      seed: this.#seed,
+      startMs: HOUSEHOLD_START_MS,
+      endMs: this.endMs,
+      days: this.#days,
+      trips: this.trips,
+      incident: this.incident,
+      nightVisits: this.#events.filter((ev) => ev.lpm > 0 && ev.s < until && !up(ev.s)).map((ev) => ev.s),
+    });
+    return this.#senses;
+  }
+
+  /** Ground truth: out of the home (unannounced outings and announced trips). */
+  outIntervals(): readonly [number, number][] {
+    return this.senses().outs;
+  }
+
+  /** Ground truth: asleep (nights and naps). */
+  asleepIntervals(): readonly [number, number][] {
+    return this.senses().asleep;
+  }
+
+  /** Ground truth: the incident is a fall in the fall sensor's view. */
+  incidentIsFallInView(): boolean {
+    return this.senses().incidentFallInView;
+  }
+
+  /**
+   * When the person answers a pre-alarm prompt heard at `promptMs` ("I am fine"), or undefined: only
+   * when home and before the incident; less often asleep.
+   */
+  answerAt(promptMs: number): number | undefined {
+    return answerAt(this.#seed, this.senses(), this.incident?.ms ?? Number.POSITIVE_INFINITY, promptMs);
+  }
+
   /** The home's settings an installer would make (see `installerSettings`). */
   settings(rules: InstallerRules = DEFAULT_INSTALLER): ReturnType<typeof installerSettings> {
     return installerSettings(this.profile, rules);
@@ -183,7 +235,7 @@ export class Household {
 
   /** The meter readings and cloud commands, in time order, as replay input records. */
   records(): Generator<ReplayRecord> {
-    return householdRecords({
+    const meters = householdRecords({
       profile: this.profile,
       endMs: this.endMs,
       events: this.#events,
@@ -193,6 +245,9 @@ export class Household {
       withMotion: this.#withMotion,
       motion: this.#motion,
     });
+    const set = this.#senseSet;
+    if (!set.motion && !set.door && !set.fall) return meters;
+    return mergeRecords(meters, senseRecords(this.senses(), set, HOUSEHOLD_START_MS, this.endMs));
   }
 }
 

@@ -36,7 +36,7 @@ export function personDay(
   wake: number,
   bed: number,
   prevBed: number,
-): { events: HouseEvent[]; gaps: [number, number][] } {
+): { events: HouseEvent[]; gaps: [number, number][]; naps: [number, number][]; outings: [number, number][] } {
   const out: HouseEvent[] = [];
   const add = (s: number, durMin: number, w: number, lpm: number, kettle = false) =>
     out.push({ s, e: s + durMin * MINUTE_MS, w, lpm, ...(kettle ? { kettle } : {}) });
@@ -82,17 +82,25 @@ export function personDay(
     add(t, 6 + r() * 10, 0, 7);
   }
   // Naps and outings: the person does nothing at home meanwhile.
-  const gaps: [number, number][] = [];
+  // (The sensing tiers tell the two apart: a nap is asleep at home, an outing is out of the door.)
+  const naps: [number, number][] = [];
+  const outs: [number, number][] = [];
   if (r() < p.napProb) {
     const s = day0 + (13 * 60 + r() * 150) * MINUTE_MS;
-    gaps.push([s, s + (P.napMin[0] + r() * (P.napMin[1] - P.napMin[0])) * MINUTE_MS]);
+    naps.push([s, s + (P.napMin[0] + r() * (P.napMin[1] - P.napMin[0])) * MINUTE_MS]);
   }
   const outings = poisson(r, p.outingsPerWeek / 7);
   for (let i = 0; i < outings; i++) {
     const s = between(r, Math.max(wake + 60 * MINUTE_MS, day0 + 8.5 * HOUR_MS), day0 + 16.5 * HOUR_MS);
-    gaps.push([s, s + (P.outingMin[0] + r() * (P.outingMin[1] - P.outingMin[0])) * MINUTE_MS]);
+    outs.push([s, s + (P.outingMin[0] + r() * (P.outingMin[1] - P.outingMin[0])) * MINUTE_MS]);
   }
-  return { events: out.filter((ev) => !gaps.some(([a, b]) => ev.s >= a && ev.s < b)), gaps };
+  const gaps = [...naps, ...outs];
+  return {
+    events: out.filter((ev) => !gaps.some(([a, b]) => ev.s >= a && ev.s < b)),
+    gaps,
+    naps,
+    outings: outs,
+  };
 }
 
 export function drawIncident(

@@ -5,7 +5,7 @@ import type { Outputs, PromptName, SignalPattern } from "../../src/outputs/index
 
 /** An Outputs that records what it was told, in order ("say:call_confirmed", "signal:call"). */
 export class RecordingOutputs implements Outputs {
-  readonly audible = true;
+  readonly audible: boolean = true;
   readonly calls: string[] = [];
   say(prompt: PromptName): Promise<void> {
     this.calls.push(`say:${prompt}`);

@@ -22,7 +22,7 @@ export function pipelineRig<S extends MessageSink = RecordingSink>(
     unsynced = false,
     sink: makeSink,
     ...extra
-  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry">> & {
+  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry" | "prompt">> & {
     unsynced?: boolean;
     sink?: (clock: VirtualClock) => S;
   } = {},

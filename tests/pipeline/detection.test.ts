@@ -390,12 +390,21 @@ describe("pipeline: BLE sensors", () => {
     const { clock, p, read } = setup("2026-03-02T09:00:00+08:00");
     read("pir-1", "motion", 0);
     expect(p.lastActivity()).toBeUndefined();
-    clock.advanceBy(MINUTE_MS);
-    read("pir-1", "motion", 1);
+    // A lone trigger is no proof of a person up (a fallen person twitches): the third in 30 min is.
+    for (const n of [1, 2, 3]) {
+      clock.advanceBy(MINUTE_MS);
+      read("pir-1", "motion", 1);
+      if (n < 3) expect(p.lastActivity()).toBeUndefined();
+      clock.advanceBy(MINUTE_MS);
+      read("pir-1", "motion", 0);
+    }
     expect(p.lastActivity()).toMatchObject({ source: "motion", device: "pir-1" });
-    clock.advanceBy(MINUTE_MS);
-    read("pir-1", "motion", 0);
     expect(p.lastActivity()?.mono).toBe(clock.monotonicMs() - MINUTE_MS);
+    // A second sensor within the window is a person walking from room to room.
+    clock.advanceBy(MINUTE_MS);
+    read("radar-1", "occupancy", 0);
+    read("radar-1", "occupancy", 1);
+    expect(p.lastActivity()).toMatchObject({ source: "occupancy", device: "radar-1" });
     read("door-1", "door", 0);
     clock.advanceBy(MINUTE_MS);
     read("door-1", "door", 1);

@@ -69,16 +69,30 @@ describe("replay: the senses reach the pipeline", () => {
     expect(alerts.filter((a) => a.kind === "inactivity").map((a) => a.state)).toContain("raised");
   });
 
-  it("a motion trigger at 11:00 pushes the silence on: no alert by 16:00", async () => {
+  it("motion around 11:00 pushes the silence on: no alert by 16:00; one lone trigger does not", async () => {
     const { alerts, problems } = await replay(
+      morning([
+        [239, "pir-1", "motion", false],
+        [240, "pir-1", "motion", true],
+        [241, "pir-1", "motion", false],
+        [250, "pir-1", "motion", true],
+        [251, "pir-1", "motion", false],
+        [260, "pir-1", "motion", true],
+        [261, "pir-1", "motion", false],
+      ]),
+    );
+    expect(problems).toEqual([]);
+    expect(alerts.filter((a) => a.kind === "inactivity")).toEqual([]);
+    const lone = await replay(
       morning([
         [239, "pir-1", "motion", false],
         [240, "pir-1", "motion", true],
         [241, "pir-1", "motion", false],
       ]),
     );
-    expect(problems).toEqual([]);
-    expect(alerts.filter((a) => a.kind === "inactivity")).toEqual([]);
+    expect(
+      lone.alerts.filter((a) => a.kind === "inactivity" && a.state === "raised").map((a) => a.since),
+    ).toEqual(["2026-03-02T14:00:00.000+08:00"]);
   });
 
   it("the door and a presence sensor count too; the alert they clear names them", async () => {
@@ -93,13 +107,30 @@ describe("replay: the senses reach the pipeline", () => {
     const inactivity = alerts.filter((a) => a.kind === "inactivity");
     expect(inactivity.map((a) => a.state)).toEqual(["raised", "cleared"]);
     expect(inactivity[1]?.evidence).toMatchObject({ last_activity: { source: "door", device: "door-1" } });
-    const viaRadar = await replay(
+    // A radar sees a person on the floor as present too: one presence event does not clear the
+    // alert; presence coming and going three times in ten minutes is someone up and about.
+    const once = await replay(
       morning([
         [5, "radar-1", "presence", false],
         [480, "radar-1", "presence", true],
       ]),
     );
+    expect(once.alerts.filter((a) => a.kind === "inactivity").map((a) => a.state)).toEqual([
+      "raised",
+      "escalated",
+    ]);
+    const viaRadar = await replay(
+      morning([
+        [5, "radar-1", "presence", false],
+        [480, "radar-1", "presence", true],
+        [483, "radar-1", "presence", false],
+        [484, "radar-1", "presence", true],
+        [486, "radar-1", "presence", false],
+        [487, "radar-1", "presence", true],
+      ]),
+    );
     const cleared = viaRadar.alerts.filter((a) => a.kind === "inactivity" && a.state === "cleared");
     expect(cleared[0]?.evidence).toMatchObject({ last_activity: { source: "occupancy", device: "radar-1" } });
+    expect(cleared[0]?.since).toBe(once.alerts.find((a) => a.kind === "inactivity")?.since);
   });
 });
