@@ -5,7 +5,7 @@ import { COMMAND_BODIES, CONTRACT_VERSION, type CommandName } from "../contract/
 import { commandTopic } from "../contract/topics.js";
 import { ErrorCode, HearthError } from "../core/errors.js";
 
-/** Publishes one command, QoS 1; resolves at the broker's PUBACK. */
+/** Publishes one command, QoS 1 (queued: it does not wait for the PUBACK). */
 export type PublishFn = (topic: string, payload: string) => Promise<void>;
 
 /**

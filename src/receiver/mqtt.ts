@@ -85,33 +85,37 @@ export class MqttLink {
           },
         );
     };
-    client.on("connect", () => {
-      this.#o.log.info(
-        { broker: this.#o.brokers.length > 1 ? "one of the list" : this.#o.brokers[0] },
-        "Connected",
-      );
-      client.subscribe(subscriptions(this.#o.group), { qos: 1 }, (err) => {
-        if (err) this.#o.log.error({ err }, "Subscribe failed");
-      });
-    });
     client.on("error", (e) => this.#o.log.warn({ err: e }, "MQTT error"));
     client.on("offline", () => this.#o.log.warn("MQTT connection lost; reconnecting"));
+    // Resolves once connected and subscribed: from then on nothing published is missed.
     return new Promise((resolve) => {
-      client.once("connect", () => resolve());
+      client.on("connect", () => {
+        this.#o.log.info("Connected");
+        client.subscribe(subscriptions(this.#o.group), { qos: 1 }, (err) => {
+          if (err) this.#o.log.error({ err }, "Subscribe failed");
+          else resolve();
+        });
+      });
     });
   }
 
+  /**
+   * Queues a QoS 1 publish and returns at once: incoming messages are handled one at a time and
+   * their handler publishes commands, so waiting here for the PUBACK (an incoming packet) would wait
+   * forever. mqtt.js keeps the publish across a reconnect; a failure is logged.
+   */
   publish(topic: string, payload: string): Promise<void> {
     const c = this.#client;
     if (!c) return Promise.reject(new HearthError("the MQTT link is not started", ErrorCode.Internal));
-    return new Promise((resolve, reject) => {
-      c.publish(
-        topic,
-        payload,
-        { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } },
-        (err) => (err ? reject(err) : resolve()),
-      );
-    });
+    c.publish(
+      topic,
+      payload,
+      { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } },
+      (err) => {
+        if (err) this.#o.log.error({ err, topic }, "Command publish failed");
+      },
+    );
+    return Promise.resolve();
   }
 
   stop(): Promise<void> {
