@@ -207,6 +207,28 @@ export class Receiver {
     return true;
   }
 
+  /**
+   * The gateway republishes an open alert after every reconnect. If its ack was sent longer ago than a
+   * command lives, that ack expired unused (the gateway was away): send it again, with a new id.
+   */
+  async #ackAgain(alertId: string): Promise<void> {
+    const now = this.#clock.wallMs();
+    const a = await this.#store.getAlert(alertId);
+    if (!a || a.ackSentAt === undefined || !OPEN_STATES.has(a.state) || !isKnownKind(a.kind)) return;
+    if (!(await this.#store.markAckResent(alertId, now - this.#o.commandTtlMs, now))) return;
+    const by = a.ackBy ?? this.#o.ackBy;
+    const commandId = await this.#ctx.commands.send(a.home, "ack", {
+      alert: a.alert,
+      kind: a.kind,
+      by,
+      ...(a.ackNote ? { note: a.ackNote } : {}),
+    });
+    this.#log.info(
+      { home: a.home, alert: a.alert, commandId },
+      "Alert still open at its gateway: ack sent again",
+    );
+  }
+
   /** Records a home's desired watch level and sends it now (and again whenever the gateway returns). */
   async setWatch(home: string, level: string, until: string | undefined): Promise<void> {
     await this.#store.setDesiredWatch(home, level, until);
@@ -252,6 +274,7 @@ export class Receiver {
     });
     if (!fresh) {
       this.#decide({ decision: "duplicate", home: env.home, id: env.id, type: env.type });
+      if (env.type === "alert") await this.#ackAgain((env as Envelope<"alert">).body.alert);
       return;
     }
     if (env.lane_seq !== undefined && env.type !== "reply") {

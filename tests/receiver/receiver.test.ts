@@ -88,6 +88,34 @@ describe.skipIf(!haveBroker)("hearth receiver with Mosquitto", () => {
       60_000,
     );
 
+  it("an alert republished after its ack expired unused is acknowledged again, with a new command", async () => {
+    // Commands that live 1 ms: any republish comes after the first ack expired.
+    const r = await startReceiver(
+      receiverOptions(broker.url, { group: "g-reack", commandTtlMs: 1 }),
+      sqlite.make(),
+    );
+    const gw = await FakeGateway.start(broker.url, "home-reack", 1);
+    try {
+      const env = gw.alert("alert-reack-1", "raised", 1);
+      await gw.publish(env);
+      await waitFor("the first ack", () => gw.commands.length === 1);
+      await gw.publish(env);
+      await waitDecision([r], "duplicate");
+      await waitFor("the second ack", () => gw.commands.length === 2);
+      const ids = gw.commands.map((c) => c.command.id);
+      expect(new Set(ids).size).toBe(2);
+      expect(
+        gw.commands.every(
+          (c) => c.verified && (c.command.body as { alert: string }).alert === "alert-reack-1",
+        ),
+      ).toBe(true);
+      expect(decisions([r], "acknowledged")).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await r.stop();
+    }
+  }, 60_000);
+
   it("a killed gateway is reported offline by its will; on its return it gets the desired watch level", async () => {
     const r = await startReceiver(receiverOptions(broker.url, { group: "g-will" }), sqlite.make());
     const home = "home-will";

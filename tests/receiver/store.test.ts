@@ -122,6 +122,13 @@ for (const kind of KINDS) {
       expect((await a.openAlerts()).map((x) => x.state)).toEqual(["escalated"]);
       expect(await a.markAckSent("alert-call-0001", "care-centre", "on my way", 2500)).toBe(true);
       expect(await b.markAckSent("alert-call-0001", "other", undefined, 2600)).toBe(false);
+      // The ack expired unused: sent again once, by one instance.
+      expect(await a.markAckResent("alert-call-0001", 2500, 2700)).toBe(false);
+      const again = await Promise.all([
+        a.markAckResent("alert-call-0001", 2600, 2700),
+        b.markAckResent("alert-call-0001", 2600, 2700),
+      ]);
+      expect(again.sort()).toEqual([false, true]);
       expect(await b.applyAlert(alert({ state: "acknowledged", messageId: "m-4", updatedAt: 3000 }))).toBe(
         true,
       );
@@ -131,7 +138,7 @@ for (const kind of KINDS) {
         state: "acknowledged",
         ackBy: "care-centre",
         ackNote: "on my way",
-        ackSentAt: 2500,
+        ackSentAt: 2700,
       });
       expect(row?.evidence).toEqual({ button: "press" });
     });

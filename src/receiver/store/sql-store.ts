@@ -124,6 +124,14 @@ export class SqlStore implements ReceiverStore {
     return n === 1;
   }
 
+  async markAckResent(alert: string, sentBefore: number, at: number): Promise<boolean> {
+    const n = await this.#db.run(
+      "UPDATE alerts SET ack_sent_at = ? WHERE alert = ? AND state_rank < 2 AND ack_sent_at < ?",
+      [at, alert, sentBefore],
+    );
+    return n === 1;
+  }
+
   async getGateway(home: string): Promise<GatewayRow | undefined> {
     const rows = await this.#db.query<GatewaySql>("SELECT * FROM gateways WHERE home = ?", [home]);
     return rows[0] ? gatewayOf(rows[0]) : undefined;

@@ -27,6 +27,11 @@ export interface ReceiverStore {
   openAlerts(limit?: number): Promise<AlertRow[]>;
   /** Records that an ack was sent for the alert (by whom, with a note); false when one already was. */
   markAckSent(alert: string, by: string, note: string | undefined, at: number): Promise<boolean>;
+  /**
+   * For an alert still open at its gateway after its ack was sent before `sentBefore` (the command has
+   * expired): records a new send at `at`; true when this call did it.
+   */
+  markAckResent(alert: string, sentBefore: number, at: number): Promise<boolean>;
 
   getGateway(home: string): Promise<GatewayRow | undefined>;
   listGateways(): Promise<GatewayRow[]>;
