@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookSignature } from "../../src/receiver/webhook.js";
-import { mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
+import { freePort, mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { waitFor } from "../helpers/wait.js";
 import {
@@ -110,6 +110,22 @@ describe.skipIf(!haveBroker)("hearth receiver with Mosquitto", () => {
         ),
       ).toBe(true);
       expect(decisions([r], "acknowledged")).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await r.stop();
+    }
+  }, 60_000);
+
+  it("fails over: with the first broker down, it connects to the next of the list", async () => {
+    const dead = `mqtt://127.0.0.1:${await freePort()}`;
+    const r = await startReceiver(
+      receiverOptions(broker.url, { group: "g-failover", brokers: [dead, broker.url] }),
+      sqlite.make(),
+    );
+    const gw = await FakeGateway.start(broker.url, "home-failover", 1);
+    try {
+      await gw.publish(gw.alert("alert-failover-1", "raised", 1));
+      await waitDecision([r], "alert_stored", (l) => l.alert === "alert-failover-1");
     } finally {
       await gw.close();
       await r.stop();
