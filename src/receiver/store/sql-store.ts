@@ -167,7 +167,7 @@ export class SqlStore implements ReceiverStore {
         desiredWatch: before?.desiredWatch,
         desiredWatchUntil: before?.desiredWatchUntil,
         lastSeq: Math.max(s.seq, before?.lastSeq ?? 0),
-        health: s.health ?? (online ? before?.health : before?.health),
+        health: s.health ?? before?.health,
       };
       const values: SqlValue[] = [
         after.state,
