@@ -264,6 +264,14 @@ export class Receiver {
     const env = r.data as unknown as Envelope;
     if (env.type === "status") return this.#liveness.onStatus(env as Envelope<"status">);
     if (env.type === "telemetry") return; // not kept by this slice; never a gap.
+    // Everything below is idempotent and the id is marked seen last: a receiver killed half-way through
+    // a message handles it in full when it comes again, instead of calling it a duplicate.
+    const lane =
+      env.lane_seq !== undefined && env.type !== "reply" ? LANE_OF[env.type as StoredType] : undefined;
+    if (lane && env.lane_seq !== undefined)
+      await this.#store.recordLane(env.home, lane, env.lane_seq, env.seq);
+    if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
+    else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const fresh = await this.#store.markSeen({
       id: env.id,
       home: env.home,
@@ -277,12 +285,7 @@ export class Receiver {
       if (env.type === "alert") await this.#ackAgain((env as Envelope<"alert">).body.alert);
       return;
     }
-    if (env.lane_seq !== undefined && env.type !== "reply") {
-      await this.#store.recordLane(env.home, LANE_OF[env.type as StoredType], env.lane_seq, env.seq);
-      await this.#gaps.onLaneSeq(env.home);
-    }
-    if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
-    else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
+    if (lane) await this.#gaps.onLaneSeq(env.home);
   }
 
   async #onAlert(env: Envelope<"alert">): Promise<void> {
