@@ -91,6 +91,31 @@ function build(): Command {
     );
 
   program
+    .command("receiver")
+    .description(
+      "the cloud end: receive, de-duplicate, store and acknowledge alerts from gateways (docs/receiver.md)",
+    )
+    .option("-c, --config <file>", "a receiver config file (YAML); flags win over it")
+    .option("--broker <url>", "an MQTT broker (repeat for failover)", (v: string, acc: string[] = []) => [
+      ...acc,
+      v,
+    ])
+    .option("--db <url>", "sqlite:PATH (default sqlite:hearth-receiver.db) or postgres://…")
+    .option("--group <name>", "the shared-subscription group of the instances (default hearth-receivers)")
+    .option("--ack <mode>", "auto | webhook | manual (default auto)")
+    .option("--ack-by <name>", "who automatic acks name (default hearth-receiver)")
+    .option("--webhook <url>", "POST each alert state change here")
+    .option("--webhook-secret-file <file>", "the HMAC-SHA256 secret of the webhook signature")
+    .option("--http <host:port>", "the HTTP API (manual acks, watch levels); loopback unless a token is set")
+    .option("--http-token-file <file>", "a bearer token the HTTP API requires")
+    .option("-k, --key <file>", "the provider's private key for signing commands (hearth keygen)")
+    .option("--heartbeat-allowance <duration>", "a gateway unheard this long is offline (default 11m)")
+    .action(async (opts: import("./receiver.js").ReceiverFlags) => {
+      const { receiverCommand } = await import("./receiver.js");
+      await receiverCommand(opts);
+    });
+
+  program
     .command("validate")
     .description(
       "check a config file (every problem with its path and line) or, with --profiles, the device profiles",

@@ -32,6 +32,11 @@ const RULES: Record<string, FolderRule> = {
   "src/control": { may: ["src/core"], packages: [] },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
+  /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */
+  "src/receiver": {
+    may: ["src/core", "src/contract", "src/receiver"],
+    packages: ["mqtt", "better-sqlite3", "pg", "zod", "yaml"],
+  },
   "src/replay": { may: [...LEAVES, "src/pipeline"], packages: [] },
   "src/eval": { may: [...LEAVES, "src/pipeline", "src/replay", "src/sim"], packages: [] },
   "src/agent": {
@@ -53,6 +58,7 @@ const RULES: Record<string, FolderRule> = {
       "src/eval",
       "src/replay",
       "src/sim",
+      "src/receiver",
       "drivers/*",
     ],
     packages: ["commander", "cli-progress", "@serialport/bindings-cpp"],
@@ -89,6 +95,17 @@ describe("the import graph", () => {
 
   it("no file in src/ or drivers/ is longer than 400 lines unless its opening comment says why", () => {
     expect(longFiles(product, 400)).toEqual([]);
+  });
+});
+
+describe("the receiver (src/receiver)", () => {
+  it("loads only the public contract and the core of the project, never the gateway's parts", () => {
+    const entry = join(root, "src/receiver/index.ts");
+    const loaded = [...loadedBy(graph, entry, { dynamic: true })].map(rel);
+    // The check can fail: the receiver does reach the contract.
+    expect(loaded).toContain("src/contract/messages.ts");
+    const project = loaded.filter((f) => f.startsWith("src/") || f.startsWith("drivers/"));
+    expect(project.filter((f) => !/^src\/(receiver|contract|core)\//.test(f))).toEqual([]);
   });
 });
 

@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { connect, type IClientOptions, type MqttClient, type Packet } from "mqtt";
+import { MESSAGE_TYPES } from "../contract/messages.js";
+import { TOPIC_ROOT } from "../contract/topics.js";
+import { ErrorCode, HearthError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+
+/** Types taken through the group's shared subscription: each message goes to one instance. */
+const SHARED_TYPES = MESSAGE_TYPES.filter((t) => t !== "status");
+
+/**
+ * Subscriptions of one instance. Stored types and replies through `$share/<group>/…`, so N instances
+ * split the load. `status` is subscribed by every instance without sharing: a broker never sends
+ * retained messages on a shared subscription (MQTT 5 §4.8.2), and a receiver starting needs each
+ * gateway's retained status; statuses are applied by session order in the store, so taking each on
+ * every instance changes nothing twice.
+ */
+export function subscriptions(group: string): string[] {
+  return [...SHARED_TYPES.map((t) => `$share/${group}/${TOPIC_ROOT}/+/${t}`), `${TOPIC_ROOT}/+/status`];
+}
+
+export interface MqttLinkOptions {
+  brokers: readonly string[];
+  group: string;
+  /** Handles one message; its PUBACK goes to the broker only once this resolves (at least once). */
+  onMessage(topic: string, payload: Buffer): Promise<void>;
+  log: Logger;
+  reconnectMs: number;
+}
+
+/**
+ * The receiver's MQTT 5 connection. Several brokers: each reconnect tries the next (mqtt.js `servers`),
+ * as the gateway fails over. A persistent session (an hour) keeps what the broker queued for this
+ * instance across a short loss.
+ */
+export class MqttLink {
+  readonly #o: MqttLinkOptions;
+  #client: MqttClient | undefined;
+
+  constructor(o: MqttLinkOptions) {
+    this.#o = o;
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  start(): Promise<void> {
+    const servers = this.#o.brokers.map((u) => {
+      const url = new URL(u);
+      const protocol = url.protocol.replace(":", "") as "mqtt" | "mqtts" | "ws" | "wss";
+      return { host: url.hostname, port: Number(url.port || (protocol === "mqtts" ? 8883 : 1883)), protocol };
+    });
+    const first = new URL(this.#o.brokers[0] as string);
+    const opts: IClientOptions = {
+      protocolVersion: 5,
+      clientId: `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64),
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: this.#o.reconnectMs,
+      connectTimeout: 10_000,
+      servers,
+      ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+      ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+    };
+    const client = connect(opts);
+    this.#client = client;
+    // PUBACK after the message is handled: a receiver killed mid-message gets it again.
+    client.handleMessage = (packet: Packet, done: (error?: Error) => void) => {
+      if (packet.cmd !== "publish") {
+        done();
+        return;
+      }
+      this.#o
+        .onMessage(
+          packet.topic,
+          Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        )
+        .then(
+          () => done(),
+          (e: unknown) => {
+            // No PUBACK: the broker sends it again after the next reconnect (persistent session).
+            this.#o.log.error({ err: e, topic: packet.topic }, "Message handling failed; not acknowledged");
+            done(e instanceof Error ? e : new HearthError(String(e), ErrorCode.Internal));
+          },
+        );
+    };
+    client.on("error", (e) => this.#o.log.warn({ err: e }, "MQTT error"));
+    client.on("offline", () => this.#o.log.warn("MQTT connection lost; reconnecting"));
+    // Resolves once connected and subscribed: from then on nothing published is missed.
+    return new Promise((resolve) => {
+      client.on("connect", () => {
+        this.#o.log.info("Connected");
+        client.subscribe(subscriptions(this.#o.group), { qos: 1 }, (err) => {
+          if (err) this.#o.log.error({ err }, "Subscribe failed");
+          else resolve();
+        });
+      });
+    });
+  }
+
+  /**
+   * Queues a QoS 1 publish and returns at once: incoming messages are handled one at a time and
+   * their handler publishes commands, so waiting here for the PUBACK (an incoming packet) would wait
+   * forever. mqtt.js keeps the publish across a reconnect; a failure is logged.
+   */
+  publish(topic: string, payload: string): Promise<void> {
+    const c = this.#client;
+    if (!c) return Promise.reject(new HearthError("the MQTT link is not started", ErrorCode.Internal));
+    c.publish(
+      topic,
+      payload,
+      { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } },
+      (err) => {
+        if (err) this.#o.log.error({ err, topic }, "Command publish failed");
+      },
+    );
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    const c = this.#client;
+    if (!c) return Promise.resolve();
+    return new Promise((resolve) => c.end(false, {}, () => resolve()));
+  }
+}

@@ -1,0 +1,249 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PostgresStore } from "../../src/receiver/store/postgres.js";
+import { SqliteStore } from "../../src/receiver/store/sqlite.js";
+import type { AlertRow, ReceiverStore, StatusUpdate } from "../../src/receiver/store/types.js";
+import { postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
+
+/**
+ * One suite for the receiver's store, run on each implementation (SQLite file, PostgreSQL server):
+ * what one says, the other says too.
+ */
+interface StoreKind {
+  name: string;
+  available: () => boolean;
+  setup(): Promise<void>;
+  make(n: number): Promise<{ a: ReceiverStore; b: ReceiverStore }>;
+  teardown(): Promise<void>;
+}
+
+let dir = "";
+let server: TestPostgres | undefined;
+
+const KINDS: StoreKind[] = [
+  {
+    name: "sqlite",
+    available: () => true,
+    setup: () => {
+      dir = mkdtempSync(join(tmpdir(), "hearth-rx-store-"));
+      return Promise.resolve();
+    },
+    // Two stores on one file: two receivers on one machine.
+    make: (n) => {
+      const path = join(dir, `r${n}.db`);
+      return Promise.resolve({ a: new SqliteStore(path), b: new SqliteStore(path) });
+    },
+    teardown: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  },
+  {
+    name: "postgres",
+    available: postgresAvailable,
+    setup: async () => {
+      server = await startPostgres();
+    },
+    make: async (n) => {
+      const url = await (server as TestPostgres).database(`rx${n}`);
+      return { a: new PostgresStore(url, 4), b: new PostgresStore(url, 4) };
+    },
+    teardown: async () => {
+      await server?.stop();
+    },
+  },
+];
+
+const alert = (over: Partial<AlertRow> = {}): AlertRow => ({
+  alert: "alert-call-0001",
+  home: "home-0001",
+  kind: "call",
+  state: "raised",
+  device: "button-1",
+  since: "2026-03-01T14:32:00.000+08:00",
+  evidence: { button: "press" },
+  origin: "gateway",
+  messageId: "m-00000001",
+  updatedAt: 1000,
+  ...over,
+});
+
+const status = (over: Partial<StatusUpdate> = {}): StatusUpdate => ({
+  home: "home-0001",
+  state: "online",
+  session: 5,
+  reason: undefined,
+  version: "0.1.0",
+  seq: 10,
+  watch: "normal",
+  replayDrained: true,
+  health: { uptime_s: 10 },
+  at: 1000,
+  ...over,
+});
+
+for (const kind of KINDS) {
+  describe.skipIf(!kind.available())(`receiver store on ${kind.name}`, () => {
+    let n = 0;
+    let a: ReceiverStore;
+    let b: ReceiverStore;
+    beforeAll(() => kind.setup(), 120_000);
+    afterAll(() => kind.teardown());
+    beforeEach(async () => {
+      ({ a, b } = await kind.make(++n));
+      // Two instances starting together: both migrate, one does the work.
+      const versions = await Promise.all([a.migrate(), b.migrate()]);
+      expect(versions).toEqual([1, 1]);
+      return async () => {
+        await a.close();
+        await b.close();
+      };
+    });
+
+    it("migrates once and says the version again on the next start", async () => {
+      expect(await a.migrate()).toBe(1);
+    });
+
+    it("a message id is new once, across instances", async () => {
+      const m = { id: "m-00000001", home: "h", type: "alert", seq: 1, laneSeq: 1, receivedAt: 1 };
+      const results = await Promise.all([a.markSeen(m), b.markSeen(m)]);
+      expect(results.sort()).toEqual([false, true]);
+      expect(await a.markSeen({ ...m, id: "m-00000002" })).toBe(true);
+      expect(await b.countSeen()).toBe(2);
+    });
+
+    it("an alert moves forward only: raised, escalated, then closed; older states change nothing", async () => {
+      expect(await a.applyAlert(alert())).toBe(true);
+      expect(await b.applyAlert(alert())).toBe(false);
+      expect(await a.applyAlert(alert({ state: "escalated", messageId: "m-2", updatedAt: 2000 }))).toBe(true);
+      expect(await b.applyAlert(alert({ state: "raised", messageId: "m-3" }))).toBe(false);
+      expect((await a.openAlerts()).map((x) => x.state)).toEqual(["escalated"]);
+      expect(await a.markAckSent("alert-call-0001", "care-centre", "on my way", 2500)).toBe(true);
+      expect(await b.markAckSent("alert-call-0001", "other", undefined, 2600)).toBe(false);
+      // The ack expired unused: sent again once, by one instance.
+      expect(await a.markAckResent("alert-call-0001", 2500, 2700)).toBe(false);
+      const again = await Promise.all([
+        a.markAckResent("alert-call-0001", 2600, 2700),
+        b.markAckResent("alert-call-0001", 2600, 2700),
+      ]);
+      expect(again.sort()).toEqual([false, true]);
+      expect(await b.applyAlert(alert({ state: "acknowledged", messageId: "m-4", updatedAt: 3000 }))).toBe(
+        true,
+      );
+      expect(await a.openAlerts()).toEqual([]);
+      const row = await b.getAlert("alert-call-0001");
+      expect(row).toMatchObject({
+        state: "acknowledged",
+        ackBy: "care-centre",
+        ackNote: "on my way",
+        ackSentAt: 2700,
+      });
+      expect(row?.evidence).toEqual({ button: "press" });
+    });
+
+    it("statuses are ordered by session; a lower session is ignored", async () => {
+      expect((await a.applyStatus(status()))?.transition).toBe("online");
+      expect((await b.applyStatus(status({ at: 2000 })))?.transition).toBeUndefined();
+      expect((await a.getGateway("home-0001"))?.lastHeartbeatAt).toBe(2000);
+      // The will of the session, then a late retained online of the same session: the will stands.
+      const off = await b.applyStatus(status({ state: "offline", reason: "connection lost", at: 3000 }));
+      expect(off?.transition).toBe("offline");
+      expect(off?.after.offlineBy).toBe("will");
+      expect(await a.applyStatus(status({ at: 3100 }))).toBeUndefined();
+      // A will of an older session arriving after the next session's online: ignored.
+      expect((await a.applyStatus(status({ session: 6, at: 4000 })))?.transition).toBe("online");
+      expect(await b.applyStatus(status({ state: "offline", session: 5, at: 4100 }))).toBeUndefined();
+      expect((await a.getGateway("home-0001"))?.state).toBe("online");
+    });
+
+    it("a silent gateway is marked offline once; a heartbeat of the same session brings it back", async () => {
+      await a.applyStatus(status({ at: 1000 }));
+      expect((await b.silentGateways(5000)).map((g) => g.home)).toEqual(["home-0001"]);
+      const won = await Promise.all([
+        a.markSilent("home-0001", 5000, 6000),
+        b.markSilent("home-0001", 5000, 6000),
+      ]);
+      expect(won.sort()).toEqual([false, true]);
+      expect((await a.getGateway("home-0001"))?.offlineBy).toBe("silent");
+      expect((await b.applyStatus(status({ at: 7000 })))?.transition).toBe("online");
+    });
+
+    it("keeps the desired watch level across statuses", async () => {
+      await a.setDesiredWatch("home-0002", "away", "2026-03-10T00:00:00Z");
+      await b.applyStatus(status({ home: "home-0002", watch: "normal" }));
+      expect(await a.getGateway("home-0002")).toMatchObject({
+        desiredWatch: "away",
+        desiredWatchUntil: "2026-03-10T00:00:00Z",
+        watch: "normal",
+        state: "online",
+      });
+    });
+
+    it("finds the missing lane_seq ranges with the seq bounds to ask for, and the lost tail", async () => {
+      for (const [ls, seq] of [
+        [1, 101],
+        [2, 102],
+        [5, 110],
+        [6, 111],
+      ] as const)
+        await (ls % 2 ? a : b).recordLane("h", "alert", ls, seq);
+      const missing = await a.missingRanges("h", "alert", 8, 130);
+      expect(missing).toEqual([
+        { fromLaneSeq: 3, toLaneSeq: 4, fromSeq: 103, toSeq: 109 },
+        { fromLaneSeq: 7, toLaneSeq: 8, fromSeq: 112, toSeq: 130 },
+      ]);
+      expect(await b.rangeComplete("h", "alert", 3, 4)).toBe(false);
+      await a.recordLane("h", "alert", 3, 105);
+      await b.recordLane("h", "alert", 4, 107);
+      expect(await b.rangeComplete("h", "alert", 3, 4)).toBe(true);
+      expect(await a.missingRanges("h", "alert", 6, 130)).toEqual([]);
+      // The event lane is its own.
+      expect(await a.missingRanges("h", "event", 3, 130)).toEqual([]);
+    });
+
+    it("records a gap once and moves it once", async () => {
+      const g = { home: "h", lane: "alert" as const, fromLaneSeq: 3, toLaneSeq: 4, fromSeq: 103, toSeq: 109 };
+      const opened = await Promise.all([
+        a.openGap({ ...g, state: "asked", askedAt: 1, session: 1 }),
+        b.openGap({ ...g, state: "asked", askedAt: 1, session: 1 }),
+      ]);
+      expect(opened.sort()).toEqual([false, true]);
+      expect((await b.gaps("h", ["asked"])).length).toBe(1);
+      const moved = await Promise.all([a.moveGap(g, "asked", "lost", 2), b.moveGap(g, "asked", "filled", 2)]);
+      expect(moved.sort()).toEqual([false, true]);
+      expect(await a.gaps("h", ["asked"])).toEqual([]);
+    });
+
+    it("a lost range is not asked for again, and the lane's mark passes it", async () => {
+      await a.recordLane("h", "event", 1, 1);
+      await a.recordLane("h", "event", 4, 9);
+      const [r] = await a.missingRanges("h", "event", 4, 9);
+      expect(r).toEqual({ fromLaneSeq: 2, toLaneSeq: 3, fromSeq: 2, toSeq: 8 });
+      if (!r) return;
+      await a.openGap({ ...r, home: "h", lane: "event", state: "lost", askedAt: 1, session: 1 });
+      expect(await b.missingRanges("h", "event", 4, 9)).toEqual([]);
+      await a.recordLane("h", "event", 6, 12);
+      expect(await b.missingRanges("h", "event", 6, 12)).toEqual([
+        { fromLaneSeq: 5, toLaneSeq: 5, fromSeq: 10, toSeq: 11 },
+      ]);
+    });
+
+    it("webhook deliveries: queued once, claimed by one instance, retried, delivered", async () => {
+      const d = { key: "m-00000001", alert: "a1", body: "{}", nextAt: 100, ackAfter: true };
+      expect(await a.enqueueWebhook(d)).toBe(true);
+      expect(await b.enqueueWebhook(d)).toBe(false);
+      expect(await a.dueWebhooks(50, 10)).toEqual([]);
+      const [due] = await b.dueWebhooks(100, 10);
+      expect(due).toMatchObject({ key: "m-00000001", state: "pending", attempts: 0, ackAfter: true });
+      const claims = await Promise.all([a.claimWebhook(d.key, 100, 200), b.claimWebhook(d.key, 100, 200)]);
+      expect(claims.sort()).toEqual([false, true]);
+      await a.webhookFailed(d.key, 1, 300, "HTTP 503");
+      expect(await b.getWebhook(d.key)).toMatchObject({ attempts: 1, nextAt: 300, lastError: "HTTP 503" });
+      await b.webhookDelivered(d.key, 400);
+      expect(await a.getWebhook(d.key)).toMatchObject({ state: "delivered", attempts: 2 });
+      expect(await a.dueWebhooks(10_000, 10)).toEqual([]);
+    });
+  });
+}
