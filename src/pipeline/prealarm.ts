@@ -2,7 +2,7 @@ import type { EventBody } from "../contract/messages.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
-import { SECOND_MS } from "../core/time.js";
+import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
 import { showsSomeoneUp, weightOf } from "./activity-weights.js";
 import { inWindow } from "./inactivity.js";
@@ -201,10 +201,26 @@ export function withPrealarmLimits(d: ResolvedDetection): ResolvedDetection {
   if (d.prealarmWaitMs <= 0) return d;
   return {
     ...d,
+    ...earlierDeadline(d),
     ...(d.prealarmMaxSilenceDayMs !== undefined ? { maxSilenceDayMs: d.prealarmMaxSilenceDayMs } : {}),
     ...(d.prealarmRoutineAlpha !== undefined ? { routineAlpha: d.prealarmRoutineAlpha } : {}),
     ...(d.prealarmRoutineMinSilenceMs !== undefined
       ? { routineMinSilenceMs: d.prealarmRoutineMinSilenceMs }
       : {}),
   };
+}
+
+/**
+ * The morning deadline asks the wait's length before the deadline, so that an unanswered prompt
+ * raises the alert at the deadline itself, as without the pre-alarm: the deadline is the time by
+ * which the carers were told they would know. Not for a deadline inside the sleep window (there the
+ * alert usually goes out without a prompt), nor within the wait of its end (it would move into the
+ * night).
+ */
+function earlierDeadline(d: ResolvedDetection): { morningDeadlineMin?: number } {
+  const dl = d.morningDeadlineMin;
+  if (dl === undefined || inWindow(dl, d.sleepStartMin, d.sleepEndMin)) return {};
+  const waitMin = Math.ceil(d.prealarmWaitMs / MINUTE_MS);
+  const afterEnd = (dl - d.sleepEndMin + 1440) % 1440;
+  return afterEnd > waitMin ? { morningDeadlineMin: (dl - waitMin + 1440) % 1440 } : {};
 }

@@ -279,6 +279,26 @@ describe("pre-alarm: sleep window and watch", () => {
     expect(dark.names()).toEqual([]);
   });
 
+  it("the morning deadline asks the wait before it, so the unanswered alert comes at the deadline", () => {
+    // Sleep window 22:00–07:00 (the rig's), deadline 10:00: nothing since the evening before.
+    const { clock, sink, names, event, tap } = rig("2026-03-02T20:00:00+08:00", {
+      prealarmWaitMs: WAIT,
+      morningDeadlineMin: 10 * 60,
+      morningMinSilenceMs: 0,
+      maxSilenceNightMs: 24 * HOUR_MS,
+      maxSilenceDayMs: 12 * HOUR_MS,
+    });
+    tap();
+    clock.advanceBy(13 * HOUR_MS + 49 * MINUTE_MS); // 09:49
+    expect(names()).toEqual([]);
+    clock.advanceBy(MINUTE_MS); // 09:50
+    expect(names()).toEqual(["prealarm_started"]);
+    expect(event("prealarm_started")?.data).toMatchObject({ rule: "morning_deadline" });
+    clock.advanceBy(WAIT);
+    const raised = sink.alerts.filter((a) => a.kind === "inactivity" && a.state === "raised");
+    expect(raised.map((a) => a.since)).toEqual(["2026-03-03T10:00:00.000+08:00"]);
+  });
+
   it("watch set to away drops a waiting pre-alarm: an event, no alert", () => {
     const { clock, sink, prompt, p, names, event } = rig("2026-03-02T09:00:00+08:00");
     clock.advanceBy(4 * HOUR_MS + 2 * MINUTE_MS);
