@@ -19,18 +19,26 @@ export const prealarmSchema = z
       ),
     limits: z
       .object({
-        max_silence_day: duration.optional().describe("day limit used while the pre-alarm is on"),
+        max_silence_day: duration
+          .prefault("6h")
+          .describe(
+            "day limit used while the pre-alarm is on (6 h for meters and a button; with a motion sensor and an entrance door 3 h: docs/DETECTION.md)",
+          ),
         routine_alpha: z
           .number()
           .gt(0)
           .lt(1)
-          .optional()
-          .describe("routine alpha used while the pre-alarm is on"),
+          .default(0.002)
+          .describe(
+            "routine alpha used while the pre-alarm is on (0.002 for meters and a button; with a motion sensor and an entrance door 0.005)",
+          ),
         min_silence: duration.optional().describe("routine minimum silence used while the pre-alarm is on"),
       })
       .strict()
       .prefault({})
-      .describe("shorter limits, affordable because the person filters the prompts; absent: the usual ones"),
+      .describe(
+        "shorter limits, affordable because the person answers the prompts that would have been false alarms",
+      ),
   })
   .strict()
   .prefault({})

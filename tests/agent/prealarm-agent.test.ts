@@ -66,7 +66,8 @@ describe("agent: the pre-alarm with its outputs", () => {
   it("auto with an audible output: asks first, says 'cancelled' on 'I am fine'", async () => {
     const fake = new RecordingOutputs();
     const { agent, clock, quiet } = home(fake);
-    quiet(7 * HOUR_MS);
+    // With the pre-alarm on, the day limit is the shorter one (detection.prealarm.limits, 6 h).
+    quiet(6 * HOUR_MS);
     await nextTurn();
     expect(fake.said()).toEqual(["prealarm_ask"]);
     expect(fake.calls).toContain("signal:prealarm");
@@ -81,7 +82,7 @@ describe("agent: the pre-alarm with its outputs", () => {
   it("auto with an audible output, unanswered: the alert after the wait", async () => {
     const fake = new RecordingOutputs();
     const { agent, quiet, sent } = home(fake);
-    quiet(7 * HOUR_MS);
+    quiet(6 * HOUR_MS);
     expect(agent.pipeline.alerts.findOpen("inactivity")).toBeUndefined();
     quiet(10 * MINUTE_MS);
     expect(agent.pipeline.alerts.findOpen("inactivity")).toBeDefined();
@@ -102,7 +103,10 @@ describe("agent: the pre-alarm with its outputs", () => {
   it("auto with nothing audible: no prompt, the alert at once", async () => {
     const fake = new SilentOutputs();
     const { agent, quiet, sent } = home(fake);
-    quiet(7 * HOUR_MS);
+    // The pre-alarm is off: the usual day limit (7 h).
+    quiet(6 * HOUR_MS);
+    expect(agent.pipeline.alerts.findOpen("inactivity")).toBeUndefined();
+    quiet(HOUR_MS);
     await nextTurn();
     expect(agent.pipeline.alerts.findOpen("inactivity")).toBeDefined();
     const alert = sent().find((e) => e.type === "alert");

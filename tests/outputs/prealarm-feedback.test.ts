@@ -104,7 +104,9 @@ describe("pre-alarm enable rule", () => {
     const none = detectionOptions(detectionSchema.parse({}));
     expect(none.prealarmInSleep).toBe("lights_on");
     expect(none.checkinByMin).toBeUndefined();
-    expect(none.prealarmMaxSilenceDayMs).toBeUndefined();
+    // The shorter limits while the pre-alarm is on (chosen on the evaluation's meters-only homes).
+    expect(none.prealarmMaxSilenceDayMs).toBe(6 * 3_600_000);
+    expect(none.prealarmRoutineAlpha).toBe(0.002);
     expect(detectionSchema.safeParse({ prealarm: { enabled: "sometimes" } }).success).toBe(false);
     expect(detectionSchema.safeParse({ checkin: { by: "25:00" } }).success).toBe(false);
   });
