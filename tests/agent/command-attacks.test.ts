@@ -158,6 +158,13 @@ describe("ack names the kind it expects (issue 9, defect 4)", () => {
       testCommand(HOME, "ack", { alert: call.alert, kind: "inactivity" }),
     );
     expect(errorCode(wrong)).toBe("kind_mismatch");
+    // A kind this gateway does not know (a receiver built for a later one): a mismatch too.
+    const unknown = await send(
+      agent,
+      "ack",
+      testCommand(HOME, "ack", { alert: call.alert, kind: "smoke_alarm" }),
+    );
+    expect(errorCode(unknown)).toBe("kind_mismatch");
     expect(errorCode(await send(agent, "ack", testCommand(HOME, "ack", { alert: call.alert })))).toBe(
       "invalid",
     );
