@@ -4,20 +4,25 @@ import { TIERS, type Tier } from "../eval/tiers.js";
 import { CliExit, EXIT } from "./exit.js";
 
 /** The command line of `hearth eval --tiers/--matrix` to the tier command's options; bad input is a usage error. */
+/** The options of `hearth eval` as commander gives them. */
+export interface EvalCliOptions {
+  homes: number;
+  tuningHomes: number;
+  days: number;
+  json?: boolean;
+  motion?: boolean;
+  maxSilenceDay?: string;
+  alpha?: number;
+  tiers?: string;
+  prealarm?: "off" | "on" | "both";
+  matrix?: boolean;
+  prealarmMaxSilenceDay?: string;
+  prealarmAlpha?: number;
+  bound?: boolean;
+}
+
 export function parseTierOptions(
-  opts: {
-    homes: number;
-    tuningHomes: number;
-    days: number;
-    json?: boolean;
-    alpha?: number;
-    tiers?: string;
-    prealarm?: "off" | "on" | "both";
-    matrix?: boolean;
-    prealarmMaxSilenceDay?: string;
-    prealarmAlpha?: number;
-    bound?: boolean;
-  },
+  opts: EvalCliOptions,
   maxSilenceDayMs: number | undefined,
 ): {
   homes: number;

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { parseDuration } from "../config/duration.js";
 import { packageVersion } from "../core/paths.js";
+import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
 
 /**
@@ -266,46 +267,30 @@ function build(): Command {
       ).argParser(Number),
     )
     .option("--no-bound", "with --tiers: skip the oracle bound")
-    .action(
-      async (opts: {
-        homes: number;
-        tuningHomes: number;
-        days: number;
-        json?: boolean;
-        motion?: boolean;
-        maxSilenceDay?: string;
-        alpha?: number;
-        tiers?: string;
-        prealarm?: "off" | "on" | "both";
-        matrix?: boolean;
-        prealarmMaxSilenceDay?: string;
-        prealarmAlpha?: number;
-        bound?: boolean;
-      }) => {
-        if (opts.alpha !== undefined && !(opts.alpha > 0 && opts.alpha < 1))
+    .action(async (opts: EvalCliOptions) => {
+      if (opts.alpha !== undefined && !(opts.alpha > 0 && opts.alpha < 1))
+        throw new CliExit(
+          EXIT.usage,
+          `hearth eval: --alpha ${opts.alpha}: expected a probability between 0 and 1`,
+        );
+      let maxSilenceDayMs: number | undefined;
+      if (opts.maxSilenceDay !== undefined) {
+        maxSilenceDayMs = parseDuration(opts.maxSilenceDay);
+        if (maxSilenceDayMs === undefined)
           throw new CliExit(
             EXIT.usage,
-            `hearth eval: --alpha ${opts.alpha}: expected a probability between 0 and 1`,
+            `hearth eval: --max-silence-day ${opts.maxSilenceDay}: not a duration (e.g. 4h, 90m)`,
           );
-        let maxSilenceDayMs: number | undefined;
-        if (opts.maxSilenceDay !== undefined) {
-          maxSilenceDayMs = parseDuration(opts.maxSilenceDay);
-          if (maxSilenceDayMs === undefined)
-            throw new CliExit(
-              EXIT.usage,
-              `hearth eval: --max-silence-day ${opts.maxSilenceDay}: not a duration (e.g. 4h, 90m)`,
-            );
-        }
-        if (opts.tiers !== undefined || opts.matrix || opts.prealarm !== undefined) {
-          const { parseTierOptions } = await import("./eval-tiers-options.js");
-          const { evalTiersCommand } = await import("./eval-tiers.js");
-          evalTiersCommand(parseTierOptions(opts, maxSilenceDayMs));
-          return;
-        }
-        const { evalCommand } = await import("./eval.js");
-        evalCommand({ ...opts, ...(maxSilenceDayMs !== undefined ? { maxSilenceDayMs } : {}) });
-      },
-    );
+      }
+      if (opts.tiers !== undefined || opts.matrix || opts.prealarm !== undefined) {
+        const { parseTierOptions } = await import("./eval-tiers-options.js");
+        const { evalTiersCommand } = await import("./eval-tiers.js");
+        evalTiersCommand(parseTierOptions(opts, maxSilenceDayMs));
+        return;
+      }
+      const { evalCommand } = await import("./eval.js");
+      evalCommand({ ...opts, ...(maxSilenceDayMs !== undefined ? { maxSilenceDayMs } : {}) });
+    });
 
   return program;
 }

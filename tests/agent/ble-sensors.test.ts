@@ -4,14 +4,8 @@
  * adverts become readings on the channels its profile names, and no sensor event is ever a call.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { SimulatedScanner } from "../../drivers/bthome/sim/index.js";
-import { type RunningDrivers, startDrivers } from "../../src/agent/drivers.js";
-import { parseConfig } from "../../src/config/load.js";
-import { VirtualClock } from "../../src/core/clock.js";
-import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import { MapStore } from "../../src/replay/engine.js";
+import type { RunningDrivers } from "../../src/agent/drivers.js";
+import { bleHome, parsedHome } from "../helpers/ble-home.js";
 import { TEST_KEY } from "../helpers/bthome.js";
 import { motionObjects, SimulatedSensor, windowObjects } from "../helpers/bthome-sensor.js";
 import { RecordingReadingSink } from "../helpers/reading-sink.js";
@@ -40,31 +34,9 @@ afterEach(async () => {
 
 describe("the ambient BLE sensors in a home's config, through the agent's drivers", () => {
   it("config accepted (sensors need no key); each sensor's adverts become its profile's readings", async () => {
-    const cat = loadCatalogue();
-    const parsed = parseConfig(CONFIG, "home.yaml", cat.profiles);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    const clock = new VirtualClock({ wallStartMs: Date.parse("2026-03-02T09:00:00+08:00") });
     const sink = new RecordingReadingSink();
-    let air: SimulatedScanner | undefined;
-    const drivers = await startDrivers({
-      config: parsed.value,
-      profiles: cat.profiles,
-      sink,
-      kv: new MapStore(),
-      host: {
-        clock,
-        netClock: clock,
-        ids: new SeededIds("t"),
-        log: silentLogger(),
-        version: "test",
-        bleScanner: (consumer, adapter) => {
-          air = new SimulatedScanner({ consumer, adapter });
-          return air;
-        },
-      },
-    });
+    const { drivers, air } = await bleHome(parsedHome(CONFIG), sink);
     running.push(drivers);
-    if (!air) throw new Error("the agent built no BLE scanner");
     const scanner = air;
     const sensor = (mac: string, key?: string) =>
       new SimulatedSensor({ mac, scanner, ...(key ? { key } : {}) });

@@ -4,17 +4,14 @@
  * feeding a Pipeline built from the same config's `detection` section, on a virtual clock.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { SimulatedScanner } from "../../drivers/bthome/sim/index.js";
-import { type RunningDrivers, startDrivers } from "../../src/agent/drivers.js";
-import { parseConfig } from "../../src/config/load.js";
+import type { RunningDrivers } from "../../src/agent/drivers.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { detectionOptions } from "../../src/pipeline/options.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
-import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import { MapStore } from "../../src/replay/engine.js";
+import { bleHome, parsedHome } from "../helpers/ble-home.js";
 import { TEST_KEY } from "../helpers/bthome.js";
 import { SimulatedSensor, windowObjects } from "../helpers/bthome-sensor.js";
 import { RecordingSink } from "../helpers/message-sink.js";
@@ -40,9 +37,7 @@ afterEach(async () => {
 
 describe("an entrance door sensor through the BTHome receiver", () => {
   it("open and closed, then nothing: outing_started after the configured settle, not_home after max_day", async () => {
-    const cat = loadCatalogue();
-    const parsed = parseConfig(CONFIG, "home.yaml", cat.profiles);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const config = parsedHome(CONFIG);
     const clock = new VirtualClock({ wallStartMs: Date.parse("2026-03-02T09:00:00+08:00") });
     const out = new RecordingSink();
     const pipeline = new Pipeline({
@@ -52,31 +47,13 @@ describe("an entrance door sensor through the BTHome receiver", () => {
       ids: new SeededIds("t"),
       sink: out,
       log: silentLogger(),
-      detection: detectionOptions(parsed.value.detection),
+      detection: detectionOptions(config.detection),
       buttonAction: () => undefined,
       telemetry: false,
     });
     pipeline.start();
-    let air: SimulatedScanner | undefined;
-    const drivers = await startDrivers({
-      config: parsed.value,
-      profiles: cat.profiles,
-      sink: pipeline,
-      kv: new MapStore(),
-      host: {
-        clock,
-        netClock: clock,
-        ids: new SeededIds("t"),
-        log: silentLogger(),
-        version: "test",
-        bleScanner: (consumer, adapter) => {
-          air = new SimulatedScanner({ consumer, adapter });
-          return air;
-        },
-      },
-    });
+    const { drivers, air } = await bleHome(config, pipeline, clock);
     running.push(drivers);
-    if (!air) throw new Error("the agent built no BLE scanner");
     const door = new SimulatedSensor({ mac: DOOR, scanner: air, key: TEST_KEY });
 
     door.report(windowObjects(false));
