@@ -61,6 +61,7 @@ export class Pipeline implements ReadingSink {
   readonly #outings: Outings;
   #tick: Timer | undefined;
   #stopped = true;
+  #lastSign: Activity | undefined;
 
   constructor(o: PipelineOptions) {
     this.#o = o;
@@ -264,6 +265,14 @@ export class Pipeline implements ReadingSink {
     return this.#devices.snapshots(this.#o.timeZone);
   }
 
+  /**
+   * The last sign of anyone, whatever its class: a lone PIR trigger too, which `lastActivity` (what
+   * the silence counts from) leaves out until motion shows someone is up (silence-evidence.ts).
+   */
+  lastSign(): Activity | undefined {
+    return this.#lastSign;
+  }
+
   lastActivity(): (Activity & { silence_s: number }) | undefined {
     const a = this.#verdicts.lastActivity;
     return a
@@ -286,6 +295,7 @@ export class Pipeline implements ReadingSink {
   }
 
   #onActivity(a: Activity): void {
+    this.#lastSign = a;
     const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
     // A lone PIR trigger is no proof of a person on their feet (silence-evidence.ts).
     if (this.#evidence.counts(a)) {

@@ -159,10 +159,7 @@ detection: { degraded_after: 3m }
       NAMES.motion,
       JSON.stringify({ battery: 100, occupancy: true, illuminance: 23, voltage: 3045, linkquality: 87 }),
     );
-    await waitFor(
-      "activity from the motion sensor",
-      () => agent.pipeline.lastActivity()?.device === "motion-1",
-    );
+    await waitFor("activity from the motion sensor", () => agent.pipeline.lastSign()?.device === "motion-1");
     await cloud.waitFor((m) => telemetry(m, "motion-1", "motion").includes(1));
     expect(telemetry(cloud.messages, "motion-1", "battery_pct")).toContain(100);
   });

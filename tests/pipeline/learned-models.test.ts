@@ -72,7 +72,16 @@ describe("learned models in the store", () => {
 describe("detection defaults", () => {
   it("are the config schema's: one table", () => {
     const fromConfig = detectionOptions(detectionSchema.parse({}));
-    const { windows: _w, morningDeadlineMin: _m, ...rest } = fromConfig;
+    // The pre-alarm's shorter limits are overrides: the config fills them in, a pipeline built
+    // without a config keeps the usual limits while the pre-alarm is on.
+    const {
+      windows: _w,
+      morningDeadlineMin: _m,
+      prealarmMaxSilenceDayMs: pd,
+      prealarmRoutineAlpha: pa,
+      ...rest
+    } = fromConfig;
+    expect([pd, pa]).toEqual([6 * 3_600_000, 0.002]);
     expect(DETECTION_DEFAULTS).toEqual({ ...rest, powerLearnMs: DAY_MS });
     expect(DETECTION_DEFAULTS.learningDays).toBe(14);
   });

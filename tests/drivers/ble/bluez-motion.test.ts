@@ -102,6 +102,8 @@ describe.runIf(present)("Shelly BLU Motion through node-ble and a dbusmock BlueZ
     expect(readings.filter((r) => r.channel === "motion").map((r) => r.value)).toEqual([0, 1]);
     expect(readings.filter((r) => r.channel === "illuminance_lx").map((r) => r.value)).toEqual([12, 15]);
     expect(readings.some((r) => r.channel === "battery_pct" && r.value === 95)).toBe(true);
-    expect(pipeline.lastActivity()).toMatchObject({ source: "motion", device: "pir-living", strength: 0.8 });
+    // One trigger is a sign of someone; the silence counts it once motion shows someone up.
+    expect(pipeline.lastSign()).toMatchObject({ source: "motion", device: "pir-living", strength: 0.8 });
+    expect(pipeline.lastActivity()).toBeUndefined();
   });
 });
