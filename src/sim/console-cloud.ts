@@ -13,7 +13,7 @@ const COMMAND_TTL_MS = 5 * MINUTE_MS;
 export interface ConsoleCloudOptions {
   url: string;
   home: string;
-  /** Acknowledge each raised call or fall after this many real milliseconds, as a care centre would. */
+  /** Acknowledge each raised call, fall or test alert after this many real milliseconds, as a care centre would. */
   autoAckCallAfterMs?: number;
   /** Signs every command (the gateway's cloud.commands.public_key is its public half); none: unsigned. */
   signingKey?: KeyObject;
@@ -152,10 +152,13 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
     this.emit("message", env);
     if (env.type === "alert" && this.#o.autoAckCallAfterMs !== undefined) {
       const b = env.body as Envelope<"alert">["body"];
-      if (isCallClass(b.kind) && b.state === "raised") {
+      // A test alert (`hearth test-alert`) is acknowledged like a call: the installer waits for it.
+      if ((isCallClass(b.kind) || b.kind === "test") && b.state === "raised") {
         const t = setTimeout(() => {
           this.#timers.delete(t);
-          write(`cloud: acknowledging ${b.kind} ${b.alert} (carer on the way)`);
+          write(
+            `cloud: acknowledging ${b.kind} ${b.alert}${b.kind === "test" ? " (test alert received)" : " (carer on the way)"}`,
+          );
           void this.command("ack", { alert: b.alert, kind: b.kind, by: "care-centre" });
         }, this.#o.autoAckCallAfterMs);
         this.#timers.add(t);
