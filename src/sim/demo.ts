@@ -188,6 +188,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   });
   await cloud.start();
   write(`demo: broker ${broker.url}, state in ${stateDir}, config ${cfgFile}`);
+  if (o.forever)
+    write(
+      `demo: in another terminal, \`npx hearth test-alert --state-dir ${stateDir}\` sends a test alert and waits for the cloud's ack`,
+    );
   write(
     `demo: simulated day from 06:00 at ${o.speed}× (one simulated hour every ${(HOUR_MS / SECOND_MS / o.speed).toFixed(1)} s)`,
   );
