@@ -26,6 +26,7 @@ import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
+import { testAlertHandlers } from "./test-alert.js";
 
 /** Longest a single step of `stop()` may take before the next one runs: nine steps stay within systemd's 90 s. */
 export const STOP_STEP_MS = 5 * SECOND_MS;
@@ -190,6 +191,7 @@ export class Agent {
         status: () => this.status(),
         ping: () => ({ pong: true }),
         reset_counter: (req) => this.resetBleCounter(String(req.device ?? "")),
+        ...testAlertHandlers({ pipeline: this.pipeline, outbox: this.outbox, uplink: this.uplink }),
       },
       host.log.child({ module: "control" }),
     );

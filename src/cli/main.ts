@@ -51,6 +51,24 @@ function build(): Command {
     });
 
   program
+    .command("test-alert")
+    .description(
+      "the installer's test: the running agent raises a test alert and this waits for the cloud's acknowledgement",
+    )
+    .option("-c, --config <file>", "the home's config (to find its state_dir)")
+    .option("--state-dir <dir>", "the agent's state directory")
+    .option("--socket <path>", "the control socket itself")
+    .option("--timeout <duration>", "how long to wait for the acknowledgement", "30s")
+    .action(async (opts: { config?: string; stateDir?: string; socket?: string; timeout: string }) => {
+      const timeoutMs = parseDuration(opts.timeout);
+      if (timeoutMs === undefined || timeoutMs <= 0)
+        throw new CliExit(EXIT.usage, `hearth test-alert: --timeout: not a duration: ${opts.timeout}`);
+      const { testAlertCommand } = await import("./test-alert.js");
+      const { timeout: _, ...rest } = opts;
+      await testAlertCommand({ ...rest, timeoutMs });
+    });
+
+  program
     .command("ble-reset-counter")
     .argument("<device>", "the button's id in the config")
     .description(

@@ -13,7 +13,7 @@ export interface SocketOptions {
 }
 
 /** The running agent's control socket: given, in the state directory, or in the config's state_dir. */
-function resolveSocket(opts: SocketOptions): string {
+export function resolveSocket(opts: SocketOptions): string {
   let socket = opts.socket;
   if (!socket && opts.stateDir) socket = socketPath(opts.stateDir);
   if (!socket && opts.config) {

@@ -6,6 +6,7 @@ import { isCallClass } from "../contract/lifecycle.js";
 import { type Envelope, envelope } from "../contract/messages.js";
 import { commandTopic, TOPIC_ROOT } from "../contract/topics.js";
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { HourlyTelemetry } from "./telemetry-summary.js";
 
 /** A care centre's command is good for this long: the gateway refuses it later (at most 10 minutes). */
 const COMMAND_TTL_MS = 5 * MINUTE_MS;
@@ -13,10 +14,15 @@ const COMMAND_TTL_MS = 5 * MINUTE_MS;
 export interface ConsoleCloudOptions {
   url: string;
   home: string;
-  /** Acknowledge each raised call or fall after this many real milliseconds, as a care centre would. */
+  /** Acknowledge each raised call, fall or test alert after this many real milliseconds, as a care centre would. */
   autoAckCallAfterMs?: number;
   /** Signs every command (the gateway's cloud.commands.public_key is its public half); none: unsigned. */
   signingKey?: KeyObject;
+  /**
+   * `hourly`: one line per device per hour of the readings' time (HourlyTelemetry), so alerts and
+   * events are not buried; `each` (default): every reading on its own line.
+   */
+  telemetry?: "each" | "hourly";
   /** 4 (MQTT 3.1.1, default: the embedded broker's) or 5. */
   protocolVersion?: 4 | 5;
   write?: (line: string) => void;
@@ -80,6 +86,17 @@ export function describeEnvelope(env: Envelope): string {
 }
 
 /**
+ * What stands out in the console: alerts and events are marked (plain text), the rest is indented
+ * to line up under them.
+ */
+const MARK: Partial<Record<Envelope["type"], string>> = {
+  alert: "*** ALERT  ",
+  event: "--> event  ",
+  telemetry: "      ",
+  summary: "==> ",
+};
+
+/**
  * A stand-in for the care provider's cloud: subscribes to one home over MQTT, validates and prints
  * every message on one line, and acknowledges calls like a care centre would.
  */
@@ -88,6 +105,7 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
   readonly received: Envelope[] = [];
   readonly #o: ConsoleCloudOptions;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #hourly = new HourlyTelemetry();
 
   constructor(o: ConsoleCloudOptions) {
     super();
@@ -107,6 +125,7 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
 
   async stop(): Promise<void> {
     for (const t of this.#timers) clearTimeout(t);
+    if (this.#o.telemetry === "hourly") for (const l of this.#hourly.flush()) this.#write(l);
     await this.#client?.endAsync();
   }
 
@@ -127,8 +146,13 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
     return id;
   }
 
+  #write(line: string): void {
+    if (this.#o.write) this.#o.write(line);
+    else process.stdout.write(`${line}\n`);
+  }
+
   #onMessage(topic: string, payload: Buffer): void {
-    const write = this.#o.write ?? ((l: string) => process.stdout.write(`${l}\n`));
+    const write = (l: string): void => this.#write(l);
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload.toString("utf8"));
@@ -148,14 +172,20 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
     }
     const env = r.data as Envelope;
     this.received.push(env);
-    write(describeEnvelope(env));
+    if (env.type === "telemetry" && this.#o.telemetry === "hourly") {
+      const line = this.#hourly.add((env as Envelope<"telemetry">).body);
+      if (line !== undefined) write(line);
+    } else write(`${MARK[env.type] ?? ""}${describeEnvelope(env)}`);
     this.emit("message", env);
     if (env.type === "alert" && this.#o.autoAckCallAfterMs !== undefined) {
       const b = env.body as Envelope<"alert">["body"];
-      if (isCallClass(b.kind) && b.state === "raised") {
+      // A test alert (`hearth test-alert`) is acknowledged like a call: the installer waits for it.
+      if ((isCallClass(b.kind) || b.kind === "test") && b.state === "raised") {
         const t = setTimeout(() => {
           this.#timers.delete(t);
-          write(`cloud: acknowledging ${b.kind} ${b.alert} (carer on the way)`);
+          write(
+            `cloud: acknowledging ${b.kind} ${b.alert}${b.kind === "test" ? " (test alert received)" : " (carer on the way)"}`,
+          );
           void this.command("ack", { alert: b.alert, kind: b.kind, by: "care-centre" });
         }, this.#o.autoAckCallAfterMs);
         this.#timers.add(t);

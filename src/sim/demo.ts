@@ -17,6 +17,7 @@ import { HOUR_MS, SECOND_MS } from "../core/time.js";
 import { formatProblem } from "../core/yaml-validate.js";
 import { loadCatalogue } from "../profiles/catalogue.js";
 import type { ModbusProfile } from "../profiles/modbus.js";
+import type { DeviceProfile } from "../profiles/schema.js";
 import { ConsoleCloud, hours } from "./console-cloud.js";
 import { SimulatedMeters, SimulatedResident } from "./resident.js";
 
@@ -46,6 +47,26 @@ function todayAt(hour: number, minute = 0): number {
     day: "2-digit",
   }).format(now);
   return Date.parse(`${ymd}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+08:00`);
+}
+
+/** The button's advert interval the demo judges its silence on (see demoProfiles). */
+const DEMO_BUTTON_INTERVAL_S = 600;
+
+/**
+ * The catalogue, with the button judged on a longer advert interval. Its offline limit is 2.5 × the
+ * interval + 30 s (drivers/bthome/receiver.ts): 3 simulated minutes for its 60 s, which at 1200× is
+ * 150 ms of real time, shorter than an event-loop pause on a busy machine, so the button would flap
+ * offline between two beacons. Ten minutes is 1.3 s of real time; the beacons still come every 20 s.
+ */
+function demoProfiles(all: ReadonlyMap<string, DeviceProfile>): ReadonlyMap<string, DeviceProfile> {
+  const out = new Map(all);
+  const button = all.get("shelly-blu-button1");
+  if (button?.protocol === "bthome")
+    out.set("shelly-blu-button1", {
+      ...button,
+      bthome: { ...button.bthome, advertising_interval_s: DEMO_BUTTON_INTERVAL_S },
+    });
+  return out;
 }
 
 export function demoConfigYaml(brokerUrl: string, stateDir: string, commandKey: string): string {
@@ -139,7 +160,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
   const agent = new Agent({
     config,
-    profiles: catalogue.profiles,
+    profiles: demoProfiles(catalogue.profiles),
     host: {
       clock,
       netClock: new SystemClock(),
@@ -161,16 +182,21 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     url: broker.url,
     home: HOME,
     autoAckCallAfterMs: 1500,
+    telemetry: "hourly",
     signingKey: cloudKey.privateKey,
     write,
   });
   await cloud.start();
   write(`demo: broker ${broker.url}, state in ${stateDir}, config ${cfgFile}`);
+  if (o.forever)
+    write(
+      `demo: in another terminal, \`npx hearth test-alert --state-dir ${stateDir}\` sends a test alert and waits for the cloud's ack`,
+    );
   write(
     `demo: simulated day from 06:00 at ${o.speed}× (one simulated hour every ${(HOUR_MS / SECOND_MS / o.speed).toFixed(1)} s)`,
   );
   write(
-    "demo: the resident presses the call button at 10:00 and falls at 14:30; the cloud acknowledges calls",
+    "demo: the resident presses the call button at 10:00 and falls at 14:30; the cloud acknowledges calls (and test alerts)",
   );
 
   let callAlert: string | undefined;
@@ -223,10 +249,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   clearTimeout(pressTimer);
-  beacon.cancel();
-  // Let the last messages arrive before tearing down.
+  // Let the last messages arrive before tearing down. The button keeps beaconing until the agent has
+  // stopped: 300 ms are six simulated minutes, past its offline limit (2.5 × 60 s + 30 s), and a
+  // silenced button would end the day with a device_offline the story does not have.
   await new Promise((r) => setTimeout(r, 300));
   await agent.stop();
+  beacon.cancel();
   await cloud.stop();
   await broker.close();
   if (ownDir) rmSync(stateDir, { recursive: true, force: true });

@@ -56,6 +56,20 @@ describe("npm start (the demo)", () => {
     const idOf = (l: string | undefined) => /alert=(\S+)/.exec(l ?? "")?.[1];
     expect(idOf(acked)).toBe(idOf(raised));
     expect(lines.indexOf(raised as string)).toBeLessThan(lines.indexOf(quiet as string));
+    // Alerts and events stand out in the terminal.
+    expect(raised).toMatch(/^\*\*\* ALERT /);
+    expect(lines.some((l) => /^--> event .* event device_online device=button-1 /.test(l))).toBe(true);
+    // Telemetry is one line per device per simulated hour, never one per reading.
+    const telemetry = lines.filter((l) => / telemetry /.test(l));
+    expect(telemetry.length).toBeGreaterThan(0);
+    const hourDevice = telemetry.map((l) => {
+      const m = /^\s+(\d\d:00-\d\d:00) telemetry (\S+) readings=\d+ /.exec(l);
+      expect(m, l).not.toBeNull();
+      return `${m?.[1]} ${m?.[2]}`;
+    });
+    expect(new Set(hourDevice).size).toBe(hourDevice.length);
+    // The button beacons until the agent stops: the day does not end with it offline.
+    expect(lines.filter((l) => /device_offline/.test(l))).toEqual([]);
 
     // And what our subscriber received over MQTT.
     expect(invalid).toEqual([]);

@@ -1,0 +1,157 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestAlertReport } from "../../src/cli/test-alert.js";
+import { silentLogger } from "../../src/core/log.js";
+import { freePort, mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
+import { HEARTH_MAIN, hearth } from "../helpers/cli.js";
+import { simHomeAgent } from "../helpers/sim-home.js";
+import { waitFor } from "../helpers/wait.js";
+import { receiverOptions, sqliteStoreFactory, startReceiver, waitDecision } from "../receiver/rig.js";
+
+function parsed(stdout: string): TestAlertReport {
+  return JSON.parse(stdout) as TestAlertReport;
+}
+
+describe("hearth test-alert without an agent or with wrong usage", () => {
+  it("names the control hop when no agent answers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hearth-ta-"));
+    try {
+      const r = await hearth(["test-alert", "--state-dir", dir, "--timeout", "1s"]);
+      expect(r.code).toBe(1);
+      const rep = parsed(r.stdout);
+      expect(rep).toMatchObject({ ok: false, alert: null, hops: { control: "failed" } });
+      expect(rep.broken?.hop).toBe("control");
+      expect(r.stderr).toMatch(/test-alert: control: no agent is running/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 2 on a --timeout that is not a duration", async () => {
+    const r = await hearth(["test-alert", "--state-dir", "/nonexistent", "--timeout", "soon"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--timeout/);
+  });
+});
+
+const haveBroker = mosquittoAvailable();
+
+describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth receiver on Mosquitto", () => {
+  let broker: TestBroker;
+  const sqlite = sqliteStoreFactory();
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(async () => {
+    await broker?.close();
+    sqlite.cleanup();
+  });
+
+  it("passes while the receiver acknowledges, and names the acknowledgement hop once it is stopped", async () => {
+    const r = await startReceiver(receiverOptions(broker.url, { group: "g-test-alert" }), sqlite.make());
+    let receiverUp = true;
+    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
+    const home = "home-test-alert";
+    const { agent } = simHomeAgent({
+      brokerUrl: broker.url,
+      mqttVersion: "5",
+      stateDir,
+      home,
+      log: silentLogger(),
+    });
+    try {
+      await agent.start();
+      await waitDecision([r], "gateway_online", (l) => l.home === home);
+      const ok = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
+      expect(ok.code, ok.stderr).toBe(0);
+      const rep = parsed(ok.stdout);
+      expect(rep).toMatchObject({
+        ok: true,
+        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "ok" },
+      });
+      expect(rep.round_trip_ms).toBeTypeOf("number");
+      expect(rep.broken).toBeUndefined();
+      // The receiver stored it as a test alert and acknowledged it; the gateway closed it.
+      const [stored] = await waitDecision([r], "alert_stored", (l) => l.alert === rep.alert);
+      expect(stored).toMatchObject({ kind: "test", home });
+      expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("acknowledged");
+
+      await r.stop();
+      receiverUp = false;
+      const late = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
+      expect(late.code).toBe(1);
+      const lateRep = parsed(late.stdout);
+      expect(lateRep).toMatchObject({
+        ok: false,
+        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" },
+        round_trip_ms: null,
+      });
+      expect(lateRep.broken?.hop).toBe("acknowledged");
+      expect(late.stderr).toMatch(
+        /test-alert: acknowledged: the broker took the alert but no acknowledgement/,
+      );
+    } finally {
+      await agent.stop();
+      if (receiverUp) await r.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("names the broker hop when the agent has no broker connection", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
+    const { agent } = simHomeAgent({
+      brokerUrl: `mqtt://127.0.0.1:${await freePort()}`,
+      stateDir,
+      home: "home-no-broker",
+      log: silentLogger(),
+    });
+    try {
+      await agent.start();
+      const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "1s"]);
+      expect(r.code).toBe(1);
+      const rep = parsed(r.stdout);
+      expect(rep).toMatchObject({
+        ok: false,
+        hops: { control: "ok", outbox: "ok", broker: "timeout", acknowledged: "not_reached" },
+        uplink: { connected: false },
+      });
+      expect(rep.broken?.hop).toBe("broker");
+      expect(r.stderr).toMatch(/test-alert: broker: no broker connection/);
+    } finally {
+      await agent.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("hearth test-alert against the demo", () => {
+  it("passes: the demo's console cloud acknowledges a test alert with a signed ack", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-demo-"));
+    const demo = spawn(process.execPath, [HEARTH_MAIN, "demo", "--forever", "--state-dir", stateDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    demo.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    demo.stderr.resume();
+    const exited = new Promise<void>((resolve) => demo.on("exit", () => resolve()));
+    try {
+      await waitFor("the demo online", () => /demo: broker /.test(out) && /status online/.test(out), {
+        timeoutMs: 30_000,
+      });
+      const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${out}`).toBe(0);
+      const rep = parsed(r.stdout);
+      expect(rep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "ok" });
+      expect(out).toMatch(new RegExp(`acknowledging test ${rep.alert}`));
+    } finally {
+      demo.kill("SIGTERM");
+      await exited;
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
