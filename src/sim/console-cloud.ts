@@ -74,7 +74,8 @@ export function describeEnvelope(env: Envelope): string {
     }
     case "status": {
       const b = env.body as Envelope<"status">["body"];
-      return `status ${b.state} version=${b.version}${b.reason ? ` reason=${JSON.stringify(b.reason)}` : ""}`;
+      // Heartbeats republish the online status of the same session: the session tells them from a reconnect.
+      return `status ${b.state} version=${b.version} session=${b.session}${b.reason ? ` reason=${JSON.stringify(b.reason)}` : ""}`;
     }
     case "reply": {
       const b = env.body as Envelope<"reply">["body"];
