@@ -117,3 +117,31 @@ export function showsSomeoneUp(
   }
   return undefined;
 }
+
+/**
+ * The activity of the last `windowMs` (relative to the newest added), and whether it shows someone is
+ * up: the running form of `showsSomeoneUp` that the silence, the open alert and the outing logic keep.
+ */
+export class RecentSigns {
+  readonly #windowMs: number;
+  readonly #keep: number;
+  #signs: ActivitySign[] = [];
+
+  /** `keep`: at most this many kept (the newest), where a rule never needs more. */
+  constructor(windowMs: number, keep = Number.POSITIVE_INFINITY) {
+    this.#windowMs = windowMs;
+    this.#keep = keep;
+  }
+
+  /** Adds `a`; the verdict over the window ending at it, undefined when it shows nobody up. */
+  add(a: ActivitySign): UpVerdict | undefined {
+    this.#signs = this.#signs.filter((s) => a.mono - s.mono <= this.#windowMs);
+    this.#signs.push(a);
+    if (this.#signs.length > this.#keep) this.#signs.shift();
+    return showsSomeoneUp(this.#signs, { windowMs: this.#windowMs });
+  }
+
+  clear(): void {
+    this.#signs = [];
+  }
+}

@@ -1,5 +1,5 @@
 import type { Activity } from "./activity.js";
-import { showsSomeoneUp, type UpVerdict, weightOf } from "./activity-weights.js";
+import { RecentSigns, UP_WINDOW_MS, weightOf } from "./activity-weights.js";
 
 /** Motion events kept per open alert: more than the motion rule ever needs. */
 const KEEP = 16;
@@ -12,21 +12,15 @@ const KEEP = 16;
  */
 export class InactivityClearing {
   #alert: string | undefined;
-  #motion: Activity[] = [];
+  readonly #motion = new RecentSigns(UP_WINDOW_MS, KEEP);
 
   /** The activity `a` while `alert` is open: true when it clears the alert. */
   clears(alert: string, a: Activity): boolean {
     if (weightOf(a.source).class !== "motion") return true;
     if (this.#alert !== alert) {
       this.#alert = alert;
-      this.#motion = [];
+      this.#motion.clear();
     }
-    this.#motion.push(a);
-    if (this.#motion.length > KEEP) this.#motion.shift();
-    return this.upVerdict() !== undefined;
-  }
-
-  upVerdict(): UpVerdict | undefined {
-    return showsSomeoneUp(this.#motion);
+    return this.#motion.add(a) !== undefined;
   }
 }

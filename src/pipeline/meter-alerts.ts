@@ -11,8 +11,6 @@ import { DEFAULT_WATER_RESOLUTION_M3, type ResolvedDetection } from "./options.j
  * recovery closes it.
  */
 export function meterAlertHooks(alerts: AlertManager, clock: Clock, timeZone: string): ActivityListener {
-  const close = (kind: "leak" | "power_outage", device: string, evidence: Record<string, unknown>) =>
-    closeRecovered(alerts, kind, device, evidence);
   return {
     leakStarted: (device, rateM3h, sinceMono) => {
       if (alerts.findOpen("leak", device)) return;
@@ -28,12 +26,12 @@ export function meterAlertHooks(alerts: AlertManager, clock: Clock, timeZone: st
         device,
       );
     },
-    leakEnded: (device) => close("leak", device, { flow: "stopped" }),
+    leakEnded: (device) => closeRecovered(alerts, "leak", device, { flow: "stopped" }),
     outageStarted: (device, v) => {
       if (!alerts.findOpen("power_outage"))
         alerts.raise("power_outage", { voltage_v: v, note: "electricity silence is not counted" }, device);
     },
-    outageEnded: (device, v) => close("power_outage", device, { voltage_v: v }),
+    outageEnded: (device, v) => closeRecovered(alerts, "power_outage", device, { voltage_v: v }),
   };
 }
 

@@ -2,7 +2,7 @@ import { isoWithOffset } from "../contract/timestamps.js";
 import type { Reading } from "../core/readings.js";
 import { SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
-import { type ActivitySign, showsSomeoneUp, UP_WINDOW_MS } from "./activity-weights.js";
+import { RecentSigns, UP_WINDOW_MS } from "./activity-weights.js";
 import type { AlertManager } from "./alerts.js";
 import { inWindow } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
@@ -80,7 +80,7 @@ export class Outings {
   /** An opening ended the last outing: the closing that follows is the same passage. */
   #absorbClose = false;
   /** Activity seen inside while out, within the last window, for `showsSomeoneUp`. */
-  #signs: ActivitySign[] = [];
+  readonly #signs = new RecentSigns(UP_WINDOW_MS);
   /** `not_home` was raised in this outing (once per outing). */
   #raised = false;
   /** Last value of each door sensor (1 open, 0 closed). */
@@ -138,16 +138,14 @@ export class Outings {
       return;
     }
     if (this.#state !== "out") return;
-    this.#signs = this.#signs.filter((s) => a.mono - s.mono <= UP_WINDOW_MS);
-    this.#signs.push(a);
-    if (showsSomeoneUp(this.#signs)) this.#end(a);
+    if (this.#signs.add(a)) this.#end(a);
   }
 
   /** At every tick: `leaving` may become `out`; a long outing raises `not_home`. */
   check(nowMono: number, wallMs: number, local: LocalTime, away: boolean): void {
     if (this.#state === "leaving" && nowMono - this.#sinceMono >= this.#o.settleMs) {
       this.#state = "out";
-      this.#signs = [];
+      this.#signs.clear();
       this.#raised = false;
       this.#d.sink.putEvent({
         event: "outing_started",
@@ -190,7 +188,7 @@ export class Outings {
   #end(a: Activity): void {
     const outS = Math.round((a.mono - this.#sinceMono) / SECOND_MS);
     this.#state = "home";
-    this.#signs = [];
+    this.#signs.clear();
     this.#d.sink.putEvent({
       event: "outing_ended",
       device: this.#door,

@@ -1,6 +1,6 @@
 import { MINUTE_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
-import { showsSomeoneUp, weightOf } from "./activity-weights.js";
+import { RecentSigns, weightOf } from "./activity-weights.js";
 
 /**
  * Motion and presence restart the silence only when they show someone is up: three triggers, or two
@@ -22,13 +22,10 @@ const KEEP = 16;
  * still activity for everything else: the day's record, the pre-alarm's list, the outing logic.
  */
 export class SilenceEvidence {
-  #motion: Activity[] = [];
+  readonly #motion = new RecentSigns(SILENCE_MOTION_WINDOW_MS, KEEP);
 
   counts(a: Activity): boolean {
     if (weightOf(a.source).class !== "motion") return true;
-    this.#motion = this.#motion.filter((m) => a.mono - m.mono <= SILENCE_MOTION_WINDOW_MS);
-    this.#motion.push(a);
-    if (this.#motion.length > KEEP) this.#motion.shift();
-    return showsSomeoneUp(this.#motion, { windowMs: SILENCE_MOTION_WINDOW_MS }) !== undefined;
+    return this.#motion.add(a) !== undefined;
   }
 }
