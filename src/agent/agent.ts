@@ -26,6 +26,7 @@ import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
+import { hasMotionSensor } from "./motion-sensor.js";
 import { testAlertHandlers } from "./test-alert.js";
 
 /** Longest a single step of `stop()` may take before the next one runs: nine steps stay within systemd's 90 s. */
@@ -106,7 +107,7 @@ export class Agent {
       },
       log: host.log.child({ module: "pipeline" }),
       // The pre-alarm's `auto` is on only where someone hears the prompt: else it only delays the alert.
-      detection: detectionOptions(config.detection, outputs.audible),
+      detection: detectionOptions(config.detection, outputs.audible, hasMotionSensor(deviceProfile.values())),
       prompt: prealarmPrompt(outputs),
       waterResolutionM3: waterResolutionM3(config.detection),
       // The learned routine and standby/machine models survive restarts in the outbox's kv table.

@@ -33,6 +33,12 @@ export const prealarmSchema = z
             "routine alpha used while the pre-alarm is on (0.002 for meters and a button; with a motion sensor and an entrance door 0.005)",
           ),
         min_silence: duration.optional().describe("routine minimum silence used while the pre-alarm is on"),
+        usual_stillness: z
+          .enum(["auto", "on", "off"])
+          .default("auto")
+          .describe(
+            "while the pre-alarm is on, also ask when a daytime silence is longer than this home has been still around this hour in the last four weeks (learned; after two weeks); auto: on where a motion or presence sensor is configured",
+          ),
       })
       .strict()
       .prefault({})

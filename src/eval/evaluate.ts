@@ -205,6 +205,8 @@ export interface Figures {
   ttdMeanMin: number | null;
   daytimeIncidents: number;
   daytimeWithin4hPct: number;
+  /** Median time to detect of the daytime incidents (undetected ones count as never: last). */
+  daytimeTtdMedianMin: number | null;
   nightIncidents: number;
   nightByDeadlinePct: number;
   falseAlarms: number;
@@ -294,6 +296,10 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
     ttdP90Min: quantile(ttds, 0.9),
     ttdMeanMin: ttds.length === 0 ? null : ttds.reduce((a, b) => a + b, 0) / ttds.length,
     daytimeIncidents: day.length,
+    daytimeTtdMedianMin: quantile(
+      day.map((o) => ttd(o) ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b),
+      0.5,
+    ),
     daytimeWithin4hPct: pct(
       day.filter((o) => (ttd(o) ?? Number.POSITIVE_INFINITY) <= 240).length,
       day.length,

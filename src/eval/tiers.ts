@@ -40,23 +40,28 @@ export const EVAL_PREALARM: Pick<EvalDetection, "prealarmWaitMs" | "prealarmInSl
  * 0.001: 1.74; 6 h / 0.003: 1.38), with motion 3 h and 0.005 (3 h / 0.002: 35.7 %, 0.34; 2 h / 0.005:
  * 57.1 %, 1.25 — over the budget of one).
  */
+const MOTION_OFF: Partial<EvalDetection> = { routineAlpha: 0.0003 };
+/**
+ * With a motion sensor and the pre-alarm, the home's usual stillness (usual-stillness-verdict.ts)
+ * asks first, so the day limit and the routine can be those of a home without the pre-alarm's
+ * shortcuts: 4 h and the motion alpha (tuning seeds, docs/DETECTION.md "Usual stillness").
+ */
+const MOTION_ON: Partial<EvalDetection> = {
+  routineAlpha: 0.0003,
+  prealarmMaxSilenceDayMs: 4 * HOUR_MS,
+  prealarmRoutineAlpha: 0.0003,
+  // As the agent's `usual_stillness: auto` does where a motion sensor is configured.
+  prealarmUsualStillness: true,
+};
+
 export const TIER_KNOBS: Record<Tier, { off: Partial<EvalDetection>; on: Partial<EvalDetection> }> = {
   meters: {
     off: {},
     on: { prealarmMaxSilenceDayMs: 6 * HOUR_MS, prealarmRoutineAlpha: 0.002 },
   },
-  motion: {
-    off: { routineAlpha: 0.0003 },
-    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 3 * HOUR_MS, prealarmRoutineAlpha: 0.005 },
-  },
-  motion_door: {
-    off: { routineAlpha: 0.0003 },
-    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 3 * HOUR_MS, prealarmRoutineAlpha: 0.005 },
-  },
-  motion_door_fall: {
-    off: { routineAlpha: 0.0003 },
-    on: { routineAlpha: 0.0003, prealarmMaxSilenceDayMs: 3 * HOUR_MS, prealarmRoutineAlpha: 0.005 },
-  },
+  motion: { off: MOTION_OFF, on: MOTION_ON },
+  motion_door: { off: MOTION_OFF, on: MOTION_ON },
+  motion_door_fall: { off: MOTION_OFF, on: MOTION_ON },
 };
 
 export function tierKnobs(t: Tier, prealarm: boolean, extra: Partial<EvalDetection> = {}): EvalKnobs {

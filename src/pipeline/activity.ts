@@ -19,6 +19,8 @@ export interface Activity {
   strength: number;
   mono: number;
   detail: string;
+  /** A load switched off: machines do that by themselves (a kettle, a rice cooker, a washer's end). */
+  switchedOff?: true;
 }
 
 export interface ActivityOptions {
@@ -248,6 +250,7 @@ export class ActivityExtractor {
       strength: powerStepStrength(step),
       mono,
       detail: `power ${step > 0 ? "up" : "down"} ${Math.abs(step).toFixed(0)} W to ${watts.toFixed(0)} W`,
+      ...(step < 0 ? { switchedOff: true as const } : {}),
     };
   }
 }

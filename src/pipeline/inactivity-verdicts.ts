@@ -8,6 +8,7 @@ import type { LocalClock, LocalTime } from "./local-time.js";
 import { NightLights } from "./night-lights.js";
 import type { ResolvedDetection } from "./options.js";
 import type { Routine } from "./routine.js";
+import { type UsualEvidence, UsualStillnessVerdict } from "./usual-stillness-verdict.js";
 
 /** A silence worth an inactivity alert, and which of the three verdicts found it. */
 export interface InactivityFinding {
@@ -20,6 +21,8 @@ export interface InactivityFinding {
   rule?: string;
   /** Set for a missed daily check-in: its deadline, local "HH:MM". */
   checkin?: { by: string };
+  /** Set when the silence is longer than this home is usually still at this hour. */
+  usual?: UsualEvidence;
 }
 
 /** The evidence about the last activity that inactivity alerts carry. */
@@ -43,7 +46,9 @@ export function lastActivityEvidence(
 
 /** The rule a finding names in its evidence (and a pre-alarm in its event). */
 export function findingRule(f: InactivityFinding): string {
-  return f.rule ?? (f.expected ? "learned_routine" : f.power ? "lights_left_on" : f.verdict.rule);
+  if (f.rule) return f.rule;
+  if (f.usual) return "usual_stillness";
+  return f.expected ? "learned_routine" : f.power ? "lights_left_on" : f.verdict.rule;
 }
 
 /** An inactivity alert's evidence, in the order the contract's examples show it. */
@@ -61,6 +66,7 @@ export function inactivityEvidence(
     rule: findingRule(f),
     ...(f.power ? { power: f.power } : {}),
     ...(f.checkin ? { checkin: f.checkin } : {}),
+    ...(f.usual ? { usual: f.usual } : {}),
     watch,
     ...(f.expected ? { expected: f.expected } : {}),
   };
@@ -83,12 +89,23 @@ export class InactivityVerdicts {
   #lastActivity: Activity | undefined;
   /** Wall time the current silence is measured from. */
   #silenceFromWall = 0;
+  /** How long the person is usually still, hour by hour (learned always, used when `usualStillness`). */
+  readonly stillness: UsualStillnessVerdict;
 
   constructor(d: ResolvedDetection, clock: Clock, lc: LocalClock, routine: Routine) {
     this.#d = d;
     this.#clock = clock;
     this.#lc = lc;
     this.#routine = routine;
+    this.stillness = new UsualStillnessVerdict(
+      {
+        sleepStartMin: d.sleepStartMin,
+        sleepEndMin: d.sleepEndMin,
+        ...(d.usualStillnessFloorMs !== undefined ? { floorMs: d.usualStillnessFloorMs } : {}),
+        ...(d.usualStillnessMargin !== undefined ? { margin: d.usualStillnessMargin } : {}),
+      },
+      clock.monotonicMs(),
+    );
     this.#rule = new SilenceRule(
       {
         sleepStartMin: d.sleepStartMin,
@@ -109,12 +126,19 @@ export class InactivityVerdicts {
 
   /** A new silence starts at `nowMono` / `wallMs` (the start, a return from away, an acknowledgement). */
   restart(nowMono: number, wallMs: number): void {
+    this.stillness.restart(nowMono);
     this.#rule.resetTo(nowMono);
     this.#silenceFromWall = wallMs;
   }
 
-  /** An activity that happened at wall time `wallMs` ends the silence. */
-  activity(a: Activity, wallMs: number): void {
+  /**
+   * An activity that happened at wall time `wallMs`; `up`: it shows someone is up, and ends the
+   * silence (silence-evidence.ts). Any activity ends the time without any sign.
+   */
+  activity(a: Activity, wallMs: number, up = true): void {
+    const ends = up && a.mono > this.#rule.lastActivityMono();
+    this.stillness.sign(a.mono, ends, this.#lc.at(wallMs), this.#rule);
+    if (!up) return;
     this.#lastActivity = a;
     this.#silenceFromWall = wallMs;
     this.#rule.activity(a.mono);
@@ -159,14 +183,15 @@ export class InactivityVerdicts {
 
   /**
    * Looks at the silence now (every tick: the rules count observed time as it passes). `paused`: the
-   * time since the last tick is not counted; `factor` shortens every limit; `mute` (away, or an
-   * inactivity alert already open): no finding.
+   * time since the last tick is not counted; `factor` shortens every limit; `mute` (away, out, or an
+   * inactivity alert already open): no finding; `asking` (a pre-alarm waits for its answer): no new
+   * finding, but the silence goes on (an answer makes it an ordinary one).
    */
   check(
     nowMono: number,
     wallMs: number,
     local: LocalTime,
-    o: { paused: boolean; factor: number; mute: boolean },
+    o: { paused: boolean; factor: number; mute: boolean; asking?: boolean },
   ): InactivityFinding | undefined {
     const { paused, factor } = o;
     const v = this.#rule.check(nowMono, local, {
@@ -175,11 +200,19 @@ export class InactivityVerdicts {
       lastActivityWallMs: this.#silenceFromWall,
       sleepEndWallMs: this.#lc.wallOf(local.day, this.#d.sleepEndMin),
     });
-    if (o.mute) return undefined;
+    const use = this.#d.usualStillness && !o.mute;
+    const still = this.stillness.check(this.#rule, nowMono, local, { paused, factor, use });
+    if (o.mute) {
+      // Away, out, or an alert open: this silence is not an ordinary one.
+      this.stillness.discard();
+      return undefined;
+    }
+    if (o.asking) return undefined;
     if (v) return { verdict: v };
     if (!paused) {
       const lights = this.#lightsLeftOn(local, factor);
       if (lights) return lights;
+      if (still) return still;
     }
     if (!this.#d.routine || paused || !this.#routine.ready()) return undefined;
     const counted = this.#rule.countedMs();

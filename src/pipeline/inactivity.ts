@@ -84,6 +84,11 @@ export class SilenceRule {
     return this.#countedMs;
   }
 
+  /** The part of the counted silence outside the sleep window. */
+  awakeMs(): number {
+    return this.#awakeMs;
+  }
+
   isNight(local: LocalTime): boolean {
     return inWindow(local.minuteOfDay, this.#o.sleepStartMin, this.#o.sleepEndMin);
   }

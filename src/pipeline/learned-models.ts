@@ -4,6 +4,7 @@ import { DETECTION_DEFAULTS } from "./options.js";
 import type { ModelStore } from "./ports.js";
 import type { PowerModelState } from "./power.js";
 import { Routine, type RoutineState } from "./routine.js";
+import type { UsualStillnessSnapshot, UsualStillnessVerdict } from "./usual-stillness-verdict.js";
 
 /**
  * Where the learned models live in a `ModelStore` (the outbox's kv table in the agent), and how they
@@ -11,6 +12,7 @@ import { Routine, type RoutineState } from "./routine.js";
  * device's. Values are JSON text. The pipeline and `hearth routine` both go through here.
  */
 export const ROUTINE_KEY = "pipeline.routine";
+const STILLNESS_KEY = "pipeline.usual_stillness";
 const powerKey = (device: string) => `pipeline.power.${device}`;
 
 /**
@@ -23,6 +25,7 @@ export function loadModels(
   activity: ActivityExtractor,
   devices: readonly string[],
   log: Logger,
+  stillness?: UsualStillnessVerdict,
 ): void {
   const r = store.get(ROUTINE_KEY);
   if (r) {
@@ -30,6 +33,14 @@ export function loadModels(
       routine.restore(JSON.parse(r) as RoutineState);
     } catch (e) {
       log.warn({ err: e }, "Learned routine in the store is unreadable; learning again");
+    }
+  }
+  const s = stillness ? store.get(STILLNESS_KEY) : undefined;
+  if (s) {
+    try {
+      stillness?.restore(JSON.parse(s) as UsualStillnessSnapshot);
+    } catch (e) {
+      log.warn({ err: e }, "Learned usual stillness in the store is unreadable; learning again");
     }
   }
   for (const device of devices) {
@@ -44,8 +55,14 @@ export function loadModels(
 }
 
 /** Writes the routine and every power model learned so far. */
-export function saveModels(store: ModelStore, routine: Routine, activity: ActivityExtractor): void {
+export function saveModels(
+  store: ModelStore,
+  routine: Routine,
+  activity: ActivityExtractor,
+  stillness?: UsualStillnessVerdict,
+): void {
   store.set(ROUTINE_KEY, JSON.stringify(routine.toJSON()));
+  if (stillness) store.set(STILLNESS_KEY, JSON.stringify(stillness.toJSON()));
   for (const [d, m] of activity.powerModels()) store.set(powerKey(d), JSON.stringify(m.toJSON()));
 }
 

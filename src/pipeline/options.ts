@@ -63,6 +63,15 @@ export interface DetectionOptions {
   prealarmMaxSilenceDayMs?: number;
   prealarmRoutineAlpha?: number;
   prealarmRoutineMinSilenceMs?: number;
+  /**
+   * Find a daytime silence longer than this home is usually still at this hour (usual-stillness.ts).
+   * Only while the pre-alarm is on (`prealarmUsualStillness`): it asks more often than the rules.
+   */
+  usualStillness?: boolean;
+  prealarmUsualStillness?: boolean;
+  /** The usual stillness's floor and margin (default: USUAL_STILLNESS_DEFAULTS). */
+  usualStillnessFloorMs?: number;
+  usualStillnessMargin?: number;
   /** Daily check-in: "I am fine" between the end of the sleep window and this (minutes after midnight). */
   checkinByMin?: number;
   /**
@@ -87,6 +96,9 @@ type Unset =
   | "prealarmMaxSilenceDayMs"
   | "prealarmRoutineAlpha"
   | "prealarmRoutineMinSilenceMs"
+  | "prealarmUsualStillness"
+  | "usualStillnessFloorMs"
+  | "usualStillnessMargin"
   | "checkinByMin";
 
 /**
@@ -141,8 +153,13 @@ export function prealarmWaitMs(c: DetectionConfig, autoOn: boolean): number {
  * The pipeline's detection options from the config's `detection` section. `prealarmAuto`: how the
  * pre-alarm's `enabled: auto` resolves (default off: nobody hears a prompt).
  */
-export function detectionOptions(c: DetectionConfig, prealarmAuto = false): ConfiguredDetection {
+export function detectionOptions(
+  c: DetectionConfig,
+  prealarmAuto = false,
+  motionSensor = false,
+): ConfiguredDetection {
   const limits = c.prealarm.limits;
+  const usual = limits.usual_stillness;
   return {
     sleepStartMin: c.sleep_window.start,
     sleepEndMin: c.sleep_window.end,
@@ -173,6 +190,8 @@ export function detectionOptions(c: DetectionConfig, prealarmAuto = false): Conf
     ...(limits.max_silence_day !== undefined ? { prealarmMaxSilenceDayMs: limits.max_silence_day } : {}),
     ...(limits.routine_alpha !== undefined ? { prealarmRoutineAlpha: limits.routine_alpha } : {}),
     ...(limits.min_silence !== undefined ? { prealarmRoutineMinSilenceMs: limits.min_silence } : {}),
+    usualStillness: false,
+    prealarmUsualStillness: usual === "on" || (usual === "auto" && motionSensor),
     ...(c.checkin.by !== undefined ? { checkinByMin: c.checkin.by } : {}),
     outingSettleMs: c.outing.settle,
     outingMaxDayMs: c.outing.max_day,
@@ -207,6 +226,9 @@ function defaults(): Omit<ResolvedDetection, Unset> {
     prealarmMaxSilenceDayMs: _pd,
     prealarmRoutineAlpha: _pa,
     prealarmRoutineMinSilenceMs: _pm,
+    prealarmUsualStillness: _pu,
+    usualStillnessFloorMs: _uf,
+    usualStillnessMargin: _um,
     checkinByMin: _checkin,
     ...rest
   } = detectionOptions(CONFIG_DEFAULTS);

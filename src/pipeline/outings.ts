@@ -48,9 +48,11 @@ export type OutingState = "home" | "leaving" | "out";
  * Outings, seen by an entrance door sensor (a device reporting the `door` channel, 1 = open: those
  * listed in `doors`, or every one when none is listed; another door, a fridge's, is activity inside).
  *
- * - A door event (open or close) starts `leaving`. Any activity inside (water, a power step, motion,
- *   occupancy, a button) before `settleMs` has passed means someone is home: back to `home`. Any sign
- *   is enough here, because the safe side is "at home" (the silence rules stay armed).
+ * - A door event (open or close) starts `leaving`. Any activity inside (water, a load switched on,
+ *   motion, occupancy, a button) before `settleMs` has passed means someone is home: back to `home`.
+ *   Any sign is enough here, because the safe side is "at home" (the silence rules stay armed); but
+ *   not a load switching off, which machines do by themselves (a kettle, a rice cooker) after the
+ *   person left.
  * - `settleMs` of nothing: `out` from the door event's time (`outing_started`). While out the silence is
  *   not counted (the inactivity verdicts are paused) and the routine does not learn those hours.
  * - The next door event ends the outing (`outing_ended`); so does activity inside that shows someone
@@ -134,7 +136,8 @@ export class Outings {
       return;
     }
     if (this.#state === "leaving") {
-      this.#state = "home";
+      // A load switching off needs nobody: the kettle or the rice cooker the person left running.
+      if (!a.switchedOff) this.#state = "home";
       return;
     }
     if (this.#state !== "out") return;

@@ -114,7 +114,14 @@ export class Pipeline implements ReadingSink {
     this.#stopped = false;
     this.alerts.restore(open);
     if (this.#o.store)
-      loadModels(this.#o.store, this.routine, this.#activity, this.#o.expectedDevices ?? [], this.#o.log);
+      loadModels(
+        this.#o.store,
+        this.routine,
+        this.#activity,
+        this.#o.expectedDevices ?? [],
+        this.#o.log,
+        this.#verdicts.stillness,
+      );
     const now = this.#o.clock.monotonicMs();
     this.#verdicts.restart(now, this.#o.clock.wallMs());
     // Resumed: the store holds what an earlier run learned (outings.ts: a restart while out).
@@ -298,10 +305,9 @@ export class Pipeline implements ReadingSink {
     this.#lastSign = a;
     const wall = this.#o.clock.wallMs() - (this.#o.clock.monotonicMs() - a.mono);
     // A lone PIR trigger is no proof of a person on their feet (silence-evidence.ts).
-    if (this.#evidence.counts(a)) {
-      this.#verdicts.activity(a, wall);
-      this.#hours.active();
-    }
+    const up = this.#evidence.counts(a);
+    this.#verdicts.activity(a, wall, up);
+    if (up) this.#hours.active();
     this.#outings.activity(a, wall);
     this.#daily.activity(wall, this.#lc.at(wall));
     this.#prealarm.activity(a);
@@ -337,14 +343,11 @@ export class Pipeline implements ReadingSink {
     this.#rollHour(local);
     this.#verdicts.rollHalfHour(local, () => !this.#hours.spoiled && !this.alerts.findOpen("inactivity"));
     // A waiting pre-alarm decides on its own (prealarm.ts): no new finding meanwhile; nor while out.
-    const mute =
-      this.#watch.level === "away" ||
-      this.#outings.out ||
-      !!this.alerts.findOpen("inactivity") ||
-      this.#prealarm.pending;
+    const mute = this.#watch.level === "away" || this.#outings.out || !!this.alerts.findOpen("inactivity");
+    const asking = this.#prealarm.pending;
     const finding =
-      this.#verdicts.check(now, wall, local, { paused, factor: this.#watch.factor(), mute }) ??
-      this.#checkin?.missed(local, paused || mute, this.#verdicts.silenceNow(now, local));
+      this.#verdicts.check(now, wall, local, { paused, factor: this.#watch.factor(), mute, asking }) ??
+      this.#checkin?.missed(local, paused || mute || asking, this.#verdicts.silenceNow(now, local));
     this.#prealarm.tick(now);
     if (finding) this.#prealarm.finding(finding, local);
     this.#escalation.check(now);
@@ -381,7 +384,7 @@ export class Pipeline implements ReadingSink {
   #save(): void {
     if (!this.#o.store) return;
     try {
-      saveModels(this.#o.store, this.routine, this.#activity);
+      saveModels(this.#o.store, this.routine, this.#activity, this.#verdicts.stillness);
     } catch (e) {
       this.#o.log.error({ err: e }, "Saving learned models failed");
     }

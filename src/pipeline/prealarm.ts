@@ -207,6 +207,7 @@ export function withPrealarmLimits(d: ResolvedDetection): ResolvedDetection {
     ...(d.prealarmRoutineMinSilenceMs !== undefined
       ? { routineMinSilenceMs: d.prealarmRoutineMinSilenceMs }
       : {}),
+    ...(d.prealarmUsualStillness ? { usualStillness: true } : {}),
   };
 }
 

@@ -97,6 +97,17 @@ export function senseTimeline(h: SenseInput): SenseTimeline {
     }
   for (const t of h.trips) if (t.fromMs < inc) outs.push([t.fromMs, t.toMs]);
   outs.sort((x, y) => x[0] - y[0]);
+  // Outings are drawn independently, so two may overlap (or fall in a trip): the person is out from
+  // the first leaving to the last return, and the door opens only then, not at a "leaving" while out.
+  for (let i = 1; i < outs.length; ) {
+    const prev = outs[i - 1] as [number, number];
+    const cur = outs[i] as [number, number];
+    if (cur[0] > prev[1]) i++;
+    else {
+      prev[1] = Math.max(prev[1], cur[1]);
+      outs.splice(i, 1);
+    }
+  }
   const asleep: [number, number][] = [];
   let prevBed = h.startMs;
   for (const d of h.days) {
