@@ -271,6 +271,17 @@ export class Receiver {
     if (lane && env.lane_seq !== undefined)
       await this.#store.recordLane(env.home, lane, env.lane_seq, env.seq);
     if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
+    else if (env.type === "summary") {
+      const body = (env as Envelope<"summary">).body;
+      await this.#store.putSummary({
+        home: env.home,
+        date: body.date,
+        seq: env.seq,
+        messageId: env.id,
+        body: body as unknown as Record<string, unknown>,
+        receivedAt: this.#clock.wallMs(),
+      });
+    }
     else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const fresh = await this.#store.markSeen({
       id: env.id,
