@@ -127,6 +127,7 @@ export class Receiver {
       ? new ReceiverHttp(o.http, {
           store: deps.store,
           log: deps.log.child({ module: "http" }),
+          now: () => deps.clock.wallMs(),
           ack: (alert, by, note) => this.acknowledge(alert, by, note, "manual"),
           watch: (home, level, until) => this.setWatch(home, level, until),
         })
@@ -281,8 +282,7 @@ export class Receiver {
         body: body as unknown as Record<string, unknown>,
         receivedAt: this.#clock.wallMs(),
       });
-    }
-    else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
+    } else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const fresh = await this.#store.markSeen({
       id: env.id,
       home: env.home,

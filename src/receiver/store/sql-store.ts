@@ -381,6 +381,7 @@ export class SqlStore implements ReceiverStore {
   }
 
   putSummary = (s: SummaryRow): Promise<boolean> => home.putSummary(this.#db, s);
-  summaries = (h: string, from: string, to: string): Promise<SummaryRow[]> => home.summaries(this.#db, h, from, to);
+  summaries = (h: string, from: string, to: string): Promise<SummaryRow[]> =>
+    home.summaries(this.#db, h, from, to);
   homeAlerts = (h: string, limit = 200): Promise<AlertRow[]> => home.homeAlerts(this.#db, h, limit);
 }
