@@ -46,7 +46,8 @@ export class ConsoleEvents {
       connection: "keep-alive",
       "x-accel-buffering": "no",
     });
-    res.write("retry: 2000\n: connected\n\n");
+    // `: ready` says the stream has its picture of the store: changes from then on are sent.
+    res.write(`retry: 2000\n: connected\n\n${this.#alerts ? ": ready\n\n" : ""}`);
     this.#clients.add(res);
     req.on("close", () => {
       this.#clients.delete(res);
@@ -82,7 +83,9 @@ export class ConsoleEvents {
   /** Compares the store with the last picture and sends what changed (the first poll only takes one). */
   async poll(): Promise<void> {
     const [alerts, homes] = await Promise.all([this.#store.openAlerts(), this.#store.listGateways()]);
+    const first = this.#alerts === undefined;
     const events = [...this.#alertChanges(alerts), ...this.#homeChanges(homes)];
+    if (first) this.#send(": ready\n\n");
     for (const e of events) this.#send(`event: change\ndata: ${JSON.stringify(e)}\n\n`);
     // A comment now and then keeps proxies from closing an idle stream.
     if (events.length === 0 && ++this.#polls % 15 === 0) this.#send(": idle\n\n");
