@@ -51,6 +51,8 @@ const ago = (ms) =>
 const localTime = (iso) => (typeof iso === "string" && iso.length >= 16 ? iso.slice(11, 16) : "");
 const localDay = (iso) => (typeof iso === "string" ? `${iso.slice(0, 10)} ${localTime(iso)}` : "");
 
+const ageOf = (a) => ago(Date.parse(a.since ?? "") || a.updatedAt);
+
 const KIND_WORDS = {
   call: "Call button pressed",
   inactivity: "No activity",
@@ -121,8 +123,15 @@ function beep() {
   }
 }
 
-function flagNewAlert() {
-  unseen += 1;
+/** Alert ids already shown; undefined before the first load (what is open then is not news). */
+let known;
+
+function flagNewAlerts() {
+  const fresh = state.alerts.filter((a) => a.ackSentAt === undefined && !known?.has(a.alert));
+  const first = known === undefined;
+  known = new Set(state.alerts.map((a) => a.alert));
+  if (first || fresh.length === 0) return;
+  unseen += fresh.length;
   document.title = `(${unseen}) NEW ALERT · ${TITLE}`;
   beep();
 }
@@ -154,6 +163,7 @@ function route() {
 async function refresh() {
   try {
     [state.alerts, state.homes] = await Promise.all([api("api/alerts"), api("api/homes")]);
+    flagNewAlerts();
     renderAlerts();
     renderHomes();
     if (state.home) await renderHomeFile();
@@ -192,7 +202,8 @@ function alertCard(a, withForm) {
       { class: "meta" },
       el("a", { href: `#home/${encodeURIComponent(a.home)}` }, a.home),
       a.device ? ` · ${a.device}` : "",
-      ` · ${ago(Date.parse(a.since ?? "") || a.updatedAt)}`,
+      " · ",
+      el("span", { class: "age" }, ageOf(a)),
       a.since ? ` (${localDay(a.since)})` : "",
     ),
     el("p", { class: "evidence" }, evidenceWords(a.evidence)),
@@ -204,29 +215,31 @@ function alertCard(a, withForm) {
   );
 }
 
+/**
+ * Updates the list in place: a card whose alert did not change stays the same element (only its age
+ * is rewritten), so a live update does not take away the form an operator is typing into.
+ */
 function renderAlerts() {
-  // A refresh must not lose what an operator is typing into an acknowledgement.
-  const typed = new Map();
-  let focused;
-  for (const li of $("alerts").children) {
-    const inputs = [...li.querySelectorAll("input")];
-    typed.set(
-      li.dataset.alert,
-      inputs.map((i) => i.value),
-    );
-    const at = inputs.indexOf(document.activeElement);
-    if (at >= 0) focused = [li.dataset.alert, at];
-  }
-  $("alerts").replaceChildren(...state.alerts.map((a) => alertCard(a, true)));
-  for (const li of $("alerts").children) {
-    const inputs = [...li.querySelectorAll("input")];
-    const values = typed.get(li.dataset.alert);
-    if (values)
-      inputs.forEach((i, n) => {
-        i.value = values[n] ?? i.value;
-      });
-    if (focused?.[0] === li.dataset.alert) inputs[focused[1]]?.focus();
-  }
+  const list = $("alerts");
+  const old = new Map([...list.children].map((li) => [li.dataset.alert, li]));
+  const want = state.alerts.map((a) => {
+    const sig = JSON.stringify(a);
+    const li = old.get(a.alert);
+    if (li && li.dataset.sig === sig) {
+      li.querySelector(".age").textContent = ageOf(a);
+      return li;
+    }
+    const card = alertCard(a, true);
+    card.dataset.sig = sig;
+    const typed = li ? [...li.querySelectorAll("input")].map((i) => i.value) : [];
+    for (const [n, input] of [...card.querySelectorAll("input")].entries())
+      if (typed[n]) input.value = typed[n];
+    return card;
+  });
+  want.forEach((li, i) => {
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
+  });
+  while (list.children.length > want.length) list.lastElementChild.remove();
   $("alerts-empty").hidden = state.alerts.length > 0;
   $("alert-count").textContent = state.alerts.length ? String(state.alerts.length) : "";
 }
@@ -381,9 +394,8 @@ function connect() {
     $("live").textContent = "reconnecting…";
     $("live").classList.remove("on");
   });
-  es.addEventListener("change", (ev) => {
-    const c = JSON.parse(ev.data);
-    if (c.type === "alert_stored" && c.fresh) flagNewAlert();
+  es.addEventListener("change", () => {
+    // Whatever changed, the lists are read again; a new alert in them is flagged there.
     refreshSoon();
   });
 }

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/core/log.js";
+import { mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
+import { chromiumAvailable, launchChromium } from "../helpers/browser.js";
+import { simHomeAgent } from "../helpers/sim-home.js";
+import { FakeGateway, receiverOptions, sqliteStoreFactory, startReceiver, waitDecision } from "./rig.js";
+
+const ready = mosquittoAvailable() && chromiumAvailable();
+
+/**
+ * The operator console in a real browser (Debian's Chromium, headless), on a real receiver and
+ * gateway agent over Mosquitto: an alert appears without a reload, the operator acknowledges it on the
+ * page, and the gateway takes the ack.
+ */
+describe.skipIf(!ready)("the operator console in Chromium", () => {
+  let broker: TestBroker;
+  let browser: Browser;
+  const sqlite = sqliteStoreFactory();
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await broker?.close();
+    sqlite.cleanup();
+  });
+
+  it("shows a gateway's alert live; the operator's acknowledgement reaches the gateway", async () => {
+    const r = await startReceiver(
+      receiverOptions(broker.url, {
+        group: "g-console",
+        ack: "manual",
+        http: { host: "127.0.0.1", port: 0, token: undefined },
+      }),
+      sqlite.make(),
+    );
+    const stateDir = mkdtempSync(join(tmpdir(), "hearth-console-"));
+    const home = "home-console";
+    const { agent, devices } = simHomeAgent({
+      brokerUrl: broker.url,
+      mqttVersion: "5",
+      stateDir,
+      home,
+      log: silentLogger(),
+    });
+    let page: Page | undefined;
+    let evil: FakeGateway | undefined;
+    try {
+      await agent.start();
+      await waitDecision([r], "gateway_online", (l) => l.home === home);
+      page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      await page.goto(`http://127.0.0.1:${r.receiver.httpAddress?.port}/`, { waitUntil: "load" });
+      await page.waitForFunction(() => document.getElementById("live")?.textContent === "live");
+      expect(await page.$$("li.alert")).toHaveLength(0);
+
+      devices.button().press("press");
+      const [raised] = await waitDecision([r], "alert_stored", (l) => l.home === home && l.kind === "call");
+      const id = raised?.alert as string;
+      // Live: no reload, the event stream brings it.
+      const card = await page.waitForSelector(`li.alert[data-alert="${id}"]`, { timeout: 30_000 });
+      expect(await card?.evaluate((e) => e.textContent)).toContain(home);
+      expect(await page.title()).toMatch(/NEW ALERT/);
+
+      // A compromised gateway's markup is shown as text and never runs.
+      evil = await FakeGateway.start(broker.url, "home-evil", 1);
+      const env = evil.alert("alert-evil-1", "raised", 1);
+      (env.body as { evidence: unknown }).evidence = {
+        detail: '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>',
+      };
+      await evil.publish(env);
+      const evilCard = await page.waitForSelector('li.alert[data-alert="alert-evil-1"]', { timeout: 30_000 });
+      expect(await evilCard?.evaluate((e) => e.textContent)).toContain(
+        '<img src=x onerror="window.__pwned=1">',
+      );
+      expect(await page.$$("li.alert img, li.alert script")).toHaveLength(0);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+      const sel = `li.alert[data-alert="${id}"]`;
+      await page.$eval(`${sel} input[name="by"]`, (e) => {
+        (e as HTMLInputElement).value = "";
+      });
+      await page.type(`${sel} input[name="by"]`, "operator Li");
+      await page.type(`${sel} input[name="note"]`, "neighbour is going over");
+      await page.click(`${sel} button[type="submit"]`);
+
+      const [acked] = await waitDecision([r], "acknowledged", (l) => l.alert === id);
+      expect(acked).toMatchObject({ via: "manual", by: "operator Li" });
+      // The gateway verified the signed ack and closed its alert: its acknowledged state comes back.
+      await waitDecision([r], "alert_stored", (l) => l.alert === id && l.state === "acknowledged");
+      await page.waitForFunction(
+        (a) => !document.querySelector(`li.alert[data-alert="${a}"]`),
+        { timeout: 30_000 },
+        id,
+      );
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page?.close();
+      await evil?.close();
+      await agent.stop();
+      await r.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
