@@ -261,7 +261,13 @@ function watchForm(home) {
   );
   level.value = home.desiredWatch ?? home.watch ?? "normal";
   const until = el("input", { type: "datetime-local", name: "until" });
-  const form = el("form", { class: "watch" }, level, until, el("button", { type: "submit" }, "Set watch"));
+  const form = el(
+    "form",
+    { class: "watch" },
+    level,
+    el("label", {}, "until ", until),
+    el("button", { type: "submit" }, "Set watch"),
+  );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
