@@ -30,6 +30,8 @@ export class ConsoleEvents {
   #alerts: Map<string, AlertSeen> | undefined;
   #homes: Map<string, GatewayRow> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** +1 each time polling stops, so that a poll still running then does not start a second loop. */
+  #generation = 0;
   #polls = 0;
 
   constructor(store: ReceiverStore, log: Logger, pollMs: number) {
@@ -53,7 +55,7 @@ export class ConsoleEvents {
       this.#clients.delete(res);
       if (this.#clients.size === 0) this.#halt();
     });
-    if (!this.#timer) this.#schedule(0);
+    if (!this.#timer) this.#schedule(0, this.#generation);
   }
 
   stop(): void {
@@ -65,17 +67,18 @@ export class ConsoleEvents {
   #halt(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#generation++;
     // The next page starts from a fresh picture, not from one taken before it connected.
     this.#alerts = undefined;
     this.#homes = undefined;
   }
 
-  #schedule(ms: number): void {
+  #schedule(ms: number, generation: number): void {
     this.#timer = setTimeout(() => {
       this.poll()
         .catch((e: unknown) => this.#log.warn({ err: e }, "Console events: store poll failed"))
         .finally(() => {
-          if (this.#timer && this.#clients.size > 0) this.#schedule(this.#pollMs);
+          if (generation === this.#generation) this.#schedule(this.#pollMs, generation);
         });
     }, ms);
   }

@@ -77,6 +77,29 @@ const alertRow = (alert: string, updatedAt: number) => ({
 
 afterAll(() => sqlite.cleanup());
 
+/** An event stream read as text: waits until what it has received contains a string. */
+async function openStream(url: string): Promise<{
+  until(what: string): Promise<void>;
+  text(): string;
+  cancel(): Promise<void>;
+}> {
+  const res = await fetch(url);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return {
+    until: async (what) => {
+      while (!text.includes(what)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${what}: ${text}`);
+        text += decoder.decode(value);
+      }
+    },
+    text: () => text,
+    cancel: () => reader.cancel(),
+  };
+}
+
 describe("receiver console over HTTP, loopback (no token)", () => {
   beforeAll(() => serve(undefined));
   afterAll(async () => {
@@ -206,22 +229,15 @@ describe("receiver console over HTTP, loopback (no token)", () => {
   it("the event stream tells of a new alert, its acknowledgement and a gateway coming online", async () => {
     const res = await fetch(`${base}/api/events`);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const until = async (what: string): Promise<void> => {
-      while (!text.includes(what)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${what}: ${text}`);
-        text += decoder.decode(value);
-      }
-    };
+    await res.body?.cancel();
+    const stream = await openStream(`${base}/api/events`);
+    const until = stream.until;
     // The stream's first look at the store is its baseline; changes after it are sent.
     await until(": ready");
     await store.applyAlert(alertRow("a-live", 2));
     await until('"alert":"a-live"');
-    expect(text).toContain('"type":"alert_stored"');
-    expect(text).toContain('"fresh":true');
+    expect(stream.text()).toContain('"type":"alert_stored"');
+    expect(stream.text()).toContain('"fresh":true');
     await store.markAckSent("a-live", "operator Li", undefined, 3);
     await until('"type":"alert_acked"');
     await store.applyStatus({
@@ -237,7 +253,14 @@ describe("receiver console over HTTP, loopback (no token)", () => {
       at: 4,
     });
     await until('"type":"gateway_online","home":"home-9"');
-    await reader.cancel();
+    await stream.cancel();
+    // The last page gone, polling stops; the next page starts it again from a fresh picture.
+    const again = await openStream(`${base}/api/events`);
+    await again.until(": ready");
+    await store.applyAlert(alertRow("a-later", 5));
+    await again.until('"alert":"a-later"');
+    expect(again.text()).not.toContain("a-live");
+    await again.cancel();
   });
 });
 
