@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/core/log.js";
 import { mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
 import { chromiumAvailable, launchChromium } from "../helpers/browser.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
+import { waitFor } from "../helpers/wait.js";
 import { FakeGateway, receiverOptions, sqliteStoreFactory, startReceiver, waitDecision } from "./rig.js";
 
 const ready = mosquittoAvailable() && chromiumAvailable();
@@ -105,6 +106,68 @@ describe.skipIf(!ready)("the operator console in Chromium", () => {
       await agent.stop();
       await r.stop();
       rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it("sets away for all homes from the page: an end date and a confirmation first", async () => {
+    const own = sqliteStoreFactory();
+    const r = await startReceiver(
+      receiverOptions(broker.url, {
+        group: "g-console-watch",
+        ack: "manual",
+        http: { host: "127.0.0.1", port: 0, token: undefined },
+      }),
+      own.make(),
+    );
+    const gws = [
+      await FakeGateway.start(broker.url, "home-w1", 1),
+      await FakeGateway.start(broker.url, "home-w2", 1),
+    ];
+    const page = await browser.newPage();
+    try {
+      for (const gw of gws) await gw.online();
+      await waitDecision([r], "gateway_online", () => true, 2);
+      await page.goto(`http://127.0.0.1:${r.receiver.httpAddress?.port}/#homes`, { waitUntil: "load" });
+      await page.waitForSelector('li.home[data-home="home-w2"]');
+      await page.select("#bulk-watch select[name=level]", "away");
+      await page.click("#bulk-watch button[type=submit]");
+      // No end date: refused on the page, nothing asked to confirm, nothing sent.
+      await page.waitForFunction(`document.getElementById("error").textContent.includes("end date")`);
+      expect(
+        await page.$eval("#bulk-watch .confirm", (e) => (e as unknown as { hidden: boolean }).hidden),
+      ).toBe(true);
+      const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 16);
+      await page.$eval(
+        "#bulk-watch input[name=until]",
+        (e, v) => {
+          (e as unknown as { value: string }).value = v;
+        },
+        until,
+      );
+      await page.click("#bulk-watch button[type=submit]");
+      await page.waitForSelector("#bulk-watch .confirm:not([hidden])");
+      // "All" is every home the receiver knows: here also the earlier test's, retained on the broker.
+      const shown = (await page.$$("li.home")).length;
+      expect(shown).toBeGreaterThanOrEqual(2);
+      expect(await page.$eval("#bulk-watch .confirm-text", (e) => e.textContent)).toContain(
+        `Set away for all ${shown} homes until`,
+      );
+      expect(gws.flatMap((g) => g.commands.filter((c) => c.name === "watch"))).toEqual([]);
+      await page.click("#bulk-watch .confirm-yes");
+      const sent = await waitDecision([r], "watch_sent", (l) => l.level === "away", 2);
+      expect(sent.map((l) => l.home)).toEqual(expect.arrayContaining(["home-w1", "home-w2"]));
+      expect((await r.store.listGateways()).map((g) => g.desiredWatch)).toEqual(Array(shown).fill("away"));
+      for (const gw of gws)
+        await waitFor(`the watch command at ${gw.home}`, () => gw.commands.some((c) => c.name === "watch"));
+      expect(gws.map((g) => g.commands.find((c) => c.name === "watch")?.command.body)).toEqual([
+        expect.objectContaining({ level: "away" }),
+        expect.objectContaining({ level: "away" }),
+      ]);
+    } finally {
+      await page.close();
+      for (const gw of gws) await gw.close();
+      await r.stop();
+      own.cleanup();
     }
   }, 90_000);
 });
