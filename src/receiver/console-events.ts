@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { Logger } from "../core/log.js";
 import { SECURITY_HEADERS } from "./console-assets.js";
 import type { AlertRow, GatewayRow, ReceiverStore } from "./store/types.js";
@@ -40,7 +40,7 @@ export class ConsoleEvents {
     this.#pollMs = pollMs;
   }
 
-  attach(req: IncomingMessage, res: ServerResponse): void {
+  attach(res: ServerResponse): void {
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       "content-type": "text/event-stream; charset=utf-8",
@@ -51,7 +51,7 @@ export class ConsoleEvents {
     // `: ready` says the stream has its picture of the store: changes from then on are sent.
     res.write(`retry: 2000\n: connected\n\n${this.#alerts ? ": ready\n\n" : ""}`);
     this.#clients.add(res);
-    req.on("close", () => {
+    res.on("close", () => {
       this.#clients.delete(res);
       if (this.#clients.size === 0) this.#halt();
     });

@@ -112,7 +112,7 @@ export class ReceiverHttp {
       if (this.#assets.serve(path, res)) return;
       if (path === "/api/alerts") return send(res, 200, await store.openAlerts());
       if (path === "/api/homes") return send(res, 200, await store.listGateways());
-      if (path === "/api/events") return this.#events.attach(req, res);
+      if (path === "/api/events") return this.#events.attach(res);
       const file = new RegExp(`^/api/homes/${HOME}/(summaries|alerts)$`).exec(path);
       if (file?.[2] === "alerts") return send(res, 200, await store.homeAlerts(file[1] as string, 200));
       if (file) {
@@ -132,7 +132,13 @@ export class ReceiverHttp {
         typeof body.by === "string" && body.by.length > 0 && body.by.length <= 200 ? body.by : undefined;
       const note = typeof body.note === "string" && body.note !== "" ? body.note.slice(0, 1000) : undefined;
       if (!by) throw new HttpFailure(400, '"by": who acknowledges, 1 to 200 characters');
-      const done = await this.#deps.ack(decodeURIComponent(ack[1] as string), by, note);
+      let alert: string;
+      try {
+        alert = decodeURIComponent(ack[1] as string);
+      } catch {
+        throw new HttpFailure(400, "the alert id in the path is not valid percent-encoding");
+      }
+      const done = await this.#deps.ack(alert, by, note);
       return done
         ? send(res, 200, { acknowledged: true })
         : send(res, 409, { error: "not an open, unacknowledged alert" });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/log.js";
+import { ReceiverHttp } from "../../src/receiver/http.js";
 import { mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
 import { chromiumAvailable, launchChromium } from "../helpers/browser.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
@@ -170,4 +171,50 @@ describe.skipIf(!ready)("the operator console in Chromium", () => {
       own.cleanup();
     }
   }, 90_000);
+
+  it("beyond loopback: the page works behind basic auth with the token as the password", async () => {
+    const own = sqliteStoreFactory();
+    const store = own.make();
+    await store.migrate();
+    const http = new ReceiverHttp(
+      { host: "127.0.0.1", port: 0, token: "console-token", eventsPollMs: 100 },
+      {
+        store,
+        log: silentLogger(),
+        now: () => Date.now(),
+        ack: () => Promise.resolve(false),
+        watch: () => Promise.resolve(),
+      },
+    );
+    await http.start();
+    const page = await browser.newPage();
+    try {
+      const url = `http://127.0.0.1:${http.address?.port}/`;
+      // Without credentials Chromium gives up on the challenge (its status is checked in console-http.test.ts).
+      await expect(page.goto(url)).rejects.toThrow(/AUTH/);
+      await page.authenticate({ username: "operator Li", password: "console-token" });
+      const ok = await page.goto(url, { waitUntil: "load" });
+      expect(ok?.status()).toBe(200);
+      // The event stream is through too: an alert written to the store shows without a reload.
+      await page.waitForFunction(`document.getElementById("live")?.textContent === "live"`);
+      await store.applyAlert({
+        alert: "alert-behind-auth",
+        home: "home-auth",
+        kind: "call",
+        state: "raised",
+        device: undefined,
+        since: undefined,
+        evidence: {},
+        origin: "gateway",
+        messageId: "m-behind-auth",
+        updatedAt: Date.now(),
+      });
+      await page.waitForSelector('li.alert[data-alert="alert-behind-auth"]', { timeout: 30_000 });
+    } finally {
+      await page.close();
+      await http.stop();
+      await store.close();
+      own.cleanup();
+    }
+  }, 60_000);
 });

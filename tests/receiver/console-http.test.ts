@@ -178,6 +178,8 @@ describe("receiver console over HTTP, loopback (no token)", () => {
     );
     expect(ok.status).toBe(200);
     expect(acks).toEqual([{ alert: "a1", by: "operator Li", note: undefined }]);
+    const badId = await raw("POST", "/api/alerts/%E0%A4%A/ack", json, JSON.stringify({ by: "operator Li" }));
+    expect(badId.status).toBe(400);
   });
 
   it("sets the watch level of all homes; away needs an end at most 30 days ahead", async () => {
