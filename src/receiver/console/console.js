@@ -220,7 +220,7 @@ function alertCard(a, withForm) {
  * is rewritten), so a live update does not take away the form an operator is typing into.
  */
 function renderAlerts() {
-  const list = $("alerts");
+  const list = $("alert-list");
   const old = new Map([...list.children].map((li) => [li.dataset.alert, li]));
   const want = state.alerts.map((a) => {
     const sig = JSON.stringify(a);
@@ -320,7 +320,7 @@ function homeCard(h) {
 }
 
 function renderHomes() {
-  $("homes").replaceChildren(...state.homes.map(homeCard));
+  $("home-list").replaceChildren(...state.homes.map(homeCard));
 }
 
 // ---- a home's file: the month of daily visit records and its alert history
