@@ -125,8 +125,14 @@ function build(): Command {
     .option("--ack-by <name>", "who automatic acks name (default hearth-receiver)")
     .option("--webhook <url>", "POST each alert state change here")
     .option("--webhook-secret-file <file>", "the HMAC-SHA256 secret of the webhook signature")
-    .option("--http <host:port>", "the HTTP API (manual acks, watch levels); loopback unless a token is set")
-    .option("--http-token-file <file>", "a bearer token the HTTP API requires")
+    .option(
+      "--http <host:port>",
+      "the HTTP API and the operator console (alerts, acks, homes, watch levels); loopback unless a token is set",
+    )
+    .option(
+      "--http-token-file <file>",
+      "the token the HTTP API and console require (bearer, or the basic auth password)",
+    )
     .option("-k, --key <file>", "the provider's private key for signing commands (hearth keygen)")
     .option("--heartbeat-allowance <duration>", "a gateway unheard this long is offline (default 11m)")
     .action(async (opts: import("./receiver.js").ReceiverFlags) => {

@@ -127,6 +127,7 @@ export class Receiver {
       ? new ReceiverHttp(o.http, {
           store: deps.store,
           log: deps.log.child({ module: "http" }),
+          now: () => deps.clock.wallMs(),
           ack: (alert, by, note) => this.acknowledge(alert, by, note, "manual"),
           watch: (home, level, until) => this.setWatch(home, level, until),
         })
@@ -271,7 +272,17 @@ export class Receiver {
     if (lane && env.lane_seq !== undefined)
       await this.#store.recordLane(env.home, lane, env.lane_seq, env.seq);
     if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
-    else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
+    else if (env.type === "summary") {
+      const body = (env as Envelope<"summary">).body;
+      await this.#store.putSummary({
+        home: env.home,
+        date: body.date,
+        seq: env.seq,
+        messageId: env.id,
+        body: body as unknown as Record<string, unknown>,
+        receivedAt: this.#clock.wallMs(),
+      });
+    } else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const fresh = await this.#store.markSeen({
       id: env.id,
       home: env.home,

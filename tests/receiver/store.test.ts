@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../src/receiver/store/migrations.js";
 import { PostgresStore } from "../../src/receiver/store/postgres.js";
 import { SqliteStore } from "../../src/receiver/store/sqlite.js";
 import type { AlertRow, ReceiverStore, StatusUpdate } from "../../src/receiver/store/types.js";
@@ -95,7 +96,7 @@ for (const kind of KINDS) {
       ({ a, b } = await kind.make(++n));
       // Two instances starting together: both migrate, one does the work.
       const versions = await Promise.all([a.migrate(), b.migrate()]);
-      expect(versions).toEqual([1, 1]);
+      expect(versions).toEqual([SCHEMA_VERSION, SCHEMA_VERSION]);
       return async () => {
         await a.close();
         await b.close();
@@ -103,7 +104,43 @@ for (const kind of KINDS) {
     });
 
     it("migrates once and says the version again on the next start", async () => {
-      expect(await a.migrate()).toBe(1);
+      expect(await a.migrate()).toBe(SCHEMA_VERSION);
+      expect(SCHEMA_VERSION).toBe(2);
+    });
+
+    it("keeps one daily visit record per home and day; a later seq replaces it, an older one does not", async () => {
+      const day = (date: string, seq: number, activeHours: number) => ({
+        home: "home-0001",
+        date,
+        seq,
+        messageId: `m-sum-${date}-${seq}`,
+        body: { date, active_hours: activeHours, first_activity: null, alerts: [] },
+        receivedAt: 1000,
+      });
+      expect(await a.putSummary(day("2026-03-02", 20, 9))).toBe(true);
+      expect(await a.putSummary(day("2026-03-01", 10, 7))).toBe(true);
+      expect(await b.putSummary(day("2026-03-01", 10, 7))).toBe(false);
+      expect(await b.putSummary(day("2026-03-01", 30, 8))).toBe(true);
+      expect(await a.putSummary(day("2026-03-01", 25, 1))).toBe(false);
+      expect(await a.putSummary({ ...day("2026-04-01", 40, 3), home: "home-0002" })).toBe(true);
+      const march = await b.summaries("home-0001", "2026-03-01", "2026-03-31");
+      expect(march.map((s) => [s.date, s.seq, s.body.active_hours])).toEqual([
+        ["2026-03-01", 30, 8],
+        ["2026-03-02", 20, 9],
+      ]);
+      expect(march[0]?.body.first_activity).toBeNull();
+      expect(await a.summaries("home-0001", "2026-03-02", "2026-03-02")).toHaveLength(1);
+    });
+
+    it("a home's alert history holds every state, newest first, and only that home's", async () => {
+      await a.applyAlert(alert({ alert: "x1", updatedAt: 1000 }));
+      await a.applyAlert(alert({ alert: "x2", updatedAt: 3000, state: "acknowledged" }));
+      await a.applyAlert(alert({ alert: "x3", home: "home-0002", updatedAt: 2000 }));
+      expect((await b.homeAlerts("home-0001")).map((r) => [r.alert, r.state])).toEqual([
+        ["x2", "acknowledged"],
+        ["x1", "raised"],
+      ]);
+      expect((await b.homeAlerts("home-0001", 1)).map((r) => r.alert)).toEqual(["x2"]);
     });
 
     it("a message id is new once, across instances", async () => {

@@ -36,6 +36,13 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       delivered_at BIGINT)`,
     "CREATE INDEX webhook_due ON webhook_deliveries (state, next_at)",
   ],
+  // 2: the daily visit records (the `summary` lane), one per home and local date, for the console's
+  // home file. The body is kept as the gateway sent it; `seq` orders a republished day.
+  [
+    `CREATE TABLE summaries (
+      home TEXT NOT NULL, date TEXT NOT NULL, seq BIGINT NOT NULL, message_id TEXT NOT NULL,
+      body TEXT NOT NULL, received_at BIGINT NOT NULL, PRIMARY KEY (home, date))`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

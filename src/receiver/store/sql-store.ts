@@ -15,6 +15,7 @@ import {
   webhookOf,
 } from "./rows.js";
 import type { SqlDb, SqlValue } from "./sql.js";
+import * as home from "./summaries.js";
 import type {
   AlertRow,
   GapRow,
@@ -25,6 +26,7 @@ import type {
   SeenMessage,
   StatusChange,
   StatusUpdate,
+  SummaryRow,
   WebhookRow,
 } from "./types.js";
 
@@ -377,4 +379,9 @@ export class SqlStore implements ReceiverStore {
     const rows = await this.#db.query<WebhookSql>("SELECT * FROM webhook_deliveries WHERE key = ?", [key]);
     return rows[0] ? webhookOf(rows[0]) : undefined;
   }
+
+  putSummary = (s: SummaryRow): Promise<boolean> => home.putSummary(this.#db, s);
+  summaries = (h: string, from: string, to: string): Promise<SummaryRow[]> =>
+    home.summaries(this.#db, h, from, to);
+  homeAlerts = (h: string, limit = 200): Promise<AlertRow[]> => home.homeAlerts(this.#db, h, limit);
 }

@@ -77,6 +77,24 @@ export interface ReceiverStore {
   webhookDelivered(key: string, at: number): Promise<void>;
   webhookFailed(key: string, attempts: number, nextAt: number, error: string): Promise<void>;
   getWebhook(key: string): Promise<WebhookRow | undefined>;
+
+  /** Keeps a home's daily visit record; false when the store holds that day from a later seq already. */
+  putSummary(s: SummaryRow): Promise<boolean>;
+  /** A home's daily visit records with `from <= date <= to` (local dates, YYYY-MM-DD), oldest first. */
+  summaries(home: string, from: string, to: string): Promise<SummaryRow[]>;
+  /** A home's alerts, any state, newest first: its alert history. */
+  homeAlerts(home: string, limit?: number): Promise<AlertRow[]>;
+}
+
+/** A daily visit record (`summary` message) as kept: the body as the gateway sent it. */
+export interface SummaryRow {
+  home: string;
+  /** The home's local date, YYYY-MM-DD. */
+  date: string;
+  seq: number;
+  messageId: string;
+  body: Record<string, unknown>;
+  receivedAt: number;
 }
 
 export interface SeenMessage {
