@@ -42,6 +42,11 @@ export const receiverConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _")
       .default("hearth-receivers"),
+    single: z
+      .boolean()
+      .default(false)
+      .describe("one instance, plain subscriptions: for a broker without shared subscriptions"),
+    mqtt_version: z.union([z.literal("3.1.1"), z.literal("5")]).default("5"),
     ack: z.enum(["auto", "webhook", "manual"]).default("auto"),
     ack_by: z.string().min(1).max(200).default("hearth-receiver"),
     webhook: z.url().optional(),
@@ -73,6 +78,12 @@ export const receiverConfigSchema = z
         code: "custom",
         path: ["http_token_file"],
         message: "the HTTP API bound beyond loopback needs a token (--http-token-file)",
+      });
+    if (c.mqtt_version === "3.1.1" && !c.single)
+      ctx.addIssue({
+        code: "custom",
+        path: ["mqtt_version"],
+        message: "MQTT 3.1.1 has no shared subscriptions: it needs `single: true` (--single), one instance",
       });
     if (c.command_ttl > 10 * 60_000)
       ctx.addIssue({ code: "custom", path: ["command_ttl"], message: "at most 10m (docs/contract.md)" });
@@ -118,6 +129,8 @@ export function receiverOptions(c: ReceiverConfig): ReceiverOptions {
   return {
     brokers: c.brokers,
     group: c.group,
+    single: c.single,
+    mqttVersion: c.mqtt_version === "3.1.1" ? 4 : 5,
     ack: c.ack,
     ackBy: c.ack_by,
     webhook: c.webhook

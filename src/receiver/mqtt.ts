@@ -15,13 +15,20 @@ const SHARED_TYPES = MESSAGE_TYPES.filter((t) => t !== "status");
  * gateway's retained status; statuses are applied by session order in the store, so taking each on
  * every instance changes nothing twice.
  */
-export function subscriptions(group: string): string[] {
+export function subscriptions(group: string, single = false): string[] {
+  // One instance alone (a broker without shared subscriptions, such as the demo's aedes) takes every
+  // type plainly: nothing to split, and retained statuses still come.
+  if (single) return MESSAGE_TYPES.map((t) => `${TOPIC_ROOT}/+/${t}`);
   return [...SHARED_TYPES.map((t) => `$share/${group}/${TOPIC_ROOT}/+/${t}`), `${TOPIC_ROOT}/+/status`];
 }
 
 export interface MqttLinkOptions {
   brokers: readonly string[];
   group: string;
+  /** Plain subscriptions for one instance alone (see subscriptions). */
+  single: boolean;
+  /** 5, or 4 (MQTT 3.1.1: no properties, the session kept by `clean: false` alone). */
+  protocolVersion: 4 | 5;
   /** Handles one message; its PUBACK goes to the broker only once this resolves (at least once). */
   onMessage(topic: string, payload: Buffer): Promise<void>;
   log: Logger;
@@ -53,10 +60,14 @@ export class MqttLink {
     });
     const first = new URL(this.#o.brokers[0] as string);
     const opts: IClientOptions = {
-      protocolVersion: 5,
-      clientId: `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64),
+      protocolVersion: this.#o.protocolVersion,
+      // 3.1.1 allows client ids of at most 23 bytes (brokers may refuse longer ones; aedes does).
+      clientId:
+        this.#o.protocolVersion === 5
+          ? `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64)
+          : `hearth-rx-${randomUUID().slice(0, 13)}`,
       clean: false,
-      properties: { sessionExpiryInterval: 3600 },
+      ...(this.#o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
       reconnectPeriod: this.#o.reconnectMs,
       connectTimeout: 10_000,
       servers,
@@ -91,7 +102,7 @@ export class MqttLink {
     return new Promise((resolve) => {
       client.on("connect", () => {
         this.#o.log.info("Connected");
-        client.subscribe(subscriptions(this.#o.group), { qos: 1 }, (err) => {
+        client.subscribe(subscriptions(this.#o.group, this.#o.single), { qos: 1 }, (err) => {
           if (err) this.#o.log.error({ err }, "Subscribe failed");
           else resolve();
         });
@@ -110,7 +121,9 @@ export class MqttLink {
     c.publish(
       topic,
       payload,
-      { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } },
+      this.#o.protocolVersion === 5
+        ? { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } }
+        : { qos: 1 },
       (err) => {
         if (err) this.#o.log.error({ err, topic }, "Command publish failed");
       },

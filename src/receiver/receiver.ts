@@ -27,6 +27,10 @@ export type AckMode = "auto" | "webhook" | "manual";
 export interface ReceiverOptions {
   brokers: readonly string[];
   group: string;
+  /** One instance with plain subscriptions (no `$share`): for a broker without shared subscriptions. */
+  single?: boolean;
+  /** 4 (MQTT 3.1.1) or 5 (default). */
+  mqttVersion?: 4 | 5;
   ack: AckMode;
   webhook?: { url: string; secret: string | undefined } | undefined;
   /** HOST:PORT of the HTTP API (manual acks, watch levels); none when undefined. */
@@ -81,6 +85,8 @@ export class Receiver {
     this.#link = new MqttLink({
       brokers: o.brokers,
       group: o.group,
+      single: o.single ?? false,
+      protocolVersion: o.mqttVersion ?? 5,
       log: deps.log.child({ module: "mqtt" }),
       reconnectMs: o.reconnectMs,
       onMessage: (topic, payload) => this.#onMessage(topic, payload),
