@@ -5,12 +5,12 @@ import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { formatProblem, parseYamlWith } from "../core/yaml-validate.js";
 import type { ReceiverOptions } from "./receiver.js";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-/** "90s", "5m", "250ms", "1h": milliseconds. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+/** "90s", "5m", "250ms", "1h", "30d": milliseconds. */
 export const duration = z
   .string()
-  .regex(DURATION, 'a duration such as "250ms", "90s", "5m", "1h"')
+  .regex(DURATION, 'a duration such as "250ms", "90s", "5m", "1h", "30d"')
   .transform((v) => {
     const m = DURATION.exec(v) as RegExpExecArray;
     return Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
@@ -62,6 +62,9 @@ export const receiverConfigSchema = z
     webhook_retry_max: duration.prefault("5m"),
     webhook_timeout: duration.prefault("10s"),
     reconnect: duration.prefault("1s"),
+    seen_retention: duration
+      .prefault("30d")
+      .describe("message ids are kept this long for de-duplication (above every gateway's outbox.retention)"),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -84,6 +87,12 @@ export const receiverConfigSchema = z
         code: "custom",
         path: ["mqtt_version"],
         message: "MQTT 3.1.1 has no shared subscriptions: it needs `single: true` (--single), one instance",
+      });
+    if (c.seen_retention < 86_400_000)
+      ctx.addIssue({
+        code: "custom",
+        path: ["seen_retention"],
+        message: "at least 1d, and above the gateways' outbox.retention (7d by default): docs/receiver.md",
       });
     if (c.command_ttl > 10 * 60_000)
       ctx.addIssue({ code: "custom", path: ["command_ttl"], message: "at most 10m (docs/contract.md)" });
@@ -152,5 +161,6 @@ export function receiverOptions(c: ReceiverConfig): ReceiverOptions {
     webhookRetryMaxMs: c.webhook_retry_max,
     webhookTimeoutMs: c.webhook_timeout,
     reconnectMs: c.reconnect,
+    seenRetentionMs: c.seen_retention,
   };
 }

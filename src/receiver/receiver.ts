@@ -19,6 +19,7 @@ import { GapFiller } from "./gaps.js";
 import { ReceiverHttp } from "./http.js";
 import { Liveness, sendWatch } from "./liveness.js";
 import { MqttLink } from "./mqtt.js";
+import { SeenPruner } from "./prune.js";
 import type { AlertRow, ReceiverStore, WebhookRow } from "./store/types.js";
 import { WebhookDelivery } from "./webhook.js";
 
@@ -48,7 +49,11 @@ export interface ReceiverOptions {
   webhookRetryMaxMs: number;
   webhookTimeoutMs: number;
   reconnectMs: number;
+  /** Message ids older than this are pruned from the store (default 30 days). */
+  seenRetentionMs?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 const isKnownKind = (k: string): k is AlertKind => (ALERT_KINDS as readonly string[]).includes(k);
 const OPEN_STATES = new Set(["raised", "escalated"]);
@@ -71,6 +76,7 @@ export class Receiver {
   readonly #liveness: Liveness;
   readonly #webhook: WebhookDelivery | undefined;
   readonly #http: ReceiverHttp | undefined;
+  readonly #pruner: SeenPruner;
 
   constructor(
     o: ReceiverOptions,
@@ -129,6 +135,10 @@ export class Receiver {
           },
         )
       : undefined;
+    this.#pruner = new SeenPruner(
+      { retentionMs: o.seenRetentionMs ?? 30 * DAY_MS, everyMs: 3_600_000, batch: 5000 },
+      { store: deps.store, clock: deps.clock, log: deps.log.child({ module: "prune" }) },
+    );
     this.#http = o.http
       ? new ReceiverHttp(o.http, {
           store: deps.store,
@@ -154,12 +164,14 @@ export class Receiver {
     await this.#link.start();
     this.#liveness.start();
     this.#webhook?.start();
+    this.#pruner.start();
     this.#log.info({ group: this.#o.group, ack: this.#o.ack, instance: this.#instance }, "Receiver started");
   }
 
   async stop(): Promise<void> {
     this.#webhook?.stop();
     this.#liveness.stop();
+    await this.#pruner.stop();
     await this.#http?.stop();
     await this.#link.stop();
   }

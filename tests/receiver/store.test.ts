@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../src/receiver/store/migrations.js";
 import { PostgresStore } from "../../src/receiver/store/postgres.js";
 import { SqliteStore } from "../../src/receiver/store/sqlite.js";
 import type { AlertRow, ReceiverStore, StatusUpdate } from "../../src/receiver/store/types.js";
@@ -95,7 +96,7 @@ for (const kind of KINDS) {
       ({ a, b } = await kind.make(++n));
       // Two instances starting together: both migrate, one does the work.
       const versions = await Promise.all([a.migrate(), b.migrate()]);
-      expect(versions).toEqual([1, 1]);
+      expect(versions).toEqual([SCHEMA_VERSION, SCHEMA_VERSION]);
       return async () => {
         await a.close();
         await b.close();
@@ -103,7 +104,7 @@ for (const kind of KINDS) {
     });
 
     it("migrates once and says the version again on the next start", async () => {
-      expect(await a.migrate()).toBe(1);
+      expect(await a.migrate()).toBe(SCHEMA_VERSION);
     });
 
     it("a message id is new once, across instances", async () => {
@@ -112,6 +113,34 @@ for (const kind of KINDS) {
       expect(results.sort()).toEqual([false, true]);
       expect(await a.markSeen({ ...m, id: "m-00000002" })).toBe(true);
       expect(await b.countSeen()).toBe(2);
+    });
+
+    it("prunes message ids older than a time, in batches, from two instances at once, each row once", async () => {
+      const seen = (i: number) => ({
+        id: `m-${String(i).padStart(8, "0")}`,
+        home: "h",
+        type: "event",
+        seq: i,
+        laneSeq: i,
+        receivedAt: i * 1000,
+      });
+      for (let i = 1; i <= 12; i++) expect(await a.markSeen(seen(i))).toBe(true);
+      // Both instances prune batch after batch until a batch is not full (as SeenPruner does).
+      const pruneAll = async (s: ReceiverStore) => {
+        let total = 0;
+        for (;;) {
+          const n = await s.pruneSeen(8000, 3);
+          total += n;
+          if (n < 3) return total;
+        }
+      };
+      const [byA, byB] = await Promise.all([pruneAll(a), pruneAll(b)]);
+      expect(byA + byB).toBe(7);
+      expect(await a.countSeen()).toBe(5);
+      expect(await b.pruneSeen(8000, 3)).toBe(0);
+      // A pruned id is new again; one inside the window is still a duplicate.
+      expect(await b.markSeen(seen(7))).toBe(true);
+      expect(await b.markSeen(seen(8))).toBe(false);
     });
 
     it("an alert moves forward only: raised, escalated, then closed; older states change nothing", async () => {

@@ -36,6 +36,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       delivered_at BIGINT)`,
     "CREATE INDEX webhook_due ON webhook_deliveries (state, next_at)",
   ],
+  // 2: messages_seen is pruned by age (pruneSeen), which needs an index on it.
+  ["CREATE INDEX messages_seen_by_age ON messages_seen (received_at)"],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
