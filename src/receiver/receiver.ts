@@ -183,20 +183,13 @@ export class Receiver {
 
   /**
    * Sends the `ack` of an open alert, once across instances (the store records who sent it).
-   * Resolves false when the alert is unknown, closed, already acknowledged, or of a kind the
-   * contract's `ack` cannot name.
+   * Resolves false when the alert is unknown, closed or already acknowledged. A kind this receiver
+   * does not know is acknowledged too: `ack.kind` takes any well-formed kind (docs/contract.md), and
+   * the gateway that raised it knows it.
    */
   async acknowledge(alertId: string, by: string, note: string | undefined, via: AckMode): Promise<boolean> {
     const a = await this.#store.getAlert(alertId);
     if (!a || !OPEN_STATES.has(a.state)) return false;
-    if (a.origin === "gateway" && !isKnownKind(a.kind)) {
-      // ack.kind is a closed list in contract v1: an alert of a later kind cannot be acknowledged to its gateway.
-      this.#log.warn(
-        { alert: a.alert, kind: a.kind },
-        "Alert of a kind the ack command cannot name: not acknowledged",
-      );
-      return false;
-    }
     if (!(await this.#store.markAckSent(a.alert, by, note, this.#clock.wallMs()))) return false;
     let commandId: string | undefined;
     if (a.origin === "gateway") {
@@ -232,7 +225,7 @@ export class Receiver {
   async #ackAgain(alertId: string): Promise<void> {
     const now = this.#clock.wallMs();
     const a = await this.#store.getAlert(alertId);
-    if (!a || a.ackSentAt === undefined || !OPEN_STATES.has(a.state) || !isKnownKind(a.kind)) return;
+    if (!a || a.ackSentAt === undefined || !OPEN_STATES.has(a.state)) return;
     if (!(await this.#store.markAckResent(alertId, now - this.#o.commandTtlMs, now))) return;
     const by = a.ackBy ?? this.#o.ackBy;
     const commandId = await this.#ctx.commands.send(a.home, "ack", {
