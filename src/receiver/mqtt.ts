@@ -27,7 +27,7 @@ export interface MqttLinkOptions {
   group: string;
   /** Plain subscriptions for one instance alone (see subscriptions). */
   single: boolean;
-  /** 5, or 4 (MQTT 3.1.1: no properties, the session kept by `clean: false` alone). */
+  /** 5, or 4 (MQTT 3.1.1: no properties). */
   protocolVersion: 4 | 5;
   /** Handles one message; its PUBACK goes to the broker only once this resolves (at least once). */
   onMessage(topic: string, payload: Buffer): Promise<void>;
@@ -37,8 +37,17 @@ export interface MqttLinkOptions {
 
 /**
  * The receiver's MQTT 5 connection. Several brokers: each reconnect tries the next (mqtt.js `servers`),
- * as the gateway fails over. A persistent session (an hour) keeps what the broker queued for this
- * instance across a short loss.
+ * as the gateway fails over.
+ *
+ * In a group the session ends with the connection (clean start, no expiry). A member's session that
+ * outlives it keeps its shared subscriptions: Mosquitto goes on handing that member its share of every
+ * message, parked in a session nobody resumes (a restarted instance has a new client id), and drops
+ * them at expiry (mosquitto #2662, #1747). A receiver killed with an hour's session took half of the
+ * stream for that hour, resends included (tests/receiver/kill.test.ts). With the session gone at the
+ * disconnect, the live members take everything; what was in flight to the dead one comes back through
+ * gap filling (`cmd/resend`) and the gateway's republish of open alerts.
+ * One instance alone (`single`) keeps a persistent session (an hour): nobody else would take what
+ * arrives while it reconnects.
  */
 export class MqttLink {
   readonly #o: MqttLinkOptions;
@@ -66,8 +75,10 @@ export class MqttLink {
         this.#o.protocolVersion === 5
           ? `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64)
           : `hearth-rx-${randomUUID().slice(0, 13)}`,
-      clean: false,
-      ...(this.#o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+      clean: !this.#o.single,
+      ...(this.#o.protocolVersion === 5
+        ? { properties: { sessionExpiryInterval: this.#o.single ? 3600 : 0 } }
+        : {}),
       reconnectPeriod: this.#o.reconnectMs,
       connectTimeout: 10_000,
       servers,
@@ -90,7 +101,7 @@ export class MqttLink {
         .then(
           () => done(),
           (e: unknown) => {
-            // No PUBACK: the broker sends it again after the next reconnect (persistent session).
+            // No PUBACK: sent again on a persistent session's reconnect; in a group, gap filling asks for it.
             this.#o.log.error({ err: e, topic: packet.topic }, "Message handling failed; not acknowledged");
             done(e instanceof Error ? e : new HearthError(String(e), ErrorCode.Internal));
           },

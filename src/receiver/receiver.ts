@@ -9,7 +9,7 @@ import {
 } from "../contract/messages.js";
 import { LANE_OF, type StoredType } from "../contract/stored.js";
 import { TOPIC_ROOT } from "../contract/topics.js";
-import type { Clock } from "../core/clock.js";
+import type { Clock, Timer } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { CommandSender } from "./commands.js";
@@ -77,6 +77,7 @@ export class Receiver {
   readonly #webhook: WebhookDelivery | undefined;
   readonly #http: ReceiverHttp | undefined;
   readonly #pruner: SeenPruner;
+  #reackTimer: Timer | undefined;
 
   constructor(
     o: ReceiverOptions,
@@ -165,12 +166,14 @@ export class Receiver {
     this.#liveness.start();
     this.#webhook?.start();
     this.#pruner.start();
+    this.#reackTimer = this.#clock.setInterval(() => void this.reackExpired(), this.#o.sweepMs);
     this.#log.info({ group: this.#o.group, ack: this.#o.ack, instance: this.#instance }, "Receiver started");
   }
 
   async stop(): Promise<void> {
     this.#webhook?.stop();
     this.#liveness.stop();
+    this.#reackTimer?.cancel();
     await this.#pruner.stop();
     await this.#http?.stop();
     await this.#link.stop();
@@ -238,6 +241,23 @@ export class Receiver {
       { home: a.home, alert: a.alert, commandId },
       "Alert still open at its gateway: ack sent again",
     );
+  }
+
+  /**
+   * Open alerts of online gateways whose ack expired without the gateway taking it: the instance that
+   * recorded it as sent died before it reached the broker (tests/receiver/kill.test.ts), or the broker
+   * lost it. Sent again (#ackAgain: once across instances); the timer does this every `sweepMs`.
+   */
+  async reackExpired(): Promise<void> {
+    const expired = this.#clock.wallMs() - this.#o.commandTtlMs;
+    try {
+      for (const a of await this.#store.openAlerts()) {
+        if (a.origin !== "gateway" || a.ackSentAt === undefined || a.ackSentAt >= expired) continue;
+        if ((await this.#store.getGateway(a.home))?.state === "online") await this.#ackAgain(a.alert);
+      }
+    } catch (e) {
+      this.#log.warn({ err: e }, "Looking for expired acks failed; tried again at the next sweep");
+    }
   }
 
   /** Records a home's desired watch level and sends it now (and again whenever the gateway returns). */

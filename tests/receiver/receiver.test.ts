@@ -108,6 +108,33 @@ describe.skipIf(!haveBroker)("hearth receiver with Mosquitto", () => {
     }
   }, 60_000);
 
+  it("an ack the online gateway never took is sent again once it expired, by one instance", async () => {
+    const sqliteB = sqlite.make();
+    const o = receiverOptions(broker.url, { group: "g-lostack", commandTtlMs: 300 });
+    const r = await startReceiver(o, sqlite.make());
+    const r2 = await startReceiver(o, sqliteB);
+    // This stand-in gateway takes no ack: it never publishes the alert's acknowledged state, as if the
+    // ack had been lost on its way.
+    const gw = await FakeGateway.start(broker.url, "home-lostack", 1);
+    try {
+      await gw.online();
+      await waitDecision([r, r2], "gateway_online", (l) => l.home === "home-lostack");
+      await gw.publish(gw.alert("alert-lostack-1", "raised", 1));
+      await waitFor("the ack, then the same ack again", () => gw.commands.length >= 3, { timeoutMs: 20_000 });
+      const acks = gw.commands.filter((c) => c.name === "ack");
+      expect(acks.length).toBe(gw.commands.length);
+      expect(
+        acks.every((c) => c.verified && (c.command.body as { alert: string }).alert === "alert-lostack-1"),
+      ).toBe(true);
+      expect(new Set(acks.map((c) => c.command.id)).size).toBe(acks.length);
+      expect(decisions([r, r2], "acknowledged")).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await r.stop();
+      await r2.stop();
+    }
+  }, 60_000);
+
   it("an alert republished after its ack expired unused is acknowledged again, with a new command", async () => {
     // Commands that live 1 ms: any republish comes after the first ack expired.
     const r = await startReceiver(
