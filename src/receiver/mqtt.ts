@@ -70,7 +70,7 @@ export class MqttLink {
     const first = new URL(this.#o.brokers[0] as string);
     const opts: IClientOptions = {
       protocolVersion: this.#o.protocolVersion,
-      // 3.1.1 allows client ids of at most 23 bytes (brokers may refuse longer ones; aedes does).
+      // A 3.1.1 server need only accept client ids of up to 23 bytes (MQTT 3.1.1 §3.1.3.1).
       clientId:
         this.#o.protocolVersion === 5
           ? `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64)
