@@ -296,13 +296,15 @@ export class Receiver {
     if (env.type === "status") return this.#liveness.onStatus(env as Envelope<"status">);
     if (env.type === "telemetry") return; // not kept by this slice; never a gap.
     // Everything below is idempotent and the id is marked seen last: a receiver killed half-way through
-    // a message handles it in full when it comes again, instead of calling it a duplicate.
+    // a message handles it in full when it comes again, instead of calling it a duplicate. Its lane_seq
+    // is recorded after its effects too: killed before, the number is missing and gap filling asks for
+    // it; recorded first, a message lost with the killed instance would look received.
+    if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
+    else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const lane =
       env.lane_seq !== undefined && env.type !== "reply" ? LANE_OF[env.type as StoredType] : undefined;
     if (lane && env.lane_seq !== undefined)
       await this.#store.recordLane(env.home, lane, env.lane_seq, env.seq);
-    if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
-    else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const fresh = await this.#store.markSeen({
       id: env.id,
       home: env.home,
