@@ -121,6 +121,8 @@ function build(): Command {
     ])
     .option("--db <url>", "sqlite:PATH (default sqlite:hearth-receiver.db) or postgres://…")
     .option("--group <name>", "the shared-subscription group of the instances (default hearth-receivers)")
+    .option("--single", "one instance with plain subscriptions, for a broker without shared subscriptions")
+    .option("--mqtt-version <v>", "5 (default) or 3.1.1 (needs --single)")
     .option("--ack <mode>", "auto | webhook | manual (default auto)")
     .option("--ack-by <name>", "who automatic acks name (default hearth-receiver)")
     .option("--webhook <url>", "POST each alert state change here")

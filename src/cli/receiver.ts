@@ -13,6 +13,8 @@ export interface ReceiverFlags {
   broker?: string[];
   db?: string;
   group?: string;
+  single?: boolean;
+  mqttVersion?: string;
   ack?: string;
   ackBy?: string;
   webhook?: string;
@@ -40,6 +42,8 @@ export async function receiverCommand(flags: ReceiverFlags): Promise<void> {
       brokers: flags.broker && flags.broker.length > 0 ? flags.broker : undefined,
       db: flags.db,
       group: flags.group,
+      single: flags.single,
+      mqtt_version: flags.mqttVersion,
       ack: flags.ack,
       ack_by: flags.ackBy,
       webhook: flags.webhook,

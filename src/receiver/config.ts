@@ -5,12 +5,12 @@ import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { formatProblem, parseYamlWith } from "../core/yaml-validate.js";
 import type { ReceiverOptions } from "./receiver.js";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-/** "90s", "5m", "250ms", "1h": milliseconds. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+/** "90s", "5m", "250ms", "1h", "30d": milliseconds. */
 export const duration = z
   .string()
-  .regex(DURATION, 'a duration such as "250ms", "90s", "5m", "1h"')
+  .regex(DURATION, 'a duration such as "250ms", "90s", "5m", "1h", "30d"')
   .transform((v) => {
     const m = DURATION.exec(v) as RegExpExecArray;
     return Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
@@ -42,6 +42,11 @@ export const receiverConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _")
       .default("hearth-receivers"),
+    single: z
+      .boolean()
+      .default(false)
+      .describe("one instance, plain subscriptions: for a broker without shared subscriptions"),
+    mqtt_version: z.union([z.literal("3.1.1"), z.literal("5")]).default("5"),
     ack: z.enum(["auto", "webhook", "manual"]).default("auto"),
     ack_by: z.string().min(1).max(200).default("hearth-receiver"),
     webhook: z.url().optional(),
@@ -57,6 +62,9 @@ export const receiverConfigSchema = z
     webhook_retry_max: duration.prefault("5m"),
     webhook_timeout: duration.prefault("10s"),
     reconnect: duration.prefault("1s"),
+    seen_retention: duration
+      .prefault("30d")
+      .describe("message ids are kept this long for de-duplication (above every gateway's outbox.retention)"),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -73,6 +81,18 @@ export const receiverConfigSchema = z
         code: "custom",
         path: ["http_token_file"],
         message: "the HTTP API bound beyond loopback needs a token (--http-token-file)",
+      });
+    if (c.mqtt_version === "3.1.1" && !c.single)
+      ctx.addIssue({
+        code: "custom",
+        path: ["mqtt_version"],
+        message: "MQTT 3.1.1 has no shared subscriptions: it needs `single: true` (--single), one instance",
+      });
+    if (c.seen_retention < 86_400_000)
+      ctx.addIssue({
+        code: "custom",
+        path: ["seen_retention"],
+        message: "at least 1d, and above the gateways' outbox.retention (7d by default): docs/receiver.md",
       });
     if (c.command_ttl > 10 * 60_000)
       ctx.addIssue({ code: "custom", path: ["command_ttl"], message: "at most 10m (docs/contract.md)" });
@@ -118,6 +138,8 @@ export function receiverOptions(c: ReceiverConfig): ReceiverOptions {
   return {
     brokers: c.brokers,
     group: c.group,
+    single: c.single,
+    mqttVersion: c.mqtt_version === "3.1.1" ? 4 : 5,
     ack: c.ack,
     ackBy: c.ack_by,
     webhook: c.webhook
@@ -139,5 +161,6 @@ export function receiverOptions(c: ReceiverConfig): ReceiverOptions {
     webhookRetryMaxMs: c.webhook_retry_max,
     webhookTimeoutMs: c.webhook_timeout,
     reconnectMs: c.reconnect,
+    seenRetentionMs: c.seen_retention,
   };
 }

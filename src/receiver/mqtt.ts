@@ -15,13 +15,20 @@ const SHARED_TYPES = MESSAGE_TYPES.filter((t) => t !== "status");
  * gateway's retained status; statuses are applied by session order in the store, so taking each on
  * every instance changes nothing twice.
  */
-export function subscriptions(group: string): string[] {
+export function subscriptions(group: string, single = false): string[] {
+  // One instance alone (a broker without shared subscriptions, such as the demo's aedes) takes every
+  // type plainly: nothing to split, and retained statuses still come.
+  if (single) return MESSAGE_TYPES.map((t) => `${TOPIC_ROOT}/+/${t}`);
   return [...SHARED_TYPES.map((t) => `$share/${group}/${TOPIC_ROOT}/+/${t}`), `${TOPIC_ROOT}/+/status`];
 }
 
 export interface MqttLinkOptions {
   brokers: readonly string[];
   group: string;
+  /** Plain subscriptions for one instance alone (see subscriptions). */
+  single: boolean;
+  /** 5, or 4 (MQTT 3.1.1: no properties). */
+  protocolVersion: 4 | 5;
   /** Handles one message; its PUBACK goes to the broker only once this resolves (at least once). */
   onMessage(topic: string, payload: Buffer): Promise<void>;
   log: Logger;
@@ -30,8 +37,17 @@ export interface MqttLinkOptions {
 
 /**
  * The receiver's MQTT 5 connection. Several brokers: each reconnect tries the next (mqtt.js `servers`),
- * as the gateway fails over. A persistent session (an hour) keeps what the broker queued for this
- * instance across a short loss.
+ * as the gateway fails over.
+ *
+ * In a group the session ends with the connection (clean start, no expiry). A member's session that
+ * outlives it keeps its shared subscriptions: Mosquitto goes on handing that member its share of every
+ * message, parked in a session nobody resumes (a restarted instance has a new client id), and drops
+ * them at expiry (mosquitto #2662, #1747). A receiver killed with an hour's session took half of the
+ * stream for that hour, resends included (tests/receiver/kill.test.ts). With the session gone at the
+ * disconnect, the live members take everything; what was in flight to the dead one comes back through
+ * gap filling (`cmd/resend`) and the gateway's republish of open alerts.
+ * One instance alone (`single`) keeps a persistent session (an hour): nobody else would take what
+ * arrives while it reconnects.
  */
 export class MqttLink {
   readonly #o: MqttLinkOptions;
@@ -53,10 +69,16 @@ export class MqttLink {
     });
     const first = new URL(this.#o.brokers[0] as string);
     const opts: IClientOptions = {
-      protocolVersion: 5,
-      clientId: `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64),
-      clean: false,
-      properties: { sessionExpiryInterval: 3600 },
+      protocolVersion: this.#o.protocolVersion,
+      // A 3.1.1 server need only accept client ids of up to 23 bytes (MQTT 3.1.1 §3.1.3.1).
+      clientId:
+        this.#o.protocolVersion === 5
+          ? `hearth-rx-${this.#o.group}-${randomUUID().slice(0, 8)}`.slice(0, 64)
+          : `hearth-rx-${randomUUID().slice(0, 13)}`,
+      clean: !this.#o.single,
+      ...(this.#o.protocolVersion === 5
+        ? { properties: { sessionExpiryInterval: this.#o.single ? 3600 : 0 } }
+        : {}),
       reconnectPeriod: this.#o.reconnectMs,
       connectTimeout: 10_000,
       servers,
@@ -79,7 +101,7 @@ export class MqttLink {
         .then(
           () => done(),
           (e: unknown) => {
-            // No PUBACK: the broker sends it again after the next reconnect (persistent session).
+            // No PUBACK: sent again on a persistent session's reconnect; in a group, gap filling asks for it.
             this.#o.log.error({ err: e, topic: packet.topic }, "Message handling failed; not acknowledged");
             done(e instanceof Error ? e : new HearthError(String(e), ErrorCode.Internal));
           },
@@ -91,7 +113,7 @@ export class MqttLink {
     return new Promise((resolve) => {
       client.on("connect", () => {
         this.#o.log.info("Connected");
-        client.subscribe(subscriptions(this.#o.group), { qos: 1 }, (err) => {
+        client.subscribe(subscriptions(this.#o.group, this.#o.single), { qos: 1 }, (err) => {
           if (err) this.#o.log.error({ err }, "Subscribe failed");
           else resolve();
         });
@@ -110,7 +132,9 @@ export class MqttLink {
     c.publish(
       topic,
       payload,
-      { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } },
+      this.#o.protocolVersion === 5
+        ? { qos: 1, properties: { contentType: "application/json", payloadFormatIndicator: true } }
+        : { qos: 1 },
       (err) => {
         if (err) this.#o.log.error({ err, topic }, "Command publish failed");
       },

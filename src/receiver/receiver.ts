@@ -9,7 +9,7 @@ import {
 } from "../contract/messages.js";
 import { LANE_OF, type StoredType } from "../contract/stored.js";
 import { TOPIC_ROOT } from "../contract/topics.js";
-import type { Clock } from "../core/clock.js";
+import type { Clock, Timer } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { CommandSender } from "./commands.js";
@@ -19,6 +19,7 @@ import { GapFiller } from "./gaps.js";
 import { ReceiverHttp } from "./http.js";
 import { Liveness, sendWatch } from "./liveness.js";
 import { MqttLink } from "./mqtt.js";
+import { SeenPruner } from "./prune.js";
 import type { AlertRow, ReceiverStore, WebhookRow } from "./store/types.js";
 import { WebhookDelivery } from "./webhook.js";
 
@@ -27,6 +28,10 @@ export type AckMode = "auto" | "webhook" | "manual";
 export interface ReceiverOptions {
   brokers: readonly string[];
   group: string;
+  /** One instance with plain subscriptions (no `$share`): for a broker without shared subscriptions. */
+  single?: boolean;
+  /** 4 (MQTT 3.1.1) or 5 (default). */
+  mqttVersion?: 4 | 5;
   ack: AckMode;
   webhook?: { url: string; secret: string | undefined } | undefined;
   /** HOST:PORT of the HTTP API (manual acks, watch levels); none when undefined. */
@@ -44,7 +49,11 @@ export interface ReceiverOptions {
   webhookRetryMaxMs: number;
   webhookTimeoutMs: number;
   reconnectMs: number;
+  /** Message ids older than this are pruned from the store (default 30 days). */
+  seenRetentionMs?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 const isKnownKind = (k: string): k is AlertKind => (ALERT_KINDS as readonly string[]).includes(k);
 const OPEN_STATES = new Set(["raised", "escalated"]);
@@ -67,6 +76,8 @@ export class Receiver {
   readonly #liveness: Liveness;
   readonly #webhook: WebhookDelivery | undefined;
   readonly #http: ReceiverHttp | undefined;
+  readonly #pruner: SeenPruner;
+  #reackTimer: Timer | undefined;
 
   constructor(
     o: ReceiverOptions,
@@ -81,6 +92,8 @@ export class Receiver {
     this.#link = new MqttLink({
       brokers: o.brokers,
       group: o.group,
+      single: o.single ?? false,
+      protocolVersion: o.mqttVersion ?? 5,
       log: deps.log.child({ module: "mqtt" }),
       reconnectMs: o.reconnectMs,
       onMessage: (topic, payload) => this.#onMessage(topic, payload),
@@ -123,6 +136,10 @@ export class Receiver {
           },
         )
       : undefined;
+    this.#pruner = new SeenPruner(
+      { retentionMs: o.seenRetentionMs ?? 30 * DAY_MS, everyMs: 3_600_000, batch: 5000 },
+      { store: deps.store, clock: deps.clock, log: deps.log.child({ module: "prune" }) },
+    );
     this.#http = o.http
       ? new ReceiverHttp(o.http, {
           store: deps.store,
@@ -149,12 +166,16 @@ export class Receiver {
     await this.#link.start();
     this.#liveness.start();
     this.#webhook?.start();
+    this.#pruner.start();
+    this.#reackTimer = this.#clock.setInterval(() => void this.reackExpired(), this.#o.sweepMs);
     this.#log.info({ group: this.#o.group, ack: this.#o.ack, instance: this.#instance }, "Receiver started");
   }
 
   async stop(): Promise<void> {
     this.#webhook?.stop();
     this.#liveness.stop();
+    this.#reackTimer?.cancel();
+    await this.#pruner.stop();
     await this.#http?.stop();
     await this.#link.stop();
   }
@@ -166,20 +187,13 @@ export class Receiver {
 
   /**
    * Sends the `ack` of an open alert, once across instances (the store records who sent it).
-   * Resolves false when the alert is unknown, closed, already acknowledged, or of a kind the
-   * contract's `ack` cannot name.
+   * Resolves false when the alert is unknown, closed or already acknowledged. A kind this receiver
+   * does not know is acknowledged too: `ack.kind` takes any well-formed kind (docs/contract.md), and
+   * the gateway that raised it knows it.
    */
   async acknowledge(alertId: string, by: string, note: string | undefined, via: AckMode): Promise<boolean> {
     const a = await this.#store.getAlert(alertId);
     if (!a || !OPEN_STATES.has(a.state)) return false;
-    if (a.origin === "gateway" && !isKnownKind(a.kind)) {
-      // ack.kind is a closed list in contract v1: an alert of a later kind cannot be acknowledged to its gateway.
-      this.#log.warn(
-        { alert: a.alert, kind: a.kind },
-        "Alert of a kind the ack command cannot name: not acknowledged",
-      );
-      return false;
-    }
     if (!(await this.#store.markAckSent(a.alert, by, note, this.#clock.wallMs()))) return false;
     let commandId: string | undefined;
     if (a.origin === "gateway") {
@@ -215,7 +229,7 @@ export class Receiver {
   async #ackAgain(alertId: string): Promise<void> {
     const now = this.#clock.wallMs();
     const a = await this.#store.getAlert(alertId);
-    if (!a || a.ackSentAt === undefined || !OPEN_STATES.has(a.state) || !isKnownKind(a.kind)) return;
+    if (!a || a.ackSentAt === undefined || !OPEN_STATES.has(a.state)) return;
     if (!(await this.#store.markAckResent(alertId, now - this.#o.commandTtlMs, now))) return;
     const by = a.ackBy ?? this.#o.ackBy;
     const commandId = await this.#ctx.commands.send(a.home, "ack", {
@@ -228,6 +242,23 @@ export class Receiver {
       { home: a.home, alert: a.alert, commandId },
       "Alert still open at its gateway: ack sent again",
     );
+  }
+
+  /**
+   * Open alerts of online gateways whose ack expired without the gateway taking it: the instance that
+   * recorded it as sent died before it reached the broker (tests/receiver/kill.test.ts), or the broker
+   * lost it. Sent again (#ackAgain: once across instances); the timer does this every `sweepMs`.
+   */
+  async reackExpired(): Promise<void> {
+    const expired = this.#clock.wallMs() - this.#o.commandTtlMs;
+    try {
+      for (const a of await this.#store.openAlerts()) {
+        if (a.origin !== "gateway" || a.ackSentAt === undefined || a.ackSentAt >= expired) continue;
+        if ((await this.#store.getGateway(a.home))?.state === "online") await this.#ackAgain(a.alert);
+      }
+    } catch (e) {
+      this.#log.warn({ err: e }, "Looking for expired acks failed; tried again at the next sweep");
+    }
   }
 
   /** Records a home's desired watch level and sends it now (and again whenever the gateway returns). */
@@ -266,11 +297,9 @@ export class Receiver {
     if (env.type === "status") return this.#liveness.onStatus(env as Envelope<"status">);
     if (env.type === "telemetry") return; // not kept by this slice; never a gap.
     // Everything below is idempotent and the id is marked seen last: a receiver killed half-way through
-    // a message handles it in full when it comes again, instead of calling it a duplicate.
-    const lane =
-      env.lane_seq !== undefined && env.type !== "reply" ? LANE_OF[env.type as StoredType] : undefined;
-    if (lane && env.lane_seq !== undefined)
-      await this.#store.recordLane(env.home, lane, env.lane_seq, env.seq);
+    // a message handles it in full when it comes again, instead of calling it a duplicate. Its lane_seq
+    // is recorded after its effects too: killed before, the number is missing and gap filling asks for
+    // it; recorded first, a message lost with the killed instance would look received.
     if (env.type === "alert") await this.#onAlert(env as Envelope<"alert">);
     else if (env.type === "summary") {
       const body = (env as Envelope<"summary">).body;
@@ -283,6 +312,10 @@ export class Receiver {
         receivedAt: this.#clock.wallMs(),
       });
     } else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
+    const lane =
+      env.lane_seq !== undefined && env.type !== "reply" ? LANE_OF[env.type as StoredType] : undefined;
+    if (lane && env.lane_seq !== undefined)
+      await this.#store.recordLane(env.home, lane, env.lane_seq, env.seq);
     const fresh = await this.#store.markSeen({
       id: env.id,
       home: env.home,

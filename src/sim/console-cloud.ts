@@ -1,23 +1,14 @@
-import { type KeyObject, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import mqtt, { type MqttClient } from "mqtt";
-import { signCommand } from "../contract/command-signing.js";
-import { isCallClass } from "../contract/lifecycle.js";
 import { type Envelope, envelope } from "../contract/messages.js";
-import { commandTopic, TOPIC_ROOT } from "../contract/topics.js";
-import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { TOPIC_ROOT } from "../contract/topics.js";
+import { HOUR_MS, SECOND_MS } from "../core/time.js";
 import { HourlyTelemetry } from "./telemetry-summary.js";
-
-/** A care centre's command is good for this long: the gateway refuses it later (at most 10 minutes). */
-const COMMAND_TTL_MS = 5 * MINUTE_MS;
 
 export interface ConsoleCloudOptions {
   url: string;
   home: string;
-  /** Acknowledge each raised call, fall or test alert after this many real milliseconds, as a care centre would. */
-  autoAckCallAfterMs?: number;
-  /** Signs every command (the gateway's cloud.commands.public_key is its public half); none: unsigned. */
-  signingKey?: KeyObject;
   /**
    * `hourly`: one line per device per hour of the readings' time (HourlyTelemetry), so alerts and
    * events are not buried; `each` (default): every reading on its own line.
@@ -98,14 +89,13 @@ const MARK: Partial<Record<Envelope["type"], string>> = {
 };
 
 /**
- * A stand-in for the care provider's cloud: subscribes to one home over MQTT, validates and prints
- * every message on one line, and acknowledges calls like a care centre would.
+ * The demo's window on the wire: subscribes to one home over MQTT, validates and prints every message
+ * on one line. It only watches; the receiver beside it stores and acknowledges the alerts.
  */
 export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
   #client: MqttClient | undefined;
   readonly received: Envelope[] = [];
   readonly #o: ConsoleCloudOptions;
-  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #hourly = new HourlyTelemetry();
 
   constructor(o: ConsoleCloudOptions) {
@@ -125,26 +115,8 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.#timers) clearTimeout(t);
     if (this.#o.telemetry === "hourly") for (const l of this.#hourly.flush()) this.#write(l);
     await this.#client?.endAsync();
-  }
-
-  /** Publishes a command to the gateway. */
-  async command(name: string, body: Record<string, unknown>): Promise<string> {
-    const id = randomUUID();
-    const now = Date.now();
-    const cmd = {
-      v: 1,
-      id,
-      ts: new Date(now).toISOString(),
-      expires: new Date(now + COMMAND_TTL_MS).toISOString(),
-      body,
-    };
-    const topic = commandTopic(this.#o.home, name);
-    const payload = this.#o.signingKey ? signCommand(topic, cmd, this.#o.signingKey) : cmd;
-    await this.#client?.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
-    return id;
   }
 
   #write(line: string): void {
@@ -178,19 +150,5 @@ export class ConsoleCloud extends EventEmitter<ConsoleCloudEvents> {
       if (line !== undefined) write(line);
     } else write(`${MARK[env.type] ?? ""}${describeEnvelope(env)}`);
     this.emit("message", env);
-    if (env.type === "alert" && this.#o.autoAckCallAfterMs !== undefined) {
-      const b = env.body as Envelope<"alert">["body"];
-      // A test alert (`hearth test-alert`) is acknowledged like a call: the installer waits for it.
-      if ((isCallClass(b.kind) || b.kind === "test") && b.state === "raised") {
-        const t = setTimeout(() => {
-          this.#timers.delete(t);
-          write(
-            `cloud: acknowledging ${b.kind} ${b.alert}${b.kind === "test" ? " (test alert received)" : " (carer on the way)"}`,
-          );
-          void this.command("ack", { alert: b.alert, kind: b.kind, by: "care-centre" });
-        }, this.#o.autoAckCallAfterMs);
-        this.#timers.add(t);
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { parseConfig } from "../config/load.js";
 import type { Envelope } from "../contract/messages.js";
 import { ScaledClock, SystemClock } from "../core/clock.js";
 import { rawPublicKey } from "../core/ed25519-keys.js";
+import { errorMessage } from "../core/errors.js";
 import { randomIds } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
@@ -21,6 +22,21 @@ import type { DeviceProfile } from "../profiles/schema.js";
 import { ConsoleCloud, hours } from "./console-cloud.js";
 import { SimulatedMeters, SimulatedResident } from "./resident.js";
 
+/** The cloud end the demo runs on its broker (the real receiver; src/cli composes it). */
+export interface DemoReceiver {
+  /** Its console's address, http://127.0.0.1:PORT/. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+export type DemoReceiverStart = (o: {
+  brokerUrl: string;
+  stateDir: string;
+  /** Signs its commands; the gateway trusts only its public half. */
+  key: KeyObject;
+  log: Logger;
+  write: (line: string) => void;
+}) => Promise<DemoReceiver>;
+
 export interface DemoOptions {
   /** Simulated seconds per real second. */
   speed: number;
@@ -28,6 +44,8 @@ export interface DemoOptions {
   stateDir?: string;
   log: Logger;
   write: (line: string) => void;
+  /** Starts the receiver that stores and acknowledges the home's alerts. */
+  receiver: DemoReceiverStart;
   /** Give up (exit 1) when the script has not completed after this many real ms. */
   deadlineMs?: number;
 }
@@ -86,7 +104,7 @@ cloud:
   replay_rate: 500
   telemetry_interval: 15m
   commands:
-    public_key: ${commandKey}   # the console cloud's key, made for this run; \`hearth keygen\` makes a real one
+    public_key: ${commandKey}   # the demo receiver's key, made for this run; \`hearth keygen\` makes a real one
 devices:
   - id: meter-1          # electricity: Eastron SDM120, Modbus RTU unit 1
     profile: eastron-sdm120
@@ -114,9 +132,10 @@ log_level: warn
 
 /**
  * The demo: an embedded broker, a simulated home (resident, two meters on one simulated RS-485 line,
- * an encrypted BLE call button), the real agent on an accelerated clock, and a console cloud.
- * Script: a morning of routine, a call at 10:00 (acknowledged by the cloud), a fall at 14:30, and the
- * inactivity alert four hours later. Returns the exit code.
+ * an encrypted BLE call button), the real agent on an accelerated clock, the real receiver (which
+ * stores and acknowledges the alerts) and a console cloud that prints every message. Script: a morning
+ * of routine, a call at 10:00 (acknowledged by the receiver), a fall at 14:30, and the inactivity alert
+ * four hours later. Returns the exit code.
  */
 export async function runDemo(o: DemoOptions): Promise<number> {
   const write = o.write;
@@ -124,9 +143,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const ownDir = o.stateDir === undefined;
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "hearth-demo-"));
   const cfgFile = join(stateDir, "demo-home.yaml");
-  // The console cloud signs its commands with a key made for this run; the gateway trusts only it.
-  const cloudKey = generateKeyPairSync("ed25519");
-  const yaml = demoConfigYaml(broker.url, stateDir, rawPublicKey(cloudKey.publicKey));
+  // The receiver signs its commands with a key made for this run; the gateway trusts only it.
+  const receiverKey = generateKeyPairSync("ed25519");
+  const yaml = demoConfigYaml(broker.url, stateDir, rawPublicKey(receiverKey.publicKey));
   writeFileSync(cfgFile, yaml, { mode: 0o600 });
   const catalogue = loadCatalogue();
   const parsed = parseConfig(yaml, cfgFile, catalogue.profiles);
@@ -178,25 +197,34 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     },
   });
 
-  const cloud = new ConsoleCloud({
-    url: broker.url,
-    home: HOME,
-    autoAckCallAfterMs: 1500,
-    telemetry: "hourly",
-    signingKey: cloudKey.privateKey,
-    write,
-  });
+  let receiver: DemoReceiver;
+  try {
+    receiver = await o.receiver({
+      brokerUrl: broker.url,
+      stateDir,
+      key: receiverKey.privateKey,
+      log: o.log,
+      write,
+    });
+  } catch (e) {
+    write(`demo: the receiver did not start: ${errorMessage(e)}`);
+    await broker.close();
+    if (ownDir) rmSync(stateDir, { recursive: true, force: true });
+    return 1;
+  }
+  const cloud = new ConsoleCloud({ url: broker.url, home: HOME, telemetry: "hourly", write });
   await cloud.start();
   write(`demo: broker ${broker.url}, state in ${stateDir}, config ${cfgFile}`);
+  write(`demo: the receiver's console: ${receiver.url}`);
   if (o.forever)
     write(
-      `demo: in another terminal, \`npx hearth test-alert --state-dir ${stateDir}\` sends a test alert and waits for the cloud's ack`,
+      `demo: in another terminal, \`npx hearth test-alert --state-dir ${stateDir}\` sends a test alert and waits for the receiver's ack`,
     );
   write(
     `demo: simulated day from 06:00 at ${o.speed}× (one simulated hour every ${(HOUR_MS / SECOND_MS / o.speed).toFixed(1)} s)`,
   );
   write(
-    "demo: the resident presses the call button at 10:00 and falls at 14:30; the cloud acknowledges calls (and test alerts)",
+    "demo: the resident presses the call button at 10:00 and falls at 14:30; the receiver acknowledges each alert it stores",
   );
 
   let callAlert: string | undefined;
@@ -256,6 +284,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   await agent.stop();
   beacon.cancel();
   await cloud.stop();
+  await receiver.stop();
   await broker.close();
   if (ownDir) rmSync(stateDir, { recursive: true, force: true });
 

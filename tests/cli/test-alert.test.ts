@@ -128,7 +128,7 @@ describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth rec
 });
 
 describe("hearth test-alert against the demo", () => {
-  it("passes: the demo's console cloud acknowledges a test alert with a signed ack", async () => {
+  it("passes: the demo's receiver acknowledges a test alert with a signed ack", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-demo-"));
     const demo = spawn(process.execPath, [HEARTH_MAIN, "demo", "--forever", "--state-dir", stateDir], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -147,7 +147,14 @@ describe("hearth test-alert against the demo", () => {
       expect(r.code, `${r.stdout}\n${r.stderr}\n${out}`).toBe(0);
       const rep = parsed(r.stdout);
       expect(rep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "ok" });
-      expect(out).toMatch(new RegExp(`acknowledging test ${rep.alert}`));
+      expect(out).toMatch(
+        new RegExp(`receiver: acknowledging test ${rep.alert} \\(by care-centre, signed ack rx-`),
+      );
+      // The real receiver runs there, with its HTTP API on the loopback port the demo printed.
+      const url = /demo: the receiver's console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+      expect(url, out).toBeDefined();
+      const homes = (await (await fetch(`${url}api/homes`)).json()) as { home: string; state: string }[];
+      expect(homes).toEqual([expect.objectContaining({ home: "demo-home", state: "online" })]);
     } finally {
       demo.kill("SIGTERM");
       await exited;

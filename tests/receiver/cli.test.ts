@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscriptions } from "../../src/receiver/mqtt.js";
 import { mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
 import { HEARTH_MAIN, hearthSync } from "../helpers/cli.js";
 import { TEST_CLOUD_KEY_FILE } from "../helpers/commands.js";
@@ -17,6 +18,19 @@ describe("hearth receiver (the command)", () => {
     const bind = hearthSync(["receiver", "--broker", "mqtt://127.0.0.1:1", "--http", "0.0.0.0:8480"]);
     expect(bind.code).toBe(2);
     expect(bind.stderr).toContain("needs a token");
+    // MQTT 3.1.1 has no shared subscriptions: only one instance alone may use it.
+    const v311 = hearthSync(["receiver", "--broker", "mqtt://127.0.0.1:1", "--mqtt-version", "3.1.1"]);
+    expect(v311.code).toBe(2);
+    expect(v311.stderr).toContain("mqtt_version: MQTT 3.1.1 has no shared subscriptions");
+  });
+
+  it("subscribes through the group's shared subscription, or plainly for one instance alone", () => {
+    const shared = subscriptions("g1");
+    expect(shared).toContain("$share/g1/hearth/v1/+/alert");
+    expect(shared).toContain("hearth/v1/+/status");
+    const single = subscriptions("g1", true);
+    expect(single).toContain("hearth/v1/+/alert");
+    expect(single.filter((t) => t.startsWith("$share/"))).toEqual([]);
   });
 
   describe.skipIf(!mosquittoAvailable())("against Mosquitto", () => {

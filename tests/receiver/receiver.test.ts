@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMAND_BODIES } from "../../src/contract/messages.js";
 import { webhookSignature } from "../../src/receiver/webhook.js";
 import { freePort, mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
@@ -87,6 +88,52 @@ describe.skipIf(!haveBroker)("hearth receiver with Mosquitto", () => {
       },
       60_000,
     );
+
+  it("an alert of a kind newer than the receiver is stored as unknown and acknowledged with its kind", async () => {
+    const r = await startReceiver(receiverOptions(broker.url, { group: "g-newkind" }), sqlite.make());
+    const gw = await FakeGateway.start(broker.url, "home-newkind", 1);
+    try {
+      await gw.publish(gw.alert("alert-smoke-1", "raised", 1, "smoke_detected"));
+      const [stored] = await waitDecision([r], "alert_stored");
+      expect(stored).toMatchObject({ kind: "smoke_detected", known_kind: false });
+      await waitFor("the ack", () => gw.commands.length === 1);
+      const ack = gw.commands[0];
+      expect(ack?.verified).toBe(true);
+      expect(ack?.command.body).toMatchObject({ alert: "alert-smoke-1", kind: "smoke_detected" });
+      // The ack is a valid contract v1 command: a gateway that knows the kind takes it.
+      expect(COMMAND_BODIES.ack.safeParse(ack?.command.body).success).toBe(true);
+    } finally {
+      await gw.close();
+      await r.stop();
+    }
+  }, 60_000);
+
+  it("an ack the online gateway never took is sent again once it expired, by one instance", async () => {
+    const sqliteB = sqlite.make();
+    const o = receiverOptions(broker.url, { group: "g-lostack", commandTtlMs: 300 });
+    const r = await startReceiver(o, sqlite.make());
+    const r2 = await startReceiver(o, sqliteB);
+    // This stand-in gateway takes no ack: it never publishes the alert's acknowledged state, as if the
+    // ack had been lost on its way.
+    const gw = await FakeGateway.start(broker.url, "home-lostack", 1);
+    try {
+      await gw.online();
+      await waitDecision([r, r2], "gateway_online", (l) => l.home === "home-lostack");
+      await gw.publish(gw.alert("alert-lostack-1", "raised", 1));
+      await waitFor("the ack, then the same ack again", () => gw.commands.length >= 3, { timeoutMs: 20_000 });
+      const acks = gw.commands.filter((c) => c.name === "ack");
+      expect(acks.length).toBe(gw.commands.length);
+      expect(
+        acks.every((c) => c.verified && (c.command.body as { alert: string }).alert === "alert-lostack-1"),
+      ).toBe(true);
+      expect(new Set(acks.map((c) => c.command.id)).size).toBe(acks.length);
+      expect(decisions([r, r2], "acknowledged")).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await r.stop();
+      await r2.stop();
+    }
+  }, 60_000);
 
   it("an alert republished after its ack expired unused is acknowledged again, with a new command", async () => {
     // Commands that live 1 ms: any republish comes after the first ack expired.

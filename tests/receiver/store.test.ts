@@ -105,7 +105,7 @@ for (const kind of KINDS) {
 
     it("migrates once and says the version again on the next start", async () => {
       expect(await a.migrate()).toBe(SCHEMA_VERSION);
-      expect(SCHEMA_VERSION).toBe(2);
+      expect(SCHEMA_VERSION).toBe(3);
     });
 
     it("keeps one daily visit record per home and day; a later seq replaces it, an older one does not", async () => {
@@ -149,6 +149,34 @@ for (const kind of KINDS) {
       expect(results.sort()).toEqual([false, true]);
       expect(await a.markSeen({ ...m, id: "m-00000002" })).toBe(true);
       expect(await b.countSeen()).toBe(2);
+    });
+
+    it("prunes message ids older than a time, in batches, from two instances at once, each row once", async () => {
+      const seen = (i: number) => ({
+        id: `m-${String(i).padStart(8, "0")}`,
+        home: "h",
+        type: "event",
+        seq: i,
+        laneSeq: i,
+        receivedAt: i * 1000,
+      });
+      for (let i = 1; i <= 12; i++) expect(await a.markSeen(seen(i))).toBe(true);
+      // Both instances prune batch after batch until a batch is not full (as SeenPruner does).
+      const pruneAll = async (s: ReceiverStore) => {
+        let total = 0;
+        for (;;) {
+          const n = await s.pruneSeen(8000, 3);
+          total += n;
+          if (n < 3) return total;
+        }
+      };
+      const [byA, byB] = await Promise.all([pruneAll(a), pruneAll(b)]);
+      expect(byA + byB).toBe(7);
+      expect(await a.countSeen()).toBe(5);
+      expect(await b.pruneSeen(8000, 3)).toBe(0);
+      // A pruned id is new again; one inside the window is still a duplicate.
+      expect(await b.markSeen(seen(7))).toBe(true);
+      expect(await b.markSeen(seen(8))).toBe(false);
     });
 
     it("an alert moves forward only: raised, escalated, then closed; older states change nothing", async () => {

@@ -55,6 +55,12 @@ describe("npm start (the demo)", () => {
     expect(quiet).toBeDefined();
     const idOf = (l: string | undefined) => /alert=(\S+)/.exec(l ?? "")?.[1];
     expect(idOf(acked)).toBe(idOf(raised));
+    // The real receiver acknowledged it, with a signed ack; its console's address was printed.
+    const ackLine = `receiver: acknowledging call ${idOf(raised)} (by care-centre, signed ack `;
+    expect(lines.some((l) => l.startsWith(ackLine))).toBe(true);
+    expect(lines.some((l) => /^demo: the receiver's console: http:\/\/127\.0\.0\.1:\d+\/$/.test(l))).toBe(
+      true,
+    );
     expect(lines.indexOf(raised as string)).toBeLessThan(lines.indexOf(quiet as string));
     // Alerts and events stand out in the terminal.
     expect(raised).toMatch(/^\*\*\* ALERT /);

@@ -43,6 +43,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       home TEXT NOT NULL, date TEXT NOT NULL, seq BIGINT NOT NULL, message_id TEXT NOT NULL,
       body TEXT NOT NULL, received_at BIGINT NOT NULL, PRIMARY KEY (home, date))`,
   ],
+  // 3: messages_seen is pruned by age (pruneSeen), which needs an index on it.
+  ["CREATE INDEX messages_seen_by_age ON messages_seen (received_at)"],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

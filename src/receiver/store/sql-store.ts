@@ -80,6 +80,15 @@ export class SqlStore implements ReceiverStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  pruneSeen(before: number, limit: number): Promise<number> {
+    // DELETE … LIMIT is not standard SQL: the batch is chosen in a subquery, on the received_at index.
+    return this.#db.run(
+      `DELETE FROM messages_seen WHERE id IN
+         (SELECT id FROM messages_seen WHERE received_at < ? ORDER BY received_at LIMIT ?)`,
+      [before, limit],
+    );
+  }
+
   async applyAlert(a: AlertRow): Promise<boolean> {
     const n = await this.#db.run(
       `INSERT INTO alerts (alert, home, kind, state, state_rank, device, since, evidence, origin, message_id, updated_at)

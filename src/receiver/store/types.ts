@@ -16,6 +16,11 @@ export interface ReceiverStore {
   /** Records a message id; false when it was seen before (a duplicate, on this instance or another). */
   markSeen(m: SeenMessage): Promise<boolean>;
   countSeen(): Promise<number>;
+  /**
+   * Forgets up to `limit` message ids received before `before` (the oldest first); returns how many.
+   * Idempotent: instances pruning at once delete each row once between them.
+   */
+  pruneSeen(before: number, limit: number): Promise<number>;
 
   /**
    * Applies an alert state. Returns true when the stored state changed (a new alert, or a later state);
