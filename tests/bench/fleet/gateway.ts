@@ -180,7 +180,7 @@ export class SimGateway {
     }
     if (now >= n.alert) {
       n.alert = now + expo(this.plan.alertMeanMs);
-      this.#raise(now);
+      this.raise(now);
     }
     if (now >= n.event) {
       n.event = now + expo(this.plan.eventMeanMs);
@@ -192,6 +192,11 @@ export class SimGateway {
         this.obs.republished();
       }
     return false;
+  }
+
+  /** Starts every rate afresh from `now` (the window's start: nothing left due from the connect phase). */
+  rephase(now: number): void {
+    this.#schedule(now);
   }
 
   #schedule(now: number): void {
@@ -220,7 +225,8 @@ export class SimGateway {
     );
   }
 
-  #raise(now: number): void {
+  /** Raises an alert now (the scheduler does, at random; a test calls it directly). */
+  raise(now: number): void {
     const alert = randomUUID();
     const kind = KINDS[Math.floor(Math.random() * KINDS.length)] as AlertKind;
     const env = this.#store(

@@ -49,6 +49,12 @@ const { values: a } = parseArgs({
     "alert-every": { type: "string", default: "30m" },
     "event-every": { type: "string", default: "20m" },
     "republish-after": { type: "string", default: "60s" },
+    /**
+     * Divides every gateway rate's interval (telemetry, heartbeat, alerts, events) by this: 5,000
+     * gateways at --scale 4 send the message mix of 20,000 at real rates, over 5,000 connections.
+     * For raising the load only; the headline figures are at 1.
+     */
+    scale: { type: "string", default: "1" },
     churn: { type: "string", default: "0.02" },
     drain: { type: "string", default: "60s" },
     out: { type: "string" },
@@ -57,11 +63,12 @@ const { values: a } = parseArgs({
 const N = Number(a.gateways);
 const windowMs = Number(a.minutes) * 60_000;
 const W = Number(a.workers ?? Math.max(1, Math.ceil(N / 2500)));
+const scale = Number(a.scale);
 const plan = {
-  telemetryMs: ms(a["telemetry-every"]),
-  heartbeatMs: ms(a["heartbeat-every"]),
-  alertMeanMs: ms(a["alert-every"]),
-  eventMeanMs: ms(a["event-every"]),
+  telemetryMs: ms(a["telemetry-every"]) / scale,
+  heartbeatMs: ms(a["heartbeat-every"]) / scale,
+  alertMeanMs: ms(a["alert-every"]) / scale,
+  eventMeanMs: ms(a["event-every"]) / scale,
   republishMs: ms(a["republish-after"]),
 };
 
@@ -77,6 +84,9 @@ if (!postgresAvailable()) {
   process.exit(2);
 }
 
+// Ctrl-C or a kill: exit through process.exit so the exit handlers stop the broker, the receivers
+// and PostgreSQL (a signal's default action would skip them).
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
 const load0 = loadavg();
 log(`${N} gateways in ${W} worker(s), ${a.minutes} min; load ${load0.map((l) => l.toFixed(2)).join(" ")}`);
 const pgServer = await startPostgres();
@@ -139,6 +149,7 @@ for (let w = 0; w < W; w++) {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, HEARTH_FLEET_WORKER: JSON.stringify(setup) },
   });
+  process.once("exit", () => proc.kill("SIGKILL"));
   const st: WorkerState = { proc, ready: false, connectMs: 0, counts: undefined };
   proc.on("message", (m: WorkerMessage) => {
     if (m.t === "ready") {
@@ -272,7 +283,7 @@ const round = (x: number) => Math.round(x * 10) / 10;
 const report = {
   gateways: N,
   workers: W,
-  plan: { ...a },
+  plan: { ...a, scale },
   window_s: round(secs),
   connect_s: round(Math.max(...workers.map((w) => w.connectMs)) / 1000),
   load_avg: { before: load0.map(round), end_of_window: load1.map(round) },

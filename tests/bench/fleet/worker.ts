@@ -91,7 +91,13 @@ export class FleetWorker {
   }
 
   start(): void {
+    // The window counts from here: the online statuses of the connect phase are not in it.
+    this.#counts.published = {};
+    this.#counts.brokerAcked = 0;
     this.#t0 = nowMs();
+    // Without this, whatever fell due while the fleet was connecting would go out at once: a burst
+    // of several thousand messages that no real fleet sends.
+    for (const g of this.#gateways) g.rephase(this.#t0);
     this.#deaths = this.s.deaths.map(([i, at, down]) => [
       this.#gateways[i - this.s.from] as SimGateway,
       at,
