@@ -95,6 +95,9 @@ const pgPort = Number(new URL(db).port);
 const broker = await startFleetBroker();
 const hook = await startHook();
 const sys = await watchSys(broker.url);
+/** Messages the broker holds for clients (queued or in flight): all it stores but the retained statuses. */
+const backlog = () =>
+  (sys.sys.get("store/messages/count") ?? 0) - (sys.sys.get("retained messages/count") ?? 0);
 const rxArgs = [
   "--broker",
   broker.url,
@@ -173,8 +176,15 @@ while (!workers.every((w) => w.ready)) {
   await new Promise((r) => setTimeout(r, 200));
 }
 log(`all ${N} connected in ${((nowMs() - tConnect) / 1000).toFixed(1)} s`);
-// Let the receivers take the online statuses of the connect storm before the window starts.
-await new Promise((r) => setTimeout(r, 10_000));
+// The window starts once the receivers have taken the online statuses of the connect storm (each
+// status goes to both): a broker backlog near zero twice in a row, or after 3 minutes at most.
+const tSettle = nowMs();
+for (let calm = 0; calm < 2 && nowMs() - tSettle < 180_000; ) {
+  await new Promise((r) => setTimeout(r, 2000));
+  calm = backlog() <= Math.max(20, N / 200) ? calm + 1 : 0;
+}
+const settleS = (nowMs() - tSettle) / 1000;
+log(`receivers settled ${settleS.toFixed(0)} s after the connect (broker backlog ${backlog()})`);
 
 const order = (m: ParentMessage) => {
   for (const w of workers) w.proc.send(m);
@@ -199,8 +209,6 @@ const outstanding = () => {
   for (const k of raised.keys()) if (!hook.arrivals.has(k)) n++;
   return n;
 };
-const backlog = () =>
-  (sys.sys.get("store/messages/count") ?? 0) - (sys.sys.get("retained messages/count") ?? 0);
 
 const sys0 = new Map(sys.sys);
 const cpu0 = cpuOf();
@@ -286,6 +294,7 @@ const report = {
   plan: { ...a, scale },
   window_s: round(secs),
   connect_s: round(Math.max(...workers.map((w) => w.connectMs)) / 1000),
+  settle_s: round(settleS),
   load_avg: { before: load0.map(round), end_of_window: load1.map(round) },
   fleet: {
     published: publishedByType,
