@@ -11,7 +11,7 @@ import { waitFor } from "../../helpers/wait.js";
 import { nowMs } from "./gateway.js";
 
 /** Mosquitto for a fleet: unlimited connections and queues, $SYS every second; its pid for /proc. */
-export async function startFleetBroker(): Promise<{
+export async function startFleetBroker(inflight?: number): Promise<{
   url: string;
   pid: number;
   log(): string;
@@ -31,6 +31,8 @@ export async function startFleetBroker(): Promise<{
       // receiver pair that falls behind shows as a growing queue, which is what the run measures.
       "max_queued_messages 0",
       "sys_interval 1",
+      // QoS 1 messages in flight to one client before its PUBACKs (Mosquitto's default is 20).
+      ...(inflight === undefined ? [] : [`max_inflight_messages ${inflight}`]),
       "log_dest stderr",
       "log_type error",
       "log_type warning",

@@ -55,6 +55,8 @@ const { values: a } = parseArgs({
      * For raising the load only; the headline figures are at 1.
      */
     scale: { type: "string", default: "1" },
+    /** Mosquitto's max_inflight_messages (default 20): QoS 1 messages sent to a client ahead of its PUBACKs. */
+    "broker-inflight": { type: "string" },
     churn: { type: "string", default: "0.02" },
     drain: { type: "string", default: "60s" },
     out: { type: "string" },
@@ -92,7 +94,9 @@ log(`${N} gateways in ${W} worker(s), ${a.minutes} min; load ${load0.map((l) => 
 const pgServer = await startPostgres();
 const db = await pgServer.database("fleet");
 const pgPort = Number(new URL(db).port);
-const broker = await startFleetBroker();
+const broker = await startFleetBroker(
+  a["broker-inflight"] === undefined ? undefined : Number(a["broker-inflight"]),
+);
 const hook = await startHook();
 const sys = await watchSys(broker.url);
 /** Messages the broker holds for clients (queued or in flight): all it stores but the retained statuses. */
