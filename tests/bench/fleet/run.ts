@@ -181,11 +181,17 @@ while (!workers.every((w) => w.ready)) {
 }
 log(`all ${N} connected in ${((nowMs() - tConnect) / 1000).toFixed(1)} s`);
 // The window starts once the receivers have taken the online statuses of the connect storm (each
-// status goes to both): a broker backlog near zero twice in a row, or after 3 minutes at most.
+// status goes to both). The broker's backlog cannot show those (a retained message queued for a
+// client is counted as retained), so: both receivers nearly idle (under 5 % of a core) for two
+// 2-s intervals in a row, or 3 minutes at most.
 const tSettle = nowMs();
-for (let calm = 0; calm < 2 && nowMs() - tSettle < 180_000; ) {
+const rxCpu = () => receivers.map((r) => procSample(r.pid)?.cpuMs ?? 0);
+for (let calm = 0, before = rxCpu(); calm < 2 && nowMs() - tSettle < 180_000; ) {
   await new Promise((r) => setTimeout(r, 2000));
-  calm = backlog() <= Math.max(20, N / 200) ? calm + 1 : 0;
+  const now = rxCpu();
+  const busy = now.some((c, i) => c - (before[i] ?? 0) > 100);
+  before = now;
+  calm = !busy && backlog() <= Math.max(20, N / 200) ? calm + 1 : 0;
 }
 const settleS = (nowMs() - tSettle) / 1000;
 log(`receivers settled ${settleS.toFixed(0)} s after the connect (broker backlog ${backlog()})`);
