@@ -125,8 +125,8 @@ export class InactivityVerdicts {
   }
 
   /** A new silence starts at `nowMono` / `wallMs` (the start, a return from away, an acknowledgement). */
-  restart(nowMono: number, wallMs: number): void {
-    this.stillness.restart(nowMono);
+  restart(nowMono: number, wallMs: number, ordinary = false): void {
+    this.stillness.restart(nowMono, ordinary);
     this.#rule.resetTo(nowMono);
     this.#silenceFromWall = wallMs;
   }

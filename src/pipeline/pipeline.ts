@@ -96,7 +96,7 @@ export class Pipeline implements ReadingSink {
       putEvent: (b) => sink.putEvent(b),
       lightsOn: () => this.#verdicts.lightsOnNow(),
       raise: (f, extra) => this.#raiseInactivity(f, extra),
-      restartSilence: () => this.#restartSilence(),
+      restartSilence: (ordinary) => this.#restartSilence(ordinary),
     });
     this.#checkin = d.checkinByMin !== undefined ? new Checkin(d.checkinByMin, d.sleepEndMin) : undefined;
     this.#outings = new Outings(outingOptions(d), {
@@ -297,8 +297,8 @@ export class Pipeline implements ReadingSink {
 
   // ---- internals ----
 
-  #restartSilence(): void {
-    this.#verdicts.restart(this.#o.clock.monotonicMs(), this.#o.clock.wallMs());
+  #restartSilence(ordinary = false): void {
+    this.#verdicts.restart(this.#o.clock.monotonicMs(), this.#o.clock.wallMs(), ordinary);
   }
 
   #onActivity(a: Activity): void {

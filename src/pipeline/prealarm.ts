@@ -24,8 +24,11 @@ export interface PrealarmOptions {
   lightsOn: () => boolean;
   /** Raises the inactivity alert of a finding with more evidence; returns its id. */
   raise: (f: InactivityFinding, extra: Record<string, unknown>) => string;
-  /** The silence starts again now (after a cancel, as after activity). */
-  restartSilence: () => void;
+  /**
+   * The silence starts again now (after a cancel, as after activity); `ordinary`: the person said
+   * they are fine, so the silence so far was an ordinary one (the usual stillness learns it).
+   */
+  restartSilence: (ordinary: boolean) => void;
 }
 
 interface Pending {
@@ -141,7 +144,7 @@ export class Prealarm {
     this.#o.prompt?.ended(p.id);
     // The call (or fall) is the alert for this silence: a new one starts, or the same silence would
     // start another pre-alarm a minute later.
-    this.#o.restartSilence();
+    this.#o.restartSilence(false);
   }
 
   /** At every tick: unanswered after the wait, the inactivity alert with the pre-alarm in its evidence. */
@@ -176,7 +179,7 @@ export class Prealarm {
     this.#p = undefined;
     this.#o.putEvent({ event: "prealarm_cancelled", device, data: { prealarm: p.id, by, device, detail } });
     this.#o.prompt?.cancelled(p.id);
-    this.#o.restartSilence();
+    this.#o.restartSilence(true);
   }
 
   #evidence(p: Pending): Record<string, unknown> {

@@ -150,9 +150,15 @@ export class UsualStillnessVerdict {
     };
   }
 
-  /** Both stillnesses start again from `mono` and teach nothing (an alert, away, a restart). */
-  restart(mono: number): void {
-    this.discard();
+  /**
+   * Both stillnesses start again from `mono`: after an alert, away or a restart they teach nothing;
+   * `ordinary` (the person answered "I am fine") they were usual ones.
+   */
+  restart(mono: number, ordinary = false): void {
+    if (ordinary) {
+      this.silence.commit();
+      this.anySign.commit();
+    } else this.discard();
     this.#anyRule.resetTo(mono);
   }
 

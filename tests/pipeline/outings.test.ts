@@ -144,6 +144,29 @@ describe("outings", () => {
     expect(outingEvents(rig.sink.events)).toEqual([]);
   });
 
+  it("the door, then a load switching off within the settle time: still an outing (machines do that)", () => {
+    const rig = home("2026-03-02T09:00:00+08:00");
+    rig.read("meter-1", "power_w", 40);
+    rig.clock.advanceBy(MINUTE_MS);
+    rig.read("meter-1", "power_w", 1540); // the rice cooker, switched on by the person
+    goOut(rig); // 09:04
+    rig.clock.advanceBy(5 * MINUTE_MS);
+    rig.read("meter-1", "power_w", 40); // 09:09: it switches itself off
+    expect(rig.p.lastSign()?.detail).toBe("power down 1500 W to 40 W");
+    rig.clock.advanceBy(10 * MINUTE_MS);
+    expect(outingEvents(rig.sink.events)).toEqual(["outing_started"]);
+  });
+
+  it("the door, then a load switched on within the settle time: someone is home", () => {
+    const rig = home("2026-03-02T09:00:00+08:00");
+    rig.read("meter-1", "power_w", 40);
+    goOut(rig); // 09:03
+    rig.clock.advanceBy(5 * MINUTE_MS);
+    rig.read("meter-1", "power_w", 1540); // 09:08: the kettle
+    rig.clock.advanceBy(20 * MINUTE_MS);
+    expect(outingEvents(rig.sink.events)).toEqual([]);
+  });
+
   it("while out, one PIR trigger does not bring the person home; repeated motion does", () => {
     const rig = home("2026-03-02T09:00:00+08:00");
     goOut(rig);
