@@ -18,7 +18,7 @@ export function tierLines(r: TierResult, bound: BoundFigures | undefined): strin
       .join(", ") || "none";
   const lines = [
     `  ${r.tier}${r.prealarm ? " + pre-alarm" : ""}: homes ${f.homes}, ${f.homeMonths} home-months, ${f.incidents} incidents`,
-    `    daytime incidents ${f.daytimeIncidents}: within 4 h ${f.daytimeWithin4h} (${f.daytimeWithin4hPct} %); time to detect median ${fmtMin(f.ttdMedianMin)}, mean ${fmtMin(f.ttdMeanMin)}`,
+    `    daytime incidents ${f.daytimeIncidents}: within 4 h ${f.daytimeWithin4h} (${f.daytimeWithin4hPct} %), median ${fmtMin(f.daytimeTtdMedianMin)}; all incidents: time to detect median ${fmtMin(f.ttdMedianMin)}, mean ${fmtMin(f.ttdMeanMin)}`,
     `    within 12 h ${f.detectedWithin12h} (${f.detectedWithin12hPct} %); night incidents ${f.nightIncidents}: by the morning deadline ${f.nightByDeadline} (${f.nightByDeadlinePct} %)${r.prealarm ? `, by the deadline + the pre-alarm's wait ${f.nightByDeadlineWait}` : ""}; detected by ${kinds}`,
     `    cloud false alarms ${f.falseAlarms} = ${f.falseAlarmsPerHomeMonth} per home-month (${f.falseAlarmsAway} in announced away time); local prompts ${f.localPrompts} = ${f.localPromptsPerHomeMonth} per home-month (${f.promptsAnswered} answered)`,
   ];

@@ -8,9 +8,10 @@ import { runTiers, type TierResult } from "../../src/eval/tiers.js";
  * this commit:
  * - meters + pre-alarm: 19 of 20 within 12 h (95 %), 0.75 cloud false alarms and 1.8 local prompts a
  *   home-month;
- * - motion + door + pre-alarm: 20 of 20 within 12 h (100 %), 5 of 6 daytime incidents within 4 h,
- *   0.9 cloud false alarms and 1.75 local prompts a home-month (since motion restarts the silence
- *   only when it shows someone is up; before, a fallen person's PIR twitches hid 2 of the 20).
+ * - motion + door + pre-alarm: 20 of 20 within 12 h (100 %), 5 of 6 daytime incidents within 4 h
+ *   (daytime median 2 h 17), 0.45 cloud false alarms and 2.75 local prompts a home-month, with the
+ *   usual stillness (learned from day 14 of the 30). Before it: 0.9 and 1.75; before motion restarted
+ *   the silence only when it shows someone is up, a fallen person's PIR twitches hid 2 of the 20.
  */
 describe("sensing tiers with the pre-alarm (CI corpus, held-out seeds)", () => {
   let meters: TierResult | undefined;
@@ -30,7 +31,7 @@ describe("sensing tiers with the pre-alarm (CI corpus, held-out seeds)", () => {
     expect(f.falseAlarmsAway).toBe(0);
   });
 
-  it("motion + door + pre-alarm: ≥ 90 % within 12 h, ≥ 3 of 6 daytime within 4 h, ≤ 1.5 cloud false alarms and ≤ 3 prompts a home-month", () => {
+  it("motion + door + pre-alarm: ≥ 90 % within 12 h, ≥ 3 of 6 daytime within 4 h, ≤ 1.5 cloud false alarms and ≤ 4 prompts a home-month", () => {
     const f = motionDoor?.figures;
     if (!f) throw new Error("no figures");
     expect(f.incidents).toBe(20);
@@ -38,7 +39,8 @@ describe("sensing tiers with the pre-alarm (CI corpus, held-out seeds)", () => {
     expect(f.daytimeIncidents).toBe(6);
     expect(f.daytimeWithin4h).toBeGreaterThanOrEqual(3);
     expect(f.falseAlarmsPerHomeMonth).toBeLessThanOrEqual(1.5);
-    expect(f.localPromptsPerHomeMonth).toBeLessThanOrEqual(3);
+    expect(f.localPromptsPerHomeMonth).toBeLessThanOrEqual(4);
+    expect(f.daytimeTtdMedianMin).toBeLessThanOrEqual(4 * 60);
     expect(f.falseAlarmsAway).toBe(0);
   });
 });

@@ -79,9 +79,13 @@ describe("detection defaults", () => {
       morningDeadlineMin: _m,
       prealarmMaxSilenceDayMs: pd,
       prealarmRoutineAlpha: pa,
+      prealarmUsualStillness: pu,
       ...rest
     } = fromConfig;
     expect([pd, pa]).toEqual([6 * 3_600_000, 0.002]);
+    // `usual_stillness: auto` without a motion sensor: off.
+    expect(pu).toBe(false);
+    expect(detectionOptions(detectionSchema.parse({}), true, true).prealarmUsualStillness).toBe(true);
     expect(DETECTION_DEFAULTS).toEqual({ ...rest, powerLearnMs: DAY_MS });
     expect(DETECTION_DEFAULTS.learningDays).toBe(14);
   });
