@@ -14,6 +14,11 @@ export interface TestAlertProgress {
   stored: boolean;
   /** The raised message was taken by a broker (its PUBACK came; it is marked delivered). */
   published: boolean;
+  /**
+   * Set when the broker took the message saying no subscription matches: the topic it was published on.
+   * Only an MQTT 5 broker says so; on 3.1.1 it is never set.
+   */
+  noSubscribers?: string;
   uplink: Pick<UplinkState, "connected" | "broker" | "attempts" | "lastError">;
 }
 
@@ -23,7 +28,7 @@ export interface TestAlertParts {
     alertState: (alert: string) => AlertStateInfo | undefined;
     deliveredRange: (fromSeq: number, toSeq?: number, limit?: number) => StoredMessage[];
   };
-  uplink: { state: () => UplinkState };
+  uplink: { state: () => UplinkState; noSubscribers: (seq: number) => string | undefined };
 }
 
 /**
@@ -46,11 +51,16 @@ export function testAlertProgress(p: TestAlertParts, alert: string): TestAlertPr
       alert,
     });
   const u = p.uplink.state();
+  const published =
+    info !== undefined && p.outbox.deliveredRange(info.raisedSeq, info.raisedSeq, 1).length > 0;
+  const unrouted =
+    published && info.state !== "acknowledged" ? p.uplink.noSubscribers(info.raisedSeq) : undefined;
   return {
     alert,
     state: info?.state,
     stored: info !== undefined,
-    published: info !== undefined && p.outbox.deliveredRange(info.raisedSeq, info.raisedSeq, 1).length > 0,
+    published,
+    ...(unrouted !== undefined ? { noSubscribers: unrouted } : {}),
     uplink: {
       connected: u.connected,
       attempts: u.attempts,

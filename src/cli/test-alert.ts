@@ -10,7 +10,8 @@ import { resolveSocket, type SocketOptions } from "./status.js";
 /** How often the command asks the agent how far the test alert has got (the round trip's resolution). */
 export const TEST_ALERT_POLL_MS = 100;
 
-export type Hop = "ok" | "failed" | "pending" | "timeout" | "not_reached";
+/** `no_subscribers`: the broker took the alert and said nobody subscribes to its topic (MQTT 5 only). */
+export type Hop = "ok" | "failed" | "pending" | "timeout" | "not_reached" | "no_subscribers";
 
 export interface TestAlertReport {
   ok: boolean;
@@ -43,7 +44,9 @@ export async function testAlertCommand(opts: SocketOptions & { timeoutMs: number
     });
   }
   const deadline = started + opts.timeoutMs;
-  while (p.state !== "acknowledged" && performance.now() < deadline) {
+  // "Nobody subscribed" ends the wait at once: the broker dropped the message, so no ack can come
+  // for it (it goes out again only at the next connection).
+  while (p.state !== "acknowledged" && p.noSubscribers === undefined && performance.now() < deadline) {
     await sleep(TEST_ALERT_POLL_MS);
     try {
       p = (await controlRequest(socket, { cmd: "test_alert_status", alert: p.alert })) as TestAlertProgress;
@@ -87,6 +90,20 @@ export function report(p: TestAlertProgress, roundTripMs: number, timeoutMs: num
       broken: { hop: "broker", reason: why },
     };
   }
+  if (p.noSubscribers !== undefined)
+    return {
+      ok: false,
+      ...base,
+      hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
+      round_trip_ms: null,
+      broken: {
+        hop: "acknowledged",
+        reason:
+          `nobody subscribed: the broker said no subscription matches ${p.noSubscribers}; no receiver ` +
+          "is connected for this home (or its subscription does not cover it); the alert stays open and " +
+          "is sent again at the next connection",
+      },
+    };
   return {
     ok: false,
     ...base,
@@ -95,9 +112,10 @@ export function report(p: TestAlertProgress, roundTripMs: number, timeoutMs: num
     broken: {
       hop: "acknowledged",
       reason:
-        `the broker took the alert but no acknowledgement came within ${secs}: nobody subscribed to the ` +
-        "home's alerts, the receiver is stopped, or its ack was refused (not signed with the key in " +
-        "cloud.commands); the alert stays open and is sent again until acknowledged",
+        `the broker took the alert but no acknowledgement came within ${secs}: the receiver is stopped ` +
+        "or slow, its ack was refused (not signed with the key in cloud.commands), or (on MQTT 3.1.1, " +
+        "which cannot say so) nobody subscribed to the home's alerts; the alert stays open and is sent " +
+        "again until acknowledged",
     },
   };
 }

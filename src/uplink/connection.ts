@@ -1,4 +1,4 @@
-import type { IClientPublishOptions, IConnackPacket, MqttClient } from "mqtt";
+import type { IClientPublishOptions, IConnackPacket, MqttClient, Packet } from "mqtt";
 import type { BrokerConfig } from "../config/schema.js";
 import { topicFor } from "../contract/topics.js";
 import { Backoff } from "../core/backoff.js";
@@ -11,6 +11,9 @@ import type { ConnectFn } from "./types.js";
 
 /** How long a clean hang-up waits for the broker before it drops the socket. */
 export const STOP_WAIT_MS = 3 * SECOND_MS;
+
+/** MQTT 5 PUBACK reason code "No matching subscribers": the broker took the message and dropped it. */
+export const NO_MATCHING_SUBSCRIBERS = 0x10;
 
 /** One MQTT connection (or attempt). Its state dies with it; the outbox keeps what matters. */
 export class Connection {
@@ -27,6 +30,8 @@ export class Connection {
   receiveMaximum: number | undefined;
   /** The connection session number: in this connection's last will and every status on it. */
   readonly session: number;
+  /** Packet ids whose PUBACK said "no matching subscribers", until their publish callback reads them. */
+  readonly #unrouted = new Set<number>();
 
   constructor(client: MqttClient, broker: BrokerConfig, url: string, session: number) {
     this.client = client;
@@ -34,13 +39,33 @@ export class Connection {
     this.url = url;
     this.session = session;
     this.v5 = broker.mqtt_version === "5";
+    // MQTT.js counts 0x10 as success and hands the publish callback the stored PUBLISH, not the
+    // PUBACK, so its reason code is only seen here (emitted before the ack is handled).
+    if (this.v5)
+      client.on("packetreceive", (p: Packet) => {
+        if (p.cmd === "puback" && p.reasonCode === NO_MATCHING_SUBSCRIBERS && p.messageId !== undefined)
+          this.#unrouted.add(p.messageId);
+      });
   }
 
-  /** QoS 1, JSON declared as such on MQTT 5; `done` runs at the PUBACK, or with the error that ended it. */
-  publish(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void {
+  /**
+   * QoS 1, JSON declared as such on MQTT 5; `done` runs at the PUBACK, or with the error that ended it;
+   * `noSubscribers` is true when the PUBACK said no subscription matches (MQTT 5 only).
+   */
+  publish(
+    topic: string,
+    payload: string,
+    retain: boolean,
+    done: (err?: Error, noSubscribers?: boolean) => void,
+  ): void {
     const o: IClientPublishOptions = { qos: 1, retain };
     if (this.v5) o.properties = { contentType: "application/json", payloadFormatIndicator: true };
-    this.client.publish(topic, payload, o, (err) => done(err));
+    this.client.publish(topic, payload, o, (err, packet) => {
+      const id = packet && "messageId" in packet ? packet.messageId : undefined;
+      // Consumed here, before MQTT.js frees the id for reuse.
+      const unrouted = id !== undefined && this.#unrouted.delete(id);
+      done(err, unrouted);
+    });
   }
 }
 

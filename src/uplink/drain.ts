@@ -9,6 +9,9 @@ import type { UplinkSource } from "./types.js";
 /** Most outbox messages awaiting PUBACK at once (lowered to the broker's receive maximum, MQTT 5). */
 export const MAX_IN_FLIGHT = 32;
 
+/** Most seqs remembered as taken with "no matching subscribers" (test-alert asks about one at a time). */
+export const MAX_UNROUTED = 64;
+
 /** The part of the outbox port the drain reads and marks. */
 export type DrainSource = Pick<
   UplinkSource,
@@ -23,8 +26,16 @@ export interface DrainLink {
   readonly down: boolean;
   /** The broker's receive maximum, when it announced one. */
   readonly receiveMaximum?: number | undefined;
-  /** `done` runs at the PUBACK, or with the error that ended the publish. */
-  publish(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void;
+  /**
+   * `done` runs at the PUBACK, or with the error that ended the publish; `noSubscribers` is true when
+   * the PUBACK said no subscription matches the topic (MQTT 5 reason 0x10; never on 3.1.1).
+   */
+  publish(
+    topic: string,
+    payload: string,
+    retain: boolean,
+    done: (err?: Error, noSubscribers?: boolean) => void,
+  ): void;
 }
 
 /** What the drain keeps per connection; it dies with the connection. */
@@ -72,6 +83,8 @@ export class Drain {
   #stopped = false;
   #acked: number[] = [];
   #published = 0;
+  /** seq → topic, for the latest publishes whose PUBACK said nobody subscribed (oldest first). */
+  readonly #unrouted = new Map<number, string>();
 
   constructor(o: DrainOptions) {
     this.#o = o;
@@ -80,6 +93,14 @@ export class Drain {
   /** Outbox messages acknowledged by a broker since this drain was made. */
   get published(): number {
     return this.#published;
+  }
+
+  /**
+   * The topic when the last PUBACK for `seq` said no subscription matches it (the broker dropped the
+   * message), else undefined. Only the latest MAX_UNROUTED such seqs are remembered.
+   */
+  noSubscribers(seq: number): string | undefined {
+    return this.#unrouted.get(seq);
   }
 
   /** Starts the replay rate afresh and drains whenever the outbox commits something. */
@@ -206,7 +227,7 @@ export class Drain {
     w.inFlight.add(m.seq);
     w.sent.add(m.seq);
     const topic = topicFor(this.#o.home, m.type);
-    link.publish(topic, JSON.stringify(m.envelope), false, (err) => {
+    link.publish(topic, JSON.stringify(m.envelope), false, (err, noSubscribers) => {
       w.inFlight.delete(m.seq);
       if (err) {
         // Not acknowledged (connection closing, or an MQTT 5 refusal): it stays undelivered and goes out
@@ -220,9 +241,20 @@ export class Drain {
         return;
       }
       this.#published++;
+      this.#noteRouting(m.seq, topic, noSubscribers === true);
       this.#acked.push(m.seq);
       this.schedule();
     });
+  }
+
+  #noteRouting(seq: number, topic: string, unrouted: boolean): void {
+    this.#unrouted.delete(seq);
+    if (!unrouted) return;
+    this.#unrouted.set(seq, topic);
+    if (this.#unrouted.size > MAX_UNROUTED) {
+      const oldest = this.#unrouted.keys().next().value as number;
+      this.#unrouted.delete(oldest);
+    }
   }
 
   #window(link: DrainLink): LinkWindow {

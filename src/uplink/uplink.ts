@@ -130,6 +130,11 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     return s;
   }
 
+  /** The topic when a broker's last PUBACK for outbox `seq` said nobody subscribes to it (MQTT 5). */
+  noSubscribers(seq: number): string | undefined {
+    return this.#drain.noSubscribers(seq);
+  }
+
   #up(c: Connection): void {
     this.#replies.subscribe(c);
     this.#status.online(c);

@@ -8,6 +8,7 @@ const up = { connected: true, attempts: 0, inFlight: 0, published: 3, broker: "m
 describe("hearth test-alert: how far the alert got, and where the chain broke", () => {
   it("reads the outbox: stored, taken by the broker (delivered), acknowledged", () => {
     const delivered = new Set<number>();
+    const unrouted = new Map<number, string>();
     const parts = {
       pipeline: { raiseTest: () => ({ alert: "a1" }) },
       outbox: {
@@ -15,11 +16,18 @@ describe("hearth test-alert: how far the alert got, and where the chain broke", 
           a === "a1" ? { kind: "test" as const, state: "raised" as const, raisedSeq: 7 } : undefined,
         deliveredRange: (from: number) => (delivered.has(from) ? [{ seq: from } as StoredMessage] : []),
       },
-      uplink: { state: () => up },
+      uplink: { state: () => up, noSubscribers: (seq: number) => unrouted.get(seq) },
     };
     expect(testAlertProgress(parts, "a1")).toMatchObject({ stored: true, published: false, state: "raised" });
     delivered.add(7);
     expect(testAlertProgress(parts, "a1")).toMatchObject({ stored: true, published: true });
+    expect(testAlertProgress(parts, "a1").noSubscribers).toBeUndefined();
+    // The broker's PUBACK for the alert's message (seq 7) said no subscription matches its topic.
+    unrouted.set(7, "hearth/v1/h/alert");
+    expect(testAlertProgress(parts, "a1")).toMatchObject({
+      published: true,
+      noSubscribers: "hearth/v1/h/alert",
+    });
     expect(testAlertProgress(parts, "nope")).toMatchObject({ stored: false, published: false });
     expect(() => testAlertProgress(parts, "")).toThrow(/needs "alert"/);
   });
@@ -31,7 +39,7 @@ describe("hearth test-alert: how far the alert got, and where the chain broke", 
         alertState: () => ({ kind: "call" as const, state: "raised" as const, raisedSeq: 1 }),
         deliveredRange: () => [],
       },
-      uplink: { state: () => up },
+      uplink: { state: () => up, noSubscribers: () => undefined },
     };
     expect(() => testAlertProgress(parts, "c1")).toThrow(/is a call, not a test alert/);
   });
@@ -67,6 +75,21 @@ describe("hearth test-alert: how far the alert got, and where the chain broke", 
     );
     const noAck = report({ ...base, state: "raised", stored: true, published: true }, 1, 30_000);
     expect(noAck.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" });
-    expect(noAck.broken?.reason).toMatch(/within 30 s: nobody subscribed/);
+    expect(noAck.broken?.reason).toMatch(/within 30 s: the receiver is stopped/);
+    const nobody = report(
+      { ...base, state: "raised", stored: true, published: true, noSubscribers: "hearth/v1/h/alert" },
+      1,
+      30_000,
+    );
+    expect(nobody.hops).toEqual({
+      control: "ok",
+      outbox: "ok",
+      broker: "ok",
+      acknowledged: "no_subscribers",
+    });
+    expect(nobody.broken).toMatchObject({ hop: "acknowledged" });
+    expect(nobody.broken?.reason).toMatch(
+      /^nobody subscribed: the broker said no subscription matches hearth\/v1\/h\/alert/,
+    );
   });
 });

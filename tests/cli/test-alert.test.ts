@@ -4,8 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestAlertReport } from "../../src/cli/test-alert.js";
+import { topicFor } from "../../src/contract/topics.js";
 import { silentLogger } from "../../src/core/log.js";
-import { freePort, mosquittoAvailable, startMosquitto, type TestBroker } from "../helpers/brokers.js";
+import {
+  freePort,
+  mosquittoAvailable,
+  startMosquitto,
+  subscribe,
+  type TestBroker,
+} from "../helpers/brokers.js";
 import { HEARTH_MAIN, hearth } from "../helpers/cli.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
 import { waitFor } from "../helpers/wait.js";
@@ -50,7 +57,7 @@ describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth rec
     sqlite.cleanup();
   });
 
-  it("passes while the receiver acknowledges, and names the acknowledgement hop once it is stopped", async () => {
+  it("passes while the receiver acknowledges, and names nobody subscribed once it is stopped (MQTT 5)", async () => {
     const r = await startReceiver(receiverOptions(broker.url, { group: "g-test-alert" }), sqlite.make());
     let receiverUp = true;
     const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
@@ -79,23 +86,101 @@ describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth rec
       expect(stored).toMatchObject({ kind: "test", home });
       expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("acknowledged");
 
+      // A receiver in a group ends its session with its connection: once it is stopped, nothing is
+      // subscribed to the home's alerts, and the broker says so in its PUBACK.
       await r.stop();
       receiverUp = false;
-      const late = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
+      const late = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
       expect(late.code).toBe(1);
       const lateRep = parsed(late.stdout);
       expect(lateRep).toMatchObject({
         ok: false,
-        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" },
+        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
         round_trip_ms: null,
       });
       expect(lateRep.broken?.hop).toBe("acknowledged");
-      expect(late.stderr).toMatch(
-        /test-alert: acknowledged: the broker took the alert but no acknowledgement/,
+      expect(late.stderr).toContain(
+        `test-alert: acknowledged: nobody subscribed: the broker said no subscription matches ${topicFor(home, "alert")}`,
       );
     } finally {
       await agent.stop();
       if (receiverUp) await r.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("MQTT 5: a subscriber that does not acknowledge is a timeout; nobody subscribed is named as such", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
+    const home = "home-nobody-v5";
+    const { agent } = simHomeAgent({
+      brokerUrl: broker.url,
+      mqttVersion: "5",
+      stateDir,
+      home,
+      log: silentLogger(),
+    });
+    const sub = await subscribe(broker.url, topicFor(home, "alert"));
+    let subOpen = true;
+    try {
+      await agent.start();
+      await waitFor("the gateway connected", () => agent.uplink.state().connected);
+      const mute = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
+      expect(mute.code).toBe(1);
+      const muteRep = parsed(mute.stdout);
+      expect(muteRep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" });
+      expect(mute.stderr).toMatch(
+        /test-alert: acknowledged: the broker took the alert but no acknowledgement/,
+      );
+      // It did reach a subscriber: the PUBACK said so, and no "nobody subscribed" was claimed.
+      await sub.waitFor((ms) =>
+        ms.some((m) => m.envelope.type === "alert" && m.topic === topicFor(home, "alert")),
+      );
+
+      await sub.close();
+      subOpen = false;
+      const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
+      expect(r.code).toBe(1);
+      const rep = parsed(r.stdout);
+      expect(rep).toMatchObject({
+        ok: false,
+        alert: expect.any(String),
+        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
+        round_trip_ms: null,
+        broken: { hop: "acknowledged" },
+      });
+      expect(rep.broken?.reason).toMatch(/^nobody subscribed: /);
+      expect(r.stderr).toContain(
+        `test-alert: acknowledged: nobody subscribed: the broker said no subscription matches ${topicFor(home, "alert")}`,
+      );
+      expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("raised");
+    } finally {
+      await agent.stop();
+      if (subOpen) await sub.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("MQTT 3.1.1 cannot say nobody subscribed: it is a timeout of the acknowledgement", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
+    const home = "home-nobody-v311";
+    const { agent } = simHomeAgent({
+      brokerUrl: broker.url,
+      mqttVersion: "3.1.1",
+      stateDir,
+      home,
+      log: silentLogger(),
+    });
+    try {
+      await agent.start();
+      await waitFor("the gateway connected", () => agent.uplink.state().connected);
+      const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
+      expect(r.code).toBe(1);
+      const rep = parsed(r.stdout);
+      expect(rep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" });
+      expect(r.stderr).toMatch(/nobody subscribed to the home's alerts/);
+      expect(r.stderr).not.toMatch(/no subscription matches/);
+    } finally {
+      await agent.stop();
       rmSync(stateDir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -4,7 +4,7 @@ import { topicFor } from "../../src/contract/topics.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
-import { Drain, type DrainLink, MAX_IN_FLIGHT } from "../../src/uplink/drain.js";
+import { Drain, type DrainLink, MAX_IN_FLIGHT, MAX_UNROUTED } from "../../src/uplink/drain.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { waitFor } from "../helpers/wait.js";
 import { alertBody, alertId, eventBody, summaryBody, telemetryBody } from "../outbox/fixtures.js";
@@ -16,7 +16,7 @@ interface Sent {
   topic: string;
   envelope: Envelope;
   retain: boolean;
-  done: (err?: Error) => void;
+  done: (err?: Error, noSubscribers?: boolean) => void;
 }
 
 /** A connection that records what it is asked to publish; the test answers each publish itself. */
@@ -31,7 +31,12 @@ class FakeLink implements DrainLink {
     this.receiveMaximum = receiveMaximum;
   }
 
-  publish(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void {
+  publish(
+    topic: string,
+    payload: string,
+    retain: boolean,
+    done: (err?: Error, noSubscribers?: boolean) => void,
+  ): void {
     this.sent.push({ topic, envelope: JSON.parse(payload) as Envelope, retain, done });
   }
 
@@ -103,6 +108,46 @@ describe("Drain (fake publish, no broker)", () => {
     r.drain.pump();
     expect(link.seqs()).toEqual([1, 2, 3, 4]);
     expect(r.drain.inFlight(link)).toBe(3);
+  });
+
+  it("remembers the seqs whose PUBACK said nobody subscribed, until a later PUBACK says otherwise", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    const a = r.outbox.putAlert(alertBody(alertId(1)));
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    link.sent[0]?.done(undefined, true);
+    link.sent[1]?.done();
+    r.drain.flushAcks(link);
+    expect(r.drain.noSubscribers(a.seq)).toBe(topicFor(HOME, "alert"));
+    expect(r.drain.noSubscribers(e.seq)).toBeUndefined();
+    expect(r.outbox.pending(10)).toEqual([]); // taken by the broker all the same: marked delivered
+    // The open alert goes out again on the next connection, and this time someone subscribed.
+    const next = new FakeLink();
+    r.link = next;
+    r.drain.begin(next);
+    r.drain.pump();
+    expect(next.seqs()).toEqual([a.seq]);
+    next.sent[0]?.done();
+    expect(r.drain.noSubscribers(a.seq)).toBeUndefined();
+  });
+
+  it("remembers at most MAX_UNROUTED such seqs, dropping the oldest", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    const n = MAX_UNROUTED + 2;
+    for (let i = 0; i < n; i++) r.outbox.putEvent(eventBody(i));
+    let answered = 0;
+    for (let round = 0; answered < n && round < n; round++) {
+      r.drain.pump();
+      for (const s of link.sent.slice(answered)) s.done(undefined, true);
+      answered = link.sent.length;
+    }
+    expect(link.seqs()).toHaveLength(n);
+    expect(r.drain.noSubscribers(1)).toBeUndefined();
+    expect(r.drain.noSubscribers(2)).toBeUndefined();
+    expect(r.drain.noSubscribers(3)).toBe(topicFor(HOME, "event"));
+    expect(r.drain.noSubscribers(n)).toBe(topicFor(HOME, "event"));
   });
 
   it("without a receive maximum, keeps MAX_IN_FLIGHT in flight", () => {
