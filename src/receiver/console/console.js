@@ -148,7 +148,7 @@ function seen() {
 
 // ---- state and views
 
-const state = { alerts: [], homes: [], home: undefined, month: undefined };
+const state = { alerts: [], homes: [], home: undefined, month: undefined, refreshFailed: false };
 
 function route() {
   const [view, home, month] = location.hash.slice(1).split("/");
@@ -167,8 +167,11 @@ async function refresh() {
     renderAlerts();
     renderHomes();
     if (state.home) await renderHomeFile();
-    showError();
+    // Clears only its own failure: a message about the operator's input stays until they act.
+    if (state.refreshFailed) showError();
+    state.refreshFailed = false;
   } catch (e) {
+    state.refreshFailed = true;
     showError(e);
   }
 }
@@ -414,6 +417,7 @@ $("bulk-watch").addEventListener("submit", (ev) => {
   const level = form.elements.level.value;
   const until = untilOf(form.elements.until.value);
   if (level === "away" && !until) return showError(new Error("away for all homes needs an end date (until)"));
+  showError();
   const box = form.querySelector(".confirm");
   form.querySelector(".confirm-text").textContent =
     `Set ${level} for all ${state.homes.length} homes${until ? ` until ${localDay(until)}` : ""}?`;
