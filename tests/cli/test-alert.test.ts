@@ -22,6 +22,24 @@ function parsed(stdout: string): TestAlertReport {
   return JSON.parse(stdout) as TestAlertReport;
 }
 
+type SimAgent = ReturnType<typeof simHomeAgent>["agent"];
+
+/** A simulated home's real agent in a state directory of its own, started for `run` and removed after. */
+async function withAgent(
+  o: { brokerUrl: string; home: string; mqttVersion?: "3.1.1" | "5" },
+  run: (agent: SimAgent, stateDir: string) => Promise<void>,
+): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
+  const { agent } = simHomeAgent({ ...o, stateDir, log: silentLogger() });
+  try {
+    await agent.start();
+    await run(agent, stateDir);
+  } finally {
+    await agent.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 describe("hearth test-alert without an agent or with wrong usage", () => {
   it("names the control hop when no agent answers", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hearth-ta-"));
@@ -60,118 +78,91 @@ describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth rec
   it("passes while the receiver acknowledges, and names nobody subscribed once it is stopped (MQTT 5)", async () => {
     const r = await startReceiver(receiverOptions(broker.url, { group: "g-test-alert" }), sqlite.make());
     let receiverUp = true;
-    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
     const home = "home-test-alert";
-    const { agent } = simHomeAgent({
-      brokerUrl: broker.url,
-      mqttVersion: "5",
-      stateDir,
-      home,
-      log: silentLogger(),
-    });
     try {
-      await agent.start();
-      await waitDecision([r], "gateway_online", (l) => l.home === home);
-      const ok = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
-      expect(ok.code, ok.stderr).toBe(0);
-      const rep = parsed(ok.stdout);
-      expect(rep).toMatchObject({
-        ok: true,
-        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "ok" },
-      });
-      expect(rep.round_trip_ms).toBeTypeOf("number");
-      expect(rep.broken).toBeUndefined();
-      // The receiver stored it as a test alert and acknowledged it; the gateway closed it.
-      const [stored] = await waitDecision([r], "alert_stored", (l) => l.alert === rep.alert);
-      expect(stored).toMatchObject({ kind: "test", home });
-      expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("acknowledged");
+      await withAgent({ brokerUrl: broker.url, mqttVersion: "5", home }, async (agent, stateDir) => {
+        await waitDecision([r], "gateway_online", (l) => l.home === home);
+        const ok = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
+        expect(ok.code, ok.stderr).toBe(0);
+        const rep = parsed(ok.stdout);
+        expect(rep).toMatchObject({
+          ok: true,
+          hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "ok" },
+        });
+        expect(rep.round_trip_ms).toBeTypeOf("number");
+        expect(rep.broken).toBeUndefined();
+        // The receiver stored it as a test alert and acknowledged it; the gateway closed it.
+        const [stored] = await waitDecision([r], "alert_stored", (l) => l.alert === rep.alert);
+        expect(stored).toMatchObject({ kind: "test", home });
+        expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("acknowledged");
 
-      // A receiver in a group ends its session with its connection: once it is stopped, nothing is
-      // subscribed to the home's alerts, and the broker says so in its PUBACK.
-      await r.stop();
-      receiverUp = false;
-      const late = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
-      expect(late.code).toBe(1);
-      const lateRep = parsed(late.stdout);
-      expect(lateRep).toMatchObject({
-        ok: false,
-        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
-        round_trip_ms: null,
+        // A receiver in a group ends its session with its connection: once it is stopped, nothing is
+        // subscribed to the home's alerts, and the broker says so in its PUBACK.
+        await r.stop();
+        receiverUp = false;
+        const late = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
+        expect(late.code).toBe(1);
+        const lateRep = parsed(late.stdout);
+        expect(lateRep).toMatchObject({
+          ok: false,
+          hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
+          round_trip_ms: null,
+        });
+        expect(lateRep.broken?.hop).toBe("acknowledged");
+        expect(late.stderr).toContain(
+          `test-alert: acknowledged: nobody subscribed: the broker said no subscription matches ${topicFor(home, "alert")}`,
+        );
       });
-      expect(lateRep.broken?.hop).toBe("acknowledged");
-      expect(late.stderr).toContain(
-        `test-alert: acknowledged: nobody subscribed: the broker said no subscription matches ${topicFor(home, "alert")}`,
-      );
     } finally {
-      await agent.stop();
       if (receiverUp) await r.stop();
-      rmSync(stateDir, { recursive: true, force: true });
     }
   }, 60_000);
 
   it("MQTT 5: a subscriber that does not acknowledge is a timeout; nobody subscribed is named as such", async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
     const home = "home-nobody-v5";
-    const { agent } = simHomeAgent({
-      brokerUrl: broker.url,
-      mqttVersion: "5",
-      stateDir,
-      home,
-      log: silentLogger(),
-    });
     const sub = await subscribe(broker.url, topicFor(home, "alert"));
     let subOpen = true;
     try {
-      await agent.start();
-      await waitFor("the gateway connected", () => agent.uplink.state().connected);
-      const mute = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
-      expect(mute.code).toBe(1);
-      const muteRep = parsed(mute.stdout);
-      expect(muteRep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" });
-      expect(mute.stderr).toMatch(
-        /test-alert: acknowledged: the broker took the alert but no acknowledgement/,
-      );
-      // It did reach a subscriber: the PUBACK said so, and no "nobody subscribed" was claimed.
-      await sub.waitFor((ms) =>
-        ms.some((m) => m.envelope.type === "alert" && m.topic === topicFor(home, "alert")),
-      );
+      await withAgent({ brokerUrl: broker.url, mqttVersion: "5", home }, async (agent, stateDir) => {
+        await waitFor("the gateway connected", () => agent.uplink.state().connected);
+        const mute = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
+        expect(mute.code).toBe(1);
+        const muteRep = parsed(mute.stdout);
+        expect(muteRep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" });
+        expect(mute.stderr).toMatch(
+          /test-alert: acknowledged: the broker took the alert but no acknowledgement/,
+        );
+        // It did reach a subscriber: the PUBACK said so, and no "nobody subscribed" was claimed.
+        await sub.waitFor((ms) =>
+          ms.some((m) => m.envelope.type === "alert" && m.topic === topicFor(home, "alert")),
+        );
 
-      await sub.close();
-      subOpen = false;
-      const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
-      expect(r.code).toBe(1);
-      const rep = parsed(r.stdout);
-      expect(rep).toMatchObject({
-        ok: false,
-        alert: expect.any(String),
-        hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
-        round_trip_ms: null,
-        broken: { hop: "acknowledged" },
+        await sub.close();
+        subOpen = false;
+        const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "20s"]);
+        expect(r.code).toBe(1);
+        const rep = parsed(r.stdout);
+        expect(rep).toMatchObject({
+          ok: false,
+          alert: expect.any(String),
+          hops: { control: "ok", outbox: "ok", broker: "ok", acknowledged: "no_subscribers" },
+          round_trip_ms: null,
+          broken: { hop: "acknowledged" },
+        });
+        expect(rep.broken?.reason).toMatch(/^nobody subscribed: /);
+        expect(r.stderr).toContain(
+          `test-alert: acknowledged: nobody subscribed: the broker said no subscription matches ${topicFor(home, "alert")}`,
+        );
+        expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("raised");
       });
-      expect(rep.broken?.reason).toMatch(/^nobody subscribed: /);
-      expect(r.stderr).toContain(
-        `test-alert: acknowledged: nobody subscribed: the broker said no subscription matches ${topicFor(home, "alert")}`,
-      );
-      expect(agent.outbox.alertState(rep.alert as string)?.state).toBe("raised");
     } finally {
-      await agent.stop();
       if (subOpen) await sub.close();
-      rmSync(stateDir, { recursive: true, force: true });
     }
   }, 60_000);
 
   it("MQTT 3.1.1 cannot say nobody subscribed: it is a timeout of the acknowledgement", async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
     const home = "home-nobody-v311";
-    const { agent } = simHomeAgent({
-      brokerUrl: broker.url,
-      mqttVersion: "3.1.1",
-      stateDir,
-      home,
-      log: silentLogger(),
-    });
-    try {
-      await agent.start();
+    await withAgent({ brokerUrl: broker.url, mqttVersion: "3.1.1", home }, async (agent, stateDir) => {
       await waitFor("the gateway connected", () => agent.uplink.state().connected);
       const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "2s"]);
       expect(r.code).toBe(1);
@@ -179,22 +170,12 @@ describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth rec
       expect(rep.hops).toEqual({ control: "ok", outbox: "ok", broker: "ok", acknowledged: "timeout" });
       expect(r.stderr).toMatch(/nobody subscribed to the home's alerts/);
       expect(r.stderr).not.toMatch(/no subscription matches/);
-    } finally {
-      await agent.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it("names the broker hop when the agent has no broker connection", async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), "hearth-ta-agent-"));
-    const { agent } = simHomeAgent({
-      brokerUrl: `mqtt://127.0.0.1:${await freePort()}`,
-      stateDir,
-      home: "home-no-broker",
-      log: silentLogger(),
-    });
-    try {
-      await agent.start();
+    const brokerUrl = `mqtt://127.0.0.1:${await freePort()}`;
+    await withAgent({ brokerUrl, home: "home-no-broker" }, async (_agent, stateDir) => {
       const r = await hearth(["test-alert", "--state-dir", stateDir, "--timeout", "1s"]);
       expect(r.code).toBe(1);
       const rep = parsed(r.stdout);
@@ -205,10 +186,7 @@ describe.skipIf(!haveBroker)("hearth test-alert against a gateway and hearth rec
       });
       expect(rep.broken?.hop).toBe("broker");
       expect(r.stderr).toMatch(/test-alert: broker: no broker connection/);
-    } finally {
-      await agent.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 });
 
