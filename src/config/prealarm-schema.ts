@@ -20,17 +20,17 @@ export const prealarmSchema = z
     limits: z
       .object({
         max_silence_day: duration
-          .prefault("6h")
+          .optional()
           .describe(
-            "day limit used while the pre-alarm is on (6 h for meters and a button; with a motion sensor and an entrance door 3 h: docs/DETECTION.md)",
+            "day limit used while the pre-alarm is on; default 6 h for meters and a button, 3 h 50 min where a motion or presence sensor is configured (docs/DETECTION.md)",
           ),
         routine_alpha: z
           .number()
           .gt(0)
           .lt(1)
-          .default(0.002)
+          .optional()
           .describe(
-            "routine alpha used while the pre-alarm is on (0.002 for meters and a button; with a motion sensor and an entrance door 0.005)",
+            "routine alpha used while the pre-alarm is on; default 0.002 for meters and a button, 0.0003 where a motion or presence sensor is configured",
           ),
         min_silence: duration.optional().describe("routine minimum silence used while the pre-alarm is on"),
         usual_stillness: z

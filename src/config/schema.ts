@@ -274,8 +274,10 @@ export const detectionSchema = z
           .number()
           .gt(0)
           .lt(1)
-          .default(0.001)
-          .describe("alert when the silence so far had less than this probability under the routine"),
+          .optional()
+          .describe(
+            "alert when the silence so far had less than this probability under the routine; default 0.001, 0.0003 where a motion or presence sensor is configured",
+          ),
         min_silence: duration.prefault("2h").describe("the routine never alerts on a shorter silence"),
         adapt_weeks: z
           .number()

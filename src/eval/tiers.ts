@@ -1,4 +1,5 @@
-import { HOUR_MS, MINUTE_MS } from "../core/time.js";
+import { MINUTE_MS } from "../core/time.js";
+import { senseDefaults } from "../pipeline/options.js";
 import type { SenseSet } from "../sim/household-sense-records.js";
 import { type BoundFigures, runBound } from "./bound.js";
 import { type EvalDetection, type EvalKnobs, type Figures, figures, runCorpus } from "./evaluate.js";
@@ -32,24 +33,19 @@ export const EVAL_PREALARM: Pick<EvalDetection, "prealarmWaitMs" | "prealarmInSl
 };
 
 /**
- * The detection knobs per tier. With a motion sensor the routine's alpha is lowered (a PIR gives far
- * more evidence per quiet hour: docs/DETECTION.md, the motion variant); with the pre-alarm on the
- * limits are shorter, since a prompt the person answers stays at home. Chosen on the tuning seeds
- * (50 homes × 60 days; docs/DETECTION.md, "Sensing tiers and the pre-alarm"): meters 6 h and 0.002
- * (7 h / 0.001: 0.60 cloud false alarms a home-month but 39.3 % of daytime incidents within 4 h; 5 h /
- * 0.001: 1.74; 6 h / 0.003: 1.38), with motion 3 h and 0.005 (3 h / 0.002: 35.7 %, 0.34; 2 h / 0.005:
- * 57.1 %, 1.25 — over the budget of one).
+ * The detection knobs per tier: the agent's own defaults for what the home has (`senseDefaults`,
+ * src/pipeline/options.ts), so that the figures are those of a gateway configured with these senses.
+ * With a motion sensor the routine's alpha is lower (a PIR gives far more evidence per quiet hour:
+ * docs/DETECTION.md, the motion variant); with the pre-alarm on the limits are shorter, since a
+ * prompt the person answers stays at home, and the home's usual stillness asks first.
  */
-const MOTION_OFF: Partial<EvalDetection> = { routineAlpha: 0.0003 };
-/**
- * With a motion sensor and the pre-alarm, the home's usual stillness (usual-stillness-verdict.ts)
- * asks first, so the day limit and the routine can be those of a home without the pre-alarm's
- * shortcuts: 4 h and the motion alpha (tuning seeds, docs/DETECTION.md "Usual stillness").
- */
+const METERS = senseDefaults(false);
+const MOTION = senseDefaults(true);
+const MOTION_OFF: Partial<EvalDetection> = { routineAlpha: MOTION.routineAlpha };
 const MOTION_ON: Partial<EvalDetection> = {
-  routineAlpha: 0.0003,
-  prealarmMaxSilenceDayMs: 4 * HOUR_MS,
-  prealarmRoutineAlpha: 0.0003,
+  routineAlpha: MOTION.routineAlpha,
+  prealarmMaxSilenceDayMs: MOTION.prealarmMaxSilenceDayMs,
+  prealarmRoutineAlpha: MOTION.prealarmRoutineAlpha,
   // As the agent's `usual_stillness: auto` does where a motion sensor is configured.
   prealarmUsualStillness: true,
 };
@@ -57,7 +53,10 @@ const MOTION_ON: Partial<EvalDetection> = {
 export const TIER_KNOBS: Record<Tier, { off: Partial<EvalDetection>; on: Partial<EvalDetection> }> = {
   meters: {
     off: {},
-    on: { prealarmMaxSilenceDayMs: 6 * HOUR_MS, prealarmRoutineAlpha: 0.002 },
+    on: {
+      prealarmMaxSilenceDayMs: METERS.prealarmMaxSilenceDayMs,
+      prealarmRoutineAlpha: METERS.prealarmRoutineAlpha,
+    },
   },
   motion: { off: MOTION_OFF, on: MOTION_ON },
   motion_door: { off: MOTION_OFF, on: MOTION_ON },

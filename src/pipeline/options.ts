@@ -3,7 +3,7 @@ import type { WatchLevel } from "../contract/messages.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
-import { DAY_MS, MINUTE_MS } from "../core/time.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../core/time.js";
 import type { ButtonAction } from "../profiles/bthome.js";
 import type { SilenceWindow } from "./inactivity.js";
 import type { MessageSink, ModelStore, PrealarmPrompt } from "./ports.js";
@@ -160,6 +160,7 @@ export function detectionOptions(
 ): ConfiguredDetection {
   const limits = c.prealarm.limits;
   const usual = limits.usual_stillness;
+  const senses = senseDefaults(motionSensor);
   return {
     sleepStartMin: c.sleep_window.start,
     sleepEndMin: c.sleep_window.end,
@@ -180,15 +181,15 @@ export function detectionOptions(
     heightenedFactor: c.heightened_factor,
     routine: c.routine.enabled,
     learningDays: c.routine.learning_days,
-    routineAlpha: c.routine.alpha,
+    routineAlpha: c.routine.alpha ?? senses.routineAlpha,
     routineMinSilenceMs: c.routine.min_silence,
     routineSlowWeeks: c.routine.adapt_weeks,
     summary: c.summary.enabled,
     summaryMeterValues: c.summary.meter_values,
     prealarmWaitMs: prealarmWaitMs(c, prealarmAuto),
     prealarmInSleep: c.prealarm.in_sleep_window,
-    ...(limits.max_silence_day !== undefined ? { prealarmMaxSilenceDayMs: limits.max_silence_day } : {}),
-    ...(limits.routine_alpha !== undefined ? { prealarmRoutineAlpha: limits.routine_alpha } : {}),
+    prealarmMaxSilenceDayMs: limits.max_silence_day ?? senses.prealarmMaxSilenceDayMs,
+    prealarmRoutineAlpha: limits.routine_alpha ?? senses.prealarmRoutineAlpha,
     ...(limits.min_silence !== undefined ? { prealarmRoutineMinSilenceMs: limits.min_silence } : {}),
     usualStillness: false,
     prealarmUsualStillness: usual === "on" || (usual === "auto" && motionSensor),
@@ -198,6 +199,28 @@ export function detectionOptions(
     outingSleepGraceMs: c.outing.sleep_grace,
     outingDoors: c.outing.doors,
   };
+}
+
+/**
+ * The defaults that depend on what the home has. A motion or presence sensor gives far more evidence
+ * per quiet hour than the meters, so the routine can be stricter; with the pre-alarm on it also
+ * learns the home's usual stillness, which asks first, so the day limit need only catch what that
+ * misses, and is set so that its alert, after the pre-alarm's default 10-minute wait, still comes
+ * within 4 h. Chosen on the tuning seeds (docs/DETECTION.md, "Sensing tiers and the pre-alarm" and
+ * "Usual stillness"); `hearth eval`'s tiers use the same values.
+ */
+export function senseDefaults(motionSensor: boolean): {
+  routineAlpha: number;
+  prealarmMaxSilenceDayMs: number;
+  prealarmRoutineAlpha: number;
+} {
+  return motionSensor
+    ? {
+        routineAlpha: 0.0003,
+        prealarmMaxSilenceDayMs: 3 * HOUR_MS + 50 * MINUTE_MS,
+        prealarmRoutineAlpha: 0.0003,
+      }
+    : { routineAlpha: 0.001, prealarmMaxSilenceDayMs: 6 * HOUR_MS, prealarmRoutineAlpha: 0.002 };
 }
 
 /** The water resolution in m³ from the config (litres). */
