@@ -47,6 +47,11 @@ export interface BthomeReceiverOptions {
   clock: Clock;
   log: Logger;
   counters: CounterStore;
+  /**
+   * Makes what one advert writes (its counter, and the alert and event of its press) durable together,
+   * with one fsync (the outbox's `durably`). Default: each write on its own.
+   */
+  durably?: <T>(fn: () => T) => T;
   /** A device is offline after `factor × advertising_interval_s + margin_s` of silence. Default 2.5. */
   offlineFactor?: number;
   /** Default 30 s: covers a scan restart and radio noise on short intervals. */
@@ -88,6 +93,7 @@ export class BthomeReceiver implements AdvertConsumer {
       clock: options.clock,
       log: options.log,
       counters: options.counters,
+      durably: options.durably ?? ((fn) => fn()),
       offlineFactor: options.offlineFactor ?? 2.5,
       offlineMarginS: options.offlineMarginS ?? 30,
       duplicateWindowS: options.duplicateWindowS ?? 30,
@@ -231,6 +237,12 @@ export class BthomeReceiver implements AdvertConsumer {
     }
     const frame = this.#decode(s, sd);
     if (!frame) return;
+    this.#o.durably(() => this.#accept(s, sd, frame, now));
+  }
+
+  /** An advert that decoded: its counter kept (or a plain copy dropped), then passed on. */
+  #accept(s: DeviceState, sd: Uint8Array, frame: BthomeFrame, now: number): void {
+    const id = s.device.config.id;
     if (frame.counter !== undefined) {
       // Authenticated: the counter is part of the nonce. Remembered before anything is emitted; a
       // store that cannot keep it (full disk) never costs the press.

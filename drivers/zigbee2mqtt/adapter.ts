@@ -24,6 +24,8 @@ export interface Z2mAdapterOptions {
   sink: ReadingSink;
   clock: Clock;
   log: Logger;
+  /** Makes what one message writes (a fall's alert and event) durable together (the outbox's `durably`). */
+  durably?: <T>(fn: () => T) => T;
 }
 
 export interface Z2mDeviceStats {
@@ -107,6 +109,11 @@ export class Zigbee2mqttAdapter {
 
   /** One message under the base topic. `retained`: the broker's stored copy, not news. */
   message(topic: string, payload: Buffer, retained: boolean): void {
+    if (this.#o.durably) this.#o.durably(() => this.#message(topic, payload, retained));
+    else this.#message(topic, payload, retained);
+  }
+
+  #message(topic: string, payload: Buffer, retained: boolean): void {
     const t = classify(topic, this.#o.baseTopic);
     const text = payload.toString("utf8");
     switch (t.kind) {

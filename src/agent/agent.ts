@@ -104,6 +104,7 @@ export class Agent {
         putEvent: (b) => outbox.putEvent(b),
         putTelemetry: (b) => outbox.putTelemetry(b),
         putSummary: (b) => outbox.putSummary(b),
+        durably: (fn) => outbox.durably(fn),
       },
       log: host.log.child({ module: "pipeline" }),
       // The pre-alarm's `auto` is on only where someone hears the prompt: else it only delays the alert.
@@ -232,6 +233,7 @@ export class Agent {
       host: this.#o.host,
       sink: this.pipeline,
       kv: this.outbox.kv,
+      durably: (fn) => this.outbox.durably(fn),
     });
     const dir = this.#o.host.powerSupplyDir;
     if (this.#o.config.detection.gateway_power === "auto" && dir !== null)

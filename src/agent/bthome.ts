@@ -24,6 +24,7 @@ export const startBthome: DriverFactory<"bthome"> = async (ctx, devices): Promis
       profile: d.profile,
     })),
     sink: ctx.sink,
+    ...(ctx.durably ? { durably: ctx.durably } : {}),
     clock: ctx.host.clock,
     log: ctx.host.log.child({ module: "bthome" }),
     counters: {

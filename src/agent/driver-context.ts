@@ -11,6 +11,8 @@ export interface DriverContext {
   host: AgentHost;
   sink: ReadingSink;
   kv: KeyValueStore;
+  /** The outbox's `durably`: what one advert or message writes, made durable with one fsync. */
+  durably?: <T>(fn: () => T) => T;
 }
 
 /** What a protocol's driver factory gets: the context, and what the drivers of one agent share. */

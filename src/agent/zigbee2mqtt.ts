@@ -22,6 +22,7 @@ export const startZigbee2mqtt: DriverFactory<"zigbee2mqtt"> = (ctx, devices): Pr
     })),
     baseTopic: cfg.base_topic,
     sink: ctx.sink,
+    ...(ctx.durably ? { durably: ctx.durably } : {}),
     clock: ctx.host.clock,
     log,
   });

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { ErrorCode, HearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { OutboxDb } from "./db.js";
+import type { DurableGroup } from "./durable-group.js";
 import type { KeyValueStore } from "./types.js";
 
 const UPSERT =
@@ -19,12 +20,14 @@ export class FailSafeKv implements KeyValueStore {
   readonly #onFailure: (e: unknown) => void;
   readonly #held = new Map<string, string>();
   readonly #inner: KeyValueStore;
+  readonly #group: DurableGroup | undefined;
 
-  constructor(db: OutboxDb, log: Logger, onFailure: (e: unknown) => void) {
+  constructor(db: OutboxDb, log: Logger, onFailure: (e: unknown) => void, group?: DurableGroup) {
     this.#db = db;
     this.#log = log;
     this.#onFailure = onFailure;
     this.#inner = kvStore(db);
+    this.#group = group;
   }
 
   /** Values waiting in memory for the disk. */
@@ -50,7 +53,11 @@ export class FailSafeKv implements KeyValueStore {
       return;
     }
     try {
-      this.#inner.set(key, value);
+      if (this.#group?.active) {
+        // Made durable with the rest of the group (a BLE counter with its press's alert).
+        this.#group.deferred();
+        this.#db.relaxed(() => this.#inner.set(key, value));
+      } else this.#inner.set(key, value);
     } catch (e) {
       this.#held.set(key, value);
       this.#log.error({ err: e, key }, "Outbox kv write failed: value kept in memory");

@@ -1,3 +1,4 @@
+import { isClosed } from "../contract/lifecycle.js";
 import type { AlertBody, Envelope } from "../contract/messages.js";
 import { LANE_OF, LANES, type Lane, type StoredMessage, takeLaneSeq } from "../contract/stored.js";
 import type { SizeBound } from "./bound.js";
@@ -95,8 +96,9 @@ export class MemoryLane {
     return rest;
   }
 
-  depth(): Record<Lane, number> {
-    const out: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 };
+  /** Undelivered held messages per lane, added to `stored` (those on disk). */
+  depth(stored: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 }): Record<Lane, number> {
+    const out: Record<Lane, number> = { ...stored };
     for (const h of this.#held) if (!h.message.delivered) out[h.message.lane]++;
     return out;
   }
@@ -107,6 +109,17 @@ export class MemoryLane {
     for (const h of this.#held)
       if (h.message.type === "alert") out.set((h.message.envelope.body as AlertBody).alert, h.message);
     return out;
+  }
+
+  /** The open alerts stored on disk, updated with what is held here: by seq. */
+  openAlerts(stored: readonly StoredMessage[]): StoredMessage[] {
+    const byAlert = new Map<string, StoredMessage>();
+    for (const m of stored) byAlert.set((m.envelope.body as AlertBody).alert, m);
+    for (const [alert, m] of this.latestAlerts()) {
+      if (!isClosed((m.envelope.body as AlertBody).state)) byAlert.set(alert, m);
+      else byAlert.delete(alert);
+    }
+    return [...byAlert.values()].sort((a, b) => a.seq - b.seq);
   }
 
   alertState(alertId: string, stored: AlertStateInfo | undefined): AlertStateInfo | undefined {

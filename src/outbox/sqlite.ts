@@ -1,5 +1,4 @@
 import { dirname, join } from "node:path";
-import { isClosed } from "../contract/lifecycle.js";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
 import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
@@ -11,6 +10,7 @@ import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
 import { type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
+import { DurableGroup, fsyncBarrier } from "./durable-group.js";
 import { FailSafeKv } from "./kv.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
@@ -77,6 +77,8 @@ export class SqliteOutbox implements Outbox {
   readonly #lane = new MemoryLane();
   readonly #floor: SeqFloor;
   readonly #guard: StorageGuard;
+  readonly #group = new DurableGroup();
+  readonly #barrier: () => void;
   #buffer: Draft[] = [];
   #flushTimer: Timer | undefined;
   #pruneTimer: Timer | undefined;
@@ -98,7 +100,8 @@ export class SqliteOutbox implements Outbox {
     };
     const onDisk = opts.path !== ":memory:";
     this.#floor = new SeqFloor(onDisk ? opts.path : undefined, opts.log);
-    this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"));
+    this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
+    this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
     const ballastBytes = opts.ballastBytes ?? 0;
     this.#guard = new StorageGuard({
@@ -114,7 +117,10 @@ export class SqliteOutbox implements Outbox {
       dir: onDisk ? dirname(opts.path) : undefined,
       wallMs: () => opts.clock.wallMs(),
       log: opts.log,
-      commit: (d) => this.#commit([d], true)[0] as Envelope,
+      commit: (d) => {
+        if (this.#group.active) this.#group.deferred();
+        return this.#commit([d], !this.#group.active)[0] as Envelope;
+      },
       hold: (d) => this.#hold(d),
       reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
       written: () => {
@@ -177,6 +183,10 @@ export class SqliteOutbox implements Outbox {
     } catch (e) {
       this.#o.log.error({ err: e }, "Outbox close failed");
     }
+  }
+
+  durably<T>(fn: () => T): T {
+    return this.#group.run(fn, this.#barrier);
   }
 
   putAlert(body: AlertBody): Envelope<"alert"> {
@@ -261,13 +271,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   openAlerts(): StoredMessage[] {
-    const byAlert = new Map<string, StoredMessage>();
-    for (const m of delivery.openAlerts(this.#db)) byAlert.set((m.envelope.body as AlertBody).alert, m);
-    for (const [alert, m] of this.#lane.latestAlerts()) {
-      if (!isClosed((m.envelope.body as AlertBody).state)) byAlert.set(alert, m);
-      else byAlert.delete(alert);
-    }
-    return [...byAlert.values()].sort((a, b) => a.seq - b.seq);
+    return this.#lane.openAlerts(delivery.openAlerts(this.#db));
   }
 
   alertState(alertId: string): AlertStateInfo | undefined {
@@ -285,9 +289,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   depth(): Record<Lane, number> {
-    const d = delivery.depth(this.#db);
-    const h = this.#lane.depth();
-    return { alert: d.alert + h.alert, event: d.event + h.event, telemetry: d.telemetry + h.telemetry };
+    return this.#lane.depth(delivery.depth(this.#db));
   }
 
   /** Storage health for the heartbeat and `hearth status`. */

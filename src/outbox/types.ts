@@ -45,7 +45,16 @@ export interface Outbox {
   open(): void;
   /** Flushes pending telemetry, then closes. Idempotent. */
   close(): void;
-  /** Durable on disk before it returns. */
+  /**
+   * Runs `fn`; the alerts, events and kv values it writes become durable together, with one fsync when
+   * it returns (durable-group.ts). If that fsync fails, the rows are committed all the same and go out;
+   * the storage fault is reported as for any failed write.
+   */
+  durably<T>(fn: () => T): T;
+  /**
+   * Durable on disk before it returns; inside `durably`, when the outermost `durably` returns (and
+   * before anything is published).
+   */
   putAlert(body: AlertBody): Envelope<"alert">;
   /** Durable on disk before it returns; events are never dropped. */
   putEvent(body: EventBody): Envelope<"event">;

@@ -16,6 +16,8 @@ export interface MessageSink {
   putEvent(body: EventBody): void;
   putTelemetry(body: TelemetryBody): void;
   putSummary(body: SummaryBody): void;
+  /** What `fn` writes made durable together, with one fsync (the outbox's `durably`). */
+  durably?<T>(fn: () => T): T;
 }
 
 /**

@@ -106,6 +106,10 @@ export class MemoryOutbox implements Outbox {
     this.#open = false;
   }
 
+  durably<T>(fn: () => T): T {
+    return fn();
+  }
+
   putAlert(body: AlertBody): Envelope<"alert"> {
     return this.#commit([this.#draft("alert", body)])[0] as Envelope<"alert">;
   }
