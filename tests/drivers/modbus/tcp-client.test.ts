@@ -46,7 +46,7 @@ function reply(req: Buffer, regs: number[], o: { tid?: number; unit?: number } =
   const pdu = Buffer.alloc(2 + 2 * regs.length);
   pdu[0] = req[7] as number;
   pdu[1] = 2 * regs.length;
-  regs.forEach((r, i) => pdu.writeUInt16BE(r, 2 + 2 * i));
+  for (const [i, r] of regs.entries()) pdu.writeUInt16BE(r, 2 + 2 * i);
   return encodeTcp(o.tid ?? req.readUInt16BE(0), o.unit ?? (req[6] as number), pdu);
 }
 
