@@ -324,7 +324,8 @@ describe("CJ/T 188 properties", () => {
           max: new Date(Date.UTC(2099, 11, 31)),
           noInvalidDate: true,
         }),
-        fc.integer({ min: 0, max: 0xffff }),
+        // FF FF is "status not supported" (issue 13: FF… fields are left out), tested in lenient.test.ts.
+        fc.integer({ min: 0, max: 0xfffe }),
         fc.constantFrom<"standard" | "swapped">("standard", "swapped"),
         (a, cur, settle, time, status, diOrder) => {
           const d = meterData(

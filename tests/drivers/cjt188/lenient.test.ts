@@ -56,6 +56,7 @@ describe("CJ/T 188 lenient replies", () => {
     expect(d.time).toBeUndefined();
     expect(d.status).toBeUndefined();
     expect(d.unsupported).toEqual(["settlement_flow", "time", "status"]);
+    // So no valve or battery value either: FF FF is not "valve abnormal, battery low".
     const names = meterValues(d).map((v) => v.name);
     expect(names).toEqual(["current_flow"]);
   });
