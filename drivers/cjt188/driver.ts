@@ -23,6 +23,8 @@ const ADDRESS_BYTES = 7;
 export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceConfig> {
   /** SER of the next request, per device id; meters echo it, which tells a stale reply from a fresh one. */
   readonly #ser = new Map<string, number>();
+  /** Devices already warned about for sending no usable total. */
+  readonly #noTotal = new Set<string>();
 
   constructor(devices: readonly Cjt188DeviceConfig[], deps: Cjt188DriverDeps) {
     super(devices, deps, { label: P, protocol: "cjt188", addressBytes: ADDRESS_BYTES });
@@ -72,11 +74,15 @@ export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceC
     const total = out.values.find((v) => v.name === "current_flow" && v.unit === "m3")?.value;
     if (total !== undefined)
       out.readings.push({ device: cfg.id, channel: "water_total_m3", value: total, mono });
-    else
-      this.log.debug(
-        { device: cfg.id, unsupported: d.unsupported, missing: d.missing },
-        `${P} meter ${cfg.id} sent no current flow in m3 or L`,
+    else {
+      // Once at warn (a meter that never sends its total, or a heat meter under a water profile), then debug.
+      const first = !this.#noTotal.has(cfg.id);
+      this.#noTotal.add(cfg.id);
+      this.log[first ? "warn" : "debug"](
+        { device: cfg.id, unsupported: d.unsupported, missing: d.missing, unit: d.currentUnit },
+        `${P} meter ${cfg.id} sent no current flow in m3 or L: no water_total_m3 reading`,
       );
+    }
     if (d.status?.batteryLow) this.log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
     this.log.trace(
       { device: cfg.id, unit: d.currentUnit, time: d.time },
