@@ -52,7 +52,7 @@ function scale(raw: number, factor: number): number {
  * a FrameTruncated error naming the object and the byte offset (`base` shifts offsets to the frame).
  */
 export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
-  const out: DecodedPayload = { objects: [], events: [], notes: [] };
+  const out: DecodedPayload = { objects: [], events: [], notes: [], counts: {} };
   const seen = new Map<number, number>();
   let prevId = -1;
   let i = 0;
@@ -93,24 +93,25 @@ export function decodeObjects(p: Uint8Array, base = 0): DecodedPayload {
     }
     const index = (seen.get(id) ?? 0) + 1;
     seen.set(id, index);
+    if (spec.kind !== "packet_id") out.counts[spec.name] = (out.counts[spec.name] ?? 0) + 1;
     const value = decodeValue(spec, p, at, len, base);
     if (spec.kind === "packet_id") {
       out.packetId = value as number;
     } else if (spec.kind === "button") {
       const code = p[at] as number;
       const event = BUTTON_EVENT_CODES.get(code);
-      if (event) out.events.push({ id, name: "button", event, index });
+      if (event) out.events.push({ id, name: "button", event, code, index });
       else if (code === SHELLY_OLD_HOLD) {
         // Shelly BLU firmware before 1.0.20 sent 0xFE for "hold" (shelly-api-docs docs-ble/Devices/dw).
         // A held call button must not be dropped, so it is read as hold_press, with a note.
-        out.events.push({ id, name: "button", event: "hold_press", index });
+        out.events.push({ id, name: "button", event: "hold_press", code, index });
         out.notes.push(`button event 0xfe at byte ${base + at} read as hold_press (old Shelly firmware)`);
       } else if (code !== 0)
         out.notes.push(`unknown button event 0x${hex2(code, "lower")} at byte ${base + at}`);
     } else if (spec.kind === "dimmer") {
       const code = p[at] as number;
       const event = DIMMER_EVENT_CODES.get(code);
-      if (event) out.events.push({ id, name: "dimmer", event, index, steps: p[at + 1] as number });
+      if (event) out.events.push({ id, name: "dimmer", event, code, index, steps: p[at + 1] as number });
       else if (code !== 0)
         out.notes.push(`unknown dimmer event 0x${hex2(code, "lower")} at byte ${base + at}`);
     } else {

@@ -3,6 +3,25 @@ import { decodeBthome } from "./codec.js";
 import { keyFromHex } from "./encryption.js";
 import type { BthomeEvent, BthomeObject } from "./frame.js";
 
+/**
+ * An object as `hearth decode` shows it: `key` tells apart several objects of one kind in one advert
+ * as Home Assistant's BTHome integration names them ("temperature" alone; "temperature_1",
+ * "temperature_2" when there are two, counted in the advert's order whatever their object ids); a
+ * timestamp (0x50) also as ISO time.
+ */
+export type DecodedObject = BthomeObject & { key: string; iso?: string };
+
+/** An event with its key ("button", or "button_2" on a multi-button device) and numeric id. */
+export interface DecodedEvent {
+  key: string;
+  id: number;
+  name: BthomeEvent["name"];
+  event: string;
+  event_id: number;
+  index: number;
+  steps?: number;
+}
+
 /** What `hearth decode bthome <hex>` prints. */
 export interface DecodedAdvert {
   version: 2;
@@ -11,9 +30,38 @@ export interface DecodedAdvert {
   mac?: string;
   packet_id?: number;
   counter?: number;
-  objects: BthomeObject[];
-  events: BthomeEvent[];
+  objects: DecodedObject[];
+  events: DecodedEvent[];
   notes: string[];
+}
+
+const keyOf = (name: string, index: number, count: number) => (count > 1 ? `${name}_${index}` : name);
+
+function objectsOf(
+  objects: readonly BthomeObject[],
+  counts: Readonly<Record<string, number>>,
+): DecodedObject[] {
+  const seen = new Map<string, number>();
+  return objects.map((o) => {
+    const index = (seen.get(o.name) ?? 0) + 1;
+    seen.set(o.name, index);
+    const out: DecodedObject = { ...o, key: keyOf(o.name, index, counts[o.name] ?? 1) };
+    if (o.name === "timestamp" && typeof o.value === "number")
+      out.iso = new Date(o.value * 1000).toISOString().replace(".000Z", "Z");
+    return out;
+  });
+}
+
+function eventsOf(events: readonly BthomeEvent[], counts: Readonly<Record<string, number>>): DecodedEvent[] {
+  return events.map((e) => ({
+    key: keyOf(e.name, e.index, counts[e.name] ?? 1),
+    id: e.id,
+    name: e.name,
+    event: e.event,
+    event_id: e.code,
+    index: e.index,
+    ...(e.steps !== undefined ? { steps: e.steps } : {}),
+  }));
 }
 
 export interface DecodeAdvertOptions {
@@ -41,6 +89,13 @@ export function decodeBthomeAdvert(hex: string, options: DecodeAdvertOptions = {
     ...(options.mac !== undefined ? { mac: options.mac } : {}),
     ...(key ? { key } : {}),
   });
+  if (key && !frame.info.encrypted)
+    // As the agent does for a device with a bind key: a plain advert may be forged, so it is refused.
+    throw new HearthError(
+      "unencrypted BTHome advert, but --key was given: a device with a bind key sends encrypted adverts, so this one is refused (the agent refuses it too)",
+      ErrorCode.FrameDecrypt,
+      { encrypted: false },
+    );
   return {
     version: 2,
     encrypted: frame.info.encrypted,
@@ -48,8 +103,8 @@ export function decodeBthomeAdvert(hex: string, options: DecodeAdvertOptions = {
     ...(frame.mac !== undefined ? { mac: frame.mac } : {}),
     ...(frame.packetId !== undefined ? { packet_id: frame.packetId } : {}),
     ...(frame.counter !== undefined ? { counter: frame.counter } : {}),
-    objects: frame.objects,
-    events: frame.events,
+    objects: objectsOf(frame.objects, frame.counts),
+    events: eventsOf(frame.events, frame.counts),
     notes: frame.notes,
   };
 }

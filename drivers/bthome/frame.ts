@@ -24,6 +24,8 @@ export interface BthomeEvent {
   id: number;
   name: "button" | "dimmer";
   event: string;
+  /** The event's numeric id as sent (spec "Events": 0x01 press, … 0x80 hold_press). */
+  code: number;
   /** 1-based position among the objects of this id: which button of a multi-button device. */
   index: number;
   /** Dimmer only: number of steps turned. */
@@ -32,6 +34,8 @@ export interface BthomeEvent {
 
 export interface DecodedPayload {
   packetId?: number;
+  /** Objects of each name in the frame, events with no event (0x00) included: how many buttons. */
+  counts: Record<string, number>;
   objects: BthomeObject[];
   events: BthomeEvent[];
   /** What the decoder skipped or noticed (unknown object id, objects out of order). */

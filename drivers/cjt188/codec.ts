@@ -12,6 +12,7 @@ import {
   WAKE,
 } from "../common/frame.js";
 import { hex2 } from "../common/hex.js";
+import { decodeStatus, type HeatData, parseMeterFields, type Status } from "./reply-901f.js";
 
 /**
  * CJ/T 188-2004 (户用计量仪表数据传输技术条件) frames, pure:
@@ -169,51 +170,40 @@ export function readAddressRequest(
 
 // ---- replies ------------------------------------------------------------------------------------------
 
-export type Valve = "open" | "closed" | "abnormal" | "unknown";
-
-export interface Status {
-  /** Both status bytes, ST0 in the low byte. */
-  raw: number;
-  /** ST0 D0–D1: 00 open, 01 closed, 11 abnormal. */
-  valve: Valve;
-  /** ST0 D2: battery under-voltage. */
-  batteryLow: boolean;
-}
-
-export function decodeStatus(st0: number, st1: number): Status {
-  const v = st0 & 0x03;
-  const valve: Valve = v === 0 ? "open" : v === 1 ? "closed" : v === 3 ? "abnormal" : "unknown";
-  return { raw: st0 | (st1 << 8), valve, batteryLow: (st0 & 0x04) !== 0 };
-}
+export type { HeatData, Measured, Status } from "./reply-901f.js";
+export { decodeStatus } from "./reply-901f.js";
+export type Valve = Status["valve"];
 
 export interface MeterData {
   meterType: number;
   address: string;
   ser: number;
   diOrder: DiOrder;
-  /** Current cumulative flow as sent, in `currentUnit`. */
-  current: number;
-  currentUnit: number;
-  /** Settlement-day cumulative flow as sent, in `settlementUnit`. */
-  settlement: number;
-  settlementUnit: number;
-  /** Meter's clock as "YYYY-MM-DD hh:mm:ss", or undefined when it sent no valid time (all zeros). */
+  /** Current cumulative flow (heat meters: heat) as sent, in `currentUnit`; absent when sent as FF. */
+  current?: number;
+  currentUnit?: number;
+  /** Settlement-day cumulative flow (heat meters: heat) as sent, in `settlementUnit`. */
+  settlement?: number;
+  settlementUnit?: number;
+  /** Meter's clock as "YYYY-MM-DD hh:mm:ss", or undefined when it sent no valid time. */
   time: string | undefined;
-  status: Status;
+  /** Absent when the reply stopped before it or sent FF FF. */
+  status?: Status;
+  /** Heat meters (T 0x2x) only. */
+  heat?: HeatData;
+  /** Fields sent as FF… (the meter does not measure them), and fields a short reply left out. */
+  unsupported: string[];
+  missing: string[];
 }
 
 export type ReadReply =
   | { kind: "data"; data: MeterData }
   | { kind: "error"; address: string; ser: number; status: Status };
 
-/** Offsets inside the data field of a 901F reply (DI0 DI1 SER come first). */
-const CURRENT_AT = 3;
-const SETTLEMENT_AT = 8;
-const TIME_AT = 13;
-const STATUS_AT = 20;
-const METER_DATA_LENGTH = 22;
+/** DI0 DI1 SER, then the current flow: the least a short 901F reply carries. */
+const SHORT_LENGTH = 8;
 
-/** Interprets a decoded frame as the reply to "read data 901F" of a water or gas meter. */
+/** Interprets a decoded frame as the reply to "read data 901F" of a water, gas or heat meter. */
 export function parseReadReply(frame: Cjt188Frame): ReadReply {
   const d = frame.data;
   if (frame.control === Control.ReadDataError) {
@@ -257,9 +247,9 @@ export function parseReadReply(frame: Cjt188Frame): ReadReply {
       ErrorCode.FrameUnsupported,
       { protocol: P, offset: 11 },
     );
-  if (d.length < METER_DATA_LENGTH)
+  if (d.length < SHORT_LENGTH)
     throw new HearthError(
-      `${P}: 901F reply of ${d.length} data bytes, expected ${METER_DATA_LENGTH}`,
+      `${P}: 901F reply of ${d.length} data bytes, expected at least ${SHORT_LENGTH} (identifier, SER, current value and unit)`,
       ErrorCode.FrameTruncated,
       {
         protocol: P,
@@ -267,34 +257,27 @@ export function parseReadReply(frame: Cjt188Frame): ReadReply {
       },
     );
   // Offsets in errors are frame offsets (data starts at 11 after 68 T A×7 C L).
-  const current = bcdToInt(d.subarray(CURRENT_AT, CURRENT_AT + 4), 11 + CURRENT_AT, "current flow", P) / 100;
-  const settlement =
-    bcdToInt(d.subarray(SETTLEMENT_AT, SETTLEMENT_AT + 4), 11 + SETTLEMENT_AT, "settlement-day flow", P) /
-    100;
-  return {
-    kind: "data",
-    data: {
-      meterType: frame.meterType,
-      address: frame.address,
-      ser: d[2] as number,
-      diOrder,
-      current,
-      currentUnit: d[CURRENT_AT + 4] as number,
-      settlement,
-      settlementUnit: d[SETTLEMENT_AT + 4] as number,
-      time: decodeTime(d.subarray(TIME_AT, TIME_AT + 7), 11 + TIME_AT),
-      status: decodeStatus(d[STATUS_AT] as number, d[STATUS_AT + 1] as number),
-    },
+  const f = parseMeterFields(frame.meterType, d);
+  const data: MeterData = {
+    meterType: frame.meterType,
+    address: frame.address,
+    ser: d[2] as number,
+    diOrder,
+    time: f.time,
+    unsupported: f.unsupported,
+    missing: f.missing,
   };
-}
-
-/** 7 bytes ss mm hh DD MM YY YY (low byte first, so the year's high byte is last). */
-function decodeTime(b: Uint8Array, offset: number): string | undefined {
-  if (b.every((x) => x === 0)) return undefined;
-  const part = (k: number) => bcdToInt(b.subarray(k, k + 1), offset + k, "real time", P);
-  const year = bcdToInt(b.subarray(5, 7), offset + 5, "real time", P);
-  const p2 = (n: number) => String(n).padStart(2, "0");
-  return `${year}-${p2(part(4))}-${p2(part(3))} ${p2(part(2))}:${p2(part(1))}:${p2(part(0))}`;
+  if (f.current) {
+    data.current = f.current.value;
+    data.currentUnit = f.current.unit;
+  }
+  if (f.settlement) {
+    data.settlement = f.settlement.value;
+    data.settlementUnit = f.settlement.unit;
+  }
+  if (f.status) data.status = f.status;
+  if (f.heat) data.heat = f.heat;
+  return { kind: "data", data };
 }
 
 export interface AddressReply {

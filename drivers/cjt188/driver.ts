@@ -4,7 +4,7 @@ import { type MeterDeviceConfig, type MeterDriverDeps, SerialMeterDriver } from 
 import type { MeterDeviceStatus, MeterValue, PollOutcome, PollResult } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
 import { decodeFrame, frameLength, parseReadReply, readDataRequest } from "./codec.js";
-import { toCubicMetres, UNITS } from "./units.js";
+import { meterValues } from "./values.js";
 
 /** One CJ/T 188 meter of a home's config; its address is 14 digits as printed on the meter. */
 export type Cjt188DeviceConfig = MeterDeviceConfig<Cjt188Profile>;
@@ -23,6 +23,8 @@ const ADDRESS_BYTES = 7;
 export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceConfig> {
   /** SER of the next request, per device id; meters echo it, which tells a stale reply from a fresh one. */
   readonly #ser = new Map<string, number>();
+  /** Devices already warned about for sending no usable total. */
+  readonly #noTotal = new Set<string>();
 
   constructor(devices: readonly Cjt188DeviceConfig[], deps: Cjt188DriverDeps) {
     super(devices, deps, { label: P, protocol: "cjt188", addressBytes: ADDRESS_BYTES });
@@ -59,29 +61,32 @@ export class Cjt188Driver extends SerialMeterDriver<Cjt188Profile, Cjt188DeviceC
           { device: cfg.id, sent: ser, got: d.ser },
           `${P} meter ${cfg.id} echoed SER ${d.ser}, sent ${ser}`,
         );
-      return {
-        data: d,
-        total: toCubicMetres(d.current, d.currentUnit),
-        settlement: toCubicMetres(d.settlement, d.settlementUnit),
-      };
+      return d;
     });
     if (!r.ok) {
       if (r.error) out.errors.push(r.error);
       return out;
     }
-    const { data: d, total, settlement } = r.value;
+    const d = r.value;
     const mono = this.deps.clock.monotonicMs();
-    out.values.push(
-      { name: "current_flow", value: total, unit: "m3" },
-      { name: "settlement_flow", value: settlement, unit: "m3" },
-      { name: "valve_closed", value: d.status.valve === "closed" ? 1 : 0, unit: "" },
-      { name: "battery_low", value: d.status.batteryLow ? 1 : 0, unit: "" },
-    );
-    out.readings.push({ device: cfg.id, channel: "water_total_m3", value: total, mono });
-    if (d.status.batteryLow) this.log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
+    out.values.push(...meterValues(d));
+    // A flow the meter sent as FF… is not known: no reading, never 0 (which would look like a reset).
+    const total = out.values.find((v) => v.name === "current_flow" && v.unit === "m3")?.value;
+    if (total !== undefined)
+      out.readings.push({ device: cfg.id, channel: "water_total_m3", value: total, mono });
+    else {
+      // Once at warn (a meter that never sends its total, or a heat meter under a water profile), then debug.
+      const first = !this.#noTotal.has(cfg.id);
+      this.#noTotal.add(cfg.id);
+      this.log[first ? "warn" : "debug"](
+        { device: cfg.id, unsupported: d.unsupported, missing: d.missing, unit: d.currentUnit },
+        `${P} meter ${cfg.id} sent no current flow in m3 or L: no water_total_m3 reading`,
+      );
+    }
+    if (d.status?.batteryLow) this.log.warn({ device: cfg.id }, `${P} meter ${cfg.id} reports a low battery`);
     this.log.trace(
-      { device: cfg.id, unit: UNITS[d.currentUnit], time: d.time },
-      `${P} meter ${cfg.id}: ${total} m3`,
+      { device: cfg.id, unit: d.currentUnit, time: d.time },
+      `${P} meter ${cfg.id}: ${total ?? "no"} m3`,
     );
     return out;
   }

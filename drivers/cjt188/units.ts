@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { hex2 } from "../common/hex.js";
+import { scaled } from "../common/precision.js";
 
 /** The unit table of CJ/T 188-2004, as data, and the conversion of volumes to m³. */
 
@@ -37,5 +38,18 @@ export function toCubicMetres(value: number, unit: number): number {
       ErrorCode.FrameUnsupported,
       { protocol: P, unit },
     );
-  return value * factor;
+  return scaled(value, factor);
+}
+
+/** Unit codes whose name carries a factor ("MWh×100"): the value in the plain unit instead. */
+const HUNDREDS: Readonly<Record<number, string>> = { 10: "MWh", 19: "GJ" };
+
+/**
+ * A value with its unit code as a number and a unit name: heat meters send energy in kWh, MJ, GJ
+ * and the like (CJ/T 188-2004 unit table). Unknown codes keep their code as the unit ("0x3f").
+ */
+export function withUnit(value: number, unit: number): { value: number; unit: string } {
+  const plain = HUNDREDS[unit];
+  if (plain !== undefined) return { value: scaled(value, 100), unit: plain };
+  return { value, unit: UNITS[unit] ?? `0x${hex2(unit)}` };
 }

@@ -1,5 +1,7 @@
 import type { ModbusProfile } from "../../src/profiles/modbus.js";
 import { parseHex } from "../common/hex.js";
+import { EXPLAINED_FUNCTIONS, type ExplainedValue, explainRequest, explainResponse } from "./explain.js";
+import { interpretRegisters, type RegisterInterpretation } from "./interpret.js";
 import { decodeTcp } from "./mbap.js";
 import {
   decodeRequestPdu,
@@ -23,22 +25,46 @@ export interface DecodeModbusOptions {
   start?: number;
 }
 
-export type FieldValue = string | number | boolean | number[];
+export type FieldValue = ExplainedValue;
 
 export interface DecodedModbusFrame {
   protocol: "modbus";
   kind: "request" | "response";
   fields: Record<string, FieldValue>;
   values: Array<{ name: string; value: number; unit: string }>;
+  /** A register reply without a profile: what each register (and pair) could mean. */
+  interpretations?: RegisterInterpretation[];
 }
 
-/** Request or response, from the PDU's shape (RTU frames do not say which). */
+/**
+ * Request or response, from the PDU's shape (RTU frames do not say which). Functions 5, 6 and 8 answer
+ * with an echo of the request, so their frames read as requests unless --response says otherwise.
+ */
 function guessKind(pdu: Buffer): "request" | "response" {
   const fc = pdu[0] ?? 0;
   if (fc & 0x80) return "response";
-  if (fc === 3 || fc === 4) return pdu.length === 5 ? "request" : "response";
-  if (fc === 16) return pdu.length === 5 ? "response" : "request";
-  return "request";
+  switch (fc) {
+    case 1:
+    case 2: {
+      // 5 bytes is a request, or a response of 3 status bytes: a request's quantity is 1..2000.
+      if (pdu.length !== 5) return "response";
+      const quantity = pdu.readUInt16BE(3);
+      return pdu[1] === 3 && (quantity < 1 || quantity > 2000) ? "response" : "request";
+    }
+    case 3:
+    case 4:
+      // A read request is 5 bytes; a response is 2 + an even byte count, never 5.
+      return pdu.length === 5 ? "request" : "response";
+    case 15:
+    case 16:
+      return pdu.length === 5 ? "response" : "request";
+    case 23:
+      return pdu.length === 2 + (pdu[1] ?? -1) ? "response" : "request";
+    case 43:
+      return pdu.length === 4 ? "request" : "response";
+    default:
+      return "request";
+  }
 }
 
 /**
@@ -72,23 +98,40 @@ export function decodeModbusFrame(hex: string, opts: DecodeModbusOptions = {}): 
   }
   const kind = opts.mode ?? guessKind(pdu);
   const values: DecodedModbusFrame["values"] = [];
+  const fc = pdu[0] ?? 0;
+  const explained = EXPLAINED_FUNCTIONS.has(fc);
+  if (explained) {
+    fields.function = fc;
+    fields.function_name = FUNCTION_NAMES[fc] as string;
+  }
   if (kind === "request") {
-    describeRequest(decodeRequestPdu(pdu, base, frame), fields);
-  } else {
-    const res = decodeResponsePdu(pdu, base, frame);
-    describeResponse(res, fields);
-    if (!isException(res) && (res.fc === 3 || res.fc === 4) && opts.profile && opts.start !== undefined) {
-      const regs = (res as { registers: number[] }).registers;
-      const table = res.fc === 3 ? "holding" : "input";
-      for (const reg of opts.profile.modbus.registers) {
-        const off = reg.address - opts.start;
-        if (reg.table !== table || off < 0 || off + registerWords(reg.type) > regs.length) continue;
-        values.push({
-          name: reg.name,
-          value: decodeValue(reg, regs.slice(off, off + registerWords(reg.type))),
-          unit: reg.unit,
-        });
-      }
+    if (explained) Object.assign(fields, explainRequest(pdu, base, frame));
+    else describeRequest(decodeRequestPdu(pdu, base, frame), fields);
+    return { protocol: "modbus", kind, fields, values };
+  }
+  if (explained) Object.assign(fields, explainResponse(pdu, base, frame));
+  else describeResponse(decodeResponsePdu(pdu, base, frame), fields);
+  const regs = fields.exception === true ? undefined : (fields.registers as number[] | undefined);
+  if (!regs) return { protocol: "modbus", kind, fields, values };
+  if (!opts.profile)
+    return {
+      protocol: "modbus",
+      kind,
+      fields,
+      values,
+      interpretations: interpretRegisters(regs, opts.start),
+    };
+  if (opts.start !== undefined) {
+    // Function 23 reads holding registers, like 3.
+    const table = fc === 4 ? "input" : "holding";
+    for (const reg of opts.profile.modbus.registers) {
+      const off = reg.address - opts.start;
+      if (reg.table !== table || off < 0 || off + registerWords(reg.type) > regs.length) continue;
+      values.push({
+        name: reg.name,
+        value: decodeValue(reg, regs.slice(off, off + registerWords(reg.type))),
+        unit: reg.unit,
+      });
     }
   }
   return { protocol: "modbus", kind, fields, values };

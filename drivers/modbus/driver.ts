@@ -17,8 +17,9 @@ import {
 } from "../common/poller.js";
 import type { SerialLine } from "../serial/line.js";
 import type { SerialLinePool } from "../serial/pool.js";
-import { type ModbusClient, parseTcpPort, RtuClient, TcpClient } from "./client.js";
+import { type ModbusClient, parseTcpPort, RtuClient } from "./client.js";
 import { type PlannedRead, planReads } from "./plan.js";
+import { TcpClient } from "./tcp-client.js";
 import { decodeValue, registerWords } from "./values.js";
 
 /** One Modbus device in a home's config. */
@@ -39,7 +40,7 @@ export interface ModbusDriverDeps {
   profiles?: ReadonlyMap<string, DeviceProfile>;
   /** The process's serial lines (shared with the DL/T 645 and CJ/T 188 drivers); needed for RTU devices. */
   lines?: SerialLinePool;
-  /** Builds the TCP client for host:port; default modbus-serial. Injected by tests. */
+  /** Builds the TCP client for host:port; default our TcpClient on the driver's clock. Injected by tests. */
   tcpClient?: (host: string, port: number) => ModbusClient;
   /** Consecutive failed polls before a device is reported offline. Default 3. */
   offlineAfter?: number;
@@ -167,7 +168,11 @@ export class ModbusDriver {
   #makeClient(cfg: ModbusDeviceConfig, profile: ModbusProfile): { client: ModbusClient; line?: SerialLine } {
     const tcp = parseTcpPort(cfg.port);
     if (tcp)
-      return { client: this.#deps.tcpClient?.(tcp.host, tcp.port) ?? new TcpClient(tcp.host, tcp.port) };
+      return {
+        client:
+          this.#deps.tcpClient?.(tcp.host, tcp.port) ??
+          new TcpClient(tcp.host, tcp.port, { clock: this.#deps.clock }),
+      };
     const line = (this.#deps.lines as SerialLinePool).acquire(cfg.port, profile.serial, cfg.id);
     return { client: new RtuClient(line), line };
   }

@@ -1,5 +1,5 @@
 export type { ModbusClient, ReadTiming } from "./client.js";
-export { parseTcpPort, RtuClient, TcpClient } from "./client.js";
+export { parseTcpPort, RtuClient } from "./client.js";
 export type { DecodedModbusFrame, DecodeModbusOptions } from "./decode.js";
 export { decodeModbusFrame } from "./decode.js";
 export type {
@@ -24,5 +24,6 @@ export type { PlannedRead, PlanOptions } from "./plan.js";
 export { planReads } from "./plan.js";
 export * from "./rtu.js";
 export * from "./tables.js";
+export { TcpClient, type TcpClientOptions } from "./tcp-client.js";
 export type { RegisterFormat } from "./values.js";
 export { decodeValue, encodeValue, rawValue, registerWords } from "./values.js";

@@ -1,8 +1,10 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { MODBUS_TYPE_WORDS, type ModbusRegister, type ModbusType } from "../../src/profiles/modbus.js";
+import { roundDecimals, scaled, shortestFloat32 } from "../common/precision.js";
 
 /** The parts of a profile register that say how its words become a number. */
-export type RegisterFormat = Pick<ModbusRegister, "type" | "word_order" | "byte_order" | "scale">;
+export type RegisterFormat = Pick<ModbusRegister, "type" | "word_order" | "byte_order" | "scale"> &
+  Partial<Pick<ModbusRegister, "decimals">>;
 
 export function registerWords(type: ModbusType): number {
   return MODBUS_TYPE_WORDS[type];
@@ -56,11 +58,15 @@ export function rawValue(f: RegisterFormat, words: readonly number[]): number {
   }
 }
 
-/** value = raw × scale, without the binary noise of decimal scales (12345 × 0.01 → 123.45). */
+/**
+ * value = raw × scale at the precision the register can express: a float32 as the shortest decimal
+ * that is the same float32 (229.8, not 229.8000030517578), a decimal scale without binary noise
+ * (12345 × 0.01 → 123.45), and rounded to the profile's `decimals` when it sets them.
+ */
 export function decodeValue(f: RegisterFormat, words: readonly number[]): number {
   const raw = rawValue(f, words);
-  if (f.scale === 1) return raw;
-  return Number((raw * f.scale).toPrecision(15));
+  const value = scaled(f.type === "float32" ? shortestFloat32(raw) : raw, f.scale);
+  return f.decimals === undefined ? value : roundDecimals(value, f.decimals);
 }
 
 /**

@@ -25,6 +25,15 @@ export const modbusRegister = z
     word_order: z.enum(["big", "little"]).default("big").describe("big: high word first"),
     byte_order: z.enum(["big", "little"]).default("big").describe("big: high byte first within a word"),
     scale: z.number().default(1).describe("value = raw × scale"),
+    decimals: z
+      .number()
+      .int()
+      .min(0)
+      .max(12)
+      .optional()
+      .describe(
+        "decimal places the value is rounded to; default: what the register can express (float32: the shortest decimal that is the same float32; integers: the scale's decimals)",
+      ),
     unit: z.string().describe("unit of the scaled value ('' for none)"),
     channel: z.enum(CHANNEL_NAMES).optional().describe("semantic channel this value feeds"),
   })

@@ -67,7 +67,7 @@ const RULES: Record<string, FolderRule> = {
   src: { may: LEAVES, packages: ["zod"] },
   "drivers/*": {
     may: ["src/core", "src/profiles", "drivers/*"],
-    packages: ["crc", "modbus-serial", "@serialport/stream", "@serialport/bindings-cpp", "node-ble", "mqtt"],
+    packages: ["crc", "@serialport/stream", "@serialport/bindings-cpp", "node-ble", "mqtt"],
   },
 };
 

@@ -17,6 +17,31 @@ const KEY = "231d39c1d7cc1ab1aee224cd096db932";
 const MAC = "5448E68F80A5";
 
 describe("hearth decode bthome", () => {
+  it("--key with an unencrypted advert exits 1, refused as the agent refuses it (bthome-ble test_encryption_downgrade_fails)", () => {
+    const r = hearth([
+      "decode",
+      "bthome",
+      "4004138a01",
+      "--mac",
+      "A4C1388D18B2",
+      "--key",
+      "814aac74c4f17b6c1581e1ab87816b99",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/unencrypted BTHome advert, but --key was given/);
+  });
+
+  it("a timestamp as ISO time and buttons by index (bthome-ble test_bthome_timestamp, test_bthome_event_triple_button_device)", () => {
+    const ts = JSON.parse(hearth(["decode", "bthome", "44505d396164"]).stdout);
+    expect(ts.objects[0]).toMatchObject({ key: "timestamp", iso: "2023-05-14T19:41:17Z" });
+    const buttons = JSON.parse(hearth(["decode", "bthome", "403a003a013a03"]).stdout);
+    expect(buttons.events.map((e: { key: string; event_id: number }) => `${e.key}:${e.event_id}`)).toEqual([
+      "button_2:1",
+      "button_3:3",
+    ]);
+  });
+
   it("the format page's advert → one JSON object with the spec's names and units, exit 0", () => {
     const r = hearth(["decode", "bthome", SPEC_ADVERT]);
     expect(r.stderr).toBe("");

@@ -23,8 +23,12 @@ function decoded(args: string[]): Decoded {
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   const out = JSON.parse(r.stdout) as Decoded;
-  // The shape every protocol shares.
-  expect(Object.keys(out).sort()).toEqual(["fields", "kind", "protocol", "values"]);
+  // The shape every protocol shares (a Modbus register reply without a profile adds interpretations).
+  expect(
+    Object.keys(out)
+      .filter((k) => k !== "interpretations")
+      .sort(),
+  ).toEqual(["fields", "kind", "protocol", "values"]);
   for (const v of out.values) expect(Object.keys(v).sort()).toEqual(["name", "unit", "value"]);
   return out;
 }
@@ -262,6 +266,9 @@ describe("hearth decode modbus (meters)", () => {
     });
     // A response does not carry its register address: no values without --start.
     expect(raw.values).toEqual([]);
+    // Without a profile, what each register could mean: 42 48 00 00 is the float 50.
+    const first = (raw as unknown as { interpretations: Record<string, unknown>[] }).interpretations[0];
+    expect(first).toMatchObject({ register: 0, u16: 0x4248, float32_high_first: 50 });
 
     const named = decoded(["modbus", "--response", "--profile", "eastron-sdm120", "--start", "70", frame]);
     expect(named.values).toEqual([

@@ -207,7 +207,10 @@ export const cjt188RoundTrip: FuzzTarget<{
     const d = reply.data;
     invariant(d.address === r.address && d.meterType === r.type && d.ser === r.ser, "header");
     invariant(d.diOrder === r.diOrder, "DI order");
-    invariant(Math.round(d.current * 100) === r.current, `current ${d.current} != ${r.current / 100}`);
+    invariant(
+      Math.round((d.current ?? Number.NaN) * 100) === r.current,
+      `current ${d.current} != ${r.current / 100}`,
+    );
     const t = r.time ? r.time.toISOString().slice(0, 19).replace("T", " ") : undefined;
     invariant(d.time === t, `time ${d.time} != ${t}`);
   },

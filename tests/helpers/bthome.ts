@@ -23,8 +23,8 @@ export const FORMAT_EXAMPLE_DECODED = {
   encrypted: false,
   trigger_based: false,
   objects: [
-    { id: 0x02, name: "temperature", value: 25, unit: "°C" },
-    { id: 0x03, name: "humidity", value: 50.55, unit: "%" },
+    { id: 0x02, name: "temperature", value: 25, unit: "°C", key: "temperature" },
+    { id: 0x03, name: "humidity", value: 50.55, unit: "%", key: "humidity" },
   ],
   events: [],
   notes: [],

@@ -1,2 +1,2 @@
-export type { Cjt188Fault, Cjt188MeterOptions } from "./meter.js";
+export type { Cjt188Fault, Cjt188MeterOptions, Cjt188ReplyShape } from "./meter.js";
 export { Cjt188Meter } from "./meter.js";

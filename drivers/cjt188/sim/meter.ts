@@ -29,7 +29,15 @@ export interface Cjt188MeterOptions {
   delayMs?: number;
   preamble?: number;
   fault?: Cjt188Fault;
+  /**
+   * How the meter's 901F replies look, as real meters' do: "full" (default), "ff-fields" (settlement
+   * flow, time and status sent as FF…, which it does not measure), "short" (current flow only), or
+   * "ff-current" (the current flow itself FF…: the agent must report nothing, never 0). Mutable.
+   */
+  replyShape?: Cjt188ReplyShape;
 }
+
+export type Cjt188ReplyShape = "full" | "ff-fields" | "short" | "ff-current";
 
 /**
  * A CJ/T 188-2004 water meter on a simulated line: answers "read data 901F" addressed to it and the
@@ -40,6 +48,7 @@ export class Cjt188Meter implements SimulatedDevice {
   readonly address: string;
   readonly meterType: number;
   fault: Cjt188Fault;
+  replyShape: Cjt188ReplyShape;
   readonly seen = { readData: 0, readAddress: 0, other: 0 };
   readonly #opts: Cjt188MeterOptions;
 
@@ -53,6 +62,7 @@ export class Cjt188Meter implements SimulatedDevice {
     this.address = options.address;
     this.meterType = options.meterType ?? MeterType.ColdWater;
     this.fault = options.fault ?? "none";
+    this.replyShape = options.replyShape ?? "full";
     this.#opts = options;
   }
 
@@ -105,6 +115,13 @@ export class Cjt188Meter implements SimulatedDevice {
         time: this.#opts.time?.(),
         status: this.#opts.status?.() ?? 0,
         diOrder: this.#opts.diOrder,
+        short: this.replyShape === "short",
+        unsupported:
+          this.replyShape === "ff-fields"
+            ? ["settlement", "time", "status"]
+            : this.replyShape === "ff-current"
+              ? ["current"]
+              : [],
       },
       { preamble },
     );

@@ -96,8 +96,8 @@ describe("BTHome v2 examples of the specification (bthome.io/format, bthome.io/e
       mac: MAC_HT,
       counter: 0x33221100,
       objects: [
-        { id: 0x02, name: "temperature", value: 25.06, unit: "°C" },
-        { id: 0x03, name: "humidity", value: 50.55, unit: "%" },
+        { id: 0x02, name: "temperature", value: 25.06, unit: "°C", key: "temperature" },
+        { id: 0x03, name: "humidity", value: 50.55, unit: "%", key: "humidity" },
       ],
       events: [],
       notes: [],
@@ -130,8 +130,8 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       encrypted: false,
       trigger_based: false,
       packet_id: 82,
-      objects: [{ id: 0x01, name: "battery", value: 100, unit: "%" }],
-      events: [{ id: 0x3a, name: "button", event: "press", index: 1 }],
+      objects: [{ id: 0x01, name: "battery", value: 100, unit: "%", key: "battery" }],
+      events: [{ key: "button", id: 0x3a, name: "button", event: "press", event_id: 1, index: 1 }],
       notes: [],
     });
   });
@@ -163,8 +163,8 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       mac: MAC_BUTTON,
       packet_id: 7,
       counter: 442,
-      objects: [{ id: 0x01, name: "battery", value: 100, unit: "%" }],
-      events: [{ id: 0x3a, name: "button", event: "press", index: 1 }],
+      objects: [{ id: 0x01, name: "battery", value: 100, unit: "%", key: "battery" }],
+      events: [{ key: "button", id: 0x3a, name: "button", event: "press", event_id: 1, index: 1 }],
       notes: [],
     });
   });
@@ -184,7 +184,7 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       0x1f,
     );
     const d = decodeBthomeAdvert(hex(sd), { mac: MAC_HT, key: KEY_HT });
-    expect(d.objects).toEqual([{ id: 0x21, name: "motion", value: true, unit: "" }]);
+    expect(d.objects).toEqual([{ id: 0x21, name: "motion", value: true, unit: "", key: "motion" }]);
     expect(d.events).toEqual([]);
   });
 
@@ -217,7 +217,7 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
     expect(d.objects.map((o) => o.value)).toEqual([25.06, 50.55]);
   });
 
-  it("triple button device: index says which button, event 0x00 is no event (test_bthome_event_triple_button_device)", () => {
+  it("triple button device: button_2 press, button_3 triple_press as bthome-ble keys them; event 0x00 is no event (test_bthome_event_triple_button_device)", () => {
     const sd = bytes(
       0x40, // v2
       0x3a, // button 1
@@ -228,8 +228,8 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       0x03, //   triple press
     );
     expect(decodeBthomeAdvert(hex(sd)).events).toEqual([
-      { id: 0x3a, name: "button", event: "press", index: 2 },
-      { id: 0x3a, name: "button", event: "triple_press", index: 3 },
+      { key: "button_2", id: 0x3a, name: "button", event: "press", event_id: 1, index: 2 },
+      { key: "button_3", id: 0x3a, name: "button", event: "triple_press", event_id: 3, index: 3 },
     ]);
   });
 
@@ -250,11 +250,11 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       0x03, //   3 steps
     );
     expect(decodeBthomeAdvert(hex(sd)).events).toEqual([
-      { id: 0x3c, name: "dimmer", event: "rotate_left", index: 1, steps: 3 },
+      { key: "dimmer", id: 0x3c, name: "dimmer", event: "rotate_left", event_id: 1, index: 1, steps: 3 },
     ]);
   });
 
-  it("several objects of one type (test_bthome_triple_temperature_double_humidity_battery)", () => {
+  it("several objects of one type, keyed temperature_1..3, humidity_1..2 as bthome-ble does (test_bthome_triple_temperature_double_humidity_battery)", () => {
     const sd = bytes(
       0x40, // v2
       0x02, // temperature
@@ -276,12 +276,12 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       0x5d, //   93
     );
     expect(decodeBthomeAdvert(hex(sd)).objects).toEqual([
-      { id: 0x02, name: "temperature", value: 25.06, unit: "°C" },
-      { id: 0x02, name: "temperature", value: 25.11, unit: "°C" },
-      { id: 0x02, name: "temperature", value: 22.55, unit: "°C" },
-      { id: 0x03, name: "humidity", value: 63.27, unit: "%" },
-      { id: 0x03, name: "humidity", value: 60.71, unit: "%" },
-      { id: 0x01, name: "battery", value: 93, unit: "%" },
+      { id: 0x02, name: "temperature", value: 25.06, unit: "°C", key: "temperature_1" },
+      { id: 0x02, name: "temperature", value: 25.11, unit: "°C", key: "temperature_2" },
+      { id: 0x02, name: "temperature", value: 22.55, unit: "°C", key: "temperature_3" },
+      { id: 0x03, name: "humidity", value: 63.27, unit: "%", key: "humidity_1" },
+      { id: 0x03, name: "humidity", value: 60.71, unit: "%", key: "humidity_2" },
+      { id: 0x01, name: "battery", value: 93, unit: "%", key: "battery" },
     ]);
   });
 
@@ -301,7 +301,7 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
       version: 2,
       encrypted: false,
       trigger_based: false,
-      objects: [{ id: 0x01, name: "battery", value: 93, unit: "%" }],
+      objects: [{ id: 0x01, name: "battery", value: 93, unit: "%", key: "battery" }],
       events: [],
       notes: ["unknown object id 0xfe at byte 3: stopped, 6 byte(s) not decoded"],
     });
@@ -398,7 +398,7 @@ describe("vectors of bthome-ble (Bluetooth-Devices/bthome-ble, tests/test_parser
     // Shelly documents 0xFE as "button hold" for BLU firmware before 1.0.20
     // (shelly-api-docs.shelly.cloud/docs-ble/Devices/dw). A held call button must not be lost.
     const d = decodeServiceData(bytes(0x40, 0x3a, 0xfe));
-    expect(d.events).toEqual([{ id: 0x3a, name: "button", event: "hold_press", index: 1 }]);
+    expect(d.events).toEqual([{ id: 0x3a, name: "button", event: "hold_press", code: 0xfe, index: 1 }]);
     expect(d.notes).toEqual(["button event 0xfe at byte 2 read as hold_press (old Shelly firmware)"]);
   });
 });

@@ -133,7 +133,7 @@ describe("CJ/T 188-2004 frames from public implementations", () => {
       time: "2015-05-11 22:01:31",
       status: { raw: 0x8421, valve: "closed", batteryLow: false },
     });
-    expect(toCubicMetres(d.current, d.currentUnit)).toBe(556677);
+    expect(toCubicMetres(d.current ?? Number.NaN, d.currentUnit ?? 0)).toBe(556677);
   });
 
   it("decodes the reply of a C# implementation's test (class Friendcom.Protocol.Sample.FrameCJT188_2004Sample, SetDataSample; repository not identified by our code search)", () => {
@@ -324,7 +324,8 @@ describe("CJ/T 188 properties", () => {
           max: new Date(Date.UTC(2099, 11, 31)),
           noInvalidDate: true,
         }),
-        fc.integer({ min: 0, max: 0xffff }),
+        // FF FF is "status not supported" (issue 13: FF… fields are left out), tested in lenient.test.ts.
+        fc.integer({ min: 0, max: 0xfffe }),
         fc.constantFrom<"standard" | "swapped">("standard", "swapped"),
         (a, cur, settle, time, status, diOrder) => {
           const d = meterData(
@@ -339,7 +340,7 @@ describe("CJ/T 188 properties", () => {
           expect(d.current).toBeCloseTo(cur / 100, 6);
           expect(d.settlement).toBeCloseTo(settle / 100, 6);
           expect(d.time).toBe(time.toISOString().slice(0, 19).replace("T", " "));
-          expect(d.status.raw).toBe(status);
+          expect(d.status?.raw).toBe(status);
           expect(d.diOrder).toBe(diOrder);
         },
       ),

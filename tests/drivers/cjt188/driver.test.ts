@@ -100,4 +100,33 @@ describe("Cjt188Driver over a simulated line", () => {
     expect(sink.states("water-1")).toEqual(["online"]);
     expect(sink.all("water-1")).toEqual([]);
   });
+
+  it("FF fields and short replies give the total; an FF total gives no reading (never 0) and one warning", async () => {
+    const ff = new Cjt188Meter({
+      address: "00000000000031",
+      values: () => ({ water_total_m3: 12.34 }),
+      replyShape: "ff-fields",
+    });
+    const short = new Cjt188Meter({
+      address: "00000000000032",
+      values: () => ({ water_total_m3: 45.6 }),
+      replyShape: "short",
+    });
+    const { rig, sink, driver, lines } = setup([ff, short]);
+    await ready(rig, driver);
+    expect(sink.last("water-1", "water_total_m3")).toBe(12.34);
+    expect(sink.last("water-2", "water_total_m3")).toBe(45.6);
+    const before = sink.of("water-1", "water_total_m3").length;
+    ff.replyShape = "ff-current";
+    const r1 = await rig.run(driver.pollNow("water-1"));
+    const r2 = await rig.run(driver.pollNow("water-1"));
+    // The meter answered (it is online), but said nothing about its total.
+    expect(r1.ok && r2.ok).toBe(true);
+    expect(sink.of("water-1", "water_total_m3")).toHaveLength(before);
+    expect(sink.states("water-1")).toEqual(["online"]);
+    const warned = lines.filter(
+      (l) => l.level === 40 && l.device === "water-1" && String(l.msg).includes("no water_total_m3"),
+    );
+    expect(warned).toHaveLength(1);
+  });
 });

@@ -1,7 +1,8 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { parseTcpPort, TcpClient } from "../../../drivers/modbus/client.js";
+import { parseTcpPort } from "../../../drivers/modbus/client.js";
 import { SimulatedModbusMeter, startModbusTcpServer } from "../../../drivers/modbus/sim/index.js";
+import { TcpClient } from "../../../drivers/modbus/tcp-client.js";
 import { ErrorCode } from "../../../src/core/errors.js";
 import { rejection } from "../../helpers/errors.js";
 import { fastModbusProfile as fastProfile } from "../../helpers/meter-rig.js";
@@ -24,7 +25,7 @@ describe("parseTcpPort", () => {
   });
 });
 
-describe("TcpClient (modbus-serial) errors become our codes", () => {
+describe("TcpClient errors are our codes, against our simulated TCP meter", () => {
   const timing = { timeoutMs: 300, gapMs: 0 };
 
   it("connection refused → PortClosed", async () => {

@@ -40,8 +40,9 @@ function start(devices: Devices, meters: SimulatedModbusMeter[], more: { rig?: M
 }
 
 /*
- * modbus-serial's TCP timeouts and sockets run in real time, not on the injected clock (see
- * docs/decisions/modbus-client.md), so the TCP tests stay on the system clock.
+ * The TCP client's timeouts run on the injected clock, but its sockets are real; these driver tests
+ * stay on the system clock so the schedule and the socket I/O interleave as on a gateway (the
+ * client's own timeouts on a virtual clock: tests/drivers/modbus/tcp-client.test.ts).
  */
 function startTcp(devices: Devices) {
   return start(devices, [], { rig: rigs({ clock: new SystemClock() }) });
@@ -149,7 +150,7 @@ describe("ModbusDriver over SimulatedLine", () => {
     expect(sink.states("elec")).toEqual(["online", "offline", "online"]);
   });
 
-  it("reads a Modbus TCP meter through modbus-serial", async () => {
+  it("reads a Modbus TCP meter through our TCP client", async () => {
     const meter = electricity(7);
     const server = await startModbusTcpServer([meter]);
     const { rig, sink } = startTcp([

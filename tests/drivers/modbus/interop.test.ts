@@ -62,11 +62,15 @@ function hasAllSdm120Channels(sink: MeterRig["sink"], id: string): boolean {
   return ["voltage_v", "power_w", "frequency_hz", "energy_total_kwh"].every((c) => sink.of(id, c).length > 0);
 }
 
+/**
+ * Exact values: the server packs 229.8 and 287.3 with Python's struct (float32), which a plain
+ * widening would report as 229.8000030517578 and 287.29998779296875 (issue 13, "true precision").
+ */
 function expectSdm120Values(sink: MeterRig["sink"], id: string) {
-  expect(sink.of(id, "voltage_v")[0]?.value).toBeCloseTo(230.5, 3);
-  expect(sink.of(id, "power_w")[0]?.value).toBeCloseTo(456.25, 3);
-  expect(sink.of(id, "frequency_hz")[0]?.value).toBeCloseTo(50, 3);
-  expect(sink.of(id, "energy_total_kwh")[0]?.value).toBeCloseTo(1234.5, 3);
+  expect(sink.of(id, "voltage_v")[0]?.value).toBe(229.8);
+  expect(sink.of(id, "power_w")[0]?.value).toBe(287.3);
+  expect(sink.of(id, "frequency_hz")[0]?.value).toBe(50);
+  expect(sink.of(id, "energy_total_kwh")[0]?.value).toBe(1234.5);
 }
 
 describe.skipIf(!pymodbus)("interop with pymodbus (Debian python3-pymodbus)", () => {

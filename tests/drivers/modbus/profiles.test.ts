@@ -4,7 +4,14 @@ import { CHANNELS } from "../../../src/core/channels.js";
 import { formatProblem } from "../../../src/core/yaml-validate.js";
 import { loadCatalogue } from "../../../src/profiles/catalogue.js";
 
-const OURS = ["eastron-sdm120", "eastron-sdm630", "chint-ddsu666", "chint-dtsu666", "generic-modbus-water"];
+const OURS = [
+  "eastron-sdm120",
+  "eastron-sdm630",
+  "chint-ddsu666",
+  "chint-dtsu666",
+  "generic-modbus-water",
+  "acrel-ddsd1352",
+];
 
 describe("Modbus profile catalogue", () => {
   const cat = loadCatalogue();
@@ -25,8 +32,9 @@ describe("Modbus profile catalogue", () => {
       for (const r of p.modbus.registers) {
         if (r.channel) expect(r.unit).toBe(CHANNELS[r.channel].unit);
         expect(r.address + registerWords(r.type)).toBeLessThanOrEqual(0x10000);
-        // The simulator's encoding is what the driver decodes.
-        expect(decodeValue(r, encodeValue(r, 123))).toBeCloseTo(123, 2);
+        // The simulator's encoding is what the driver decodes (a value an s16 at × 0.001 can hold).
+        const v = r.scale < 0.01 ? 12.3 : 123;
+        expect(decodeValue(r, encodeValue(r, v))).toBeCloseTo(v, 2);
       }
       if (p.kind === "electricity_meter")
         expect(channels).toEqual(expect.arrayContaining(["energy_total_kwh", "power_w"]));
