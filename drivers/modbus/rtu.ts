@@ -1,4 +1,5 @@
-import { crc16modbus } from "crc";
+// Only the one algorithm: the package root loads all 29 of them.
+import crc16modbus from "crc/crc16modbus";
 import { ErrorCode } from "../../src/core/errors.js";
 import { decodeResponsePdu, encodeRequestPdu, frameError as err, outOfRange, registersOf } from "./pdu.js";
 import type { ReadFunction } from "./tables.js";
