@@ -30,6 +30,8 @@ const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
 /** Idle window after the first publish: what RSS and CPU are read over. */
 const IDLE_MS = quick ? 20_000 : 60_000;
+/** V8 flags for `hearth run` (not for the bare Node baseline): HEARTH_BENCH_NODE_FLAGS, space-separated. */
+const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
 const profiles = loadCatalogue().profiles;
 const SDM120 = profiles.get("eastron-sdm120") as ModbusProfile;
 
@@ -103,7 +105,7 @@ async function agent(what: string, yaml: (stateDir: string, broker: string) => s
   writeFileSync(config, yaml(join(dir, "state"), broker.url));
   const sub = await subscribe(broker.url, "hearth/v1/+/telemetry/#");
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["dist/src/cli/main.js", "run", "--config", config], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, "dist/src/cli/main.js", "run", "--config", config], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   const ready = (async () => {
@@ -202,7 +204,8 @@ const bare = rows[0] as Row;
 const load = loadavg()[0]?.toFixed(1);
 if (asJson) console.log(JSON.stringify({ idleMs: IDLE_MS, loadavg: load, rows }, null, 2));
 else {
-  console.log(`footprint (idle window ${IDLE_MS / 1000} s, load average ${load})`);
+  const flags = NODE_FLAGS.length > 0 ? `, hearth run with ${NODE_FLAGS.join(" ")}` : "";
+  console.log(`footprint (idle window ${IDLE_MS / 1000} s, load average ${load}${flags})`);
   console.log(
     "| process | RSS MiB | × bare Node | above bare Node MiB | peak RSS MiB | PSS MiB | CPU % of a core | start-up to first publish |",
   );
