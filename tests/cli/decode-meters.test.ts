@@ -61,6 +61,7 @@ describe("hearth decode dlt645", () => {
         preamble: 0,
         address: "000000000161",
         control: "0x11",
+        edition: "2007",
         function: "read data",
         direction: "master → meter",
         length: 4,
