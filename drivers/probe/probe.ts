@@ -4,6 +4,7 @@ import { SECOND_MS } from "../../src/core/time.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import * as cjt from "../cjt188/codec.js";
 import * as dlt from "../dlt645/codec.js";
+import * as dlt97 from "../dlt645/codec1997.js";
 import type { BindingInterface } from "../serial/binding-types.js";
 import { describeSettings, SerialLine } from "../serial/line.js";
 import { exceptionCode, readOneRegister, replyLength } from "./modbus-ping.js";
@@ -25,7 +26,7 @@ export type FoundDevice =
       unitId: number /** Exception code when the device refused register 0. */;
       exception?: number;
     }
-  | { protocol: "dlt645"; address: string }
+  | { protocol: "dlt645"; address: string; edition: 1997 | 2007 }
   | { protocol: "cjt188"; address: string; meterType: number };
 
 export interface ProbeProgress {
@@ -115,15 +116,44 @@ export async function probe(line: ProbeLine, options: ProbeOptions): Promise<Pro
     if (protocol === "dlt645") {
       steps.push({
         protocol,
-        label: "DL/T 645 read address",
+        label: "DL/T 645-2007 read address",
         run: async () => {
           const rx = await ask(dlt.readAddressRequest(), dlt.frameLength);
           if (!rx) return;
           try {
-            result.found.push({ protocol, address: dlt.parseAddressReply(dlt.decodeFrame(rx)) });
+            result.found.push({
+              protocol,
+              address: dlt.parseAddressReply(dlt.decodeFrame(rx)),
+              edition: 2007,
+            });
           } catch (e) {
             result.warnings.push(
-              `DL/T 645: unreadable reply to read address (${errorMessage(e)}); several meters may be answering at once — read each meter's address from its nameplate`,
+              `DL/T 645-2007: unreadable reply to read address (${errorMessage(e)}); several meters may be answering at once — read each meter's address from its nameplate`,
+            );
+          }
+        },
+      });
+      steps.push({
+        protocol,
+        label: "DL/T 645-1997 read meter number",
+        run: async () => {
+          // 1997 has no read-address command: the meter number (C032) is read at AA..AA. A 2007 meter
+          // may refuse that 1997 frame (C1H); its refusal is not a 1997 meter, so it is skipped.
+          const found2007 = result.found.flatMap((f) =>
+            f.protocol === "dlt645" && f.edition === 2007 ? [f.address] : [],
+          );
+          const rx = await ask(dlt97.readAddressRequest1997(), (rx) => {
+            const n = dlt.frameLength(rx);
+            return n > 0 && isRefusalFrom(rx.subarray(0, n), found2007) ? -n : n;
+          });
+          if (!rx) return;
+          try {
+            const frame = dlt.decodeFrame(rx);
+            if (isRefusalFrom(rx, found2007)) return;
+            result.found.push({ protocol, address: dlt97.parseAddressReply1997(frame), edition: 1997 });
+          } catch (e) {
+            result.warnings.push(
+              `DL/T 645-1997: unreadable reply to the meter-number read (${errorMessage(e)}); several meters may be answering at once — read each meter's address from its nameplate`,
             );
           }
         },
@@ -245,7 +275,7 @@ export async function probePort(options: ProbePortOptions): Promise<ProbeResult[
 }
 
 function stepsOf(p: ProbeProtocol, ids: number[] | undefined): number {
-  return p === "modbus" ? (ids ?? ALL_UNITS).length : p === "cjt188" ? 2 : 1;
+  return p === "modbus" ? (ids ?? ALL_UNITS).length : 2;
 }
 
 function openOrThrow(line: SerialLine, clock: Clock, ms: number): Promise<void> {
@@ -291,9 +321,19 @@ export function describeFound(d: FoundDevice): string {
         ? `Modbus unit ${d.unitId}`
         : `Modbus unit ${d.unitId} (answered with exception ${d.exception})`;
     case "dlt645":
-      return `DL/T 645 meter ${d.address}`;
+      return `DL/T 645-${d.edition} meter ${d.address}`;
     case "cjt188":
       return `CJ/T 188 meter ${d.address} (type ${d.meterType.toString(16).toUpperCase().padStart(2, "0")})`;
+  }
+}
+
+/** A valid abnormal reply (C1H/D1H…) from one of `addresses`: a meter of the other edition refusing. */
+function isRefusalFrom(frame: Uint8Array, addresses: readonly string[]): boolean {
+  try {
+    const f = dlt.decodeFrame(frame);
+    return (f.control & 0xc0) === 0xc0 && addresses.includes(f.address);
+  } catch {
+    return false;
   }
 }
 

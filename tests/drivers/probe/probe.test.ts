@@ -81,18 +81,18 @@ describe("probe", () => {
       }),
     );
     expect(r.found).toEqual([
-      { protocol: "dlt645", address: "210987654321" },
+      { protocol: "dlt645", address: "210987654321", edition: 2007 },
       { protocol: "cjt188", address: "78330011223344", meterType: 0x10 },
       // The SDM120 keeps its values in input registers: holding register 0 is refused, which still proves it is there.
       { protocol: "modbus", unitId: 3, exception: 2 },
     ]);
     expect(r.warnings).toEqual([]);
-    // 1 DL/T 645 + 2 CJ/T 188 (the second skipped once found) + 4 Modbus ids
-    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(progress.at(-1)).toMatchObject({ total: 7, found: 3 });
-    expect(formatProgress(progress[4] as ProbeProgress)).toBe("[5/7] Modbus unit 2 … 2 found");
+    // 2 DL/T 645 (2007 read address, 1997 meter number) + 2 CJ/T 188 (the second skipped once found) + 4 Modbus ids
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(progress.at(-1)).toMatchObject({ total: 8, found: 3 });
+    expect(formatProgress(progress[5] as ProbeProgress)).toBe("[6/8] Modbus unit 2 … 2 found");
     expect(r.found.map(describeFound)).toEqual([
-      "DL/T 645 meter 210987654321",
+      "DL/T 645-2007 meter 210987654321",
       "CJ/T 188 meter 78330011223344 (type 10)",
       "Modbus unit 3 (answered with exception 2)",
     ]);
@@ -122,7 +122,7 @@ describe("probe", () => {
     const line = await openLine(rig);
     const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
     expect(r.found).toEqual([]);
-    expect(r.warnings[0]).toMatch(/^DL\/T 645: unreadable reply to read address \(.*checksum/);
+    expect(r.warnings[0]).toMatch(/^DL\/T 645-2007: unreadable reply to read address \(.*checksum/);
   });
 
   it("refuses unit ids outside 1..247", async () => {
@@ -155,7 +155,7 @@ describe("probePort", () => {
       [2400, "even", ["cjt188"]],
       [9600, "none", ["modbus"]],
     ]);
-    expect(progress.map((p) => `${p.step}/${p.total}`)).toEqual(["1/4", "2/4", "3/4", "4/4"]);
+    expect(progress.map((p) => `${p.step}/${p.total}`)).toEqual(["1/5", "2/5", "3/5", "4/5", "5/5"]);
     const yaml = renderDevicesYaml(results, { takenIds: ["water-1"] });
     expect(parse(yaml)).toEqual({
       devices: [
