@@ -160,24 +160,37 @@ export function parseReadReply1997(frame: Dlt645Frame): ReadReply1997 {
   };
 }
 
-/** The address of the meter that answered a wildcard meter-number read (its frame's address field). */
+/**
+ * The address of the meter that answered a wildcard meter-number read: its frame's address field, or,
+ * when a meter answers from AA..AA itself (some 1997 meters do, as a gateway's search code published on
+ * GitHub notes), the meter number it carries.
+ */
 export function parseAddressReply1997(frame: Dlt645Frame): string {
   const r = parseReadReply1997(frame);
   if (r.kind === "error")
     throw new HearthError(
       `${P}: meter ${frame.address} refused the meter-number read: ${r.errors.join(", ")}`,
       ErrorCode.DeviceException,
-      {
-        protocol: P,
-        error: r.error,
-      },
+      { protocol: P, error: r.error },
     );
   if (r.di !== METER_NUMBER_DI)
     throw new HearthError(`${P}: reply for ${r.di}, asked ${METER_NUMBER_DI}`, ErrorCode.FrameUnexpected, {
       protocol: P,
       offset: 10,
     });
-  const wire = Buffer.from(frame.address, "hex").reverse();
-  bcdToInt(wire, 1, "address", P);
-  return frame.address;
+  if (!/A/i.test(frame.address)) {
+    bcdToInt(Buffer.from(frame.address, "hex").reverse(), 1, "address", P);
+    return frame.address;
+  }
+  if (r.value.length !== 6)
+    throw new HearthError(
+      `${P}: meter number of ${r.value.length} bytes, expected 6`,
+      ErrorCode.FrameMalformed,
+      {
+        protocol: P,
+        offset: 12,
+      },
+    );
+  bcdToInt(r.value, 12, "meter number", P);
+  return toHex(Buffer.from(r.value).reverse());
 }

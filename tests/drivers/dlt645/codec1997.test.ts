@@ -86,6 +86,26 @@ describe("DL/T 645-1997 frames", () => {
     });
   });
 
+  it("a meter answering from AA..AA itself is known by the number it sends (the case a gateway's search code published on GitHub notes)", () => {
+    const reply = frame(
+      [0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa],
+      0x81,
+      [0x65, 0xf3, 0x45, 0x45, 0x45, 0x33, 0x33, 0x33],
+    );
+    expect(parseAddressReply1997(decodeFrame(reply))).toBe("000000121212");
+    const notBcd = frame([0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa], 0x81, [
+      0x65,
+      0xf3,
+      0x33 + 0x1a,
+      0x33,
+      0x33,
+      0x33,
+      0x33,
+      0x33,
+    ]);
+    expect(() => parseAddressReply1997(decodeFrame(notBcd))).toThrow(/not BCD/);
+  });
+
   it("a 9010 reply captured from a meter (published on GitHub; repository not resolvable in our index): 1426.79 kWh", () => {
     // "->Rx:FE FE FE FE 68 27 59 63 03 00 01 68 81 06 43 C3 AC 59 47 33 C3 16" after "<-Tx:68 27 59 63 03 00 01 68 01 02 43 C3 C0 16"
     const tx = hex("68 27 59 63 03 00 01 68 01 02 43 C3 C0 16");
