@@ -84,6 +84,11 @@ export function readDataRequest1997(address: string, di: string, options?: Encod
   return encodeFrame({ address, control: Control1997.ReadData, data: di1997ToBytes(di) }, options);
 }
 
+/** 1997's read follow-up (02H) names the identifier again; there is no frame number as in 2007. */
+export function readFollowUpRequest1997(address: string, di: string, options?: EncodeOptions): Buffer {
+  return encodeFrame({ address, control: Control1997.ReadFollowUp, data: di1997ToBytes(di) }, options);
+}
+
 /** Read the meter number at the wildcard address: the 1997 way of finding a lone meter's address. */
 export function readAddressRequest1997(options?: EncodeOptions): Buffer {
   return readDataRequest1997(WILDCARD_ADDRESS, METER_NUMBER_DI, options);

@@ -135,7 +135,7 @@ function decode1997(
 ): void {
   const { fields } = out;
   const fn = f.control & 0x1f;
-  if (!fromMeter && (fn === 0x01 || fn === 0x02 || fn === 0x03) && f.data.length >= 2) {
+  if (!fromMeter && (fn === 0x01 || fn === 0x02) && f.data.length >= 2) {
     fields.di = bytesToDi1997(f.data);
     nameOf(1997, fields.di, fields);
   } else if (fromMeter && (fn === 0x01 || fn === 0x02)) {

@@ -15,7 +15,6 @@ import {
   decodeFrame,
   decodeValue,
   type EncodeOptions,
-  encodeFrame,
   frameLength,
   parseReadReply,
   type ReadReply,
@@ -25,9 +24,9 @@ import {
 import {
   bytesToDi1997,
   Control1997,
-  di1997ToBytes,
   parseReadReply1997,
   readDataRequest1997,
+  readFollowUpRequest1997,
 } from "./codec1997.js";
 
 /** One DL/T 645 meter of a home's config; its address is 12 digits as printed on the meter. */
@@ -90,7 +89,7 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
     const enc: EncodeOptions = { preamble: profile.dlt645.preamble };
     let answered = false;
     const r = await this.poller.read(cfg.id, `${id.name} (${id.di})`, profile.timing.retries, async () => {
-      const ask = async (request: Buffer): Promise<ReadReply> => {
+      const ask = async (request: Buffer): Promise<Extract<ReadReply, { kind: "data" }>> => {
         const rx = await this.ask(line, profile, request, (rx) => {
           const n = frameLength(rx);
           return n > 0 && isLateReply(rx.subarray(0, n), cfg.address, id.di, edition) ? -n : n;
@@ -117,8 +116,8 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
         edition === 2007
           ? await ask(readDataRequest(address, id.di, enc))
           : await ask(readDataRequest1997(address, id.di, enc));
-      const parts = [first.kind === "data" ? first.value : Buffer.alloc(0)];
-      let more = first.kind === "data" && first.more;
+      const parts = [first.value];
+      let more = first.more;
       // The "read follow-up" sequence (2007: 12H with a frame number from 1; 1997: 02H): a value longer
       // than one frame comes in pieces, each reply saying whether another follows.
       for (let seq = 1; more; seq++) {
@@ -126,17 +125,12 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
           throw new HearthError(
             `${P}: ${id.di} still had follow-up frames after ${MAX_FOLLOW_UPS}`,
             ErrorCode.FrameMalformed,
-            {
-              device: cfg.id,
-            },
+            { device: cfg.id },
           );
         const next =
           edition === 2007
             ? await ask(readFollowUpRequest(address, id.di, seq, enc))
-            : await ask(
-                encodeFrame({ address, control: Control1997.ReadFollowUp, data: di1997ToBytes(id.di) }, enc),
-              );
-        if (next.kind !== "data") break;
+            : await ask(readFollowUpRequest1997(address, id.di, enc));
         parts.push(next.value);
         more = next.more;
       }
