@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeFrame, readDataRequest } from "../../../drivers/dlt645/codec.js";
+import { decodeFrame, encodeFrame, readDataRequest } from "../../../drivers/dlt645/codec.js";
 import { Control1997, readDataRequest1997 } from "../../../drivers/dlt645/codec1997.js";
 import { Dlt645Driver } from "../../../drivers/dlt645/driver.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
@@ -152,5 +152,33 @@ describe("DL/T 645-1997 and -2007 meters on one line", () => {
     // Energy (4 bytes) needed one follow-up; the two-byte voltage came whole (current and power: no data).
     expect(old.seen.followUp).toBe(1);
     expect(cur.seen.followUp).toBe(1);
+  });
+
+  it("a meter that never stops sending follow-up frames is cut off after 16, as a malformed reply", async () => {
+    const address = "000000200799";
+    const endless = {
+      respond(request: Buffer) {
+        const f = decodeFrame(request);
+        if (f.address !== address) return undefined;
+        const control = f.control === 0x11 ? 0xb1 : 0xb2;
+        const data = Buffer.concat([
+          f.data.subarray(0, 4),
+          Buffer.from([0x01]),
+          f.control === 0x12 ? f.data.subarray(4, 5) : Buffer.alloc(0),
+        ]);
+        return { data: encodeFrame({ address, control, data }, { preamble: 0 }) };
+      },
+    };
+    const rig = rigs({ line: { chunkSize: 7 } });
+    rig.line.addPort(PORT, endless);
+    const one = { ...p2007, dlt645: { ...p2007.dlt645, identifiers: p2007.dlt645.identifiers.slice(0, 1) } };
+    const driver = rig.start(
+      new Dlt645Driver([{ id: "m", profile: one, port: PORT, address }], rig.deps({ offlineAfter: 2 })),
+    );
+    await rig.opened();
+    const r = await rig.run(driver.pollNow("m"));
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]?.code).toBe(ErrorCode.FrameMalformed);
+    expect(r.errors[0]?.message).toMatch(/still had follow-up frames after 16/);
   });
 });
