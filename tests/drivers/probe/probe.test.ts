@@ -98,6 +98,33 @@ describe("probe", () => {
     ]);
   });
 
+  it("finds a DL/T 645-1997 meter by its meter number at AA..AA, beside a 2007 meter whose refusal of that frame is skipped", async () => {
+    const { rig, sim } = mixedLine();
+    const p1997 = loadProfile("generic-dlt645-1997-single-phase", "dlt645");
+    const old = new Dlt645Meter({
+      edition: 1997,
+      address: "000000970001",
+      identifiers: p1997.dlt645.identifiers,
+      values: () => ({}),
+    });
+    sim.attach(PORT, old);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
+    expect(r.found).toEqual([
+      { protocol: "dlt645", address: "210987654321", edition: 2007 },
+      { protocol: "dlt645", address: "000000970001", edition: 1997 },
+    ]);
+    expect(r.warnings).toEqual([]);
+    // The 1997 meter ignored the 2007 read address at AA..AA and answered the meter-number read.
+    expect(old.seen).toMatchObject({ readAddress: 1, other: 1 });
+    expect(parse(renderDevicesYaml([r]))).toMatchObject({
+      devices: [
+        { id: "electricity-1", profile: "generic-dlt645-single-phase", address: "210987654321" },
+        { id: "electricity-2", profile: "generic-dlt645-1997-single-phase", address: "000000970001" },
+      ],
+    });
+  });
+
   it("counts a Modbus exception as a device", async () => {
     const { rig, modbus } = mixedLine();
     modbus.fault = "exception";
