@@ -43,9 +43,10 @@ const FUNCTIONS_2007: Readonly<Record<number, string>> = {
 };
 
 /**
- * Which edition a frame is, by its function code: 2007's functions are 11H–1CH (and 03H), 1997's
- * 01H–10H; 08H (broadcast time) is both's. python-dlt645 (constants.py FUNCTION_CODES) lists the two
- * sets; they do not overlap except for broadcast time.
+ * Which edition a frame is, by its function code: 2007's read/write functions are 11H–1CH, 1997's
+ * 01H–10H (python-dlt645, constants.py FUNCTION_CODES, lists both sets). 08H (broadcast time) is both
+ * editions'. 03H is 1997's "re-read" and 2007's security authentication: it is taken as 2007, so a 1997
+ * re-read shows as 2007 with no identifier.
  */
 export function editionOf(control: number): Dlt645Edition | "either" {
   const fn = control & 0x1f;
