@@ -146,10 +146,17 @@ export async function probe(line: ProbeLine, options: ProbeOptions): Promise<Pro
             const n = dlt.frameLength(rx);
             return n > 0 && isRefusalFrom(rx.subarray(0, n), found2007) ? -n : n;
           });
-          if (!rx) return;
+          // All or the start of a 2007 meter's refusal (cut short by the timeout): not a 1997 meter either.
+          if (!rx || isRefusalFrom(rx, found2007) || startsFrameFrom(rx, found2007)) return;
           try {
             const frame = dlt.decodeFrame(rx);
-            if (isRefusalFrom(rx, found2007)) return;
+            if ((frame.control & 0xc0) === 0xc0) {
+              // A refusal from a meter not heard as 2007: its read-address reply was lost (a timeout).
+              result.warnings.push(
+                `DL/T 645: meter ${frame.address} refused the 1997 meter-number read, as a 2007 meter does, but did not answer the 2007 read address in time; probe again with a longer --timeout`,
+              );
+              return;
+            }
             result.found.push({ protocol, address: dlt97.parseAddressReply1997(frame), edition: 1997 });
           } catch (e) {
             result.warnings.push(
@@ -335,6 +342,19 @@ function isRefusalFrom(frame: Uint8Array, addresses: readonly string[]): boolean
   } catch {
     return false;
   }
+}
+
+/** `rx` is the beginning (68 and as much of the address as came) of a frame from one of `addresses`. */
+function startsFrameFrom(rx: Uint8Array, addresses: readonly string[]): boolean {
+  let i = 0;
+  while (i < rx.length && rx[i] === dlt.WAKE) i++;
+  const head = Buffer.from(rx.subarray(i, i + 7));
+  if (head.length < 2 || head[0] !== dlt.START || rx.length - i >= dlt.OVERHEAD) return false;
+  return addresses.some((a) =>
+    Buffer.concat([Buffer.from([dlt.START]), Buffer.from(a, "hex").reverse()])
+      .subarray(0, head.length)
+      .equals(head),
+  );
 }
 
 /** The `hearth probe` exit code: 0 when something answered, 3 when nothing did (1, a port error, is thrown). */

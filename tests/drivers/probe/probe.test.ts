@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
+import * as dlt from "../../../drivers/dlt645/codec.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
 import {
@@ -123,6 +124,44 @@ describe("probe", () => {
         { id: "electricity-2", profile: "generic-dlt645-1997-single-phase", address: "000000970001" },
       ],
     });
+  });
+
+  it("a meter heard only refusing the 1997 frame is named in a warning, not taken for a 1997 meter", async () => {
+    const rig = rigs();
+    // As a 2007 meter whose read-address reply was lost: only its C1H refusal of the 1997 frame is heard.
+    const refusesOnly = {
+      respond(request: Buffer) {
+        const f = dlt.decodeFrame(request);
+        if (f.control !== 0x01) return undefined;
+        return { data: dlt.encodeFrame({ address: "000000200701", control: 0xc1, data: Buffer.from([1]) }) };
+      },
+    };
+    rig.line.addPort(PORT, refusesOnly);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
+    expect(r.found).toEqual([]);
+    expect(r.warnings).toEqual([
+      "DL/T 645: meter 000000200701 refused the 1997 meter-number read, as a 2007 meter does, but did not answer the 2007 read address in time; probe again with a longer --timeout",
+    ]);
+  });
+
+  it("the start of a found 2007 meter's refusal, cut short by the timeout, is no warning", async () => {
+    const rig = rigs();
+    const address = "000000200702";
+    const cutShort = {
+      respond(request: Buffer) {
+        const f = dlt.decodeFrame(request);
+        if (f.control === 0x13) return { data: dlt.addressReply(address) };
+        if (f.control !== 0x01) return undefined;
+        // FE FE 68 and four of the six address bytes: the rest never arrives within the timeout.
+        return { data: dlt.encodeFrame({ address, control: 0xc1, data: Buffer.from([1]) }).subarray(0, 7) };
+      },
+    };
+    rig.line.addPort(PORT, cutShort);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
+    expect(r.found).toEqual([{ protocol: "dlt645", address, edition: 2007 }]);
+    expect(r.warnings).toEqual([]);
   });
 
   it("counts a Modbus exception as a device", async () => {
