@@ -230,7 +230,7 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
   it("auto at each protocol's usual setting: devices heard at two settings on one line are flagged on stderr and in the snippet", async () => {
     // A pty carries any setting, so each protocol is heard at its own usual one: a mixed-up line.
     const dev = await line(sims.modbus(), sims.dlt645());
-    const r = await hearth(["probe", dev, "--ids", "5", "--timeout", "150ms"]);
+    const r = await hearth(["probe", dev, "--ids", "5", "--timeout", "300ms"]);
     expect(r.code).toBe(0);
     const warning =
       /devices on \S+ answered at different serial settings \(DL\/T 645-2007 meter 000012345678 at 2400 8E1; Modbus unit 5 \(answered with exception 2\) at 9600 8N1\); one RS-485 line has one setting/;
