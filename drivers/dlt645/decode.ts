@@ -1,19 +1,22 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
+import { type Dlt645Edition, type Dlt645TableRow, dlt645Table } from "../../src/profiles/dlt645-table.js";
 import { skipWake } from "../common/frame.js";
 import { hex2, parseHex, toHex } from "../common/hex.js";
 import {
   bytesToDi,
   Control,
   ControlBit,
+  type Dlt645Frame,
   decodeFrame,
   decodeValue,
-  KNOWN_IDENTIFIERS,
   parseAddressReply,
   parseReadReply,
 } from "./codec.js";
+import { bytesToDi1997, FUNCTIONS_1997, parseReadReply1997 } from "./codec1997.js";
+import { decodeTableValue } from "./values.js";
 
-export type FieldValue = string | number | boolean | string[];
+export type FieldValue = string | number | boolean | string[] | number[];
 
 export interface DecodedDlt645Frame {
   protocol: "dlt645";
@@ -22,7 +25,8 @@ export interface DecodedDlt645Frame {
   values: { name: string; value: number; unit: string }[];
 }
 
-const FUNCTIONS: Readonly<Record<number, string>> = {
+const FUNCTIONS_2007: Readonly<Record<number, string>> = {
+  3: "security authentication",
   8: "broadcast time",
   17: "read data",
   18: "read follow-up data",
@@ -35,11 +39,26 @@ const FUNCTIONS: Readonly<Record<number, string>> = {
   25: "clear maximum demand",
   26: "clear meter",
   27: "clear events",
+  28: "relay control",
 };
 
 /**
- * One DL/T 645-2007 frame explained, for `hearth decode dlt645`: header fields, the identifier and, for
- * identifiers of the standard's table or of `profile`, the value. Invalid frames throw HearthError.
+ * Which edition a frame is, by its function code: 2007's read/write functions are 11H–1CH, 1997's
+ * 01H–10H (python-dlt645, constants.py FUNCTION_CODES, lists both sets). 08H (broadcast time) is both
+ * editions'. 03H is 1997's "re-read" and 2007's security authentication: it is taken as 2007, so a 1997
+ * re-read shows as 2007 with no identifier.
+ */
+export function editionOf(control: number): Dlt645Edition | "either" {
+  const fn = control & 0x1f;
+  if (fn === 0x08) return "either";
+  return fn >= 0x11 || fn === 0x03 ? 2007 : 1997;
+}
+
+/**
+ * One DL/T 645 frame (2007 or 1997, told apart by its control code) explained, for `hearth decode
+ * dlt645`: header fields, the identifier with its name from the edition's appendix A table and, for
+ * replies, the value (numbers in `values`, dates, times, numbers-as-text and status words in `fields`).
+ * Invalid frames throw HearthError.
  */
 export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile } = {}): DecodedDlt645Frame {
   const bytes = parseHex(hex);
@@ -47,11 +66,15 @@ export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile }
   // Decoded without its wake-up bytes, so every offset in an error counts from the 68 start byte.
   const f = decodeFrame(bytes.subarray(preamble));
   const fromMeter = (f.control & ControlBit.FromMeter) !== 0;
+  const edition = editionOf(f.control);
+  const fn = f.control & 0x1f;
+  const names = edition === 1997 ? FUNCTIONS_1997 : FUNCTIONS_2007;
   const fields: Record<string, FieldValue> = {
     preamble,
+    edition: edition === "either" ? "1997 or 2007" : String(edition),
     address: f.address,
     control: `0x${hex2(f.control)}`,
-    function: FUNCTIONS[f.control & 0x1f] ?? `function 0x${hex2(f.control & 0x1f)}`,
+    function: names[fn] ?? `function 0x${hex2(fn)}`,
     direction: fromMeter ? "meter → master" : "master → meter",
     length: f.data.length,
   };
@@ -60,12 +83,30 @@ export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile }
     fields.follow_up = (f.control & ControlBit.More) !== 0;
   }
   if (f.data.length > 0) fields.data = toHex(f.data);
-  const values: DecodedDlt645Frame["values"] = [];
+  const out: DecodedDlt645Frame = {
+    protocol: "dlt645",
+    kind: fromMeter ? "response" : "request",
+    fields,
+    values: [],
+  };
+  if (edition === 1997) decode1997(f, fromMeter, out, opts.profile);
+  else if (edition === 2007) decode2007(f, fromMeter, out, opts.profile);
+  return out;
+}
+
+function decode2007(
+  f: Dlt645Frame,
+  fromMeter: boolean,
+  out: DecodedDlt645Frame,
+  profile?: Dlt645Profile,
+): void {
+  const { fields } = out;
   const fn = f.control & 0x1f;
   if (!fromMeter && (fn === 0x11 || fn === 0x12) && f.data.length >= 4) {
     fields.di = bytesToDi(f.data);
-    const known = KNOWN_IDENTIFIERS[fields.di];
-    if (known) fields.di_name = known.name;
+    nameOf(2007, fields.di, fields);
+    // Read follow-up (12H) carries the sequence number of the frame it asks for after the identifier.
+    if (fn === 0x12 && f.data.length >= 5) fields.sequence = f.data[4] as number;
   } else if (f.control === Control.ReadAddressReply) {
     fields.meter_address = parseAddressReply(f);
   } else if (fromMeter && (fn === 0x11 || fn === 0x12)) {
@@ -73,29 +114,87 @@ export function decodeDlt645Frame(hex: string, opts: { profile?: Dlt645Profile }
     if (r.kind === "error") {
       fields.error = `0x${hex2(r.error)}`;
       fields.errors = r.errors;
-    } else {
-      fields.di = r.di;
-      fields.value_bytes = toHex(r.value);
-      const fromProfile = opts.profile?.dlt645.identifiers.find((i) => i.di === r.di);
-      const known = KNOWN_IDENTIFIERS[r.di];
-      if (fromProfile) {
-        values.push({
-          name: fromProfile.name,
-          value: decodeValue(r.value, fromProfile, 14) * fromProfile.scale,
-          unit: fromProfile.unit,
-        });
-      } else if (known) {
-        fields.di_name = known.name;
-        values.push({ name: known.name, value: decodeValue(r.value, known, 14), unit: known.unit });
-      } else {
-        // Without the identifier's format the value bytes mean nothing: say so, with the bytes.
-        throw new HearthError(
-          `DL/T 645: unknown data identifier ${r.di} at offset 10 (not in the standard's table${opts.profile ? ` or profile ${opts.profile.id}` : ""}); value bytes ${toHex(r.value) || "none"}`,
-          ErrorCode.FrameUnsupported,
-          { protocol: "DL/T 645", offset: 10, offsetInMessage: true, di: r.di },
-        );
-      }
+      return;
     }
+    fields.di = r.di;
+    if (fn === 0x12 && f.data.length >= 5) fields.sequence = f.data[f.data.length - 1] as number;
+    fields.value_bytes = toHex(r.value);
+    // A first frame with follow-ups carries only part of the value: show its bytes, decode nothing.
+    if (r.more || fn === 0x12) {
+      nameOf(2007, r.di, fields);
+      return;
+    }
+    putValue(2007, r.di, r.value, out, profile);
   }
-  return { protocol: "dlt645", kind: fromMeter ? "response" : "request", fields, values };
+}
+
+function decode1997(
+  f: Dlt645Frame,
+  fromMeter: boolean,
+  out: DecodedDlt645Frame,
+  profile?: Dlt645Profile,
+): void {
+  const { fields } = out;
+  const fn = f.control & 0x1f;
+  if (!fromMeter && (fn === 0x01 || fn === 0x02) && f.data.length >= 2) {
+    fields.di = bytesToDi1997(f.data);
+    nameOf(1997, fields.di, fields);
+  } else if (fromMeter && (fn === 0x01 || fn === 0x02)) {
+    const r = parseReadReply1997(f);
+    if (r.kind === "error") {
+      fields.error = `0x${hex2(r.error)}`;
+      fields.errors = r.errors;
+      return;
+    }
+    fields.di = r.di;
+    fields.value_bytes = toHex(r.value);
+    if (r.more || fn === 0x02) {
+      nameOf(1997, r.di, fields);
+      return;
+    }
+    putValue(1997, r.di, r.value, out, profile);
+  }
+}
+
+function nameOf(
+  edition: Dlt645Edition,
+  di: string,
+  fields: Record<string, FieldValue>,
+): Dlt645TableRow | undefined {
+  const row = dlt645Table(edition).byDi.get(di);
+  if (row) fields.di_name = row.name;
+  return row;
+}
+
+/** Value bytes start at offset 14 (2007: 10 + four DI bytes) or 12 (1997: two), counted from the 68. */
+function putValue(
+  edition: Dlt645Edition,
+  di: string,
+  value: Buffer,
+  out: DecodedDlt645Frame,
+  profile?: Dlt645Profile,
+): void {
+  const offset = edition === 2007 ? 14 : 12;
+  const own =
+    profile?.dlt645.edition === edition ? profile.dlt645.identifiers.find((i) => i.di === di) : undefined;
+  const row = nameOf(edition, di, out.fields);
+  if (own) {
+    out.values.push({ name: own.name, value: decodeValue(value, own, offset) * own.scale, unit: own.unit });
+    return;
+  }
+  if (!row)
+    // Without the identifier's format the value bytes mean nothing: say so, with the bytes.
+    throw new HearthError(
+      `DL/T 645-${edition}: unknown data identifier ${di} at offset 10 (not in the standard's table${profile ? ` or profile ${profile.id}` : ""}); value bytes ${toHex(value) || "none"}`,
+      ErrorCode.FrameUnsupported,
+      { protocol: "DL/T 645", offset: 10, offsetInMessage: true, di },
+    );
+  const v = decodeTableValue(row, value, offset);
+  if (v.kind === "number") {
+    out.values.push({ name: row.name, value: v.value, unit: row.unit });
+    if (v.time) out.fields.time = v.time;
+  } else {
+    out.fields.value = v.text;
+    if (v.bits) out.fields.bits_set = v.bits;
+  }
 }

@@ -4,6 +4,7 @@ import { SECOND_MS } from "../../src/core/time.js";
 import type { SerialSettings } from "../../src/profiles/common.js";
 import * as cjt from "../cjt188/codec.js";
 import * as dlt from "../dlt645/codec.js";
+import * as dlt97 from "../dlt645/codec1997.js";
 import type { BindingInterface } from "../serial/binding-types.js";
 import { describeSettings, SerialLine } from "../serial/line.js";
 import { exceptionCode, readOneRegister, replyLength } from "./modbus-ping.js";
@@ -25,7 +26,7 @@ export type FoundDevice =
       unitId: number /** Exception code when the device refused register 0. */;
       exception?: number;
     }
-  | { protocol: "dlt645"; address: string }
+  | { protocol: "dlt645"; address: string; edition: 1997 | 2007 }
   | { protocol: "cjt188"; address: string; meterType: number };
 
 export interface ProbeProgress {
@@ -115,15 +116,51 @@ export async function probe(line: ProbeLine, options: ProbeOptions): Promise<Pro
     if (protocol === "dlt645") {
       steps.push({
         protocol,
-        label: "DL/T 645 read address",
+        label: "DL/T 645-2007 read address",
         run: async () => {
           const rx = await ask(dlt.readAddressRequest(), dlt.frameLength);
           if (!rx) return;
           try {
-            result.found.push({ protocol, address: dlt.parseAddressReply(dlt.decodeFrame(rx)) });
+            result.found.push({
+              protocol,
+              address: dlt.parseAddressReply(dlt.decodeFrame(rx)),
+              edition: 2007,
+            });
           } catch (e) {
             result.warnings.push(
-              `DL/T 645: unreadable reply to read address (${errorMessage(e)}); several meters may be answering at once — read each meter's address from its nameplate`,
+              `DL/T 645-2007: unreadable reply to read address (${errorMessage(e)}); several meters may be answering at once — read each meter's address from its nameplate`,
+            );
+          }
+        },
+      });
+      steps.push({
+        protocol,
+        label: "DL/T 645-1997 read meter number",
+        run: async () => {
+          // 1997 has no read-address command: the meter number (C032) is read at AA..AA. A 2007 meter
+          // may refuse that 1997 frame (C1H); its refusal is not a 1997 meter, so it is skipped.
+          const found2007 = result.found.flatMap((f) =>
+            f.protocol === "dlt645" && f.edition === 2007 ? [f.address] : [],
+          );
+          const rx = await ask(dlt97.readAddressRequest1997(), (rx) => {
+            const n = dlt.frameLength(rx);
+            return n > 0 && isRefusalFrom(rx.subarray(0, n), found2007) ? -n : n;
+          });
+          // All or the start of a 2007 meter's refusal (cut short by the timeout): not a 1997 meter either.
+          if (!rx || isRefusalFrom(rx, found2007) || startsFrameFrom(rx, found2007)) return;
+          try {
+            const frame = dlt.decodeFrame(rx);
+            if ((frame.control & 0xc0) === 0xc0) {
+              // A refusal from a meter not heard as 2007: its read-address reply was lost (a timeout).
+              result.warnings.push(
+                `DL/T 645: meter ${frame.address} refused the 1997 meter-number read, as a 2007 meter does, but did not answer the 2007 read address in time; probe again with a longer --timeout`,
+              );
+              return;
+            }
+            result.found.push({ protocol, address: dlt97.parseAddressReply1997(frame), edition: 1997 });
+          } catch (e) {
+            result.warnings.push(
+              `DL/T 645-1997: unreadable reply to the meter-number read (${errorMessage(e)}); several meters may be answering at once — read each meter's address from its nameplate`,
             );
           }
         },
@@ -245,7 +282,7 @@ export async function probePort(options: ProbePortOptions): Promise<ProbeResult[
 }
 
 function stepsOf(p: ProbeProtocol, ids: number[] | undefined): number {
-  return p === "modbus" ? (ids ?? ALL_UNITS).length : p === "cjt188" ? 2 : 1;
+  return p === "modbus" ? (ids ?? ALL_UNITS).length : 2;
 }
 
 function openOrThrow(line: SerialLine, clock: Clock, ms: number): Promise<void> {
@@ -291,10 +328,33 @@ export function describeFound(d: FoundDevice): string {
         ? `Modbus unit ${d.unitId}`
         : `Modbus unit ${d.unitId} (answered with exception ${d.exception})`;
     case "dlt645":
-      return `DL/T 645 meter ${d.address}`;
+      return `DL/T 645-${d.edition} meter ${d.address}`;
     case "cjt188":
       return `CJ/T 188 meter ${d.address} (type ${d.meterType.toString(16).toUpperCase().padStart(2, "0")})`;
   }
+}
+
+/** A valid abnormal reply (C1H/D1H…) from one of `addresses`: a meter of the other edition refusing. */
+function isRefusalFrom(frame: Uint8Array, addresses: readonly string[]): boolean {
+  try {
+    const f = dlt.decodeFrame(frame);
+    return (f.control & 0xc0) === 0xc0 && addresses.includes(f.address);
+  } catch {
+    return false;
+  }
+}
+
+/** `rx` is the beginning (68 and as much of the address as came) of a frame from one of `addresses`. */
+function startsFrameFrom(rx: Uint8Array, addresses: readonly string[]): boolean {
+  let i = 0;
+  while (i < rx.length && rx[i] === dlt.WAKE) i++;
+  const head = Buffer.from(rx.subarray(i, i + 7));
+  if (head.length < 2 || head[0] !== dlt.START || rx.length - i >= dlt.OVERHEAD) return false;
+  return addresses.some((a) =>
+    Buffer.concat([Buffer.from([dlt.START]), Buffer.from(a, "hex").reverse()])
+      .subarray(0, head.length)
+      .equals(head),
+  );
 }
 
 /** The `hearth probe` exit code: 0 when something answered, 3 when nothing did (1, a port error, is thrown). */

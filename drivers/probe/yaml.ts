@@ -15,6 +15,9 @@ const DEFAULT_PROFILES: Record<FoundDevice["protocol"], string | undefined> = {
   cjt188: "generic-cjt188-cold-water",
 };
 
+/** A meter that answered the 1997 meter-number read speaks DL/T 645-1997. */
+const DLT645_1997_PROFILE = "generic-dlt645-1997-single-phase";
+
 const ID_PREFIX: Record<FoundDevice["protocol"], string> = {
   modbus: "meter",
   dlt645: "electricity",
@@ -40,7 +43,9 @@ export function renderDevicesYaml(results: readonly ProbeResult[], options: Devi
   };
   for (const r of results) {
     for (const d of r.found) {
-      const profile = options.profiles?.[d.protocol] ?? DEFAULT_PROFILES[d.protocol];
+      const profile =
+        options.profiles?.[d.protocol] ??
+        (d.protocol === "dlt645" && d.edition === 1997 ? DLT645_1997_PROFILE : DEFAULT_PROFILES[d.protocol]);
       lines.push(`  - id: ${nextId(ID_PREFIX[d.protocol])}`);
       lines.push(
         profile

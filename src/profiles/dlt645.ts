@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity, serialSettings, timing } from "./common.js";
+import { type Dlt645Edition, dlt645Table } from "./dlt645-table.js";
+
+export type { Dlt645Edition } from "./dlt645-table.js";
 
 export interface Dlt645StandardFormat {
   name: string;
@@ -10,28 +13,30 @@ export interface Dlt645StandardFormat {
   unit: string;
 }
 
+/** The numeric (BCD) rows of an edition's appendix A table (device-profiles/dlt645/), by identifier. */
+export function standardFormats(edition: Dlt645Edition): Readonly<Record<string, Dlt645StandardFormat>> {
+  const out: Record<string, Dlt645StandardFormat> = {};
+  for (const r of dlt645Table(edition).rows)
+    if (r.format === "bcd")
+      out[r.di] = { name: r.name, length: r.length, decimals: r.decimals, signed: r.signed, unit: r.unit };
+  return out;
+}
+
 /**
- * Formats DL/T 645-2007 appendix A gives the identifiers a household profile needs (table A.1 energy,
- * A.3 instantaneous variables). A profile that lists one of these must agree with it; the codec uses the
- * same table. Combined active energy, current, power and power factor carry a sign bit.
+ * Formats DL/T 645-2007 appendix A gives its numeric identifiers (table A.1 energy, A.3 variables, ...).
+ * A profile that lists one of these must agree with it; the codec uses the same table.
  */
-export const DLT645_STANDARD_FORMATS: Readonly<Record<string, Dlt645StandardFormat>> = {
-  "00000000": { name: "combined active energy, total", length: 4, decimals: 2, signed: true, unit: "kWh" },
-  "00010000": { name: "forward active energy, total", length: 4, decimals: 2, signed: false, unit: "kWh" },
-  "00020000": { name: "reverse active energy, total", length: 4, decimals: 2, signed: false, unit: "kWh" },
-  "02010100": { name: "phase A voltage", length: 2, decimals: 1, signed: false, unit: "V" },
-  "02020100": { name: "phase A current", length: 3, decimals: 3, signed: true, unit: "A" },
-  "02030000": { name: "total active power", length: 3, decimals: 4, signed: true, unit: "kW" },
-  "02060000": { name: "total power factor", length: 2, decimals: 3, signed: true, unit: "" },
-  "02800002": { name: "grid frequency", length: 2, decimals: 2, signed: false, unit: "Hz" },
-};
+export const DLT645_STANDARD_FORMATS: Readonly<Record<string, Dlt645StandardFormat>> = standardFormats(2007);
 
 export const dlt645Identifier = z
   .object({
     name: z.string().regex(/^[a-z0-9_]+$/, "snake_case"),
     di: z
       .string()
-      .regex(/^[0-9A-Fa-f]{8}$/, "8 hex digits, DI3 DI2 DI1 DI0 as written in the standard")
+      .regex(
+        /^(?:[0-9A-Fa-f]{4}){1,2}$/,
+        "8 hex digits (2007: DI3 DI2 DI1 DI0) or 4 (1997: DI1 DI0), as written in the standard",
+      )
       .transform((s) => s.toUpperCase()),
     length: z.number().int().min(1).max(32).describe("data bytes of the value"),
     decimals: z.number().int().min(0).max(8).describe("BCD digits after the decimal point"),
@@ -55,6 +60,10 @@ export const dlt645Profile = z
     timing: timing.prefault({}),
     dlt645: z
       .object({
+        edition: z
+          .union([z.literal(2007), z.literal(1997)])
+          .default(2007)
+          .describe("which DL/T 645 the meter speaks: 2007 (four-byte identifiers) or 1997 (two-byte)"),
         preamble: z.number().int().min(0).max(4).default(4).describe("FE wake-up bytes before each request"),
         identifiers: z.array(dlt645Identifier).min(1),
       })
@@ -77,12 +86,28 @@ export const dlt645Profile = z
             });
           names.add(id.name);
           dis.add(id.di);
-          const std = DLT645_STANDARD_FORMATS[id.di];
+          const width = d.edition === 2007 ? 8 : 4;
+          if (id.di.length !== width) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["identifiers", i, "di"],
+              message: `a ${d.edition} identifier of ${width} hex digits (${id.di} is ${id.di.length === 8 ? "a 2007" : "a 1997"} one)`,
+            });
+            return;
+          }
+          const row = dlt645Table(d.edition).byDi.get(id.di);
+          if (row && row.format !== "bcd")
+            ctx.addIssue({
+              code: "custom",
+              path: ["identifiers", i, "di"],
+              message: `${id.di} (${row.name}) is not a number in DL/T 645-${d.edition} (format ${row.format}); a profile reads numbers`,
+            });
+          const std = row?.format === "bcd" ? row : undefined;
           if (std && (std.length !== id.length || std.decimals !== id.decimals || std.signed !== id.signed))
             ctx.addIssue({
               code: "custom",
               path: ["identifiers", i, "di"],
-              message: `${id.di} (${std.name}) is ${describeFormat(std)} in DL/T 645-2007, not ${describeFormat(id)}`,
+              message: `${id.di} (${std.name}) is ${describeFormat(std)} in DL/T 645-${d.edition}, not ${describeFormat(id)}`,
             });
         });
       }),

@@ -65,6 +65,7 @@ describe("hearth decode dlt645", () => {
         preamble: 0,
         address: "000000000161",
         control: "0x11",
+        edition: "2007",
         function: "read data",
         direction: "master → meter",
         length: 4,
@@ -74,6 +75,26 @@ describe("hearth decode dlt645", () => {
       },
       values: [],
     });
+  });
+
+  it("DL/T 645-1997 frames (a capture published on GitHub, repository not resolvable in our index): 9010 named and decoded, --profile of the 1997 edition", () => {
+    const tx = decoded(["dlt645", "68 27 59 63 03 00 01 68 01 02 43 C3 C0 16"]);
+    expect(tx.fields).toMatchObject({
+      edition: "1997",
+      control: "0x01",
+      function: "read data",
+      di: "9010",
+      di_name: "forward active energy, total",
+    });
+    const rx = "FE FE FE FE 68 27 59 63 03 00 01 68 81 06 43 C3 AC 59 47 33 C3 16";
+    expect(decoded(["dlt645", rx]).values).toEqual([
+      { name: "forward active energy, total", value: 1426.79, unit: "kWh" },
+    ]);
+    expect(decoded(["dlt645", rx, "--profile", "generic-dlt645-1997-single-phase"]).values).toEqual([
+      { name: "energy_total", value: 1426.79, unit: "kWh" },
+    ]);
+    const voltage = decoded(["dlt645", "FE FE FE FE 68 27 59 63 03 00 01 68 81 04 44 E9 56 35 F4 16"]);
+    expect(voltage.values).toEqual([{ name: "phase A voltage", value: 223, unit: "V" }]);
   });
 
   it("a reply: the value in the standard's unit, or scaled by --profile", () => {

@@ -43,6 +43,7 @@ function run(command: string, args: string[]): Promise<Ran> {
 const LINE = { baud: 2400, data_bits: 8, parity: "even", stop_bits: 1 } as const;
 const DLT_ADDRESS = "000012345678";
 const CJT_ADDRESS = "00000805000001";
+const DLT97_ADDRESS = "000000970001";
 
 const sims = {
   modbus: () =>
@@ -59,6 +60,14 @@ const sims = {
       values: () => ({ energy_total_kwh: 1 }),
     }),
   cjt188: () => new Cjt188Meter({ address: CJT_ADDRESS, values: () => ({ water_total_m3: 1 }) }),
+  dlt645of1997: () =>
+    new Dlt645Meter({
+      edition: 1997,
+      address: DLT97_ADDRESS,
+      identifiers: (catalogue.profiles.get("generic-dlt645-1997-single-phase") as Dlt645Profile).dlt645
+        .identifiers,
+      values: () => ({ energy_total_kwh: 2 }),
+    }),
 };
 
 let n = 0;
@@ -133,7 +142,7 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
     const r = await hearth(["probe", dev, "--protocol", "dlt645", "--timeout", "200ms"]);
     expect(r.code).toBe(0);
     // stderr is a pipe here, not a terminal: no progress bar, only what was found.
-    expect(r.stderr).toBe(`found DL/T 645 meter ${DLT_ADDRESS} on ${dev}\n`);
+    expect(r.stderr).toBe(`found DL/T 645-2007 meter ${DLT_ADDRESS} on ${dev}\n`);
     const doc = parse(r.stdout) as { devices: Entry[] };
     expect(doc.devices).toEqual([
       {
@@ -146,6 +155,33 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
     ]);
     // Quoted: the leading zeros are part of the address.
     expect(r.stdout).toContain(`address: "${DLT_ADDRESS}"`);
+    validate(doc.devices);
+  });
+
+  it("--protocol auto finds a DL/T 645-1997 and a DL/T 645-2007 meter on one line; the snippet validates as it is", async () => {
+    const dev = await line(sims.dlt645(), sims.dlt645of1997());
+    const r = await hearth(["probe", dev, "--protocol", "auto", "--ids", "1", "--timeout", "200ms"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `found DL/T 645-2007 meter ${DLT_ADDRESS} on ${dev}\nfound DL/T 645-1997 meter ${DLT97_ADDRESS} on ${dev}\n`,
+    );
+    const doc = parse(r.stdout) as { devices: Entry[] };
+    expect(doc.devices).toEqual([
+      {
+        id: "electricity-1",
+        profile: "generic-dlt645-single-phase",
+        port: dev,
+        baud: 2400,
+        address: DLT_ADDRESS,
+      },
+      {
+        id: "electricity-2",
+        profile: "generic-dlt645-1997-single-phase",
+        port: dev,
+        baud: 2400,
+        address: DLT97_ADDRESS,
+      },
+    ]);
     validate(doc.devices);
   });
 
@@ -194,10 +230,10 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
   it("auto at each protocol's usual setting: devices heard at two settings on one line are flagged on stderr and in the snippet", async () => {
     // A pty carries any setting, so each protocol is heard at its own usual one: a mixed-up line.
     const dev = await line(sims.modbus(), sims.dlt645());
-    const r = await hearth(["probe", dev, "--ids", "5", "--timeout", "150ms"]);
+    const r = await hearth(["probe", dev, "--ids", "5", "--timeout", "300ms"]);
     expect(r.code).toBe(0);
     const warning =
-      /devices on \S+ answered at different serial settings \(DL\/T 645 meter 000012345678 at 2400 8E1; Modbus unit 5 \(answered with exception 2\) at 9600 8N1\); one RS-485 line has one setting/;
+      /devices on \S+ answered at different serial settings \(DL\/T 645-2007 meter 000012345678 at 2400 8E1; Modbus unit 5 \(answered with exception 2\) at 9600 8N1\); one RS-485 line has one setting/;
     expect(r.stderr).toMatch(warning);
     expect(r.stdout).toMatch(new RegExp(`^# warning: ${warning.source}`));
     const doc = parse(r.stdout) as { devices: Entry[] };
@@ -224,8 +260,9 @@ describe.skipIf(!(socat && devWritable))("hearth probe on a socat pseudo-termina
     const cmd = `${process.execPath} ${HEARTH_MAIN} probe ${dev} --protocol dlt645 --timeout 200ms > ${out}`;
     const r = await run("script", ["-qfec", cmd, "/dev/null"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/probing .*1\/1 DL\/T 645 read address \| found 1/);
-    expect(r.stdout).toContain(`found DL/T 645 meter ${DLT_ADDRESS}`);
+    expect(r.stdout).toMatch(/probing .*1\/2 DL\/T 645-2007 read address \| found 1/);
+    expect(r.stdout).toMatch(/probing .*2\/2 DL\/T 645-1997 read meter number \| found 1/);
+    expect(r.stdout).toContain(`found DL/T 645-2007 meter ${DLT_ADDRESS}`);
     const doc = parse(readFileSync(out, "utf8")) as { devices: Entry[] };
     expect(doc.devices.map((d) => d.address)).toEqual([DLT_ADDRESS]);
   });

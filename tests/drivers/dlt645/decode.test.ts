@@ -14,6 +14,7 @@ describe("decode for the CLI", () => {
         preamble: 0,
         address: "000000000161",
         control: "0x11",
+        edition: "2007",
         function: "read data",
         direction: "master → meter",
         length: 4,

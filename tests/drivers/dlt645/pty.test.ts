@@ -123,7 +123,7 @@ describe.skipIf(!socat)("DL/T 645 and CJ/T 188 over a real socat pseudo-terminal
     await rig.until("open", () => line.isOpen);
     const r = await probe(line, { protocol: "auto", ids: [1], timeoutMs: 300 });
     expect(r.found).toEqual([
-      { protocol: "dlt645", address: "000000000042" },
+      { protocol: "dlt645", address: "000000000042", edition: 2007 },
       { protocol: "cjt188", address: "00000000000042", meterType: 0x10 },
     ]);
   });

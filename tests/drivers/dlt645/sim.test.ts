@@ -60,7 +60,7 @@ describe("simulated DL/T 645 meter", () => {
     expect(m.respond(cjt.readAddressRequest(0))).toBeUndefined();
     expect(m.respond(cjt.readDataRequest(0x10, "00000000123456", 1))).toBeUndefined();
     expect(m.respond(Buffer.from([0x68, 0x03, 0x00, 0x00, 0x00, 0x01, 0x8c, 0x29]))).toBeUndefined();
-    expect(m.seen).toEqual({ readData: 0, readAddress: 0, other: 0 });
+    expect(m.seen).toEqual({ readData: 0, readAddress: 0, followUp: 0, other: 0 });
   });
 
   it("never throws whatever the bus carries", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Cjt188Meter } from "../../../drivers/cjt188/sim/index.js";
+import * as dlt from "../../../drivers/dlt645/codec.js";
 import { Dlt645Meter } from "../../../drivers/dlt645/sim/index.js";
 import { SimulatedModbusMeter } from "../../../drivers/modbus/sim/index.js";
 import {
@@ -81,21 +82,86 @@ describe("probe", () => {
       }),
     );
     expect(r.found).toEqual([
-      { protocol: "dlt645", address: "210987654321" },
+      { protocol: "dlt645", address: "210987654321", edition: 2007 },
       { protocol: "cjt188", address: "78330011223344", meterType: 0x10 },
       // The SDM120 keeps its values in input registers: holding register 0 is refused, which still proves it is there.
       { protocol: "modbus", unitId: 3, exception: 2 },
     ]);
     expect(r.warnings).toEqual([]);
-    // 1 DL/T 645 + 2 CJ/T 188 (the second skipped once found) + 4 Modbus ids
-    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(progress.at(-1)).toMatchObject({ total: 7, found: 3 });
-    expect(formatProgress(progress[4] as ProbeProgress)).toBe("[5/7] Modbus unit 2 … 2 found");
+    // 2 DL/T 645 (2007 read address, 1997 meter number) + 2 CJ/T 188 (the second skipped once found) + 4 Modbus ids
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(progress.at(-1)).toMatchObject({ total: 8, found: 3 });
+    expect(formatProgress(progress[5] as ProbeProgress)).toBe("[6/8] Modbus unit 2 … 2 found");
     expect(r.found.map(describeFound)).toEqual([
-      "DL/T 645 meter 210987654321",
+      "DL/T 645-2007 meter 210987654321",
       "CJ/T 188 meter 78330011223344 (type 10)",
       "Modbus unit 3 (answered with exception 2)",
     ]);
+  });
+
+  it("finds a DL/T 645-1997 meter by its meter number at AA..AA, beside a 2007 meter whose refusal of that frame is skipped", async () => {
+    const { rig, sim } = mixedLine();
+    const p1997 = loadProfile("generic-dlt645-1997-single-phase", "dlt645");
+    const old = new Dlt645Meter({
+      edition: 1997,
+      address: "000000970001",
+      identifiers: p1997.dlt645.identifiers,
+      values: () => ({}),
+    });
+    sim.attach(PORT, old);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
+    expect(r.found).toEqual([
+      { protocol: "dlt645", address: "210987654321", edition: 2007 },
+      { protocol: "dlt645", address: "000000970001", edition: 1997 },
+    ]);
+    expect(r.warnings).toEqual([]);
+    // The 1997 meter ignored the 2007 read address at AA..AA and answered the meter-number read.
+    expect(old.seen).toMatchObject({ readAddress: 1, other: 1 });
+    expect(parse(renderDevicesYaml([r]))).toMatchObject({
+      devices: [
+        { id: "electricity-1", profile: "generic-dlt645-single-phase", address: "210987654321" },
+        { id: "electricity-2", profile: "generic-dlt645-1997-single-phase", address: "000000970001" },
+      ],
+    });
+  });
+
+  it("a meter heard only refusing the 1997 frame is named in a warning, not taken for a 1997 meter", async () => {
+    const rig = rigs();
+    // As a 2007 meter whose read-address reply was lost: only its C1H refusal of the 1997 frame is heard.
+    const refusesOnly = {
+      respond(request: Buffer) {
+        const f = dlt.decodeFrame(request);
+        if (f.control !== 0x01) return undefined;
+        return { data: dlt.encodeFrame({ address: "000000200701", control: 0xc1, data: Buffer.from([1]) }) };
+      },
+    };
+    rig.line.addPort(PORT, refusesOnly);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
+    expect(r.found).toEqual([]);
+    expect(r.warnings).toEqual([
+      "DL/T 645: meter 000000200701 refused the 1997 meter-number read, as a 2007 meter does, but did not answer the 2007 read address in time; probe again with a longer --timeout",
+    ]);
+  });
+
+  it("the start of a found 2007 meter's refusal, cut short by the timeout, is no warning", async () => {
+    const rig = rigs();
+    const address = "000000200702";
+    const cutShort = {
+      respond(request: Buffer) {
+        const f = dlt.decodeFrame(request);
+        if (f.control === 0x13) return { data: dlt.addressReply(address) };
+        if (f.control !== 0x01) return undefined;
+        // FE FE 68 and four of the six address bytes: the rest never arrives within the timeout.
+        return { data: dlt.encodeFrame({ address, control: 0xc1, data: Buffer.from([1]) }).subarray(0, 7) };
+      },
+    };
+    rig.line.addPort(PORT, cutShort);
+    const line = await openLine(rig);
+    const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
+    expect(r.found).toEqual([{ protocol: "dlt645", address, edition: 2007 }]);
+    expect(r.warnings).toEqual([]);
   });
 
   it("counts a Modbus exception as a device", async () => {
@@ -122,7 +188,7 @@ describe("probe", () => {
     const line = await openLine(rig);
     const r = await rig.run(probe(line, { protocol: "dlt645", timeoutMs: 60 }));
     expect(r.found).toEqual([]);
-    expect(r.warnings[0]).toMatch(/^DL\/T 645: unreadable reply to read address \(.*checksum/);
+    expect(r.warnings[0]).toMatch(/^DL\/T 645-2007: unreadable reply to read address \(.*checksum/);
   });
 
   it("refuses unit ids outside 1..247", async () => {
@@ -155,7 +221,7 @@ describe("probePort", () => {
       [2400, "even", ["cjt188"]],
       [9600, "none", ["modbus"]],
     ]);
-    expect(progress.map((p) => `${p.step}/${p.total}`)).toEqual(["1/4", "2/4", "3/4", "4/4"]);
+    expect(progress.map((p) => `${p.step}/${p.total}`)).toEqual(["1/5", "2/5", "3/5", "4/5", "5/5"]);
     const yaml = renderDevicesYaml(results, { takenIds: ["water-1"] });
     expect(parse(yaml)).toEqual({
       devices: [
