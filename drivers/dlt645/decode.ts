@@ -3,6 +3,7 @@ import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
 import { type Dlt645Edition, type Dlt645TableRow, dlt645Table } from "../../src/profiles/dlt645-table.js";
 import { skipWake } from "../common/frame.js";
 import { hex2, parseHex, toHex } from "../common/hex.js";
+import { scaled } from "../common/precision.js";
 import {
   bytesToDi,
   Control,
@@ -179,7 +180,11 @@ function putValue(
     profile?.dlt645.edition === edition ? profile.dlt645.identifiers.find((i) => i.di === di) : undefined;
   const row = nameOf(edition, di, out.fields);
   if (own) {
-    out.values.push({ name: own.name, value: decodeValue(value, own, offset) * own.scale, unit: own.unit });
+    out.values.push({
+      name: own.name,
+      value: scaled(decodeValue(value, own, offset), own.scale),
+      unit: own.unit,
+    });
     return;
   }
   if (!row)

@@ -7,6 +7,7 @@ import {
   SerialMeterDriver,
 } from "../common/meters.js";
 import type { MeterDeviceStatus, MeterValue, PollOutcome, PollResult } from "../common/poller.js";
+import { scaled } from "../common/precision.js";
 import type { SerialLine } from "../serial/line.js";
 import {
   bytesToDi,
@@ -134,7 +135,7 @@ export class Dlt645Driver extends SerialMeterDriver<Dlt645Profile, Dlt645DeviceC
         parts.push(next.value);
         more = next.more;
       }
-      return decodeValue(Buffer.concat(parts), id, edition === 2007 ? 14 : 12) * id.scale;
+      return scaled(decodeValue(Buffer.concat(parts), id, edition === 2007 ? 14 : 12), id.scale);
     });
     if (r.ok) return { answered, value: r.value };
     return r.error ? { answered, error: r.error } : { answered };
