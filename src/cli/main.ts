@@ -4,6 +4,7 @@ import { parseDuration } from "../config/duration.js";
 import { packageVersion } from "../core/paths.js";
 import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
+import { registerInstallerCommands } from "./installer-commands.js";
 
 /**
  * The `hearth` command. Each subcommand's code is imported lazily, so `hearth run` never loads the
@@ -81,6 +82,8 @@ function build(): Command {
       const { resetCounterCommand } = await import("./status.js");
       await resetCounterCommand(device, opts);
     });
+
+  registerInstallerCommands(program);
 
   program
     .command("keygen")

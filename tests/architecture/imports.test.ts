@@ -30,6 +30,11 @@ const RULES: Record<string, FolderRule> = {
   "src/outbox": { may: ["src/core", "src/contract"], packages: ["better-sqlite3"] },
   "src/uplink": { may: ["src/core", "src/config", "src/contract"], packages: ["mqtt"] },
   "src/control": { may: ["src/core"], packages: [] },
+  /** `hearth doctor`'s checks: the config, files, the machine, the outbox read-only, the broker, the agent's status. */
+  "src/doctor": {
+    may: [...LEAVES, "src/outbox", "src/uplink", "src/control"],
+    packages: [],
+  },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */
@@ -55,6 +60,7 @@ const RULES: Record<string, FolderRule> = {
       "src/outbox",
       "src/agent",
       "src/control",
+      "src/doctor",
       "src/eval",
       "src/replay",
       "src/sim",
