@@ -5,7 +5,7 @@ import { runDoctor } from "../../src/doctor/doctor.js";
 import type { DoctorProbes } from "../../src/doctor/probes.js";
 import { agentStatus, catalogue, fakeProbes, NOW, PORT_DEV, provisionedHome } from "./doctor-rig.js";
 
-async function doctor(home: ReturnType<typeof provisionedHome>, over: Partial<DoctorProbes> = {}) {
+function doctor(home: ReturnType<typeof provisionedHome>, over: Partial<DoctorProbes> = {}) {
   return runDoctor({ config: home.config, ...catalogue() }, fakeProbes(home.port, over));
 }
 
