@@ -38,4 +38,41 @@ export function registerInstallerCommands(program: Command): void {
       const { commissionCommand } = await import("./commission.js");
       await commissionCommand(action, opts);
     });
+
+  program
+    .command("provision")
+    .description(
+      "write the home's config and install its certificates and keys (flags, --from FILE, or questions on a terminal); re-run shows the difference",
+    )
+    .option("-c, --config <file>", "the config to write", "/etc/hearth/home.yaml")
+    .option("--dir <dir>", "where certificates and the key go (default: the config's directory)")
+    .option(
+      "--from <file>",
+      "the values as YAML (home, timezone, broker, ca, cert, key, cloud_key, sleep_window, …)",
+    )
+    .option("--home <id>", "the home id")
+    .option("--timezone <tz>", "IANA time zone, e.g. Europe/Berlin")
+    .option("--broker <url>", "mqtts://host:8883")
+    .option("--mqtt-version <v>", "5 or 3.1.1")
+    .option("--username <name>", "the broker user name")
+    .option("--password-file <file>", "a file holding the broker password ('-': standard input)")
+    .option("--ca <file>", "the CA certificate (PEM)")
+    .option("--cert <file>", "this gateway's client certificate (PEM)")
+    .option("--key <file>", "this gateway's private key (PEM): installed 0600, owned by --user")
+    .option("--cloud-key <file>", "the cloud's command-signing public key (hearth keygen's .pub)")
+    .option("--sleep-window <HH:MM-HH:MM>", "the usual night (default 22:00-07:00)")
+    .option("--state-dir <dir>", "the agent's state directory")
+    .option(
+      "--snippet <file>",
+      "a devices: snippet from hearth probe or hearth scan ble --press (repeat)",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option("--user <name>", "the agent's user (owns the private key)", "hearth")
+    .option("--group <name>", "the config's group (0640 root:<group>)", "hearth")
+    .option("-y, --yes", "no questions: apply the changes")
+    .option("--no-broker-check", "write without trying the broker (no network yet)")
+    .action(async (opts: import("./provision.js").ProvisionFlags) => {
+      const { provisionCommand } = await import("./provision.js");
+      await provisionCommand(opts);
+    });
 }
