@@ -30,5 +30,11 @@ export function commissionHandlers(c: Commissioning): Record<string, ControlHand
     commission_expect_press: (req) => c.expectPress(optionalMs(req, "within_ms")),
     commission_stop: (req) => c.stop(name(req)),
     commission_state: () => ({ commissioning: c.state() ?? null }),
+    commission_report: (req) => {
+      const report = req.report;
+      if (!report || typeof report !== "object" || Array.isArray(report))
+        throw new HearthError('"report": the commissioning report as an object', ErrorCode.CommandInvalid);
+      return c.report(name(req), report as Record<string, unknown>);
+    },
   };
 }

@@ -11,6 +11,8 @@ export interface CommissionFlags extends SocketOptions {
   for?: string;
   until?: string;
   within?: string;
+  report?: string;
+  timeout?: string;
 }
 
 /** The installer's name: given, or who ran sudo, or the login. */

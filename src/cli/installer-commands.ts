@@ -33,7 +33,15 @@ export function registerInstallerCommands(program: Command): void {
     .option("--by <name>", "the installer's name (default: the user who ran sudo, or the login)")
     .option("--for <duration>", "start: how long the mode lasts (default 2h, at most 8h)")
     .option("--until <time>", "start: when the mode ends (HH:MM today, or an ISO date-time)")
-    .option("--within <duration>", "expect-press: how long to wait for the press (default 2m)")
+    .option("--within <duration>", "expect-press, finish: how long to wait for the press (default 2m)")
+    .option(
+      "--report <prefix>",
+      "finish: write the report to <prefix>.json and <prefix>.txt (default: in the state directory)",
+    )
+    .option(
+      "--timeout <duration>",
+      "finish: how long to wait for the cloud's acknowledgement of the test alert (default 30s)",
+    )
     .action(async (action: string, opts: import("./commission.js").CommissionFlags) => {
       const { commissionCommand } = await import("./commission.js");
       await commissionCommand(action, opts);

@@ -44,6 +44,8 @@ export class Commissioning {
   /** Wall ms until which the next press counts as the installer's announced test press. */
   #expectUntilMs: number | undefined;
   #timer: Timer | undefined;
+  /** Wall ms of the last press that went out as the announced test (`commission finish` waits for it). */
+  #lastTestPressMs: number | undefined;
 
   constructor(o: CommissioningOptions) {
     this.#o = o;
@@ -69,7 +71,9 @@ export class Commissioning {
     this.#timer = undefined;
   }
 
-  state(): { by: string; started: string; until: string; expecting_press_until?: string } | undefined {
+  state():
+    | { by: string; started: string; until: string; expecting_press_until?: string; last_test_press?: string }
+    | undefined {
     this.check();
     const s = this.#state;
     if (!s) return undefined;
@@ -82,6 +86,7 @@ export class Commissioning {
       ...(expect && this.#expectUntilMs !== undefined
         ? { expecting_press_until: iso(this.#expectUntilMs) }
         : {}),
+      ...(this.#lastTestPressMs !== undefined ? { last_test_press: iso(this.#lastTestPressMs) } : {}),
     };
   }
 
@@ -118,6 +123,17 @@ export class Commissioning {
     return { ended: true };
   }
 
+  /**
+   * The commissioning report (`hearth commission finish`) goes to the cloud as an event, so the care
+   * service keeps what was installed and that it worked; the mode ends with it.
+   */
+  report(by: string, report: Record<string, unknown>): { published: true; ended: boolean } {
+    this.#o.putEvent({ event: "commissioning_report", data: report });
+    const ended = this.#state !== undefined;
+    if (ended) this.#end("finished", by);
+    return { published: true, ended };
+  }
+
   /** The installer is about to press: the first press within `withinMs` is a test. */
   expectPress(withinMs = EXPECT_PRESS_DEFAULT_MS): { until: string } {
     this.check();
@@ -133,6 +149,8 @@ export class Commissioning {
       );
     const now = this.#o.clock.wallMs();
     this.#expectUntilMs = Math.min(now + withinMs, this.#state.untilMs);
+    // `last_test_press` now answers for this announcement only.
+    this.#lastTestPressMs = undefined;
     const until = isoWithOffset(this.#expectUntilMs, this.#o.timeZone);
     this.#o.putEvent({ event: "commissioning_press_expected", data: { by: this.#state.by, until } });
     return { until };
@@ -153,6 +171,7 @@ export class Commissioning {
     if (this.#expectUntilMs === undefined || now > this.#expectUntilMs) return undefined;
     // One announced press, one test: the next press is a real call again.
     this.#expectUntilMs = undefined;
+    this.#lastTestPressMs = now;
     return { ...mark, announced: true };
   }
 
@@ -162,11 +181,12 @@ export class Commissioning {
     if (s && this.#o.clock.wallMs() >= s.untilMs) this.#end("expired", s.by);
   }
 
-  #end(reason: "stopped" | "expired", by: string): void {
+  #end(reason: "stopped" | "expired" | "finished", by: string): void {
     const s = this.#state;
     if (!s) return;
     this.#state = undefined;
     this.#expectUntilMs = undefined;
+    this.#lastTestPressMs = undefined;
     this.stopTimer();
     this.#o.store.set(COMMISSIONING_KEY, "null");
     const iso = (ms: number) => isoWithOffset(ms, this.#o.timeZone);

@@ -40,10 +40,13 @@ describe("commissioning mode's rule", () => {
       announced: true,
       commissioning: { by: "Ana Installer", until: "2026-12-07T12:00:00.000+01:00" },
     });
+    expect(c.state()?.last_test_press).toBe("2026-12-07T10:00:30.000+01:00");
     // One announcement, one test press.
     expect(c.downgrade("call")).toBeUndefined();
     // An announcement not used within its window lapses.
     c.expectPress(MINUTE_MS);
+    // A new announcement waits for its own press.
+    expect(c.state()?.last_test_press).toBeUndefined();
     clock.advanceBy(MINUTE_MS + 1);
     expect(c.downgrade("call")).toBeUndefined();
   });
