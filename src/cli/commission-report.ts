@@ -1,6 +1,6 @@
 import type { LoadedConfig } from "../config/devices.js";
 import type { Check } from "../doctor/check.js";
-import { SYMBOL } from "../doctor/check.js";
+import { formatReading, SYMBOL } from "../doctor/check.js";
 
 /** What the care service keeps of an installation (published as the `commissioning_report` event). */
 export interface CommissioningReport {
@@ -57,7 +57,7 @@ export function reportText(r: CommissioningReport): string {
   ];
   for (const d of r.devices) {
     const values = Object.entries(d.last)
-      .map(([ch, v]) => `${ch} ${v.value} ${v.unit}`)
+      .map(([ch, v]) => formatReading(ch, v))
       .join(", ");
     const signal = d.signal ? `, signal ${d.signal.rssi_dbm} dBm` : "";
     lines.push(`  ${d.id} (${d.profile}): ${values || "no reading"}${signal}`);

@@ -134,7 +134,8 @@ async function provision(flags: ProvisionFlags): Promise<void> {
         ...(b.tls.cert ? { cert: source.get(b.tls.cert) ?? b.tls.cert } : {}),
         ...(b.tls.key ? { key: source.get(b.tls.key) ?? b.tls.key } : {}),
       };
-      process.stderr.write(`provision: trying ${b.url} (TLS handshake, subscribe to its command topic)…\n`);
+      const how = /^(mqtts|ssl|tls):/.test(b.url) ? "TLS handshake, " : "";
+      process.stderr.write(`provision: trying ${b.url} (${how}subscribe to its command topic)…\n`);
       const r = await checkBroker({ ...b, ...(tls ? { tls } : {}) }, parsed.value.home.id);
       if (!r.ok)
         throw new CliExit(

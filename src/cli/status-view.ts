@@ -1,3 +1,5 @@
+import { formatReading } from "../doctor/check.js";
+
 /** What the live view reads of `hearth status`'s JSON (the same data, nothing more). */
 export interface StatusData {
   home?: string;
@@ -46,7 +48,7 @@ export function renderStatus(s: StatusData, nowMs: number): string {
   for (const [id, dev] of Object.entries(s.devices ?? {})) {
     const last = Object.entries(dev.last ?? {});
     const newest = last.reduce((m, [, v]) => Math.max(m, Date.parse(v.at)), Number.NEGATIVE_INFINITY);
-    const values = last.map(([ch, v]) => `${ch} ${v.value} ${v.unit}`).join(", ");
+    const values = last.map(([ch, v]) => formatReading(ch, v)).join(", ");
     const link = ble[id]?.last_rssi !== undefined ? `  ${ble[id]?.last_rssi} dBm` : "";
     const when = Number.isFinite(newest) ? `${age(nowMs - newest)} ago` : "no reading yet";
     out.push(

@@ -30,3 +30,9 @@ export function formatChecks(checks: readonly Check[]): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** A reading for people: "power_w 35 W", at most 3 decimals (meters report float32 noise). */
+export function formatReading(channel: string, v: { value: number; unit: string }): string {
+  const value = Number.isInteger(v.value) ? v.value : Number(v.value.toFixed(3));
+  return v.unit ? `${channel} ${value} ${v.unit}` : `${channel} ${value}`;
+}

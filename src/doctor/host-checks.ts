@@ -42,7 +42,7 @@ export function diskCheck(stateDir: string, p: DoctorProbes): Check {
 export function serviceCheck(unit: string, agentAnswers: boolean, p: DoctorProbes): Check {
   const s = p.systemd(unit);
   if (!s.available) {
-    if (agentAnswers) return ok("service", `an agent answers its control socket (${s.why})`);
+    if (agentAnswers) return ok("service", `an agent answers its control socket; ${s.why}`);
     return na("service", `${s.why}; and no agent answers its control socket`);
   }
   if (s.active !== "active")

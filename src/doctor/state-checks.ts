@@ -3,7 +3,7 @@ import type { LoadedConfig } from "../config/devices.js";
 import { errorMessage } from "../core/errors.js";
 import { HOUR_MS, MINUTE_MS } from "../core/time.js";
 import { inspectOutbox, OUTBOX_FILE, type OutboxInspection } from "../outbox/index.js";
-import { type Check, fail, na, ok } from "./check.js";
+import { type Check, fail, formatReading, na, ok } from "./check.js";
 import type { DoctorProbes } from "./probes.js";
 
 /** An undelivered message older than this means the uplink is not getting through. */
@@ -76,7 +76,7 @@ export function deviceChecks(
     const limit = meter ? METER_HEARD_MS : BATTERY_HEARD_MS;
     const last = Object.entries(snaps[d.id]?.last ?? {});
     const newest = last.reduce((m, [, v]) => Math.max(m, Date.parse(v.at)), Number.NEGATIVE_INFINITY);
-    const values = last.map(([ch, v]) => `${ch} ${v.value} ${v.unit}`).join(", ");
+    const values = last.map(([ch, v]) => formatReading(ch, v)).join(", ");
     const adverts = ble[d.id]?.accepted ?? 0;
     const fix = meter
       ? "check the RS-485 wiring (A/B), the meter's address and baud rate: `hearth probe PORT`"
