@@ -195,3 +195,21 @@ describe("hearth doctor", () => {
     expect(text).toMatch(/^✗ port:meter-1 +.* not found\n +fix: plug the RS-485/m);
   });
 });
+
+describe("hearth doctor, the command", () => {
+  it("prints JSON with --json and exits 1 on a ✗ (here: a config that does not exist)", async () => {
+    const { hearth } = await import("../helpers/cli.js");
+    const r = await hearth(["doctor", "--config", "/nonexistent/home.yaml", "--json"]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: { id: string; status: string; fix?: string }[];
+    };
+    expect(out.ok).toBe(false);
+    expect(out.checks[0]).toMatchObject({ id: "config", status: "fail" });
+    expect(out.checks[0]?.fix).toBe(
+      "run `hearth validate /nonexistent/home.yaml` and correct each line it names",
+    );
+    expect(r.stderr).toMatch(/hearth doctor: \d+ checks? failed/);
+  });
+});
