@@ -6,7 +6,7 @@ import type { AlertBody, EventBody } from "../../src/contract/messages.js";
 import { controlRequest } from "../../src/control/client.js";
 import { socketPath } from "../../src/control/socket.js";
 import { silentLogger } from "../../src/core/log.js";
-import { startAedes, type TestBroker } from "../helpers/brokers.js";
+import { startAedes, subscribe, type TestBroker } from "../helpers/brokers.js";
 import { hearth } from "../helpers/cli.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
 import { waitFor } from "../helpers/wait.js";
@@ -79,6 +79,21 @@ describe("commissioning mode in the running agent", () => {
       expect(alerts[1]).toMatchObject({ kind: "call", state: "raised", device: "button-1" });
       expect(alerts[1]?.evidence).not.toHaveProperty("commissioning");
 
+      // The heartbeat says so too: the cloud sees who commissions the home and until when.
+      const sub = await subscribe(broker.url, "hearth/v1/home-com/status");
+      try {
+        await sub.waitFor(
+          (m) =>
+            m.some(
+              (x) =>
+                (x.envelope.body as { health?: { commissioning?: { by?: string } } }).health?.commissioning
+                  ?.by === "Ana",
+            ),
+          10_000,
+        );
+      } finally {
+        await sub.close();
+      }
       const status = (await controlRequest(socketPath(stateDir), { cmd: "status" })) as {
         commissioning: { by: string; until: string } | null;
       };
