@@ -71,8 +71,7 @@ async function provision(flags: ProvisionFlags): Promise<void> {
     for (const k of VALUE_KEYS)
       if (flags[k] !== undefined) (values as Record<string, string>)[k] = flags[k] as string;
     const existing = existsSync(flags.config) ? read(flags.config, "config") : undefined;
-    const base =
-      existing !== undefined ? ((parseYaml(existing) as Record<string, unknown>) ?? {}) : undefined;
+    const base = existing !== undefined ? existingDoc(existing, flags.config) : undefined;
     const defaults = base ? valuesFromConfig(base) : {};
     for (const q of QUESTIONS) {
       if (values[q.key] !== undefined) continue;
@@ -164,4 +163,18 @@ async function provision(flags: ProvisionFlags): Promise<void> {
   } finally {
     prompter?.close();
   }
+}
+
+/** The config already there, as a mapping; one that is not YAML is reported, not overwritten blindly. */
+function existingDoc(text: string, file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new CliExit(
+      EXIT.failed,
+      `hearth provision: ${file} exists but is not YAML (${errorMessage(e)}): fix or move it first`,
+    );
+  }
+  return doc && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
 }
