@@ -173,7 +173,7 @@ function existingDoc(text: string, file: string): Record<string, unknown> {
   } catch (e) {
     throw new CliExit(
       EXIT.failed,
-      `hearth provision: ${file} exists but is not YAML (${errorMessage(e)}): fix or move it first`,
+      `hearth provision: ${file} exists but is not YAML (${errorMessage(e).split("\n")[0]}): fix or move it first`,
     );
   }
   return doc && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -188,6 +188,13 @@ describe("hearth provision", () => {
     const secret = await hearth(["provision", "--config", s.config, "--from", from]);
     expect(secret.code).toBe(1);
     expect(secret.stderr).toMatch(/password: secrets come from a file \(password_file\) or standard input/);
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(s.etc, { recursive: true });
+    writeFileSync(s.config, "home: [unclosed\n");
+    const notYaml = await hearth(["provision", "--config", s.config, "--home", "h", "--yes"]);
+    expect(notYaml.code).toBe(1);
+    expect(notYaml.stderr).toMatch(/exists but is not YAML .*: fix or move it first/);
+    rmSync(s.config);
     const missing = await hearth(["provision", "--config", s.config, "--timezone", "UTC"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no home/);
