@@ -39,6 +39,8 @@ export interface DeviceStats {
   rejected_decrypt: number;
   /** Bytes the codec refused (truncated, bad version, …). */
   malformed: number;
+  /** Signal strength of the last advert taken in (dBm), where the radio reported it. */
+  last_rssi?: number;
 }
 
 export interface BthomeReceiverOptions {
@@ -189,14 +191,14 @@ export class BthomeReceiver implements AdvertConsumer {
     const s = this.#byMac.get(mac);
     if (!s) return; // not ours: the installer's scan shows strangers, the agent ignores them
     try {
-      this.#handle(s, a.serviceData);
+      this.#handle(s, a.serviceData, a.rssi);
     } catch (e) {
       // The sink is someone else's code; a throw there must not stop the scanner feeding us.
       this.#o.log.error({ err: e, device: s.device.config.id }, "BTHome advert handling failed");
     }
   }
 
-  #handle(s: DeviceState, sd: Uint8Array): void {
+  #handle(s: DeviceState, sd: Uint8Array, rssi: number | undefined): void {
     const id = s.device.config.id;
     const now = this.#o.clock.monotonicMs();
     if (sd.length === 0) {
@@ -258,6 +260,7 @@ export class BthomeReceiver implements AdvertConsumer {
       return;
     }
     s.stats.accepted++;
+    if (rssi !== undefined) s.stats.last_rssi = rssi;
     this.#heard(s, now);
     this.#emit(s, frame, now);
   }

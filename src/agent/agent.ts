@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/devices.js";
-import type { AlertBody, ReplyBody, StatusBody } from "../contract/messages.js";
+import type { AlertBody, ReplyBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
@@ -14,22 +14,25 @@ import {
   prealarmPrompt,
   prepareOutputs,
 } from "../outputs/index.js";
+import { Commissioning } from "../pipeline/commissioning.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
+import { agentHealth, agentStatus, type StatusParts } from "./agent-status.js";
 import { ClockSyncWatcher } from "./clock-sync.js";
 import type { CommandSecurity } from "./command-guard.js";
-import { commandSecurity, securityHealth } from "./command-security.js";
+import { commandSecurity } from "./command-security.js";
 import { createCommandDispatcher, watchUntil } from "./commands.js";
+import { commissionHandlers } from "./commission-handlers.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
 import { hasMotionSensor } from "./motion-sensor.js";
 import { testAlertHandlers } from "./test-alert.js";
 
-/** Longest a single step of `stop()` may take before the next one runs: nine steps stay within systemd's 90 s. */
+/** Longest a single step of `stop()` may take before the next one runs: ten steps stay within systemd's 90 s. */
 export const STOP_STEP_MS = 5 * SECOND_MS;
 
 export interface AgentOptions {
@@ -48,6 +51,8 @@ export class Agent {
   readonly outbox: SqliteOutbox;
   readonly pipeline: Pipeline;
   readonly uplink: Uplink;
+  /** The installer's commissioning mode: which alerts go out as `test` (pipeline/commissioning.ts). */
+  readonly commissioning: Commissioning;
   /** Spoken prompts, buzzer and LED for the person (none unless configured): the pre-alarm's voice too. */
   readonly outputs: Outputs;
   readonly stateDir: string;
@@ -87,6 +92,13 @@ export class Agent {
     const outbox = this.outbox;
     const outputs = this.outputs;
     const profiles = o.profiles;
+    this.commissioning = new Commissioning({
+      clock: host.netClock,
+      store: this.outbox.kv,
+      timeZone: config.home.timezone,
+      putEvent: (b) => outbox.putEvent(b),
+      log: host.log.child({ module: "commissioning" }),
+    });
     const deviceProfile = new Map(config.devices.map((d) => [d.id, profiles.get(d.profile)]));
     this.pipeline = new Pipeline({
       home: config.home.id,
@@ -113,6 +125,7 @@ export class Agent {
       waterResolutionM3: waterResolutionM3(config.detection),
       // The learned routine and standby/machine models survive restarts in the outbox's kv table.
       store: this.outbox.kv,
+      downgrade: (kind) => this.commissioning.downgrade(kind),
       // Battery sensors and buttons report when something happens; only meters are polled.
       expectedDevices: config.devices
         .filter((d) => d.protocol !== "bthome" && d.protocol !== "zigbee2mqtt")
@@ -173,7 +186,7 @@ export class Agent {
       version: host.version,
       source: this.outbox,
       onCommand: this.command,
-      health: () => this.#health(),
+      health: () => agentHealth(this.#statusParts()),
       // Kept beside the messages, so a receiver's ordering of online/offline survives restarts.
       session: persistedSessions(this.outbox.kv),
       watch: () => this.pipeline.watch().level,
@@ -193,6 +206,7 @@ export class Agent {
         status: () => this.status(),
         ping: () => ({ pong: true }),
         reset_counter: (req) => this.resetBleCounter(String(req.device ?? "")),
+        ...commissionHandlers(this.commissioning),
         ...testAlertHandlers({ pipeline: this.pipeline, outbox: this.outbox, uplink: this.uplink }),
       },
       host.log.child({ module: "control" }),
@@ -217,6 +231,7 @@ export class Agent {
     // The storage alert follows the outbox's health; the listener runs after the write that failed.
     this.#offStorage = this.outbox.onStorage((f) => this.pipeline.storage(f ? { ...f } : undefined));
     this.pipeline.start(this.#openAlerts());
+    this.commissioning.restore();
     // A storage alert left open by the last run, on storage that is fine now.
     if (this.outbox.storageHealth().state === "ok") this.pipeline.storage(undefined);
     this.#clockSync.start();
@@ -266,6 +281,7 @@ export class Agent {
       ["power watch", () => this.#stopPowerWatch?.()],
       ["drivers", () => this.#drivers?.stop()],
       ["clock sync", () => this.#clockSync.stop()],
+      ["commissioning", () => this.commissioning.stopTimer()],
       ["pipeline", () => this.pipeline.stop()],
       ["outbox flush", () => this.outbox.flush()],
       ["uplink", () => this.uplink.stop()],
@@ -312,58 +328,28 @@ export class Agent {
 
   /** What `hearth status` prints. */
   status(): Record<string, unknown> {
-    const cfg = this.#o.config;
+    return agentStatus(this.#statusParts());
+  }
+
+  #statusParts(): StatusParts {
+    const { host, config } = this.#o;
     return {
-      home: cfg.home.id,
-      version: this.#o.host.version,
-      uptime_s: this.#uptimeS(),
-      clock: this.#o.host.clock.wallSynced() ? "synced" : "unsynced",
-      devices: this.pipeline.devices(),
-      drivers: this.#drivers?.status() ?? {},
-      last_activity: this.pipeline.lastActivity() ?? null,
-      watch: this.pipeline.watch(),
-      outbox: {
-        depth: this.#depth(),
-        last_seq: this.outbox.lastSeq(),
-        size_bytes: this.outbox.sizeBytes(),
-      },
-      storage: this.outbox.storageHealth(),
-      uplink: this.uplink.state(),
-      security: securityHealth(cfg, this.#security),
-      open_alerts: this.pipeline.alerts
-        .open()
-        .map((a) => ({ alert: a.alert, kind: a.kind, state: a.state, device: a.device, since: a.since })),
+      config,
+      version: host.version,
+      wallSynced: () => host.clock.wallSynced(),
+      uptimeS: () => this.#uptimeS(),
+      pipeline: this.pipeline,
+      outbox: this.outbox,
+      uplink: this.uplink,
+      drivers: () => this.#drivers,
+      security: this.#security,
+      commissioning: this.commissioning,
+      log: host.log,
     };
   }
 
   #uptimeS(): number {
     return Math.round((this.#o.host.netClock.monotonicMs() - this.#startedMono) / SECOND_MS);
-  }
-
-  #health(): NonNullable<StatusBody["health"]> {
-    const devices: Record<string, "online" | "offline" | "unknown"> = {};
-    for (const d of this.#o.config.devices)
-      devices[d.id] = this.pipeline.devices()[d.id]?.availability ?? "unknown";
-    return {
-      uptime_s: this.#uptimeS(),
-      rss_mb: Math.round(process.memoryUsage().rss / 1048576),
-      outbox: this.#depth(),
-      storage: this.outbox.storageHealth(),
-      devices,
-      open_alerts: this.pipeline.alerts.open().length,
-      clock: this.#o.host.clock.wallSynced() ? "synced" : "unsynced",
-      security: securityHealth(this.#o.config, this.#security),
-    };
-  }
-
-  /** Queue depth per lane; zeros when the outbox cannot be read (status must still answer). */
-  #depth(): Record<"alert" | "event" | "telemetry", number> {
-    try {
-      return this.outbox.depth();
-    } catch (e) {
-      this.#o.host.log.error({ err: e }, "Outbox depth unreadable");
-      return { alert: 0, event: 0, telemetry: 0 };
-    }
   }
 
   #openAlerts(): OpenAlert[] {

@@ -4,6 +4,7 @@ import { parseDuration } from "../config/duration.js";
 import { packageVersion } from "../core/paths.js";
 import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
+import { registerInstallerCommands } from "./installer-commands.js";
 
 /**
  * The `hearth` command. Each subcommand's code is imported lazily, so `hearth run` never loads the
@@ -41,11 +42,16 @@ function build(): Command {
 
   program
     .command("status")
-    .description("print a running agent's state as JSON (over its local control socket)")
+    .description(
+      "a running agent's state (over its local control socket): JSON, or on a terminal a view that refreshes in place",
+    )
     .option("-c, --config <file>", "the home's config (to find its state_dir)")
     .option("--state-dir <dir>", "the agent's state directory")
     .option("--socket <path>", "the control socket itself")
-    .action(async (opts: { config?: string; stateDir?: string; socket?: string }) => {
+    .option("--json", "JSON even on a terminal (JSON is the default when stdout is not one)")
+    .option("--once", "on a terminal: one screen, no refresh")
+    .option("--interval <duration>", "on a terminal: how often the view refreshes", "2s")
+    .action(async (opts: { config?: string; stateDir?: string; socket?: string; json?: boolean }) => {
       const { statusCommand } = await import("./status.js");
       await statusCommand(opts);
     });
@@ -81,6 +87,8 @@ function build(): Command {
       const { resetCounterCommand } = await import("./status.js");
       await resetCounterCommand(device, opts);
     });
+
+  registerInstallerCommands(program);
 
   program
     .command("keygen")

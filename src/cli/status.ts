@@ -36,8 +36,19 @@ async function ask(command: string, opts: SocketOptions, request: { cmd: string;
   }
 }
 
-export async function statusCommand(opts: SocketOptions): Promise<void> {
-  await ask("status", opts, { cmd: "status" });
+/**
+ * `hearth status`: JSON, as before, when stdout is not a terminal or with `--json`; on a terminal, a
+ * view that refreshes in place every `--interval` until Ctrl-C (`--once`: one screen).
+ */
+export async function statusCommand(
+  opts: SocketOptions & { json?: boolean; once?: boolean; interval?: string },
+): Promise<void> {
+  if (opts.json || !process.stdout.isTTY) {
+    await ask("status", opts, { cmd: "status" });
+    return;
+  }
+  const { liveStatus } = await import("./status-live.js");
+  await liveStatus(resolveSocket(opts), opts);
 }
 
 /** `hearth ble-reset-counter <device>`: the running agent forgets the button's last counter. */

@@ -29,21 +29,25 @@ export interface TestAlertReport {
  * and the round trip as JSON, and exits 0, or 1 naming the hop where the chain broke.
  */
 export async function testAlertCommand(opts: SocketOptions & { timeoutMs: number }): Promise<void> {
-  const socket = resolveSocket(opts);
+  finish(await runTestAlert(resolveSocket(opts), opts.timeoutMs));
+}
+
+/** The test alert's round trip through the agent at `socket` (also `hearth commission finish`'s). */
+export async function runTestAlert(socket: string, timeoutMs: number): Promise<TestAlertReport> {
   const started = performance.now();
   let p: TestAlertProgress;
   try {
     p = (await controlRequest(socket, { cmd: "test_alert" })) as TestAlertProgress;
   } catch (e) {
-    return finish({
+    return {
       ok: false,
       alert: null,
       hops: { control: "failed", outbox: "not_reached", broker: "not_reached", acknowledged: "not_reached" },
       round_trip_ms: null,
       broken: { hop: "control", reason: errorMessage(e) },
-    });
+    };
   }
-  const deadline = started + opts.timeoutMs;
+  const deadline = started + timeoutMs;
   // "Nobody subscribed" ends the wait at once: the broker dropped the message, so no ack can come
   // for it (it goes out again only at the next connection).
   while (p.state !== "acknowledged" && p.noSubscribers === undefined && performance.now() < deadline) {
@@ -55,7 +59,7 @@ export async function testAlertCommand(opts: SocketOptions & { timeoutMs: number
     }
   }
   const roundTrip = Math.round(performance.now() - started);
-  finish(report(p, roundTrip, opts.timeoutMs));
+  return report(p, roundTrip, timeoutMs);
 }
 
 /** The hops and, when the ack did not come, where the chain broke. */

@@ -170,6 +170,12 @@ export const statusBody = z
               ),
           })
           .strict(),
+        commissioning: z
+          .object({ by: z.string(), until: isoTs })
+          .strict()
+          .describe(
+            "present while an installer commissions the home: silences and announced test presses go out as test alerts, every other press as a real call (docs/installer.md)",
+          ),
       })
       .partial()
       .optional(),

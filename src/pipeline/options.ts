@@ -1,5 +1,5 @@
 import { type DetectionConfig, detectionSchema } from "../config/schema.js";
-import type { WatchLevel } from "../contract/messages.js";
+import type { AlertKind, WatchLevel } from "../contract/messages.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
@@ -125,6 +125,8 @@ export interface PipelineOptions {
   telemetry?: boolean;
   /** Learned models survive restarts here. */
   store?: ModelStore;
+  /** Commissioning mode's rule (commissioning.ts): which alerts go out as `test` instead. */
+  downgrade?: (kind: AlertKind) => Record<string, unknown> | undefined;
   /** Devices that should report readings: missing from the start, they are `monitoring_degraded`. */
   expectedDevices?: readonly string[];
   /** Watch level at the start (from config); default normal. */

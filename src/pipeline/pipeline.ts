@@ -79,6 +79,7 @@ export class Pipeline implements ReadingSink {
       ids: o.ids,
       timeZone: o.timeZone,
       log: o.log,
+      ...(o.downgrade !== undefined ? { downgrade: o.downgrade } : {}),
     });
     this.#falls = new FallFollower(this.alerts, o.clock, o.timeZone);
     this.routine = new Routine({ learningDays: d.learningDays, slowWeeks: d.routineSlowWeeks });
@@ -374,6 +375,8 @@ export class Pipeline implements ReadingSink {
       ...extra,
     });
     this.#hours.spoil();
+    // Commissioning made it a test: nothing mutes the silence now, so it starts again.
+    if (rec.kind === "test") this.#restartSilence();
     return rec.alert;
   }
 

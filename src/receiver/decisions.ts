@@ -1,3 +1,4 @@
+import type { EventBody } from "../contract/messages.js";
 /**
  * The receiver's decisions, one JSON line each on stdout (logs go to stderr). docs/receiver.md says
  * what each means. Every line has `decision`, `at` (ISO wall time) and `instance`.
@@ -66,7 +67,22 @@ export type Decision =
       until?: string;
       command_id: string;
       reason: "set" | "online";
+    }
+  | {
+      decision: "commissioning";
+      home: string;
+      event: string;
+      data: Record<string, unknown>;
     };
+
+/**
+ * An installer's visit, as the gateway reports it (docs/contract.md, commissioning events): the mode's
+ * start and end and the commissioning report, each a decision line the care service keeps.
+ */
+export function commissioningDecision(home: string, body: EventBody): Decision | undefined {
+  if (!body.event.startsWith("commissioning_")) return undefined;
+  return { decision: "commissioning", home, event: body.event, data: body.data };
+}
 
 export type DecisionName = Decision["decision"];
 

@@ -14,7 +14,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { CommandSender } from "./commands.js";
 import type { ReceiverContext } from "./context.js";
-import type { Decision, DecisionSink } from "./decisions.js";
+import { commissioningDecision, type Decision, type DecisionSink } from "./decisions.js";
 import { GapFiller } from "./gaps.js";
 import { ReceiverHttp } from "./http.js";
 import { Liveness, sendWatch } from "./liveness.js";
@@ -311,6 +311,9 @@ export class Receiver {
         body: body as unknown as Record<string, unknown>,
         receivedAt: this.#clock.wallMs(),
       });
+    } else if (env.type === "event") {
+      const d = commissioningDecision(env.home, (env as Envelope<"event">).body);
+      if (d) this.#decide(d);
     } else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const lane =
       env.lane_seq !== undefined && env.type !== "reply" ? LANE_OF[env.type as StoredType] : undefined;

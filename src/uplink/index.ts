@@ -1,3 +1,4 @@
+export { type BrokerCheck, checkBroker } from "./check-connect.js";
 export { clientOptions, safeUrl } from "./connect-options.js";
 export { MAX_IN_FLIGHT } from "./drain.js";
 export { RateLimiter } from "./rate.js";

@@ -30,6 +30,13 @@ const RULES: Record<string, FolderRule> = {
   "src/outbox": { may: ["src/core", "src/contract"], packages: ["better-sqlite3"] },
   "src/uplink": { may: ["src/core", "src/config", "src/contract"], packages: ["mqtt"] },
   "src/control": { may: ["src/core"], packages: [] },
+  /** `hearth provision`'s parts: values, the config document, the diff, the files' owners and modes, the prompts. */
+  "src/provision": { may: ["src/core"], packages: ["yaml"] },
+  /** `hearth doctor`'s checks: the config, files, the machine, the outbox read-only, the broker, the agent's status. */
+  "src/doctor": {
+    may: [...LEAVES, "src/outbox", "src/uplink", "src/control"],
+    packages: [],
+  },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */
@@ -55,13 +62,16 @@ const RULES: Record<string, FolderRule> = {
       "src/outbox",
       "src/agent",
       "src/control",
+      "src/doctor",
+      "src/provision",
+      "src/uplink",
       "src/eval",
       "src/replay",
       "src/sim",
       "src/receiver",
       "drivers/*",
     ],
-    packages: ["commander", "cli-progress", "@serialport/bindings-cpp"],
+    packages: ["commander", "cli-progress", "@serialport/bindings-cpp", "yaml"],
   },
   /** src/schemas.ts: the JSON Schemas generated from the code. */
   src: { may: LEAVES, packages: ["zod"] },

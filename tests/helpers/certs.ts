@@ -18,8 +18,8 @@ function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"], timeout: 30_000 });
 }
 
-/** Makes a fresh CA, a server and a client certificate in `dir` with openssl (P-256 keys, valid 2 days). */
-export function makeCerts(dir: string): TestCerts {
+/** Makes a fresh CA, a server and a client certificate in `dir` with openssl (P-256 keys, valid `days`, 2 by default). */
+export function makeCerts(dir: string, days = 2): TestCerts {
   mkdirSync(dir, { recursive: true });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl(
@@ -32,7 +32,7 @@ export function makeCerts(dir: string): TestCerts {
       "-out",
       "ca.pem",
       "-days",
-      "2",
+      String(days),
       "-subj",
       "/CN=Hearth Test CA",
       "-addext",
@@ -59,7 +59,7 @@ export function makeCerts(dir: string): TestCerts {
         "-out",
         `${name}.pem`,
         "-days",
-        "2",
+        String(days),
         "-extfile",
         `${name}.ext`,
       ],

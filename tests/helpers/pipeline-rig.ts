@@ -22,7 +22,7 @@ export function pipelineRig<S extends MessageSink = RecordingSink>(
     unsynced = false,
     sink: makeSink,
     ...extra
-  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry" | "prompt">> & {
+  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry" | "prompt" | "downgrade">> & {
     unsynced?: boolean;
     sink?: (clock: VirtualClock) => S;
   } = {},

@@ -113,7 +113,7 @@ export function simDevices(profiles: ReadonlyMap<string, DeviceProfile>): {
       serialBinding: async () => line,
       bleScanner: (consumer, adapter) => {
         const scanner = new SimulatedScanner({ consumer, adapter });
-        button = new SimulatedButton({ mac: BUTTON_MAC, key: BUTTON_KEY, scanner, repeats: 5 });
+        button = new SimulatedButton({ mac: BUTTON_MAC, key: BUTTON_KEY, scanner, repeats: 5, rssi: -67 });
         return scanner;
       },
     },
