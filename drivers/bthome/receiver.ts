@@ -239,11 +239,11 @@ export class BthomeReceiver implements AdvertConsumer {
     }
     const frame = this.#decode(s, sd);
     if (!frame) return;
-    this.#o.durably(() => this.#accept(s, sd, frame, now));
+    this.#o.durably(() => this.#accept(s, sd, frame, now, rssi));
   }
 
   /** An advert that decoded: its counter kept (or a plain copy dropped), then passed on. */
-  #accept(s: DeviceState, sd: Uint8Array, frame: BthomeFrame, now: number): void {
+  #accept(s: DeviceState, sd: Uint8Array, frame: BthomeFrame, now: number, rssi: number | undefined): void {
     const id = s.device.config.id;
     if (frame.counter !== undefined) {
       // Authenticated: the counter is part of the nonce. Remembered before anything is emitted; a
