@@ -1,4 +1,5 @@
-import type { EventBody } from "../contract/messages.js";
+import type { Envelope, EventBody } from "../contract/messages.js";
+import type { ReceiverStore } from "./store/types.js";
 /**
  * The receiver's decisions, one JSON line each on stdout (logs go to stderr). docs/receiver.md says
  * what each means. Every line has `decision`, `at` (ISO wall time) and `instance`.
@@ -82,6 +83,27 @@ export type Decision =
 export function commissioningDecision(home: string, body: EventBody): Decision | undefined {
   if (!body.event.startsWith("commissioning_")) return undefined;
   return { decision: "commissioning", home, event: body.event, data: body.data };
+}
+
+/**
+ * A commissioning event: its decision line, and a commissioning report kept in the store as well
+ * (idempotent: the same message again keeps one row), so the care service has it in the home's file.
+ */
+export async function onCommissioning(
+  env: Envelope<"event">,
+  store: Pick<ReceiverStore, "putCommissioningReport">,
+  receivedAt: number,
+): Promise<Decision | undefined> {
+  const d = commissioningDecision(env.home, env.body);
+  if (d && env.body.event === "commissioning_report")
+    await store.putCommissioningReport({
+      home: env.home,
+      seq: env.seq,
+      messageId: env.id,
+      report: env.body.data ?? {},
+      receivedAt,
+    });
+  return d;
 }
 
 export type DecisionName = Decision["decision"];

@@ -31,7 +31,8 @@ export interface HttpOptions {
  * - `GET /` (and its script and style): the console page.
  * - `GET /api/alerts`: open alerts, newest first. `GET /api/homes`: gateways and their liveness.
  * - `GET /api/events`: server-sent events of changes (console-events.ts).
- * - `GET /api/homes/:home/summaries?from&to`, `GET /api/homes/:home/alerts`: a home's file.
+ * - `GET /api/homes/:home/summaries?from&to`, `GET /api/homes/:home/alerts`,
+ *   `GET /api/homes/:home/commissioning`: a home's file (the last, its commissioning reports).
  * - `POST /api/alerts/:id/ack` `{ "by", "note"? }`: an operator's acknowledgement (`--ack manual`).
  * - `POST /api/homes/:home/watch`, `POST /api/watch` `{ "level", "until"?, "homes" }`: watch levels.
  * State-changing requests must be `application/json` (a cross-site form cannot send that without a
@@ -113,8 +114,10 @@ export class ReceiverHttp {
       if (path === "/api/alerts") return send(res, 200, await store.openAlerts());
       if (path === "/api/homes") return send(res, 200, await store.listGateways());
       if (path === "/api/events") return this.#events.attach(res);
-      const file = new RegExp(`^/api/homes/${HOME}/(summaries|alerts)$`).exec(path);
+      const file = new RegExp(`^/api/homes/${HOME}/(summaries|alerts|commissioning)$`).exec(path);
       if (file?.[2] === "alerts") return send(res, 200, await store.homeAlerts(file[1] as string, 200));
+      if (file?.[2] === "commissioning")
+        return send(res, 200, await store.commissioningReports(file[1] as string));
       if (file) {
         const from = url.searchParams.get("from") ?? "";
         const to = url.searchParams.get("to") ?? "";

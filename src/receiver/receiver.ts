@@ -14,7 +14,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { CommandSender } from "./commands.js";
 import type { ReceiverContext } from "./context.js";
-import { commissioningDecision, type Decision, type DecisionSink } from "./decisions.js";
+import { type Decision, type DecisionSink, onCommissioning } from "./decisions.js";
 import { GapFiller } from "./gaps.js";
 import { ReceiverHttp } from "./http.js";
 import { Liveness, sendWatch } from "./liveness.js";
@@ -312,7 +312,7 @@ export class Receiver {
         receivedAt: this.#clock.wallMs(),
       });
     } else if (env.type === "event") {
-      const d = commissioningDecision(env.home, (env as Envelope<"event">).body);
+      const d = await onCommissioning(env as Envelope<"event">, this.#store, this.#clock.wallMs());
       if (d) this.#decide(d);
     } else if (env.type === "reply") this.#log.info({ home: env.home, reply: env.body }, "Command reply");
     const lane =

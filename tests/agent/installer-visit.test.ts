@@ -170,6 +170,10 @@ describe("the installer's visit, end to end (the demo's embedded broker, receive
         data: CommissioningReport;
       };
       expect(got.data).toMatchObject({ home: "home-visit", installer: "Ana", ok: true });
+      // …and kept in the store, in the home's file, for the care service's records.
+      const kept = await receiver.store.commissioningReports("home-visit");
+      expect(kept).toHaveLength(1);
+      expect(kept[0]?.report).toMatchObject({ home: "home-visit", installer: "Ana", ok: true });
       await waitFor("the end of the mode at the receiver", () =>
         receiver.lines.some(
           (l) => l.event === "commissioning_ended" && (l.data as { reason?: string }).reason === "finished",

@@ -210,7 +210,7 @@ describe("receiver console over HTTP, loopback (no token)", () => {
     expect(watches.at(-1)).toEqual({ home: "home-2", level: "heightened", until: undefined });
   });
 
-  it("a home's file: its daily records of a date range and its alert history", async () => {
+  it("a home's file: its daily records of a date range, its alert history and its commissioning reports", async () => {
     await store.putSummary({
       home: "home-1",
       date: "2026-02-27",
@@ -226,6 +226,17 @@ describe("receiver console over HTTP, loopback (no token)", () => {
     expect((await fetch(`${base}/api/homes/home-1/summaries?from=feb&to=2026-02-28`)).status).toBe(400);
     const history = (await (await fetch(`${base}/api/homes/home-1/alerts`)).json()) as { alert: string }[];
     expect(history.map((a) => a.alert)).toContain("a-markup");
+    await store.putCommissioningReport({
+      home: "home-1",
+      seq: 3,
+      messageId: "m-r1",
+      report: { installer: "Ana", ok: true },
+      receivedAt: 2,
+    });
+    const reports = (await (await fetch(`${base}/api/homes/home-1/commissioning`)).json()) as {
+      report: { installer: string };
+    }[];
+    expect(reports.map((r) => r.report.installer)).toEqual(["Ana"]);
   });
 
   it("the event stream tells of a new alert, its acknowledgement and a gateway coming online", async () => {

@@ -105,7 +105,7 @@ for (const kind of KINDS) {
 
     it("migrates once and says the version again on the next start", async () => {
       expect(await a.migrate()).toBe(SCHEMA_VERSION);
-      expect(SCHEMA_VERSION).toBe(3);
+      expect(SCHEMA_VERSION).toBe(4);
     });
 
     it("keeps one daily visit record per home and day; a later seq replaces it, an older one does not", async () => {
@@ -130,6 +130,27 @@ for (const kind of KINDS) {
       ]);
       expect(march[0]?.body.first_activity).toBeNull();
       expect(await a.summaries("home-0001", "2026-03-02", "2026-03-02")).toHaveLength(1);
+    });
+
+    it("keeps each commissioning report once, newest first, per home", async () => {
+      const report = (seq: number, installer: string, home = "home-0001") => ({
+        home,
+        seq,
+        messageId: `m-rep-${home}-${seq}`,
+        report: { installer, ok: true, devices: [{ id: "button-1", signal: { rssi_dbm: -67 } }] },
+        receivedAt: 1000 + seq,
+      });
+      expect(await a.putCommissioningReport(report(5, "Ana"))).toBe(true);
+      expect(await b.putCommissioningReport(report(5, "Ana"))).toBe(false);
+      expect(await b.putCommissioningReport(report(9, "Bo"))).toBe(true);
+      expect(await a.putCommissioningReport(report(7, "Cy", "home-0002"))).toBe(true);
+      const kept = await a.commissioningReports("home-0001");
+      expect(kept.map((r) => [r.seq, r.report.installer])).toEqual([
+        [9, "Bo"],
+        [5, "Ana"],
+      ]);
+      expect(kept[1]?.report.devices).toEqual([{ id: "button-1", signal: { rssi_dbm: -67 } }]);
+      expect(await b.commissioningReports("home-0001", 1)).toHaveLength(1);
     });
 
     it("a home's alert history holds every state, newest first, and only that home's", async () => {

@@ -45,6 +45,13 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // 3: messages_seen is pruned by age (pruneSeen), which needs an index on it.
   ["CREATE INDEX messages_seen_by_age ON messages_seen (received_at)"],
+  // 4: the installers' commissioning reports (`commissioning_report` events), kept per home: what was
+  // installed and that it worked, for the care service's records.
+  [
+    `CREATE TABLE commissioning_reports (
+      home TEXT NOT NULL, message_id TEXT NOT NULL, seq BIGINT NOT NULL, body TEXT NOT NULL,
+      received_at BIGINT NOT NULL, PRIMARY KEY (home, message_id))`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,6 +18,7 @@ import type { SqlDb, SqlValue } from "./sql.js";
 import * as home from "./summaries.js";
 import type {
   AlertRow,
+  CommissioningReportRow,
   GapRow,
   GapState,
   GatewayRow,
@@ -393,4 +394,6 @@ export class SqlStore implements ReceiverStore {
   summaries = (h: string, from: string, to: string): Promise<SummaryRow[]> =>
     home.summaries(this.#db, h, from, to);
   homeAlerts = (h: string, limit = 200): Promise<AlertRow[]> => home.homeAlerts(this.#db, h, limit);
+  putCommissioningReport = (r: CommissioningReportRow) => home.putCommissioningReport(this.#db, r);
+  commissioningReports = (h: string, limit = 20) => home.commissioningReports(this.#db, h, limit);
 }

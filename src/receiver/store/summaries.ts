@@ -1,8 +1,11 @@
 import { type AlertSql, alertOf } from "./rows.js";
 import type { SqlDb } from "./sql.js";
-import type { AlertRow, SummaryRow } from "./types.js";
+import type { AlertRow, CommissioningReportRow, SummaryRow } from "./types.js";
 
-/** The home file's queries (daily visit records, alert history), apart from sql-store.ts to keep it small. */
+/**
+ * The home file's queries (daily visit records, alert history, commissioning reports), apart from
+ * sql-store.ts to keep it small.
+ */
 interface SummarySql {
   home: string;
   date: string;
@@ -45,4 +48,39 @@ export async function homeAlerts(db: SqlDb, home: string, limit: number): Promis
     [home, limit],
   );
   return rows.map(alertOf);
+}
+
+interface ReportSql {
+  home: string;
+  message_id: string;
+  seq: number;
+  body: string;
+  received_at: number;
+}
+
+export async function putCommissioningReport(db: SqlDb, r: CommissioningReportRow): Promise<boolean> {
+  const n = await db.run(
+    `INSERT INTO commissioning_reports (home, message_id, seq, body, received_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (home, message_id) DO NOTHING`,
+    [r.home, r.messageId, r.seq, JSON.stringify(r.report), r.receivedAt],
+  );
+  return n === 1;
+}
+
+export async function commissioningReports(
+  db: SqlDb,
+  home: string,
+  limit: number,
+): Promise<CommissioningReportRow[]> {
+  const rows = await db.query<ReportSql>(
+    "SELECT * FROM commissioning_reports WHERE home = ? ORDER BY seq DESC LIMIT ?",
+    [home, limit],
+  );
+  return rows.map((r) => ({
+    home: r.home,
+    seq: Number(r.seq),
+    messageId: r.message_id,
+    report: JSON.parse(r.body) as Record<string, unknown>,
+    receivedAt: Number(r.received_at),
+  }));
 }

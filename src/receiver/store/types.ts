@@ -89,6 +89,19 @@ export interface ReceiverStore {
   summaries(home: string, from: string, to: string): Promise<SummaryRow[]>;
   /** A home's alerts, any state, newest first: its alert history. */
   homeAlerts(home: string, limit?: number): Promise<AlertRow[]>;
+  /** Keeps a commissioning report; false when it was kept already (the same message again). */
+  putCommissioningReport(r: CommissioningReportRow): Promise<boolean>;
+  /** A home's commissioning reports, newest first. */
+  commissioningReports(home: string, limit?: number): Promise<CommissioningReportRow[]>;
+}
+
+/** An installer's commissioning report (`commissioning_report` event) as kept: its data as sent. */
+export interface CommissioningReportRow {
+  home: string;
+  seq: number;
+  messageId: string;
+  report: Record<string, unknown>;
+  receivedAt: number;
 }
 
 /** A daily visit record (`summary` message) as kept: the body as the gateway sent it. */
