@@ -32,6 +32,8 @@ const asJson = process.argv.includes("--json");
 const IDLE_MS = quick ? 20_000 : 60_000;
 /** V8 flags for `hearth run` (not for the bare Node baseline): HEARTH_BENCH_NODE_FLAGS, space-separated. */
 const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+/** The `hearth` entry point measured (HEARTH_BENCH_ENTRY: another build of it, e.g. a bundle). */
+const ENTRY = process.env.HEARTH_BENCH_ENTRY ?? "dist/src/cli/main.js";
 const profiles = loadCatalogue().profiles;
 const SDM120 = profiles.get("eastron-sdm120") as ModbusProfile;
 
@@ -105,7 +107,7 @@ async function agent(what: string, yaml: (stateDir: string, broker: string) => s
   writeFileSync(config, yaml(join(dir, "state"), broker.url));
   const sub = await subscribe(broker.url, "hearth/v1/+/telemetry/#");
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, "dist/src/cli/main.js", "run", "--config", config], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ENTRY, "run", "--config", config], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   const ready = (async () => {
