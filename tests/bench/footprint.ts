@@ -1,213 +1,24 @@
 /**
- * Footprint of `hearth run` beside bare Node, measured in one run (issue 14): resident memory (RSS,
- * its peak, and PSS from smaps_rollup), CPU while idle-polling, and start-up to the first publish.
- *
- * Homes: three serial meters on one socat pseudo-terminal (a Modbus SDM120, a DL/T 645 meter and a
- * CJ/T 188 water meter, each simulator speaking the real bytes, polled every 3 s), and 10 and 50
- * Modbus TCP meters on a loopback simulator (every 3 s); the agent publishes to a Mosquitto started
- * here. Baseline: `node -e 'setInterval(() => {}, 1000)'` on the same machine, in the same run.
+ * Footprint of `hearth run` beside bare Node, measured in one run (issue 14): see
+ * tests/bench/suite/footprint.ts for what is measured and how.
  *
  * Run: npm run build && npx vite-node tests/bench/footprint.ts [-- --quick] [--json]
- * (root, for the pty links under /dev; needs socat and mosquitto)
+ * (root, for the pty links under /dev; needs socat and mosquitto). HEARTH_BENCH_NODE_FLAGS gives V8
+ * flags to `hearth run`; HEARTH_BENCH_ENTRY measures another build of it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
-import { autoDetect } from "@serialport/bindings-cpp";
-import { Cjt188Meter } from "../../drivers/cjt188/sim/index.js";
-import { Dlt645Meter } from "../../drivers/dlt645/sim/index.js";
-import { SimulatedModbusMeter, startModbusTcpServer } from "../../drivers/modbus/sim/index.js";
-import { servePort } from "../../drivers/serial/sim/index.js";
-import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import type { Dlt645Profile } from "../../src/profiles/dlt645.js";
-import type { ModbusProfile } from "../../src/profiles/modbus.js";
-import { startMosquitto, subscribe } from "../helpers/brokers.js";
-import { startPtyPair } from "../helpers/pty-pair.js";
-import { sleep } from "../helpers/wait.js";
+import { loadavg } from "node:os";
+import { footprint } from "./suite/footprint.js";
 
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
-/** Idle window after the first publish: what RSS and CPU are read over. */
-const IDLE_MS = quick ? 20_000 : 60_000;
-/** V8 flags for `hearth run` (not for the bare Node baseline): HEARTH_BENCH_NODE_FLAGS, space-separated. */
 const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
-/** The `hearth` entry point measured (HEARTH_BENCH_ENTRY: another build of it, e.g. a bundle). */
-const ENTRY = process.env.HEARTH_BENCH_ENTRY ?? "dist/src/cli/main.js";
-const profiles = loadCatalogue().profiles;
-const SDM120 = profiles.get("eastron-sdm120") as ModbusProfile;
-
-interface Sample {
-  rssKiB: number;
-  hwmKiB: number;
-  pssKiB: number | undefined;
-  cpuTicks: number;
-}
-
-function sample(pid: number): Sample {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? Number.NaN);
-  let pssKiB: number | undefined;
-  try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-    pssKiB = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1]);
-  } catch {
-    pssKiB = undefined;
-  }
-  // utime and stime are fields 14 and 15, counted after the command's closing parenthesis.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const cpuTicks = Number(fields[11]) + Number(fields[12]);
-  return { rssKiB: kib("VmRSS"), hwmKiB: kib("VmHWM"), pssKiB, cpuTicks };
-}
-
-interface Row {
-  what: string;
-  rssMiB: number;
-  peakMiB: number;
-  pssMiB: number | undefined;
-  cpuPct: number;
-  startupMs: number | undefined;
-}
-
-const MiB = (kib: number) => Math.round((kib / 1024) * 10) / 10;
-const TICK_HZ = 100;
-
-async function measure(what: string, child: ChildProcess, ready: Promise<number | undefined>): Promise<Row> {
-  const startupMs = await ready;
-  const pid = child.pid as number;
-  const a = sample(pid);
-  await sleep(IDLE_MS);
-  const b = sample(pid);
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
-  return {
-    what,
-    rssMiB: MiB(b.rssKiB),
-    peakMiB: MiB(b.hwmKiB),
-    pssMiB: b.pssKiB === undefined ? undefined : MiB(b.pssKiB),
-    cpuPct: Math.round(((b.cpuTicks - a.cpuTicks) / TICK_HZ / (IDLE_MS / 1000)) * 1000) / 10,
-    startupMs,
-  };
-}
-
-function bareNode(): Promise<Row> {
-  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
-  return measure(
-    "bare Node (setInterval)",
-    child,
-    sleep(2000).then(() => undefined),
-  );
-}
-
-async function agent(what: string, yaml: (stateDir: string, broker: string) => string): Promise<Row> {
-  const broker = await startMosquitto();
-  const dir = mkdtempSync(join(tmpdir(), "hearth-footprint-"));
-  const config = join(dir, "home.yaml");
-  writeFileSync(config, yaml(join(dir, "state"), broker.url));
-  const sub = await subscribe(broker.url, "hearth/v1/+/telemetry/#");
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, ENTRY, "run", "--config", config], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const ready = (async () => {
-    const deadline = Date.now() + 60_000;
-    while (sub.messages.length === 0) {
-      if (Date.now() > deadline) throw new Error(`${what}: no telemetry within 60 s`);
-      await sleep(20);
-    }
-    return Math.round(performance.now() - t0);
-  })();
-  try {
-    return await measure(what, child, ready);
-  } finally {
-    await sub.close();
-    await broker.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const header = (stateDir: string, broker: string) => `version: 1
-home: { id: footprint, timezone: Asia/Shanghai }
-state_dir: ${stateDir}
-cloud:
-  brokers:
-    - url: ${broker}
-      mqtt_version: "5"
-log_level: warn
-devices:
-`;
-
-async function serialMeters(): Promise<Row> {
-  mkdirSync("/dev/hearth-bench", { recursive: true });
-  const dev = "/dev/hearth-bench/rs485";
-  const pty = await startPtyPair(dev, "/dev/hearth-bench/sim");
-  const served = await servePort({
-    binding: autoDetect(),
-    path: "/dev/hearth-bench/sim",
-    settings: { baud: 2400, data_bits: 8, parity: "even", stop_bits: 1 },
-    devices: [
-      new SimulatedModbusMeter({
-        profile: SDM120,
-        unitId: 7,
-        values: () => ({ voltage_v: 231.5, power_w: 420 }),
-      }),
-      new Dlt645Meter({
-        address: "000012345678",
-        identifiers: (profiles.get("generic-dlt645-single-phase") as Dlt645Profile).dlt645.identifiers,
-        values: () => ({ energy_total_kwh: 987.65, voltage_v: 228.4, current_a: 0.52, power_w: 118.3 }),
-      }),
-      new Cjt188Meter({ address: "00000805000001", values: () => ({ water_total_m3: 56.78 }) }),
-    ],
-    idleMs: 8,
-  });
-  try {
-    return await agent(
-      "hearth run, 3 serial meters",
-      (
-        s,
-        b,
-      ) => `${header(s, b)}  - { id: power-mb, profile: eastron-sdm120, port: "${dev}", unit_id: 7, baud: 2400, parity: even, poll: 3s }
-  - { id: power-dlt, profile: generic-dlt645-single-phase, port: "${dev}", address: "000012345678", baud: 2400, parity: even, poll: 3s }
-  - { id: water-cjt, profile: generic-cjt188-cold-water, port: "${dev}", address: "00000805000001", baud: 2400, parity: even, poll: 3s }
-`,
-    );
-  } finally {
-    await served.close();
-    await pty.kill();
-  }
-}
-
-async function tcpMeters(n: number): Promise<Row> {
-  const meters = Array.from(
-    { length: n },
-    (_, i) =>
-      new SimulatedModbusMeter({ profile: SDM120, unitId: i + 1, values: () => ({ voltage_v: 230 + i }) }),
-  );
-  const server = await startModbusTcpServer(meters);
-  try {
-    return await agent(`hearth run, ${n} Modbus TCP meters`, (s, b) => {
-      let out = header(s, b);
-      for (let i = 1; i <= n; i++)
-        out += `  - { id: meter-${i}, profile: eastron-sdm120, port: "${server.url}", unit_id: ${i}, poll: 3s }\n`;
-      return out;
-    });
-  } finally {
-    await server.close();
-  }
-}
-
-const rows: Row[] = [];
-rows.push(await bareNode());
-rows.push(await serialMeters());
-rows.push(await tcpMeters(10));
-if (!quick) rows.push(await tcpMeters(50));
-const bare = rows[0] as Row;
+const { idleMs, rows } = await footprint(quick);
+const bare = rows[0] as (typeof rows)[number];
 const load = loadavg()[0]?.toFixed(1);
-if (asJson) console.log(JSON.stringify({ idleMs: IDLE_MS, loadavg: load, rows }, null, 2));
+if (asJson) console.log(JSON.stringify({ idleMs, loadavg: load, rows }, null, 2));
 else {
   const flags = NODE_FLAGS.length > 0 ? `, hearth run with ${NODE_FLAGS.join(" ")}` : "";
-  console.log(`footprint (idle window ${IDLE_MS / 1000} s, load average ${load}${flags})`);
+  console.log(`footprint (idle window ${idleMs / 1000} s, load average ${load}${flags})`);
   console.log(
     "| process | RSS MiB | × bare Node | above bare Node MiB | peak RSS MiB | PSS MiB | CPU % of a core | start-up to first publish |",
   );

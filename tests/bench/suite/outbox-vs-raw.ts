@@ -1,0 +1,116 @@
+/**
+ * The outbox's writes against raw better-sqlite3 writing the same rows with the same pragmas and the
+ * same durability, in alternating rounds of one run, so that the ratio holds on a noisy machine:
+ * durable alert puts (one FULL commit each) against one INSERT per FULL transaction, and batched
+ * telemetry (100 rows per NORMAL commit) against 100 INSERTs per NORMAL transaction.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { buildEnvelope } from "../../../src/contract/envelope.js";
+import { SystemClock } from "../../../src/core/clock.js";
+import { randomIds } from "../../../src/core/ids.js";
+import { silentLogger } from "../../../src/core/log.js";
+import { WEEK_MS } from "../../../src/core/time.js";
+import { SqliteOutbox } from "../../../src/outbox/sqlite.js";
+import { alertBody, telemetryBody } from "../../outbox/fixtures.js";
+import { median, type SuiteRow } from "./table.js";
+
+const BATCH = 100;
+
+function outbox(dir: string, name: string): SqliteOutbox {
+  const o = new SqliteOutbox({
+    path: join(dir, `${name}.db`),
+    home: "bench",
+    timeZone: "Asia/Shanghai",
+    clock: new SystemClock(),
+    ids: randomIds,
+    maxSizeBytes: 512 * 1024 * 1024,
+    retentionMs: WEEK_MS,
+    telemetryBatch: BATCH,
+    telemetryFlushMs: 60_000,
+    log: silentLogger(),
+  });
+  o.open();
+  return o;
+}
+
+/** A raw table of the same shape as the outbox's messages, with its pragmas. */
+function raw(dir: string, name: string) {
+  const db = new Database(join(dir, `${name}.db`));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec(`CREATE TABLE messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, lane INTEGER NOT NULL,
+    type TEXT NOT NULL, wall_ms INTEGER NOT NULL, synced INTEGER NOT NULL, bytes INTEGER NOT NULL,
+    envelope TEXT NOT NULL)`);
+  const insert = db.prepare(
+    "INSERT INTO messages (seq, id, lane, type, wall_ms, synced, bytes, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  let seq = 0;
+  const row = (type: "alert" | "telemetry", body: unknown) => {
+    seq++;
+    const env = buildEnvelope(type, body as never, {
+      id: `m-${seq}`,
+      home: "bench",
+      seq,
+      laneSeq: seq,
+      ts: "2026-03-02T09:00:00.000+08:00",
+      synced: true,
+    });
+    const json = JSON.stringify(env);
+    insert.run(seq, env.id, 0, type, Date.now(), 1, json.length, json);
+  };
+  return { db, row };
+}
+
+/** Rows per second of `fn` writing `n` rows. */
+function rate(n: number, fn: (i: number) => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  return (n / (performance.now() - t0)) * 1000;
+}
+
+export function outboxVsRaw(quick: boolean): SuiteRow[] {
+  const dir = mkdtempSync(join(tmpdir(), "hearth-bench-suite-"));
+  const rounds = quick ? 3 : 7;
+  const durableN = quick ? 200 : 1000;
+  const batchedN = quick ? 5000 : 20000;
+  const ours = { durable: [] as number[], batched: [] as number[] };
+  const theirs = { durable: [] as number[], batched: [] as number[] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const o = outbox(dir, `ours-${r}`);
+      ours.durable.push(rate(durableN, (i) => o.putAlert(alertBody(`alert-${r}-${String(i).padStart(6, "0")}`))));
+      ours.batched.push(
+        rate(batchedN, (i) => {
+          o.putTelemetry(telemetryBody(i));
+          if (i === batchedN - 1) o.flush();
+        }),
+      );
+      o.close();
+      const w = raw(dir, `raw-${r}`);
+      const one = w.db.transaction((i: number) => w.row("alert", alertBody(`alert-${r}-${String(i).padStart(6, "0")}`)));
+      theirs.durable.push(rate(durableN, (i) => one.immediate(i)));
+      w.db.pragma("synchronous = NORMAL");
+      const many = w.db.transaction((from: number) => {
+        for (let i = from; i < from + BATCH; i++) w.row("telemetry", telemetryBody(i));
+      });
+      theirs.batched.push(rate(batchedN / BATCH, (b) => many.immediate(b * BATCH)) * BATCH);
+      w.db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const row = (what: string, a: number[], b: number[], budget?: number): SuiteRow => ({
+    measure: what,
+    ours: `${Math.round(median(a))} rows/s`,
+    baseline: `${Math.round(median(b))} rows/s (raw better-sqlite3)`,
+    ratio: median(a) / median(b),
+    ...(budget !== undefined ? { budget: `≥ ${budget}×`, met: median(a) / median(b) >= budget } : {}),
+  });
+  return [
+    row("outbox durable alert puts (one FULL commit each)", ours.durable, theirs.durable),
+    row(`outbox batched telemetry (${BATCH} rows per NORMAL commit)`, ours.batched, theirs.batched, 0.8),
+  ];
+}
