@@ -81,7 +81,9 @@ export function outboxVsRaw(quick: boolean): SuiteRow[] {
   try {
     for (let r = 0; r < rounds; r++) {
       const o = outbox(dir, `ours-${r}`);
-      ours.durable.push(rate(durableN, (i) => o.putAlert(alertBody(`alert-${r}-${String(i).padStart(6, "0")}`))));
+      ours.durable.push(
+        rate(durableN, (i) => o.putAlert(alertBody(`alert-${r}-${String(i).padStart(6, "0")}`))),
+      );
       ours.batched.push(
         rate(batchedN, (i) => {
           o.putTelemetry(telemetryBody(i));
@@ -90,7 +92,9 @@ export function outboxVsRaw(quick: boolean): SuiteRow[] {
       );
       o.close();
       const w = raw(dir, `raw-${r}`);
-      const one = w.db.transaction((i: number) => w.row("alert", alertBody(`alert-${r}-${String(i).padStart(6, "0")}`)));
+      const one = w.db.transaction((i: number) =>
+        w.row("alert", alertBody(`alert-${r}-${String(i).padStart(6, "0")}`)),
+      );
       theirs.durable.push(rate(durableN, (i) => one.immediate(i)));
       w.db.pragma("synchronous = NORMAL");
       const many = w.db.transaction((from: number) => {
