@@ -1,8 +1,6 @@
 import { bench, describe } from "vitest";
-import { SECOND_MS } from "../../src/core/time.js";
-import type { ReplayRecord } from "../../src/replay/input.js";
 import { runReplay } from "../../src/replay/run.js";
-import { Household, recordLine } from "../../src/sim/household.js";
+import { replayLines } from "./suite/detection-speed.js";
 
 /**
  * `hearth replay` speed: one op = 20 home-days of 30-second meter readings (JSON lines, parsed,
@@ -11,26 +9,7 @@ import { Household, recordLine } from "../../src/sim/household.js";
  */
 const DAYS = 20;
 
-function lines(): string[] {
-  const h = new Household({ seed: 42, days: DAYS, incident: false });
-  const out: string[] = [];
-  let copies: ReplayRecord[] = [];
-  let cur = -1;
-  for (const r of h.records()) {
-    if (r.kind !== "reading") continue;
-    if (r.ms !== cur) {
-      for (const c of copies) out.push(recordLine(c));
-      copies = [];
-      cur = r.ms;
-    }
-    out.push(recordLine(r));
-    copies.push({ ...r, ms: r.ms + 30 * SECOND_MS });
-  }
-  for (const c of copies) out.push(recordLine(c));
-  return out;
-}
-
-const input = lines();
+const input = replayLines(DAYS);
 
 describe("detection replay", () => {
   bench(`${DAYS} home-days of 30-s readings (${input.length} lines)`, async () => {

@@ -2,32 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bench, describe } from "vitest";
-import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { WEEK_MS } from "../../src/core/time.js";
-import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, telemetryBody } from "../outbox/fixtures.js";
+import { benchOutbox } from "./suite/outbox-vs-raw.js";
 
 /** One op = one put. Durable alert puts fsync each commit; telemetry commits once per batch of 100. */
 const dir = mkdtempSync(join(tmpdir(), "hearth-bench-outbox-"));
 let n = 0;
-const open = (name: string) => {
-  const o = new SqliteOutbox({
-    path: join(dir, `${name}-${n++}.db`),
-    home: "bench",
-    timeZone: "Asia/Shanghai",
-    clock: new SystemClock(),
-    ids: randomIds,
-    maxSizeBytes: 512 * 1024 * 1024,
-    retentionMs: WEEK_MS,
-    telemetryBatch: 100,
-    telemetryFlushMs: 2000,
-    log: silentLogger(),
-  });
-  o.open();
-  return o;
-};
+const open = (name: string) => benchOutbox(dir, `${name}-${n++}`);
 
 describe("outbox writes on disk", () => {
   const alerts = open("alerts");

@@ -9,7 +9,8 @@ import { runReplay } from "../../../src/replay/run.js";
 import { Household, recordLine } from "../../../src/sim/household.js";
 import { median, type SuiteRow } from "./table.js";
 
-function lines(days: number): string[] {
+/** `days` home-days of one simulated home's meter readings, each repeated 30 s later, as replay lines. */
+export function replayLines(days: number): string[] {
   const h = new Household({ seed: 42, days, incident: false });
   const out: string[] = [];
   let copies: ReplayRecord[] = [];
@@ -30,7 +31,7 @@ function lines(days: number): string[] {
 
 export async function detectionSpeed(quick: boolean): Promise<SuiteRow[]> {
   const days = 20;
-  const input = lines(days);
+  const input = replayLines(days);
   const rounds = quick ? 3 : 7;
   const ours: number[] = [];
   const parse: number[] = [];

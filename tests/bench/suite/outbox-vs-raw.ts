@@ -19,7 +19,8 @@ import { median, type SuiteRow } from "./table.js";
 
 const BATCH = 100;
 
-function outbox(dir: string, name: string): SqliteOutbox {
+/** An outbox on disk in `dir` for the benchmarks: telemetry in batches of 100, flushed by count. */
+export function benchOutbox(dir: string, name: string): SqliteOutbox {
   const o = new SqliteOutbox({
     path: join(dir, `${name}.db`),
     home: "bench",
@@ -80,7 +81,7 @@ export function outboxVsRaw(quick: boolean): SuiteRow[] {
   const theirs = { durable: [] as number[], batched: [] as number[] };
   try {
     for (let r = 0; r < rounds; r++) {
-      const o = outbox(dir, `ours-${r}`);
+      const o = benchOutbox(dir, `ours-${r}`);
       ours.durable.push(
         rate(durableN, (i) => o.putAlert(alertBody(`alert-${r}-${String(i).padStart(6, "0")}`))),
       );
