@@ -3,7 +3,8 @@ import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 /**
  * A formatter of ISO 8601 with the offset of one zone. Building an Intl.DateTimeFormat per call
  * dominated a telemetry write and a replay, so the formatter is built once per zone and the zone's
- * offset computed once per minute (offset changes fall on whole minutes); the rest is arithmetic.
+ * offset computed once per quarter hour (offset changes fall on whole minutes, at most one in a
+ * quarter hour); the rest is arithmetic.
  */
 export function createStamper(timeZone: string): (ms: number) => string {
   const fmt = new Intl.DateTimeFormat("en-CA", {
@@ -16,11 +17,7 @@ export function createStamper(timeZone: string): (ms: number) => string {
     second: "2-digit",
     hourCycle: "h23",
   });
-  let cachedMinute = Number.NaN;
-  let cachedOffsetMin = 0;
-  const offsetOf = (ms: number): number => {
-    const minute = Math.floor(ms / MINUTE_MS);
-    if (minute === cachedMinute) return cachedOffsetMin;
+  const offsetAt = (ms: number): number => {
     const p: Record<string, string> = {};
     for (const part of fmt.formatToParts(new Date(ms))) p[part.type] = part.value;
     const local = Date.UTC(
@@ -31,8 +28,25 @@ export function createStamper(timeZone: string): (ms: number) => string {
       Number(p.minute),
       Number(p.second),
     );
+    return Math.round((local - Math.floor(ms / SECOND_MS) * SECOND_MS) / MINUTE_MS);
+  };
+  // The offset of a whole quarter hour when it is the same at its first and last minute (a zone's
+  // offset changes at most once in a quarter hour), else of the minute.
+  let cachedSlot = Number.NaN;
+  let cachedSlotOffset: number | undefined;
+  let cachedMinute = Number.NaN;
+  let cachedOffsetMin = 0;
+  const offsetOf = (ms: number): number => {
+    const minute = Math.floor(ms / MINUTE_MS);
+    if (minute === cachedMinute) return cachedOffsetMin;
+    const slot = Math.floor(minute / 15);
+    if (slot !== cachedSlot) {
+      cachedSlot = slot;
+      const first = offsetAt(slot * 15 * MINUTE_MS);
+      cachedSlotOffset = first === offsetAt((slot * 15 + 14) * MINUTE_MS) ? first : undefined;
+    }
     cachedMinute = minute;
-    cachedOffsetMin = Math.round((local - Math.floor(ms / SECOND_MS) * SECOND_MS) / MINUTE_MS);
+    cachedOffsetMin = cachedSlotOffset ?? offsetAt(ms);
     return cachedOffsetMin;
   };
   const two = (n: number) => String(n).padStart(2, "0");

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoWithOffset, localParts } from "../../src/contract/timestamps.js";
+import { createStamper, isoWithOffset, localParts } from "../../src/contract/timestamps.js";
 
 describe("timestamps", () => {
   it("writes ISO 8601 with the zone's offset", () => {
@@ -14,5 +15,82 @@ describe("timestamps", () => {
     const ms = Date.parse("2026-03-01T23:30:00+08:00"); // a Sunday in Shanghai
     expect(localParts(ms, "Asia/Shanghai")).toEqual({ date: "2026-03-01", hour: 23, minute: 30, weekday: 6 });
     expect(localParts(ms, "UTC")).toEqual({ date: "2026-03-01", hour: 15, minute: 30, weekday: 6 });
+  });
+});
+
+describe("the stamper's cached offset, across offset changes", () => {
+  /** The zone's offset at `ms` straight from Intl, as the reference. */
+  function referenceOffsetMin(ms: number, timeZone: string): number {
+    const p: Record<string, string> = {};
+    const fmt = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    for (const part of fmt.formatToParts(new Date(ms))) p[part.type] = part.value;
+    const local = Date.UTC(
+      +(p.year ?? 0),
+      +(p.month ?? 1) - 1,
+      +(p.day ?? 1),
+      +(p.hour ?? 0),
+      +(p.minute ?? 0),
+      +(p.second ?? 0),
+    );
+    return Math.round((local - Math.floor(ms / 1000) * 1000) / 60_000);
+  }
+  const offsetText = (min: number) =>
+    `${min >= 0 ? "+" : "-"}${String(Math.floor(Math.abs(min) / 60)).padStart(2, "0")}:${String(Math.abs(min) % 60).padStart(2, "0")}`;
+
+  // DST by an hour, by half an hour (Lord Howe), and zones off the hour (Kathmandu, St John's).
+  const zones = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+  ];
+
+  it("minute by minute through the days of a change, the offset is the zone's", () => {
+    const days = [
+      Date.parse("2026-03-29T00:00:00Z"),
+      Date.parse("2026-11-01T00:00:00Z"),
+      Date.parse("2026-04-04T12:00:00Z"),
+    ];
+    for (const zone of zones) {
+      const stamp = createStamper(zone);
+      for (const start of days)
+        for (let m = 0; m < 36 * 60; m += 1) {
+          const ms = start + m * 60_000 + 17_123;
+          expect(stamp(ms).slice(-6), `${zone} ${new Date(ms).toISOString()}`).toBe(
+            offsetText(referenceOffsetMin(ms, zone)),
+          );
+        }
+    }
+  });
+
+  it("at random instants, in any order", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.array(
+          fc.integer({ min: Date.parse("2020-01-01T00:00:00Z"), max: Date.parse("2030-12-31T00:00:00Z") }),
+          {
+            minLength: 1,
+            maxLength: 20,
+          },
+        ),
+        (zone, instants) => {
+          const stamp = createStamper(zone);
+          for (const ms of instants)
+            expect(stamp(ms).slice(-6)).toBe(offsetText(referenceOffsetMin(ms, zone)));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
