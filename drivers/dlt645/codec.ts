@@ -254,36 +254,11 @@ export type ReadReply =
  */
 export function parseReadReply(frame: Dlt645Frame): ReadReply {
   const c = frame.control;
-  if (c === Control.ReadDataError || c === Control.ReadFollowUpError) {
-    if (frame.data.length < 1)
-      throw new HearthError(`${P}: abnormal reply without its error byte`, ErrorCode.FrameTruncated, {
-        protocol: P,
-        offset: 10,
-      });
-    const error = frame.data[0] as number;
-    return { kind: "error", address: frame.address, error, errors: errorNames(error) };
-  }
+  if (c === Control.ReadDataError || c === Control.ReadFollowUpError) return abnormalReply(frame, errorNames);
   const normal = c === Control.ReadDataReply || c === Control.ReadDataReplyMore;
   const followUp = c === Control.ReadFollowUpReply || c === Control.ReadFollowUpReplyMore;
-  if (!normal && !followUp)
-    throw new HearthError(
-      `${P}: control code ${hex2(c)} is not a reply to read data`,
-      ErrorCode.FrameUnexpected,
-      {
-        protocol: P,
-        offset: 8,
-        control: c,
-      },
-    );
-  if (frame.data.length < 4)
-    throw new HearthError(
-      `${P}: read reply of ${frame.data.length} data bytes lacks its identifier`,
-      ErrorCode.FrameTruncated,
-      {
-        protocol: P,
-        offset: 10 + frame.data.length,
-      },
-    );
+  if (!normal && !followUp) throw notAReadReply(c);
+  needIdentifier(frame, 4);
   // A follow-up reply ends with its sequence number, which is not part of the value.
   const end = followUp ? frame.data.length - 1 : frame.data.length;
   return {
@@ -293,6 +268,39 @@ export function parseReadReply(frame: Dlt645Frame): ReadReply {
     value: Buffer.from(frame.data.subarray(4, Math.max(4, end))),
     more: (c & ControlBit.More) !== 0,
   };
+}
+
+/** An abnormal reply to a read (either edition): its error byte, named by the edition's `names`. */
+export function abnormalReply(
+  frame: Dlt645Frame,
+  names: (error: number) => string[],
+  protocol = P,
+): ReadReply {
+  if (frame.data.length < 1)
+    throw new HearthError(`${protocol}: abnormal reply without its error byte`, ErrorCode.FrameTruncated, {
+      protocol,
+      offset: 10,
+    });
+  const error = frame.data[0] as number;
+  return { kind: "error", address: frame.address, error, errors: names(error) };
+}
+
+export function notAReadReply(control: number, protocol = P): HearthError {
+  return new HearthError(
+    `${protocol}: control code ${hex2(control)} is not a reply to read data`,
+    ErrorCode.FrameUnexpected,
+    { protocol, offset: 8, control },
+  );
+}
+
+/** A read reply's data must hold its identifier (4 bytes in 2007, 2 in 1997). */
+export function needIdentifier(frame: Dlt645Frame, diBytes: number, protocol = P): void {
+  if (frame.data.length < diBytes)
+    throw new HearthError(
+      `${protocol}: read reply of ${frame.data.length} data bytes lacks its identifier`,
+      ErrorCode.FrameTruncated,
+      { protocol, offset: 10 + frame.data.length },
+    );
 }
 
 /** The address carried by a read-address reply (0x93). */

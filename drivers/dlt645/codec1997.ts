@@ -1,7 +1,16 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
 import { bcdToInt } from "../common/bcd.js";
-import { hex2, toHex } from "../common/hex.js";
-import { type Dlt645Frame, type EncodeOptions, encodeFrame, WILDCARD_ADDRESS } from "./codec.js";
+import { toHex } from "../common/hex.js";
+import {
+  abnormalReply,
+  type Dlt645Frame,
+  type EncodeOptions,
+  encodeFrame,
+  needIdentifier,
+  notAReadReply,
+  type ReadReply,
+  WILDCARD_ADDRESS,
+} from "./codec.js";
 
 /**
  * DL/T 645-1997 (多功能电能表通信规约), the edition many installed household meters still speak. The
@@ -118,44 +127,21 @@ export function errorReply1997(address: string, error: number, options?: EncodeO
   );
 }
 
-export type ReadReply1997 =
-  | { kind: "data"; address: string; di: string; value: Buffer; more: boolean }
-  | { kind: "error"; address: string; error: number; errors: string[] };
+export type ReadReply1997 = ReadReply;
 
 /** A decoded frame as the reply to a 1997 read data or follow-up; anything else is FrameUnexpected. */
 export function parseReadReply1997(frame: Dlt645Frame): ReadReply1997 {
   const c = frame.control;
-  if (c === Control1997.ReadDataError || c === Control1997.ReadFollowUpError) {
-    if (frame.data.length < 1)
-      throw new HearthError(`${P}: abnormal reply without its error byte`, ErrorCode.FrameTruncated, {
-        protocol: P,
-        offset: 10,
-      });
-    const error = frame.data[0] as number;
-    return { kind: "error", address: frame.address, error, errors: errorNames1997(error) };
-  }
+  if (c === Control1997.ReadDataError || c === Control1997.ReadFollowUpError)
+    return abnormalReply(frame, errorNames1997, P);
   const ok = [
     Control1997.ReadDataReply,
     Control1997.ReadDataReplyMore,
     Control1997.ReadFollowUpReply,
     Control1997.ReadFollowUpReplyMore,
   ] as number[];
-  if (!ok.includes(c))
-    throw new HearthError(
-      `${P}: control code ${hex2(c)} is not a reply to read data`,
-      ErrorCode.FrameUnexpected,
-      {
-        protocol: P,
-        offset: 8,
-        control: c,
-      },
-    );
-  if (frame.data.length < 2)
-    throw new HearthError(
-      `${P}: read reply of ${frame.data.length} data bytes lacks its identifier`,
-      ErrorCode.FrameTruncated,
-      { protocol: P, offset: 10 + frame.data.length },
-    );
+  if (!ok.includes(c)) throw notAReadReply(c, P);
+  needIdentifier(frame, 2, P);
   return {
     kind: "data",
     address: frame.address,

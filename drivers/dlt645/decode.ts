@@ -13,6 +13,7 @@ import {
   decodeValue,
   parseAddressReply,
   parseReadReply,
+  type ReadReply,
 } from "./codec.js";
 import { bytesToDi1997, FUNCTIONS_1997, parseReadReply1997 } from "./codec1997.js";
 import { decodeTableValue } from "./values.js";
@@ -111,21 +112,8 @@ function decode2007(
   } else if (f.control === Control.ReadAddressReply) {
     fields.meter_address = parseAddressReply(f);
   } else if (fromMeter && (fn === 0x11 || fn === 0x12)) {
-    const r = parseReadReply(f);
-    if (r.kind === "error") {
-      fields.error = `0x${hex2(r.error)}`;
-      fields.errors = r.errors;
-      return;
-    }
-    fields.di = r.di;
-    if (fn === 0x12 && f.data.length >= 5) fields.sequence = f.data[f.data.length - 1] as number;
-    fields.value_bytes = toHex(r.value);
-    // A first frame with follow-ups carries only part of the value: show its bytes, decode nothing.
-    if (r.more || fn === 0x12) {
-      nameOf(2007, r.di, fields);
-      return;
-    }
-    putValue(2007, r.di, r.value, out, profile);
+    const sequence = fn === 0x12 && f.data.length >= 5 ? (f.data[f.data.length - 1] as number) : undefined;
+    putReadReply(2007, parseReadReply(f), fn === 0x12, sequence, out, profile);
   }
 }
 
@@ -141,20 +129,37 @@ function decode1997(
     fields.di = bytesToDi1997(f.data);
     nameOf(1997, fields.di, fields);
   } else if (fromMeter && (fn === 0x01 || fn === 0x02)) {
-    const r = parseReadReply1997(f);
-    if (r.kind === "error") {
-      fields.error = `0x${hex2(r.error)}`;
-      fields.errors = r.errors;
-      return;
-    }
-    fields.di = r.di;
-    fields.value_bytes = toHex(r.value);
-    if (r.more || fn === 0x02) {
-      nameOf(1997, r.di, fields);
-      return;
-    }
-    putValue(1997, r.di, r.value, out, profile);
+    putReadReply(1997, parseReadReply1997(f), fn === 0x02, undefined, out, profile);
   }
+}
+
+/**
+ * A read reply's fields: its error words, or its identifier, follow-up number and value bytes, with
+ * the value decoded unless the frame holds only part of it (`partial`: a follow-up frame).
+ */
+function putReadReply(
+  edition: Dlt645Edition,
+  r: ReadReply,
+  partial: boolean,
+  sequence: number | undefined,
+  out: DecodedDlt645Frame,
+  profile: Dlt645Profile | undefined,
+): void {
+  const { fields } = out;
+  if (r.kind === "error") {
+    fields.error = `0x${hex2(r.error)}`;
+    fields.errors = r.errors;
+    return;
+  }
+  fields.di = r.di;
+  if (sequence !== undefined) fields.sequence = sequence;
+  fields.value_bytes = toHex(r.value);
+  // A first frame with follow-ups carries only part of the value: show its bytes, decode nothing.
+  if (r.more || partial) {
+    nameOf(edition, r.di, fields);
+    return;
+  }
+  putValue(edition, r.di, r.value, out, profile);
 }
 
 function nameOf(

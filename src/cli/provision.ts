@@ -8,7 +8,7 @@ import { configText, planConfig, snippetDevices, valuesFromConfig } from "../pro
 import { changedLines, lineDiff } from "../provision/diff.js";
 import { installFiles, resolveOwners } from "../provision/install.js";
 import { Prompter } from "../provision/prompt.js";
-import { type ProvisionValues, QUESTIONS, valuesFromText } from "../provision/values.js";
+import { type ProvisionValues, QUESTIONS, VALUE_KEYS, valuesFromText } from "../provision/values.js";
 import { checkBroker } from "../uplink/index.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printJson, printProblems } from "./io.js";
@@ -31,21 +31,6 @@ function read(file: string, what: string): string {
     throw new CliExit(EXIT.failed, `hearth provision: ${what} ${file}: ${errorMessage(e)}`);
   }
 }
-
-const VALUE_KEYS = [
-  "home",
-  "timezone",
-  "broker",
-  "mqttVersion",
-  "username",
-  "passwordFile",
-  "ca",
-  "cert",
-  "key",
-  "cloudKey",
-  "sleepWindow",
-  "stateDir",
-] as const;
 
 /**
  * `hearth provision`: the home's config and its certificates, key and the cloud's public key, from

@@ -40,7 +40,8 @@ export const QUESTIONS: readonly {
   { key: "sleepWindow", ask: "Usual night, HH:MM-HH:MM", required: false, fallback: "22:00-07:00" },
 ];
 
-const KEYS = new Set<string>([
+/** Every value provision takes, by its flag's name. */
+export const VALUE_KEYS = [
   "home",
   "timezone",
   "broker",
@@ -53,7 +54,8 @@ const KEYS = new Set<string>([
   "cloudKey",
   "sleepWindow",
   "stateDir",
-]);
+] as const satisfies readonly (keyof ProvisionValues)[];
+const KEYS: ReadonlySet<string> = new Set(VALUE_KEYS);
 /** Keys of a --from file, in its own spelling (snake_case accepted too). */
 const ALIASES: Record<string, keyof ProvisionValues> = {
   mqtt_version: "mqttVersion",
