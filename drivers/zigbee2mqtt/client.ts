@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { Backoff } from "../../src/core/backoff.js";
 import type { Clock, Timer } from "../../src/core/clock.js";
 import { errorMessage } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
+import { connectMqtt } from "../../src/core/mqtt-connect.js";
 import { SECOND_MS } from "../../src/core/time.js";
 
 export interface Z2mBroker {
@@ -95,7 +96,7 @@ export class Zigbee2mqttClient {
     const { log, broker } = this.#o;
     let c: MqttClient;
     try {
-      c = mqtt.connect(broker.url, this.#options());
+      c = connectMqtt(broker.url, this.#options());
     } catch (e) {
       this.#down(`cannot connect: ${errorMessage(e)}`);
       return;

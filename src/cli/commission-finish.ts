@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseDuration } from "../config/duration.js";
 import { loadConfigFile } from "../config/load.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import { controlRequest } from "../control/client.js";
 import { socketPath } from "../control/socket.js";
+import { parseDuration } from "../core/duration.js";
 import { errorMessage } from "../core/errors.js";
 import { type Check, fail, ok } from "../doctor/check.js";
 import { runDoctor } from "../doctor/doctor.js";

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
-import { parseDuration } from "../config/duration.js";
 import { controlRequest } from "../control/client.js";
+import { parseDuration } from "../core/duration.js";
 import { errorMessage } from "../core/errors.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printJson } from "./io.js";

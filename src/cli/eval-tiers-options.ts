@@ -1,4 +1,4 @@
-import { parseDuration } from "../config/duration.js";
+import { parseDuration } from "../core/duration.js";
 import type { EvalDetection } from "../eval/evaluate.js";
 import { TIERS, type Tier } from "../eval/tiers.js";
 import { CliExit, EXIT } from "./exit.js";

@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { MAX_COMMAND_VALIDITY_MS } from "../agent/command-guard.js";
-import { parseDuration } from "../config/duration.js";
 import { signCommand } from "../contract/command-signing.js";
 import { COMMAND_BODIES, CONTRACT_VERSION, type CommandName, commandEnvelope } from "../contract/messages.js";
 import { commandTopic } from "../contract/topics.js";
+import { parseDuration } from "../core/duration.js";
 import { parsePrivateKey, rawPublicKey } from "../core/ed25519-keys.js";
 import { errorMessage } from "../core/errors.js";
 import { MINUTE_MS } from "../core/time.js";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from "commander";
-import { parseDuration } from "../config/duration.js";
+import { parseDuration } from "../core/duration.js";
 import { packageVersion } from "../core/paths.js";
 import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
@@ -16,6 +16,15 @@ function build(): Command {
     .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
+
+  program
+    .command("resolve-config", { hidden: true })
+    .description("check a config and print it with its devices' profiles as JSON (what `hearth run` reads)")
+    .requiredOption("-c, --config <file>", "the home's config file (YAML)")
+    .action(async (opts: { config: string }) => {
+      const { resolveConfigCommand } = await import("./resolve-config.js");
+      await resolveConfigCommand(opts);
+    });
 
   program
     .command("run")

@@ -1,5 +1,5 @@
-import { parseDuration } from "../config/duration.js";
 import { SystemClock } from "../core/clock.js";
+import { parseDuration } from "../core/duration.js";
 import { ErrorCode, errorMessage, isHearthError } from "../core/errors.js";
 import { CliExit, EXIT } from "./exit.js";
 

@@ -1,5 +1,5 @@
-import { parseDuration } from "../config/duration.js";
 import type { HearthConfig } from "../config/schema.js";
+import { parseDuration } from "../core/duration.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { parseTs } from "../replay/input.js";
 import { fileLines, runReplay } from "../replay/run.js";

@@ -1,25 +1,17 @@
-import { loadConfigFile } from "../config/load.js";
 import { SystemClock } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import { randomIds } from "../core/ids.js";
 import { createLogger, type Logger } from "../core/log.js";
 import { packageVersion } from "../core/paths.js";
 import { timesyncdSynced } from "../core/time-sync.js";
-import { loadCatalogue } from "../profiles/catalogue.js";
 import { CliExit, EXIT } from "./exit.js";
-import { printProblems } from "./io.js";
+import { resolveConfigInChild } from "./resolve-config.js";
 
 /** `hearth run`: the real agent for one home, until SIGTERM or SIGINT. */
 export async function runCommand(opts: { config: string; stateDir?: string }): Promise<void> {
-  const catalogue = loadCatalogue();
-  if (catalogue.problems.length > 0)
-    printProblems("Some device profiles are broken and were skipped", catalogue.problems);
-  const parsed = loadConfigFile(opts.config, catalogue.profiles);
-  if (!parsed.ok) {
-    printProblems(`${opts.config} is not a valid Hearth config`, parsed.problems);
-    throw new CliExit(EXIT.failed);
-  }
-  const config = parsed.value;
+  // Checked in a child process, so that the YAML parser and the schemas never load here.
+  const resolved = await resolveConfigInChild(opts.config);
+  const config = resolved.config;
   const log = createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? config.log_level });
   const { Agent } = await import("../agent/agent.js");
   // Every timer body guarded in one place: a throw is logged and the timer runs again next time.
@@ -29,7 +21,7 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
   });
   const agent = new Agent({
     config,
-    profiles: catalogue.profiles,
+    profiles: new Map(resolved.profiles),
     host: { clock, netClock: clock, ids: randomIds, log, version: packageVersion() },
     ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
   });

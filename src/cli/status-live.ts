@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseDuration } from "../config/duration.js";
 import { controlRequest } from "../control/client.js";
+import { parseDuration } from "../core/duration.js";
 import { errorMessage } from "../core/errors.js";
 import { CliExit, EXIT } from "./exit.js";
 import { renderStatus, type StatusData } from "./status-view.js";

@@ -1,4 +1,5 @@
-import { type DetectionConfig, detectionSchema } from "../config/schema.js";
+import { DETECTION_CONFIG_DEFAULTS } from "../config/detection-defaults.js";
+import type { DetectionConfig } from "../config/schema.js";
 import type { AlertKind, WatchLevel } from "../contract/messages.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -231,10 +232,10 @@ export function waterResolutionM3(c: DetectionConfig): number {
 }
 
 /**
- * There is one table of detection defaults: the config schema's (src/config/schema.ts). The defaults
- * below are read from it, so a default changed there is the default here too.
+ * There is one table of detection defaults: the config schema's (src/config/schema.ts), copied as plain
+ * data to detection-defaults.ts (a test keeps the two equal), so a default changed there is the default here too.
  */
-const CONFIG_DEFAULTS = detectionSchema.parse({});
+const CONFIG_DEFAULTS = DETECTION_CONFIG_DEFAULTS;
 
 /** Smallest water step that counts when the caller gives none (m³). */
 export const DEFAULT_WATER_RESOLUTION_M3 = waterResolutionM3(CONFIG_DEFAULTS);

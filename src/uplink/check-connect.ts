@@ -1,7 +1,7 @@
-import mqtt from "mqtt";
 import type { BrokerConfig } from "../config/schema.js";
 import { commandFilter } from "../contract/topics.js";
 import { errorMessage } from "../core/errors.js";
+import { connectMqtt } from "../core/mqtt-connect.js";
 import { SECOND_MS } from "../core/time.js";
 import { clientOptions, safeUrl } from "./connect-options.js";
 
@@ -34,7 +34,7 @@ export async function checkBroker(broker: BrokerConfig, home: string, timeoutMs 
   opts.clean = true;
   opts.connectTimeout = timeoutMs;
   if (opts.protocolVersion === 5) opts.properties = { ...opts.properties, sessionExpiryInterval: 0 };
-  const client = mqtt.connect(broker.url, opts);
+  const client = connectMqtt(broker.url, opts);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no CONNACK within ${timeoutMs} ms`)), timeoutMs);

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import { connect as mqttConnect } from "mqtt";
 import { ErrorCode, HearthError } from "../core/errors.js";
+import { connectMqtt } from "../core/mqtt-connect.js";
 import { BrokerConnector, boundedWait, type Connection } from "./connection.js";
 import { Drain } from "./drain.js";
 import type { StampContext } from "./envelopes.js";
@@ -76,7 +76,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       random: opts.random,
       clock: opts.clock,
       log: opts.log,
-      connect: opts.connect ?? mqttConnect,
+      connect: opts.connect ?? connectMqtt,
       session: () => sessions.next(),
       willPayload: (session) => this.#status.will(session),
       hooks: {

@@ -22,7 +22,7 @@ const LEAVES = ["src/core", "src/profiles", "src/config", "src/contract"];
  * type-only imports obey the same rules as any other.
  */
 const RULES: Record<string, FolderRule> = {
-  "src/core": { may: [], packages: ["pino", "yaml", "zod"] },
+  "src/core": { may: [], packages: ["pino", "yaml", "zod", "mqtt"] },
   "src/profiles": { may: ["src/core"], packages: ["zod", "yaml"] },
   "src/config": { may: ["src/core", "src/profiles"], packages: ["zod", "yaml"] },
   "src/contract": { may: ["src/core"], packages: ["zod"] },
@@ -37,6 +37,8 @@ const RULES: Record<string, FolderRule> = {
     may: [...LEAVES, "src/outbox", "src/uplink", "src/control"],
     packages: [],
   },
+  /** The request files between the agent and the root helper, and the actions the helper runs. */
+  "src/privileged": { may: ["src/core"], packages: [] },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */

@@ -33,6 +33,14 @@ const REGISTER = join(dir, "register.mjs");
 /** What must never load with `hearth run`: the demo's broker, the tools' progress bar, any simulator. */
 const DEMO_OR_TOOL = /\/node_modules\/(aedes|cli-progress)\/|\/dist\/src\/(sim|broker)\/|\/sim\//;
 
+/**
+ * What the agent's own process never loads (issue 14, footprint): the YAML parser, the config loader and
+ * the profile catalogue (a child process checks the config), and MQTT.js's entry point, which loads
+ * every transport it knows (the agent takes its TCP and TLS client alone).
+ */
+const CONFIG_TIME =
+  /\/node_modules\/yaml\/|\/node_modules\/mqtt\/build\/index\.js$|\/dist\/src\/(profiles\/catalogue|config\/load)\.js$/;
+
 const loaded = (file: string) => readFileSync(file, "utf8").trim().split("\n");
 
 describe("what `hearth run` loads", () => {
@@ -79,6 +87,7 @@ detection: { gateway_power: "off" }
     for (const part of ["dist/src/agent/agent.js", "dist/src/agent/meters.js", "dist/src/agent/bthome.js"])
       expect(files.some((f) => f.endsWith(part))).toBe(true);
     expect(files.filter((f) => DEMO_OR_TOOL.test(f))).toEqual([]);
+    expect(files.filter((f) => CONFIG_TIME.test(f))).toEqual([]);
   }, 60_000);
 
   it("the check can fail: the demo's modules do load aedes", () => {
@@ -99,5 +108,7 @@ detection: { gateway_power: "off" }
     const files = loaded(record);
     expect(files.some((f) => f.includes("/node_modules/aedes/"))).toBe(true);
     expect(files.some((f) => DEMO_OR_TOOL.test(f))).toBe(true);
+    // The demo checks its config in-process: what `hearth run` leaves to its child shows up here.
+    expect(files.some((f) => CONFIG_TIME.test(f))).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ interface Sample {
   cpuTicks: number;
 }
 
-function sample(pid: number): Sample {
+export function sample(pid: number): Sample {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? Number.NaN);
   let pssKiB: number | undefined;
@@ -71,7 +71,13 @@ const MiB = (kib: number) => Math.round((kib / 1024) * 10) / 10;
 const TICK_HZ = 100;
 
 async function measure(what: string, child: ChildProcess, ready: Promise<number | undefined>): Promise<Row> {
-  const startupMs = await ready;
+  let startupMs: number | undefined;
+  try {
+    startupMs = await ready;
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw e;
+  }
   const pid = child.pid as number;
   const a = sample(pid);
   await sleep(IDLE_MS);
@@ -124,7 +130,7 @@ async function agent(what: string, yaml: (stateDir: string, broker: string) => s
   }
 }
 
-const header = (stateDir: string, broker: string) => `version: 1
+export const header = (stateDir: string, broker: string) => `version: 1
 home: { id: footprint, timezone: Asia/Shanghai }
 state_dir: ${stateDir}
 cloud:
@@ -135,7 +141,8 @@ log_level: warn
 devices:
 `;
 
-async function serialMeters(): Promise<Row> {
+/** Three simulated meters (Modbus, DL/T 645, CJ/T 188) answering on one pseudo-terminal line. */
+export async function startSerialMeters(): Promise<{ dev: string; close(): Promise<void> }> {
   mkdirSync("/dev/hearth-bench", { recursive: true });
   const dev = "/dev/hearth-bench/rs485";
   const pty = await startPtyPair(dev, "/dev/hearth-bench/sim");
@@ -158,20 +165,33 @@ async function serialMeters(): Promise<Row> {
     ],
     idleMs: 8,
   });
+  return {
+    dev,
+    close: async () => {
+      await served.close();
+      await pty.kill();
+    },
+  };
+}
+
+/** The config's lines for the three meters of `startSerialMeters` (poll: the profile's own when absent). */
+export function serialMeterDevices(dev: string, poll?: string): string {
+  const p = poll === undefined ? "" : `, poll: ${poll}`;
+  return `  - { id: power-mb, profile: eastron-sdm120, port: "${dev}", unit_id: 7, baud: 2400, parity: even${p} }
+  - { id: power-dlt, profile: generic-dlt645-single-phase, port: "${dev}", address: "000012345678", baud: 2400, parity: even${p} }
+  - { id: water-cjt, profile: generic-cjt188-cold-water, port: "${dev}", address: "00000805000001", baud: 2400, parity: even${p} }
+`;
+}
+
+async function serialMeters(): Promise<Row> {
+  const line = await startSerialMeters();
   try {
     return await agent(
       "hearth run, 3 serial meters",
-      (
-        s,
-        b,
-      ) => `${header(s, b)}  - { id: power-mb, profile: eastron-sdm120, port: "${dev}", unit_id: 7, baud: 2400, parity: even, poll: 3s }
-  - { id: power-dlt, profile: generic-dlt645-single-phase, port: "${dev}", address: "000012345678", baud: 2400, parity: even, poll: 3s }
-  - { id: water-cjt, profile: generic-cjt188-cold-water, port: "${dev}", address: "00000805000001", baud: 2400, parity: even, poll: 3s }
-`,
+      (s, b) => `${header(s, b)}${serialMeterDevices(line.dev, "3s")}`,
     );
   } finally {
-    await served.close();
-    await pty.kill();
+    await line.close();
   }
 }
 
