@@ -14,111 +14,31 @@
  *
  * Run: npx vitest bench --run tests/bench/ble-press.bench.ts
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { bench, describe } from "vitest";
-import type { AdvertConsumer, BleAdvert, BleScanner } from "../../drivers/ble/advert.js";
 import { BluezScanner } from "../../drivers/ble/bluez.js";
-import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
 import type { DeviceStats } from "../../drivers/bthome/receiver.js";
-import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
-import { Agent } from "../../src/agent/agent.js";
-import type { AgentHost } from "../../src/agent/host.js";
 import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { BluezMock, haveDbusTools } from "../helpers/bluez-mock.js";
-import { haveMosquitto, startMosquitto } from "../helpers/brokers.js";
-import { bleHomeConfig, encryptedAdvert, TEST_KEY } from "../helpers/bthome.js";
+import { haveMosquitto } from "../helpers/brokers.js";
+import { encryptedAdvert } from "../helpers/bthome.js";
 import { waitFor } from "../helpers/wait.js";
+import {
+  alertAcked,
+  allAcked,
+  DEVICE,
+  MAC,
+  pct,
+  type Sample,
+  Stopwatch,
+  simulatedPresses,
+  withAgent,
+} from "./press-rig.js";
 
 /** HEARTH_BENCH_PRESSES overrides, for a quick look; the figures in docs/BENCHMARKS.md are for 1,000. */
 const PRESSES = Number(process.env.HEARTH_BENCH_PRESSES ?? 1000);
 const WARMUP = 20;
-const MAC = "A4:C1:38:00:BE:01";
-const KEY = TEST_KEY;
-const DEVICE = "call-button";
-
-/** Stamps adverts on their way into the receiver; `arm()` picks the next advert as a press's first copy. */
-class Stopwatch implements AdvertConsumer {
-  readonly serviceUuid = BTHOME_UUID;
-  inner: AdvertConsumer | undefined;
-  #armed = false;
-  stamp: { received: number; durable?: number } | undefined;
-
-  arm(): void {
-    this.#armed = true;
-    this.stamp = undefined;
-  }
-
-  advert(a: BleAdvert): void {
-    if (this.#armed) {
-      this.#armed = false;
-      this.stamp = { received: performance.now() };
-    }
-    this.inner?.advert(a);
-  }
-}
-
-function config(broker: string, stateDir: string) {
-  return bleHomeConfig({ home: "bench-home", broker, stateDir, device: DEVICE, mac: MAC, logLevel: "warn" });
-}
-
-/**
- * Resolves with the time `cond` first holds, checked now and after every `delivered` event of the uplink
- * (which comes after the PUBACKs of a batch have been marked in the outbox).
- */
-function whenDelivered(agent: Agent, cond: () => boolean): Promise<number> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!cond()) return;
-      agent.uplink.off("delivered", check);
-      resolve(performance.now());
-    };
-    agent.uplink.on("delivered", check);
-    check();
-  });
-}
-
-/** The press's alert is acknowledged: its advert was stamped and the outbox has no undelivered alert. */
-const alertAcked = (agent: Agent, watch: Stopwatch) =>
-  whenDelivered(agent, () => watch.stamp?.durable !== undefined && agent.outbox.depth().alert === 0);
-
-/** Everything acknowledged (the press's button event too) before the next press. */
-const allAcked = (agent: Agent) =>
-  whenDelivered(agent, () => {
-    const d = agent.outbox.depth();
-    return d.alert === 0 && d.event === 0;
-  });
-
-/**
- * Stamps "durable" when the outbox's `putAlert` returns (the alert row is committed, synchronous = FULL):
- * bench-only instrumentation of the agent's own outbox instance.
- */
-function stampDurable(agent: Agent, watch: Stopwatch): void {
-  const outbox = agent.outbox;
-  const put = outbox.putAlert.bind(outbox);
-  outbox.putAlert = (body) => {
-    const r = put(body);
-    if (watch.stamp && watch.stamp.durable === undefined) watch.stamp.durable = performance.now();
-    return r;
-  };
-}
-
-interface Sample {
-  received: number;
-  durable: number;
-  acked: number;
-  /** The press's button event acknowledged too (the next press waits for it). */
-  eventAcked: number;
-  /** dbusmock only: when the test issued the Properties.Set. */
-  sent?: number;
-}
-
-function pct(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
 
 function report(name: string, samples: readonly Sample[]): void {
   const line = (what: string, xs: number[]) => {
@@ -160,67 +80,6 @@ function report(name: string, samples: readonly Sample[]): void {
     `  budget p99 < 50 ms (received → acked): ${p99 < 50 ? "met" : "NOT met"} (${p99.toFixed(2)} ms)`,
   );
   console.info(lines.join("\n"));
-}
-
-async function withAgent(
-  scanner: (consumer: AdvertConsumer, adapter: string) => BleScanner,
-  watch: Stopwatch,
-  body: (agent: Agent) => Promise<void>,
-): Promise<void> {
-  const broker = await startMosquitto();
-  const stateDir = mkdtempSync(join(tmpdir(), "hearth-bench-ble-"));
-  const { config: cfg, profiles } = config(broker.url, stateDir);
-  const clock = new SystemClock();
-  const host: AgentHost = {
-    clock,
-    netClock: clock,
-    ids: randomIds,
-    log: silentLogger(),
-    version: "bench",
-    bleScanner: (consumer, adapter) => {
-      watch.inner = consumer;
-      return scanner(watch, adapter);
-    },
-  };
-  const agent = new Agent({ config: cfg, profiles, host });
-  try {
-    await agent.start();
-    await waitFor("the uplink to connect", () => agent.uplink.state().connected);
-    stampDurable(agent, watch);
-    await body(agent);
-  } finally {
-    await agent.stop();
-    await broker.close();
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-}
-
-/** Presses through the simulated scanner: one encrypted advert, five copies, per press. */
-async function simulated(): Promise<Sample[]> {
-  const watch = new Stopwatch();
-  let button: SimulatedButton | undefined;
-  const samples: Sample[] = [];
-  await withAgent(
-    (consumer, adapter) => {
-      const s = new SimulatedScanner({ consumer, adapter });
-      button = new SimulatedButton({ mac: MAC, key: KEY, scanner: s, repeats: 5 });
-      return s;
-    },
-    watch,
-    async (agent) => {
-      const b = button as SimulatedButton;
-      for (let i = 0; i < WARMUP + PRESSES; i++) {
-        watch.arm();
-        const acked = alertAcked(agent, watch);
-        b.press();
-        const at = await acked;
-        const st = watch.stamp as { received: number; durable: number };
-        const all = await allAcked(agent);
-        if (i >= WARMUP) samples.push({ ...st, acked: at, eventAcked: all });
-      }
-    },
-  );
-  return samples;
 }
 
 /** Presses through node-ble's BluezScanner and a dbusmock BlueZ: one Properties.Set per press. */
@@ -273,7 +132,7 @@ describe("call button: advert received → alert durable → Mosquitto PUBACK", 
   }
   bench(
     `simulated scanner, ${PRESSES} presses`,
-    async () => report("simulated scanner", await simulated()),
+    async () => report("simulated scanner", await simulatedPresses(PRESSES, WARMUP)),
     once,
   );
   const dbus = haveDbusTools();

@@ -3,7 +3,7 @@
  * (issue 14): see tests/bench/suite/disk-writes.ts.
  *
  * Run: npm run build && npx vite-node tests/bench/disk-writes.ts [-- --quick] (root, for the pty links
- * under /dev; needs socat and mosquitto). --quick: a 5-minute window, else 30 minutes.
+ * under /dev; needs socat and mosquitto). --quick: a 2-minute window, else 30 minutes.
  */
 import { loadavg } from "node:os";
 import { diskWrites } from "./suite/disk-writes.js";

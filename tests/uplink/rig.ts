@@ -16,6 +16,8 @@ export interface RigOptions {
   onCommand?: CommandHandler;
   heartbeatMs?: number;
   log?: Logger;
+  /** The outbox's file; default in memory (benchmarks put it on disk, as the agent's is). */
+  outboxPath?: string;
 }
 
 export interface Rig {
@@ -43,12 +45,12 @@ export function broker(
   return { url, mqtt_version: version, ...extra };
 }
 
-/** An in-memory outbox and an uplink for a fresh home id (so tests never share an MQTT client id). */
+/** An outbox (in memory unless `outboxPath`) and an uplink for a fresh home id (so tests never share an MQTT client id). */
 export function makeRig(o: RigOptions): Rig {
   const home = `h-${randomUUID().slice(0, 8)}`;
   const clock = o.clock ?? new SystemClock();
   const outbox = new SqliteOutbox({
-    path: ":memory:",
+    path: o.outboxPath ?? ":memory:",
     home,
     timeZone: "Asia/Shanghai",
     clock,

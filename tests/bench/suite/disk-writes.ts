@@ -93,7 +93,7 @@ function activity(z2m: mqtt.MqttClient): () => void {
 }
 
 export async function diskWrites(quick: boolean): Promise<DiskWrites> {
-  const windowMs = quick ? 5 * 60_000 : 30 * 60_000;
+  const windowMs = quick ? 2 * 60_000 : 30 * 60_000;
   const broker = await startMosquitto();
   const line = await startSerialMeters();
   // /var/tmp is on the root filesystem (a real disk here); /tmp may be tmpfs elsewhere.

@@ -3,15 +3,18 @@
  * baseline measured in the same run (alternating rounds where it can), so the ratios hold on a noisy
  * machine. `--quick` for a short run; `--json` for the rows as JSON.
  *
- * Measured so far: outbox writes against raw better-sqlite3, detection replay speed, and the
- * footprint of `hearth run` against bare Node. Not yet: replay to Mosquitto against raw MQTT.js,
- * press → PUBACK against its floor, bytes written per day, RS-485 line use (tests/bench/*.bench.ts
- * and docs/BENCHMARKS.md hold the older absolute figures).
+ * Measured: outbox writes against raw better-sqlite3, replay to Mosquitto against raw MQTT.js, press →
+ * PUBACK against its floor, detection replay speed, the footprint of `hearth run` against bare Node,
+ * and bytes written to disk per day. Not here yet: RS-485 line use (tests/bench/modbus-line.bench.ts)
+ * and the Node-RED peer.
  */
 import { loadavg } from "node:os";
 import { detectionSpeed } from "./detection-speed.js";
+import { diskWrites } from "./disk-writes.js";
 import { footprint } from "./footprint.js";
 import { outboxVsRaw } from "./outbox-vs-raw.js";
+import { pressLatency } from "./press-latency.js";
+import { replayVsRaw } from "./replay-vs-raw.js";
 import { markdown, type SuiteRow } from "./table.js";
 
 const quick = process.argv.includes("--quick");
@@ -22,6 +25,10 @@ const step = (what: string) => process.stderr.write(`bench: ${what}…\n`);
 
 step("outbox writes against raw better-sqlite3");
 rows.push(...outboxVsRaw(quick));
+step("replay to Mosquitto against raw MQTT.js");
+rows.push(...(await replayVsRaw(quick)));
+step("press → durable → PUBACK against its floor");
+rows.push(...(await pressLatency(quick)));
 step("detection replay speed");
 rows.push(...(await detectionSpeed(quick)));
 step(`footprint of hearth run (${quick ? "20" : "60"} s idle per home)`);
@@ -38,6 +45,17 @@ if (bare)
       ...(r.what.includes("3 serial") ? { budget: "≤ 1.7× bare Node", met: ratio <= 1.7 } : {}),
     });
   }
+step(`bytes written to disk (${quick ? "2-minute" : "30-minute"} window at the real cadence)`);
+const disk = await diskWrites(quick);
+const MB = (b: number) => `${(b / 1e6).toFixed(2)} MB/day`;
+rows.push({
+  measure: `disk writes, 3 meters + button + 2 sensors (write_bytes over ${disk.windowS} s, scaled to a day; outbox ${(disk.stateBytes / 1e6).toFixed(1)} MB at the end)`,
+  ours: MB(disk.diskBytesPerDay),
+  baseline: `${MB(disk.messageBytesPerDay)} (the ${disk.messages} messages' own bytes)`,
+  ratio: disk.messageBytesPerDay > 0 ? disk.diskBytesPerDay / disk.messageBytesPerDay : undefined,
+  budget: "≤ 5 MB/day (absolute)",
+  met: disk.diskBytesPerDay <= 5e6,
+});
 const load = loadavg()
   .map((l) => l.toFixed(1))
   .join(" ");

@@ -1,0 +1,175 @@
+/**
+ * The call-button press rig shared by the press benchmarks (tests/bench/ble-press.bench.ts and
+ * `npm run bench`): an Agent on a real Mosquitto, adverts stamped on their way into its receiver, the
+ * press's alert stamped when the outbox has committed it and again when the broker has acknowledged it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AdvertConsumer, BleAdvert, BleScanner } from "../../drivers/ble/advert.js";
+import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
+import { SimulatedButton, SimulatedScanner } from "../../drivers/bthome/sim/index.js";
+import { Agent } from "../../src/agent/agent.js";
+import type { AgentHost } from "../../src/agent/host.js";
+import { SystemClock } from "../../src/core/clock.js";
+import { randomIds } from "../../src/core/ids.js";
+import { silentLogger } from "../../src/core/log.js";
+import { startMosquitto } from "../helpers/brokers.js";
+import { bleHomeConfig, TEST_KEY } from "../helpers/bthome.js";
+import { waitFor } from "../helpers/wait.js";
+
+export const MAC = "A4:C1:38:00:BE:01";
+export const DEVICE = "call-button";
+
+/** Stamps adverts on their way into the receiver; `arm()` picks the next advert as a press's first copy. */
+export class Stopwatch implements AdvertConsumer {
+  readonly serviceUuid = BTHOME_UUID;
+  inner: AdvertConsumer | undefined;
+  #armed = false;
+  stamp: { received: number; durable?: number } | undefined;
+
+  arm(): void {
+    this.#armed = true;
+    this.stamp = undefined;
+  }
+
+  advert(a: BleAdvert): void {
+    if (this.#armed) {
+      this.#armed = false;
+      this.stamp = { received: performance.now() };
+    }
+    this.inner?.advert(a);
+  }
+}
+
+function config(broker: string, stateDir: string) {
+  return bleHomeConfig({ home: "bench-home", broker, stateDir, device: DEVICE, mac: MAC, logLevel: "warn" });
+}
+
+/**
+ * Resolves with the time `cond` first holds, checked now and after every `delivered` event of the uplink
+ * (which comes after the PUBACKs of a batch have been marked in the outbox).
+ */
+function whenDelivered(agent: Agent, cond: () => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!cond()) return;
+      agent.uplink.off("delivered", check);
+      resolve(performance.now());
+    };
+    agent.uplink.on("delivered", check);
+    check();
+  });
+}
+
+/** The press's alert is acknowledged: its advert was stamped and the outbox has no undelivered alert. */
+export const alertAcked = (agent: Agent, watch: Stopwatch) =>
+  whenDelivered(agent, () => watch.stamp?.durable !== undefined && agent.outbox.depth().alert === 0);
+
+/** Everything acknowledged (the press's button event too) before the next press. */
+export const allAcked = (agent: Agent) =>
+  whenDelivered(agent, () => {
+    const d = agent.outbox.depth();
+    return d.alert === 0 && d.event === 0;
+  });
+
+/**
+ * Stamps "durable" when the outbox's `putAlert` returns (the alert row is committed, synchronous = FULL):
+ * bench-only instrumentation of the agent's own outbox instance.
+ */
+function stampDurable(agent: Agent, watch: Stopwatch): void {
+  const outbox = agent.outbox;
+  const put = outbox.putAlert.bind(outbox);
+  outbox.putAlert = (body) => {
+    const r = put(body);
+    if (watch.stamp && watch.stamp.durable === undefined) watch.stamp.durable = performance.now();
+    return r;
+  };
+}
+
+export interface Sample {
+  received: number;
+  durable: number;
+  acked: number;
+  /** The press's button event acknowledged too (the next press waits for it). */
+  eventAcked: number;
+  /** dbusmock only: when the test issued the Properties.Set. */
+  sent?: number;
+}
+
+export function pct(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Where the rig runs: its broker and the agent's state directory (a baseline beside it uses the same). */
+export interface PressRigPlace {
+  brokerUrl: string;
+  stateDir: string;
+}
+
+export async function withAgent(
+  scanner: (consumer: AdvertConsumer, adapter: string) => BleScanner,
+  watch: Stopwatch,
+  body: (agent: Agent, where: PressRigPlace) => Promise<void>,
+): Promise<void> {
+  const broker = await startMosquitto();
+  const stateDir = mkdtempSync(join(tmpdir(), "hearth-bench-ble-"));
+  const { config: cfg, profiles } = config(broker.url, stateDir);
+  const clock = new SystemClock();
+  const host: AgentHost = {
+    clock,
+    netClock: clock,
+    ids: randomIds,
+    log: silentLogger(),
+    version: "bench",
+    bleScanner: (consumer, adapter) => {
+      watch.inner = consumer;
+      return scanner(watch, adapter);
+    },
+  };
+  const agent = new Agent({ config: cfg, profiles, host });
+  try {
+    await agent.start();
+    await waitFor("the uplink to connect", () => agent.uplink.state().connected);
+    stampDurable(agent, watch);
+    await body(agent, { brokerUrl: broker.url, stateDir });
+  } finally {
+    await agent.stop();
+    await broker.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Presses through the simulated scanner: one encrypted advert, five copies, per press. */
+/** `presses` presses after `warmup` unrecorded ones, one at a time; `between` runs after each. */
+export async function simulatedPresses(
+  presses: number,
+  warmup: number,
+  between?: (where: PressRigPlace) => Promise<void>,
+): Promise<Sample[]> {
+  const watch = new Stopwatch();
+  let button: SimulatedButton | undefined;
+  const samples: Sample[] = [];
+  await withAgent(
+    (consumer, adapter) => {
+      const s = new SimulatedScanner({ consumer, adapter });
+      button = new SimulatedButton({ mac: MAC, key: TEST_KEY, scanner: s, repeats: 5 });
+      return s;
+    },
+    watch,
+    async (agent, where) => {
+      const b = button as SimulatedButton;
+      for (let i = 0; i < warmup + presses; i++) {
+        watch.arm();
+        const acked = alertAcked(agent, watch);
+        b.press();
+        const at = await acked;
+        const st = watch.stamp as { received: number; durable: number };
+        const all = await allAcked(agent);
+        if (i >= warmup) samples.push({ ...st, acked: at, eventAcked: all });
+        await between?.(where);
+      }
+    },
+  );
+  return samples;
+}

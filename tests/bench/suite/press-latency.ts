@@ -1,0 +1,65 @@
+/**
+ * Press → durable → PUBACK against its floor, in one run (issue 14): a simulated button's press goes
+ * through the agent's real receiver, pipeline, outbox (synchronous = FULL) and uplink to Mosquitto;
+ * after each press the floor is measured on the same disk and the same broker: one raw better-sqlite3
+ * INSERT committed with the outbox's pragmas (WAL, synchronous = FULL) plus one raw MQTT.js QoS 1
+ * publish of a message the size of the press's alert, waited for until its PUBACK.
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import mqtt from "mqtt";
+import { pct, simulatedPresses } from "../press-rig.js";
+import type { SuiteRow } from "./table.js";
+
+/** About the size of a call alert's envelope. */
+const PAYLOAD = Buffer.alloc(520, "x");
+
+export async function pressLatency(quick: boolean): Promise<SuiteRow[]> {
+  const presses = quick ? 100 : 1000;
+  const floors: number[] = [];
+  let raw: { db: Database.Database; insert: Database.Statement; client: mqtt.MqttClient } | undefined;
+  const samples = await simulatedPresses(presses, 20, async ({ brokerUrl, stateDir }) => {
+    if (!raw) {
+      const db = new Database(join(stateDir, "floor.db"));
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.exec("CREATE TABLE IF NOT EXISTS m (id TEXT PRIMARY KEY, body BLOB NOT NULL)");
+      const client = await mqtt.connectAsync(brokerUrl, {
+        protocolVersion: 5,
+        clientId: "bench-floor",
+        clean: true,
+      });
+      raw = { db, insert: db.prepare("INSERT INTO m (id, body) VALUES (?, ?)"), client };
+    }
+    const t0 = performance.now();
+    raw.insert.run(randomUUID(), PAYLOAD);
+    await raw.client.publishAsync("bench/floor", PAYLOAD, { qos: 1 });
+    floors.push(performance.now() - t0);
+  });
+  if (raw) {
+    await raw.client.endAsync();
+    raw.db.close();
+  }
+  const ours = samples.map((x) => x.acked - x.received).sort((a, b) => a - b);
+  const floor = floors.slice(-ours.length).sort((a, b) => a - b);
+  const p99 = pct(ours, 99);
+  const f99 = pct(floor, 99);
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  return [
+    {
+      measure: `press → durable → PUBACK, p50 (${presses} presses, Mosquitto, MQTT 5)`,
+      ours: ms(pct(ours, 50)),
+      baseline: `${ms(pct(floor, 50))} (one raw FULL commit + one raw QoS 1 publish)`,
+      ratio: pct(ours, 50) / pct(floor, 50),
+    },
+    {
+      measure: "press → durable → PUBACK, p99",
+      ours: ms(p99),
+      baseline: `${ms(f99)} (the same floor)`,
+      ratio: p99 / f99,
+      budget: "≤ 1.5× the floor",
+      met: p99 <= 1.5 * f99,
+    },
+  ];
+}
