@@ -99,10 +99,16 @@ export interface MosquittoTls {
  * (and mutual TLS). Its log is kept for failure messages.
  */
 export async function startMosquitto(
-  opts: { tls?: MosquittoTls /** more mosquitto.conf lines */; extra?: string[] } = {},
+  opts: {
+    tls?: MosquittoTls;
+    /** more mosquitto.conf lines */
+    extra?: string[];
+    /** A port to listen on (a broker started again where clients expect it); default a free one. */
+    port?: number;
+  } = {},
 ): Promise<TestBroker & { log(): string }> {
   const dir = mkdtempSync(join(tmpdir(), "hearth-mosquitto-"));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const lines = [
     `listener ${port} 127.0.0.1`,
     "allow_anonymous true",
