@@ -10,9 +10,13 @@ export type ReplayRecord =
 
 const TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The last time parsed: lines come in runs with the same `ts` (every channel of one reading). */
+let lastTs: { text: string; parsed: { ms: number; offsetMin: number } } | undefined;
+
 /** Parses an ISO 8601 time with offset; undefined when it is not one. */
 export function parseTs(s: unknown): { ms: number; offsetMin: number } | undefined {
   if (typeof s !== "string") return undefined;
+  if (lastTs?.text === s) return lastTs.parsed;
   const m = TS.exec(s);
   if (!m) return undefined;
   const ms = Date.parse(s);
@@ -20,7 +24,10 @@ export function parseTs(s: unknown): { ms: number; offsetMin: number } | undefin
   const z = m[8] as string;
   const offsetMin =
     z === "Z" ? 0 : (z[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(4, 6)));
-  return { ms, offsetMin };
+  // Frozen: callers share the cached object (they spread it into their records).
+  const parsed = Object.freeze({ ms, offsetMin });
+  lastTs = { text: s, parsed };
+  return parsed;
 }
 
 /**
