@@ -34,11 +34,13 @@ const RULES: Record<string, FolderRule> = {
   "src/provision": { may: ["src/core"], packages: ["yaml"] },
   /** `hearth doctor`'s checks: the config, files, the machine, the outbox read-only, the broker, the agent's status. */
   "src/doctor": {
-    may: [...LEAVES, "src/outbox", "src/uplink", "src/control"],
+    may: [...LEAVES, "src/outbox", "src/uplink", "src/control", "src/cellular"],
     packages: [],
   },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
+  /** The SMS fallback's modem: ModemManager over D-Bus, the fallback's timing, the modem's supervision. */
+  "src/cellular": { may: ["src/core", "src/config", "src/contract"], packages: ["dbus-next"] },
   /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */
   "src/receiver": {
     may: ["src/core", "src/contract", "src/receiver"],
@@ -47,7 +49,16 @@ const RULES: Record<string, FolderRule> = {
   "src/replay": { may: [...LEAVES, "src/pipeline"], packages: [] },
   "src/eval": { may: [...LEAVES, "src/pipeline", "src/replay", "src/sim"], packages: [] },
   "src/agent": {
-    may: [...LEAVES, "src/pipeline", "src/outbox", "src/uplink", "src/control", "src/outputs", "drivers/*"],
+    may: [
+      ...LEAVES,
+      "src/pipeline",
+      "src/outbox",
+      "src/uplink",
+      "src/control",
+      "src/outputs",
+      "src/cellular",
+      "drivers/*",
+    ],
     packages: ["@serialport/bindings-cpp", "zod"],
   },
   "src/sim": {
@@ -69,6 +80,7 @@ const RULES: Record<string, FolderRule> = {
       "src/replay",
       "src/sim",
       "src/receiver",
+      "src/cellular",
       "drivers/*",
     ],
     packages: ["commander", "cli-progress", "@serialport/bindings-cpp", "yaml"],
