@@ -19,7 +19,6 @@ export interface SmsRecord {
 }
 
 export interface SmsFallbackOptions {
-  home: string;
   numbers: readonly string[];
   /** A call or fall not acknowledged by the broker this long after it was raised goes by SMS. */
   afterMs: number;

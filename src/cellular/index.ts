@@ -43,7 +43,6 @@ export function startSmsFallback(s: SmsFallbackSetup): {
   const modem = s.modem ?? new ModemManagerClient();
   const log = s.log.child({ module: "sms" });
   const fallback = new SmsFallback({
-    home: s.home,
     numbers: s.sms.numbers,
     afterMs: s.sms.after,
     clock: s.clock,
