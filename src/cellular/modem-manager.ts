@@ -19,6 +19,8 @@ const MODEM_3GPP = "org.freedesktop.ModemManager1.Modem.Modem3gpp";
 const MESSAGING = "org.freedesktop.ModemManager1.Modem.Messaging";
 const SMS = "org.freedesktop.ModemManager1.Sms";
 const OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager";
+/** Longest wait for one answer from ModemManager (an SMS's Send waits for the network). */
+export const CALL_TIMEOUT_MS = 30_000;
 
 /** MMModemState values of a modem that is registered (REGISTERED, DISCONNECTING, CONNECTING, CONNECTED). */
 const REGISTERED_STATES = new Set([8, 9, 10, 11]);
@@ -110,16 +112,45 @@ export class ModemManagerClient implements ModemPort {
     return this.#bus;
   }
 
-  async #call(
+  /**
+   * One method call. dbus-next leaves a call unsettled when the bus itself fails (no system bus, the
+   * socket closed): the bus's error, or CALL_TIMEOUT_MS without an answer, rejects it instead.
+   */
+  #call(
     path: string,
     iface: string,
     member: string,
     signature = "",
     body: unknown[] = [],
   ): Promise<unknown[]> {
+    const bus = this.#connection();
     const msg = new Message({ destination: MM_SERVICE, path, interface: iface, member, signature, body });
-    const reply = await this.#connection().call(msg);
-    return reply?.body ?? [];
+    return new Promise<unknown[]>((resolve, reject) => {
+      const settle = (err: unknown, out: unknown[] = []) => {
+        clearTimeout(timer);
+        bus.off("error", settle);
+        if (err) reject(err);
+        else resolve(out);
+      };
+      const timer = setTimeout(
+        () =>
+          settle(
+            new HearthError(
+              `ModemManager did not answer ${member} within ${CALL_TIMEOUT_MS} ms`,
+              ErrorCode.Timeout,
+              {
+                member,
+              },
+            ),
+          ),
+        CALL_TIMEOUT_MS,
+      );
+      bus.once("error", settle);
+      bus.call(msg).then(
+        (reply) => settle(undefined, reply?.body ?? []),
+        (e: unknown) => settle(e),
+      );
+    });
   }
 
   async status(): Promise<CellularStatus> {
