@@ -20,10 +20,10 @@ function rig(o: { commissioning?: boolean; failFor?: Set<string> } = {}) {
     afterMs: AFTER,
     clock,
     timeZone: "Asia/Shanghai",
-    send: async (to, text) => {
-      if (o.failFor?.has(to)) throw new Error("no network");
+    send: (to, text) => {
+      if (o.failFor?.has(to)) return Promise.reject(new Error("no network"));
       sends.push({ to, text });
-      return `/sms/${sends.length}`;
+      return Promise.resolve(`/sms/${sends.length}`);
     },
     text: (a) => `${a.kind} ${a.alert}`,
     commissioning: () => o.commissioning ?? false,

@@ -28,9 +28,9 @@ describe("hearth doctor: the cellular line", () => {
   it("no sms: section: no line, and ModemManager is not asked", async () => {
     let asked = 0;
     const { line } = await doctor(false, {
-      modem: async () => {
+      modem: () => {
         asked++;
-        return okModem;
+        return Promise.resolve(okModem);
       },
     });
     expect(line).toBeUndefined();

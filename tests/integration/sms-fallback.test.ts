@@ -82,8 +82,11 @@ describe.runIf(modemMockAvailable())("SMS fallback through ModemManager (mock) i
       const queued = h.agent.outbox
         .pending(10)
         .find((m) => m.type === "alert" && m.seq > 0 && (m.envelope.body as AlertBody).alert === call.alert);
-      const evidence = (queued?.envelope.body as AlertBody).evidence as { sms?: { sent: { to: string }[] } };
-      expect(evidence.sms?.sent.map((s) => s.to)).toEqual(NUMBERS);
+      expect(queued).toBeDefined();
+      const evidence = (queued?.envelope.body as AlertBody | undefined)?.evidence as
+        | { sms?: { sent: { to: string }[] } }
+        | undefined;
+      expect(evidence?.sms?.sent.map((s) => s.to)).toEqual(NUMBERS);
 
       await broker.restart();
       const sub = await subscribe(broker.url, "hearth/v1/sms-down/alert/#");
@@ -102,7 +105,7 @@ describe.runIf(modemMockAvailable())("SMS fallback through ModemManager (mock) i
           await sub.waitFor(got, 20_000);
         }
         const out = sub.messages.find((x) => (x.envelope.body as AlertBody).alert === call.alert);
-        expect((out?.envelope.body as AlertBody).evidence).toMatchObject({
+        expect((out?.envelope.body as AlertBody | undefined)?.evidence).toMatchObject({
           sms: { sent: [{ to: NUMBERS[0] }, { to: NUMBERS[1] }], failed: [] },
         });
         expect(sub.invalid).toEqual([]);
