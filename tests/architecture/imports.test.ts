@@ -148,6 +148,14 @@ describe("what `hearth run` loads", () => {
     expect(loaded.filter((f) => ["aedes", "cli-progress"].includes(f))).toEqual([]);
   });
 
+  it("the SMS fallback's modem code (src/cellular) only through the import made where `sms:` is configured", () => {
+    // The check can fail: `hearth run` does reach it, dynamically.
+    expect(loaded).toContain("src/cellular/modem-manager.ts");
+    const agentStatic = [...loadedBy(graph, join(root, "src/agent/agent.ts"), { dynamic: false })].map(rel);
+    expect(agentStatic).toContain("src/agent/cellular.ts");
+    expect(agentStatic.filter((f) => f.startsWith("src/cellular/") || f === "dbus-next")).toEqual([]);
+  });
+
   it("the command line loads each command's code only when that command runs", () => {
     expect(atStart).toContain("commander");
     expect(atStart.filter((f) => /^src\/(agent|sim|broker|eval|replay)\/|^drivers\//.test(f))).toEqual([]);
