@@ -112,7 +112,8 @@ export class Agent {
       // delay the alert on its way to the broker. Nothing waits on the outputs.
       sink: {
         putAlert: (b) => {
-          this.#cellular?.written(outbox.putAlert(b));
+          const written = outbox.putAlert(b);
+          this.#cellular?.written(written);
           setImmediate(() => void alertFeedback(b, outputs));
         },
         putEvent: (b) => outbox.putEvent(b),

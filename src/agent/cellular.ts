@@ -1,6 +1,8 @@
 import type { LoadedConfig } from "../config/devices.js";
+import type { SmsConfig } from "../config/schema.js";
 import type { AlertBody, Envelope, StatusBody } from "../contract/messages.js";
 import type { Clock } from "../core/clock.js";
+import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { SqliteOutbox } from "../outbox/index.js";
 import { followCellular } from "../pipeline/cellular-alert.js";
@@ -14,7 +16,8 @@ export interface CellularPart {
   written(env: Envelope<"alert">): void;
   /** Outbox seqs the broker acknowledged. */
   delivered(seqs: readonly number[]): void;
-  health(): NonNullable<NonNullable<StatusBody["health"]>["cellular"]>;
+  /** Undefined before the modem's first reading. */
+  health(): NonNullable<StatusBody["health"]>["cellular"];
   stop(): void;
 }
 
@@ -32,8 +35,17 @@ export interface CellularParts {
  * is loaded: the import is dynamic, here.
  */
 export async function startCellular(p: CellularParts): Promise<CellularPart | undefined> {
-  const sms = p.config.sms;
-  if (!sms) return undefined;
+  if (!p.config.sms) return undefined;
+  try {
+    return await start(p, p.config.sms);
+  } catch (e) {
+    // The second path must never keep the first from starting: the agent runs without it, loudly.
+    p.log.error({ err: e }, `SMS fallback not started: ${errorMessage(e)}`);
+    return undefined;
+  }
+}
+
+async function start(p: CellularParts, sms: SmsConfig): Promise<CellularPart> {
   const { startSmsFallback } = await import("../cellular/index.js");
   const lang = sms.language ?? p.config.outputs.speaker?.language ?? "en";
   return startSmsFallback({

@@ -125,7 +125,17 @@ export class SmsFallback {
     w.timer = this.#o.clock.setTimeout(() => void this.#fire(w), delayMs);
   }
 
+  /** Runs from a timer: nothing it does may escape as an unhandled rejection. */
   async #fire(w: Waiting): Promise<void> {
+    try {
+      await this.#attempt(w);
+    } catch (e) {
+      this.#waiting.delete(w.seq);
+      this.#o.log.error({ err: e, alert: w.alert.alert }, "SMS fallback failed");
+    }
+  }
+
+  async #attempt(w: Waiting): Promise<void> {
     w.timer = undefined;
     if (this.#stopped || w.delivered) return;
     w.attempts++;

@@ -37,7 +37,7 @@ export interface SmsFallbackSetup {
 export function startSmsFallback(s: SmsFallbackSetup): {
   written(env: Envelope<"alert">): void;
   delivered(seqs: readonly number[]): void;
-  health(): CellularHealth;
+  health(): CellularHealth | undefined;
   stop(): void;
 } {
   const modem = s.modem ?? new ModemManagerClient();

@@ -56,10 +56,10 @@ export class CellularWatch {
     this.#timer = undefined;
   }
 
-  /** The last reading, for the heartbeat and `hearth status`. */
-  health(): CellularHealth {
+  /** The last reading, for the heartbeat and `hearth status`; undefined before the first one. */
+  health(): CellularHealth | undefined {
     const s = this.#last;
-    if (!s) return { modem: "unreachable" };
+    if (!s) return undefined;
     return {
       modem: s.modem,
       ...(s.registration !== undefined ? { registration: s.registration } : {}),
@@ -79,6 +79,9 @@ export class CellularWatch {
         s = { modem: "unreachable", detail: errorMessage(e) };
       }
       if (!this.#stopped) this.#judge(s);
+    } catch (e) {
+      // Raising or clearing the alert failed (storage): logged; the next read tries again.
+      this.#o.log.error({ err: e }, "Cellular supervision failed to report");
     } finally {
       this.#reading = false;
     }

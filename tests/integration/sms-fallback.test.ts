@@ -173,7 +173,7 @@ describe.runIf(modemMockAvailable())("SMS fallback through ModemManager (mock) i
     }
   }, 60_000);
 
-  it("without `sms:` nothing about modems is reported", async () => {
+  it("without `sms:` nothing about modems is reported, and a press is written as ever", async () => {
     const h = await home("sms-none", "");
     try {
       const status = (await controlRequest(socketPath(h.stateDir), { cmd: "status" })) as Record<
@@ -182,6 +182,12 @@ describe.runIf(modemMockAvailable())("SMS fallback through ModemManager (mock) i
       >;
       expect(status).toHaveProperty("home", "sms-none");
       expect(status).not.toHaveProperty("cellular");
+      // Regression (this branch, before merge): the sink's `cellular?.written(outbox.putAlert(b))`
+      // skipped the write itself when no fallback ran. A press must reach the outbox all the same.
+      h.devices.button().press("press");
+      await waitFor("the call in the outbox", () => h.alerts.some((a) => a.kind === "call"));
+      const call = h.alerts.find((a) => a.kind === "call") as AlertBody;
+      expect(h.agent.outbox.alertState(call.alert)).toMatchObject({ kind: "call", state: "raised" });
     } finally {
       await h.agent.stop();
     }
