@@ -83,7 +83,7 @@ describe("annotateQueued: evidence added to a queued alert message (the SMS fall
     );
     const db = new OutboxDb(":memory:");
     expect(annotateQueued({ db, ledger, lane, log: silentLogger() }, envelope.seq, "sms", SMS)).toBe(true);
-    expect((lane.pending(1)[0]?.envelope.body as AlertBody).evidence.sms).toEqual(SMS);
+    expect((lane.pending(1)[0]?.envelope.body as AlertBody | undefined)?.evidence.sms).toEqual(SMS);
     lane.markDelivered([envelope.seq]);
     // Delivered from the lane, and nothing on the (closed) database: not annotated, and no throw.
     expect(annotateQueued({ db, ledger, lane, log: silentLogger() }, envelope.seq, "sms", {})).toBe(false);
