@@ -5,10 +5,8 @@
  * is built from AddObject / AddProperties / AddMethod; its Messaging.Create makes an SMS object whose
  * Send sets State to SENT (5), so a test reads what was sent from the bus, as ModemManager would list it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { Message, type MessageBus, systemBus, Variant } from "dbus-next";
-import { afterAll, beforeAll } from "vitest";
-import { haveDbusTools } from "./bluez-mock.js";
 import { requireTool } from "./tools.js";
 import { waitFor } from "./wait.js";
 
@@ -28,9 +26,24 @@ self.AddObject(p, '${SMS}', {'Number': args[0]['number'], 'Text': args[0]['text'
                [('Send', '', '', "self.UpdateProperties('${SMS}', {'State': dbus.UInt32(5)})")])
 ret = dbus.ObjectPath(p)`;
 
+/** dbus-daemon and python3-dbusmock here, or why not (no vitest import: the bench uses it too). */
+export function modemMockTools(): { ok: boolean; why: string } {
+  try {
+    execFileSync("dbus-daemon", ["--version"], { stdio: "ignore" });
+  } catch {
+    return { ok: false, why: "dbus-daemon not found (apt-get install -y dbus)" };
+  }
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import dbusmock"], { stdio: "ignore" });
+  } catch {
+    return { ok: false, why: "python3-dbusmock not found (apt-get install -y python3-dbusmock)" };
+  }
+  return { ok: true, why: "" };
+}
+
 /** Whether tests that need the mock ModemManager run here; under CI=true missing tools fail instead. */
 export function modemMockAvailable(): boolean {
-  const tools = haveDbusTools();
+  const tools = modemMockTools();
   return requireTool("dbus-daemon + python3-dbusmock", tools.ok, tools.why);
 }
 
@@ -181,17 +194,4 @@ export class ModemMock {
   async sent(): Promise<SentSms[]> {
     return (await this.messages()).filter((m) => m.state === 5);
   }
-}
-
-/** A ModemMock with one modem, started before the suite's tests and stopped after them. */
-export function modemMockForSuite(shape: ModemShape = {}): ModemMock {
-  const mock = new ModemMock();
-  beforeAll(async () => {
-    await mock.start();
-    await mock.addModem(shape);
-  });
-  afterAll(async () => {
-    await mock.stop();
-  });
-  return mock;
 }
