@@ -21,6 +21,8 @@ export interface StatusParts {
   drivers: () => RunningDrivers | undefined;
   security: CommandSecurity;
   commissioning: Commissioning;
+  /** The SMS fallback's modem, where the config has `sms`: undefined otherwise (nothing is reported). */
+  cellular: () => NonNullable<StatusBody["health"]>["cellular"];
   log: Logger;
 }
 
@@ -44,6 +46,7 @@ export function agentStatus(p: StatusParts): Record<string, unknown> {
     uplink: p.uplink.state(),
     security: securityHealth(p.config, p.security),
     commissioning: p.commissioning.state() ?? null,
+    ...(p.cellular() ? { cellular: p.cellular() } : {}),
     open_alerts: p.pipeline.alerts
       .open()
       .map((a) => ({ alert: a.alert, kind: a.kind, state: a.state, device: a.device, since: a.since })),
@@ -55,6 +58,7 @@ export function agentHealth(p: StatusParts): NonNullable<StatusBody["health"]> {
   const devices: Record<string, "online" | "offline" | "unknown"> = {};
   for (const d of p.config.devices) devices[d.id] = p.pipeline.devices()[d.id]?.availability ?? "unknown";
   const commissioning = p.commissioning.state();
+  const cellular = p.cellular();
   return {
     uptime_s: p.uptimeS(),
     rss_mb: Math.round(process.memoryUsage().rss / 1048576),
@@ -65,6 +69,7 @@ export function agentHealth(p: StatusParts): NonNullable<StatusBody["health"]> {
     clock: p.wallSynced() ? "synced" : "unsynced",
     security: securityHealth(p.config, p.security),
     ...(commissioning ? { commissioning: { by: commissioning.by, until: commissioning.until } } : {}),
+    ...(cellular ? { cellular } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
 import { agentHealth, agentStatus, type StatusParts } from "./agent-status.js";
+import { type CellularPart, deliveryTap, startCellular } from "./cellular.js";
 import { ClockSyncWatcher } from "./clock-sync.js";
 import type { CommandSecurity } from "./command-guard.js";
 import { commandSecurity } from "./command-security.js";
@@ -30,10 +31,10 @@ import { type RunningDrivers, startDrivers } from "./drivers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
 import { hasMotionSensor } from "./motion-sensor.js";
+import { bounded } from "./stop-step.js";
 import { testAlertHandlers } from "./test-alert.js";
 
-/** Longest a single step of `stop()` may take before the next one runs: ten steps stay within systemd's 90 s. */
-export const STOP_STEP_MS = 5 * SECOND_MS;
+export { STOP_STEP_MS } from "./stop-step.js";
 
 export interface AgentOptions {
   config: LoadedConfig;
@@ -63,6 +64,7 @@ export class Agent {
   /** Every command from the cloud goes through here (the uplink's handler); tests call it directly. */
   readonly command: (name: string, payload: Buffer) => Promise<ReplyBody>;
   #drivers: RunningDrivers | undefined;
+  #cellular: CellularPart | undefined;
   #stopPowerWatch: (() => void) | undefined;
   readonly #startedMono: number;
   #running = false;
@@ -110,7 +112,8 @@ export class Agent {
       // delay the alert on its way to the broker. Nothing waits on the outputs.
       sink: {
         putAlert: (b) => {
-          outbox.putAlert(b);
+          const written = outbox.putAlert(b);
+          this.#cellular?.written(written);
           setImmediate(() => void alertFeedback(b, outputs));
         },
         putEvent: (b) => outbox.putEvent(b),
@@ -184,7 +187,8 @@ export class Agent {
       clock: host.netClock,
       ids: host.ids,
       version: host.version,
-      source: this.outbox,
+      // The SMS fallback (config `sms`) hears of each PUBACK: an acknowledged call sends no SMS.
+      source: deliveryTap(this.outbox, (seqs) => this.#cellular?.delivered(seqs)),
       onCommand: this.command,
       health: () => agentHealth(this.#statusParts()),
       // Kept beside the messages, so a receiver's ordering of online/offline survives restarts.
@@ -241,6 +245,14 @@ export class Agent {
       if (isHearthError(e, ErrorCode.ControlInUse)) throw e;
       log.error({ err: e }, `Control socket not available: ${errorMessage(e)}`);
     }
+    this.#cellular = await startCellular({
+      config: this.#o.config,
+      clock: this.#o.host.netClock,
+      outbox: this.outbox,
+      pipeline: this.pipeline,
+      commissioning: this.commissioning,
+      log,
+    });
     this.uplink.start();
     this.#drivers = await startDrivers({
       config: this.#o.config,
@@ -282,6 +294,7 @@ export class Agent {
       ["drivers", () => this.#drivers?.stop()],
       ["clock sync", () => this.#clockSync.stop()],
       ["commissioning", () => this.commissioning.stopTimer()],
+      ["sms fallback", () => this.#cellular?.stop()],
       ["pipeline", () => this.pipeline.stop()],
       ["outbox flush", () => this.outbox.flush()],
       ["uplink", () => this.uplink.stop()],
@@ -344,6 +357,7 @@ export class Agent {
       drivers: () => this.#drivers,
       security: this.#security,
       commissioning: this.commissioning,
+      cellular: () => this.#cellular?.health(),
       log: host.log,
     };
   }
@@ -363,22 +377,5 @@ export class Agent {
         ...(b.since !== undefined ? { since: b.since } : {}),
       };
     });
-  }
-}
-
-/** Runs one stop step, giving up on it (a Timeout error) after STOP_STEP_MS of wall time. */
-async function bounded(name: string, run: () => unknown): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new HearthError(`stop step ${name} took over ${STOP_STEP_MS} ms`, ErrorCode.Timeout)),
-      STOP_STEP_MS,
-    );
-    timer.unref();
-  });
-  try {
-    await Promise.race([Promise.resolve().then(run), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

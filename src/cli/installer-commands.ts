@@ -22,6 +22,19 @@ export function registerInstallerCommands(program: Command): void {
     });
 
   program
+    .command("sms-test")
+    .description(
+      "send one test SMS through the cellular modem (ModemManager), as the SMS fallback for calls and falls would",
+    )
+    .argument("<number>", "the phone number, e.g. +8613800138000")
+    .option("-c, --config <file>", "the home's config (its id and language)", "/etc/hearth/home.yaml")
+    .option("--language <lang>", "zh, yue or en (default: sms.language, the speaker's, else en)")
+    .action(async (number: string, opts: import("./sms-test.js").SmsTestFlags) => {
+      const { smsTestCommand } = await import("./sms-test.js");
+      await smsTestCommand(number, opts);
+    });
+
+  program
     .command("commission")
     .description(
       "commissioning mode: start (silences and announced presses go out as test alerts, for --for/--until, default 2h), expect-press (the next press within --within is a test), stop, finish",

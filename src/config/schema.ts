@@ -4,8 +4,10 @@ import { duration, timeOfDay } from "./duration.js";
 import { outingSchema } from "./outing-schema.js";
 import { outputsSchema } from "./outputs-schema.js";
 import { checkinSchema, prealarmSchema } from "./prealarm-schema.js";
+import { smsSchema } from "./sms-schema.js";
 
 export { type OutputsConfig, outputsSchema } from "./outputs-schema.js";
+export { type SmsConfig, smsSchema } from "./sms-schema.js";
 
 /**
  * The gateway config: one YAML file per home. The single source of both the validator and the JSON
@@ -378,6 +380,7 @@ export const configSchema = z
     devices: z.array(deviceSchema).default([]),
     detection: detectionSchema.prefault({}),
     outputs: outputsSchema.prefault({}),
+    sms: smsSchema.optional(),
     log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   })
   .strict();

@@ -170,6 +170,21 @@ export const statusBody = z
               ),
           })
           .strict(),
+        cellular: z
+          .object({
+            modem: z
+              .enum(["ok", "none", "no_sim", "not_registered", "no_signal", "unreachable"])
+              .describe(
+                "ok: the SMS fallback can send; none: no modem; no_sim; not_registered: no network; no_signal; unreachable: ModemManager not answering",
+              ),
+            registration: z
+              .string()
+              .optional()
+              .describe("3GPP registration: home, roaming, searching, denied, ..."),
+            signal_pct: z.number().min(0).max(100).optional().describe("signal quality, percent"),
+          })
+          .strict()
+          .describe("present only where the SMS fallback (config `sms`) is configured"),
         commissioning: z
           .object({ by: z.string(), until: isoTs })
           .strict()

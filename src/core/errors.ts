@@ -65,6 +65,11 @@ export const ErrorCode = {
   OutputToolMissing: 640,
   /** A prompt could not be rendered or played, or a GPIO line set (device busy, bad line, timeout). */
   OutputFailed: 641,
+  // 660–679: the cellular modem (ModemManager over D-Bus), for the SMS fallback
+  /** No ModemManager on the system bus, no modem, or a modem that cannot send (no SIM, not registered). */
+  ModemUnavailable: 660,
+  /** ModemManager refused or failed to create or send a message (polkit, network, modem error). */
+  SmsFailed: 661,
   // 900: bugs
   Internal: 900,
 } as const;

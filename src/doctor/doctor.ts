@@ -2,6 +2,7 @@ import type { LoadedConfig } from "../config/devices.js";
 import { loadConfigFile } from "../config/load.js";
 import type { Problem } from "../core/yaml-validate.js";
 import type { DeviceProfile } from "../profiles/schema.js";
+import { cellularCheck } from "./cellular-check.js";
 import { type Check, fail, na, ok } from "./check.js";
 import { configCheck, configFileCheck, profilesCheck, securityChecks } from "./config-checks.js";
 import { certChecks, keyChecks, portChecks } from "./file-checks.js";
@@ -78,6 +79,11 @@ export async function runDoctor(o: DoctorOptions, p: DoctorProbes): Promise<Doct
   checks.push(...bleChecks(config, agent, p));
   checks.push(...deviceChecks(config, agent, p));
   checks.push(...securityChecks(config));
+  // The SMS fallback's modem: a line only for a home that has one configured.
+  if (config.sms) {
+    o.progress?.("asking ModemManager for the modem");
+    checks.push(cellularCheck(config, await p.modem?.()));
+  }
   return done(checks);
 }
 

@@ -1,3 +1,4 @@
+import type { CellularStatus } from "../cellular/types.js";
 import type { BrokerConfig } from "../config/schema.js";
 
 /** What a file's inode says about who may use it. */
@@ -54,4 +55,6 @@ export interface DoctorProbes {
   agent(stateDir: string): Promise<Record<string, unknown> | undefined>;
   /** Wall time now, ms. */
   now(): number;
+  /** The SMS fallback's modem as ModemManager sees it; absent (tests' fakes): not asked. */
+  modem?(): Promise<CellularStatus>;
 }

@@ -135,5 +135,15 @@ export function realProbes(): DoctorProbes {
       }
     },
     now: () => Date.now(),
+    // Loaded only here and only for a home with `sms:` (doctor asks then): dbus-next stays unloaded otherwise.
+    async modem() {
+      const { ModemManagerClient } = await import("../cellular/modem-manager.js");
+      const client = new ModemManagerClient();
+      try {
+        return await client.status();
+      } finally {
+        client.close();
+      }
+    },
   };
 }

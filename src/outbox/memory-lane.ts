@@ -86,6 +86,11 @@ export class MemoryLane {
   }
 
   /** Marks held messages delivered; returns the seqs that were not held here. */
+  /** The held, undelivered message with this seq, if it is here. */
+  queued(seq: number): StoredMessage | undefined {
+    return this.#held.find((h) => h.message.seq === seq && !h.message.delivered)?.message;
+  }
+
   markDelivered(seqs: readonly number[]): number[] {
     const rest: number[] = [];
     for (const s of seqs) {

@@ -6,6 +6,7 @@ import type { Clock, Timer } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { annotateQueued } from "./annotate.js";
 import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
 import { type Ledger, OutboxDb } from "./db.js";
@@ -23,6 +24,7 @@ import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
 import { commit, type Draft, draft, type WriteContext } from "./write.js";
+import { WriteListeners } from "./write-listeners.js";
 
 export interface OutboxOptions {
   /** Database file, or ":memory:". */
@@ -67,7 +69,7 @@ const PRUNE_EVERY_MS = 10 * MINUTE_MS;
  */
 export class SqliteOutbox implements Outbox {
   readonly #o: OutboxOptions;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners: WriteListeners;
   readonly #db: OutboxDb;
   readonly #ledger: Ledger = emptyLedger();
   readonly #bound: SizeBound;
@@ -88,6 +90,7 @@ export class SqliteOutbox implements Outbox {
 
   constructor(opts: OutboxOptions) {
     this.#o = opts;
+    this.#listeners = new WriteListeners(opts.log);
     this.#db = new OutboxDb(opts.path);
     this.#bound = new SizeBound(this.#db, this.#ledger, opts);
     this.#write = {
@@ -125,7 +128,7 @@ export class SqliteOutbox implements Outbox {
       reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
       written: () => {
         if (this.#lane.size === 0) this.#floor.released();
-        this.#notify();
+        this.#listeners.notify();
       },
       leaveReadOnlyDir: () => leaveReadOnlyDir(this.#db, this.#runtime, opts.log),
     });
@@ -266,7 +269,7 @@ export class SqliteOutbox implements Outbox {
   requeue(seqs: readonly number[]): number {
     if (seqs.length === 0) return 0;
     const n = delivery.requeue(this.#db, seqs);
-    if (n > 0) this.#notify();
+    if (n > 0) this.#listeners.notify();
     return n;
   }
 
@@ -284,7 +287,7 @@ export class SqliteOutbox implements Outbox {
 
   resend(fromSeq: number, toSeq: number | undefined, max: number): ResendResult {
     const r = delivery.resend(this.#db, fromSeq, toSeq, max);
-    if (r.requeued > 0) this.#notify();
+    if (r.requeued > 0) this.#listeners.notify();
     return r;
   }
 
@@ -330,10 +333,17 @@ export class SqliteOutbox implements Outbox {
   }
 
   onWrite(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
+  }
+
+  /** Adds `key: value` to a queued alert's evidence (annotate.ts); false once it is delivered or gone. */
+  annotateQueued(seq: number, key: string, value: unknown): boolean {
+    return annotateQueued(
+      { db: this.#db, ledger: this.#ledger, lane: this.#lane, log: this.#o.log },
+      seq,
+      key,
+      value,
+    );
   }
 
   /** Deletes delivered rows older than the retention window; returns how many. Runs periodically. */
@@ -358,7 +368,7 @@ export class SqliteOutbox implements Outbox {
   #commit(drafts: readonly Draft[], durable: boolean): Envelope[] {
     this.#floor.cover(this.#ledger.lastSeq + drafts.length);
     const envelopes = commit(this.#write, drafts, durable);
-    this.#notify();
+    this.#listeners.notify();
     return envelopes;
   }
 
@@ -377,22 +387,12 @@ export class SqliteOutbox implements Outbox {
         },
         "Memory lane full: dropped a held message",
       );
-    this.#notify();
+    this.#listeners.notify();
     return envelope;
   }
 
   #ts(ms: number): string {
     this.#stampTs ??= createStamper(this.#o.timeZone);
     return this.#stampTs(ms);
-  }
-
-  #notify(): void {
-    for (const l of this.#listeners) {
-      try {
-        l();
-      } catch (e) {
-        this.#o.log.error({ err: e }, "Outbox write listener threw");
-      }
-    }
   }
 }

@@ -25,6 +25,8 @@ export interface SimHomeOptions {
   extraCloud?: string;
   /** More keys of the outbox section, as YAML flow pairs (`max_size_mb: 4`). */
   extraOutbox?: string;
+  /** More top-level sections, as YAML lines (`sms: { ... }`). */
+  extra?: string;
 }
 
 /**
@@ -59,7 +61,7 @@ devices:
   - { id: water-1, profile: generic-modbus-water, port: /dev/ttySIM0, unit_id: 2, poll: 1s }
   - { id: button-1, profile: shelly-blu-button1, mac: "${BUTTON_MAC}", key: ${BUTTON_KEY} }
 log_level: warn
-`;
+${o.extra ?? ""}`;
   const cat = loadCatalogue();
   const parsed = parseConfig(yaml, "sim-home.yaml", cat.profiles);
   if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
