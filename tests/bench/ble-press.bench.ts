@@ -34,7 +34,7 @@ import {
   Stopwatch,
   simulatedPresses,
   withAgent,
-} from "./press-rig.js";
+} from "./suite/press-rig.js";
 
 /** HEARTH_BENCH_PRESSES overrides, for a quick look; the figures in docs/BENCHMARKS.md are for 1,000. */
 const PRESSES = Number(process.env.HEARTH_BENCH_PRESSES ?? 1000);

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import mqtt from "mqtt";
-import { pct, simulatedPresses } from "../press-rig.js";
+import { pct, simulatedPresses } from "./press-rig.js";
 import type { SuiteRow } from "./table.js";
 
 /** About the size of a call alert's envelope. */
