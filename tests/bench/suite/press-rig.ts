@@ -14,9 +14,9 @@ import type { AgentHost } from "../../../src/agent/host.js";
 import { SystemClock } from "../../../src/core/clock.js";
 import { randomIds } from "../../../src/core/ids.js";
 import { silentLogger } from "../../../src/core/log.js";
-import { startMosquitto } from "../helpers/brokers.js";
-import { bleHomeConfig, TEST_KEY } from "../helpers/bthome.js";
-import { waitFor } from "../helpers/wait.js";
+import { startMosquitto } from "../../helpers/brokers.js";
+import { bleHomeConfig, TEST_KEY } from "../../helpers/bthome.js";
+import { waitFor } from "../../helpers/wait.js";
 
 export const MAC = "A4:C1:38:00:BE:01";
 export const DEVICE = "call-button";
