@@ -1,7 +1,15 @@
+import { DEFAULT_DEPS, type LifecycleDeps } from "../../lifecycle/deps.js";
 import type { AnyPrivilegedAction } from "../action.js";
+import { switchReleaseAction } from "./switch-release.js";
 
-/** Every action the root helper will run; a request naming anything else is refused. */
-export function privilegedActions(): ReadonlyMap<string, AnyPrivilegedAction> {
-  const all: AnyPrivilegedAction[] = [];
+/**
+ * Every action the root helper will run; a request naming anything else is refused. `deps` replaces
+ * the gateway's paths, the service manager and the health check (tests).
+ */
+export function privilegedActions(
+  deps: Partial<LifecycleDeps> = {},
+): ReadonlyMap<string, AnyPrivilegedAction> {
+  const d: LifecycleDeps = { ...DEFAULT_DEPS, ...deps };
+  const all: AnyPrivilegedAction[] = [switchReleaseAction(d)];
   return new Map(all.map((a) => [a.name, a]));
 }
