@@ -6,6 +6,7 @@ import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
+import { drainOutcomes } from "../lifecycle/outcomes.js";
 import { MAX_RESEND, OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
 import {
   alertFeedback,
@@ -21,19 +22,20 @@ import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
 import { agentHealth, agentStatus, type StatusParts } from "./agent-status.js";
+import { bounded } from "./bounded-step.js";
 import { ClockSyncWatcher } from "./clock-sync.js";
 import type { CommandSecurity } from "./command-guard.js";
 import { commandSecurity } from "./command-security.js";
 import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { commissionHandlers } from "./commission-handlers.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
+import { fieldHandlers } from "./field-handlers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
 import { hasMotionSensor } from "./motion-sensor.js";
 import { testAlertHandlers } from "./test-alert.js";
 
-/** Longest a single step of `stop()` may take before the next one runs: ten steps stay within systemd's 90 s. */
-export const STOP_STEP_MS = 5 * SECOND_MS;
+export { STOP_STEP_MS } from "./bounded-step.js";
 
 export interface AgentOptions {
   config: LoadedConfig;
@@ -41,6 +43,8 @@ export interface AgentOptions {
   host: AgentHost;
   /** Override of config.state_dir. */
   stateDir?: string;
+  /** The file the config came from: config_get/config_set read it (none: they refuse). */
+  configPath?: string;
 }
 
 /**
@@ -165,6 +169,12 @@ export class Agent {
         },
         // Bounded, one at a time, and drained behind fresh messages (src/outbox/delivery.ts).
         resend: (body) => ({ ...this.outbox.resend(body.from_seq, body.to_seq, MAX_RESEND) }),
+        ...fieldHandlers({
+          ...o,
+          configPath: o.configPath,
+          stateDir: this.stateDir,
+          log: host.log.child({ module: "field" }),
+        }),
       },
       clock: host.netClock,
       log: host.log.child({ module: "commands" }),
@@ -227,6 +237,8 @@ export class Agent {
       log.error({ err: e, stateDir: this.stateDir }, "Cannot create the state directory");
     }
     this.outbox.open();
+    // What the root helper did while this agent was not running (an update, a config): now an event.
+    drainOutcomes(this.stateDir, (e) => this.outbox.putEvent(e));
     prepareOutputs(this.outputs, log);
     // The storage alert follows the outbox's health; the listener runs after the write that failed.
     this.#offStorage = this.outbox.onStorage((f) => this.pipeline.storage(f ? { ...f } : undefined));
@@ -363,22 +375,5 @@ export class Agent {
         ...(b.since !== undefined ? { since: b.since } : {}),
       };
     });
-  }
-}
-
-/** Runs one stop step, giving up on it (a Timeout error) after STOP_STEP_MS of wall time. */
-async function bounded(name: string, run: () => unknown): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new HearthError(`stop step ${name} took over ${STOP_STEP_MS} ms`, ErrorCode.Timeout)),
-      STOP_STEP_MS,
-    );
-    timer.unref();
-  });
-  try {
-    await Promise.race([Promise.resolve().then(run), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

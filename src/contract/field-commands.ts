@@ -49,7 +49,6 @@ export const FIELD_EVENTS = [
   "update_failed",
   "config_applied",
   "config_rolled_back",
-  "certificate_installed",
   "decommissioned",
 ] as const;
 export type FieldEvent = (typeof FIELD_EVENTS)[number];

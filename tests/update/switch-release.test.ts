@@ -24,16 +24,19 @@ function helper(gw: Gateway) {
     stateDir: "/var/lib/hearth",
     configPath: "/etc/hearth/home.yaml",
     optDir: "/opt/hearth",
-    restart: async () => {
+    restart: () => {
       restarts.push(current());
+      return Promise.resolve();
     },
-    stop: async () => undefined,
-    health: () => async (expect) => {
+    stop: () => Promise.resolve(),
+    health: () => (expect) => {
       asked.push(expect);
       const stub = readFileSync(join(gw.optDir, "current/dist/src/cli/main.js"), "utf8");
-      return stub.includes("healthy")
-        ? { ok: true, detail: "connected" }
-        : { ok: false, detail: "not connected to a broker" };
+      return Promise.resolve(
+        stub.includes("healthy")
+          ? { ok: true, detail: "connected" }
+          : { ok: false, detail: "not connected to a broker" },
+      );
     },
     healthTimeoutMs: 1000,
   });

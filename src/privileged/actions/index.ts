@@ -1,6 +1,8 @@
 import { DEFAULT_DEPS, type LifecycleDeps } from "../../lifecycle/deps.js";
 import type { AnyPrivilegedAction } from "../action.js";
+import { installCertificateAction } from "./install-certificate.js";
 import { switchReleaseAction } from "./switch-release.js";
+import { writeConfigAction } from "./write-config.js";
 
 /**
  * Every action the root helper will run; a request naming anything else is refused. `deps` replaces
@@ -10,6 +12,10 @@ export function privilegedActions(
   deps: Partial<LifecycleDeps> = {},
 ): ReadonlyMap<string, AnyPrivilegedAction> {
   const d: LifecycleDeps = { ...DEFAULT_DEPS, ...deps };
-  const all: AnyPrivilegedAction[] = [switchReleaseAction(d)];
+  const all: AnyPrivilegedAction[] = [
+    switchReleaseAction(d),
+    writeConfigAction(d),
+    installCertificateAction(d),
+  ];
   return new Map(all.map((a) => [a.name, a]));
 }
