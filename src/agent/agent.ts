@@ -216,6 +216,10 @@ export class Agent {
         status: () => this.status(),
         ping: () => ({ pong: true }),
         reset_counter: (req) => this.resetBleCounter(String(req.device ?? "")),
+        // `hearth decommission` tells the cloud through the outbox, then waits for it to be delivered.
+        decommissioned: (req) => ({
+          seq: this.outbox.putEvent({ event: "decommissioned", data: { by: String(req.by ?? "") } }).seq,
+        }),
         ...commissionHandlers(this.commissioning),
         ...testAlertHandlers({ pipeline: this.pipeline, outbox: this.outbox, uplink: this.uplink }),
       },

@@ -4,6 +4,7 @@ import { parseDuration } from "../config/duration.js";
 import { packageVersion } from "../core/paths.js";
 import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
+import { registerFieldCommands } from "./field-commands.js";
 import { registerInstallerCommands } from "./installer-commands.js";
 
 /**
@@ -89,6 +90,7 @@ function build(): Command {
     });
 
   registerInstallerCommands(program);
+  registerFieldCommands(program);
 
   program
     .command("keygen")

@@ -136,7 +136,9 @@ describe("remote configuration (config_get, config_set, write-config)", () => {
     expect(problems.ok).toBe(false);
     const messages = problems.ok ? [] : problems.problems.map(formatProblem);
     expect(messages.length).toBeGreaterThanOrEqual(1);
-    const refusal = g.handlers.config_set({ replaces: got.hash, patch }, cmd("c-set-0003"));
+    const refusal = Promise.resolve().then(() =>
+      g.handlers.config_set({ replaces: got.hash, patch }, cmd("c-set-0003")),
+    );
     await expect(refusal).rejects.toThrow(/would not be a valid Hearth config/);
     const message = await refusal.catch((e: Error) => e.message);
     for (const m of messages) expect(message).toContain(m);

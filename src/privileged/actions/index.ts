@@ -1,5 +1,6 @@
 import { DEFAULT_DEPS, type LifecycleDeps } from "../../lifecycle/deps.js";
 import type { AnyPrivilegedAction } from "../action.js";
+import { decommissionAction } from "./decommission.js";
 import { installCertificateAction } from "./install-certificate.js";
 import { switchReleaseAction } from "./switch-release.js";
 import { writeConfigAction } from "./write-config.js";
