@@ -18,6 +18,8 @@ export interface ProvisionValues {
   key?: string;
   /** The cloud's command-signing public key (PEM or base64), a file. */
   cloudKey?: string;
+  /** The release-signing public key (hearth update checks releases with it), a file. */
+  releaseKey?: string;
   /** "22:00-07:00". */
   sleepWindow?: string;
   stateDir?: string;
@@ -37,6 +39,11 @@ export const QUESTIONS: readonly {
   { key: "cert", ask: "Client certificate file (empty: none)", required: false },
   { key: "key", ask: "Client private key file (empty: none)", required: false },
   { key: "cloudKey", ask: "Cloud's command-signing public key file (empty: none)", required: false },
+  {
+    key: "releaseKey",
+    ask: "Release-signing public key file (empty: none, updates refused)",
+    required: false,
+  },
   { key: "sleepWindow", ask: "Usual night, HH:MM-HH:MM", required: false, fallback: "22:00-07:00" },
 ];
 
@@ -52,6 +59,7 @@ export const VALUE_KEYS = [
   "cert",
   "key",
   "cloudKey",
+  "releaseKey",
   "sleepWindow",
   "stateDir",
 ] as const satisfies readonly (keyof ProvisionValues)[];
@@ -61,6 +69,7 @@ const ALIASES: Record<string, keyof ProvisionValues> = {
   mqtt_version: "mqttVersion",
   password_file: "passwordFile",
   cloud_key: "cloudKey",
+  release_key: "releaseKey",
   sleep_window: "sleepWindow",
   state_dir: "stateDir",
 };

@@ -17,6 +17,7 @@ export function privilegedActions(
     switchReleaseAction(d),
     writeConfigAction(d),
     installCertificateAction(d),
+    decommissionAction(d),
   ];
   return new Map(all.map((a) => [a.name, a]));
 }
