@@ -39,11 +39,6 @@ export const QUESTIONS: readonly {
   { key: "cert", ask: "Client certificate file (empty: none)", required: false },
   { key: "key", ask: "Client private key file (empty: none)", required: false },
   { key: "cloudKey", ask: "Cloud's command-signing public key file (empty: none)", required: false },
-  {
-    key: "releaseKey",
-    ask: "Release-signing public key file (empty: none, updates refused)",
-    required: false,
-  },
   { key: "sleepWindow", ask: "Usual night, HH:MM-HH:MM", required: false, fallback: "22:00-07:00" },
 ];
 
