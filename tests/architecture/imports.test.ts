@@ -38,6 +38,21 @@ const RULES: Record<string, FolderRule> = {
     packages: [],
   },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
+  /** The root helper's boundary and its actions (switch-release, write-config, install-certificate, decommission). */
+  "src/privileged": {
+    may: [...LEAVES, "src/lifecycle", "src/update", "src/remote-config", "src/certs", "src/decommission"],
+    packages: ["yaml"],
+  },
+  /** What the root helper's actions share: the service manager, the health check, the outcome events. */
+  "src/lifecycle": { may: ["src/core", "src/contract", "src/control"], packages: [] },
+  "src/update": { may: ["src/core", "src/privileged"], packages: ["yaml"] },
+  "src/remote-config": { may: ["src/core", "src/config", "src/profiles"], packages: ["yaml"] },
+  "src/certs": { may: ["src/core", "src/config", "src/privileged", "src/uplink"], packages: [] },
+  "src/support": {
+    may: ["src/core", "src/outbox", "src/remote-config"],
+    packages: ["better-sqlite3", "yaml"],
+  },
+  "src/decommission": { may: ["src/core", "src/privileged"], packages: ["yaml"] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */
   "src/receiver": {
@@ -47,7 +62,21 @@ const RULES: Record<string, FolderRule> = {
   "src/replay": { may: [...LEAVES, "src/pipeline"], packages: [] },
   "src/eval": { may: [...LEAVES, "src/pipeline", "src/replay", "src/sim"], packages: [] },
   "src/agent": {
-    may: [...LEAVES, "src/pipeline", "src/outbox", "src/uplink", "src/control", "src/outputs", "drivers/*"],
+    may: [
+      ...LEAVES,
+      "src/pipeline",
+      "src/outbox",
+      "src/uplink",
+      "src/control",
+      "src/outputs",
+      "drivers/*",
+      // The field commands (update, config, certificates): dynamic imports where they run.
+      "src/lifecycle",
+      "src/certs",
+      "src/update",
+      "src/remote-config",
+      "src/privileged",
+    ],
     packages: ["@serialport/bindings-cpp", "zod"],
   },
   "src/sim": {
@@ -70,6 +99,10 @@ const RULES: Record<string, FolderRule> = {
       "src/sim",
       "src/receiver",
       "drivers/*",
+      "src/privileged",
+      "src/update",
+      "src/support",
+      "src/decommission",
     ],
     packages: ["commander", "cli-progress", "@serialport/bindings-cpp", "yaml"],
   },
