@@ -9,7 +9,7 @@ import { loadCatalogue } from "../profiles/catalogue.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printJson } from "./io.js";
 
-/** `hearth decommission`: see src/decommission/run.ts and docs/decommission.md. */
+/** `hearth decommission`: see src/decommission/run.ts and docs/field-operations.md. */
 export async function decommissionCommand(opts: {
   config: string;
   yes?: boolean;
@@ -57,6 +57,6 @@ export async function decommissionCommand(opts: {
   printJson(report);
   if (!report.ok) throw new CliExit(EXIT.failed, `hearth decommission: ${report.message}`);
   process.stderr.write(
-    "Decommissioned. Deleting files on an SD card or eMMC is not erasure: wipe or destroy the card before it leaves the care provider (docs/decommission.md).\n",
+    "Decommissioned. Deleting files on an SD card or eMMC is not erasure: wipe or destroy the card before it leaves the care provider (docs/field-operations.md).\n",
   );
 }

@@ -106,7 +106,10 @@ function build(): Command {
   program
     .command("sign")
     .description("print a signed command (JSON) for a gateway, valid for --ttl")
-    .argument("<command>", "ack, ping, watch or resend")
+    .argument(
+      "<command>",
+      "ack, ping, watch, resend, update, config_get, config_set, cert_csr or cert_install",
+    )
     .argument("[body]", "the command's body as JSON", "{}")
     .requiredOption("-k, --key <file>", "the cloud's private key (PEM, from hearth keygen)")
     .requiredOption("--home <id>", "the home id: the signature covers the topic")

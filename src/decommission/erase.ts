@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
  * the client key and certificate it names (and the `.prev` copies a rotation or config_set kept),
  * and everything in the state directory (outbox, kv, pending keys, staged updates) but the
  * privileged helper's own request/result folder. The CA certificate stays: it is public and the
- * next provision replaces it. Deleting on an SD card is not erasure (docs/decommission.md).
+ * next provision replaces it. Deleting on an SD card is not erasure (docs/field-operations.md).
  */
 export function decommissionTargets(
   configPath: string,
