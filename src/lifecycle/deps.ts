@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { type HealthCheck, socketHealthCheck } from "./health.js";
+import { errorMessage } from "../core/errors.js";
+import { type HealthCheck, type HealthExpectation, type HealthVerdict, socketHealthCheck } from "./health.js";
 
 const run = promisify(execFile);
 
@@ -35,3 +36,24 @@ export const DEFAULT_DEPS: LifecycleDeps = {
   health: (stateDir) => socketHealthCheck(stateDir),
   healthTimeoutMs: 180_000,
 };
+
+/**
+ * Restarts the agent and judges it. A restart that fails (systemctl's error) is a verdict too, not
+ * an exception: the caller must still undo its change.
+ */
+export async function restartAndJudge(
+  deps: LifecycleDeps,
+  stateDir: string,
+  expect: Omit<HealthExpectation, "timeoutMs">,
+): Promise<HealthVerdict> {
+  try {
+    await deps.restart();
+  } catch (e) {
+    return { ok: false, detail: `the restart failed: ${errorMessage(e)}` };
+  }
+  try {
+    return await deps.health(stateDir)({ ...expect, timeoutMs: deps.healthTimeoutMs });
+  } catch (e) {
+    return { ok: false, detail: `the health check failed: ${errorMessage(e)}` };
+  }
+}

@@ -127,6 +127,28 @@ describe("updates that roll back (switch-release)", () => {
     expect(existsSync(join(gw.optDir, "releases/6.6.6"))).toBe(false);
   });
 
+  it("a restart that fails on the new release counts as unhealthy: switched back", async () => {
+    const gw = fakeGateway();
+    let calls = 0;
+    const actions = privilegedActions({
+      restart: () =>
+        ++calls === 1 ? Promise.reject(new Error("Job for hearth.service failed")) : Promise.resolve(),
+      health: () => () => Promise.resolve({ ok: true, detail: "connected" }),
+    });
+    const tar = releaseTarball("1.6.0", "healthy");
+    const req = stageRelease(gw.stateDir, tar, signRelease(tar, gw.releaseKey), configKey(gw));
+    await runPendingRequests(gw.stateDir, actions, {
+      root: gw.root,
+      log: silentLogger(),
+      now: () => new Date(),
+    });
+    expect(takeResult(gw.stateDir, req.id)?.message).toMatch(
+      /the restart failed: Job for hearth.service failed\): rolled back to 1\.0\.0/,
+    );
+    expect(readlinkSync(join(gw.optDir, "current"))).toBe("releases/1.0.0");
+    expect(calls).toBe(2);
+  });
+
   it("a config without a release key refuses every update", () => {
     const gw = fakeGateway();
     const tar = releaseTarball("1.5.0", "healthy");

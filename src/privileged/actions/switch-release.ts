@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, HearthError } from "../../core/errors.js";
-import type { LifecycleDeps } from "../../lifecycle/deps.js";
+import { ErrorCode, errorMessage, HearthError } from "../../core/errors.js";
+import { type LifecycleDeps, restartAndJudge } from "../../lifecycle/deps.js";
 import { readStatus } from "../../lifecycle/health.js";
 import { writeOutcome } from "../../lifecycle/outcomes.js";
 import { currentTarget, releaseKeyText, switchCurrent, unpackRelease } from "../../update/release.js";
@@ -56,12 +56,7 @@ export function switchReleaseAction(deps: LifecycleDeps): PrivilegedAction<Switc
       const data = { from, to: version, sha256: sha256Hex(bytes) };
       switchCurrent(optDir, dir);
       ctx.log.info({ from, to: version }, "switch-release: current switched, restarting the agent");
-      await deps.restart();
-      const verdict = await deps.health(stateDir)({
-        version,
-        ...(before ? { before } : {}),
-        timeoutMs: deps.healthTimeoutMs,
-      });
+      const verdict = await restartAndJudge(deps, stateDir, { version, ...(before ? { before } : {}) });
       rmSync(tarball, { force: true });
       if (verdict.ok) {
         writeOutcome(stateDir, id, { event: "update_applied", data: { ...data, health: verdict.detail } });
@@ -78,10 +73,14 @@ export function switchReleaseAction(deps: LifecycleDeps): PrivilegedAction<Switc
         );
       }
       switchCurrent(optDir, previous);
-      await deps.restart();
+      // The old state is back on disk whatever the restart says; a failed restart is said, not thrown.
+      const restarted = await deps.restart().then(
+        () => "restarted",
+        (e: unknown) => `the restart failed: ${errorMessage(e)}`,
+      );
       writeOutcome(stateDir, id, {
         event: "update_failed",
-        data: { ...data, reason: verdict.detail, rolled_back: true },
+        data: { ...data, reason: verdict.detail, rolled_back: true, restart: restarted },
       });
       throw new HearthError(
         `release ${version} was not healthy (${verdict.detail}): rolled back to ${from}`,

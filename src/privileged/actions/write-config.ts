@@ -7,8 +7,8 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { ErrorCode, HearthError } from "../../core/errors.js";
-import type { LifecycleDeps } from "../../lifecycle/deps.js";
+import { ErrorCode, errorMessage, HearthError } from "../../core/errors.js";
+import { type LifecycleDeps, restartAndJudge } from "../../lifecycle/deps.js";
 import { readStatus } from "../../lifecycle/health.js";
 import { writeOutcome } from "../../lifecycle/outcomes.js";
 import { loadCatalogue } from "../../profiles/catalogue.js";
@@ -80,18 +80,21 @@ export function writeConfigAction(deps: LifecycleDeps): PrivilegedAction<WriteCo
       writeLike(path, args.text, like);
       const data = { command_id: args.command_id ?? null, from: args.replaces, to: configHash(args.text) };
       const id = `${ctx.now().getTime()}-config`;
-      await deps.restart();
-      const verdict = await deps.health(stateDir)({
-        ...(before ? { before } : {}),
-        timeoutMs: deps.healthTimeoutMs,
-      });
+      const verdict = await restartAndJudge(deps, stateDir, before ? { before } : {});
       if (verdict.ok) {
         writeOutcome(stateDir, id, { event: "config_applied", data: { ...data, health: verdict.detail } });
         return { message: `config ${data.to.slice(0, 12)} applied; the agent is healthy`, detail: data };
       }
       renameSync(prev, path);
-      await deps.restart();
-      writeOutcome(stateDir, id, { event: "config_rolled_back", data: { ...data, reason: verdict.detail } });
+      // The old state is back on disk whatever the restart says; a failed restart is said, not thrown.
+      const restarted = await deps.restart().then(
+        () => "restarted",
+        (e: unknown) => `the restart failed: ${errorMessage(e)}`,
+      );
+      writeOutcome(stateDir, id, {
+        event: "config_rolled_back",
+        data: { ...data, reason: verdict.detail, restart: restarted },
+      });
       throw new HearthError(`the new config was rolled back: ${verdict.detail}`, ErrorCode.CommandFailed);
     },
   };
