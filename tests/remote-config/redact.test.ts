@@ -27,8 +27,8 @@ describe("config redaction", () => {
     for (const s of ["url-pw-1", "broker-pw-1", "z2m-pw-1", "0123456789abcdef", "fedcba9876543210", "gw:"])
       expect(config).not.toContain(s);
     const doc = parseYaml(config) as Doc;
-    expect(doc.cloud.brokers[0].url).toBe(`mqtts://${REDACTED}@b.example:8883`);
-    expect(doc.cloud.brokers[0].tls.key).toBe("/etc/hearth/client.key");
+    expect(doc.cloud.brokers[0]?.url).toBe(`mqtts://${REDACTED}@b.example:8883`);
+    expect(doc.cloud.brokers[0]?.tls.key).toBe("/etc/hearth/client.key");
     expect(doc.devices[1]).toEqual({ id: "b2", profile: "shelly-blu-button1", key: REDACTED });
     expect(configSecrets(parseYaml(TEXT))).toEqual(
       expect.arrayContaining([
@@ -47,7 +47,7 @@ describe("config redaction", () => {
     const restored = restoreRedacted(back, parseYaml(TEXT)) as Doc;
     expect(restored.devices[0]).toMatchObject({ id: "b2", key: "fedcba9876543210fedcba9876543210" });
     expect(restored.devices[1]).toMatchObject({ id: "b1", key: "0123456789abcdef0123456789abcdef" });
-    expect(restored.cloud.brokers[0].password).toBe("broker-pw-1");
+    expect(restored.cloud.brokers[0]?.password).toBe("broker-pw-1");
   });
 
   it("merge patch (RFC 7396): objects merge, null removes, arrays replace", () => {
