@@ -88,6 +88,13 @@ export function checkNext(
       "config_set cannot change cloud.commands (the command key) or cloud.release_public_key (the release key): change them with hearth provision at the gateway",
       ErrorCode.CommandRefused,
     );
+  // The outbox and the control socket live there: a remote move would strand what is pending, and
+  // the health check after the restart would look at the old place.
+  if (!isDeepStrictEqual(doc(current, "the current config").state_dir, doc(next, "the new config").state_dir))
+    throw new HearthError(
+      "config_set cannot change state_dir (the outbox and control socket live there): change it at the gateway",
+      ErrorCode.CommandRefused,
+    );
   const parsed = parseConfig(next, file, profiles);
   if (!parsed.ok)
     throw new HearthError(

@@ -184,6 +184,14 @@ describe("remote configuration (config_get, config_set, write-config)", () => {
         /cannot change cloud.commands \(the command key\) or cloud.release_public_key/,
       );
     await expect(
+      Promise.resolve().then(() =>
+        g.handlers.config_set(
+          { replaces: got.hash, patch: { state_dir: "/tmp/elsewhere" } },
+          cmd("c-set-0007"),
+        ),
+      ),
+    ).rejects.toThrow(/cannot change state_dir/);
+    await expect(
       g.handlers.config_set({ replaces: "0".repeat(64), patch: { log_level: "debug" } }, cmd("c-set-0006")),
     ).rejects.toThrow(/changed since/);
     expect(readFileSync(g.configPath, "utf8")).toBe(g.text);
