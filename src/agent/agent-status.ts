@@ -1,3 +1,4 @@
+import { certificateHealth } from "../certs/expiry.js";
 import type { LoadedConfig } from "../config/devices.js";
 import type { StatusBody } from "../contract/messages.js";
 import type { Logger } from "../core/log.js";
@@ -59,6 +60,7 @@ export function agentHealth(p: StatusParts): NonNullable<StatusBody["health"]> {
   for (const d of p.config.devices) devices[d.id] = p.pipeline.devices()[d.id]?.availability ?? "unknown";
   const commissioning = p.commissioning.state();
   const cellular = p.cellular();
+  const certificate = certificateHealth(p.config, Date.now());
   return {
     uptime_s: p.uptimeS(),
     rss_mb: Math.round(process.memoryUsage().rss / 1048576),
@@ -68,6 +70,7 @@ export function agentHealth(p: StatusParts): NonNullable<StatusBody["health"]> {
     open_alerts: p.pipeline.alerts.open().length,
     clock: p.wallSynced() ? "synced" : "unsynced",
     security: securityHealth(p.config, p.security),
+    ...(certificate ? { certificate } : {}),
     ...(commissioning ? { commissioning: { by: commissioning.by, until: commissioning.until } } : {}),
     ...(cellular ? { cellular } : {}),
   };

@@ -6,6 +6,7 @@ import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
 import { SECOND_MS } from "../core/time.js";
+import { drainOutcomes } from "../lifecycle/outcomes.js";
 import { MAX_RESEND, OUTBOX_FILE, SqliteOutbox } from "../outbox/index.js";
 import {
   alertFeedback,
@@ -28,6 +29,7 @@ import { commandSecurity } from "./command-security.js";
 import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { commissionHandlers } from "./commission-handlers.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
+import { fieldHandlers } from "./field-handlers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
 import { hasMotionSensor } from "./motion-sensor.js";
@@ -42,6 +44,8 @@ export interface AgentOptions {
   host: AgentHost;
   /** Override of config.state_dir. */
   stateDir?: string;
+  /** The file the config came from: config_get/config_set read it (none: they refuse). */
+  configPath?: string;
 }
 
 /**
@@ -168,6 +172,12 @@ export class Agent {
         },
         // Bounded, one at a time, and drained behind fresh messages (src/outbox/delivery.ts).
         resend: (body) => ({ ...this.outbox.resend(body.from_seq, body.to_seq, MAX_RESEND) }),
+        ...fieldHandlers({
+          ...o,
+          configPath: o.configPath,
+          stateDir: this.stateDir,
+          log: host.log.child({ module: "field" }),
+        }),
       },
       clock: host.netClock,
       log: host.log.child({ module: "commands" }),
@@ -210,6 +220,10 @@ export class Agent {
         status: () => this.status(),
         ping: () => ({ pong: true }),
         reset_counter: (req) => this.resetBleCounter(String(req.device ?? "")),
+        // `hearth decommission` tells the cloud through the outbox, then waits for it to be delivered.
+        decommissioned: (req) => ({
+          seq: this.outbox.putEvent({ event: "decommissioned", data: { by: String(req.by ?? "") } }).seq,
+        }),
         ...commissionHandlers(this.commissioning),
         ...testAlertHandlers({ pipeline: this.pipeline, outbox: this.outbox, uplink: this.uplink }),
       },
@@ -231,6 +245,8 @@ export class Agent {
       log.error({ err: e, stateDir: this.stateDir }, "Cannot create the state directory");
     }
     this.outbox.open();
+    // What the root helper did while this agent was not running (an update, a config): now an event.
+    drainOutcomes(this.stateDir, (e) => this.outbox.putEvent(e));
     prepareOutputs(this.outputs, log);
     // The storage alert follows the outbox's health; the listener runs after the write that failed.
     this.#offStorage = this.outbox.onStorage((f) => this.pipeline.storage(f ? { ...f } : undefined));

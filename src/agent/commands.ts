@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { FIELD_COMMAND_BODIES } from "../contract/field-commands.js";
 import {
   COMMAND_BODIES,
   type CommandBody,
@@ -15,11 +16,14 @@ import { DAY_MS } from "../core/time.js";
 import { echoableId, INVALID_ID, MAX_ECHOED_ID, NO_ID } from "../uplink/replies.js";
 import { CommandGuard, type CommandSecurity, type SeenStore } from "./command-guard.js";
 
-export type CommandHandlers = {
-  [N in CommandName]: (
-    body: CommandBody<N>,
-    cmd: CommandEnvelope,
-  ) => Record<string, unknown> | Promise<Record<string, unknown>>;
+type Handler<N extends CommandName> = (
+  body: CommandBody<N>,
+  cmd: CommandEnvelope,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+/** Commands that change the gateway itself: a gateway without a handler answers unknown_command. */
+type FieldName = keyof typeof FIELD_COMMAND_BODIES;
+export type CommandHandlers = { [N in Exclude<CommandName, FieldName>]: Handler<N> } & {
+  [N in FieldName]?: Handler<N>;
 };
 
 /** The reply's error code for each refusal (docs/contract.md, Commands). */

@@ -81,6 +81,10 @@ export function registerInstallerCommands(program: Command): void {
     .option("--cert <file>", "this gateway's client certificate (PEM)")
     .option("--key <file>", "this gateway's private key (PEM): installed 0600, owned by --user")
     .option("--cloud-key <file>", "the cloud's command-signing public key (hearth keygen's .pub)")
+    .option(
+      "--release-key <file>",
+      "the public key releases are signed with (not the command key): hearth update checks it",
+    )
     .option("--sleep-window <HH:MM-HH:MM>", "the usual night (default 22:00-07:00)")
     .option("--state-dir <dir>", "the agent's state directory")
     .option(

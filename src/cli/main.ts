@@ -4,6 +4,7 @@ import { parseDuration } from "../core/duration.js";
 import { packageVersion } from "../core/paths.js";
 import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
+import { registerFieldCommands } from "./field-commands.js";
 import { registerInstallerCommands } from "./installer-commands.js";
 
 /**
@@ -98,6 +99,7 @@ function build(): Command {
     });
 
   registerInstallerCommands(program);
+  registerFieldCommands(program);
 
   program
     .command("keygen")
@@ -113,7 +115,10 @@ function build(): Command {
   program
     .command("sign")
     .description("print a signed command (JSON) for a gateway, valid for --ttl")
-    .argument("<command>", "ack, ping, watch or resend")
+    .argument(
+      "<command>",
+      "ack, ping, watch, resend, update, config_get, config_set, cert_csr or cert_install",
+    )
     .argument("[body]", "the command's body as JSON", "{}")
     .requiredOption("-k, --key <file>", "the cloud's private key (PEM, from hearth keygen)")
     .requiredOption("--home <id>", "the home id: the signature covers the topic")

@@ -73,6 +73,7 @@ async function provision(flags: ProvisionFlags): Promise<void> {
       ? read(values.passwordFile, "password file").replace(/\r?\n$/, "")
       : undefined;
     const cloudKey = values.cloudKey ? read(values.cloudKey, "cloud key") : undefined;
+    const releaseKey = values.releaseKey ? read(values.releaseKey, "release key") : undefined;
     const snippets = (flags.snippet ?? []).map((f) => snippetDevices(read(f, "snippet"), f));
     const plan = planConfig({
       values,
@@ -81,6 +82,7 @@ async function provision(flags: ProvisionFlags): Promise<void> {
       snippets,
       ...(password !== undefined ? { password } : {}),
       ...(cloudKey !== undefined ? { cloudKey } : {}),
+      ...(releaseKey !== undefined ? { releaseKey } : {}),
     });
     const text = configText(plan.doc);
     const cat = loadCatalogue();

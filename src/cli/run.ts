@@ -24,6 +24,7 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
     profiles: new Map(resolved.profiles),
     host: { clock, netClock: clock, ids: randomIds, log, version: packageVersion() },
     ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+    configPath: opts.config,
   });
   // Listening before the start: a SIGTERM while the agent starts (systemd stopping a slow start) must
   // stop it cleanly after the start, not kill the process half-started.

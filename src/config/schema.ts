@@ -346,6 +346,11 @@ export const configSchema = z
         commands: commandsSchema
           .prefault({})
           .describe("how commands from the cloud are authenticated (docs/contract.md, Commands)"),
+        release_public_key: publicKey
+          .optional()
+          .describe(
+            "Ed25519 key releases are signed with (hearth release sign): hearth update and the update command refuse any other; not the command key",
+          ),
       })
       .strict(),
     outbox: z

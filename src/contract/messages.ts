@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FIELD_COMMAND_BODIES } from "./field-commands.js";
 
 /**
  * Message contract v1: the one source of every topic and payload exchanged with the cloud. The code
@@ -185,6 +186,18 @@ export const statusBody = z
           })
           .strict()
           .describe("present only where the SMS fallback (config `sms`) is configured"),
+        certificate: z
+          .object({
+            days_left: z
+              .number()
+              .int()
+              .describe("whole days until the client certificate expires (negative: expired)"),
+            not_after: isoTs,
+          })
+          .strict()
+          .describe(
+            "the broker client certificate in use (mutual TLS only): rotate it with cert_csr and cert_install",
+          ),
         commissioning: z
           .object({ by: z.string(), until: isoTs })
           .strict()
@@ -343,6 +356,7 @@ export const COMMAND_BODIES = {
     .object({ from_seq: z.number().int().min(0), to_seq: z.number().int().min(0).optional() })
     .strict()
     .describe("send delivered messages again, from the retention window"),
+  ...FIELD_COMMAND_BODIES,
 } as const;
 export type CommandName = keyof typeof COMMAND_BODIES;
 export const COMMAND_NAMES = Object.keys(COMMAND_BODIES) as CommandName[];

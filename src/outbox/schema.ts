@@ -71,13 +71,26 @@ export function migrate(db: Database): void {
     | undefined;
   // A fresh file has version 1's tables now, and goes forward like an old one.
   const found = row ? Number(row.value) : 1;
-  if (found > SCHEMA_VERSION)
+  if (found > SCHEMA_VERSION) {
+    // A release rolled back after its migration ran (docs/decisions/updates.md): migrations are
+    // additive, and the one that made schema N writes `min_reader.N`, the oldest schema whose code
+    // still reads and writes the file right. Without it a newer file is refused, as before.
+    const min = db.prepare("SELECT value FROM meta WHERE key = ?").get(minReaderKey(found)) as
+      | { value: string }
+      | undefined;
+    if (min !== undefined && Number(min.value) <= SCHEMA_VERSION) return;
     throw new HearthError(
       `outbox schema ${found} is newer than this agent understands (${SCHEMA_VERSION})`,
       ErrorCode.OutboxSchemaNewer,
-      { found, understood: SCHEMA_VERSION },
+      { found, understood: SCHEMA_VERSION, min_reader: min?.value ?? null },
     );
+  }
   if (found < 2) db.transaction(() => toV2(db))();
+}
+
+/** The meta key where the migration to schema `version` says which older schemas may still use the file. */
+export function minReaderKey(version: number): string {
+  return `min_reader.${version}`;
 }
 
 /** Layout and envelopes of a version 1 file brought to version 2, in the caller's transaction. */

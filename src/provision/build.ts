@@ -74,6 +74,8 @@ export interface PlanInput {
   password?: string;
   /** The cloud's public key, as text. */
   cloudKey?: string;
+  /** The release-signing public key, as text. */
+  releaseKey?: string;
 }
 
 /** The config document and the files to install, from the values and what was there. */
@@ -99,6 +101,7 @@ export function planConfig(p: PlanInput): { doc: Doc; files: InstallFile[] } {
   if (Object.keys(tls).length > 0) broker.tls = tls;
   const cloud: Doc = { ...obj(base.cloud), brokers: [broker] };
   if (p.cloudKey !== undefined) cloud.commands = { ...obj(cloud.commands), public_key: p.cloudKey.trim() };
+  if (p.releaseKey !== undefined) cloud.release_public_key = p.releaseKey.trim();
   const detection = obj(base.detection);
   if (v.sleepWindow) detection.sleep_window = sleepWindow(v.sleepWindow);
   const doc: Doc = {

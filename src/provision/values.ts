@@ -18,6 +18,8 @@ export interface ProvisionValues {
   key?: string;
   /** The cloud's command-signing public key (PEM or base64), a file. */
   cloudKey?: string;
+  /** The release-signing public key (hearth update checks releases with it), a file. */
+  releaseKey?: string;
   /** "22:00-07:00". */
   sleepWindow?: string;
   stateDir?: string;
@@ -52,6 +54,7 @@ export const VALUE_KEYS = [
   "cert",
   "key",
   "cloudKey",
+  "releaseKey",
   "sleepWindow",
   "stateDir",
 ] as const satisfies readonly (keyof ProvisionValues)[];
@@ -61,6 +64,7 @@ const ALIASES: Record<string, keyof ProvisionValues> = {
   mqtt_version: "mqttVersion",
   password_file: "passwordFile",
   cloud_key: "cloudKey",
+  release_key: "releaseKey",
   sleep_window: "sleepWindow",
   state_dir: "stateDir",
 };

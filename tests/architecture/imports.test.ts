@@ -37,9 +37,22 @@ const RULES: Record<string, FolderRule> = {
     may: [...LEAVES, "src/outbox", "src/uplink", "src/control", "src/cellular"],
     packages: [],
   },
-  /** The request files between the agent and the root helper, and the actions the helper runs. */
-  "src/privileged": { may: ["src/core"], packages: [] },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
+  /** The root helper's boundary and its actions (switch-release, write-config, install-certificate, decommission). */
+  "src/privileged": {
+    may: [...LEAVES, "src/lifecycle", "src/update", "src/remote-config", "src/certs", "src/decommission"],
+    packages: ["yaml"],
+  },
+  /** What the root helper's actions share: the service manager, the health check, the outcome events. */
+  "src/lifecycle": { may: ["src/core", "src/contract", "src/control"], packages: [] },
+  "src/update": { may: ["src/core", "src/privileged"], packages: ["yaml"] },
+  "src/remote-config": { may: ["src/core", "src/config", "src/profiles"], packages: ["yaml"] },
+  "src/certs": { may: ["src/core", "src/config", "src/privileged", "src/uplink"], packages: [] },
+  "src/support": {
+    may: ["src/core", "src/outbox", "src/remote-config"],
+    packages: ["better-sqlite3", "yaml"],
+  },
+  "src/decommission": { may: ["src/core", "src/privileged"], packages: ["yaml"] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   /** The SMS fallback's modem: ModemManager over D-Bus, the fallback's timing, the modem's supervision. */
   "src/cellular": { may: ["src/core", "src/config", "src/contract"], packages: ["dbus-next"] },
@@ -60,6 +73,12 @@ const RULES: Record<string, FolderRule> = {
       "src/outputs",
       "src/cellular",
       "drivers/*",
+      // The field commands (update, config, certificates): dynamic imports where they run.
+      "src/lifecycle",
+      "src/certs",
+      "src/update",
+      "src/remote-config",
+      "src/privileged",
     ],
     packages: ["@serialport/bindings-cpp", "zod"],
   },
@@ -84,6 +103,10 @@ const RULES: Record<string, FolderRule> = {
       "src/receiver",
       "src/cellular",
       "drivers/*",
+      "src/privileged",
+      "src/update",
+      "src/support",
+      "src/decommission",
     ],
     packages: ["commander", "cli-progress", "@serialport/bindings-cpp", "yaml"],
   },
