@@ -4,6 +4,8 @@
  *
  * Run: npm run build && npx vite-node tests/bench/node-red-peer.ts [-- --quick] (needs mosquitto and
  * the npm registry the first time, to install Node-RED into ~/.cache/hearth-bench).
+ * HEARTH_BENCH_NODE_FLAGS: V8 flags for `hearth run` (the unit's, deploy/hearth.service);
+ * HEARTH_BENCH_NODE_RED_FLAGS: for Node-RED.
  */
 import { loadavg } from "node:os";
 import { nodeRedPeer, nodeRedRows } from "./suite/node-red-peer.js";
