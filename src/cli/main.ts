@@ -5,6 +5,7 @@ import { packageVersion } from "../core/paths.js";
 import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
 import { registerInstallerCommands } from "./installer-commands.js";
+import { registerServiceCommands } from "./service-commands.js";
 
 /**
  * The `hearth` command. Each subcommand's code is imported lazily, so `hearth run` never loads the
@@ -89,6 +90,7 @@ function build(): Command {
     });
 
   registerInstallerCommands(program);
+  registerServiceCommands(program);
 
   program
     .command("keygen")
