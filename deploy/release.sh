@@ -26,7 +26,9 @@ trap 'rm -rf "$stage"' EXIT
 echo "release: building $name for $arch" >&2
 npm run build >&2
 mkdir -p "$stage/$name"
-cp package.json package-lock.json README.md "$stage/$name/"
+cp package-lock.json README.md "$stage/$name/"
+# The release's package.json has no scripts: `prepare` would try to compile TypeScript that is not there.
+node -e 'const p = require("./package.json"); delete p.scripts; process.stdout.write(JSON.stringify(p, null, 2) + "\n")' >"$stage/$name/package.json"
 cp -r dist device-profiles deploy "$stage/$name/"
 # Test-only and source maps stay out: the gateway runs dist/src and dist/drivers.
 find "$stage/$name/dist" -name '*.map' -delete
