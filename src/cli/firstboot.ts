@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { errorMessage } from "../core/errors.js";
+import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
 import { underRoot } from "../privileged/paths.js";
 import {
@@ -51,7 +51,7 @@ export async function firstbootCommand(flags: FirstbootFlags): Promise<void> {
   let secrets: string[] = [];
   try {
     const text = readIfThere(file);
-    if (text === undefined) throw new Error(`${shown}: cannot be read`);
+    if (text === undefined) throw new HearthError(`${shown}: cannot be read`, ErrorCode.ConfigNotFound);
     secrets = secretFiles(valuesFromText(text, shown), provisionDir(file));
     const cwd = process.cwd();
     process.chdir(provisionDir(file));

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { ErrorCode, HearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 
 /**
@@ -27,7 +28,11 @@ export function openNotifier(socketPath: string, log: Logger): Notifier {
   // An abstract address (`@name`, used by containers) cannot be given to unix-dgram; system services
   // get a path (/run/systemd/notify).
   if (!socketPath.startsWith("/"))
-    throw new Error(`NOTIFY_SOCKET=${socketPath} is not a path: abstract notify sockets are not supported`);
+    throw new HearthError(
+      `NOTIFY_SOCKET=${socketPath} is not a path: abstract notify sockets are not supported`,
+      ErrorCode.ConfigInvalid,
+      { socket: socketPath },
+    );
   // Cast: the package is CommonJS without types; its exports have the shape above.
   const dgram = createRequire(import.meta.url)("unix-dgram") as UnixDgram;
   const sock = dgram.createSocket("unix_dgram");

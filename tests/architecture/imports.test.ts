@@ -34,9 +34,13 @@ const RULES: Record<string, FolderRule> = {
   "src/provision": { may: ["src/core"], packages: ["yaml"] },
   /** `hearth doctor`'s checks: the config, files, the machine, the outbox read-only, the broker, the agent's status. */
   "src/doctor": {
-    may: [...LEAVES, "src/outbox", "src/uplink", "src/control"],
+    may: [...LEAVES, "src/outbox", "src/uplink", "src/control", "src/provision"],
     packages: [],
   },
+  /** The root helper's side of the privilege boundary: request and result files, the actions. */
+  "src/privileged": { may: ["src/core"], packages: [] },
+  /** Under systemd only: readiness and the watchdog (unix-dgram, loaded with require when NOTIFY_SOCKET is set). */
+  "src/service": { may: ["src/core"], packages: [] },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   "src/broker": { may: ["src/core"], packages: ["aedes"] },
   /** The cloud side speaks only the public contract: nothing of the gateway's pipeline, outbox, uplink or drivers. */
@@ -64,6 +68,8 @@ const RULES: Record<string, FolderRule> = {
       "src/control",
       "src/doctor",
       "src/provision",
+      "src/privileged",
+      "src/service",
       "src/uplink",
       "src/eval",
       "src/replay",

@@ -1,0 +1,88 @@
+/**
+ * `npm run test:install`, on demand (not CI: it downloads Debian): a Debian bookworm root made with
+ * debootstrap, Debian's own nodejs (18) in it, then the real installer with a real release artefact
+ * (`npm run release`) run inside it with chroot. Skipped unless HEARTH_TEST_INSTALL=1.
+ * The root is kept in HEARTH_DEBOOTSTRAP_DIR (default /var/tmp/hearth-bookworm) for the next run.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./install-rig.js";
+
+const wanted = process.env.HEARTH_TEST_INSTALL === "1";
+const base = process.env.HEARTH_DEBOOTSTRAP_DIR ?? "/var/tmp/hearth-bookworm";
+const MIRROR = process.env.HEARTH_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
+
+function sh(cmd: string, args: string[], timeout = 20 * 60_000): { code: number | null; out: string } {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+const inRoot = (root: string, ...args: string[]) => sh("chroot", [root, ...args]);
+
+describe.skipIf(!wanted)("install.sh inside a debootstrapped Debian bookworm (on demand)", () => {
+  it(
+    "refuses bookworm's Node 18, then installs a real release that runs",
+    () => {
+      const seed = join(base, "seed");
+      if (!existsSync(join(seed, "etc/debian_version"))) {
+        rmSync(seed, { recursive: true, force: true });
+        mkdirSync(base, { recursive: true });
+        const d = sh("debootstrap", [
+          "--variant=minbase",
+          "--include=nodejs,systemd,passwd",
+          "bookworm",
+          seed,
+          MIRROR,
+        ]);
+        expect(d.code, d.out.slice(-3000)).toBe(0);
+      }
+      // A fresh copy per run, so the installer always meets a clean system.
+      const root = join(base, "run");
+      rmSync(root, { recursive: true, force: true });
+      execFileSync("cp", ["-a", seed, root]);
+      expect(inRoot(root, "/usr/bin/node", "-p", "process.versions.node").out).toMatch(/^18\./);
+
+      const rel = sh("bash", [join(ROOT, "deploy/release.sh"), join(base, "release")], 30 * 60_000);
+      expect(rel.code, rel.out.slice(-3000)).toBe(0);
+      const artefact = rel.out.trim().split("\n").at(-1) ?? "";
+      expect(artefact).toMatch(/hearth-.*\.tar\.gz$/);
+      copyFileSync(artefact, join(root, "tmp/release.tar.gz"));
+      copyFileSync(join(ROOT, "deploy/install.sh"), join(root, "tmp/install.sh"));
+
+      const refused = inRoot(root, "bash", "/tmp/install.sh", "/tmp/release.tar.gz");
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(/Node 18\.[0-9.]+ at \/usr\/bin\/node is too old/);
+      expect(existsSync(join(root, "opt/hearth"))).toBe(false);
+
+      // Stands in for NodeSource's nodejs package: this machine's Node 20+ binary (same glibc).
+      copyFileSync(process.execPath, join(root, "usr/bin/node"));
+      const ok = inRoot(root, "bash", "/tmp/install.sh", "/tmp/release.tar.gz");
+      expect(ok.code, ok.out).toBe(0);
+      expect(readlinkSync(join(root, "opt/hearth/current"))).toMatch(/^releases\//);
+      expect(readdirSync(join(root, "opt/hearth/current/node_modules"))).toContain("better-sqlite3");
+      expect(existsSync(join(root, "opt/hearth/current/node_modules/typescript"))).toBe(false);
+      expect(existsSync(join(root, "opt/hearth/current/node_modules/@biomejs"))).toBe(false);
+      expect(inRoot(root, "id", "hearth").out).toMatch(
+        /groups=.*dialout.*bluetooth|groups=.*bluetooth.*dialout/,
+      );
+      // The installed command runs, native modules included (validate loads the config schema;
+      // doctor opens nothing native, so status's outbox inspection is the native check).
+      const v = inRoot(root, "/usr/local/bin/hearth", "validate", "/etc/hearth/home.example.yaml");
+      expect(v.code, v.out).toBe(0);
+      const sqlite = inRoot(
+        root,
+        "/usr/bin/node",
+        "-e",
+        "require('/opt/hearth/current/node_modules/better-sqlite3')(':memory:').exec('select 1')",
+      );
+      expect(sqlite.code, sqlite.out).toBe(0);
+      const again = inRoot(root, "bash", "/tmp/install.sh", "/tmp/release.tar.gz");
+      expect(again.out).toMatch(/nothing changed/);
+      const un = inRoot(root, "bash", "/opt/hearth/current/deploy/uninstall.sh");
+      expect(un.code, un.out).toBe(0);
+      expect(existsSync(join(root, "var/lib/hearth"))).toBe(true);
+    },
+    60 * 60_000,
+  );
+});
