@@ -32,9 +32,11 @@ node -e 'const p = require("./package.json"); delete p.scripts; process.stdout.w
 cp -r dist device-profiles deploy "$stage/$name/"
 # Test-only and source maps stay out: the gateway runs dist/src and dist/drivers.
 find "$stage/$name/dist" -name '*.map' -delete
-rm -rf "$stage/$name/deploy/image/work"
 echo "release: npm ci --omit=dev (native modules built from source; takes minutes)" >&2
 (cd "$stage/$name" && npm ci --omit=dev --build-from-source --no-audit --no-fund --loglevel=error >&2)
+# serialport ships prebuilt binaries for other platforms; ours is compiled above (build/Release, which
+# node-gyp-build loads first): no foreign binary goes to a gateway.
+rm -rf "$stage/$name/node_modules/@serialport/bindings-cpp/prebuilds"
 # Build leftovers of the native modules (object files, the node-gyp tree) are not needed to run.
 find "$stage/$name/node_modules" -type d \( -name obj.target -o -name .deps \) -prune -exec rm -rf {} +
 chmod -R u+rwX,go+rX,go-w "$stage/$name"
