@@ -21,22 +21,22 @@ const idOf = (root: string, file: "passwd" | "group", name: string) =>
     .find((l) => l.startsWith(`${name}:`))
     ?.split(":")[2];
 
-describe.skipIf(!asRoot)("deploy/install.sh into a throwaway root", () => {
+describe.skipIf(!asRoot)("deploy/install.sh into a throwaway root", async () => {
   const node22 = fakeNode("22.11.0");
 
-  it("refuses a Node older than 20 with what to do, and installs nothing", () => {
+  it("refuses a Node older than 20 with what to do, and installs nothing", async () => {
     const root = throwawayRoot();
-    const r = run(INSTALL, ["--root", root, "--node", fakeNode("18.19.0"), artefact("1.0.0")]);
+    const r = await run(INSTALL, ["--root", root, "--node", fakeNode("18.19.0"), artefact("1.0.0")]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/Node 18\.19\.0 at \/usr\/bin\/node is too old: Hearth needs Node 20 or later/);
     expect(r.out).toMatch(/docs\/deployment.md/);
     expect(existsSync(join(root, "opt/hearth"))).toBe(false);
   });
 
-  it("installs the release root-owned, the user and groups, directories with their modes, rules and units; a second run changes nothing", () => {
+  it("installs the release root-owned, the user and groups, directories with their modes, rules and units; a second run changes nothing", async () => {
     const root = throwawayRoot();
     const file = artefact("1.0.0");
-    const r = run(INSTALL, ["--root", root, "--node", node22, file]);
+    const r = await run(INSTALL, ["--root", root, "--node", node22, file]);
     expect(r.code, r.out).toBe(0);
     expect(readlinkSync(join(root, "opt/hearth/current"))).toBe("releases/1.0.0");
     // Owned by root whatever the tarball said (uid 1234), not writable by the agent's user.
@@ -79,39 +79,39 @@ describe.skipIf(!asRoot)("deploy/install.sh into a throwaway root", () => {
     expect(existsSync(join(root, "etc/polkit-1"))).toBe(false);
 
     const before = snapshot(root);
-    const again = run(INSTALL, ["--root", root, "--node", node22, file]);
+    const again = await run(INSTALL, ["--root", root, "--node", node22, file]);
     expect(again.code, again.out).toBe(0);
     expect(again.out).toMatch(/nothing changed/);
     expect(snapshot(root)).toEqual(before);
   });
 
-  it("a newer release switches current, keeps the one before for a rollback, removes older ones and the old checkout install", () => {
+  it("a newer release switches current, keeps the one before for a rollback, removes older ones and the old checkout install", async () => {
     const root = throwawayRoot();
     mkdirSync(join(root, "opt/hearth/src"), { recursive: true });
     writeFileSync(join(root, "opt/hearth/package.json"), "{}");
-    expect(run(INSTALL, ["--root", root, "--node", node22, artefact("1.0.0")]).code).toBe(0);
+    expect((await run(INSTALL, ["--root", root, "--node", node22, artefact("1.0.0")])).code).toBe(0);
     expect(existsSync(join(root, "opt/hearth/src"))).toBe(false);
     expect(existsSync(join(root, "opt/hearth/package.json"))).toBe(false);
-    expect(run(INSTALL, ["--root", root, "--node", node22, artefact("1.1.0")]).code).toBe(0);
+    expect((await run(INSTALL, ["--root", root, "--node", node22, artefact("1.1.0")])).code).toBe(0);
     expect(readlinkSync(join(root, "opt/hearth/current"))).toBe("releases/1.1.0");
     expect(existsSync(join(root, "opt/hearth/releases/1.0.0"))).toBe(true);
-    const r = run(INSTALL, ["--root", root, "--node", node22, artefact("1.2.0")]);
+    const r = await run(INSTALL, ["--root", root, "--node", node22, artefact("1.2.0")]);
     expect(r.out).toMatch(/removed stale release 1\.0\.0/);
     expect(existsSync(join(root, "opt/hearth/releases/1.0.0"))).toBe(false);
     expect(existsSync(join(root, "opt/hearth/releases/1.1.0"))).toBe(true);
   });
 
-  it("refuses a checkout (src/ inside) and a tarball that is not a release", () => {
+  it("refuses a checkout (src/ inside) and a tarball that is not a release", async () => {
     const root = throwawayRoot();
-    const r = run(INSTALL, ["--root", root, "--node", node22, artefact("1.0.0", { checkout: true })]);
+    const r = await run(INSTALL, ["--root", root, "--node", node22, artefact("1.0.0", { checkout: true })]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/holds src\/: a checkout, not a release/);
     expect(existsSync(join(root, "opt/hearth/current"))).toBe(false);
   });
 
-  it("--with-outputs and --with-sms add the audio/GPIO drop-in and the ModemManager polkit rule", () => {
+  it("--with-outputs and --with-sms add the audio/GPIO drop-in and the ModemManager polkit rule", async () => {
     const root = throwawayRoot();
-    const r = run(INSTALL, [
+    const r = await run(INSTALL, [
       "--root",
       root,
       "--node",
@@ -129,19 +129,19 @@ describe.skipIf(!asRoot)("deploy/install.sh into a throwaway root", () => {
     );
   });
 
-  it("uninstall keeps the config and the outbox; --purge removes them and the user", () => {
+  it("uninstall keeps the config and the outbox; --purge removes them and the user", async () => {
     const root = throwawayRoot();
-    expect(run(INSTALL, ["--root", root, "--node", node22, artefact("1.0.0")]).code).toBe(0);
+    expect((await run(INSTALL, ["--root", root, "--node", node22, artefact("1.0.0")])).code).toBe(0);
     writeFileSync(join(root, "var/lib/hearth/outbox.db"), "messages");
     writeFileSync(join(root, "etc/hearth/home.yaml"), "version: 1\n");
-    const u = run(UNINSTALL, ["--root", root]);
+    const u = await run(UNINSTALL, ["--root", root]);
     expect(u.code, u.out).toBe(0);
     expect(existsSync(join(root, "opt/hearth"))).toBe(false);
     expect(existsSync(join(root, "etc/systemd/system/hearth.service"))).toBe(false);
     expect(existsSync(join(root, "etc/systemd/system/multi-user.target.wants"))).toBe(false);
     expect(readFileSync(join(root, "var/lib/hearth/outbox.db"), "utf8")).toBe("messages");
     expect(existsSync(join(root, "etc/hearth/home.yaml"))).toBe(true);
-    const p = run(UNINSTALL, ["--root", root, "--purge"]);
+    const p = await run(UNINSTALL, ["--root", root, "--purge"]);
     expect(p.code, p.out).toBe(0);
     expect(existsSync(join(root, "var/lib/hearth"))).toBe(false);
     expect(existsSync(join(root, "etc/hearth"))).toBe(false);
