@@ -21,7 +21,7 @@ const idOf = (root: string, file: "passwd" | "group", name: string) =>
     .find((l) => l.startsWith(`${name}:`))
     ?.split(":")[2];
 
-describe.skipIf(!asRoot)("deploy/install.sh into a throwaway root", async () => {
+describe.skipIf(!asRoot)("deploy/install.sh into a throwaway root", () => {
   const node22 = fakeNode("22.11.0");
 
   it("refuses a Node older than 20 with what to do, and installs nothing", async () => {
