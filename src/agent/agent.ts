@@ -109,7 +109,7 @@ export class Agent {
     this.pipeline = new Pipeline({
       home: config.home.id,
       timeZone: config.home.timezone,
-      clock: host.clock,
+      clock: host.pipelineClock ?? host.clock,
       ids: host.ids,
       // The person hears of a call or fall once it is durable, and after the uplink's publish of it
       // (the write scheduled that first, also with setImmediate): starting aplay or gpioset must not

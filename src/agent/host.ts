@@ -12,6 +12,8 @@ import type { Outputs } from "../outputs/outputs.js";
 export interface AgentHost {
   /** Clock of the pipeline and drivers (accelerated in the demo). */
   clock: Clock;
+  /** Clock of the pipeline only, when it differs: the watchdog times its tick (src/service/interval-watch.ts). */
+  pipelineClock?: Clock;
   /** Clock for network back-off and heartbeats (real time, even in the demo). */
   netClock: Clock;
   ids: IdSource;

@@ -6,6 +6,7 @@ import type { EvalCliOptions } from "./eval-tiers-options.js";
 import { CliExit, EXIT } from "./exit.js";
 import { registerFieldCommands } from "./field-commands.js";
 import { registerInstallerCommands } from "./installer-commands.js";
+import { registerServiceCommands } from "./service-commands.js";
 
 /**
  * The `hearth` command. Each subcommand's code is imported lazily, so `hearth run` never loads the
@@ -100,6 +101,7 @@ function build(): Command {
 
   registerInstallerCommands(program);
   registerFieldCommands(program);
+  registerServiceCommands(program);
 
   program
     .command("keygen")

@@ -19,13 +19,30 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
     synced: timesyncdSynced(),
     onTimerError: (err) => log.error({ err }, "Timer body failed; the timer keeps running"),
   });
+  // Under systemd (Type=notify) only: nothing of the notify path loads otherwise (footprint).
+  const service = process.env.NOTIFY_SOCKET ? await import("../service/interval-watch.js") : undefined;
+  const tick = service?.watchIntervals(clock, service.testKnobs(process.env));
   const agent = new Agent({
     config,
     profiles: new Map(resolved.profiles),
-    host: { clock, netClock: clock, ids: randomIds, log, version: packageVersion() },
+    host: {
+      clock,
+      netClock: clock,
+      ids: randomIds,
+      log,
+      version: packageVersion(),
+      ...(tick ? { pipelineClock: tick.clock } : {}),
+    },
     ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
     configPath: opts.config,
   });
+  const supervision = tick
+    ? (await import("../service/supervise.js")).superviseBySystemd({
+        env: process.env,
+        log,
+        unhealthy: () => tick.late() ?? outboxUnreadable(agent.outbox),
+      })
+    : undefined;
   // Listening before the start: a SIGTERM while the agent starts (systemd stopping a slow start) must
   // stop it cleanly after the start, not kill the process half-started.
   const stopAsked = new Promise<void>((resolve) => {
@@ -40,8 +57,20 @@ export async function runCommand(opts: { config: string; stateDir?: string }): P
     await agent.stop().catch(() => undefined);
     throw new CliExit(EXIT.failed, `hearth run: ${errorMessage(e)}`);
   }
+  supervision?.ready();
   await stopAsked;
+  supervision?.stopping();
   await agent.stop();
+}
+
+/** Why the outbox does not answer a read (the watchdog's second check), or undefined when it does. */
+function outboxUnreadable(outbox: { depth(): unknown }): string | undefined {
+  try {
+    outbox.depth();
+    return undefined;
+  } catch (e) {
+    return `the outbox does not answer a read: ${errorMessage(e)}`;
+  }
 }
 
 /** How long a fatal error leaves for the agent to stop before the process exits anyway. */

@@ -6,9 +6,13 @@ import { cellularCheck } from "./cellular-check.js";
 import { type Check, fail, na, ok } from "./check.js";
 import { configCheck, configFileCheck, profilesCheck, securityChecks } from "./config-checks.js";
 import { certChecks, keyChecks, portChecks } from "./file-checks.js";
+import { firstbootCheck } from "./firstboot-check.js";
 import { bleChecks, clockCheck, diskCheck, serviceCheck } from "./host-checks.js";
 import type { DoctorProbes } from "./probes.js";
 import { deviceChecks, outboxCheck } from "./state-checks.js";
+
+/** Where the first boot's outcome is looked for when no --state-dir is given (the config may be broken). */
+const DEFAULT_STATE_DIR = "/var/lib/hearth";
 
 export interface DoctorOptions {
   config: string;
@@ -33,7 +37,9 @@ export interface DoctorResult {
 export async function runDoctor(o: DoctorOptions, p: DoctorProbes): Promise<DoctorResult> {
   const checks: Check[] = [];
   const parsed = loadConfigFile(o.config, o.profiles);
+  const bootState = o.stateDir ?? (parsed.ok ? parsed.value.state_dir : DEFAULT_STATE_DIR);
   checks.push(configCheck(o.config, parsed.ok ? undefined : parsed.problems));
+  checks.push(firstbootCheck(bootState, p));
   const userName = o.serviceUser ?? "hearth";
   const user = p.user(userName);
   checks.push(

@@ -1,7 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, HearthError } from "../core/errors.js";
+import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import type { PrivilegedRequest, PrivilegedResult } from "./action.js";
 
 /** Under the agent's state directory; the path unit watches `requests/` (deploy/hearth-privileged.path). */
@@ -12,10 +23,45 @@ export function privilegedDirs(stateDir: string): { requests: string; results: s
   };
 }
 
+/** Largest request file read; anything bigger is refused unread (a request is a few hundred bytes). */
+export const REQUEST_MAX_BYTES = 64 * 1024;
+
+/**
+ * Root writes results into a directory the agent's user can write too: the temporary file is created
+ * exclusively (O_EXCL does not follow a planted symlink, it fails on it) and renamed over the name,
+ * which replaces whatever is there without following it.
+ */
 function writeAtomically(path: string, body: unknown): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o640 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o640,
+  );
+  try {
+    writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
+}
+
+/**
+ * A request file's text, read without following a symlink and only from a regular file of a sane
+ * size: root must not be made to read (and log a piece of) a file the agent's user cannot.
+ */
+function readRequestFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new HearthError(`${file}: not a regular file`, ErrorCode.CommandInvalid);
+    if (st.size > REQUEST_MAX_BYTES)
+      throw new HearthError(`${file}: ${st.size} bytes, over ${REQUEST_MAX_BYTES}`, ErrorCode.CommandInvalid);
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The agent's side: leaves a request for the root helper. Returns its id. */
@@ -83,7 +129,10 @@ export function takeRequests(stateDir: string): Array<{ file: string; text: stri
   for (const name of names.sort()) {
     const file = join(dir, name);
     try {
-      out.push({ file, text: readFileSync(file, "utf8") });
+      out.push({ file, text: readRequestFile(file) });
+    } catch (e) {
+      // Given as text that is not JSON, so the dispatcher answers it like any malformed request.
+      out.push({ file, text: `unreadable: ${errorMessage(e).replace(/^.*?: /, "")}` });
     } finally {
       rmSync(file, { force: true });
     }

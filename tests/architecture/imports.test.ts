@@ -34,9 +34,11 @@ const RULES: Record<string, FolderRule> = {
   "src/provision": { may: ["src/core"], packages: ["yaml"] },
   /** `hearth doctor`'s checks: the config, files, the machine, the outbox read-only, the broker, the agent's status. */
   "src/doctor": {
-    may: [...LEAVES, "src/outbox", "src/uplink", "src/control", "src/cellular"],
+    may: [...LEAVES, "src/outbox", "src/uplink", "src/control", "src/cellular", "src/provision"],
     packages: [],
   },
+  /** Under systemd only: readiness and the watchdog (unix-dgram, loaded with require when NOTIFY_SOCKET is set). */
+  "src/service": { may: ["src/core"], packages: [] },
   "src/outputs": { may: ["src/core", "src/config", "src/contract"], packages: [] },
   /** The root helper's boundary and its actions (switch-release, write-config, install-certificate, decommission). */
   "src/privileged": {
@@ -96,6 +98,8 @@ const RULES: Record<string, FolderRule> = {
       "src/control",
       "src/doctor",
       "src/provision",
+      "src/privileged",
+      "src/service",
       "src/uplink",
       "src/eval",
       "src/replay",

@@ -66,7 +66,10 @@ detection: { gateway_power: "off" }
     const child: ChildProcess = spawn(
       process.execPath,
       ["--import", REGISTER, MAIN, "run", "--config", config],
-      { env: { ...process.env, HEARTH_LOADED: record, HEARTH_LOG_LEVEL: "info" }, stdio: "pipe" },
+      {
+        env: { ...process.env, HEARTH_LOADED: record, HEARTH_LOG_LEVEL: "info", NOTIFY_SOCKET: "" },
+        stdio: "pipe",
+      },
     );
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
@@ -88,6 +91,8 @@ detection: { gateway_power: "off" }
       expect(files.some((f) => f.endsWith(part))).toBe(true);
     expect(files.filter((f) => DEMO_OR_TOOL.test(f))).toEqual([]);
     expect(files.filter((f) => CONFIG_TIME.test(f))).toEqual([]);
+    // Not under systemd (no NOTIFY_SOCKET): the notify and watchdog code stays unloaded.
+    expect(files.filter((f) => f.includes("/dist/src/service/"))).toEqual([]);
   }, 60_000);
 
   it("the check can fail: the demo's modules do load aedes", () => {

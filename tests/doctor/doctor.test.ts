@@ -20,8 +20,8 @@ describe("hearth doctor", () => {
     const home = provisionedHome();
     const r = await doctor(home);
     expect(r.checks.filter((c) => c.status === "fail")).toEqual([]);
-    // Only the outbox does not apply: the agent never ran in this directory.
-    expect(r.checks.filter((c) => c.status === "na").map((c) => c.id)).toEqual(["outbox"]);
+    // Only the outbox (the agent never ran in this directory) and the first boot (not flashed) do not apply.
+    expect(r.checks.filter((c) => c.status === "na").map((c) => c.id)).toEqual(["first-boot", "outbox"]);
     expect(r.ok).toBe(true);
     expect(byId(r, "port:meter-1").detail).toMatch(/rw-rw---- 0:20 \(0660\), usable by hearth/);
     expect(byId(r, `key:${home.certs.clientKey}`).detail).toMatch(/^rw------- 4242:/);
