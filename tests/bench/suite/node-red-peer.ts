@@ -88,7 +88,14 @@ function startNodeRed(
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [join(install, "node_modules/node-red/red.js"), "--settings", settings, "--userDir", userDir],
+    [
+      ...NODE_RED_FLAGS,
+      join(install, "node_modules/node-red/red.js"),
+      "--settings",
+      settings,
+      "--userDir",
+      userDir,
+    ],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
