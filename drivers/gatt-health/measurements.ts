@@ -86,6 +86,12 @@ export type HealthMeasurement =
   | PlxSpotCheck
   | PlxContinuous;
 
+/** The notes after the fields, so that `hearth decode` prints what was read before what was odd. */
+function notesLast<T extends Common>(m: T): T {
+  const { notes, ...rest } = m;
+  return { ...rest, notes } as T;
+}
+
 const PULSE_RANGES: readonly PulseRateRange[] = [
   "in_range",
   "above_upper_limit",
@@ -125,7 +131,7 @@ export function decodeBloodPressure(
     };
   }
   r.trailing(notes);
-  return m;
+  return notesLast(m);
 }
 
 export function decodeWeight(bytes: Uint8Array): WeightMeasurement {
@@ -153,7 +159,7 @@ export function decodeWeight(bytes: Uint8Array): WeightMeasurement {
     m.height_unit = imperial ? "in" : "m";
   }
   r.trailing(notes);
-  return m;
+  return notesLast(m);
 }
 
 /** Temperature Type (GATT Specification Supplement 3.217). */
@@ -192,7 +198,7 @@ export function decodeTemperature(
     m.temperature_type = { code, name: TEMPERATURE_TYPES[code] ?? "reserved" };
   }
   r.trailing(notes);
-  return m;
+  return notesLast(m);
 }
 
 /** PLX Measurement Status bits 5..15 (bits 0..4 reserved). */
@@ -255,7 +261,7 @@ export function decodePlxSpotCheck(bytes: Uint8Array): PlxSpotCheck {
   if (flags & 0x01) m.timestamp = r.dateTime("time stamp");
   plxTail(r, m, (flags & 0x02) !== 0, (flags & 0x04) !== 0, (flags & 0x08) !== 0);
   r.trailing(notes);
-  return m;
+  return notesLast(m);
 }
 
 export function decodePlxContinuous(bytes: Uint8Array): PlxContinuous {
@@ -275,5 +281,5 @@ export function decodePlxContinuous(bytes: Uint8Array): PlxContinuous {
   if (flags & 0x02) m.slow = { spo2: r.sfloat("SpO2 (slow)"), pulse_rate: r.sfloat("pulse rate (slow)") };
   plxTail(r, m, (flags & 0x04) !== 0, (flags & 0x08) !== 0, (flags & 0x10) !== 0);
   r.trailing(notes);
-  return m;
+  return notesLast(m);
 }

@@ -175,10 +175,14 @@ function build(): Command {
   program
     .command("decode")
     .description(
-      "decode a frame or advert: modbus, dlt645, cjt188 or bthome; '-' reads one per line from stdin",
+      "decode a frame, advert or GATT value: modbus, dlt645, cjt188, bthome or gatt <characteristic>; '-' reads one per line from stdin",
     )
-    .argument("<protocol>", "modbus | dlt645 | cjt188 | bthome")
-    .argument("<hex>", "the frame in hex (spaces allowed), or - for a capture on stdin")
+    .argument("<protocol>", "modbus | dlt645 | cjt188 | bthome | gatt")
+    .argument(
+      "<hex>",
+      "the frame in hex (spaces allowed), or - for a capture on stdin; gatt: the characteristic (2a35 or its name)",
+    )
+    .argument("[value]", "gatt: the characteristic's value in hex, or -")
     .option("--request", "modbus: the frame is a request")
     .option("--response", "modbus: the frame is a response")
     .option("--tcp", "modbus: MBAP (TCP) framing")
@@ -186,10 +190,17 @@ function build(): Command {
     .option("--start <register>", "modbus response: the first register the request asked for")
     .option("--mac <mac>", "bthome: the device's MAC (needed to decrypt)")
     .option("--key <hex>", "bthome: the bind key (32 hex digits)")
-    .action(async (protocol: string, hex: string, opts: Record<string, string | boolean>) => {
-      const { decodeCommand } = await import("./decode.js");
-      await decodeCommand(protocol, hex, opts);
-    });
+    .action(
+      async (
+        protocol: string,
+        hex: string,
+        value: string | undefined,
+        opts: Record<string, string | boolean>,
+      ) => {
+        const { decodeCommand } = await import("./decode.js");
+        await decodeCommand(protocol, hex, opts, value);
+      },
+    );
 
   program
     .command("probe")
