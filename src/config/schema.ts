@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parsePublicKey } from "../core/ed25519-keys.js";
 import { duration, timeOfDay } from "./duration.js";
+import { healthSchema } from "./health-schema.js";
 import { outingSchema } from "./outing-schema.js";
 import { outputsSchema } from "./outputs-schema.js";
 import { checkinSchema, prealarmSchema } from "./prealarm-schema.js";
@@ -156,6 +157,15 @@ export const deviceSchema = z
       .regex(/^0x[0-9A-Fa-f]{16}$/, "a Zigbee IEEE address as Zigbee2MQTT prints it: 0x and 16 hex digits")
       .optional()
       .describe("Zigbee device's IEEE address (its friendly name may be renamed; this never changes)"),
+    user_id: z
+      .number()
+      .int()
+      .min(0)
+      .max(254)
+      .optional()
+      .describe(
+        "health monitor with several users: the resident's user number (other users' readings are dropped)",
+      ),
   })
   .strict();
 export type DeviceConfig = z.output<typeof deviceSchema>;
@@ -376,6 +386,7 @@ export const configSchema = z
         "Zigbee sensors through Zigbee2MQTT (defaults: mqtt://127.0.0.1:1883, base topic zigbee2mqtt)",
       ),
     devices: z.array(deviceSchema).default([]),
+    health: healthSchema.describe("health monitors: opt-in, care-plan limits, the regular measurement"),
     detection: detectionSchema.prefault({}),
     outputs: outputsSchema.prefault({}),
     log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
