@@ -275,3 +275,18 @@ describe("characteristic names", () => {
     expect(findCharacteristic("2a18")).toBeUndefined();
   });
 });
+
+describe("A&D UA-651BLE examples (obniz parts library, src/parts/Ble/UA651BLE/index.ts comments)", () => {
+  it("128 mmHg is 80 00; 17.6 kPa is B0 F0; 2013/8/26 9:10:20 is DD 07 08 1A 09 0A 14", () => {
+    const mmHg = decodeBloodPressure(h("06 8000 5000 6000 DD07081A090A14 4800"));
+    expect(mmHg).toMatchObject({
+      unit: "mmHg",
+      systolic: 128,
+      diastolic: 80,
+      mean_arterial_pressure: 96,
+      pulse_rate: 72,
+      timestamp: { local: "2013-08-26T09:10:20" },
+    });
+    expect(decodeBloodPressure(h("01 B0F0 6AF0 8DF0")).systolic).toBe(17.6);
+  });
+});
