@@ -79,6 +79,8 @@ detection: { gateway_power: "off" }
     for (const part of ["dist/src/agent/agent.js", "dist/src/agent/meters.js", "dist/src/agent/bthome.js"])
       expect(files.some((f) => f.endsWith(part))).toBe(true);
     expect(files.filter((f) => DEMO_OR_TOOL.test(f))).toEqual([]);
+    // No health monitor in this home: the GATT driver and its codecs stay unloaded.
+    expect(files.filter((f) => /\/(drivers|agent)\/gatt-health[./]/.test(f))).toEqual([]);
   }, 60_000);
 
   it("the check can fail: the demo's modules do load aedes", () => {
