@@ -9,7 +9,7 @@
  * Values are never logged: only counts and device ids.
  */
 import type { Clock, Timer } from "../../src/core/clock.js";
-import { errorMessage } from "../../src/core/errors.js";
+import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
 import type { Logger } from "../../src/core/log.js";
 import type { HealthReading } from "../../src/core/readings.js";
 import { SECOND_MS } from "../../src/core/time.js";
@@ -182,7 +182,11 @@ export class HealthMonitor {
         if (ok) subscribed++;
       }
       if (subscribed === 0)
-        throw new Error(`none of the services ${dev.services.join(", ")} found on the device`);
+        throw new HearthError(
+          `none of the services ${dev.services.join(", ")} found on the device`,
+          ErrorCode.DeviceException,
+          { device: dev.id },
+        );
       const started = this.#o.clock.monotonicMs();
       const quiet = this.#o.quietMs ?? 8 * SECOND_MS;
       const max = this.#o.maxTransferMs ?? 60 * SECOND_MS;

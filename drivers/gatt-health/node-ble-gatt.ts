@@ -3,7 +3,7 @@
  * home's health devices, discovery kept on, and a GATT connection with notifications/indications.
  * Loaded lazily: `hearth run` imports this only when the home has a health device.
  */
-import { errorMessage } from "../../src/core/errors.js";
+import { ErrorCode, errorMessage, HearthError } from "../../src/core/errors.js";
 import { loadNodeBle, type NodeBleModule, type ProxyInterfaceLike } from "../ble/node-ble.js";
 
 /** Properties whose change means the device just advertised (BlueZ runs discovery with DuplicateData). */
@@ -52,7 +52,10 @@ interface NbDevice extends EmitterLike {
 
 function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    const t = setTimeout(
+      () => reject(new HearthError(`${what}: no answer within ${ms} ms`, ErrorCode.Timeout)),
+      ms,
+    );
     work.then(
       (v) => {
         clearTimeout(t);
