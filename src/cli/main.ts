@@ -241,6 +241,17 @@ function build(): Command {
     );
 
   program
+    .command("pair")
+    .description("bond a health monitor that needs it (device in its pairing mode); docs/HEALTH.md")
+    .argument("<mac>", "the device's MAC address")
+    .option("--adapter <hci>", "Bluetooth adapter", "hci0")
+    .option("--timeout <duration>", "how long to wait for the device", "60s")
+    .action(async (mac: string, opts: { adapter: string; timeout: string }) => {
+      const { pairCommand } = await import("./pair.js");
+      await pairCommand(mac, opts);
+    });
+
+  program
     .command("replay")
     .description(
       "run the real pipeline over recorded readings on a virtual clock; print the envelopes it sends",
