@@ -10,6 +10,7 @@ import { BthomeReceiver } from "../../../drivers/bthome/receiver.js";
 import {
   encodeBloodPressure,
   encodePlxSpotCheck,
+  encodeTemperature,
   encodeWeight,
 } from "../../../drivers/gatt-health/encode.js";
 import { RecordMemory } from "../../../drivers/gatt-health/memory.js";
@@ -160,6 +161,25 @@ describe.runIf(present)("HealthMonitor (node-ble GATT) against a dbusmock BlueZ"
     });
     expect(Math.abs((readings[0]?.atWallMs ?? 0) - Date.now())).toBeLessThan(60_000);
     expect(monitor.status()["ox-1"]).toMatchObject({ transfers: 2, failures: 1, readings: 1 });
+  });
+
+  it("a thermometer's °F reading with a never-set clock (year 2000) is recorded in °C at the receive time", async () => {
+    const dev = { id: "thermo-1", mac: "C0:00:00:00:00:05", services: ["health_thermometer" as const] };
+    const { peripheral, readings } = await rig(dev, ["2a1c"]);
+    await peripheral.advertise();
+    await peripheral.waitNotifying("2a1c");
+    const never = { year: 2000, month: 1, day: 1, hours: 0, minutes: 3, seconds: 0 };
+    await peripheral.indicate(
+      "2a1c",
+      encodeTemperature({ fahrenheit: true, temperature: 99.5, timestamp: never, type: 6 }),
+    );
+    await waitFor("the reading", () => readings.length === 1);
+    expect(readings[0]).toMatchObject({
+      receiveTime: true,
+      values: [{ channel: "body_temperature_c", value: 37.5 }],
+      flags: ["site_mouth"],
+    });
+    expect(Math.abs((readings[0]?.atWallMs ?? 0) - Date.now())).toBeLessThan(60_000);
   });
 
   it("the call button never goes deaf: a press during a transfer on the same adapter is delivered", async () => {
