@@ -123,6 +123,8 @@ export function loadGatt(nodeBle: NodeBleModule = loadNodeBle()): GattModule {
             connected = false;
           });
           const chars: NbCharacteristic[] = [];
+          // Services are discovered once per connection (node-ble introspects the whole tree each time).
+          let gattOnce: Promise<NbGatt> | undefined;
           const conn: GattConnection = {
             get connected() {
               return connected;
@@ -130,7 +132,8 @@ export function loadGatt(nodeBle: NodeBleModule = loadNodeBle()): GattModule {
             async subscribe(service, characteristic, onValue) {
               let c: NbCharacteristic;
               try {
-                const gatt = await within(device.gatt(), timeoutMs, "GATT service discovery");
+                gattOnce ??= within(device.gatt(), timeoutMs, "GATT service discovery");
+                const gatt = await gattOnce;
                 c = await (await gatt.getPrimaryService(service)).getCharacteristic(characteristic);
               } catch (e) {
                 if (/not available/.test(errorMessage(e))) return false;
@@ -148,7 +151,13 @@ export function loadGatt(nodeBle: NodeBleModule = loadNodeBle()): GattModule {
               connected = false;
             },
           };
-          await within(device.connect(), timeoutMs, "Connect");
+          try {
+            await within(device.connect(), timeoutMs, "Connect");
+          } catch (e) {
+            // A Connect that timed out may still complete inside BlueZ: do not leave the link open.
+            await within(device.disconnect(), 5000, "Disconnect").catch(() => undefined);
+            throw e;
+          }
           connected = true;
           return conn;
         },
