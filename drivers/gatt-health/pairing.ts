@@ -32,7 +32,13 @@ interface ExportingBus {
 /** The agent's answers (BlueZ Agent1 API, doc/org.bluez.Agent.rst), built on node-ble's dbus-next. */
 function agentInterface(dbus: DbusNext, asked: string[]): object {
   const refuse = (what: string) => {
-    throw new dbus.DBusError("org.bluez.Error.Rejected", `${what} is not supported by hearth pair`);
+    // The reply BlueZ gets over D-Bus, not an error of ours: dbus-next sends a named D-Bus error only for
+    // its own DBusError class, so this one cannot be a HearthError.
+    const rejected = new dbus.DBusError(
+      "org.bluez.Error.Rejected",
+      `${what} is not supported by hearth pair`,
+    );
+    throw rejected;
   };
   class PairingAgent extends dbus.interface.Interface {
     Release(): void {
