@@ -133,12 +133,11 @@ export class Agent {
       // The learned routine and standby/machine models survive restarts in the outbox's kv table.
       store: this.outbox.kv,
       downgrade: (kind) => this.commissioning.downgrade(kind),
-      // Battery sensors and buttons report when something happens; only meters are polled.
-      expectedDevices: config.devices
-        .filter((d) => d.protocol !== "bthome" && d.protocol !== "zigbee2mqtt")
-        .map((d) => d.id),
+      // Battery sensors, buttons and health monitors report when something happens; only meters are polled.
+      expectedDevices: config.devices.filter((d) => "port" in d && d.port !== undefined).map((d) => d.id),
       watch: config.detection.watch,
       telemetryIntervalMs: config.cloud.telemetry_interval,
+      health: config.health,
       buttonAction: (device, event) => {
         const p = deviceProfile.get(device);
         if (p?.protocol === "bthome") return p.bthome.actions[event as keyof typeof p.bthome.actions];

@@ -52,6 +52,10 @@ const DRIVERS: { [P in Protocol]: DriverRow<P> } = {
     load: async () => (await import("./zigbee2mqtt.js")).startZigbee2mqtt,
     failure: "Zigbee2MQTT driver failed to start",
   },
+  gatt_health: {
+    load: async () => (await import("./gatt-health.js")).startGattHealth,
+    failure: "Health monitor driver failed to start",
+  },
 };
 
 /** The home's devices of one protocol, each with its profile. */

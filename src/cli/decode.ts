@@ -5,7 +5,7 @@ import type { DeviceProfile } from "../profiles/schema.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printJson } from "./io.js";
 
-export const DECODE_PROTOCOLS = ["modbus", "dlt645", "cjt188", "bthome"] as const;
+export const DECODE_PROTOCOLS = ["modbus", "dlt645", "cjt188", "bthome", "gatt"] as const;
 export type DecodeProtocol = (typeof DECODE_PROTOCOLS)[number];
 
 export interface DecodeOptions {
@@ -16,6 +16,8 @@ export interface DecodeOptions {
   start?: string;
   mac?: string;
   key?: string;
+  /** gatt: the characteristic (16-bit UUID or name); the value is then the input. */
+  characteristic?: string;
 }
 
 type Decoder = (hex: string) => unknown;
@@ -60,6 +62,19 @@ async function decoderFor(protocol: DecodeProtocol, o: DecodeOptions): Promise<D
       const { decodeCjt188Frame } = await import("../../drivers/cjt188/decode.js");
       return (hex) => decodeCjt188Frame(hex);
     }
+    case "gatt": {
+      const { decodeGattValue } = await import("../../drivers/gatt-health/decode.js");
+      const { findCharacteristic, CHARACTERISTICS } = await import(
+        "../../drivers/gatt-health/characteristics.js"
+      );
+      const c = o.characteristic ?? "";
+      if (!findCharacteristic(c))
+        throw new CliExit(
+          EXIT.usage,
+          `hearth decode gatt: unknown characteristic "${c}" (one of ${CHARACTERISTICS.map((x) => `${x.uuid16} ${x.name}`).join(", ")})`,
+        );
+      return (hex) => decodeGattValue(c, hex);
+    }
     case "bthome": {
       const { decodeBthomeAdvert } = await import("../../drivers/bthome/decode.js");
       return (hex) =>
@@ -94,12 +109,27 @@ function describeDecodeError(e: unknown, protocol: DecodeProtocol): string {
  * `hearth decode <protocol> <hex|->`: one frame to one JSON object; with `-`, a capture on stdin, one
  * frame per line, one JSON line each; a bad line prints `{ "line": n, "error": … }` and the run goes on.
  */
-export async function decodeCommand(protocol: string, input: string, o: DecodeOptions): Promise<void> {
+export async function decodeCommand(
+  protocol: string,
+  first: string,
+  options: DecodeOptions,
+  second?: string,
+): Promise<void> {
   if (!(DECODE_PROTOCOLS as readonly string[]).includes(protocol))
     throw new CliExit(
       EXIT.usage,
       `hearth decode: unknown protocol "${protocol}" (one of ${DECODE_PROTOCOLS.join(", ")})`,
     );
+  // `decode gatt <characteristic> <hex>`: one argument more than the other protocols take.
+  if (protocol === "gatt" && second === undefined)
+    throw new CliExit(
+      EXIT.usage,
+      "hearth decode gatt: give the characteristic and the value: gatt 2a35 <hex>",
+    );
+  if (protocol !== "gatt" && second !== undefined)
+    throw new CliExit(EXIT.usage, `hearth decode ${protocol}: one frame argument only (got "${second}" too)`);
+  const o: DecodeOptions = protocol === "gatt" ? { ...options, characteristic: first } : options;
+  const input = protocol === "gatt" ? (second as string) : first;
   const decode = await decoderFor(protocol as DecodeProtocol, o);
   if (input !== "-") {
     try {

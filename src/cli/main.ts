@@ -191,10 +191,14 @@ function build(): Command {
   program
     .command("decode")
     .description(
-      "decode a frame or advert: modbus, dlt645, cjt188 or bthome; '-' reads one per line from stdin",
+      "decode a frame, advert or GATT value: modbus, dlt645, cjt188, bthome or gatt <characteristic>; '-' reads one per line from stdin",
     )
-    .argument("<protocol>", "modbus | dlt645 | cjt188 | bthome")
-    .argument("<hex>", "the frame in hex (spaces allowed), or - for a capture on stdin")
+    .argument("<protocol>", "modbus | dlt645 | cjt188 | bthome | gatt")
+    .argument(
+      "<hex>",
+      "the frame in hex (spaces allowed), or - for a capture on stdin; gatt: the characteristic (2a35 or its name)",
+    )
+    .argument("[value]", "gatt: the characteristic's value in hex, or -")
     .option("--request", "modbus: the frame is a request")
     .option("--response", "modbus: the frame is a response")
     .option("--tcp", "modbus: MBAP (TCP) framing")
@@ -202,10 +206,17 @@ function build(): Command {
     .option("--start <register>", "modbus response: the first register the request asked for")
     .option("--mac <mac>", "bthome: the device's MAC (needed to decrypt)")
     .option("--key <hex>", "bthome: the bind key (32 hex digits)")
-    .action(async (protocol: string, hex: string, opts: Record<string, string | boolean>) => {
-      const { decodeCommand } = await import("./decode.js");
-      await decodeCommand(protocol, hex, opts);
-    });
+    .action(
+      async (
+        protocol: string,
+        hex: string,
+        value: string | undefined,
+        opts: Record<string, string | boolean>,
+      ) => {
+        const { decodeCommand } = await import("./decode.js");
+        await decodeCommand(protocol, hex, opts, value);
+      },
+    );
 
   program
     .command("probe")
@@ -244,6 +255,17 @@ function build(): Command {
         await scanCommand(what, opts);
       },
     );
+
+  program
+    .command("pair")
+    .description("bond a health monitor that needs it (device in its pairing mode); docs/HEALTH.md")
+    .argument("<mac>", "the device's MAC address")
+    .option("--adapter <hci>", "Bluetooth adapter", "hci0")
+    .option("--timeout <duration>", "how long to wait for the device", "60s")
+    .action(async (mac: string, opts: { adapter: string; timeout: string }) => {
+      const { pairCommand } = await import("./pair.js");
+      await pairCommand(mac, opts);
+    });
 
   program
     .command("replay")

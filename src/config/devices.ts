@@ -12,6 +12,7 @@ export const DEVICE_KEYS = {
   cjt188: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
   bthome: { need: ["mac"], allow: ["mac", "key", "insecure", "adapter"] },
   zigbee2mqtt: { need: ["ieee_address"], allow: ["ieee_address"] },
+  gatt_health: { need: ["mac"], allow: ["mac", "adapter", "user_id"] },
 } as const satisfies Record<
   Protocol,
   { need: readonly (keyof DeviceConfig)[]; allow: readonly (keyof DeviceConfig)[] }
@@ -30,6 +31,7 @@ export const TRANSPORT_KEYS: readonly (keyof DeviceConfig)[] = [
   "adapter",
   "poll",
   "ieee_address",
+  "user_id",
 ];
 
 type Need<P extends Protocol> = (typeof DEVICE_KEYS)[P]["need"][number];
@@ -49,6 +51,7 @@ export type Dlt645Entry = DeviceEntryOf<"dlt645">;
 export type Cjt188Entry = DeviceEntryOf<"cjt188">;
 export type BthomeEntry = DeviceEntryOf<"bthome">;
 export type Zigbee2mqttEntry = DeviceEntryOf<"zigbee2mqtt">;
+export type GattHealthEntry = DeviceEntryOf<"gatt_health">;
 
 /** A checked config: what the loader returns and the agent runs on. Its devices are typed per protocol. */
 export type LoadedConfig = Omit<HearthConfig, "devices"> & { devices: DeviceEntry[] };

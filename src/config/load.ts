@@ -61,6 +61,14 @@ export function checkConfig(
         add([...base, "ieee_address"], d.ieee_address, `an address not used by devices[${other}]`);
       else ieee.set(d.ieee_address.toLowerCase(), i);
     }
+    if (profile.protocol === "gatt_health" && !cfg.health.enabled)
+      add(
+        [...base, "profile"],
+        JSON.stringify(d.profile),
+        "health.enabled: true first (health data is opt-in per home)",
+      );
+    if (profile.protocol === "gatt_health" && d.user_id !== undefined && !profile.gatt_health.multi_user)
+      add([...base, "user_id"], String(d.user_id), `no user_id: ${profile.id} keeps one user's readings`);
     if (profile.protocol === "bthome" && d.key === undefined && d.insecure !== true) {
       const trusted = Object.entries(profile.bthome.actions)
         .filter(([, action]) => action === "call" || action === "i_am_fine")

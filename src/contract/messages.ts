@@ -20,8 +20,8 @@ export const ALERT_KINDS = [
   "power_outage",
   "storage",
   "test",
-  // Added in the one revision of v1: `fall` (a fall sensor) and `not_home` (an outing past its limit)
-  // are raised; `health` (health monitors) not yet.
+  // Added in the one revision of v1: `fall` (a fall sensor), `not_home` (an outing past its limit) and
+  // `health` (a health monitor's reading outside the care plan's limits).
   "fall",
   "not_home",
   "health",
@@ -105,6 +105,20 @@ function summaryBodyOf<K extends z.ZodType>(kind: K) {
       alerts: z.array(z.object({ alert: z.string(), kind, state: z.enum(ALERT_STATES) })),
       water_m3: z.number().optional(),
       energy_kwh: z.number().optional(),
+      health: z
+        .array(
+          z
+            .object({
+              at: isoTs.describe("when measured (the device's own time where its clock is set)"),
+              device: z.string(),
+              channel: z.string(),
+              value: z.number(),
+              unit: z.string(),
+            })
+            .strict(),
+        )
+        .optional()
+        .describe("the day's health readings, where the home opted in to health monitors"),
     })
     .strict();
 }

@@ -20,7 +20,29 @@ export const CHANNELS = {
   door: { unit: "", kind: "binary" },
   button: { unit: "", kind: "event" },
   fall: { unit: "", kind: "binary" },
+  // Health monitors (Bluetooth SIG health services): sensitive, sent only where the home opted in.
+  systolic_mmhg: { unit: "mmHg", kind: "gauge" },
+  diastolic_mmhg: { unit: "mmHg", kind: "gauge" },
+  mean_arterial_pressure_mmhg: { unit: "mmHg", kind: "gauge" },
+  pulse_bpm: { unit: "bpm", kind: "gauge" },
+  weight_kg: { unit: "kg", kind: "gauge" },
+  bmi: { unit: "kg/m2", kind: "gauge" },
+  body_temperature_c: { unit: "°C", kind: "gauge" },
+  spo2_pct: { unit: "%", kind: "gauge" },
 } as const;
+
+/** The channels a health monitor reports: they go through `ReadingSink.health`, never `readings`. */
+export const HEALTH_CHANNELS = [
+  "systolic_mmhg",
+  "diastolic_mmhg",
+  "mean_arterial_pressure_mmhg",
+  "pulse_bpm",
+  "weight_kg",
+  "bmi",
+  "body_temperature_c",
+  "spo2_pct",
+] as const satisfies readonly (keyof typeof CHANNELS)[];
+export type HealthChannel = (typeof HEALTH_CHANNELS)[number];
 
 export type Channel = keyof typeof CHANNELS;
 export const CHANNEL_NAMES = Object.keys(CHANNELS) as [Channel, ...Channel[]];

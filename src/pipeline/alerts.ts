@@ -92,7 +92,13 @@ export class AlertManager {
     this.#write(rec, evidence);
     this.#open.set(rec.alert, rec);
     this.#o.log.warn(
-      { alert: rec.alert, kind, device, evidence },
+      // A health alert's evidence is the person's readings: sent to the cloud, never written to the log.
+      {
+        alert: rec.alert,
+        kind,
+        device,
+        evidence: kind === "health" ? "(health values not logged)" : evidence,
+      },
       `Alert ${kind} raised${device ? ` for ${device}` : ""}`,
     );
     return rec;

@@ -19,6 +19,8 @@ export class DailyRecord {
   #lastWall = 0;
   /** Alerts touched today (alert id → kind and latest state). */
   readonly #alerts = new Map<string, DayAlert>();
+  /** The day's health readings (only where the home opted in; see health.ts). */
+  #health: NonNullable<SummaryBody["health"]> = [];
 
   constructor(readonly timeZone: string) {}
 
@@ -53,6 +55,10 @@ export class DailyRecord {
     };
   }
 
+  health(entry: NonNullable<SummaryBody["health"]>[number]): void {
+    this.#health.push(entry);
+  }
+
   alert(b: AlertBody): void {
     this.#alerts.set(b.alert, { alert: b.alert, kind: b.kind, state: b.state });
   }
@@ -73,6 +79,7 @@ export class DailyRecord {
       ...(meterValues && use.energyKwh !== undefined
         ? { energy_kwh: Math.round(use.energyKwh * 1000) / 1000 }
         : {}),
+      ...(this.#health.length > 0 ? { health: [...this.#health] } : {}),
     };
   }
 
@@ -82,6 +89,7 @@ export class DailyRecord {
     this.#firstWall = 0;
     this.#lastWall = 0;
     this.#alerts.clear();
+    this.#health = [];
     for (const a of open) this.#alerts.set(a.alert, { alert: a.alert, kind: a.kind, state: a.state });
   }
 }

@@ -1,4 +1,5 @@
 import { DETECTION_CONFIG_DEFAULTS } from "../config/detection-defaults.js";
+import type { HealthConfig } from "../config/health-schema.js";
 import type { DetectionConfig } from "../config/schema.js";
 import type { AlertKind, WatchLevel } from "../contract/messages.js";
 import type { Clock } from "../core/clock.js";
@@ -118,6 +119,8 @@ export interface PipelineOptions {
   detection: DetectionOptions;
   /** What a button event means for a device (from its profile); unknown events are activity only. */
   buttonAction: (device: string, event: string) => ButtonAction | undefined;
+  /** Health monitors (config `health`): off when absent or not enabled. */
+  health?: HealthConfig;
   /** Smallest water step that counts (m³); default 0.001. */
   waterResolutionM3?: number;
   /** At most one telemetry message per device this often (monotonic ms); 0 sends every reading. */

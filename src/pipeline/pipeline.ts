@@ -5,12 +5,14 @@ import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../c
 import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 import type { Activity, ActivityExtractor } from "./activity.js";
 import { AlertManager, type AlertRecord } from "./alerts.js";
+import { pressButton } from "./button-press.js";
 import { Checkin } from "./checkin.js";
 import { Coverage } from "./coverage.js";
 import { DailyRecord } from "./daily-record.js";
 import { DeviceRegistry, type DeviceSnapshot } from "./device-registry.js";
 import { Escalation } from "./escalation.js";
 import { FallFollower } from "./falls.js";
+import { type HealthReading, type HealthRecorder, healthRecorderFor } from "./health.js";
 import { InactivityClearing } from "./inactivity-clearing.js";
 import {
   type InactivityFinding,
@@ -59,6 +61,8 @@ export class Pipeline implements ReadingSink {
   readonly #prealarm: Prealarm;
   readonly #checkin: Checkin | undefined;
   readonly #outings: Outings;
+  /** Only where the home opted in to health monitors. */
+  readonly #health: HealthRecorder | undefined;
   #tick: Timer | undefined;
   #stopped = true;
   #lastSign: Activity | undefined;
@@ -106,6 +110,7 @@ export class Pipeline implements ReadingSink {
       lc: this.#lc,
       timeZone: o.timeZone,
     });
+    this.#health = healthRecorderFor(o, this.alerts, recording, this.#daily);
     this.#escalation = new Escalation(this.alerts, d.escalateAfterMs, () =>
       this.#lastActivityEvidence(this.#verdicts.lastActivity),
     );
@@ -131,6 +136,7 @@ export class Pipeline implements ReadingSink {
     const local = this.#lc.at(this.#o.clock.wallMs());
     this.#hours.start(local);
     this.#checkin?.start(local);
+    this.#health?.start(this.#o.clock.wallMs());
     this.#daily.setDay(local.day);
     this.#tick = this.#o.clock.setInterval(() => this.#onTick(), MINUTE_MS);
   }
@@ -171,29 +177,15 @@ export class Pipeline implements ReadingSink {
 
   button(press: ButtonPress): void {
     if (this.#stopped) return;
-    const action = this.#o.buttonAction(press.device, press.event);
-    if (action === "call") {
-      // Durable before anything else happens to it; a waiting pre-alarm ends into it (prealarm.ts).
-      const evidence = {
-        event: press.event,
-        ...(press.counter !== undefined ? { counter: press.counter } : {}),
-      };
-      const call = this.alerts.raise("call", this.#prealarm.withEvidence(evidence), press.device);
-      this.#prealarm.call(call);
-    }
-    this.#o.sink.putEvent({
-      event: "button",
-      device: press.device,
-      data: { event: press.event, action: action ?? "activity" },
-    });
-    if (action === "i_am_fine") {
-      const done = this.#checkin?.pressed(this.#lc.at(this.#o.clock.wallMs()), press.device);
-      if (done) this.#o.sink.putEvent(done);
-      this.#prealarm.iAmFine(press.device, press.event);
-      const open = this.alerts.findOpen("inactivity");
-      if (open)
-        this.alerts.transition(open.alert, "cleared", "i_am_fine", { by: press.device, event: press.event });
-    }
+    const local = () => this.#lc.at(this.#o.clock.wallMs());
+    const parts = {
+      alerts: this.alerts,
+      prealarm: this.#prealarm,
+      checkin: this.#checkin,
+      sink: this.#o.sink,
+      local,
+    };
+    pressButton(press, this.#o.buttonAction(press.device, press.event), parts);
     this.#onActivity({
       device: press.device,
       source: "button",
@@ -201,6 +193,11 @@ export class Pipeline implements ReadingSink {
       mono: press.mono,
       detail: `button ${press.event}`,
     });
+  }
+
+  /** A health monitor's measurement (health.ts); someone used the device, so it is activity too. */
+  health(m: HealthReading): void {
+    if (!this.#stopped) this.#health?.record(m, (a) => this.#onActivity(a));
   }
 
   availability(device: string, state: DeviceAvailability, reason: string): void {
@@ -355,6 +352,7 @@ export class Pipeline implements ReadingSink {
     this.#prealarm.tick(now);
     if (finding) this.#prealarm.finding(finding, local);
     this.#escalation.check(now);
+    this.#health?.check(wall, local);
   }
 
   #rollHour(local: LocalTime): void {

@@ -10,7 +10,7 @@ export const profileIdentity = {
   manufacturer: z.string().min(1),
   model: z.string().min(1),
   description: z.string().min(1),
-  kind: z.enum(["electricity_meter", "water_meter", "button", "sensor"]),
+  kind: z.enum(["electricity_meter", "water_meter", "button", "sensor", "health_monitor"]),
   source: z
     .string()
     .min(1)

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { bthomeProfile } from "./bthome.js";
 import { cjt188Profile } from "./cjt188.js";
 import { dlt645Profile } from "./dlt645.js";
+import { gattHealthProfile } from "./gatt-health.js";
 import { modbusProfile } from "./modbus.js";
 import { zigbee2mqttProfile } from "./zigbee2mqtt.js";
 
@@ -12,6 +13,7 @@ export const deviceProfile = z.discriminatedUnion("protocol", [
   cjt188Profile,
   bthomeProfile,
   zigbee2mqttProfile,
+  gattHealthProfile,
 ]);
 export type DeviceProfile = z.output<typeof deviceProfile>;
 export type Protocol = DeviceProfile["protocol"];

@@ -93,6 +93,8 @@ detection: { gateway_power: "off" }
     expect(files.filter((f) => CONFIG_TIME.test(f))).toEqual([]);
     // Not under systemd (no NOTIFY_SOCKET): the notify and watchdog code stays unloaded.
     expect(files.filter((f) => f.includes("/dist/src/service/"))).toEqual([]);
+    // No health monitor in this home: the GATT driver and its codecs stay unloaded.
+    expect(files.filter((f) => /\/(drivers|agent)\/gatt-health[./]/.test(f))).toEqual([]);
   }, 60_000);
 
   it("the check can fail: the demo's modules do load aedes", () => {

@@ -22,7 +22,9 @@ export function pipelineRig<S extends MessageSink = RecordingSink>(
     unsynced = false,
     sink: makeSink,
     ...extra
-  }: Partial<Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry" | "prompt" | "downgrade">> & {
+  }: Partial<
+    Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry" | "prompt" | "downgrade" | "health">
+  > & {
     unsynced?: boolean;
     sink?: (clock: VirtualClock) => S;
   } = {},
