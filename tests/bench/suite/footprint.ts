@@ -144,11 +144,12 @@ devices:
 /** Three simulated meters (Modbus, DL/T 645, CJ/T 188) answering on one pseudo-terminal line. */
 export async function startSerialMeters(): Promise<{ dev: string; close(): Promise<void> }> {
   mkdirSync("/dev/hearth-bench", { recursive: true });
-  const dev = "/dev/hearth-bench/rs485";
-  const pty = await startPtyPair(dev, "/dev/hearth-bench/sim");
+  // Per process: two benchmarks may run at once.
+  const dev = `/dev/hearth-bench/rs485-${process.pid}`;
+  const pty = await startPtyPair(dev, `/dev/hearth-bench/sim-${process.pid}`);
   const served = await servePort({
     binding: autoDetect(),
-    path: "/dev/hearth-bench/sim",
+    path: `/dev/hearth-bench/sim-${process.pid}`,
     settings: { baud: 2400, data_bits: 8, parity: "even", stop_bits: 1 },
     devices: [
       new SimulatedModbusMeter({
