@@ -3,15 +3,16 @@
  * tests/bench/suite/footprint.ts for what is measured and how.
  *
  * Run: npm run build && npx vite-node tests/bench/footprint.ts [-- --quick] [--json]
- * (root, for the pty links under /dev; needs socat and mosquitto). HEARTH_BENCH_NODE_FLAGS gives V8
- * flags to `hearth run`; HEARTH_BENCH_ENTRY measures another build of it.
+ * (root, for the pty links under /dev; needs socat and mosquitto). `hearth run` gets the unit's V8 flags
+ * (deploy/hearth.service), or HEARTH_BENCH_NODE_FLAGS; HEARTH_BENCH_ENTRY measures another build of it.
  */
 import { loadavg } from "node:os";
 import { footprint } from "./suite/footprint.js";
+import { agentNodeFlags } from "./suite/unit-flags.js";
 
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
-const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+const NODE_FLAGS = agentNodeFlags();
 const { idleMs, rows } = await footprint(quick);
 const bare = rows[0] as (typeof rows)[number];
 const load = loadavg()[0]?.toFixed(1);

@@ -19,6 +19,7 @@ import mqtt from "mqtt";
 import { startMosquitto, subscribe } from "../../helpers/brokers.js";
 import { sleep } from "../../helpers/wait.js";
 import { header, serialMeterDevices, startSerialMeters } from "./footprint.js";
+import { agentNodeFlags } from "./unit-flags.js";
 
 const ENTRY = process.env.HEARTH_BENCH_ENTRY ?? "dist/src/cli/main.js";
 const BASE = "zigbee2mqtt";
@@ -111,7 +112,7 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
   const sub = await subscribe(broker.url, "hearth/v1/#");
   let child: ChildProcess | undefined;
   try {
-    child = spawn(process.execPath, [ENTRY, "run", "--config", config], {
+    child = spawn(process.execPath, [...agentNodeFlags(), ENTRY, "run", "--config", config], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     const deadline = Date.now() + 90_000;

@@ -24,11 +24,12 @@ import type { ModbusProfile } from "../../../src/profiles/modbus.js";
 import { startMosquitto, subscribe } from "../../helpers/brokers.js";
 import { startPtyPair } from "../../helpers/pty-pair.js";
 import { sleep } from "../../helpers/wait.js";
+import { agentNodeFlags } from "./unit-flags.js";
 
 /** Idle window after the first publish: what RSS and CPU are read over (set by `footprint`). */
 let IDLE_MS = 60_000;
-/** V8 flags for `hearth run` (not for the bare Node baseline): HEARTH_BENCH_NODE_FLAGS, space-separated. */
-const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+/** V8 flags for `hearth run` (not for the bare Node baseline): the unit's, or HEARTH_BENCH_NODE_FLAGS. */
+const NODE_FLAGS = agentNodeFlags();
 /** The `hearth` entry point measured (HEARTH_BENCH_ENTRY: another build of it, e.g. a bundle). */
 const ENTRY = process.env.HEARTH_BENCH_ENTRY ?? "dist/src/cli/main.js";
 const profiles = loadCatalogue().profiles;

@@ -35,11 +35,12 @@ import { sleep } from "../../helpers/wait.js";
 import { sample } from "./footprint.js";
 import { nodeRedFlow, nodeRedSettings } from "./node-red-flow.js";
 import type { SuiteRow } from "./table.js";
+import { agentNodeFlags } from "./unit-flags.js";
 
 const ENTRY = process.env.HEARTH_BENCH_ENTRY ?? "dist/src/cli/main.js";
 const flags = (v: string | undefined) => (v ?? "").split(" ").filter((f) => f !== "");
 /** V8 flags for `hearth run` (the unit's, to measure what a gateway runs) and for Node-RED. */
-const NODE_FLAGS = flags(process.env.HEARTH_BENCH_NODE_FLAGS);
+const NODE_FLAGS = agentNodeFlags();
 const NODE_RED_FLAGS = flags(process.env.HEARTH_BENCH_NODE_RED_FLAGS);
 const UNITS = [1, 2, 3] as const;
 const POLL_S = 3;

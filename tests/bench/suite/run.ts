@@ -16,6 +16,7 @@ import { outboxVsRaw } from "./outbox-vs-raw.js";
 import { pressLatency } from "./press-latency.js";
 import { replayVsRaw } from "./replay-vs-raw.js";
 import { markdown, type SuiteRow } from "./table.js";
+import { agentNodeFlags } from "./unit-flags.js";
 
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
@@ -38,7 +39,7 @@ if (bare)
   for (const r of fp.rows.slice(1)) {
     const ratio = r.rssMiB / bare.rssMiB;
     rows.push({
-      measure: `resident memory, ${r.what} (CPU ${r.cpuPct} % of a core, first publish after ${r.startupMs} ms)`,
+      measure: `resident memory, ${r.what} (${agentNodeFlags().join(" ") || "no V8 flags"}; CPU ${r.cpuPct} % of a core, first publish after ${r.startupMs} ms)`,
       ours: `${r.rssMiB} MiB (PSS ${r.pssMiB ?? "–"}, peak ${r.peakMiB})`,
       baseline: `${bare.rssMiB} MiB (bare Node)`,
       ratio,
