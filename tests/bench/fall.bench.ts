@@ -16,12 +16,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { bench, describe } from "vitest";
-import type { Agent } from "../../src/agent/agent.js";
 import { silentLogger } from "../../src/core/log.js";
 import { Speaker } from "../../src/outputs/index.js";
 import { haveMosquitto, startMosquitto } from "../helpers/brokers.js";
 import { simHomeAgent } from "../helpers/sim-home.js";
 import { waitFor } from "../helpers/wait.js";
+import { pct, whenDelivered } from "./suite/press-rig.js";
 
 const FALLS = Number(process.env.HEARTH_BENCH_FALLS ?? 1000);
 const WARMUP = 20;
@@ -32,23 +32,6 @@ interface Sample {
   handed: number;
   durable: number;
   acked: number;
-}
-
-/** Resolves with the time `cond` first holds, checked now and after every `delivered` event. */
-function whenDelivered(agent: Agent, cond: () => boolean): Promise<number> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!cond()) return;
-      agent.uplink.off("delivered", check);
-      resolve(performance.now());
-    };
-    agent.uplink.on("delivered", check);
-    check();
-  });
-}
-
-function pct(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 function report(samples: readonly Sample[]): void {

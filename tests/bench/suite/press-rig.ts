@@ -50,7 +50,7 @@ function config(broker: string, stateDir: string) {
  * Resolves with the time `cond` first holds, checked now and after every `delivered` event of the uplink
  * (which comes after the PUBACKs of a batch have been marked in the outbox).
  */
-function whenDelivered(agent: Agent, cond: () => boolean): Promise<number> {
+export function whenDelivered(agent: Agent, cond: () => boolean): Promise<number> {
   return new Promise((resolve) => {
     const check = () => {
       if (!cond()) return;
