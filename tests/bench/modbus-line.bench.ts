@@ -1,122 +1,31 @@
 /**
  * How many SDM120 polls per second one RS-485 line at 9600 8N1 carries, against the theoretical
- * maximum for the bytes on the wire. The simulated line enforces real byte time (10 bits per byte),
- * the meters a fixed turnaround, and the SerialLine the 3.5-character gap; the real driver, codec and
- * SerialLine do the work. Run: `npx vitest bench --run tests/bench/modbus-line.bench.ts`.
+ * maximum for the bytes on the wire (the measurement: tests/bench/suite/modbus-line.ts).
+ * Run: `npx vitest bench --run tests/bench/modbus-line.bench.ts`.
  */
 import { loadavg } from "node:os";
 import { afterAll, bench, describe } from "vitest";
-import { ModbusDriver } from "../../drivers/modbus/driver.js";
-import { planReads } from "../../drivers/modbus/plan.js";
-import { SimulatedLine, SimulatedModbusMeter } from "../../drivers/modbus/sim/index.js";
-import { SerialLinePool } from "../../drivers/serial/pool.js";
-import { SystemClock } from "../../src/core/clock.js";
-import type { Reading, ReadingSink } from "../../src/core/readings.js";
 import { SECOND_MS } from "../../src/core/time.js";
-import { loadCatalogue } from "../../src/profiles/catalogue.js";
-import type { ModbusProfile } from "../../src/profiles/modbus.js";
+import {
+  BAUD,
+  GAP_MS,
+  type LineRun,
+  METERS,
+  oneLineRun,
+  TURNAROUND_MS,
+  theoreticalPollMs,
+  WINDOW_MS,
+} from "./suite/modbus-line.js";
+import { median } from "./suite/table.js";
 
-const BAUD = 9600;
-const BITS_PER_CHAR = 10; // 8N1: start + 8 data + stop
-const METERS = 8;
-const TURNAROUND_MS = 5;
-const GAP_MS = 4; // 3.5 characters at 9600 baud = 3.65 ms, rounded up to whole ms
-const WINDOW_MS = 3000;
 const RUNS = 5;
-
-const base = loadCatalogue().profiles.get("eastron-sdm120") as ModbusProfile;
-const profile: ModbusProfile = {
-  ...base,
-  serial: { baud: BAUD, data_bits: 8, parity: "none", stop_bits: 1 },
-  // Poll as fast as the line allows: every device always has a poll queued.
-  timing: { response_timeout_ms: 1000, inter_frame_gap_ms: GAP_MS, retries: 0, poll_interval_s: 0.001 },
-};
-
-/** Wire time of one poll: request and reply bytes, one gap before each request, one turnaround each. */
-function theoreticalPollMs(): { bytes: number; requests: number; ms: number } {
-  const plans = planReads(profile.modbus.registers, {
-    maxRegisters: profile.modbus.max_registers_per_read,
-    maxGap: profile.modbus.max_gap,
-  });
-  const bytes = plans.reduce((n, p) => n + 8 + (5 + 2 * p.quantity), 0);
-  const gapMs = (3.5 * BITS_PER_CHAR * SECOND_MS) / BAUD;
-  const ms = (bytes * BITS_PER_CHAR * SECOND_MS) / BAUD + plans.length * (gapMs + TURNAROUND_MS);
-  return { bytes, requests: plans.length, ms };
-}
-
-interface Run {
-  polls: number;
-  pollsPerSec: number;
-  cpuMsPerPoll: number;
-}
-const runs: Run[] = [];
-
-class CountingSink implements ReadingSink {
-  readings(_batch: readonly Reading[]): void {}
-  button(): void {}
-  availability(): void {}
-}
-
-async function oneRun(): Promise<Run> {
-  // Real time: the bench measures throughput and CPU, which a virtual clock would not show.
-  const clock = new SystemClock();
-  const sim = new SimulatedLine({ baud: BAUD, bitsPerChar: BITS_PER_CHAR, chunkSize: 16 });
-  const path = "/dev/ttyBENCH";
-  sim.addPort(path);
-  const devices = [];
-  for (let unit = 1; unit <= METERS; unit++) {
-    sim.attach(
-      path,
-      new SimulatedModbusMeter({
-        profile,
-        unitId: unit,
-        turnaroundMs: TURNAROUND_MS,
-        values: () => ({
-          energy_total_kwh: 1000 + unit,
-          power_w: 100 * unit,
-          voltage_v: 230,
-          frequency_hz: 50,
-        }),
-      }),
-    );
-    devices.push({ id: `m${unit}`, profile, unit_id: unit, port: path });
-  }
-  const lines = new SerialLinePool({ binding: sim, clock });
-  const driver = new ModbusDriver(devices, { sink: new CountingSink(), clock, lines });
-  driver.start();
-  // Let the port open and the first round settle before measuring.
-  await new Promise((r) => setTimeout(r, 500));
-  const line = lines.lines()[0];
-  const polls0 = driver.status().reduce((n, s) => n + s.polls, 0);
-  const replies0 = line?.stats.replies ?? 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, WINDOW_MS));
-  const cpu = process.cpuUsage(cpu0);
-  const elapsed = performance.now() - t0;
-  const polls = driver.status().reduce((n, s) => n + s.polls, 0) - polls0;
-  // Answered requests give a finer count than whole polls (3 requests make one SDM120 poll).
-  const requests = (line?.stats.replies ?? 0) - replies0;
-  await driver.stop();
-  await lines.stop();
-  const pollEquivalents = requests / theoreticalPollMs().requests;
-  return {
-    polls,
-    pollsPerSec: (pollEquivalents * SECOND_MS) / elapsed,
-    cpuMsPerPoll: (cpu.user + cpu.system) / 1000 / pollEquivalents,
-  };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
+const runs: LineRun[] = [];
 
 describe("Modbus RTU line throughput (9600 8N1, 8 SDM120)", () => {
   bench(
     "one 3 s polling window",
     async () => {
-      runs.push(await oneRun());
+      runs.push(await oneLineRun());
     },
     { iterations: RUNS, time: 0, warmupIterations: 0, warmupTime: 0 },
   );

@@ -5,13 +5,17 @@
  *
  * Measured: outbox writes against raw better-sqlite3, replay to Mosquitto against raw MQTT.js, press →
  * PUBACK against its floor, detection replay speed, the footprint of `hearth run` against bare Node,
- * and bytes written to disk per day. Not here yet: RS-485 line use (tests/bench/modbus-line.bench.ts)
- * and the Node-RED peer.
+ * bytes written to disk per day, RS-485 line use against the wire's maximum, and the Node-RED peer
+ * (installed on demand into ~/.cache/hearth-bench; `--no-peer` leaves it out). With `--quick` the peer
+ * runs beside the footprint rows (both mostly wait on idle processes), which keeps the run short but
+ * lets each side's start-up and CPU figures share the cores.
  */
 import { loadavg } from "node:os";
 import { detectionSpeed } from "./detection-speed.js";
 import { diskWrites } from "./disk-writes.js";
 import { footprint } from "./footprint.js";
+import { rs485LineUse } from "./modbus-line.js";
+import { nodeRedPeer, nodeRedRows, type PeerResult } from "./node-red-peer.js";
 import { outboxVsRaw } from "./outbox-vs-raw.js";
 import { pressLatency } from "./press-latency.js";
 import { replayVsRaw } from "./replay-vs-raw.js";
@@ -20,6 +24,7 @@ import { agentNodeFlags } from "./unit-flags.js";
 
 const quick = process.argv.includes("--quick");
 const asJson = process.argv.includes("--json");
+const withPeer = !process.argv.includes("--no-peer");
 const started = Date.now();
 const rows: SuiteRow[] = [];
 const step = (what: string) => process.stderr.write(`bench: ${what}…\n`);
@@ -32,6 +37,22 @@ step("press → durable → PUBACK against its floor");
 rows.push(...(await pressLatency(quick)));
 step("detection replay speed");
 rows.push(...(await detectionSpeed(quick)));
+step("RS-485 line use against the wire's maximum");
+rows.push(...(await rs485LineUse(quick)));
+const peerRows = async (run: Promise<PeerResult>): Promise<SuiteRow[]> => {
+  try {
+    return nodeRedRows(await run);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`bench: the Node-RED peer was not measured: ${why}\n`);
+    return [{ measure: "the Node-RED peer", ours: "not measured", baseline: why, ratio: undefined }];
+  }
+};
+let peer: Promise<SuiteRow[]> | undefined;
+if (withPeer && quick) {
+  step("the Node-RED peer (beside the footprint rows)");
+  peer = peerRows(nodeRedPeer(quick));
+}
 step(`footprint of hearth run (${quick ? "20" : "60"} s idle per home)`);
 const fp = await footprint(quick);
 const bare = fp.rows[0];
@@ -57,6 +78,11 @@ rows.push({
   budget: "≤ 5 MB/day (absolute)",
   met: disk.diskBytesPerDay <= 5e6,
 });
+if (withPeer && !quick) {
+  step("the Node-RED peer (footprint beside ours, then the broker down for a minute)");
+  peer = peerRows(nodeRedPeer(quick));
+}
+if (peer) rows.push(...(await peer));
 const load = loadavg()
   .map((l) => l.toFixed(1))
   .join(" ");
