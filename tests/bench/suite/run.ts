@@ -11,7 +11,7 @@
 import { loadavg } from "node:os";
 import { detectionSpeed } from "./detection-speed.js";
 import { diskWrites } from "./disk-writes.js";
-import { footprint } from "./footprint.js";
+import { footprint, SERIAL_HOME } from "./footprint.js";
 import { outboxVsRaw } from "./outbox-vs-raw.js";
 import { pressLatency } from "./press-latency.js";
 import { replayVsRaw } from "./replay-vs-raw.js";
@@ -43,7 +43,7 @@ if (bare)
       ours: `${r.rssMiB} MiB (PSS ${r.pssMiB ?? "–"}, peak ${r.peakMiB})`,
       baseline: `${bare.rssMiB} MiB (bare Node)`,
       ratio,
-      ...(r.what.includes("3 serial") ? { budget: "≤ 1.7× bare Node", met: ratio <= 1.7 } : {}),
+      ...(r.what === SERIAL_HOME ? { budget: "≤ 1.7× bare Node", met: ratio <= 1.7 } : {}),
     });
   }
 step(`bytes written to disk (${quick ? "2-minute" : "30-minute"} window at the real cadence)`);
