@@ -93,12 +93,12 @@ export function arr(item: Check, o: { min?: number; length?: number } = {}): Che
     if (!Array.isArray(v)) return bad("expected array");
     if (o.min !== undefined && v.length < o.min) return bad(`at least ${o.min} items`);
     if (o.length !== undefined && v.length !== o.length) return bad(`exactly ${o.length} items`);
-    const out: unknown[] = new Array(v.length);
+    const out: unknown[] = [];
     const issues: Issue[] = [];
     for (let i = 0; i < v.length; i++) {
       const r = item(v[i]);
       if (r instanceof Bad) under(i, r, issues);
-      else out[i] = r;
+      else out.push(r);
     }
     return issues.length > 0 ? new Bad(issues) : out;
   };
