@@ -1,5 +1,5 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { DLT645_STANDARD_FORMATS, type Dlt645StandardFormat } from "../../src/profiles/dlt645.js";
+import { DLT645_STANDARD_FORMATS, type Dlt645StandardFormat } from "../../src/profiles/dlt645-table.js";
 import { addressToWire, bcdToInt, intToBcd, wireToAddress } from "../common/bcd.js";
 import {
   allocFrame,

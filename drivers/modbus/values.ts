@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { MODBUS_TYPE_WORDS, type ModbusRegister, type ModbusType } from "../../src/profiles/modbus.js";
+import type { ModbusRegister } from "../../src/profiles/modbus.js";
+import { MODBUS_TYPE_WORDS, type ModbusType } from "../../src/profiles/modbus-types.js";
 import { roundDecimals, scaled, shortestFloat32 } from "../common/precision.js";
 
 /** The parts of a profile register that say how its words become a number. */

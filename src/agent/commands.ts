@@ -1,13 +1,5 @@
-import type { z } from "zod";
 import type { FIELD_COMMAND_BODIES } from "../contract/field-commands.js";
-import {
-  COMMAND_BODIES,
-  type CommandBody,
-  type CommandEnvelope,
-  type CommandName,
-  commandEnvelope,
-  type ReplyBody,
-} from "../contract/messages.js";
+import type { CommandBody, CommandEnvelope, CommandName, ReplyBody } from "../contract/messages.js";
 import { commandTopic } from "../contract/topics.js";
 import type { Clock } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError, isHearthError } from "../core/errors.js";
@@ -52,9 +44,9 @@ export interface DispatcherOptions {
   seen?: SeenStore;
 }
 
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-}
+/** The zod checks of commands, loaded with the first command (command-parse.ts). */
+type Parse = typeof import("./command-parse.js");
+let parsing: Promise<Parse> | undefined;
 
 /**
  * The boundary for every command from the cloud: parse, authenticate (signature, validity window, never
@@ -84,31 +76,28 @@ export function createCommandDispatcher(o: DispatcherOptions) {
           `command id is invalid: not 1 to ${MAX_ECHOED_ID} printable ASCII characters`,
           ErrorCode.CommandInvalid,
         );
-      const env = commandEnvelope.safeParse(json);
-      if (!env.success)
-        throw new HearthError(
-          `command envelope is invalid: ${issuesText(env.error)}`,
-          ErrorCode.CommandInvalid,
-        );
-      const cmd = env.data;
+      // A failed load is tried again with the next command rather than kept.
+      parsing ??= import("./command-parse.js").catch((e: unknown) => {
+        parsing = undefined;
+        throw e;
+      });
+      const parse = await parsing;
+      const cmd = parse.commandOf(json);
       // Own properties only: `cmd/toString` or `cmd/__proto__` must not find Object.prototype's members.
-      if (!Object.hasOwn(COMMAND_BODIES, name) || !Object.hasOwn(handlers, name)) {
+      if (!parse.isCommandName(name) || !Object.hasOwn(handlers, name)) {
         throw new HearthError(
-          `unknown command "${name}" (known: ${Object.keys(COMMAND_BODIES).join(", ")})`,
+          `unknown command "${name}" (known: ${parse.COMMAND_LIST})`,
           ErrorCode.CommandUnknown,
         );
       }
       // The uplink hands over only names under this home's cmd/ filter, so this is the topic it came on.
       guard.admit(name, commandTopic(o.home, name), json as Record<string, unknown>, cmd);
-      const n = name as CommandName;
-      const body = COMMAND_BODIES[n].safeParse(cmd.body);
-      if (!body.success)
-        throw new HearthError(`${name} body is invalid: ${issuesText(body.error)}`, ErrorCode.CommandInvalid);
-      const handler = handlers[n] as (
+      const body = parse.bodyOf(name, cmd.body);
+      const handler = handlers[name] as (
         b: unknown,
         c: CommandEnvelope,
       ) => Record<string, unknown> | Promise<Record<string, unknown>>;
-      const data = await handler(body.data, cmd);
+      const data = await handler(body, cmd);
       log.info({ command: name, id }, `Command ${name} done`);
       return { command_id: id, command: name, status: "ok", data };
     } catch (e) {

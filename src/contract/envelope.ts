@@ -1,19 +1,12 @@
-import { ErrorCode, HearthError } from "../core/errors.js";
-import {
-  BODY_SCHEMAS,
-  type BodyOf,
-  CONTRACT_VERSION,
-  ENVELOPE_SCHEMAS,
-  type Envelope,
-  type MessageType,
-} from "./messages.js";
-import type { StoredType } from "./stored.js";
+import type { BodyOf, Envelope, MessageType } from "./messages.js";
 import { restampBody } from "./timestamps.js";
+import { CONTRACT_VERSION } from "./vocabulary.js";
 
 /**
  * The one place envelopes are made: the outbox (stored messages), the uplink (status, reply) and the
  * test outbox all build them here, so that field order, the clock flag and re-stamping cannot drift
- * apart between writers.
+ * apart between writers. No zod here: the agent builds envelopes without loading it (checked.ts has
+ * the zod checks, shape.ts the plain one the agent uses).
  */
 export interface EnvelopeHeader {
   id: string;
@@ -47,38 +40,6 @@ export function buildEnvelope<T extends MessageType>(
 }
 
 /**
- * An envelope checked whole against the contract (defaults of the body filled in). Throws `Internal`:
- * a message that breaks the contract is a bug in whoever made it.
- */
-export function checkedEnvelope<T extends MessageType>(
-  type: T,
-  body: BodyOf[T],
-  h: EnvelopeHeader,
-): Envelope<T> {
-  const parsed = ENVELOPE_SCHEMAS[type].safeParse(buildEnvelope(type, body, h));
-  if (!parsed.success)
-    throw new HearthError(`Invalid ${type} envelope`, ErrorCode.Internal, {
-      type,
-      issues: issuesOf(parsed.error.issues),
-    });
-  return parsed.data as unknown as Envelope<T>;
-}
-
-/**
- * A body to store, checked against the contract (defaults filled in). Throws `Internal`: a body that
- * breaks the contract is a bug in the caller, and failing loudly keeps it out of the outbox.
- */
-export function checkedBody<T extends StoredType>(type: T, body: unknown): BodyOf[T] {
-  const parsed = BODY_SCHEMAS[type].safeParse(body);
-  if (!parsed.success)
-    throw new HearthError(`Invalid ${type} body for the outbox`, ErrorCode.Internal, {
-      type,
-      issues: issuesOf(parsed.error.issues),
-    });
-  return parsed.data as BodyOf[T];
-}
-
-/**
  * A stored envelope after a clock sync: `ts` and every gateway-written time in its body corrected,
  * `clock` synced; id, seq and lane_seq are never changed (the cloud de-duplicates and counts on them).
  */
@@ -96,8 +57,4 @@ export function restampEnvelope<T extends MessageType>(
     ts: format(correctedWallMs),
     synced: true,
   });
-}
-
-function issuesOf(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
-  return issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`);
 }

@@ -1,48 +1,41 @@
 import { z } from "zod";
 import { FIELD_COMMAND_BODIES } from "./field-commands.js";
+import {
+  ALERT_KIND_PATTERN,
+  ALERT_KINDS,
+  ALERT_STATES,
+  CONTRACT_VERSION,
+  type MessageType,
+} from "./vocabulary.js";
 
 /**
  * Message contract v1: the one source of every topic and payload exchanged with the cloud. The code
  * validates with these schemas; docs/schemas/*.json are generated from them (`hearth schemas --write`).
  */
-export const CONTRACT_VERSION = 1;
-
-export const MESSAGE_TYPES = ["alert", "event", "telemetry", "summary", "status", "reply"] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-
-export const ALERT_KINDS = [
-  "call",
-  "inactivity",
-  "leak",
-  "monitoring_degraded",
-  "device_offline",
-  "battery_low",
-  "power_outage",
-  "storage",
-  "test",
-  // Added in the one revision of v1: `fall` (a fall sensor), `not_home` (an outing past its limit) and
-  // `health` (a health monitor's reading outside the care plan's limits).
-  "fall",
-  "not_home",
-  "health",
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+export {
+  ALERT_KIND_PATTERN,
+  ALERT_KINDS,
+  ALERT_STATES,
+  type AlertKind,
+  type AlertState,
+  CONTRACT_VERSION,
+  MESSAGE_TYPES,
+  type MessageType,
+  WATCH_LEVELS,
+  type WatchLevel,
+} from "./vocabulary.js";
 
 /**
- * What a receiver accepts as an alert kind: any of these shapes. The gateway writes only ALERT_KINDS
- * (BODY_SCHEMAS, checked at the outbox write); the published schemas (ENVELOPE_SCHEMAS) take any such
- * kind, because a receiver must treat a kind it does not know as an alert needing attention. That is
- * what keeps new kinds additive within v1.
+ * A receiver accepts as an alert kind one of ALERT_KINDS or any ALERT_KIND_PATTERN. The gateway writes
+ * only ALERT_KINDS (BODY_SCHEMAS, and the outbox's plain check, shape.ts); the published schemas
+ * (ENVELOPE_SCHEMAS) take any such kind, because a receiver must treat a kind it does not know as an
+ * alert needing attention. That is what keeps new kinds additive within v1.
  */
-export const ALERT_KIND_PATTERN = /^[a-z_]{1,32}$/;
 const receivedKind = z
   .union([z.enum(ALERT_KINDS), z.string().regex(ALERT_KIND_PATTERN)])
   .describe(
     "one of the known kinds, or a kind added later: a receiver treats a kind it does not know as an alert needing attention",
   );
-
-export const ALERT_STATES = ["raised", "escalated", "cleared", "acknowledged"] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
 
 const isoTs = z.iso.datetime({ offset: true }).describe("ISO 8601 with offset");
 const homeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -339,9 +332,6 @@ export interface Envelope<T extends MessageType = MessageType> {
 }
 
 // ---- cloud → gateway ----
-
-export const WATCH_LEVELS = ["away", "normal", "heightened"] as const;
-export type WatchLevel = (typeof WATCH_LEVELS)[number];
 
 export const COMMAND_BODIES = {
   ack: z

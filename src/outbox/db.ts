@@ -116,12 +116,12 @@ export class OutboxDb {
 
   /** Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit). */
   relaxed(fn: () => void): void {
-    const db = this.need();
-    db.pragma("synchronous = NORMAL");
+    // Prepared once (db.pragma() compiles its statement on every call: a tenth of a batched write).
+    this.stmt("PRAGMA synchronous = NORMAL").run();
     try {
       fn();
     } finally {
-      db.pragma("synchronous = FULL");
+      this.stmt("PRAGMA synchronous = FULL").run();
     }
   }
 }

@@ -1,8 +1,15 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import type { Logger } from "../core/log.js";
 
-/** Seqs reserved at a time: one small fsynced file write per this many messages. */
+/** Seqs reserved at a time, at least: one small fsynced file write per this many messages. */
 export const SEQ_BLOCK = 1000;
+/**
+ * At most this many, when messages come fast: the mark then covers about RATE_WINDOW_MS at the rate the
+ * last block was used, so a burst (a large home, a benchmark) pays one fsync per minute or so, not one
+ * per SEQ_BLOCK messages. A home's usual rate (a few messages a minute) keeps SEQ_BLOCK.
+ */
+export const MAX_SEQ_BLOCK = 100_000;
+export const RATE_WINDOW_MS = 60_000;
 /**
  * Seqs reserved when the disk fills: the mark cannot be moved while it is full, and messages held in
  * memory meanwhile go out with seqs a restart must not hand out again.
@@ -28,13 +35,33 @@ export class SeqFloor {
   #reserved: number;
   #warned = false;
   #holding = false;
+  /** When the mark was last moved (monotonic ms), and from where: the rate the next block is sized by. */
+  #movedAtMs: number | undefined;
+  #movedFrom = 0;
+  readonly #nowMs: () => number;
 
-  /** `dbPath` undefined (an outbox in memory): nothing is kept. */
-  constructor(dbPath: string | undefined, log: Logger) {
+  /**
+   * `dbPath` undefined (an outbox in memory): nothing is kept. `nowMs`: a monotonic clock in ms, only to
+   * size blocks by the rate they are used (tests give their own).
+   */
+  constructor(dbPath: string | undefined, log: Logger, nowMs: () => number = () => performance.now()) {
     this.#path = dbPath === undefined ? undefined : `${dbPath}.seq`;
     this.#heldPath = dbPath === undefined ? undefined : `${dbPath}.seq.held`;
     this.#log = log;
+    this.#nowMs = nowMs;
     this.#reserved = this.read();
+  }
+
+  /** How far ahead of `seq` the mark moves: SEQ_BLOCK, or about RATE_WINDOW_MS of the current rate. */
+  #block(seq: number): number {
+    const now = this.#nowMs();
+    const since = this.#movedAtMs === undefined ? undefined : now - this.#movedAtMs;
+    const used = seq - this.#movedFrom;
+    this.#movedAtMs = now;
+    this.#movedFrom = seq;
+    if (since === undefined || since >= RATE_WINDOW_MS || used <= 0) return SEQ_BLOCK;
+    const atRate = Math.ceil((used * RATE_WINDOW_MS) / Math.max(since, 1));
+    return Math.min(MAX_SEQ_BLOCK, Math.max(SEQ_BLOCK, atRate));
   }
 
   /** The mark on disk, under either name (0 when there is none or it cannot be read). */
@@ -74,7 +101,7 @@ export class SeqFloor {
   /** Makes sure seqs up to `seq` are covered by the mark on disk (moving it a block ahead if not). */
   cover(seq: number): void {
     if (this.#path === undefined || seq <= this.#reserved) return;
-    const next = seq + SEQ_BLOCK;
+    const next = seq + this.#block(seq);
     const tmp = `${this.#path}.tmp`;
     try {
       const fd = openSync(tmp, "w", 0o600);

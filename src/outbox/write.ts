@@ -1,5 +1,6 @@
-import { buildEnvelope, checkedBody } from "../contract/envelope.js";
+import { buildEnvelope } from "../contract/envelope.js";
 import type { AlertBody, BodyOf, Envelope } from "../contract/messages.js";
+import { storedBody } from "../contract/shape.js";
 import { LANE_OF, LANES, type StoredType, takeLaneSeq } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
@@ -18,9 +19,12 @@ export interface Draft {
   synced: boolean;
 }
 
-/** Checks the body against the contract (throws on a bug in the caller) and takes the time now. */
+/**
+ * Checks the body against the contract (throws on a bug in the caller) and takes the time now. The check
+ * is the plain code of contract/shape.ts, not zod: the agent never loads zod (issue 14, footprint).
+ */
 export function draft(type: StoredType, body: unknown, clock: Clock): Draft {
-  const checked = checkedBody(type, body);
+  const checked = storedBody(type, body);
   // Scaled and virtual clocks give fractional milliseconds; rows keep whole ones, as `ts` does.
   const wallMs = Math.floor(clock.wallMs());
   return { type, body: checked, wallMs, synced: clock.wallSynced() };

@@ -1,32 +1,15 @@
 import { z } from "zod";
 import { CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity, serialSettings, timing } from "./common.js";
-import { type Dlt645Edition, dlt645Table } from "./dlt645-table.js";
+import { dlt645Table } from "./dlt645-table.js";
 
 export type { Dlt645Edition } from "./dlt645-table.js";
 
-export interface Dlt645StandardFormat {
-  name: string;
-  length: number;
-  decimals: number;
-  signed: boolean;
-  unit: string;
-}
-
-/** The numeric (BCD) rows of an edition's appendix A table (device-profiles/dlt645/), by identifier. */
-export function standardFormats(edition: Dlt645Edition): Readonly<Record<string, Dlt645StandardFormat>> {
-  const out: Record<string, Dlt645StandardFormat> = {};
-  for (const r of dlt645Table(edition).rows)
-    if (r.format === "bcd")
-      out[r.di] = { name: r.name, length: r.length, decimals: r.decimals, signed: r.signed, unit: r.unit };
-  return out;
-}
-
-/**
- * Formats DL/T 645-2007 appendix A gives its numeric identifiers (table A.1 energy, A.3 variables, ...).
- * A profile that lists one of these must agree with it; the codec uses the same table.
- */
-export const DLT645_STANDARD_FORMATS: Readonly<Record<string, Dlt645StandardFormat>> = standardFormats(2007);
+export {
+  DLT645_STANDARD_FORMATS,
+  type Dlt645StandardFormat,
+  standardFormats,
+} from "./dlt645-table.js";
 
 export const dlt645Identifier = z
   .object({

@@ -1,20 +1,9 @@
 import { z } from "zod";
 import { CHANNEL_NAMES } from "../core/channels.js";
 import { profileIdentity, serialSettings, timing } from "./common.js";
+import { MODBUS_TYPES } from "./modbus-types.js";
 
-export const MODBUS_TYPES = ["u16", "s16", "u32", "s32", "float32", "u64", "s64", "float64"] as const;
-export type ModbusType = (typeof MODBUS_TYPES)[number];
-/** Registers each type occupies. */
-export const MODBUS_TYPE_WORDS: Record<ModbusType, number> = {
-  u16: 1,
-  s16: 1,
-  u32: 2,
-  s32: 2,
-  float32: 2,
-  u64: 4,
-  s64: 4,
-  float64: 4,
-};
+export { MODBUS_TYPE_WORDS, MODBUS_TYPES, type ModbusType } from "./modbus-types.js";
 
 export const modbusRegister = z
   .object({

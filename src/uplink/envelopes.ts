@@ -1,5 +1,6 @@
-import { checkedEnvelope } from "../contract/envelope.js";
+import { buildEnvelope } from "../contract/envelope.js";
 import type { Envelope, ReplyBody, StatusBody } from "../contract/messages.js";
+import { shapedBody } from "../contract/shape.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -13,13 +14,17 @@ export interface StampContext {
   lastSeq: () => number;
 }
 
-/** A status or reply envelope, stamped now with a fresh id; throws when it breaks the contract. */
+/**
+ * A status or reply envelope, stamped now with a fresh id; throws (Internal) when its body breaks the
+ * contract (contract/shape.ts: plain code, no zod in the agent). The header is ours alone: the outbox's
+ * seq, the configured home, a fresh id, the home's formatter.
+ */
 export function stamp<T extends "status" | "reply">(
   ctx: StampContext,
   type: T,
   body: T extends "status" ? StatusBody : ReplyBody,
 ): Envelope<T> {
-  return checkedEnvelope<T>(type, body as Envelope<T>["body"], {
+  return buildEnvelope<T>(type, shapedBody<T>(type, body, "to publish"), {
     id: ctx.ids.next("msg"),
     home: ctx.home,
     seq: ctx.lastSeq(),

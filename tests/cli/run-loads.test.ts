@@ -41,13 +41,22 @@ const DEMO_OR_TOOL = /\/node_modules\/(aedes|cli-progress)\/|\/dist\/src\/(sim|b
 const CONFIG_TIME =
   /\/node_modules\/yaml\/|\/node_modules\/mqtt\/build\/index\.js$|\/dist\/src\/(profiles\/catalogue|config\/load)\.js$/;
 
+/**
+ * zod and the modules built on it (the contract's schemas, the profile and config schemas): a home of
+ * meters and a button checks what it writes in plain code (src/contract/shape.ts) and loads the command
+ * schemas only when a command arrives (issue 14, footprint).
+ */
+const ZOD =
+  /\/node_modules\/zod\/|\/dist\/src\/(contract\/(messages|field-commands)|profiles\/(common|modbus|dlt645|cjt188|bthome|schema)|config\/[a-z-]*schema)\.js$/;
+
 const loaded = (file: string) => readFileSync(file, "utf8").trim().split("\n");
 
 describe("what `hearth run` loads", () => {
-  it("the agent and its drivers, but not the demo's broker (aedes), the progress bar (cli-progress) or a simulator", async () => {
+  it("the agent and its drivers (three serial meters and a button), but not zod, the demo's broker (aedes), the progress bar (cli-progress) or a simulator", async () => {
     const stateDir = mkdtempSync(join(dir, "state-"));
     const config = join(dir, "home.yaml");
-    // A meter and a button, so that the drivers load too; nothing answers on the broker's port.
+    // The three serial meter protocols and a button, so that their drivers load too; nothing answers on
+    // the serial port or the broker's port.
     writeFileSync(
       config,
       `version: 1
@@ -55,7 +64,9 @@ home: { id: h1, timezone: Asia/Shanghai }
 state_dir: ${stateDir}
 cloud: { brokers: [ { url: "mqtt://127.0.0.1:9" } ] }
 devices:
-  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttyHEARTHNONE0, unit_id: 1 }
+  - { id: meter-1, profile: eastron-sdm120, port: /dev/ttyHEARTHNONE0, unit_id: 1, baud: 2400, parity: even }
+  - { id: meter-2, profile: generic-dlt645-single-phase, port: /dev/ttyHEARTHNONE0, address: "000012345678" }
+  - { id: water-1, profile: generic-cjt188-cold-water, port: /dev/ttyHEARTHNONE0, address: "00000805000001" }
   - { id: button-1, profile: shelly-blu-button1, mac: "AA:BB:CC:DD:EE:FF", insecure: true }
 detection: { gateway_power: "off" }
 `,
@@ -87,8 +98,21 @@ detection: { gateway_power: "off" }
     expect(await exited).toBe(0);
 
     const files = loaded(record);
-    for (const part of ["dist/src/agent/agent.js", "dist/src/agent/meters.js", "dist/src/agent/bthome.js"])
-      expect(files.some((f) => f.endsWith(part))).toBe(true);
+    for (const part of [
+      "dist/src/agent/agent.js",
+      "dist/src/agent/meters.js",
+      "dist/src/agent/bthome.js",
+      "dist/drivers/modbus/values.js",
+      "dist/drivers/dlt645/codec.js",
+      "dist/drivers/cjt188/driver.js",
+      "dist/src/outbox/write.js",
+      "dist/src/uplink/envelopes.js",
+    ])
+      expect(
+        files.some((f) => f.endsWith(part)),
+        part,
+      ).toBe(true);
+    expect(files.filter((f) => ZOD.test(f))).toEqual([]);
     expect(files.filter((f) => DEMO_OR_TOOL.test(f))).toEqual([]);
     expect(files.filter((f) => CONFIG_TIME.test(f))).toEqual([]);
     // Not under systemd (no NOTIFY_SOCKET): the notify and watchdog code stays unloaded.
@@ -117,5 +141,7 @@ detection: { gateway_power: "off" }
     expect(files.some((f) => DEMO_OR_TOOL.test(f))).toBe(true);
     // The demo checks its config in-process: what `hearth run` leaves to its child shows up here.
     expect(files.some((f) => CONFIG_TIME.test(f))).toBe(true);
+    expect(files.some((f) => f.includes("/node_modules/zod/"))).toBe(true);
+    expect(files.some((f) => f.endsWith("/dist/src/contract/messages.js"))).toBe(true);
   });
 });

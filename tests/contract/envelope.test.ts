@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildEnvelope, checkedBody, checkedEnvelope, restampEnvelope } from "../../src/contract/envelope.js";
+import { checkedBody, checkedEnvelope } from "../../src/contract/checked.js";
+import { buildEnvelope, restampEnvelope } from "../../src/contract/envelope.js";
 import { ENVELOPE_SCHEMAS, type ReplyBody } from "../../src/contract/messages.js";
 import { LANE_OF, LANES } from "../../src/contract/stored.js";
 import { createStamper } from "../../src/contract/timestamps.js";

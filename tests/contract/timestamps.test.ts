@@ -93,4 +93,28 @@ describe("the stamper's cached offset, across offset changes", () => {
       { numRuns: 200 },
     );
   });
+
+  it("the whole text at random instants, many in one minute and across minutes", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones, "UTC", "Asia/Shanghai"),
+        fc.array(
+          fc.integer({ min: Date.parse("2020-01-01T00:00:00Z"), max: Date.parse("2030-12-31T00:00:00Z") }),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (zone, instants) => {
+          const stamp = createStamper(zone);
+          for (const ms of instants.flatMap((t) => [t, t + 1, t + 999, t + 59_999])) {
+            const off = referenceOffsetMin(ms, zone);
+            // The whole text: the local time (UTC shifted by the offset) to the millisecond, then the offset.
+            const local = new Date(ms + off * 60_000).toISOString().slice(0, -1);
+            expect(stamp(ms)).toBe(`${local}${offsetText(off)}`);
+            // Fractional milliseconds (scaled and virtual clocks) are cut, not rounded.
+            expect(stamp(ms + 0.75)).toBe(stamp(ms));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

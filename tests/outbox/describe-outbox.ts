@@ -55,6 +55,41 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       expect(new Set([a.id, e.id, s.id]).size).toBe(3);
     });
 
+    it("writes of every stored type exactly what the contract's zod schema parses, defaults filled in", () => {
+      // The real outbox checks bodies in plain code (src/contract/shape.ts), not zod: this holds it to the schemas.
+      const { outbox } = make({ telemetryBatch: 100 });
+      const returned = [
+        outbox.putAlert(alertBody(alertId(1))),
+        outbox.putAlert({ ...alertBody(alertId(1), "cleared"), cause: "i_am_fine", by: "daughter" }),
+        outbox.putEvent(eventBody(1)),
+        outbox.putEvent({ event: "clock_synced" } as Parameters<Outbox["putEvent"]>[0]),
+        outbox.putSummary(summaryBody()),
+        outbox.putSummary({ ...summaryBody(), water_m3: 0.5, energy_kwh: 1.25 }),
+      ];
+      outbox.putTelemetry(telemetryBody(1));
+      outbox.putTelemetry({
+        device: "meter-2",
+        at: "2026-01-01T08:00:03.000+08:00",
+        values: [
+          { channel: "voltage_v", value: 230.1, unit: "V" },
+          { channel: "power_w", value: -0.5, unit: "W" },
+        ],
+      });
+      outbox.flush();
+      const stored = outbox.pending(100);
+      expect(stored.map((m) => m.type).sort()).toEqual(
+        ["alert", "alert", "event", "event", "summary", "summary", "telemetry", "telemetry"].sort(),
+      );
+      for (const env of [...returned, ...stored.map((m) => m.envelope)]) {
+        const parsed = ENVELOPE_SCHEMAS[env.type].safeParse(env);
+        expect(parsed.error?.issues ?? [], env.type).toEqual([]);
+        // Nothing the schema would default, strip or reorder: the stored JSON is the message as it travels.
+        expect(JSON.stringify(parsed.data)).toBe(JSON.stringify(env));
+      }
+      const clockSynced = stored.find((m) => m.type === "event" && m.envelope.seq === 4);
+      expect(clockSynced?.envelope.body).toEqual({ event: "clock_synced", data: {} });
+    });
+
     it("stamps contract-valid envelopes on a clock with fractional milliseconds", () => {
       const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
       clock.advanceBy(0.25);

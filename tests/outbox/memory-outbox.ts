@@ -1,4 +1,5 @@
-import { buildEnvelope, checkedBody, restampEnvelope } from "../../src/contract/envelope.js";
+import { checkedBody } from "../../src/contract/checked.js";
+import { buildEnvelope, restampEnvelope } from "../../src/contract/envelope.js";
 import type {
   AlertBody,
   BodyOf,

@@ -3,8 +3,10 @@
  * its peak, and PSS from smaps_rollup), CPU while idle-polling, and start-up to the first publish.
  *
  * Homes: three serial meters on one socat pseudo-terminal (a Modbus SDM120, a DL/T 645 meter and a
- * CJ/T 188 water meter, each simulator speaking the real bytes, polled every 3 s), and 10 and 50
- * Modbus TCP meters on a loopback simulator (every 3 s); the agent publishes to a Mosquitto started
+ * CJ/T 188 water meter, each simulator speaking the real bytes, polled every 3 s); the same with a BLE
+ * button as well (node-ble and D-Bus loaded, talking to a BlueZ impersonated by python-dbusmock on a
+ * private bus, adapter hci0 scanning; skipped with a reason where those tools are missing); and 10 and
+ * 50 Modbus TCP meters on a loopback simulator (every 3 s); the agent publishes to a Mosquitto started
  * here. Baseline: `node -e 'setInterval(() => {}, 1000)'` on the same machine, in the same run.
  *
  * Run by tests/bench/footprint.ts (this table alone) and tests/bench/suite/run.ts (`npm run bench`).
@@ -21,6 +23,7 @@ import { servePort } from "../../../drivers/serial/sim/index.js";
 import { loadCatalogue } from "../../../src/profiles/catalogue.js";
 import type { Dlt645Profile } from "../../../src/profiles/dlt645.js";
 import type { ModbusProfile } from "../../../src/profiles/modbus.js";
+import { BluezMock, haveDbusTools } from "../../helpers/bluez-mock-core.js";
 import { startMosquitto, subscribe } from "../../helpers/brokers.js";
 import { startPtyPair } from "../../helpers/pty-pair.js";
 import { sleep } from "../../helpers/wait.js";
@@ -188,12 +191,40 @@ export function serialMeterDevices(dev: string, poll?: string): string {
 async function serialMeters(): Promise<Row> {
   const line = await startSerialMeters();
   try {
+    return await agent(SERIAL_HOME, (s, b) => `${header(s, b)}${serialMeterDevices(line.dev, "3s")}`);
+  } finally {
+    await line.close();
+  }
+}
+
+/** The row's name for the budget's home (issue 14: three serial meters, no BLE device). */
+export const SERIAL_HOME = "hearth run, 3 serial meters";
+
+/**
+ * The three serial meters and a BLE button: BlueZ is python-dbusmock's on a private D-Bus (the agent
+ * finds it through DBUS_SYSTEM_BUS_ADDRESS), with adapter hci0; the button sends nothing, so this is
+ * what loading and running the BLE side costs while the home is quiet.
+ */
+async function serialMetersAndButton(): Promise<Row | undefined> {
+  const tools = haveDbusTools();
+  if (!tools.ok) {
+    process.stderr.write(`footprint: no row with a BLE button: ${tools.why}\n`);
+    return undefined;
+  }
+  const bluez = new BluezMock();
+  const line = await startSerialMeters();
+  try {
+    await bluez.start();
+    await bluez.addAdapter("hci0");
     return await agent(
-      "hearth run, 3 serial meters",
-      (s, b) => `${header(s, b)}${serialMeterDevices(line.dev, "3s")}`,
+      `${SERIAL_HOME} and a BLE button`,
+      (s, b) =>
+        `${header(s, b)}${serialMeterDevices(line.dev, "3s")}  - { id: button-1, profile: shelly-blu-button1, mac: "AA:BB:CC:DD:EE:01", insecure: true }\n`,
     );
   } finally {
     await line.close();
+    await bluez.stop();
+    delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
   }
 }
 
@@ -216,12 +247,17 @@ async function tcpMeters(n: number): Promise<Row> {
   }
 }
 
-/** Bare Node, then the homes: three serial meters, ten Modbus TCP meters (and fifty unless quick). */
+/**
+ * Bare Node, then the homes: three serial meters, the same with a BLE button, ten Modbus TCP meters (and
+ * fifty unless quick).
+ */
 export async function footprint(quick: boolean): Promise<{ idleMs: number; rows: Row[] }> {
   IDLE_MS = quick ? 20_000 : 60_000;
   const rows: Row[] = [];
   rows.push(await bareNode());
   rows.push(await serialMeters());
+  const withButton = await serialMetersAndButton();
+  if (withButton) rows.push(withButton);
   rows.push(await tcpMeters(10));
   if (!quick) rows.push(await tcpMeters(50));
   return { idleMs: IDLE_MS, rows };

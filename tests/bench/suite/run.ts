@@ -13,7 +13,7 @@
 import { loadavg } from "node:os";
 import { detectionSpeed } from "./detection-speed.js";
 import { diskWrites } from "./disk-writes.js";
-import { footprint } from "./footprint.js";
+import { footprint, SERIAL_HOME } from "./footprint.js";
 import { rs485LineUse } from "./modbus-line.js";
 import { nodeRedPeer, nodeRedRows, type PeerResult } from "./node-red-peer.js";
 import { outboxVsRaw } from "./outbox-vs-raw.js";
@@ -64,7 +64,7 @@ if (bare)
       ours: `${r.rssMiB} MiB (PSS ${r.pssMiB ?? "–"}, peak ${r.peakMiB})`,
       baseline: `${bare.rssMiB} MiB (bare Node)`,
       ratio,
-      ...(r.what.includes("3 serial") ? { budget: "≤ 1.7× bare Node", met: ratio <= 1.7 } : {}),
+      ...(r.what === SERIAL_HOME ? { budget: "≤ 1.7× bare Node", met: ratio <= 1.7 } : {}),
     });
   }
 step(`bytes written to disk (${quick ? "2-minute" : "30-minute"} window at the real cadence)`);
