@@ -1,6 +1,7 @@
 /**
  * When this person usually goes to bed: for each night, the time of the last sign of someone up
- * before the silence that ran through the night (learned when the morning's first sign ends it).
+ * before the night's first long silence (usual-stillness-verdict.ts finds it, and keeps it once the
+ * silence ends with someone up).
  *
  * The installer's sleep window is a round guess ("about ten"), and people go to bed later on some
  * evenings than on others. Before the person's own bedtime the evening is still day: a fall at 20:40
@@ -18,7 +19,7 @@ export class UsualBedtime {
   readonly #sleepStartMin: number;
   readonly #days: number;
   readonly #minDays: number;
-  /** Local day of the morning that ended the night → the evening's last sign, minutes after `FROM_MIN` before the sleep window. */
+  /** Local day of the bedtime sign → its time, in minutes from `FROM_MIN` before the sleep window. */
   #nights = new Map<number, number>();
 
   constructor(o: { sleepStartMin: number; days: number; minDays: number }) {
@@ -28,8 +29,8 @@ export class UsualBedtime {
   }
 
   /**
-   * The night's silence that ended on local day `day` began at `lastSignMin` (minutes after local
-   * midnight): the person went to bed then. Ignored unless it lies in the evening around the window.
+   * The person went to bed at `lastSignMin` (minutes after local midnight) of local day `day`.
+   * Ignored unless it lies in the evening around the window.
    */
   /** Whether a bedtime sign at this local minute lies in the evening around the window. */
   isEvening(min: number): boolean {

@@ -49,7 +49,7 @@ export interface UsualStillnessSnapshot {
   any_sign: UsualStillnessState;
   /** Local day → the minute of the day's first sign of someone up after the night. */
   morning?: Record<string, number>;
-  /** Local day of the morning → the evening's bedtime sign (usual-bedtime.ts). */
+  /** Local day of the bedtime sign → its minute of the day (usual-bedtime.ts). */
   bedtime?: Record<string, number>;
   night_motion?: NightMotionState;
 }
@@ -82,7 +82,7 @@ export class UsualStillnessVerdict {
   readonly #days: number;
   /** Local day → minute of the morning's first sign of someone up. */
   #morning = new Map<number, number>();
-  /** The start of the silence that went an hour into the sleep window, until it ends ordinarily. */
+  /** The start of the night's first long silence (local day and minute), until it ends ordinarily. */
   #bedtimePending: { day: number; min: number } | undefined;
   /** Local day of the last bedtime taken (one a night). */
   #bedtimeDay = -1;
