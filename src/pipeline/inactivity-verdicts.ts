@@ -127,6 +127,8 @@ export class InactivityVerdicts {
   /** A new silence starts at `nowMono` / `wallMs` (the start, a return from away, an acknowledgement). */
   restart(nowMono: number, wallMs: number, ordinary = false): void {
     this.stillness.restart(nowMono, ordinary);
+    this.stillness.nightMotion.answered(ordinary);
+    this.stillness.nightMotion.clear();
     this.#rule.resetTo(nowMono);
     this.#silenceFromWall = wallMs;
   }
@@ -137,7 +139,15 @@ export class InactivityVerdicts {
    */
   activity(a: Activity, wallMs: number, up = true): void {
     const ends = up && a.mono > this.#rule.lastActivityMono();
-    this.stillness.sign(a.mono, ends, this.#lc.at(wallMs), this.#rule);
+    const local = this.#lc.at(wallMs);
+    if (this.#d.usualStillness)
+      this.stillness.nightMotion.activity(
+        a,
+        up,
+        this.stillness.pastBedtime(local),
+        a.mono - this.#rule.lastActivityMono(),
+      );
+    this.stillness.sign(a.mono, ends, local, this.#rule);
     if (!up) return;
     this.#lastActivity = a;
     this.#silenceFromWall = wallMs;
@@ -205,6 +215,7 @@ export class InactivityVerdicts {
     if (o.mute) {
       // Away, out, or an alert open: this silence is not an ordinary one.
       this.stillness.discard();
+      this.stillness.nightMotion.clear();
       return undefined;
     }
     if (o.asking) return undefined;
@@ -212,6 +223,8 @@ export class InactivityVerdicts {
     if (!paused) {
       const lights = this.#lightsLeftOn(local, factor);
       if (lights) return lights;
+      const moved = this.stillness.nightMotion.due(nowMono, local.day);
+      if (moved) return { verdict: this.silenceNow(nowMono, local), rule: "night_motion" };
       if (still) return still;
     }
     if (!this.#d.routine || paused || !this.#routine.ready()) return undefined;

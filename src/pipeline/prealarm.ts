@@ -76,7 +76,7 @@ export class Prealarm {
   finding(f: InactivityFinding, local: LocalTime): void {
     const o = this.#o;
     if (this.#p) return;
-    if (this.#d.prealarmWaitMs <= 0 || !this.#asks(local)) {
+    if (this.#d.prealarmWaitMs <= 0 || !this.#asks(f, local)) {
       o.raise(f, {});
       return;
     }
@@ -166,9 +166,13 @@ export class Prealarm {
     this.#o.prompt?.ended(p.id);
   }
 
-  #asks(local: LocalTime): boolean {
+  #asks(f: InactivityFinding, local: LocalTime): boolean {
     const d = this.#d;
     if (!inWindow(local.minuteOfDay, d.sleepStartMin, d.sleepEndMin)) return true;
+    // Before this person's usual bedtime the evening is still their day: they are up, and hear it.
+    if (f.usual?.before_bedtime !== undefined) return true;
+    // Someone moving in the night is likely awake (night-motion.ts).
+    if (f.rule === "night_motion") return true;
     // At night a prompt would wake a sleeper for nothing; with the lights on, the person is likely up
     // (or fell before going to bed) and hears it.
     return d.prealarmInSleep === "always" || (d.prealarmInSleep === "lights_on" && this.#o.lightsOn());

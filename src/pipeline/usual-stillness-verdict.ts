@@ -1,6 +1,8 @@
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
-import { SilenceRule, type SilenceVerdict } from "./inactivity.js";
+import { SilenceRule, type SilenceRuleOptions, type SilenceVerdict } from "./inactivity.js";
 import { type LocalTime, weekdayOf } from "./local-time.js";
+import { NightMotion, type NightMotionState } from "./night-motion.js";
+import { UsualBedtime } from "./usual-bedtime.js";
 import {
   USUAL_STILLNESS_DEFAULTS,
   UsualStillness,
@@ -19,6 +21,11 @@ export interface UsualEvidence {
   usual_s?: number;
   usual_up?: string;
   days: number;
+  /**
+   * Set when found inside the installer's sleep window but before this person's latest usual
+   * bedtime (local "HH:MM"): still their day, so the pre-alarm asks as by day.
+   */
+  before_bedtime?: string;
 }
 
 /**
@@ -26,6 +33,13 @@ export interface UsualEvidence {
  * the pre-alarm's wait (10 min) an unanswered prompt is an alert about half an hour past it.
  */
 const MORNING_MARGIN_MS = 20 * MINUTE_MS;
+/** In the sleep window, a silence must have begun this long before the earliest usual bedtime. */
+const BEDTIME_MARGIN_MIN = 30;
+/**
+ * The night's first silence this long that reaches into the sleep window began at bedtime (night
+ * toilet visits come later than this after going to bed).
+ */
+const BEDTIME_SILENCE_MIN = 40;
 /** A first sign this long before the end of the sleep window, or later, is the morning's. */
 const MORNING_FROM_MIN = 180;
 
@@ -35,6 +49,9 @@ export interface UsualStillnessSnapshot {
   any_sign: UsualStillnessState;
   /** Local day → the minute of the day's first sign of someone up after the night. */
   morning?: Record<string, number>;
+  /** Local day of the bedtime sign → its minute of the day (usual-bedtime.ts). */
+  bedtime?: Record<string, number>;
+  night_motion?: NightMotionState;
 }
 
 /**
@@ -49,12 +66,28 @@ export interface UsualStillnessSnapshot {
 export class UsualStillnessVerdict {
   readonly silence: UsualStillness;
   readonly anySign: UsualStillness;
-  /** Counts observed daytime since the last sign of any kind (the rules' counting, no limits). */
+  /** Lone movement in the night, asked about where it is not usual (night-motion.ts). */
+  readonly nightMotion = new NightMotion();
+  /**
+   * The two measures' own counting (no limits): since the last sign of someone up, and since the
+   * last sign of any kind. Their day ends at the person's usual bedtime, not at the start of the
+   * sleep window (`#win`, moved each check).
+   */
+  readonly #silRule: SilenceRule;
   readonly #anyRule: SilenceRule;
+  readonly #win: SilenceRuleOptions;
+  readonly #bedtime: UsualBedtime;
+  readonly #sleepStartMin: number;
   readonly #sleepEndMin: number;
   readonly #days: number;
   /** Local day → minute of the morning's first sign of someone up. */
   #morning = new Map<number, number>();
+  /** The start of the night's first long silence (local day and minute), until it ends ordinarily. */
+  #bedtimePending: { day: number; min: number } | undefined;
+  /** Local day of the last bedtime taken (one a night). */
+  #bedtimeDay = -1;
+  /** The rules' silence began at a sign of someone up (not at a start, an alert or a return). */
+  #fromSign = false;
   /** Local day the morning finding was last made (once a day). */
   #morningAsked = -1;
 
@@ -65,19 +98,25 @@ export class UsualStillnessVerdict {
     nowMono: number,
   ) {
     const learn = { floorMs: o.floorMs, margin: o.margin };
+    this.#sleepStartMin = o.sleepStartMin;
     this.#sleepEndMin = o.sleepEndMin;
     this.#days = USUAL_STILLNESS_DEFAULTS.days;
     this.silence = new UsualStillness(learn);
     this.anySign = new UsualStillness(learn);
-    this.#anyRule = new SilenceRule(
-      {
-        sleepStartMin: o.sleepStartMin,
-        sleepEndMin: o.sleepEndMin,
-        maxSilenceDayMs: Number.POSITIVE_INFINITY,
-        maxSilenceNightMs: Number.POSITIVE_INFINITY,
-      },
-      nowMono,
-    );
+    this.#bedtime = new UsualBedtime({
+      sleepStartMin: o.sleepStartMin,
+      days: this.#days,
+      minDays: USUAL_STILLNESS_DEFAULTS.minDays,
+    });
+    // One window object for both: moving its start moves the day's end for both.
+    this.#win = {
+      sleepStartMin: o.sleepStartMin,
+      sleepEndMin: o.sleepEndMin,
+      maxSilenceDayMs: Number.POSITIVE_INFINITY,
+      maxSilenceNightMs: Number.POSITIVE_INFINITY,
+    };
+    this.#silRule = new SilenceRule(this.#win, nowMono);
+    this.#anyRule = new SilenceRule(this.#win, nowMono);
   }
 
   /**
@@ -88,6 +127,11 @@ export class UsualStillnessVerdict {
     if (mono > this.#anyRule.lastActivityMono()) this.anySign.commit();
     this.#anyRule.activity(mono);
     if (!up) return;
+    // The night's silence ended with someone up: its start was when they went to bed.
+    if (this.#bedtimePending) this.#bedtime.record(this.#bedtimePending.day, this.#bedtimePending.min);
+    this.#bedtimePending = undefined;
+    this.#fromSign = true;
+    this.#silRule.activity(mono);
     this.silence.commit();
     // The first sign of someone up after a silence through the night, from three hours before the
     // end of the sleep window on: when this person gets up.
@@ -96,6 +140,14 @@ export class UsualStillnessVerdict {
       this.#morning.set(local.day, local.minuteOfDay);
       for (const d of [...this.#morning.keys()]) if (d <= local.day - this.#days) this.#morning.delete(d);
     }
+  }
+
+  /**
+   * In the night and past this person's latest usual bedtime (once learned; until then the sleep
+   * window): a walk to bed after an hour in the armchair is not movement in the night.
+   */
+  pastBedtime(local: LocalTime): boolean {
+    return this.#silRule.isNight(local);
   }
 
   /**
@@ -136,8 +188,6 @@ export class UsualStillnessVerdict {
     const since = (local.minuteOfDay - due + 1440) % 1440;
     if (since >= 60) return undefined;
     this.#morningAsked = local.day;
-    const hh = String(Math.floor(usual.min / 60)).padStart(2, "0");
-    const mm = String(usual.min % 60).padStart(2, "0");
     return {
       verdict: {
         rule: "morning_deadline",
@@ -146,7 +196,7 @@ export class UsualStillnessVerdict {
         thresholdMs: nowMono - rule.lastActivityMono(),
         night: false,
       },
-      usual: { measure: "morning", usual_up: `${hh}:${mm}`, days: usual.days },
+      usual: { measure: "morning", usual_up: hhmm(usual.min), days: usual.days },
     };
   }
 
@@ -159,10 +209,13 @@ export class UsualStillnessVerdict {
       this.silence.commit();
       this.anySign.commit();
     } else this.discard();
+    this.#fromSign = false;
+    this.#silRule.resetTo(mono);
     this.#anyRule.resetTo(mono);
   }
 
   discard(): void {
+    this.#bedtimePending = undefined;
     this.silence.discard();
     this.anySign.discard();
   }
@@ -177,19 +230,35 @@ export class UsualStillnessVerdict {
     local: LocalTime,
     o: { paused: boolean; factor: number; use: boolean },
   ): { verdict: SilenceVerdict; usual: UsualEvidence } | undefined {
-    this.#anyRule.check(nowMono, local, { ...o, lastActivityWallMs: 0, sleepEndWallMs: 0 });
-    if (o.paused || rule.isNight(local)) return undefined;
-    if (o.use) {
+    const ext = this.#bedtime.extensionMin(local.day);
+    this.#win.sleepStartMin = (this.#sleepStartMin + ext) % 1440;
+    const counting = { ...o, lastActivityWallMs: 0, sleepEndWallMs: 0 };
+    this.#silRule.check(nowMono, local, counting);
+    this.#anyRule.check(nowMono, local, counting);
+    this.#noteBedtime(rule, nowMono, local);
+    if (o.paused || this.#silRule.isNight(local)) return undefined;
+    // In the sleep window, before the usual bedtime: still the person's day.
+    const evening = rule.isNight(local);
+    if (o.use && !evening) {
       const morning = this.#morningFinding(rule, nowMono, local);
       if (morning) return morning;
     }
     const measures = [
-      ["silence", rule, this.silence],
+      ["silence", this.#silRule, this.silence],
       ["any_sign", this.#anyRule, this.anySign],
     ] as const;
     let found: { verdict: SilenceVerdict; usual: UsualEvidence } | undefined;
+    const earliest = evening ? this.#bedtime.earliestMin(local.day) : undefined;
     for (const [measure, r, learned] of measures) {
       const awake = r.awakeMs();
+      // Past the start of the sleep window only a silence that began before this person's earliest
+      // bedtime (by a margin) is still the day's: a later one may be them gone to bed.
+      if (evening) {
+        if (earliest === undefined) continue;
+        const t = (earliest - BEDTIME_MARGIN_MIN + 1440) % 1440;
+        const sinceT = ((local.minuteOfDay - t + 720 + 1440) % 1440) - 720;
+        if ((nowMono - r.lastActivityMono()) / MINUTE_MS <= sinceT) continue;
+      }
       // Began in the night (not in its last hour, when an early riser is up): someone not up yet.
       if (r.countedMs() - awake > HOUR_MS) continue;
       learned.observe(local.day, local.hour, awake);
@@ -208,10 +277,25 @@ export class UsualStillnessVerdict {
           measure,
           usual_s: Math.round(learned.usualMs(local.day, local.hour) / SECOND_MS),
           days: learned.daysSeen(local.day),
+          ...(evening ? { before_bedtime: hhmm(this.#bedtime.bedtimeMin(local.day)) } : {}),
         },
       };
     }
     return found;
+  }
+
+  /**
+   * The night's first silence of `BEDTIME_SILENCE_MIN` that reaches into the sleep window, begun in
+   * the evening, began when the person went to bed (kept once it ends with someone up: an alert or away teaches nothing).
+   */
+  #noteBedtime(rule: SilenceRule, nowMono: number, local: LocalTime): void {
+    const silenceMin = Math.round((nowMono - rule.lastActivityMono()) / MINUTE_MS);
+    if (!this.#fromSign || !rule.isNight(local) || silenceMin < BEDTIME_SILENCE_MIN) return;
+    const start = local.day * 1440 + local.minuteOfDay - silenceMin;
+    const day = Math.floor(start / 1440);
+    if (day <= this.#bedtimeDay || !this.#bedtime.isEvening(start - day * 1440)) return;
+    this.#bedtimeDay = day;
+    this.#bedtimePending = { day, min: start - day * 1440 };
   }
 
   toJSON(): UsualStillnessSnapshot {
@@ -220,6 +304,8 @@ export class UsualStillnessVerdict {
       silence: this.silence.toJSON(),
       any_sign: this.anySign.toJSON(),
       morning: Object.fromEntries([...this.#morning].map(([d, m]) => [String(d), m])),
+      bedtime: this.#bedtime.toJSON(),
+      night_motion: this.nightMotion.toJSON(),
     };
   }
 
@@ -227,9 +313,16 @@ export class UsualStillnessVerdict {
     if (s?.v !== 2) return;
     this.silence.restore(s.silence);
     this.anySign.restore(s.any_sign);
+    this.#bedtime.restore(s.bedtime);
+    this.nightMotion.restore(s.night_motion);
     this.#morning = new Map();
     for (const [k, m] of Object.entries(s.morning ?? {}))
       if (Number.isInteger(Number(k)) && Number.isInteger(m) && m >= 0 && m < 1440)
         this.#morning.set(Number(k), m);
   }
+}
+
+/** Local minutes after midnight as "HH:MM". */
+function hhmm(min: number): string {
+  return `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
 }
