@@ -7,6 +7,7 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, WEEK_MS } from "../../src/core/time.js";
+import { SCHEMA_VERSION } from "../../src/outbox/schema.js";
 import { type OutboxOptions, SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { type BuildOptions, describeOutbox } from "./describe-outbox.js";
 import { alertBody, alertId, eventBody, telemetryBody } from "./fixtures.js";
@@ -209,7 +210,9 @@ describe("SqliteOutbox lane numbers (contract v1 revision, issue 9)", () => {
     expect(b.pending(10).at(-1)?.seq).toBe(written[1]?.seq);
     b.close();
     const again = new Database(path);
-    expect(again.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: "2" });
+    expect(again.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({
+      value: String(SCHEMA_VERSION),
+    });
     again.close();
   });
 });
@@ -228,5 +231,46 @@ describe("SqliteOutbox size bound in storage health", () => {
     expect(left).toBeLessThan(written);
     expect(outbox.storageHealth().shed_telemetry).toBe(written - left);
     outbox.close();
+  });
+});
+
+describe("SqliteOutbox schema version 3 (issue 14: bytes written)", () => {
+  it("keeps only the indexes its queries use, also after a reopen and after an older release opened it", () => {
+    const path = join(dir, "indexes.db");
+    const indexes = () => {
+      const raw = new Database(path, { readonly: true });
+      const names = raw
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name",
+        )
+        .all()
+        .map((r) => (r as { name: string }).name);
+      raw.close();
+      return names;
+    };
+    const kept = ["messages_pending_v2", "messages_unsynced", "sqlite_autoindex_messages_1"];
+    const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    a.open();
+    const e = a.putEvent(eventBody(1));
+    a.markDelivered([e.seq]);
+    a.close();
+    expect(indexes()).toEqual(kept);
+    // Every open used to run version 1's layout, which made `messages_pending` again.
+    const b = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    b.open();
+    b.close();
+    expect(indexes()).toEqual(kept);
+    // An older release (rolled back to) makes both again when it opens the file.
+    const raw = new Database(path);
+    raw.exec(`CREATE INDEX messages_pending ON messages (lane, seq) WHERE delivered = 0;
+      CREATE INDEX messages_delivered ON messages (seq) WHERE delivered = 1;`);
+    raw.close();
+    const c = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    c.open();
+    expect(c.deliveredRange(0).map((m) => m.seq)).toEqual([e.seq]);
+    expect(c.resend(0, undefined, 10).requeued).toBe(1);
+    expect(c.pending(10).map((m) => m.seq)).toEqual([e.seq]);
+    c.close();
+    expect(indexes()).toEqual(kept);
   });
 });
