@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode, isHearthError } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, WEEK_MS } from "../../src/core/time.js";
+import { inspectOutbox } from "../../src/outbox/inspect.js";
+import { readOnlyKeyValue } from "../../src/outbox/kv.js";
 import { SCHEMA_VERSION } from "../../src/outbox/schema.js";
 import { type OutboxOptions, SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { type BuildOptions, describeOutbox } from "./describe-outbox.js";
@@ -272,5 +275,32 @@ describe("SqliteOutbox schema version 3 (issue 14: bytes written)", () => {
     expect(c.pending(10).map((m) => m.seq)).toEqual([e.seq]);
     c.close();
     expect(indexes()).toEqual(kept);
+  });
+});
+
+describe("SqliteOutbox holds its file to itself (issue 14: no shared WAL index written to the card)", () => {
+  it("keeps no -shm beside the file, and read-only tools are told the agent holds it", () => {
+    const path = join(dir, "held.db");
+    const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    a.open();
+    a.putEvent(eventBody(1));
+    a.kv.set("k", "v");
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    expect(existsSync(`${path}-shm`)).toBe(false);
+    const refused = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return isHearthError(e, ErrorCode.OutboxInUse);
+      }
+      return false;
+    };
+    expect(refused(() => inspectOutbox(path))).toBe(true);
+    expect(refused(() => readOnlyKeyValue(path).kv.get("k"))).toBe(true);
+    a.close();
+    expect(inspectOutbox(path).depth.event).toBe(1);
+    const ro = readOnlyKeyValue(path);
+    expect(ro.kv.get("k")).toBe("v");
+    ro.close();
   });
 });
