@@ -17,12 +17,16 @@ export const SCHEMA_VERSION = 3;
  * - `meta`: the seq counter (never reused, even after deletes), the lane counters (version 2) and the
  *   schema version.
  * - `kv`: small durable values for other parts.
+ * Files made before version 3 have `id TEXT NOT NULL UNIQUE`: an index no query reads (ids are random
+ * UUIDs, looked up nowhere), one more page written by every insert at a random place. Fresh files are
+ * made without it; older files keep it (dropping it means copying the table, which a nearly full card
+ * may not allow at start-up).
  */
 const V1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   lane INTEGER NOT NULL,
   type TEXT NOT NULL,
   wall_ms INTEGER NOT NULL,
