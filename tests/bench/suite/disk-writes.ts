@@ -96,7 +96,8 @@ function activity(z2m: mqtt.MqttClient): () => void {
 }
 
 /**
- * `HEARTH_BENCH_DISK_WINDOW_S` sets the window (seconds) instead of 2 or 30 minutes, and
+ * `HEARTH_BENCH_DISK_WINDOW_S` sets the window (seconds) instead of 2 or 30 minutes,
+ * `HEARTH_BENCH_TELEMETRY_FLUSH` (a duration, e.g. `60s`) gives the home that `outbox.telemetry_flush`, and
  * `HEARTH_BENCH_KEEP_STATE=1` keeps the state directory (its path on stderr) to look at the outbox after
  * the run: both for finding where the bytes go (docs/BENCHMARKS.md), not for the suite's figure.
  */
@@ -114,9 +115,12 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
   let devices = serialMeterDevices(line.dev);
   for (const d of Object.values(DEVICES))
     devices += `  - { id: ${d.name.replace(" ", "-")}, profile: ${d.profile}, ieee_address: "${d.ieee}" }\n`;
+  const flush = process.env.HEARTH_BENCH_TELEMETRY_FLUSH;
   writeFileSync(
     config,
-    `${header(join(dir, "state"), broker.url)}${devices}zigbee2mqtt: { url: "${broker.url}", base_topic: ${BASE} }\n`,
+    `${header(join(dir, "state"), broker.url)}${devices}zigbee2mqtt: { url: "${broker.url}", base_topic: ${BASE} }\n${
+      flush ? `outbox: { telemetry_flush: ${flush} }\n` : ""
+    }`,
   );
   const sub = await subscribe(broker.url, "hearth/v1/#");
   let child: ChildProcess | undefined;
