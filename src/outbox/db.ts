@@ -23,6 +23,9 @@ export function inUse(e: unknown): boolean {
   return String((e as { code?: unknown } | undefined)?.code ?? "").startsWith("SQLITE_BUSY");
 }
 
+/** Page size of a fresh outbox file (bytes). */
+export const PAGE_SIZE = 1024;
+
 /**
  * How long a read-only tool waits for the file (better-sqlite3 waits 5 s by default): the running agent
  * never lets go of it, so waiting longer only delays the answer.
@@ -78,6 +81,10 @@ export class OutboxDb {
       // read the file while the agent runs (`hearth doctor`, `routine` and the support bundle ask the
       // agent instead, see inUse).
       db.pragma("locking_mode = EXCLUSIVE");
+      // A fresh file only (an existing one keeps its size): a commit writes whole pages, and a telemetry
+      // row or a delivery mark touches two or three; the kernel writes 4 KiB blocks, and 1 KiB frames
+      // in the WAL share them.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       return this.adopt(db, true);
     } catch (e) {
       db?.close();

@@ -279,6 +279,37 @@ describe("SqliteOutbox schema version 3 (issue 14: bytes written)", () => {
   });
 });
 
+describe("SqliteOutbox page size (issue 14: a commit writes whole pages)", () => {
+  it("makes a fresh file with 1 KiB pages and leaves an existing file's pages as they are", () => {
+    const fresh = join(dir, "pages-fresh.db");
+    const a = new SqliteOutbox(options(fresh, { clock: new VirtualClock() }));
+    a.open();
+    a.putEvent(eventBody(1));
+    a.close();
+    const older = join(dir, "pages-older.db");
+    const raw = new Database(older);
+    raw.pragma("page_size = 4096");
+    raw.pragma("journal_mode = WAL");
+    raw.close();
+    const b = new SqliteOutbox(options(older, { clock: new VirtualClock() }));
+    b.open();
+    const e = b.putEvent(eventBody(2));
+    b.close();
+    const pageSize = (path: string) => {
+      const db = new Database(path, { readonly: true });
+      const size = db.pragma("page_size", { simple: true });
+      db.close();
+      return size;
+    };
+    expect(pageSize(fresh)).toBe(1024);
+    expect(pageSize(older)).toBe(4096);
+    const c = new SqliteOutbox(options(older, { clock: new VirtualClock() }));
+    c.open();
+    expect(c.pending(10).map((m) => m.seq)).toEqual([e.seq]);
+    c.close();
+  });
+});
+
 describe("SqliteOutbox holds its file to itself (issue 14: no shared WAL index written to the card)", () => {
   it("keeps no -shm beside the file, and read-only tools are told the agent holds it", () => {
     const path = join(dir, "held.db");
