@@ -12,7 +12,7 @@ times=[t for t,_ in io]
 def wb_at(ts):
     i = bisect.bisect_right(times, ts) - 1
     return io[max(i,0)][1]
-rx = re.compile(r'^(\d+) (\d\d:\d\d:\d\d\.\d+) (\w+)\((\d+)<([^>]*)>(?:, "([^"]*)")?(?:\.\.\.)?(?:, (\d+))?(?:, (\d+))?')
+rx = re.compile(r'^(\d+)\s+(\d\d:\d\d:\d\d\.\d+) (\w+)\((\d+)<([^>]*)>(?:, "([^"]*)")?(?:\.\.\.)?(?:, (\d+))?(?:, (\d+))?')
 day = datetime.date.today()
 events = []
 for line in open(f'{d}/strace.txt'):
