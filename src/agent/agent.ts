@@ -16,6 +16,7 @@ import {
   prepareOutputs,
 } from "../outputs/index.js";
 import { Commissioning } from "../pipeline/commissioning.js";
+import { ROUTINE_KEY } from "../pipeline/learned-models.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
@@ -218,6 +219,8 @@ export class Agent {
       {
         status: () => this.status(),
         ping: () => ({ pong: true }),
+        // `hearth routine` while the agent runs: the agent keeps its outbox file to itself.
+        learned_routine: () => ({ state: this.outbox.kv.get(ROUTINE_KEY) ?? null }),
         reset_counter: (req) => this.resetBleCounter(String(req.device ?? "")),
         // `hearth decommission` tells the cloud through the outbox, then waits for it to be delivered.
         decommissioned: (req) => ({

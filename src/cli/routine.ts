@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { HearthConfig } from "../config/schema.js";
+import { ErrorCode, isHearthError } from "../core/errors.js";
 import { OUTBOX_FILE } from "../outbox/types.js";
 import { storedRoutine } from "../pipeline/learned-models.js";
 import { detectionOptions } from "../pipeline/options.js";
@@ -39,25 +40,38 @@ export async function routineCommand(o: {
     throw new CliExit(EXIT.usage, "hearth routine: give --state-dir, --config or --input");
   const file = join(dir, OUTBOX_FILE);
   if (!existsSync(file)) throw new CliExit(EXIT.nothingFound, `hearth routine: no outbox at ${file}`);
-  const routine = await readLearnedRoutine(file, home?.config);
+  const routine = await readLearnedRoutine(dir, file, home?.config);
   if (!routine) throw new CliExit(EXIT.nothingFound, `hearth routine: nothing learned yet in ${file}`);
   process.stdout.write(`${routineChart(routine)}\n`);
 }
 
 /**
  * The routine the agent learned, read from its outbox's key/value store (opened read-only, so a
- * running agent's file is not touched) the way the pipeline reads it at start (learned-models.ts),
- * with the config's learning period when there is a config.
+ * stopped agent's file is not changed) the way the pipeline reads it at start (learned-models.ts),
+ * with the config's learning period when there is a config. A running agent holds the file to itself:
+ * then it is asked over its control socket for the same stored value.
  */
 async function readLearnedRoutine(
+  dir: string,
   file: string,
   config: HearthConfig | undefined,
 ): Promise<Routine | undefined> {
+  const options = config ? detectionOptions(config.detection) : {};
   const { readOnlyKeyValue } = await import("../outbox/index.js");
-  const store = readOnlyKeyValue(file);
+  let store: ReturnType<typeof readOnlyKeyValue> | undefined;
   try {
-    return storedRoutine(store.kv, config ? detectionOptions(config.detection) : {});
+    store = readOnlyKeyValue(file);
+    return storedRoutine(store.kv, options);
+  } catch (e) {
+    if (!isHearthError(e, ErrorCode.OutboxInUse)) throw e;
   } finally {
-    store.close();
+    store?.close();
   }
+  const { controlRequest } = await import("../control/client.js");
+  const { socketPath } = await import("../control/socket.js");
+  const reply = (await controlRequest(socketPath(dir), { cmd: "learned_routine" })) as {
+    state: string | null;
+  };
+  const state = reply.state;
+  return storedRoutine({ get: () => state ?? undefined, set: () => undefined }, options);
 }

@@ -34,6 +34,11 @@ export const ErrorCode = {
   OutboxReadOnly: 404,
   /** A write failed for another reason (I/O error): what it held is kept in memory until writes work. */
   OutboxIo: 405,
+  /**
+   * The running agent holds the outbox file to itself (locking_mode EXCLUSIVE, so that its WAL index is
+   * not a shared file written back to the card): a tool asks the agent over its control socket instead.
+   */
+  OutboxInUse: 406,
   // 500–599: uplink and contract
   CommandInvalid: 510,
   CommandUnknown: 511,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/devices.js";
-import { errorMessage } from "../core/errors.js";
+import { ErrorCode, errorMessage, isHearthError } from "../core/errors.js";
 import { HOUR_MS, MINUTE_MS } from "../core/time.js";
 import { inspectOutbox, OUTBOX_FILE, type OutboxInspection } from "../outbox/index.js";
 import { type Check, fail, formatReading, na, ok } from "./check.js";
@@ -30,6 +30,9 @@ export function outboxCheck(
   try {
     i = inspect(path);
   } catch (e) {
+    // The agent checks the file (quick_check) every time it opens it; while it runs, it holds it.
+    if (isHearthError(e, ErrorCode.OutboxInUse))
+      return ok("outbox", "held by the running agent; its depth and storage: `hearth status`");
     return fail(
       "outbox",
       errorMessage(e),

@@ -16,6 +16,33 @@ const OPEN_CODE = {
 } as const;
 
 /**
+ * Whether `e` says another connection holds the file: the running agent keeps it locked (see
+ * `OutboxDb.open`). For the tools that open the file read-only.
+ */
+export function inUse(e: unknown): boolean {
+  return String((e as { code?: unknown } | undefined)?.code ?? "").startsWith("SQLITE_BUSY");
+}
+
+/** Page size of a fresh outbox file (bytes). */
+export const PAGE_SIZE = 1024;
+
+/**
+ * How long a read-only tool waits for the file (better-sqlite3 waits 5 s by default): the running agent
+ * never lets go of it, so waiting longer only delays the answer.
+ */
+export const TOOL_BUSY_MS = 200;
+
+/** The error a read-only tool throws when the running agent holds the outbox. */
+export function inUseError(path: string, e: unknown): HearthError {
+  return new HearthError(
+    `the running agent holds the outbox '${path}' (it keeps the file to itself to spare the card)`,
+    ErrorCode.OutboxInUse,
+    { path },
+    { cause: e },
+  );
+}
+
+/**
  * The SQLite connection of one outbox: opened private, in WAL mode, migrated; statements prepared once
  * per connection; `relaxed` for the commits that need no fsync of their own.
  */
@@ -47,6 +74,17 @@ export class OutboxDb {
         closeSync(openSync(path, "a", 0o600));
       }
       db = new Database(path);
+      if (path !== ":memory:") db.pragma("busy_timeout = 5000");
+      // Before WAL is first used: the WAL index then lives in this process's memory, not in the shared
+      // outbox.db-shm, whose pages the kernel would write back to the card after nearly every commit
+      // (a third of the bytes each commit wrote, docs/BENCHMARKS.md). The price: no other process can
+      // read the file while the agent runs (`hearth doctor`, `routine` and the support bundle ask the
+      // agent instead, see inUse).
+      db.pragma("locking_mode = EXCLUSIVE");
+      // A fresh file only (an existing one keeps its size): a commit writes whole pages, and a telemetry
+      // row or a delivery mark touches two or three; the kernel writes 4 KiB blocks, and 1 KiB frames
+      // in the WAL share them.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       return this.adopt(db, true);
     } catch (e) {
       db?.close();

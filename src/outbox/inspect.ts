@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { LANES, type Lane } from "../contract/stored.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
+import { inUse, inUseError, TOOL_BUSY_MS } from "./db.js";
 
 export interface OutboxInspection {
   /** "ok", or what SQLite's integrity check found. */
@@ -19,7 +20,7 @@ export interface OutboxInspection {
 export function inspectOutbox(path: string): OutboxInspection {
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: TOOL_BUSY_MS });
   } catch (e) {
     throw new HearthError(
       `Failed to open outbox '${path}' read-only: ${errorMessage(e)}`,
@@ -50,6 +51,8 @@ export function inspectOutbox(path: string): OutboxInspection {
       oldestUndeliveredMs: oldest.w ?? undefined,
       sizeBytes: pages * pageSize,
     };
+  } catch (e) {
+    throw inUse(e) ? inUseError(path, e) : e;
   } finally {
     db.close();
   }

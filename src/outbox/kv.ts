@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { ErrorCode, HearthError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import type { OutboxDb } from "./db.js";
+import { inUse, inUseError, type OutboxDb, TOOL_BUSY_MS } from "./db.js";
 import type { DurableGroup } from "./durable-group.js";
 import type { KeyValueStore } from "./types.js";
 
@@ -105,7 +105,7 @@ export function kvStore(db: OutboxDb): KeyValueStore {
 export function readOnlyKeyValue(path: string): { kv: KeyValueStore; close(): void } {
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: TOOL_BUSY_MS });
   } catch (e) {
     throw new HearthError(
       `Failed to open outbox '${path}' read-only`,
@@ -114,10 +114,22 @@ export function readOnlyKeyValue(path: string): { kv: KeyValueStore; close(): vo
       { cause: e },
     );
   }
-  const get = db.prepare("SELECT value FROM kv WHERE key = ?");
+  let get: Database.Statement;
+  try {
+    get = db.prepare("SELECT value FROM kv WHERE key = ?");
+  } catch (e) {
+    db.close();
+    throw inUse(e) ? inUseError(path, e) : e;
+  }
   return {
     kv: {
-      get: (key) => (get.get(key) as { value: string } | undefined)?.value,
+      get: (key) => {
+        try {
+          return (get.get(key) as { value: string } | undefined)?.value;
+        } catch (e) {
+          throw inUse(e) ? inUseError(path, e) : e;
+        }
+      },
       set: (key) => {
         throw new HearthError(`outbox '${path}' is open read-only`, ErrorCode.OutboxClosed, { path, key });
       },

@@ -5,7 +5,7 @@ import { laneSeqKey } from "./ledger.js";
 import { rowBytes } from "./rows.js";
 
 /** Bumped when the table layout changes; `migrate` brings an older file forward. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Layout, version 1.
@@ -17,12 +17,16 @@ export const SCHEMA_VERSION = 2;
  * - `meta`: the seq counter (never reused, even after deletes), the lane counters (version 2) and the
  *   schema version.
  * - `kv`: small durable values for other parts.
+ * Files made before version 3 have `id TEXT NOT NULL UNIQUE`: an index no query reads (ids are random
+ * UUIDs, looked up nowhere), one more page written by every insert at a random place. Fresh files are
+ * made without it; older files keep it (dropping it means copying the table, which a nearly full card
+ * may not allow at start-up).
  */
 const V1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   lane INTEGER NOT NULL,
   type TEXT NOT NULL,
   wall_ms INTEGER NOT NULL,
@@ -60,17 +64,32 @@ DROP INDEX IF EXISTS messages_pending;
 CREATE INDEX messages_pending_v2 ON messages (resend, lane, seq) WHERE delivered = 0;
 `;
 
+/**
+ * Version 3 (issue 14, bytes written per day): indexes every commit paid for and no query needs.
+ * - `messages_delivered`: the delivered rows are found by seq on the table itself (prune, shrink,
+ *   `deliveredRange`, `resend` all ask for a seq order or range), so each delivery mark wrote one index
+ *   page more than it needed.
+ * - `messages_pending`: version 1's pending index, dropped by version 2 but made again by every later
+ *   open (version 1's layout was run with IF NOT EXISTS at each open), then kept up by every insert
+ *   and delivery mark beside `messages_pending_v2`.
+ * Older code may use the file (`min_reader.3` = 2): it makes both indexes again when it opens it, and
+ * this code drops them again at its next open (`dropRetired`).
+ */
+const RETIRED_INDEXES = ["messages_pending", "messages_delivered"] as const;
+
 /** Sets one meta value (an upsert), for a prepared statement. */
 export const SET_META =
   "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 export function migrate(db: Database): void {
-  db.exec(V1);
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as
-    | { value: string }
-    | undefined;
-  // A fresh file has version 1's tables now, and goes forward like an old one.
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  const row = hasMeta
+    ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)
+    : undefined;
+  // A fresh file gets version 1's tables, and goes forward like an old one. Only then: run at every open,
+  // version 1's layout made its indexes again (see RETIRED_INDEXES).
   const found = row ? Number(row.value) : 1;
+  if (found <= 1) db.exec(V1);
   if (found > SCHEMA_VERSION) {
     // A release rolled back after its migration ran (docs/decisions/updates.md): migrations are
     // additive, and the one that made schema N writes `min_reader.N`, the oldest schema whose code
@@ -86,6 +105,26 @@ export function migrate(db: Database): void {
     );
   }
   if (found < 2) db.transaction(() => toV2(db))();
+  if (found < 3)
+    db.transaction(() => {
+      const set = db.prepare(SET_META);
+      set.run("schema", "3");
+      set.run(minReaderKey(3), "2");
+    })();
+  dropRetired(db);
+}
+
+/** Drops the retired indexes where they exist (a fresh file, or one an older release opened). */
+function dropRetired(db: Database): void {
+  const present = db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (${RETIRED_INDEXES.map(() => "?").join(", ")})`,
+    )
+    .all(...RETIRED_INDEXES) as { name: string }[];
+  if (present.length === 0) return;
+  db.transaction(() => {
+    for (const { name } of present) db.exec(`DROP INDEX IF EXISTS ${name}`);
+  })();
 }
 
 /** The meta key where the migration to schema `version` says which older schemas may still use the file. */

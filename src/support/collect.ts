@@ -4,7 +4,7 @@ import { arch, platform, release } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import { errorMessage } from "../core/errors.js";
+import { ErrorCode, errorMessage, isHearthError } from "../core/errors.js";
 import { OUTBOX_FILE } from "../outbox/index.js";
 import { inspectOutbox } from "../outbox/inspect.js";
 
@@ -69,6 +69,10 @@ export function outboxStatistics(stateDir: string, withBodies: boolean): { stats
       db.close();
     }
   } catch (e) {
+    if (isHearthError(e, ErrorCode.OutboxInUse))
+      return {
+        stats: { path, in_use: "held by the running agent: its depth and storage are in status.json" },
+      };
     return { stats: { path, error: errorMessage(e) } };
   }
 }

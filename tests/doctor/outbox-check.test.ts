@@ -55,4 +55,32 @@ describe("doctor's outbox check (the file opened read-only)", () => {
     expect(c.status).toBe("fail");
     expect(c.detail).toMatch(/not a database|file is not a database/);
   });
+
+  it("while the agent runs it holds the file to itself: not a ✗, and `hearth status` named", () => {
+    const home = provisionedHome();
+    const o = new SqliteOutbox({
+      path: join(home.stateDir, OUTBOX_FILE),
+      home: "home-doc",
+      timeZone: "Europe/Berlin",
+      clock: new VirtualClock({ wallStartMs: NOW }),
+      ids: new SeededIds("doctor-held"),
+      maxSizeBytes: 64 * 1024 * 1024,
+      retentionMs: WEEK_MS,
+      telemetryBatch: 100,
+      telemetryFlushMs: 2000,
+      log: silentLogger(),
+    });
+    o.open();
+    try {
+      o.putEvent(eventBody(1));
+      const c = outboxCheck(home.stateDir, fakeProbes(home.port));
+      expect(c.status).toBe("ok");
+      expect(c.detail).toMatch(/held by the running agent.*hearth status/);
+    } finally {
+      o.close();
+    }
+    expect(outboxCheck(home.stateDir, fakeProbes(home.port, { now: () => NOW })).detail).toMatch(
+      /^integrity ok, .*event 1/,
+    );
+  });
 });

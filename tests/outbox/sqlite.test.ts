@@ -1,12 +1,16 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
+import { ErrorCode, isHearthError } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, WEEK_MS } from "../../src/core/time.js";
+import { inspectOutbox } from "../../src/outbox/inspect.js";
+import { readOnlyKeyValue } from "../../src/outbox/kv.js";
+import { SCHEMA_VERSION } from "../../src/outbox/schema.js";
 import { type OutboxOptions, SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { type BuildOptions, describeOutbox } from "./describe-outbox.js";
 import { alertBody, alertId, eventBody, telemetryBody } from "./fixtures.js";
@@ -209,7 +213,9 @@ describe("SqliteOutbox lane numbers (contract v1 revision, issue 9)", () => {
     expect(b.pending(10).at(-1)?.seq).toBe(written[1]?.seq);
     b.close();
     const again = new Database(path);
-    expect(again.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({ value: "2" });
+    expect(again.prepare("SELECT value FROM meta WHERE key = 'schema'").get()).toEqual({
+      value: String(SCHEMA_VERSION),
+    });
     again.close();
   });
 });
@@ -228,5 +234,105 @@ describe("SqliteOutbox size bound in storage health", () => {
     expect(left).toBeLessThan(written);
     expect(outbox.storageHealth().shed_telemetry).toBe(written - left);
     outbox.close();
+  });
+});
+
+describe("SqliteOutbox schema version 3 (issue 14: bytes written)", () => {
+  it("keeps only the indexes its queries use, also after a reopen and after an older release opened it", () => {
+    const path = join(dir, "indexes.db");
+    const indexes = () => {
+      const raw = new Database(path, { readonly: true });
+      const names = raw
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name",
+        )
+        .all()
+        .map((r) => (r as { name: string }).name);
+      raw.close();
+      return names;
+    };
+    // No unique index on `id` either in a file made by this version (see schema.ts).
+    const kept = ["messages_pending_v2", "messages_unsynced"];
+    const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    a.open();
+    const e = a.putEvent(eventBody(1));
+    a.markDelivered([e.seq]);
+    a.close();
+    expect(indexes()).toEqual(kept);
+    // Every open used to run version 1's layout, which made `messages_pending` again.
+    const b = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    b.open();
+    b.close();
+    expect(indexes()).toEqual(kept);
+    // An older release (rolled back to) makes both again when it opens the file.
+    const raw = new Database(path);
+    raw.exec(`CREATE INDEX messages_pending ON messages (lane, seq) WHERE delivered = 0;
+      CREATE INDEX messages_delivered ON messages (seq) WHERE delivered = 1;`);
+    raw.close();
+    const c = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    c.open();
+    expect(c.deliveredRange(0).map((m) => m.seq)).toEqual([e.seq]);
+    expect(c.resend(0, undefined, 10).requeued).toBe(1);
+    expect(c.pending(10).map((m) => m.seq)).toEqual([e.seq]);
+    c.close();
+    expect(indexes()).toEqual(kept);
+  });
+});
+
+describe("SqliteOutbox page size (issue 14: a commit writes whole pages)", () => {
+  it("makes a fresh file with 1 KiB pages and leaves an existing file's pages as they are", () => {
+    const fresh = join(dir, "pages-fresh.db");
+    const a = new SqliteOutbox(options(fresh, { clock: new VirtualClock() }));
+    a.open();
+    a.putEvent(eventBody(1));
+    a.close();
+    const older = join(dir, "pages-older.db");
+    const raw = new Database(older);
+    raw.pragma("page_size = 4096");
+    raw.pragma("journal_mode = WAL");
+    raw.close();
+    const b = new SqliteOutbox(options(older, { clock: new VirtualClock() }));
+    b.open();
+    const e = b.putEvent(eventBody(2));
+    b.close();
+    const pageSize = (path: string) => {
+      const db = new Database(path, { readonly: true });
+      const size = db.pragma("page_size", { simple: true });
+      db.close();
+      return size;
+    };
+    expect(pageSize(fresh)).toBe(1024);
+    expect(pageSize(older)).toBe(4096);
+    const c = new SqliteOutbox(options(older, { clock: new VirtualClock() }));
+    c.open();
+    expect(c.pending(10).map((m) => m.seq)).toEqual([e.seq]);
+    c.close();
+  });
+});
+
+describe("SqliteOutbox holds its file to itself (issue 14: no shared WAL index written to the card)", () => {
+  it("keeps no -shm beside the file, and read-only tools are told the agent holds it", () => {
+    const path = join(dir, "held.db");
+    const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    a.open();
+    a.putEvent(eventBody(1));
+    a.kv.set("k", "v");
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    expect(existsSync(`${path}-shm`)).toBe(false);
+    const refused = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return isHearthError(e, ErrorCode.OutboxInUse);
+      }
+      return false;
+    };
+    expect(refused(() => inspectOutbox(path))).toBe(true);
+    expect(refused(() => readOnlyKeyValue(path).kv.get("k"))).toBe(true);
+    a.close();
+    expect(inspectOutbox(path).depth.event).toBe(1);
+    const ro = readOnlyKeyValue(path);
+    expect(ro.kv.get("k")).toBe("v");
+    ro.close();
   });
 });

@@ -1,15 +1,18 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { detectionSchema } from "../../src/config/schema.js";
+import { ControlServer } from "../../src/control/server.js";
+import { socketPath } from "../../src/control/socket.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { packageRoot } from "../../src/core/paths.js";
 import { DAY_MS, SECOND_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/index.js";
+import { ROUTINE_KEY } from "../../src/pipeline/learned-models.js";
 import { detectionOptions } from "../../src/pipeline/options.js";
 import { routineChart } from "../../src/pipeline/routine.js";
 import { ReplayEngine } from "../../src/replay/engine.js";
@@ -100,5 +103,47 @@ describe("hearth routine", () => {
     expect(after.deliveredRange(0).map((m) => m.seq)).toEqual([sent.seq]);
     expect(after.kv.get("ble.counter.button-1")).toBe("7");
     after.close();
+  });
+
+  it("asks the running agent over its control socket, which holds its outbox file to itself", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hearth-routine-"));
+    const outbox = outboxIn(dir);
+    outbox.open();
+    const engine = new ReplayEngine({
+      home: "h1",
+      timeZone: HOUSEHOLD_TZ,
+      detection: detectionOptions(detectionSchema.parse({})),
+      emit: () => undefined,
+      store: outbox.kv,
+    });
+    for (const rec of new Household({ seed: 5, days: 16, incident: false }).records()) engine.push(rec);
+    engine.finish();
+    const learned = engine.pipeline?.routine;
+    expect(learned?.ready()).toBe(true);
+    // The outbox stays open, as in the running agent; the agent's handler answers from its kv.
+    const control = new ControlServer(
+      socketPath(dir),
+      { learned_routine: () => ({ state: outbox.kv.get(ROUTINE_KEY) ?? null }) },
+      silentLogger(),
+    );
+    await control.start();
+    try {
+      const child = spawn(process.execPath, [MAIN, "routine", "--state-dir", dir]);
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      const code = await new Promise((r) => child.once("exit", r));
+      expect(err).toBe("");
+      expect(code).toBe(0);
+      expect(out).toBe(`${routineChart(learned as NonNullable<typeof learned>)}\n`);
+    } finally {
+      await control.stop();
+      outbox.close();
+    }
   });
 });

@@ -36,6 +36,8 @@ export interface DiskWrites {
   /** Topic + payload bytes the agent published over the window, scaled to 24 h. */
   messageBytesPerDay: number;
   messages: number;
+  /** The window's messages by type (the topic's last level). */
+  byType: Record<string, number>;
   /** The state directory's size at the end (outbox, WAL, models). */
   stateBytes: number;
 }
@@ -93,8 +95,16 @@ function activity(z2m: mqtt.MqttClient): () => void {
   };
 }
 
+/**
+ * `HEARTH_BENCH_DISK_WINDOW_S` sets the window (seconds) instead of 2 or 30 minutes,
+ * `HEARTH_BENCH_TELEMETRY_FLUSH` (a duration, e.g. `60s`) gives the home that `outbox.telemetry_flush`, and
+ * `HEARTH_BENCH_KEEP_STATE=1` keeps the state directory (its path on stderr) to look at the outbox after
+ * the run: both for finding where the bytes go (docs/BENCHMARKS.md), not for the suite's figure.
+ */
 export async function diskWrites(quick: boolean): Promise<DiskWrites> {
-  const windowMs = quick ? 2 * 60_000 : 30 * 60_000;
+  const windowS = Number(process.env.HEARTH_BENCH_DISK_WINDOW_S);
+  const windowMs = windowS > 0 ? windowS * 1000 : quick ? 2 * 60_000 : 30 * 60_000;
+  const keep = process.env.HEARTH_BENCH_KEEP_STATE === "1";
   const broker = await startMosquitto();
   const line = await startSerialMeters();
   // /var/tmp is on the root filesystem (a real disk here); /tmp may be tmpfs elsewhere.
@@ -105,9 +115,12 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
   let devices = serialMeterDevices(line.dev);
   for (const d of Object.values(DEVICES))
     devices += `  - { id: ${d.name.replace(" ", "-")}, profile: ${d.profile}, ieee_address: "${d.ieee}" }\n`;
+  const flush = process.env.HEARTH_BENCH_TELEMETRY_FLUSH;
   writeFileSync(
     config,
-    `${header(join(dir, "state"), broker.url)}${devices}zigbee2mqtt: { url: "${broker.url}", base_topic: ${BASE} }\n`,
+    `${header(join(dir, "state"), broker.url)}${devices}zigbee2mqtt: { url: "${broker.url}", base_topic: ${BASE} }\n${
+      flush ? `outbox: { telemetry_flush: ${flush} }\n` : ""
+    }`,
   );
   const sub = await subscribe(broker.url, "hearth/v1/#");
   let child: ChildProcess | undefined;
@@ -133,6 +146,11 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
     const window = sub.messages.slice(m0);
     const msgBytes = window.reduce((n, m) => n + Buffer.byteLength(m.topic) + m.packet.payload.length, 0);
     const scale = 86_400_000 / elapsed;
+    const byType: Record<string, number> = {};
+    for (const m of window) {
+      const type = m.topic.slice(m.topic.lastIndexOf("/") + 1);
+      byType[type] = (byType[type] ?? 0) + 1;
+    }
     if (w1 - w0 <= 0)
       throw new Error(`disk writes: write_bytes did not grow (${w0} → ${w1}): is ${dir} on tmpfs?`);
     return {
@@ -140,6 +158,7 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
       diskBytesPerDay: Math.round((w1 - w0) * scale),
       messageBytesPerDay: Math.round(msgBytes * scale),
       messages: window.length,
+      byType,
       stateBytes: dirBytes(join(dir, "state")),
     };
   } finally {
@@ -150,6 +169,7 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
     await sub.close();
     await broker.close();
     await line.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) process.stderr.write(`disk writes: state kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

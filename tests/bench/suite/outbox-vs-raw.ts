@@ -42,6 +42,10 @@ export function benchOutbox(dir: string, name: string): SqliteOutbox {
 /** The outbox's messages table written with raw better-sqlite3, with the same pragmas. */
 function raw(dir: string, name: string) {
   const db = new Database(join(dir, `${name}.db`));
+  // As the outbox opens a fresh file (issue 14): the WAL index in memory, not in a shared -shm,
+  // and 1 KiB pages.
+  db.pragma("locking_mode = EXCLUSIVE");
+  db.pragma("page_size = 1024");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   // The outbox's own table, indexes included: the ratio is then what our code adds, not the schema.
