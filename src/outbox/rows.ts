@@ -37,6 +37,7 @@ export function toStored(r: Row): StoredMessage {
     lane: LANES[r.lane] as Lane,
     type: r.type as StoredMessage["type"],
     envelope: JSON.parse(r.envelope) as Envelope,
+    json: r.envelope,
     delivered: r.delivered === 1,
   };
 }

@@ -9,6 +9,18 @@ import type { UplinkSource } from "./types.js";
 /** Most outbox messages awaiting PUBACK at once (lowered to the broker's receive maximum, MQTT 5). */
 export const MAX_IN_FLIGHT = 32;
 
+/**
+ * Most pending rows read from the outbox at once. The page is kept between passes and read again only
+ * when it runs out or the outbox committed something since (a new alert must go before the rest).
+ */
+export const PAGE = 256;
+
+/**
+ * Most acknowledged telemetry rows kept unmarked before one transaction marks them. Alerts, events and
+ * summaries are marked on the next pass; a crash before a mark costs a duplicate (same id), never a loss.
+ */
+export const MARK_BATCH = 256;
+
 /** Most seqs remembered as taken with "no matching subscribers" (test-alert asks about one at a time). */
 export const MAX_UNROUTED = 64;
 
@@ -50,6 +62,11 @@ interface LinkWindow {
   replayUpTo: number;
   /** Set once, when everything pending at connect was acknowledged (the heartbeat says so). */
   replayDrained: boolean;
+  /** Pending rows read and not yet published, in replay order, from `at` on. */
+  page: StoredMessage[];
+  at: number;
+  /** The drain's write count when `page` was read: a commit since then makes it stale. */
+  pageWrites: number;
 }
 
 export interface DrainOptions {
@@ -72,13 +89,22 @@ export interface DrainOptions {
  * at most `replayRate` a second. A row is marked delivered only after its PUBACK, in one outbox
  * transaction per batch; a refused or unanswered one stays undelivered and goes out again on the next
  * connection (same envelope, same id), never twice on the same one.
+ *
+ * A pass runs in a microtask after whatever the outbox committed or the broker acknowledged: after the
+ * writer's synchronous call (a durable group ends with its fsync inside it), so an alert goes out as
+ * soon as it is durable, without waiting for a turn of the event loop. Rows are published as stored
+ * (the outbox's JSON text), read a page at a time.
  */
 export class Drain {
   readonly #o: DrainOptions;
   readonly #windows = new WeakMap<DrainLink, LinkWindow>();
   #rate: RateLimiter | undefined;
   #rateTimer: Timer | undefined;
-  #immediate: NodeJS.Immediate | undefined;
+  #scheduled = false;
+  /** Outbox commits heard of (onWrite): a page read before the latest one is stale. */
+  #writes = 0;
+  /** Among `#acked`, one that is not telemetry: marked on the next pass, not in a later batch. */
+  #urgent = false;
   #offWrite: (() => void) | undefined;
   #stopped = false;
   #acked: number[] = [];
@@ -107,7 +133,10 @@ export class Drain {
   start(): void {
     this.#stopped = false;
     this.#rate = new RateLimiter(this.#o.clock, this.#o.replayRate);
-    this.#offWrite = this.#o.source.onWrite(() => this.schedule());
+    this.#offWrite = this.#o.source.onWrite(() => {
+      this.#writes++;
+      this.schedule();
+    });
   }
 
   stop(): void {
@@ -116,8 +145,6 @@ export class Drain {
     this.#offWrite = undefined;
     this.#rateTimer?.cancel();
     this.#rateTimer = undefined;
-    if (this.#immediate) clearImmediate(this.#immediate);
-    this.#immediate = undefined;
   }
 
   /** Whether everything pending when `link` connected has been acknowledged (and marked delivered). */
@@ -144,42 +171,34 @@ export class Drain {
     }
   }
 
-  /** Drains on the next turn of the event loop (many writes and acks, one pass). */
+  /** Drains once the current synchronous call returns (many writes and acks of one call, one pass). */
   schedule(): void {
-    if (this.#immediate || this.#stopped) return;
-    this.#immediate = setImmediate(() => {
-      this.#immediate = undefined;
-      this.pump();
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (!this.#stopped) this.pump();
     });
   }
 
-  /** One pass now: marks what was acknowledged, then fills the window of the live connection. */
+  /** One pass now: marks what must be marked, then fills the window of the live connection. */
   pump(): void {
     const link = this.#o.link();
-    if (link) this.flushAcks(link);
+    if (link && (this.#urgent || this.#acked.length >= MARK_BATCH || !link.connected || this.#stopped))
+      this.flushAcks(link);
     if (!link?.connected || this.#stopped || this.#rateTimer) return;
     const rate = this.#rate as RateLimiter;
     const w = this.#window(link);
     const max = maxInFlight(link);
     try {
-      let batch: StoredMessage[] | undefined;
       while (w.inFlight.size < max) {
-        let msg = w.priority[0];
-        if (msg) {
-          if (w.sent.has(msg.seq)) {
-            w.priority.shift();
-            continue;
-          }
-        } else {
-          if (!batch || batch.length === 0) {
-            const limit = w.sent.size + max - w.inFlight.size;
-            const all = this.#o.source.pending(limit);
-            this.#checkDrained(w, all, limit);
-            batch = all.filter((m) => !w.sent.has(m.seq));
-            if (batch.length === 0) return;
-          }
-          msg = batch[0] as StoredMessage;
+        const first = w.priority[0];
+        if (first && w.sent.has(first.seq)) {
+          w.priority.shift();
+          continue;
         }
+        const msg = first ?? this.#next(link, w);
+        if (!msg) return;
         if (!rate.tryTake()) {
           this.#rateTimer = this.#o.clock.setTimeout(() => {
             this.#rateTimer = undefined;
@@ -187,8 +206,8 @@ export class Drain {
           }, rate.waitMs());
           return;
         }
-        if (w.priority[0] === msg) w.priority.shift();
-        else batch?.shift();
+        if (first) w.priority.shift();
+        else w.at++;
         this.#publish(link, w, msg);
       }
     } catch (e) {
@@ -197,11 +216,29 @@ export class Drain {
     }
   }
 
+  /**
+   * The next pending row not yet sent on this connection: from the page, or from a new page when it ran
+   * out or the outbox committed since it was read. What was acknowledged is marked first, so that it
+   * does not come back.
+   */
+  #next(link: DrainLink, w: LinkWindow): StoredMessage | undefined {
+    if (w.at < w.page.length && w.pageWrites === this.#writes) return w.page[w.at];
+    this.flushAcks(link);
+    const limit = w.sent.size + PAGE;
+    w.pageWrites = this.#writes;
+    const all = this.#o.source.pending(limit);
+    this.#checkDrained(w, all, limit);
+    w.page = w.sent.size === 0 ? all : all.filter((m) => !w.sent.has(m.seq));
+    w.at = 0;
+    return w.page[0];
+  }
+
   /** Marks acknowledged rows delivered in one outbox transaction per batch. */
   flushAcks(link: DrainLink | undefined): void {
     if (this.#acked.length === 0) return;
     const seqs = this.#acked;
     this.#acked = [];
+    this.#urgent = false;
     try {
       this.#o.source.markDelivered(seqs);
     } catch (e) {
@@ -227,7 +264,7 @@ export class Drain {
     w.inFlight.add(m.seq);
     w.sent.add(m.seq);
     const topic = topicFor(this.#o.home, m.type);
-    link.publish(topic, JSON.stringify(m.envelope), false, (err, noSubscribers) => {
+    link.publish(topic, m.json ?? JSON.stringify(m.envelope), false, (err, noSubscribers) => {
       w.inFlight.delete(m.seq);
       if (err) {
         // Not acknowledged (connection closing, or an MQTT 5 refusal): it stays undelivered and goes out
@@ -243,6 +280,7 @@ export class Drain {
       this.#published++;
       this.#noteRouting(m.seq, topic, noSubscribers === true);
       this.#acked.push(m.seq);
+      if (m.lane !== "telemetry") this.#urgent = true;
       this.schedule();
     });
   }
@@ -260,7 +298,16 @@ export class Drain {
   #window(link: DrainLink): LinkWindow {
     let w = this.#windows.get(link);
     if (!w) {
-      w = { inFlight: new Set(), sent: new Set(), priority: [], replayUpTo: 0, replayDrained: false };
+      w = {
+        inFlight: new Set(),
+        sent: new Set(),
+        priority: [],
+        replayUpTo: 0,
+        replayDrained: false,
+        page: [],
+        at: 0,
+        pageWrites: -1,
+      };
       this.#windows.set(link, w);
     }
     return w;
