@@ -1,3 +1,4 @@
+import type { MessageType } from "../contract/messages.js";
 import type { StoredMessage } from "../contract/stored.js";
 import { topicFor } from "../contract/topics.js";
 import type { Clock, Timer } from "../core/clock.js";
@@ -101,6 +102,8 @@ export class Drain {
   #rate: RateLimiter | undefined;
   #rateTimer: Timer | undefined;
   #scheduled = false;
+  /** Filling a window: a publish answered at once (refused) must not start another fill inside it. */
+  #filling = false;
   /** Outbox commits heard of (onWrite): a page read before the latest one is stale. */
   #writes = 0;
   /** Among `#acked`, one that is not telemetry: marked on the next pass, not in a later batch. */
@@ -111,6 +114,7 @@ export class Drain {
   #published = 0;
   /** seq → topic, for the latest publishes whose PUBACK said nobody subscribed (oldest first). */
   readonly #unrouted = new Map<number, string>();
+  readonly #topics = new Map<MessageType, string>();
 
   constructor(o: DrainOptions) {
     this.#o = o;
@@ -186,10 +190,19 @@ export class Drain {
     const link = this.#o.link();
     if (link && (this.#urgent || this.#acked.length >= MARK_BATCH || !link.connected || this.#stopped))
       this.flushAcks(link);
-    if (!link?.connected || this.#stopped || this.#rateTimer) return;
+    if (link) this.#fill(link, true);
+  }
+
+  /**
+   * Publishes on `link` until its window is full. `read`: a new page may be read from the outbox (a
+   * pass); without it (a PUBACK being handled) only the page in hand is used, and a pass follows.
+   */
+  #fill(link: DrainLink, read: boolean): void {
+    if (!link.connected || this.#stopped || this.#rateTimer || this.#filling) return;
     const rate = this.#rate as RateLimiter;
     const w = this.#window(link);
     const max = maxInFlight(link);
+    this.#filling = true;
     try {
       while (w.inFlight.size < max) {
         const first = w.priority[0];
@@ -197,7 +210,7 @@ export class Drain {
           w.priority.shift();
           continue;
         }
-        const msg = first ?? this.#next(link, w);
+        const msg = first ?? this.#next(link, w, read);
         if (!msg) return;
         if (!rate.tryTake()) {
           this.#rateTimer = this.#o.clock.setTimeout(() => {
@@ -213,16 +226,19 @@ export class Drain {
     } catch (e) {
       // The outbox failed under us (closed during shutdown, I/O error): try again on the next write.
       this.#o.log.error({ err: e, closed: isHearthError(e) }, "Outbox read failed during drain");
+    } finally {
+      this.#filling = false;
     }
   }
 
   /**
-   * The next pending row not yet sent on this connection: from the page, or from a new page when it ran
-   * out or the outbox committed since it was read. What was acknowledged is marked first, so that it
-   * does not come back.
+   * The next pending row not yet sent on this connection: from the page, or (`read`) from a new page
+   * when it ran out or the outbox committed since it was read. What was acknowledged is marked first,
+   * so that it does not come back.
    */
-  #next(link: DrainLink, w: LinkWindow): StoredMessage | undefined {
+  #next(link: DrainLink, w: LinkWindow, read: boolean): StoredMessage | undefined {
     if (w.at < w.page.length && w.pageWrites === this.#writes) return w.page[w.at];
+    if (!read) return undefined;
     this.flushAcks(link);
     const limit = w.sent.size + PAGE;
     w.pageWrites = this.#writes;
@@ -263,7 +279,7 @@ export class Drain {
   #publish(link: DrainLink, w: LinkWindow, m: StoredMessage): void {
     w.inFlight.add(m.seq);
     w.sent.add(m.seq);
-    const topic = topicFor(this.#o.home, m.type);
+    const topic = this.#topic(m.type);
     link.publish(topic, m.json ?? JSON.stringify(m.envelope), false, (err, noSubscribers) => {
       w.inFlight.delete(m.seq);
       if (err) {
@@ -281,6 +297,9 @@ export class Drain {
       this.#noteRouting(m.seq, topic, noSubscribers === true);
       this.#acked.push(m.seq);
       if (m.lane !== "telemetry") this.#urgent = true;
+      // The freed slot is refilled from the page at once, as the PUBACK is handled (the window stays
+      // full instead of waiting for every PUBACK of a read); marks and page reads wait for the pass.
+      this.#fill(link, false);
       this.schedule();
     });
   }
@@ -293,6 +312,16 @@ export class Drain {
       const oldest = this.#unrouted.keys().next().value as number;
       this.#unrouted.delete(oldest);
     }
+  }
+
+  /** The topic of a type, made once per type: the same string for every publish of a replay. */
+  #topic(type: MessageType): string {
+    let t = this.#topics.get(type);
+    if (t === undefined) {
+      t = topicFor(this.#o.home, type);
+      this.#topics.set(type, t);
+    }
+    return t;
   }
 
   #window(link: DrainLink): LinkWindow {

@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../src/contract/messages.js";
+import type { StoredMessage } from "../../src/contract/stored.js";
 import { topicFor } from "../../src/contract/topics.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
-import { Drain, type DrainLink, MAX_IN_FLIGHT, MAX_UNROUTED } from "../../src/uplink/drain.js";
+import {
+  Drain,
+  type DrainLink,
+  type DrainSource,
+  MAX_IN_FLIGHT,
+  MAX_UNROUTED,
+  PAGE,
+} from "../../src/uplink/drain.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { waitFor } from "../helpers/wait.js";
 import { alertBody, alertId, eventBody, summaryBody, telemetryBody } from "../outbox/fixtures.js";
@@ -14,6 +22,7 @@ const HOME = "home-1";
 
 interface Sent {
   topic: string;
+  payload: string;
   envelope: Envelope;
   retain: boolean;
   done: (err?: Error, noSubscribers?: boolean) => void;
@@ -37,7 +46,7 @@ class FakeLink implements DrainLink {
     retain: boolean,
     done: (err?: Error, noSubscribers?: boolean) => void,
   ): void {
-    this.sent.push({ topic, envelope: JSON.parse(payload) as Envelope, retain, done });
+    this.sent.push({ topic, payload, envelope: JSON.parse(payload) as Envelope, retain, done });
   }
 
   seqs(): number[] {
@@ -46,7 +55,7 @@ class FakeLink implements DrainLink {
 }
 
 /** The drain with no broker and no socket: the in-memory outbox, a fake link, a virtual clock. */
-function rig(o: { replayRate?: number } = {}) {
+function rig(o: { replayRate?: number; source?: (outbox: MemoryOutbox) => DrainSource } = {}) {
   const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
   const outbox = new MemoryOutbox({
     home: HOME,
@@ -69,7 +78,7 @@ function rig(o: { replayRate?: number } = {}) {
   };
   r.drain = new Drain({
     home: HOME,
-    source: outbox,
+    source: o.source?.(outbox) ?? outbox,
     clock,
     replayRate: o.replayRate ?? Number.POSITIVE_INFINITY,
     log: r.capture.log,
@@ -82,7 +91,7 @@ function rig(o: { replayRate?: number } = {}) {
 
 describe("Drain (fake publish, no broker)", () => {
   const stops: (() => void)[] = [];
-  const make = (o?: { replayRate?: number }) => {
+  const make = (o?: Parameters<typeof rig>[0]) => {
     const r = rig(o);
     stops.push(() => {
       r.drain.stop();
@@ -140,8 +149,8 @@ describe("Drain (fake publish, no broker)", () => {
     let answered = 0;
     for (let round = 0; answered < n && round < n; round++) {
       r.drain.pump();
-      for (const s of link.sent.slice(answered)) s.done(undefined, true);
-      answered = link.sent.length;
+      // A PUBACK refills the window from the page at once: what that publishes is answered in turn.
+      while (answered < link.sent.length) link.sent[answered++]?.done(undefined, true);
     }
     expect(link.seqs()).toHaveLength(n);
     expect(r.drain.noSubscribers(1)).toBeUndefined();
@@ -259,6 +268,98 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent).toHaveLength(2);
     r.clock.advanceBy(300);
     expect(link.sent).toHaveLength(5);
+  });
+
+  it("publishes a row's stored text as it is, not a new serialisation of its envelope", () => {
+    // A store whose text differs from JSON.stringify(envelope) in its spacing: only the text can be sent.
+    const spaced = (outbox: MemoryOutbox): DrainSource => ({
+      pending: (limit) =>
+        outbox
+          .pending(limit)
+          .map((m): StoredMessage => ({ ...m, json: JSON.stringify(m.envelope, null, 1) })),
+      markDelivered: (seqs) => outbox.markDelivered(seqs),
+      openAlerts: () => outbox.openAlerts(),
+      onWrite: (l) => outbox.onWrite(l),
+      lastSeq: () => outbox.lastSeq(),
+    });
+    const r = make({ source: spaced });
+    const link = r.link as FakeLink;
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    expect(link.sent[0]?.payload).toBe(JSON.stringify(e, null, 1));
+    expect(link.sent[0]?.envelope).toEqual(e);
+  });
+
+  it("publishes an alert committed while a page of telemetry is in hand before the rest of that page", () => {
+    const r = make();
+    const link = new FakeLink(3);
+    r.link = link;
+    for (let i = 0; i < 10; i++) r.outbox.putTelemetry(telemetryBody(i));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    const a = r.outbox.putAlert(alertBody(alertId(1)));
+    // The PUBACK refills from the page only while nothing was committed since it was read.
+    link.sent[0]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
+    link.sent[1]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4]);
+  });
+
+  it("refills the window from the page as each PUBACK is handled, and marks telemetry in batches", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    const n = 2 * PAGE;
+    for (let i = 0; i < n; i++) r.outbox.putTelemetry(telemetryBody(i));
+    r.drain.pump();
+    expect(link.sent).toHaveLength(MAX_IN_FLIGHT);
+    let answered = 0;
+    while (answered < 100) link.sent[answered++]?.done();
+    expect(link.sent).toHaveLength(100 + MAX_IN_FLIGHT);
+    r.drain.pump();
+    // Not yet marked: fewer than a batch, and the page still in hand.
+    expect(r.delivered).toEqual([]);
+    expect(r.outbox.pending(n)).toHaveLength(n);
+    // The page runs out after PAGE publishes: the next one waits for a pass, which marks first.
+    while (answered < link.sent.length) link.sent[answered++]?.done();
+    expect(link.sent).toHaveLength(PAGE);
+    r.drain.pump();
+    expect(r.delivered).toEqual([PAGE]);
+    expect(r.outbox.pending(n)).toHaveLength(n - PAGE);
+    expect(link.seqs().slice(PAGE)).toEqual(Array.from({ length: MAX_IN_FLIGHT }, (_, i) => PAGE + 1 + i));
+  });
+
+  it("marks an acknowledged alert or event on the next pass, without waiting for a batch", () => {
+    const r = make();
+    const link = new FakeLink(3);
+    r.link = link;
+    for (let i = 0; i < 40; i++) r.outbox.putTelemetry(telemetryBody(i));
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([e.seq, 1, 2]);
+    link.sent[1]?.done();
+    r.drain.pump();
+    expect(r.delivered).toEqual([]);
+    link.sent[0]?.done();
+    r.drain.pump();
+    expect(r.delivered).toEqual([2]);
+    expect(r.outbox.pending(50).map((m) => m.seq)).not.toContain(e.seq);
+  });
+
+  it("publishes a commit once the writer's synchronous call returns: never inside it, no event-loop turn", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    let inside = -1;
+    r.outbox.durably(() => {
+      r.outbox.putAlert(alertBody(alertId(1)));
+      r.outbox.putEvent(eventBody(1));
+      inside = link.sent.length;
+    });
+    expect(inside).toBe(0);
+    expect(link.sent).toEqual([]);
+    await Promise.resolve();
+    expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert", "event"]);
   });
 
   it("stops: no drain on later writes", async () => {
