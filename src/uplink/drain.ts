@@ -82,6 +82,8 @@ export interface DrainOptions {
   link: () => DrainLink | undefined;
   /** Called after acknowledged rows were marked delivered. */
   delivered: (count: number) => void;
+  /** Called as a row's PUBACK is handled, before it is marked delivered. */
+  acked?: (seq: number, type: MessageType) => void;
 }
 
 /**
@@ -102,6 +104,8 @@ export class Drain {
   #rate: RateLimiter | undefined;
   #rateTimer: Timer | undefined;
   #scheduled = false;
+  /** The pass that publishes what follows an alert, on the next turn of the event loop. */
+  #later: NodeJS.Immediate | undefined;
   /** Filling a window: a publish answered at once (refused) must not start another fill inside it. */
   #filling = false;
   /** Outbox commits heard of (onWrite): a page read before the latest one is stale. */
@@ -149,6 +153,8 @@ export class Drain {
     this.#offWrite = undefined;
     this.#rateTimer?.cancel();
     this.#rateTimer = undefined;
+    if (this.#later) clearImmediate(this.#later);
+    this.#later = undefined;
   }
 
   /** Whether everything pending when `link` connected has been acknowledged (and marked delivered). */
@@ -211,7 +217,8 @@ export class Drain {
           continue;
         }
         const msg = first ?? this.#next(link, w, read);
-        if (!msg) return;
+        // Behind an alert that just left, the rest waits for the pass on the next turn (#alone).
+        if (!msg || (this.#later && msg.lane !== "alert")) return;
         if (!rate.tryTake()) {
           this.#rateTimer = this.#o.clock.setTimeout(() => {
             this.#rateTimer = undefined;
@@ -222,6 +229,7 @@ export class Drain {
         if (first) w.priority.shift();
         else w.at++;
         this.#publish(link, w, msg);
+        if (msg.lane === "alert" && this.#alone(w)) return;
       }
     } catch (e) {
       // The outbox failed under us (closed during shutdown, I/O error): try again on the next write.
@@ -247,6 +255,21 @@ export class Drain {
     w.page = w.sent.size === 0 ? all : all.filter((m) => !w.sent.has(m.seq));
     w.at = 0;
     return w.page[0];
+  }
+
+  /**
+   * After an alert, when what comes next is not one: the rest waits for the next turn of the event loop,
+   * so that the alerts leave in a packet of their own (MQTT.js writes what one turn published at once)
+   * and the broker acknowledges them before it reads anything else. True when it does so.
+   */
+  #alone(w: LinkWindow): boolean {
+    const next = w.priority.find((m) => !w.sent.has(m.seq)) ?? w.page[w.at];
+    if (next?.lane === "alert") return false;
+    this.#later ??= setImmediate(() => {
+      this.#later = undefined;
+      if (!this.#stopped) this.pump();
+    });
+    return true;
   }
 
   /** Marks acknowledged rows delivered in one outbox transaction per batch. */
@@ -297,6 +320,7 @@ export class Drain {
       this.#noteRouting(m.seq, topic, noSubscribers === true);
       this.#acked.push(m.seq);
       if (m.lane !== "telemetry") this.#urgent = true;
+      this.#o.acked?.(m.seq, m.type);
       // The freed slot is refilled from the page at once, as the PUBACK is handled (the window stays
       // full instead of waiting for every PUBACK of a read); marks and page reads wait for the pass.
       this.#fill(link, false);

@@ -66,6 +66,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       log: opts.log,
       link: current,
       delivered: (count) => this.emit("delivered", count),
+      acked: (seq, type) => this.emit("acked", seq, type),
     });
     this.#connector = new BrokerConnector({
       home: opts.home,

@@ -54,8 +54,17 @@ class FakeLink implements DrainLink {
   }
 }
 
+/** One turn of the event loop: what follows an alert is published then. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** The drain with no broker and no socket: the in-memory outbox, a fake link, a virtual clock. */
-function rig(o: { replayRate?: number; source?: (outbox: MemoryOutbox) => DrainSource } = {}) {
+function rig(
+  o: {
+    replayRate?: number;
+    source?: (outbox: MemoryOutbox) => DrainSource;
+    acked?: (seq: number, type: string) => void;
+  } = {},
+) {
   const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
   const outbox = new MemoryOutbox({
     home: HOME,
@@ -84,6 +93,7 @@ function rig(o: { replayRate?: number; source?: (outbox: MemoryOutbox) => DrainS
     log: r.capture.log,
     link: () => r.link,
     delivered: (n) => r.delivered.push(n),
+    ...(o.acked ? { acked: o.acked } : {}),
   });
   r.drain.start();
   return r;
@@ -119,12 +129,13 @@ describe("Drain (fake publish, no broker)", () => {
     expect(r.drain.inFlight(link)).toBe(3);
   });
 
-  it("remembers the seqs whose PUBACK said nobody subscribed, until a later PUBACK says otherwise", () => {
+  it("remembers the seqs whose PUBACK said nobody subscribed, until a later PUBACK says otherwise", async () => {
     const r = make();
     const link = r.link as FakeLink;
     const a = r.outbox.putAlert(alertBody(alertId(1)));
     const e = r.outbox.putEvent(eventBody(1));
     r.drain.pump();
+    await nextTurn();
     link.sent[0]?.done(undefined, true);
     link.sent[1]?.done();
     r.drain.flushAcks(link);
@@ -168,7 +179,7 @@ describe("Drain (fake publish, no broker)", () => {
     expect(r.drain.inFlight(link)).toBe(MAX_IN_FLIGHT);
   });
 
-  it("publishes alerts first, then events and summaries, then telemetry, each oldest first", () => {
+  it("publishes alerts first, then events and summaries, then telemetry, each oldest first", async () => {
     const r = make();
     const link = r.link as FakeLink;
     r.outbox.putTelemetry(telemetryBody(1)); // seq 1
@@ -178,6 +189,9 @@ describe("Drain (fake publish, no broker)", () => {
     r.outbox.putTelemetry(telemetryBody(2)); // seq 5
     const a2 = r.outbox.putAlert(alertBody(alertId(2)));
     r.drain.pump();
+    // The alerts leave on their own; the rest on the next turn of the event loop.
+    expect(link.seqs()).toEqual([a1.seq, a2.seq]);
+    await nextTurn();
     expect(link.seqs()).toEqual([a1.seq, a2.seq, e1.seq, s1.seq, 1, 5]);
     expect(link.sent.map((s) => s.topic)).toEqual([
       topicFor(HOME, "alert"),
@@ -191,7 +205,7 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent.every((s) => !s.retain)).toBe(true);
   });
 
-  it("on a new connection publishes delivered open alerts again before anything pending", () => {
+  it("on a new connection publishes delivered open alerts again before anything pending", async () => {
     const r = make();
     const open = r.outbox.putAlert(alertBody(alertId(1)));
     const closedRaise = r.outbox.putAlert(alertBody(alertId(2)));
@@ -202,6 +216,7 @@ describe("Drain (fake publish, no broker)", () => {
     r.link = link;
     r.drain.begin(link);
     r.drain.pump();
+    await nextTurn();
     expect(link.seqs()).toEqual([open.seq, later.seq]);
     expect(link.sent[0]?.envelope).toEqual(open);
   });
@@ -290,7 +305,7 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent[0]?.envelope).toEqual(e);
   });
 
-  it("publishes an alert committed while a page of telemetry is in hand before the rest of that page", () => {
+  it("publishes an alert committed while a page of telemetry is in hand before the rest of that page", async () => {
     const r = make();
     const link = new FakeLink(3);
     r.link = link;
@@ -303,8 +318,13 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.seqs()).toEqual([1, 2, 3]);
     r.drain.pump();
     expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
+    // Behind the alert, the rest of the page on the next turn, as PUBACKs free the window.
     link.sent[1]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
+    await nextTurn();
     expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4]);
+    link.sent[2]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4, 5]);
   });
 
   it("refills the window from the page as each PUBACK is handled, and marks telemetry in batches", () => {
@@ -359,7 +379,37 @@ describe("Drain (fake publish, no broker)", () => {
     expect(inside).toBe(0);
     expect(link.sent).toEqual([]);
     await Promise.resolve();
-    expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert", "event"]);
+    expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert"]);
+  });
+
+  it("lets an alert leave in a packet of its own: what follows waits for the next turn of the event loop", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.outbox.putTelemetry(telemetryBody(1));
+    const a = r.outbox.durably(() => {
+      const alert = r.outbox.putAlert(alertBody(alertId(1)));
+      r.outbox.putEvent(eventBody(1));
+      return alert;
+    });
+    r.drain.pump();
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a.seq]);
+    await nextTurn();
+    expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert", "event", "telemetry"]);
+  });
+
+  it("tells of each PUBACK as it is handled, before the row is marked delivered", () => {
+    const acked: [number, string][] = [];
+    const r = make({ acked: (seq, type) => acked.push([seq, type]) });
+    const link = r.link as FakeLink;
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    link.sent[0]?.done();
+    expect(acked).toEqual([[e.seq, "event"]]);
+    expect(r.delivered).toEqual([]);
+    expect(r.outbox.pending(10).map((m) => m.seq)).toEqual([e.seq]);
+    r.drain.pump();
+    expect(r.delivered).toEqual([1]);
   });
 
   it("stops: no drain on later writes", async () => {
