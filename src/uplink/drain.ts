@@ -68,6 +68,8 @@ interface LinkWindow {
   at: number;
   /** The drain's write count when `page` was read: a commit since then makes it stale. */
   pageWrites: number;
+  /** The pass that read `page`. */
+  pagePass: number;
 }
 
 export interface DrainOptions {
@@ -110,6 +112,8 @@ export class Drain {
   #filling = false;
   /** Outbox commits heard of (onWrite): a page read before the latest one is stale. */
   #writes = 0;
+  /** Passes begun (pump). */
+  #passes = 0;
   /** Among `#acked`, one that is not telemetry: marked on the next pass, not in a later batch. */
   #urgent = false;
   #offWrite: (() => void) | undefined;
@@ -193,6 +197,7 @@ export class Drain {
 
   /** One pass now: marks what must be marked, then fills the window of the live connection. */
   pump(): void {
+    this.#passes++;
     const link = this.#o.link();
     if (link && (this.#urgent || this.#acked.length >= MARK_BATCH || !link.connected || this.#stopped))
       this.flushAcks(link);
@@ -245,11 +250,15 @@ export class Drain {
    * so that it does not come back.
    */
   #next(link: DrainLink, w: LinkWindow, read: boolean): StoredMessage | undefined {
-    if (w.at < w.page.length && w.pageWrites === this.#writes) return w.page[w.at];
+    const cached = w.pageWrites === this.#writes ? w.page[w.at] : undefined;
+    // An alert is published only as read in this very pass: a queued one may have gained evidence since
+    // (the SMS sent for it, annotate.ts), which changes its row without a commit of a new message.
+    if (cached && (cached.lane !== "alert" || (read && w.pagePass === this.#passes))) return cached;
     if (!read) return undefined;
     this.flushAcks(link);
     const limit = w.sent.size + PAGE;
     w.pageWrites = this.#writes;
+    w.pagePass = this.#passes;
     const all = this.#o.source.pending(limit);
     this.#checkDrained(w, all, limit);
     w.page = w.sent.size === 0 ? all : all.filter((m) => !w.sent.has(m.seq));
@@ -360,6 +369,7 @@ export class Drain {
         page: [],
         at: 0,
         pageWrites: -1,
+        pagePass: -1,
       };
       this.#windows.set(link, w);
     }

@@ -305,6 +305,36 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent[0]?.envelope).toEqual(e);
   });
 
+  it("publishes a queued alert as it reads now, not as the page had it: evidence added meanwhile goes out", () => {
+    // What annotate.ts does to a queued alert's row (the SMS sent for it), without a commit of a new message.
+    const notes = new Map<number, string>();
+    const annotated = (outbox: MemoryOutbox): DrainSource => ({
+      pending: (limit) =>
+        outbox.pending(limit).map((m): StoredMessage => {
+          const note = notes.get(m.seq);
+          if (note === undefined) return m;
+          const env = { ...m.envelope, body: { ...m.envelope.body, evidence: { sms: note } } } as Envelope;
+          return { ...m, envelope: env, json: JSON.stringify(env) };
+        }),
+      markDelivered: (seqs) => outbox.markDelivered(seqs),
+      openAlerts: () => outbox.openAlerts(),
+      onWrite: (l) => outbox.onWrite(l),
+      lastSeq: () => outbox.lastSeq(),
+    });
+    const r = make({ source: annotated });
+    const link = new FakeLink(1);
+    r.link = link;
+    const a1 = r.outbox.putAlert(alertBody(alertId(1)));
+    const a2 = r.outbox.putAlert(alertBody(alertId(2)));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a1.seq]);
+    notes.set(a2.seq, "sent");
+    link.sent[0]?.done();
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a1.seq, a2.seq]);
+    expect((link.sent[1]?.envelope.body as { evidence: unknown }).evidence).toEqual({ sms: "sent" });
+  });
+
   it("publishes an alert committed while a page of telemetry is in hand before the rest of that page", async () => {
     const r = make();
     const link = new FakeLink(3);
