@@ -29,6 +29,7 @@ import { commandSecurity } from "./command-security.js";
 import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { commissionHandlers } from "./commission-handlers.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
+import { durablyThenPublish } from "./durably.js";
 import { fieldHandlers } from "./field-handlers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
@@ -73,6 +74,8 @@ export class Agent {
   readonly #startedMono: number;
   #running = false;
   #offStorage: (() => void) | undefined;
+  /** Every durable group of the agent: the outbox's `durably`, then the uplink's pass (durably.ts). */
+  readonly #durably = durablyThenPublish(this);
 
   constructor(o: AgentOptions) {
     this.#o = o;
@@ -112,8 +115,8 @@ export class Agent {
       clock: host.pipelineClock ?? host.clock,
       ids: host.ids,
       // The person hears of a call or fall once it is durable, and after the uplink's publish of it
-      // (the write scheduled that first, also with setImmediate): starting aplay or gpioset must not
-      // delay the alert on its way to the broker. Nothing waits on the outputs.
+      // (right after the group's fsync, or in a microtask: both before this setImmediate): starting
+      // aplay or gpioset must not delay the alert on its way to the broker. Nothing waits on the outputs.
       sink: {
         putAlert: (b) => {
           const written = outbox.putAlert(b);
@@ -123,7 +126,7 @@ export class Agent {
         putEvent: (b) => outbox.putEvent(b),
         putTelemetry: (b) => outbox.putTelemetry(b),
         putSummary: (b) => outbox.putSummary(b),
-        durably: (fn) => outbox.durably(fn),
+        durably: this.#durably,
       },
       log: host.log.child({ module: "pipeline" }),
       // The pre-alarm's `auto` is on only where someone hears the prompt: else it only delays the alert.
@@ -275,7 +278,7 @@ export class Agent {
       host: this.#o.host,
       sink: this.pipeline,
       kv: this.outbox.kv,
-      durably: (fn) => this.outbox.durably(fn),
+      durably: this.#durably,
     });
     const dir = this.#o.host.powerSupplyDir;
     if (this.#o.config.detection.gateway_power === "auto" && dir !== null)

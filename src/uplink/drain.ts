@@ -185,6 +185,14 @@ export class Drain {
     }
   }
 
+  /**
+   * The pass now, when one is due (something was committed or acknowledged since the last): for a writer
+   * whose durable group has just ended, so that what it made durable leaves before the rest of its call.
+   */
+  passNow(): void {
+    if (this.#scheduled && !this.#stopped) this.pump();
+  }
+
   /** Drains once the current synchronous call returns (many writes and acks of one call, one pass). */
   schedule(): void {
     if (this.#scheduled || this.#stopped) return;

@@ -117,6 +117,15 @@ export class Uplink extends EventEmitter<UplinkEvents> {
     this.#started = false;
   }
 
+  /**
+   * Publishes now what was committed since the last pass. Call it only where everything committed is
+   * durable (after a durable group's end, not inside one); otherwise the pass runs by itself once the
+   * writer's call returns.
+   */
+  drainNow(): void {
+    if (this.#started && !this.#stopped) this.#drain.passNow();
+  }
+
   state(): UplinkState {
     const c = this.#connector.current;
     const s: UplinkState = {

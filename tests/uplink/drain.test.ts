@@ -332,7 +332,7 @@ describe("Drain (fake publish, no broker)", () => {
     link.sent[0]?.done();
     r.drain.pump();
     expect(link.seqs()).toEqual([a1.seq, a2.seq]);
-    expect((link.sent[1]?.envelope.body as { evidence: unknown }).evidence).toEqual({ sms: "sent" });
+    expect(link.sent[1]?.envelope.body).toMatchObject({ evidence: { sms: "sent" } });
   });
 
   it("publishes an alert committed while a page of telemetry is in hand before the rest of that page", async () => {
@@ -410,6 +410,16 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent).toEqual([]);
     await Promise.resolve();
     expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert"]);
+  });
+
+  it("passNow runs the pass at once when something was committed since the last, and else does nothing", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.drain.passNow();
+    expect(link.sent).toEqual([]);
+    const a = r.outbox.putAlert(alertBody(alertId(1)));
+    r.drain.passNow();
+    expect(link.seqs()).toEqual([a.seq]);
   });
 
   it("lets an alert leave in a packet of its own: what follows waits for the next turn of the event loop", async () => {
