@@ -39,6 +39,8 @@ export interface DrainLink {
   readonly down: boolean;
   /** The broker's receive maximum, when it announced one. */
   readonly receiveMaximum?: number | undefined;
+  /** Writes what was published so far to the socket now, not at the end of the current call. */
+  flush?(): void;
   /**
    * `done` runs at the PUBACK, or with the error that ended the publish; `noSubscribers` is true when
    * the PUBACK said no subscription matches the topic (MQTT 5 reason 0x10; never on 3.1.1).
@@ -186,11 +188,14 @@ export class Drain {
   }
 
   /**
-   * The pass now, when one is due (something was committed or acknowledged since the last): for a writer
-   * whose durable group has just ended, so that what it made durable leaves before the rest of its call.
+   * The pass now, when one is due (something was committed or acknowledged since the last), and what it
+   * published written to the socket at once: for a writer whose durable group has just ended, so that
+   * what it made durable leaves before the rest of its call.
    */
   passNow(): void {
-    if (this.#scheduled && !this.#stopped) this.pump();
+    if (!this.#scheduled || this.#stopped) return;
+    this.pump();
+    this.#o.link()?.flush?.();
   }
 
   /** Drains once the current synchronous call returns (many writes and acks of one call, one pass). */

@@ -35,6 +35,8 @@ class FakeLink implements DrainLink {
   down = false;
   receiveMaximum: number | undefined;
   readonly sent: Sent[] = [];
+  /** How many publishes had been made at each flush. */
+  readonly flushes: number[] = [];
 
   constructor(receiveMaximum?: number) {
     this.receiveMaximum = receiveMaximum;
@@ -47,6 +49,10 @@ class FakeLink implements DrainLink {
     done: (err?: Error, noSubscribers?: boolean) => void,
   ): void {
     this.sent.push({ topic, payload, envelope: JSON.parse(payload) as Envelope, retain, done });
+  }
+
+  flush(): void {
+    this.flushes.push(this.sent.length);
   }
 
   seqs(): number[] {
@@ -420,6 +426,10 @@ describe("Drain (fake publish, no broker)", () => {
     const a = r.outbox.putAlert(alertBody(alertId(1)));
     r.drain.passNow();
     expect(link.seqs()).toEqual([a.seq]);
+    // Written to the socket at once, after the publish.
+    expect(link.flushes).toEqual([1]);
+    r.drain.pump();
+    expect(link.flushes).toEqual([1]);
   });
 
   it("lets an alert leave in a packet of its own: what follows waits for the next turn of the event loop", async () => {
