@@ -23,6 +23,7 @@ import type { OpenAlert } from "../pipeline/ports.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
 import { agentHealth, agentStatus, type StatusParts } from "./agent-status.js";
+import { resetBleCounter } from "./ble-counter-reset.js";
 import { type CellularPart, deliveryTap, startCellular } from "./cellular.js";
 import { ClockSyncWatcher } from "./clock-sync.js";
 import type { CommandSecurity } from "./command-guard.js";
@@ -30,6 +31,7 @@ import { commandSecurity } from "./command-security.js";
 import { createCommandDispatcher, watchUntil } from "./commands.js";
 import { commissionHandlers } from "./commission-handlers.js";
 import { type RunningDrivers, startDrivers } from "./drivers.js";
+import { durablyThenPublish } from "./durably.js";
 import { fieldHandlers } from "./field-handlers.js";
 import type { AgentHost } from "./host.js";
 import { watchGatewayPower } from "./mains.js";
@@ -74,6 +76,8 @@ export class Agent {
   readonly #startedMono: number;
   #running = false;
   #offStorage: (() => void) | undefined;
+  /** Every durable group of the agent: the outbox's `durably`, then the uplink's pass (durably.ts). */
+  readonly #durably = durablyThenPublish(this);
 
   constructor(o: AgentOptions) {
     this.#o = o;
@@ -113,8 +117,8 @@ export class Agent {
       clock: host.pipelineClock ?? host.clock,
       ids: host.ids,
       // The person hears of a call or fall once it is durable, and after the uplink's publish of it
-      // (the write scheduled that first, also with setImmediate): starting aplay or gpioset must not
-      // delay the alert on its way to the broker. Nothing waits on the outputs.
+      // (right after the group's fsync, or in a microtask: both before this setImmediate): starting
+      // aplay or gpioset must not delay the alert on its way to the broker. Nothing waits on the outputs.
       sink: {
         putAlert: (b) => {
           const written = outbox.putAlert(b);
@@ -124,7 +128,7 @@ export class Agent {
         putEvent: (b) => outbox.putEvent(b),
         putTelemetry: (b) => outbox.putTelemetry(b),
         putSummary: (b) => outbox.putSummary(b),
-        durably: (fn) => outbox.durably(fn),
+        durably: this.#durably,
       },
       log: host.log.child({ module: "pipeline" }),
       // The pre-alarm's `auto` is on only where someone hears the prompt: else it only delays the alert.
@@ -278,7 +282,7 @@ export class Agent {
       host: this.#o.host,
       sink: this.pipeline,
       kv: this.outbox.kv,
-      durably: (fn) => this.outbox.durably(fn),
+      durably: this.#durably,
     });
     const dir = this.#o.host.powerSupplyDir;
     if (this.#o.config.detection.gateway_power === "auto" && dir !== null)
@@ -332,29 +336,9 @@ export class Agent {
     log.info({ failed_steps: failed }, "Agent stopped");
   }
 
-  /**
-   * The installer's way out after a button's battery change: its counter starts again, and until
-   * the agent forgets the old one every press is rejected as a replay. Recorded as an event, so the
-   * cloud sees when replay protection was relaxed for a device.
-   */
+  /** `hearth reset-counter` (ble-counter-reset.ts). */
   resetBleCounter(device: string): { device: string; reset: true } {
-    const known = this.#o.config.devices.some(
-      (d) => d.id === device && d.protocol === "bthome" && d.key !== undefined,
-    );
-    if (!known)
-      throw new HearthError(
-        `no BLE device "${device}" with a bind key in this home's config`,
-        ErrorCode.CommandInvalid,
-        { device },
-      );
-    if (!this.#drivers?.resetBleCounter(device))
-      throw new HearthError(
-        `the BLE driver is not running, so "${device}" could not be reset`,
-        ErrorCode.CommandFailed,
-        { device },
-      );
-    this.outbox.putEvent({ event: "ble_counter_reset", device, data: { by: "installer" } });
-    return { device, reset: true };
+    return resetBleCounter(this.#o.config, this.#drivers, this.outbox, device);
   }
 
   /** What `hearth status` prints. */

@@ -41,5 +41,10 @@ export interface StoredMessage {
   lane: Lane;
   type: MessageType;
   envelope: Envelope;
+  /**
+   * The envelope as the store holds it, JSON text, when it has it as text (the outbox on disk): the
+   * uplink publishes these bytes as they are instead of serialising `envelope` again.
+   */
+  json?: string;
   delivered: boolean;
 }

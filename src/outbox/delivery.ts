@@ -23,14 +23,24 @@ export function pending(db: OutboxDb, limit: number): StoredMessage[] {
   return rows.map(toStored);
 }
 
+/**
+ * One transaction; one UPDATE per run of consecutive seqs (a replay acknowledges whole runs), so a
+ * batch of a replay costs a few statements, not one per row.
+ */
 export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
   const conn = db.need();
   const upd = db.stmt(
-    "UPDATE messages SET delivered = 1, delivered_ms = ?, resend = 0 WHERE seq = ? AND delivered = 0",
+    "UPDATE messages SET delivered = 1, delivered_ms = ?, resend = 0 WHERE seq BETWEEN ? AND ? AND delivered = 0",
   );
+  const sorted = Float64Array.from(seqs).sort();
   db.relaxed(() => {
     conn.transaction(() => {
-      for (const s of seqs) upd.run(nowMs, s);
+      let from = 0;
+      for (let i = 1; i <= sorted.length; i++)
+        if (i === sorted.length || (sorted[i] as number) > (sorted[i - 1] as number) + 1) {
+          upd.run(nowMs, sorted[from], sorted[i - 1]);
+          from = i;
+        }
     })();
   });
 }

@@ -30,13 +30,22 @@ export function rowBytes(json: string): number {
   return Buffer.byteLength(json) + ROW_OVERHEAD;
 }
 
+/**
+ * The envelope is parsed when first asked for: the uplink publishes `json` as it is and never needs it,
+ * so a replay allocates no envelope per row.
+ */
 export function toStored(r: Row): StoredMessage {
+  let envelope: Envelope | undefined;
   return {
     seq: r.seq,
     id: r.id,
     lane: LANES[r.lane] as Lane,
     type: r.type as StoredMessage["type"],
-    envelope: JSON.parse(r.envelope) as Envelope,
+    get envelope(): Envelope {
+      envelope ??= JSON.parse(r.envelope) as Envelope;
+      return envelope;
+    },
+    json: r.envelope,
     delivered: r.delivered === 1,
   };
 }

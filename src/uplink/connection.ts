@@ -49,6 +49,16 @@ export class Connection {
   }
 
   /**
+   * Writes what was published in this call to the socket now. MQTT.js corks the socket for each packet
+   * and uncorks it on the next tick (mqtt-packet's writeToStream), so packets wait for the rest of the
+   * current call; an alert published right after its durable commit should not.
+   */
+  flush(): void {
+    const s = this.client.stream as { writableCorked?: number; uncork?: () => void } | undefined;
+    for (let n = s?.writableCorked ?? 0; n > 0; n--) s?.uncork?.();
+  }
+
+  /**
    * QoS 1, JSON declared as such on MQTT 5; `done` runs at the PUBACK, or with the error that ended it;
    * `noSubscribers` is true when the PUBACK said no subscription matches (MQTT 5 only).
    */

@@ -1,3 +1,4 @@
+import type { MessageType } from "../contract/messages.js";
 import type { StoredMessage } from "../contract/stored.js";
 import { topicFor } from "../contract/topics.js";
 import type { Clock, Timer } from "../core/clock.js";
@@ -8,6 +9,18 @@ import type { UplinkSource } from "./types.js";
 
 /** Most outbox messages awaiting PUBACK at once (lowered to the broker's receive maximum, MQTT 5). */
 export const MAX_IN_FLIGHT = 32;
+
+/**
+ * Most pending rows read from the outbox at once. The page is kept between passes and read again only
+ * when it runs out or the outbox committed something since (a new alert must go before the rest).
+ */
+export const PAGE = 256;
+
+/**
+ * Most acknowledged telemetry rows kept unmarked before one transaction marks them. Alerts, events and
+ * summaries are marked on the next pass; a crash before a mark costs a duplicate (same id), never a loss.
+ */
+export const MARK_BATCH = 256;
 
 /** Most seqs remembered as taken with "no matching subscribers" (test-alert asks about one at a time). */
 export const MAX_UNROUTED = 64;
@@ -26,6 +39,8 @@ export interface DrainLink {
   readonly down: boolean;
   /** The broker's receive maximum, when it announced one. */
   readonly receiveMaximum?: number | undefined;
+  /** Writes what was published so far to the socket now, not at the end of the current call. */
+  flush?(): void;
   /**
    * `done` runs at the PUBACK, or with the error that ended the publish; `noSubscribers` is true when
    * the PUBACK said no subscription matches the topic (MQTT 5 reason 0x10; never on 3.1.1).
@@ -50,6 +65,13 @@ interface LinkWindow {
   replayUpTo: number;
   /** Set once, when everything pending at connect was acknowledged (the heartbeat says so). */
   replayDrained: boolean;
+  /** Pending rows read and not yet published, in replay order, from `at` on. */
+  page: StoredMessage[];
+  at: number;
+  /** The drain's write count when `page` was read: a commit since then makes it stale. */
+  pageWrites: number;
+  /** The pass that read `page`. */
+  pagePass: number;
 }
 
 export interface DrainOptions {
@@ -64,6 +86,8 @@ export interface DrainOptions {
   link: () => DrainLink | undefined;
   /** Called after acknowledged rows were marked delivered. */
   delivered: (count: number) => void;
+  /** Called as a row's PUBACK is handled, before it is marked delivered. */
+  acked?: (seq: number, type: MessageType) => void;
 }
 
 /**
@@ -72,19 +96,35 @@ export interface DrainOptions {
  * at most `replayRate` a second. A row is marked delivered only after its PUBACK, in one outbox
  * transaction per batch; a refused or unanswered one stays undelivered and goes out again on the next
  * connection (same envelope, same id), never twice on the same one.
+ *
+ * A pass runs in a microtask after whatever the outbox committed or the broker acknowledged: after the
+ * writer's synchronous call (a durable group ends with its fsync inside it), so an alert goes out as
+ * soon as it is durable, without waiting for a turn of the event loop. Rows are published as stored
+ * (the outbox's JSON text), read a page at a time.
  */
 export class Drain {
   readonly #o: DrainOptions;
   readonly #windows = new WeakMap<DrainLink, LinkWindow>();
   #rate: RateLimiter | undefined;
   #rateTimer: Timer | undefined;
-  #immediate: NodeJS.Immediate | undefined;
+  #scheduled = false;
+  /** The pass that publishes what follows an alert, on the next turn of the event loop. */
+  #later: NodeJS.Immediate | undefined;
+  /** Filling a window: a publish answered at once (refused) must not start another fill inside it. */
+  #filling = false;
+  /** Outbox commits heard of (onWrite): a page read before the latest one is stale. */
+  #writes = 0;
+  /** Passes begun (pump). */
+  #passes = 0;
+  /** Among `#acked`, one that is not telemetry: marked on the next pass, not in a later batch. */
+  #urgent = false;
   #offWrite: (() => void) | undefined;
   #stopped = false;
   #acked: number[] = [];
   #published = 0;
   /** seq → topic, for the latest publishes whose PUBACK said nobody subscribed (oldest first). */
   readonly #unrouted = new Map<number, string>();
+  readonly #topics = new Map<MessageType, string>();
 
   constructor(o: DrainOptions) {
     this.#o = o;
@@ -107,7 +147,10 @@ export class Drain {
   start(): void {
     this.#stopped = false;
     this.#rate = new RateLimiter(this.#o.clock, this.#o.replayRate);
-    this.#offWrite = this.#o.source.onWrite(() => this.schedule());
+    this.#offWrite = this.#o.source.onWrite(() => {
+      this.#writes++;
+      this.schedule();
+    });
   }
 
   stop(): void {
@@ -116,8 +159,8 @@ export class Drain {
     this.#offWrite = undefined;
     this.#rateTimer?.cancel();
     this.#rateTimer = undefined;
-    if (this.#immediate) clearImmediate(this.#immediate);
-    this.#immediate = undefined;
+    if (this.#later) clearImmediate(this.#later);
+    this.#later = undefined;
   }
 
   /** Whether everything pending when `link` connected has been acknowledged (and marked delivered). */
@@ -144,42 +187,56 @@ export class Drain {
     }
   }
 
-  /** Drains on the next turn of the event loop (many writes and acks, one pass). */
+  /**
+   * The pass now, when one is due (something was committed or acknowledged since the last), and what it
+   * published written to the socket at once: for a writer whose durable group has just ended, so that
+   * what it made durable leaves before the rest of its call.
+   */
+  passNow(): void {
+    if (!this.#scheduled || this.#stopped) return;
+    this.pump();
+    this.#o.link()?.flush?.();
+  }
+
+  /** Drains once the current synchronous call returns (many writes and acks of one call, one pass). */
   schedule(): void {
-    if (this.#immediate || this.#stopped) return;
-    this.#immediate = setImmediate(() => {
-      this.#immediate = undefined;
-      this.pump();
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (!this.#stopped) this.pump();
     });
   }
 
-  /** One pass now: marks what was acknowledged, then fills the window of the live connection. */
+  /** One pass now: marks what must be marked, then fills the window of the live connection. */
   pump(): void {
+    this.#passes++;
     const link = this.#o.link();
-    if (link) this.flushAcks(link);
-    if (!link?.connected || this.#stopped || this.#rateTimer) return;
+    if (link && (this.#urgent || this.#acked.length >= MARK_BATCH || !link.connected || this.#stopped))
+      this.flushAcks(link);
+    if (link) this.#fill(link, true);
+  }
+
+  /**
+   * Publishes on `link` until its window is full. `read`: a new page may be read from the outbox (a
+   * pass); without it (a PUBACK being handled) only the page in hand is used, and a pass follows.
+   */
+  #fill(link: DrainLink, read: boolean): void {
+    if (!link.connected || this.#stopped || this.#rateTimer || this.#filling) return;
     const rate = this.#rate as RateLimiter;
     const w = this.#window(link);
     const max = maxInFlight(link);
+    this.#filling = true;
     try {
-      let batch: StoredMessage[] | undefined;
       while (w.inFlight.size < max) {
-        let msg = w.priority[0];
-        if (msg) {
-          if (w.sent.has(msg.seq)) {
-            w.priority.shift();
-            continue;
-          }
-        } else {
-          if (!batch || batch.length === 0) {
-            const limit = w.sent.size + max - w.inFlight.size;
-            const all = this.#o.source.pending(limit);
-            this.#checkDrained(w, all, limit);
-            batch = all.filter((m) => !w.sent.has(m.seq));
-            if (batch.length === 0) return;
-          }
-          msg = batch[0] as StoredMessage;
+        const first = w.priority[0];
+        if (first && w.sent.has(first.seq)) {
+          w.priority.shift();
+          continue;
         }
+        const msg = first ?? this.#next(link, w, read);
+        // Behind an alert that just left, the rest waits for the pass on the next turn (#alone).
+        if (!msg || (this.#later && msg.lane !== "alert")) return;
         if (!rate.tryTake()) {
           this.#rateTimer = this.#o.clock.setTimeout(() => {
             this.#rateTimer = undefined;
@@ -187,14 +244,54 @@ export class Drain {
           }, rate.waitMs());
           return;
         }
-        if (w.priority[0] === msg) w.priority.shift();
-        else batch?.shift();
+        if (first) w.priority.shift();
+        else w.at++;
         this.#publish(link, w, msg);
+        if (msg.lane === "alert" && this.#alone(w)) return;
       }
     } catch (e) {
       // The outbox failed under us (closed during shutdown, I/O error): try again on the next write.
       this.#o.log.error({ err: e, closed: isHearthError(e) }, "Outbox read failed during drain");
+    } finally {
+      this.#filling = false;
     }
+  }
+
+  /**
+   * The next pending row not yet sent on this connection: from the page, or (`read`) from a new page
+   * when it ran out or the outbox committed since it was read. What was acknowledged is marked first,
+   * so that it does not come back.
+   */
+  #next(link: DrainLink, w: LinkWindow, read: boolean): StoredMessage | undefined {
+    const cached = w.pageWrites === this.#writes ? w.page[w.at] : undefined;
+    // An alert is published only as read in this very pass: a queued one may have gained evidence since
+    // (the SMS sent for it, annotate.ts), which changes its row without a commit of a new message.
+    if (cached && (cached.lane !== "alert" || (read && w.pagePass === this.#passes))) return cached;
+    if (!read) return undefined;
+    this.flushAcks(link);
+    const limit = w.sent.size + PAGE;
+    w.pageWrites = this.#writes;
+    w.pagePass = this.#passes;
+    const all = this.#o.source.pending(limit);
+    this.#checkDrained(w, all, limit);
+    w.page = w.sent.size === 0 ? all : all.filter((m) => !w.sent.has(m.seq));
+    w.at = 0;
+    return w.page[0];
+  }
+
+  /**
+   * After an alert, when what comes next is not one: the rest waits for the next turn of the event loop,
+   * so that the alerts leave in a packet of their own (MQTT.js writes what one turn published at once)
+   * and the broker acknowledges them before it reads anything else. True when it does so.
+   */
+  #alone(w: LinkWindow): boolean {
+    const next = w.priority.find((m) => !w.sent.has(m.seq)) ?? w.page[w.at];
+    if (next?.lane === "alert") return false;
+    this.#later ??= setImmediate(() => {
+      this.#later = undefined;
+      if (!this.#stopped) this.pump();
+    });
+    return true;
   }
 
   /** Marks acknowledged rows delivered in one outbox transaction per batch. */
@@ -202,6 +299,7 @@ export class Drain {
     if (this.#acked.length === 0) return;
     const seqs = this.#acked;
     this.#acked = [];
+    this.#urgent = false;
     try {
       this.#o.source.markDelivered(seqs);
     } catch (e) {
@@ -226,8 +324,8 @@ export class Drain {
   #publish(link: DrainLink, w: LinkWindow, m: StoredMessage): void {
     w.inFlight.add(m.seq);
     w.sent.add(m.seq);
-    const topic = topicFor(this.#o.home, m.type);
-    link.publish(topic, JSON.stringify(m.envelope), false, (err, noSubscribers) => {
+    const topic = this.#topic(m.type);
+    link.publish(topic, m.json ?? JSON.stringify(m.envelope), false, (err, noSubscribers) => {
       w.inFlight.delete(m.seq);
       if (err) {
         // Not acknowledged (connection closing, or an MQTT 5 refusal): it stays undelivered and goes out
@@ -243,6 +341,11 @@ export class Drain {
       this.#published++;
       this.#noteRouting(m.seq, topic, noSubscribers === true);
       this.#acked.push(m.seq);
+      if (m.lane !== "telemetry") this.#urgent = true;
+      this.#o.acked?.(m.seq, m.type);
+      // The freed slot is refilled from the page at once, as the PUBACK is handled (the window stays
+      // full instead of waiting for every PUBACK of a read); marks and page reads wait for the pass.
+      this.#fill(link, false);
       this.schedule();
     });
   }
@@ -257,10 +360,30 @@ export class Drain {
     }
   }
 
+  /** The topic of a type, made once per type: the same string for every publish of a replay. */
+  #topic(type: MessageType): string {
+    let t = this.#topics.get(type);
+    if (t === undefined) {
+      t = topicFor(this.#o.home, type);
+      this.#topics.set(type, t);
+    }
+    return t;
+  }
+
   #window(link: DrainLink): LinkWindow {
     let w = this.#windows.get(link);
     if (!w) {
-      w = { inFlight: new Set(), sent: new Set(), priority: [], replayUpTo: 0, replayDrained: false };
+      w = {
+        inFlight: new Set(),
+        sent: new Set(),
+        priority: [],
+        replayUpTo: 0,
+        replayDrained: false,
+        page: [],
+        at: 0,
+        pageWrites: -1,
+        pagePass: -1,
+      };
       this.#windows.set(link, w);
     }
     return w;

@@ -1,6 +1,6 @@
 import type { IClientOptions, MqttClient } from "mqtt";
 import type { BrokerConfig } from "../config/schema.js";
-import type { ReplyBody, StatusBody } from "../contract/messages.js";
+import type { MessageType, ReplyBody, StatusBody } from "../contract/messages.js";
 import type { LaneSeqs, StoredMessage } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import type { IdSource } from "../core/ids.js";
@@ -79,5 +79,8 @@ export interface UplinkState {
 export interface UplinkEvents {
   connected: [url: string];
   disconnected: [reason: string];
+  /** Rows of the outbox marked delivered (after their PUBACKs), `count` at a time. */
   delivered: [count: number];
+  /** One outbox row's PUBACK arrived: emitted as it is handled, before the row is marked delivered. */
+  acked: [seq: number, type: MessageType];
 }

@@ -66,6 +66,7 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       log: opts.log,
       link: current,
       delivered: (count) => this.emit("delivered", count),
+      acked: (seq, type) => this.emit("acked", seq, type),
     });
     this.#connector = new BrokerConnector({
       home: opts.home,
@@ -114,6 +115,15 @@ export class Uplink extends EventEmitter<UplinkEvents> {
       c.connected = false;
     }
     this.#started = false;
+  }
+
+  /**
+   * Publishes now what was committed since the last pass. Call it only where everything committed is
+   * durable (after a durable group's end, not inside one); otherwise the pass runs by itself once the
+   * writer's call returns.
+   */
+  drainNow(): void {
+    if (this.#started && !this.#stopped) this.#drain.passNow();
   }
 
   state(): UplinkState {

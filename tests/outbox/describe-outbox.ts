@@ -145,6 +145,15 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       expect(outbox.depth()).toEqual({ alert: 2, event: 3, telemetry: 2 });
     });
 
+    it("marks runs of seqs and single ones alike, in any order, repeats included, and nothing between", () => {
+      const { outbox } = make();
+      const seqs = Array.from({ length: 8 }, (_, i) => outbox.putEvent(eventBody(i)).seq);
+      const at = (i: number) => seqs[i] as number;
+      outbox.markDelivered([at(5), at(0), at(1), at(2), at(2), at(7), at(4)]);
+      expect(outbox.pending(10).map((m) => m.seq)).toEqual([at(3), at(6)]);
+      expect(outbox.deliveredRange(0).map((m) => m.seq)).toEqual([0, 1, 2, 4, 5, 7].map(at));
+    });
+
     it("marks delivered only what it is told, and keeps delivered rows for resend", () => {
       const { outbox } = make();
       const e1 = outbox.putEvent(eventBody(1));

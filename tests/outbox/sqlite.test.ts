@@ -93,6 +93,31 @@ describe("SqliteOutbox on disk across a reopen", () => {
     expect(statSync(path).mode & 0o077).toBe(0);
   });
 
+  it("hands out each stored row's text beside its envelope: what the uplink publishes as it is", () => {
+    const path = join(dir, "text.db");
+    const o = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    o.open();
+    const e = o.putEvent(eventBody(1));
+    const a = o.putAlert(alertBody(alertId(1)));
+    o.close();
+    // The file's own text, not a serialisation of the parsed envelope.
+    const db = new Database(path, { readonly: true });
+    const stored = db.prepare("SELECT seq, envelope FROM messages ORDER BY seq").all() as {
+      seq: number;
+      envelope: string;
+    }[];
+    db.close();
+    const b = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
+    b.open();
+    const pending = b.pending(10);
+    b.close();
+    expect(pending.map((m) => m.seq)).toEqual([a.seq, e.seq]);
+    for (const m of pending) {
+      expect(m.json).toBe(stored.find((r) => r.seq === m.seq)?.envelope);
+      expect(m.envelope).toEqual(m.seq === a.seq ? a : e);
+    }
+  });
+
   it("accounts its size from the stored rows after a reopen", () => {
     const clock = new VirtualClock();
     const path = join(dir, "size.db");

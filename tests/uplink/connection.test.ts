@@ -203,3 +203,29 @@ describe("Uplink through an injected connect (no socket)", () => {
     expect((logged?.err as { code?: number } | undefined)?.code).toBe(ErrorCode.Internal);
   });
 });
+
+describe("Connection.flush", () => {
+  it("uncorks the socket as often as MQTT.js corked it, so what was published is written now", async () => {
+    const { Writable } = await import("node:stream");
+    const { Connection } = await import("../../src/uplink/connection.js");
+    const written: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        written.push(chunk.toString());
+        cb();
+      },
+    });
+    // What mqtt-packet does per packet: cork, write its parts, uncork on the next tick.
+    for (const part of ["a", "b"]) {
+      stream.cork();
+      stream.write(part);
+      process.nextTick(() => stream.uncork());
+    }
+    const client = Object.assign(new EventEmitter(), { stream }) as unknown as MqttClient;
+    const c = new Connection(client, { url: "mqtt://x:1883", mqtt_version: "3.1.1" }, "mqtt://x:1883", 1);
+    expect(written).toEqual([]);
+    c.flush();
+    expect(written).toEqual(["a", "b"]);
+    expect(stream.writableCorked).toBe(0);
+  });
+});

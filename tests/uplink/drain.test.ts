@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../src/contract/messages.js";
+import type { StoredMessage } from "../../src/contract/stored.js";
 import { topicFor } from "../../src/contract/topics.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
-import { Drain, type DrainLink, MAX_IN_FLIGHT, MAX_UNROUTED } from "../../src/uplink/drain.js";
+import {
+  Drain,
+  type DrainLink,
+  type DrainSource,
+  MAX_IN_FLIGHT,
+  MAX_UNROUTED,
+  PAGE,
+} from "../../src/uplink/drain.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { waitFor } from "../helpers/wait.js";
 import { alertBody, alertId, eventBody, summaryBody, telemetryBody } from "../outbox/fixtures.js";
@@ -14,6 +22,7 @@ const HOME = "home-1";
 
 interface Sent {
   topic: string;
+  payload: string;
   envelope: Envelope;
   retain: boolean;
   done: (err?: Error, noSubscribers?: boolean) => void;
@@ -26,6 +35,8 @@ class FakeLink implements DrainLink {
   down = false;
   receiveMaximum: number | undefined;
   readonly sent: Sent[] = [];
+  /** How many publishes had been made at each flush. */
+  readonly flushes: number[] = [];
 
   constructor(receiveMaximum?: number) {
     this.receiveMaximum = receiveMaximum;
@@ -37,7 +48,11 @@ class FakeLink implements DrainLink {
     retain: boolean,
     done: (err?: Error, noSubscribers?: boolean) => void,
   ): void {
-    this.sent.push({ topic, envelope: JSON.parse(payload) as Envelope, retain, done });
+    this.sent.push({ topic, payload, envelope: JSON.parse(payload) as Envelope, retain, done });
+  }
+
+  flush(): void {
+    this.flushes.push(this.sent.length);
   }
 
   seqs(): number[] {
@@ -45,8 +60,17 @@ class FakeLink implements DrainLink {
   }
 }
 
+/** One turn of the event loop: what follows an alert is published then. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** The drain with no broker and no socket: the in-memory outbox, a fake link, a virtual clock. */
-function rig(o: { replayRate?: number } = {}) {
+function rig(
+  o: {
+    replayRate?: number;
+    source?: (outbox: MemoryOutbox) => DrainSource;
+    acked?: (seq: number, type: string) => void;
+  } = {},
+) {
   const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
   const outbox = new MemoryOutbox({
     home: HOME,
@@ -69,12 +93,13 @@ function rig(o: { replayRate?: number } = {}) {
   };
   r.drain = new Drain({
     home: HOME,
-    source: outbox,
+    source: o.source?.(outbox) ?? outbox,
     clock,
     replayRate: o.replayRate ?? Number.POSITIVE_INFINITY,
     log: r.capture.log,
     link: () => r.link,
     delivered: (n) => r.delivered.push(n),
+    ...(o.acked ? { acked: o.acked } : {}),
   });
   r.drain.start();
   return r;
@@ -82,7 +107,7 @@ function rig(o: { replayRate?: number } = {}) {
 
 describe("Drain (fake publish, no broker)", () => {
   const stops: (() => void)[] = [];
-  const make = (o?: { replayRate?: number }) => {
+  const make = (o?: Parameters<typeof rig>[0]) => {
     const r = rig(o);
     stops.push(() => {
       r.drain.stop();
@@ -110,12 +135,13 @@ describe("Drain (fake publish, no broker)", () => {
     expect(r.drain.inFlight(link)).toBe(3);
   });
 
-  it("remembers the seqs whose PUBACK said nobody subscribed, until a later PUBACK says otherwise", () => {
+  it("remembers the seqs whose PUBACK said nobody subscribed, until a later PUBACK says otherwise", async () => {
     const r = make();
     const link = r.link as FakeLink;
     const a = r.outbox.putAlert(alertBody(alertId(1)));
     const e = r.outbox.putEvent(eventBody(1));
     r.drain.pump();
+    await nextTurn();
     link.sent[0]?.done(undefined, true);
     link.sent[1]?.done();
     r.drain.flushAcks(link);
@@ -140,8 +166,8 @@ describe("Drain (fake publish, no broker)", () => {
     let answered = 0;
     for (let round = 0; answered < n && round < n; round++) {
       r.drain.pump();
-      for (const s of link.sent.slice(answered)) s.done(undefined, true);
-      answered = link.sent.length;
+      // A PUBACK refills the window from the page at once: what that publishes is answered in turn.
+      while (answered < link.sent.length) link.sent[answered++]?.done(undefined, true);
     }
     expect(link.seqs()).toHaveLength(n);
     expect(r.drain.noSubscribers(1)).toBeUndefined();
@@ -159,7 +185,7 @@ describe("Drain (fake publish, no broker)", () => {
     expect(r.drain.inFlight(link)).toBe(MAX_IN_FLIGHT);
   });
 
-  it("publishes alerts first, then events and summaries, then telemetry, each oldest first", () => {
+  it("publishes alerts first, then events and summaries, then telemetry, each oldest first", async () => {
     const r = make();
     const link = r.link as FakeLink;
     r.outbox.putTelemetry(telemetryBody(1)); // seq 1
@@ -169,6 +195,9 @@ describe("Drain (fake publish, no broker)", () => {
     r.outbox.putTelemetry(telemetryBody(2)); // seq 5
     const a2 = r.outbox.putAlert(alertBody(alertId(2)));
     r.drain.pump();
+    // The alerts leave on their own; the rest on the next turn of the event loop.
+    expect(link.seqs()).toEqual([a1.seq, a2.seq]);
+    await nextTurn();
     expect(link.seqs()).toEqual([a1.seq, a2.seq, e1.seq, s1.seq, 1, 5]);
     expect(link.sent.map((s) => s.topic)).toEqual([
       topicFor(HOME, "alert"),
@@ -182,7 +211,7 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent.every((s) => !s.retain)).toBe(true);
   });
 
-  it("on a new connection publishes delivered open alerts again before anything pending", () => {
+  it("on a new connection publishes delivered open alerts again before anything pending", async () => {
     const r = make();
     const open = r.outbox.putAlert(alertBody(alertId(1)));
     const closedRaise = r.outbox.putAlert(alertBody(alertId(2)));
@@ -193,6 +222,7 @@ describe("Drain (fake publish, no broker)", () => {
     r.link = link;
     r.drain.begin(link);
     r.drain.pump();
+    await nextTurn();
     expect(link.seqs()).toEqual([open.seq, later.seq]);
     expect(link.sent[0]?.envelope).toEqual(open);
   });
@@ -259,6 +289,177 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.sent).toHaveLength(2);
     r.clock.advanceBy(300);
     expect(link.sent).toHaveLength(5);
+  });
+
+  it("publishes a row's stored text as it is, not a new serialisation of its envelope", () => {
+    // A store whose text differs from JSON.stringify(envelope) in its spacing: only the text can be sent.
+    const spaced = (outbox: MemoryOutbox): DrainSource => ({
+      pending: (limit) =>
+        outbox
+          .pending(limit)
+          .map((m): StoredMessage => ({ ...m, json: JSON.stringify(m.envelope, null, 1) })),
+      markDelivered: (seqs) => outbox.markDelivered(seqs),
+      openAlerts: () => outbox.openAlerts(),
+      onWrite: (l) => outbox.onWrite(l),
+      lastSeq: () => outbox.lastSeq(),
+    });
+    const r = make({ source: spaced });
+    const link = r.link as FakeLink;
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    expect(link.sent[0]?.payload).toBe(JSON.stringify(e, null, 1));
+    expect(link.sent[0]?.envelope).toEqual(e);
+  });
+
+  it("publishes a queued alert as it reads now, not as the page had it: evidence added meanwhile goes out", () => {
+    // What annotate.ts does to a queued alert's row (the SMS sent for it), without a commit of a new message.
+    const notes = new Map<number, string>();
+    const annotated = (outbox: MemoryOutbox): DrainSource => ({
+      pending: (limit) =>
+        outbox.pending(limit).map((m): StoredMessage => {
+          const note = notes.get(m.seq);
+          if (note === undefined) return m;
+          const env = { ...m.envelope, body: { ...m.envelope.body, evidence: { sms: note } } } as Envelope;
+          return { ...m, envelope: env, json: JSON.stringify(env) };
+        }),
+      markDelivered: (seqs) => outbox.markDelivered(seqs),
+      openAlerts: () => outbox.openAlerts(),
+      onWrite: (l) => outbox.onWrite(l),
+      lastSeq: () => outbox.lastSeq(),
+    });
+    const r = make({ source: annotated });
+    const link = new FakeLink(1);
+    r.link = link;
+    const a1 = r.outbox.putAlert(alertBody(alertId(1)));
+    const a2 = r.outbox.putAlert(alertBody(alertId(2)));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a1.seq]);
+    notes.set(a2.seq, "sent");
+    link.sent[0]?.done();
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a1.seq, a2.seq]);
+    expect(link.sent[1]?.envelope.body).toMatchObject({ evidence: { sms: "sent" } });
+  });
+
+  it("publishes an alert committed while a page of telemetry is in hand before the rest of that page", async () => {
+    const r = make();
+    const link = new FakeLink(3);
+    r.link = link;
+    for (let i = 0; i < 10; i++) r.outbox.putTelemetry(telemetryBody(i));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    const a = r.outbox.putAlert(alertBody(alertId(1)));
+    // The PUBACK refills from the page only while nothing was committed since it was read.
+    link.sent[0]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
+    // Behind the alert, the rest of the page on the next turn, as PUBACKs free the window.
+    link.sent[1]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
+    await nextTurn();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4]);
+    link.sent[2]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4, 5]);
+  });
+
+  it("refills the window from the page as each PUBACK is handled, and marks telemetry in batches", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    const n = 2 * PAGE;
+    for (let i = 0; i < n; i++) r.outbox.putTelemetry(telemetryBody(i));
+    r.drain.pump();
+    expect(link.sent).toHaveLength(MAX_IN_FLIGHT);
+    let answered = 0;
+    while (answered < 100) link.sent[answered++]?.done();
+    expect(link.sent).toHaveLength(100 + MAX_IN_FLIGHT);
+    r.drain.pump();
+    // Not yet marked: fewer than a batch, and the page still in hand.
+    expect(r.delivered).toEqual([]);
+    expect(r.outbox.pending(n)).toHaveLength(n);
+    // The page runs out after PAGE publishes: the next one waits for a pass, which marks first.
+    while (answered < link.sent.length) link.sent[answered++]?.done();
+    expect(link.sent).toHaveLength(PAGE);
+    r.drain.pump();
+    expect(r.delivered).toEqual([PAGE]);
+    expect(r.outbox.pending(n)).toHaveLength(n - PAGE);
+    expect(link.seqs().slice(PAGE)).toEqual(Array.from({ length: MAX_IN_FLIGHT }, (_, i) => PAGE + 1 + i));
+  });
+
+  it("marks an acknowledged alert or event on the next pass, without waiting for a batch", () => {
+    const r = make();
+    const link = new FakeLink(3);
+    r.link = link;
+    for (let i = 0; i < 40; i++) r.outbox.putTelemetry(telemetryBody(i));
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([e.seq, 1, 2]);
+    link.sent[1]?.done();
+    r.drain.pump();
+    expect(r.delivered).toEqual([]);
+    link.sent[0]?.done();
+    r.drain.pump();
+    expect(r.delivered).toEqual([2]);
+    expect(r.outbox.pending(50).map((m) => m.seq)).not.toContain(e.seq);
+  });
+
+  it("publishes a commit once the writer's synchronous call returns: never inside it, no event-loop turn", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    let inside = -1;
+    r.outbox.durably(() => {
+      r.outbox.putAlert(alertBody(alertId(1)));
+      r.outbox.putEvent(eventBody(1));
+      inside = link.sent.length;
+    });
+    expect(inside).toBe(0);
+    expect(link.sent).toEqual([]);
+    await Promise.resolve();
+    expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert"]);
+  });
+
+  it("passNow runs the pass at once when something was committed since the last, and else does nothing", () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.drain.passNow();
+    expect(link.sent).toEqual([]);
+    const a = r.outbox.putAlert(alertBody(alertId(1)));
+    r.drain.passNow();
+    expect(link.seqs()).toEqual([a.seq]);
+    // Written to the socket at once, after the publish.
+    expect(link.flushes).toEqual([1]);
+    r.drain.pump();
+    expect(link.flushes).toEqual([1]);
+  });
+
+  it("lets an alert leave in a packet of its own: what follows waits for the next turn of the event loop", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.outbox.putTelemetry(telemetryBody(1));
+    const a = r.outbox.durably(() => {
+      const alert = r.outbox.putAlert(alertBody(alertId(1)));
+      r.outbox.putEvent(eventBody(1));
+      return alert;
+    });
+    r.drain.pump();
+    r.drain.pump();
+    expect(link.seqs()).toEqual([a.seq]);
+    await nextTurn();
+    expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert", "event", "telemetry"]);
+  });
+
+  it("tells of each PUBACK as it is handled, before the row is marked delivered", () => {
+    const acked: [number, string][] = [];
+    const r = make({ acked: (seq, type) => acked.push([seq, type]) });
+    const link = r.link as FakeLink;
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    link.sent[0]?.done();
+    expect(acked).toEqual([[e.seq, "event"]]);
+    expect(r.delivered).toEqual([]);
+    expect(r.outbox.pending(10).map((m) => m.seq)).toEqual([e.seq]);
+    r.drain.pump();
+    expect(r.delivered).toEqual([1]);
   });
 
   it("stops: no drain on later writes", async () => {

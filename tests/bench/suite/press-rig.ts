@@ -1,7 +1,8 @@
 /**
  * The call-button press rig shared by the press benchmarks (tests/bench/ble-press.bench.ts and
  * `npm run bench`): an Agent on a real Mosquitto, adverts stamped on their way into its receiver, the
- * press's alert stamped when the outbox has committed it and again when the broker has acknowledged it.
+ * press's alert stamped when the outbox has committed it and again when the broker's PUBACK for it
+ * arrives.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +27,7 @@ export class Stopwatch implements AdvertConsumer {
   readonly serviceUuid = BTHOME_UUID;
   inner: AdvertConsumer | undefined;
   #armed = false;
-  stamp: { received: number; durable?: number } | undefined;
+  stamp: { received: number; durable?: number; alertSeq?: number } | undefined;
 
   arm(): void {
     this.#armed = true;
@@ -62,9 +63,21 @@ export function whenDelivered(agent: Agent, cond: () => boolean): Promise<number
   });
 }
 
-/** The press's alert is acknowledged: its advert was stamped and the outbox has no undelivered alert. */
-export const alertAcked = (agent: Agent, watch: Stopwatch) =>
-  whenDelivered(agent, () => watch.stamp?.durable !== undefined && agent.outbox.depth().alert === 0);
+/**
+ * The time the broker's PUBACK for the press's alert arrives: the uplink's `acked` event for the alert's
+ * seq, emitted as the PUBACK is handled and before our own bookkeeping (the delivery mark, a commit the
+ * floor does not have). The floor's end point is the same: its publish's PUBACK.
+ */
+export function alertAcked(agent: Agent, watch: Stopwatch): Promise<number> {
+  return new Promise((resolve) => {
+    const check = (seq: number) => {
+      if (watch.stamp?.alertSeq === undefined || seq !== watch.stamp.alertSeq) return;
+      agent.uplink.off("acked", check);
+      resolve(performance.now());
+    };
+    agent.uplink.on("acked", check);
+  });
+}
 
 /** Everything acknowledged (the press's button event too) before the next press. */
 export const allAcked = (agent: Agent) =>
@@ -82,7 +95,10 @@ function stampDurable(agent: Agent, watch: Stopwatch): void {
   const put = outbox.putAlert.bind(outbox);
   outbox.putAlert = (body) => {
     const r = put(body);
-    if (watch.stamp && watch.stamp.durable === undefined) watch.stamp.durable = performance.now();
+    if (watch.stamp && watch.stamp.durable === undefined) {
+      watch.stamp.durable = performance.now();
+      watch.stamp.alertSeq = r.seq;
+    }
     return r;
   };
 }
@@ -164,9 +180,9 @@ export async function simulatedPresses(
         const acked = alertAcked(agent, watch);
         b.press();
         const at = await acked;
-        const st = watch.stamp as { received: number; durable: number };
+        const { received, durable } = watch.stamp as { received: number; durable: number };
         const all = await allAcked(agent);
-        if (i >= warmup) samples.push({ ...st, acked: at, eventAcked: all });
+        if (i >= warmup) samples.push({ received, durable, acked: at, eventAcked: all });
         await between?.(where);
       }
     },
