@@ -82,7 +82,7 @@ if (withPeer && !quick) {
   step("the Node-RED peer (footprint beside ours, then the broker down for a minute)");
   peer = peerRows(nodeRedPeer(quick));
 }
-if (peer) rows.push(...(await peer));
+if (peer !== undefined) rows.push(...(await peer));
 const load = loadavg()
   .map((l) => l.toFixed(1))
   .join(" ");
