@@ -1,0 +1,107 @@
+/** A time parsed from replay input: epoch ms, and the offset (minutes east of UTC) it was written with. */
+export interface ParsedTs {
+  ms: number;
+  offsetMin: number;
+}
+
+const TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The last time parsed: lines come in runs with the same `ts` (every channel of one reading). */
+let lastTs: { text: string; parsed: ParsedTs } | undefined;
+
+/** Parses an ISO 8601 time with offset; undefined when it is not one. */
+export function parseTs(s: unknown): ParsedTs | undefined {
+  if (typeof s !== "string") return undefined;
+  if (lastTs?.text === s) return lastTs.parsed;
+  const ms = commonTs(s) ?? generalTs(s);
+  if (ms === undefined) return undefined;
+  // Frozen: callers share the cached object (they spread it into their records).
+  const parsed = Object.freeze(ms);
+  lastTs = { text: s, parsed };
+  return parsed;
+}
+
+/** Any time `parseTs` takes, by a pattern and Date.parse: what `commonTs` must equal where it answers. */
+export function generalTs(s: string): ParsedTs | undefined {
+  const m = TS.exec(s);
+  if (!m) return undefined;
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) return undefined;
+  const z = m[8] as string;
+  const offsetMin =
+    z === "Z" ? 0 : (z[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(4, 6)));
+  return { ms, offsetMin };
+}
+
+/** `n` decimal digits of `s` from `at`, or -1. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    // Past the end charCodeAt gives NaN, which fails this too.
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/**
+ * The form every writer of replay input uses, `YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM)` with every field
+ * in range, by arithmetic: what Date.parse gives for it, without its cost (replay parses a time for
+ * every second line). Anything else (other fraction lengths, out-of-range fields that Date.parse rolls
+ * over or refuses) is left to the general path: undefined. `from` and `end`: the part of `s` to read.
+ */
+export function commonTs(s: string, from = 0, end = s.length): ParsedTs | undefined {
+  const n = end;
+  const o = from;
+  if (n - o < 17) return undefined;
+  if (s.charCodeAt(o + 4) !== 45 || s.charCodeAt(o + 7) !== 45 || s.charCodeAt(o + 10) !== 84)
+    return undefined;
+  if (s.charCodeAt(o + 13) !== 58) return undefined;
+  const y = digits(s, o, 4);
+  const mo = digits(s, o + 5, 2);
+  const d = digits(s, o + 8, 2);
+  const h = digits(s, o + 11, 2);
+  const mi = digits(s, o + 14, 2);
+  if (
+    y < 1000 ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > daysInMonth(y, mo) ||
+    h < 0 ||
+    h > 23 ||
+    mi < 0 ||
+    mi > 59
+  )
+    return undefined;
+  let at = o + 16;
+  let sec = 0;
+  let frac = 0;
+  if (s.charCodeAt(at) === 58) {
+    sec = digits(s, at + 1, 2);
+    if (sec < 0 || sec > 59) return undefined;
+    at += 3;
+    if (s.charCodeAt(at) === 46) {
+      frac = digits(s, at + 1, 3);
+      if (frac < 0) return undefined;
+      at += 4;
+    }
+  }
+  let offsetMin: number;
+  if (at === n - 1 && s.charCodeAt(at) === 90) offsetMin = 0;
+  else {
+    const sign = s.charCodeAt(at);
+    if (at !== n - 6 || (sign !== 43 && sign !== 45) || s.charCodeAt(at + 3) !== 58) return undefined;
+    const oh = digits(s, at + 1, 2);
+    const om = digits(s, at + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offsetMin = (sign === 45 ? -1 : 1) * (oh * 60 + om);
+  }
+  return { ms: Date.UTC(y, mo - 1, d, h, mi, sec, frac) - offsetMin * 60_000, offsetMin };
+}
