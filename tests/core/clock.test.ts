@@ -18,6 +18,22 @@ describe("VirtualClock", () => {
     expect(c.monotonicMs()).toBe(1320);
   });
 
+  it("drops a cancelled timer and fires the others when advanced a little at a time", () => {
+    const c = new VirtualClock({ wallStartMs: 0 });
+    const fired: string[] = [];
+    const iv = c.setInterval(() => fired.push(`i@${c.monotonicMs()}`), 100);
+    const gone = c.setTimeout(() => fired.push("gone"), 150);
+    c.setTimeout(() => fired.push(`t@${c.monotonicMs()}`), 250);
+    for (let t = 10; t <= 120; t += 10) c.advanceTo(t);
+    gone.cancel();
+    expect(c.nextTimerAt()).toBe(200);
+    for (let t = 130; t <= 400; t += 10) c.advanceTo(t);
+    iv.cancel();
+    c.advanceTo(1000);
+    expect(fired).toEqual(["i@100", "i@200", "t@250", "i@300", "i@400"]);
+    expect(c.nextTimerAt()).toBeUndefined();
+  });
+
   it("moves wall time on sync without moving monotonic time", () => {
     const c = new VirtualClock({ wallStartMs: 0, synced: false });
     c.advanceBy(5000);
