@@ -54,20 +54,18 @@ function daysInMonth(y: number, m: number): number {
  * The form every writer of replay input uses, `YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM)` with every field
  * in range, by arithmetic: what Date.parse gives for it, without its cost (replay parses a time for
  * every second line). Anything else (other fraction lengths, out-of-range fields that Date.parse rolls
- * over or refuses) is left to the general path: undefined. `from` and `end`: the part of `s` to read.
+ * over or refuses) is left to the general path: undefined.
  */
-export function commonTs(s: string, from = 0, end = s.length): ParsedTs | undefined {
-  const n = end;
-  const o = from;
-  if (n - o < 17) return undefined;
-  if (s.charCodeAt(o + 4) !== 45 || s.charCodeAt(o + 7) !== 45 || s.charCodeAt(o + 10) !== 84)
-    return undefined;
-  if (s.charCodeAt(o + 13) !== 58) return undefined;
-  const y = digits(s, o, 4);
-  const mo = digits(s, o + 5, 2);
-  const d = digits(s, o + 8, 2);
-  const h = digits(s, o + 11, 2);
-  const mi = digits(s, o + 14, 2);
+export function commonTs(s: string): ParsedTs | undefined {
+  const n = s.length;
+  if (n < 17) return undefined;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return undefined;
+  if (s.charCodeAt(13) !== 58) return undefined;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
   if (
     y < 1000 ||
     mo < 1 ||
@@ -80,7 +78,7 @@ export function commonTs(s: string, from = 0, end = s.length): ParsedTs | undefi
     mi > 59
   )
     return undefined;
-  let at = o + 16;
+  let at = 16;
   let sec = 0;
   let frac = 0;
   if (s.charCodeAt(at) === 58) {
