@@ -1,8 +1,9 @@
 import type { HearthConfig } from "../config/schema.js";
 import { parseDuration } from "../core/duration.js";
 import type { DeviceProfile } from "../profiles/schema.js";
+import { fileLineBatches } from "../replay/file-lines.js";
 import { parseTs } from "../replay/input.js";
-import { fileLineBatches, runReplay } from "../replay/run.js";
+import { runReplay } from "../replay/run.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printProblems } from "./io.js";
 

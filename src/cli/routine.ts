@@ -5,7 +5,8 @@ import { OUTBOX_FILE } from "../outbox/types.js";
 import { storedRoutine } from "../pipeline/learned-models.js";
 import { detectionOptions } from "../pipeline/options.js";
 import { type Routine, routineChart } from "../pipeline/routine.js";
-import { fileLineBatches, runReplay } from "../replay/run.js";
+import { fileLineBatches } from "../replay/file-lines.js";
+import { runReplay } from "../replay/run.js";
 import { CliExit, EXIT } from "./exit.js";
 import { loadHome } from "./replay.js";
 

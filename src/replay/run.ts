@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import type { HearthConfig } from "../config/schema.js";
 import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
@@ -29,28 +28,6 @@ export interface ReplayResult {
   lines: number;
   skipped: number;
   engine: ReplayEngine | undefined;
-}
-
-/**
- * Lines of a file (or stdin for "-"), split by hand and handed on a chunk (up to 1 MiB) at a time:
- * faster than readline for millions of lines, and one await per chunk rather than per line.
- */
-export async function* fileLineBatches(path: string): AsyncGenerator<string[]> {
-  const stream = path === "-" ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-  stream.setEncoding("utf8");
-  let rest = "";
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const text = rest + chunk;
-    const batch: string[] = [];
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      batch.push(text.slice(start, nl));
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-    if (batch.length > 0) yield batch;
-  }
-  if (rest.length > 0) yield [rest];
 }
 
 /** Blank (what `trim` removes, or nothing): skipped. A line of JSON starts with "{", so trim is rarely needed. */

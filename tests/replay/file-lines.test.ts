@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Envelope } from "../../src/contract/messages.js";
-import { fileLineBatches, runReplay } from "../../src/replay/run.js";
+import { fileLineBatches } from "../../src/replay/file-lines.js";
+import { runReplay } from "../../src/replay/run.js";
 
 async function collect(it: AsyncIterable<readonly string[]>): Promise<string[][]> {
   const out: string[][] = [];
@@ -18,9 +19,22 @@ describe("replay file input", () => {
     // About 2.5 MiB: lines cross the 1 MiB chunk boundaries.
     const lines = Array.from({ length: 60_000 }, (_, i) => `line ${i} ${"x".repeat(i % 70)}`);
     lines[100] = "";
+    // Longer than a read chunk: a chunk without any newline.
+    lines[200] = "y".repeat(1_500_000);
     writeFileSync(file, lines.join("\n"));
     const batches = await collect(fileLineBatches(file));
     expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toEqual(lines);
+  });
+
+  it("keeps characters of several bytes whole where a read chunk ends inside one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hearth-lines-"));
+    const file = join(dir, "in.jsonl");
+    // Mostly three-byte characters: the 1 MiB chunk boundaries fall inside one.
+    const lines = Array.from({ length: 40_000 }, (_, i) => `${i} Küche ${"€".repeat(i % 40)}`);
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const batches = await collect(fileLineBatches(file));
+    expect(batches.length).toBeGreaterThan(2);
     expect(batches.flat()).toEqual(lines);
   });
 
