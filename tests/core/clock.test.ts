@@ -34,6 +34,23 @@ describe("VirtualClock", () => {
     expect(c.nextTimerAt()).toBeUndefined();
   });
 
+  it("fires timers due at the same time in the order they were set", () => {
+    const c = new VirtualClock({ wallStartMs: 0 });
+    const fired: string[] = [];
+    for (const [name, at] of [
+      ["a", 100],
+      ["b", 100],
+      ["c", 50],
+      ["d", 100],
+      ["e", 20],
+      ["f", 100],
+    ] as const)
+      c.setTimeout(() => fired.push(name), at);
+    c.setInterval(() => fired.push("i"), 50);
+    c.advanceTo(100);
+    expect(fired).toEqual(["e", "c", "i", "a", "b", "d", "f", "i"]);
+  });
+
   it("moves wall time on sync without moving monotonic time", () => {
     const c = new VirtualClock({ wallStartMs: 0, synced: false });
     c.advanceBy(5000);
