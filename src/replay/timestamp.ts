@@ -45,6 +45,15 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm): Date.UTC's day, in integers. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
@@ -101,5 +110,6 @@ export function commonTs(s: string): ParsedTs | undefined {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
     offsetMin = (sign === 45 ? -1 : 1) * (oh * 60 + om);
   }
-  return { ms: Date.UTC(y, mo - 1, d, h, mi, sec, frac) - offsetMin * 60_000, offsetMin };
+  const minutes = (daysFromCivil(y, mo, d) * 24 + h) * 60 + mi - offsetMin;
+  return { ms: minutes * 60_000 + sec * 1000 + frac, offsetMin };
 }

@@ -159,6 +159,28 @@ describe("replay input read in place", () => {
     }
   });
 
+  it("reads a value of many digits exactly as JSON.parse does", () => {
+    const digitsAt = fc
+      .record({
+        digits: fc.stringMatching(/^[1-9][0-9]{12,17}$/),
+        point: fc.integer({ min: 0, max: 17 }),
+        neg: fc.boolean(),
+      })
+      .map(({ digits, point, neg }) => {
+        const p = Math.min(point, digits.length - 1);
+        const text =
+          p === 0 ? digits : `${digits.slice(0, digits.length - p)}.${digits.slice(digits.length - p)}`;
+        return `${neg ? "-" : ""}${text}`;
+      });
+    fc.assert(
+      fc.property(digitsAt, (v) => {
+        const l = `{"ts":"2026-03-02T07:12:00+08:00","device":"meter-1","channel":"power_w","value":${v}}`;
+        expect(fastReading(l)).toEqual(parseJsonLine(l));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it("takes the common time by arithmetic exactly as Date.parse does", () => {
     fc.assert(
       fc.property(tsText, (s) => {
