@@ -5,7 +5,8 @@ import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import type { ButtonAction } from "../profiles/bthome.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { defaultButtonAction, ReplayEngine } from "./engine.js";
-import { parseLine, zoneForOffset } from "./input.js";
+import { parseJsonLine, type ReplayRecord, zoneForOffset } from "./input.js";
+import { fastReading } from "./reading-line.js";
 
 export interface ReplayRunOptions {
   /** The home's config; without it the defaults apply and devices are taken from the input. */
@@ -69,8 +70,12 @@ export async function runReplay(
   let skipped = 0;
   const step = (line: string): void => {
     n++;
-    if (blank(line)) return;
-    const rec = parseLine(line);
+    // parseLine, with the blank check only for lines the common form does not match.
+    let rec: ReplayRecord | string | undefined = fastReading(line);
+    if (rec === undefined) {
+      if (blank(line)) return;
+      rec = parseJsonLine(line);
+    }
     if (typeof rec === "string") {
       skipped++;
       o.problem(n, rec);
