@@ -1,8 +1,9 @@
 import type { HearthConfig } from "../config/schema.js";
 import { parseDuration } from "../core/duration.js";
 import type { DeviceProfile } from "../profiles/schema.js";
+import { fileLineBatches } from "../replay/file-lines.js";
 import { parseTs } from "../replay/input.js";
-import { fileLines, runReplay } from "../replay/run.js";
+import { runReplay } from "../replay/run.js";
 import { CliExit, EXIT } from "./exit.js";
 import { printProblems } from "./io.js";
 
@@ -60,9 +61,9 @@ export async function replayCommand(o: ReplayCliOptions): Promise<void> {
     out = [];
     outChars = 0;
   };
-  let lines: AsyncIterable<string>;
+  let lines: AsyncIterable<string[]>;
   try {
-    lines = fileLines(o.input);
+    lines = fileLineBatches(o.input);
   } catch (e) {
     throw new CliExit(EXIT.failed, `hearth replay: cannot read ${o.input}: ${(e as Error).message}`);
   }

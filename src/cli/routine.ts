@@ -6,7 +6,8 @@ import { OUTBOX_FILE } from "../outbox/types.js";
 import { storedRoutine } from "../pipeline/learned-models.js";
 import { detectionOptions } from "../pipeline/options.js";
 import { type Routine, routineChart } from "../pipeline/routine.js";
-import { fileLines, runReplay } from "../replay/run.js";
+import { fileLineBatches } from "../replay/file-lines.js";
+import { runReplay } from "../replay/run.js";
 import { CliExit, EXIT } from "./exit.js";
 import { loadHome } from "./replay.js";
 
@@ -21,7 +22,7 @@ export async function routineCommand(o: {
 }): Promise<void> {
   const home = o.config !== undefined ? await loadHome(o.config) : undefined;
   if (o.input !== undefined) {
-    const res = await runReplay(fileLines(o.input), {
+    const res = await runReplay(fileLineBatches(o.input), {
       ...(home ? { config: home.config, profiles: home.profiles } : {}),
       emit: () => undefined,
       problem: (line, reason) => process.stderr.write(`${o.input}:${line}: skipped: ${reason}\n`),

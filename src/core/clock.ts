@@ -189,17 +189,24 @@ export class VirtualClock implements Clock {
   }
   #popDue(limit: number): PendingTimer | undefined {
     let bestIdx = -1;
+    let cancelled = false;
     for (let i = 0; i < this.#timers.length; i++) {
       const t = this.#timers[i] as PendingTimer;
+      if (t.cancelled) cancelled = true;
       if (t.cancelled || t.at > limit) continue;
       const best = bestIdx >= 0 ? (this.#timers[bestIdx] as PendingTimer) : undefined;
       if (!best || t.at < best.at || (t.at === best.at && t.order < best.order)) bestIdx = i;
     }
     if (bestIdx < 0) {
-      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      // Only when there is something to drop: replay advances the clock for every line it reads.
+      if (cancelled) this.#timers = this.#timers.filter((t) => !t.cancelled);
       return undefined;
     }
-    const [t] = this.#timers.splice(bestIdx, 1);
+    // Taken out by moving the last one into its place: the order of the list does not matter (the
+    // next is chosen by time, then by order of setting), and a splice made two arrays for every tick.
+    const t = this.#timers[bestIdx] as PendingTimer;
+    const last = this.#timers.pop() as PendingTimer;
+    if (bestIdx < this.#timers.length) this.#timers[bestIdx] = last;
     return t;
   }
 }

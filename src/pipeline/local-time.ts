@@ -32,6 +32,8 @@ export function hourOfWeekOf(day: number, hour: number): number {
 export class LocalClock {
   /** Offset (ms) of each UTC hour asked about, keyed by hours since the epoch; cleared when large. */
   readonly #offsets = new Map<number, number>();
+  #lastMinute = Number.NaN;
+  #last: LocalTime | undefined;
   constructor(readonly timeZone: string) {}
 
   offsetMs(wallMs: number): number {
@@ -51,14 +53,22 @@ export class LocalClock {
     return local - h * HOUR_MS;
   }
 
+  /**
+   * The same answer for every instant of one UTC minute (the offset is whole minutes and changes on
+   * whole hours), so the last one is kept: every reading and every tick asks. Frozen, being shared.
+   */
   at(wallMs: number): LocalTime {
+    const minute = Math.floor(wallMs / MINUTE_MS);
+    if (minute === this.#lastMinute && this.#last !== undefined) return this.#last;
     const local = wallMs + this.offsetMs(wallMs);
     const day = Math.floor(local / DAY_MS);
     const msOfDay = local - day * DAY_MS;
     const minuteOfDay = Math.floor(msOfDay / MINUTE_MS);
     const hour = Math.floor(minuteOfDay / 60);
     const weekday = weekdayOf(day);
-    return { day, hour, minuteOfDay, weekday, hourOfWeek: weekday * 24 + hour };
+    this.#lastMinute = minute;
+    this.#last = Object.freeze({ day, hour, minuteOfDay, weekday, hourOfWeek: weekday * 24 + hour });
+    return this.#last;
   }
 
   /** Local date (YYYY-MM-DD) of a local day number. */

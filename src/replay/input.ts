@@ -1,43 +1,24 @@
 import { WATCH_LEVELS, type WatchLevel } from "../contract/messages.js";
-import { CHANNELS, type Channel } from "../core/channels.js";
+import { fastReading, type ReadingRecord, readingRecord } from "./reading-line.js";
+import { parseTs } from "./timestamp.js";
+
+export { parseTs } from "./timestamp.js";
 
 /** One line of replay input, checked. `ms`: its time (epoch ms); `offsetMin`: the offset it was written with. */
 export type ReplayRecord =
-  | { kind: "reading"; ms: number; offsetMin: number; device: string; channel: Channel; value: number }
+  | ReadingRecord
   | { kind: "button"; ms: number; offsetMin: number; device: string; event: string }
   | { kind: "watch"; ms: number; offsetMin: number; level: WatchLevel; untilMs?: number }
   | { kind: "ack"; ms: number; offsetMin: number; alert: string; by?: string };
 
-const TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** The last time parsed: lines come in runs with the same `ts` (every channel of one reading). */
-let lastTs: { text: string; parsed: { ms: number; offsetMin: number } } | undefined;
-
-/** Parses an ISO 8601 time with offset; undefined when it is not one. */
-export function parseTs(s: unknown): { ms: number; offsetMin: number } | undefined {
-  if (typeof s !== "string") return undefined;
-  if (lastTs?.text === s) return lastTs.parsed;
-  const m = TS.exec(s);
-  if (!m) return undefined;
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) return undefined;
-  const z = m[8] as string;
-  const offsetMin =
-    z === "Z" ? 0 : (z[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(4, 6)));
-  // Frozen: callers share the cached object (they spread it into their records).
-  const parsed = Object.freeze({ ms, offsetMin });
-  lastTs = { text: s, parsed };
-  return parsed;
-}
-
-/**
- * Input channel names that are another channel's: a presence sensor (BTHome 0x25, Zigbee2MQTT
- * `presence`) feeds `occupancy`, the channel the contract's telemetry names.
- */
-const ALIASES: Readonly<Record<string, Channel>> = { presence: "occupancy" };
-
 /** One line of input to a record, or the reason it is malformed. */
 export function parseLine(line: string): ReplayRecord | string {
+  // The common reading line is read in place (reading-line.ts); the rest is parsed as JSON.
+  return fastReading(line) ?? parseJsonLine(line);
+}
+
+/** `parseLine` by JSON.parse, for every line: what the in-place reading of the common line must equal. */
+export function parseJsonLine(line: string): ReplayRecord | string {
   let o: unknown;
   try {
     o = JSON.parse(line);
@@ -74,22 +55,7 @@ export function parseLine(line: string): ReplayRecord | string {
       return 'a button line needs "value": the event name';
     return { kind: "button", ...t, device: r.device, event: r.value };
   }
-  // Own keys only: "constructor" or "toString" is not a channel because every object inherits it.
-  const channel =
-    typeof r.channel !== "string"
-      ? undefined
-      : Object.hasOwn(CHANNELS, r.channel)
-        ? (r.channel as Channel)
-        : Object.hasOwn(ALIASES, r.channel)
-          ? ALIASES[r.channel]
-          : undefined;
-  if (channel === undefined) return `unknown channel ${JSON.stringify(r.channel)}`;
-  const binary = CHANNELS[channel].kind === "binary";
-  // Sensors and Zigbee2MQTT state binary values as booleans; the agent's readings carry 1 and 0.
-  const value = binary && typeof r.value === "boolean" ? (r.value ? 1 : 0) : r.value;
-  if (typeof value !== "number" || !Number.isFinite(value))
-    return `"value" must be a finite number${binary ? " or a boolean" : ""}`;
-  return { kind: "reading", ...t, device: r.device, channel, value };
+  return readingRecord(t, r.device, r.channel, r.value);
 }
 
 /**

@@ -29,29 +29,52 @@ export function replayLines(days: number): string[] {
   return out;
 }
 
+/** CPU time of this process (every thread: the collector's and the compiler's too), ms. */
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+/** Runs `fn`, giving its wall and CPU time in ms. */
+async function timed(fn: () => unknown): Promise<{ wall: number; cpu: number }> {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  await fn();
+  return { wall: performance.now() - t0, cpu: cpuMs() - c0 };
+}
+
+/**
+ * Rated on CPU time (process.cpuUsage), the budget being per core: on this machine, shared by several
+ * processes on 2 cores, wall time also counts the time others held the core. Wall time beside it.
+ * Median of the rounds; the first, cold round (the compiler still at work) is reported beside it.
+ */
 export async function detectionSpeed(quick: boolean): Promise<SuiteRow[]> {
   const days = 20;
   const input = replayLines(days);
-  const rounds = quick ? 3 : 7;
-  const ours: number[] = [];
-  const parse: number[] = [];
+  const rounds = quick ? 5 : 9;
+  const perMin = (ms: number) => (days / ms) * 60_000;
+  const ours = { cpu: [] as number[], wall: [] as number[] };
+  const parse = { cpu: [] as number[], wall: [] as number[] };
   for (let r = 0; r < rounds; r++) {
-    let t0 = performance.now();
     let n = 0;
-    await runReplay(input, { emit: () => n++, problem: () => undefined });
-    ours.push((days / (performance.now() - t0)) * 60_000);
-    t0 = performance.now();
-    for (const l of input) JSON.parse(l);
-    parse.push((days / (performance.now() - t0)) * 60_000);
+    const o = await timed(() => runReplay(input, { emit: () => n++, problem: () => undefined }));
+    ours.cpu.push(perMin(o.cpu));
+    ours.wall.push(perMin(o.wall));
+    const p = await timed(() => {
+      for (const l of input) JSON.parse(l);
+    });
+    parse.cpu.push(perMin(p.cpu));
+    parse.wall.push(perMin(p.wall));
   }
-  const m = median(ours);
+  const m = median(ours.cpu);
+  const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
   return [
     {
-      measure: `detection replay (${days} home-days of 30-s readings, ${input.length} lines)`,
-      ours: `${Math.round(m)} home-days/min on one core`,
-      baseline: `${Math.round(median(parse))} home-days/min (JSON.parse of the lines alone)`,
-      ratio: m / median(parse),
-      budget: "≥ 5,000 home-days/min (absolute)",
+      measure: `detection replay (${days} home-days of 30-s readings, ${input.length} lines; median of ${rounds} rounds)`,
+      ours: `${fmt(m)} home-days/min per core, CPU time (wall ${fmt(median(ours.wall))}; first, cold round ${fmt(ours.cpu[0] as number)} CPU)`,
+      baseline: `${fmt(median(parse.cpu))} home-days/min, CPU time (wall ${fmt(median(parse.wall))}): JSON.parse of the lines alone`,
+      ratio: m / median(parse.cpu),
+      budget: "≥ 5,000 home-days/min per core (absolute, CPU time)",
       met: m >= 5000,
     },
   ];
