@@ -115,7 +115,7 @@ cloud:
   brokers: [ { url: "${brokerUrl}", mqtt_version: "5" } ]
   telemetry_interval: 0s
   backoff_max: 2s
-log_level: warn
+log_level: error
 detection: { gateway_power: "off" }
 devices:
 `;
