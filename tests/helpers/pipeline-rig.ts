@@ -2,7 +2,7 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import type { Reading } from "../../src/core/readings.js";
-import { HOUR_MS } from "../../src/core/time.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { AlertManager } from "../../src/pipeline/alerts.js";
 import type { DetectionOptions, PipelineOptions } from "../../src/pipeline/options.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
@@ -73,4 +73,25 @@ export function alertRig(idPrefix: string) {
     log: silentLogger(),
   });
   return { clock, sink, alerts };
+}
+
+/**
+ * A home of a water meter and a PIR on a pipelineRig (Asia/Shanghai, UTC+8): `tap` runs 5 L, `pir` is
+ * one trigger, `localMin` the local minute of the day. Both devices have reported once.
+ */
+export function meterAndPirHome(r: Pick<ReturnType<typeof pipelineRig>, "read" | "clock">) {
+  r.read("water-1", "water_total_m3", 100);
+  r.read("pir-1", "motion", 0);
+  let water = 100;
+  return {
+    tap: () => {
+      water += 0.005;
+      r.read("water-1", "water_total_m3", water);
+    },
+    pir: () => {
+      r.read("pir-1", "motion", 1);
+      r.read("pir-1", "motion", 0);
+    },
+    localMin: () => Math.floor(((r.clock.wallMs() + 8 * HOUR_MS) % DAY_MS) / MINUTE_MS),
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { NightMotion } from "../../src/pipeline/night-motion.js";
 import { UsualBedtime } from "../../src/pipeline/usual-bedtime.js";
-import { pipelineRig } from "../helpers/pipeline-rig.js";
+import { meterAndPirHome, pipelineRig } from "../helpers/pipeline-rig.js";
 
 /**
  * The usual bedtime (src/pipeline/usual-bedtime.ts: the usual stillness counts on past the start of
@@ -26,18 +26,7 @@ function rig(o: { bedMin: number; nightVisit?: "tap" | "lone"; usual?: boolean }
     },
     { prompt: SPEAKER },
   );
-  r.read("water-1", "water_total_m3", 100);
-  r.read("pir-1", "motion", 0);
-  let water = 100;
-  const tap = () => {
-    water += 0.005;
-    r.read("water-1", "water_total_m3", water);
-  };
-  const pir = () => {
-    r.read("pir-1", "motion", 1);
-    r.read("pir-1", "motion", 0);
-  };
-  const localMin = () => Math.floor(((r.clock.wallMs() + 8 * HOUR_MS) % DAY_MS) / MINUTE_MS);
+  const { tap, pir, localMin } = meterAndPirHome(r);
   /** Up 08:00 to `bedMin` (a PIR trigger every 5 min, a tap every hour); a night visit at 03:00. */
   const ordinary = (minutes: number) => {
     for (let i = 0; i < minutes; i++) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import type { DetectionOptions } from "../../src/pipeline/options.js";
 import { UsualStillness } from "../../src/pipeline/usual-stillness.js";
-import { pipelineRig } from "../helpers/pipeline-rig.js";
+import { meterAndPirHome, pipelineRig } from "../helpers/pipeline-rig.js";
 
 /**
  * The home's usual stillness (src/pipeline/usual-stillness*.ts) through the Pipeline on the virtual
@@ -25,18 +25,7 @@ function rig(detection: Partial<DetectionOptions>) {
     },
     { prompt: SPEAKER },
   );
-  r.read("water-1", "water_total_m3", 100);
-  r.read("pir-1", "motion", 0);
-  let water = 100;
-  const tap = () => {
-    water += 0.005;
-    r.read("water-1", "water_total_m3", water);
-  };
-  const pir = () => {
-    r.read("pir-1", "motion", 1);
-    r.read("pir-1", "motion", 0);
-  };
-  const localMin = () => Math.floor(((r.clock.wallMs() + 8 * HOUR_MS) % DAY_MS) / MINUTE_MS);
+  const { tap, pir, localMin } = meterAndPirHome(r);
   /** For `minutes`: from 08:00 to 21:00 local a PIR trigger every 5 min and a tap every hour. */
   const ordinary = (minutes: number) => {
     for (let i = 0; i < minutes; i++) {

@@ -15,7 +15,7 @@ import { SqliteOutbox } from "../../src/outbox/index.js";
 import { ROUTINE_KEY } from "../../src/pipeline/learned-models.js";
 import { detectionOptions } from "../../src/pipeline/options.js";
 import { routineChart } from "../../src/pipeline/routine.js";
-import { ReplayEngine } from "../../src/replay/engine.js";
+import { ReplayEngine, type ReplayEngineOptions } from "../../src/replay/engine.js";
 import { Household, recordLine } from "../../src/sim/household.js";
 import { HOUSEHOLD_TZ } from "../../src/sim/household-profile.js";
 
@@ -35,6 +35,20 @@ function outboxIn(dir: string): SqliteOutbox {
     telemetryFlushMs: SECOND_MS,
     log: silentLogger(),
   });
+}
+
+/** Sixteen ordinary days of a simulated home replayed into `store`; the routine the pipeline learned. */
+function learnRoutineInto(store: ReplayEngineOptions["store"]) {
+  const engine = new ReplayEngine({
+    home: "h1",
+    timeZone: HOUSEHOLD_TZ,
+    detection: detectionOptions(detectionSchema.parse({})),
+    emit: () => undefined,
+    store,
+  });
+  for (const rec of new Household({ seed: 5, days: 16, incident: false }).records()) engine.push(rec);
+  engine.finish();
+  return engine.pipeline?.routine;
 }
 
 describe("hearth routine", () => {
@@ -67,16 +81,7 @@ describe("hearth routine", () => {
     const outbox = outboxIn(dir);
     outbox.open();
     // The pipeline saves its models in the store at every local midnight and when it stops.
-    const engine = new ReplayEngine({
-      home: "h1",
-      timeZone: HOUSEHOLD_TZ,
-      detection: detectionOptions(detectionSchema.parse({})),
-      emit: () => undefined,
-      store: outbox.kv,
-    });
-    for (const rec of new Household({ seed: 5, days: 16, incident: false }).records()) engine.push(rec);
-    engine.finish();
-    const learned = engine.pipeline?.routine;
+    const learned = learnRoutineInto(outbox.kv);
     outbox.close();
     expect(learned?.ready()).toBe(true);
     const r = spawnSync(process.execPath, [MAIN, "routine", "--state-dir", dir], { encoding: "utf8" });
@@ -109,16 +114,7 @@ describe("hearth routine", () => {
     const dir = mkdtempSync(join(tmpdir(), "hearth-routine-"));
     const outbox = outboxIn(dir);
     outbox.open();
-    const engine = new ReplayEngine({
-      home: "h1",
-      timeZone: HOUSEHOLD_TZ,
-      detection: detectionOptions(detectionSchema.parse({})),
-      emit: () => undefined,
-      store: outbox.kv,
-    });
-    for (const rec of new Household({ seed: 5, days: 16, incident: false }).records()) engine.push(rec);
-    engine.finish();
-    const learned = engine.pipeline?.routine;
+    const learned = learnRoutineInto(outbox.kv);
     expect(learned?.ready()).toBe(true);
     // The outbox stays open, as in the running agent; the agent's handler answers from its kv.
     const control = new ControlServer(
