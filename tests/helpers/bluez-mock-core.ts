@@ -6,13 +6,14 @@
  * agent's BLE integration test and the CLI scan test (through bluez-mock.ts), and the footprint bench
  * (this module loads no vitest, so a bench run outside vitest can use it).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BTHOME_UUID } from "../../drivers/bthome/advertising.js";
+import { dbusMockTools, startPrivateBus, stopProcesses } from "./private-bus.js";
 import { requireTool } from "./tools.js";
 import { waitFor } from "./wait.js";
 
@@ -32,17 +33,7 @@ interface Bus {
 }
 
 export function haveDbusTools(): { ok: boolean; why: string } {
-  try {
-    execFileSync("dbus-daemon", ["--version"], { stdio: "ignore" });
-  } catch {
-    return { ok: false, why: "dbus-daemon not found (apt-get install -y dbus)" };
-  }
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import dbusmock.templates.bluez5"], { stdio: "ignore" });
-  } catch {
-    return { ok: false, why: "python3-dbusmock not found (apt-get install -y python3-dbusmock)" };
-  }
-  return { ok: true, why: "" };
+  return dbusMockTools("dbusmock.templates.bluez5");
 }
 
 /** Whether tests that need the mock BlueZ run here; under CI=true missing tools fail instead of skipping. */
@@ -98,32 +89,15 @@ export class BluezMock {
       writeFileSync(config, busConfig(limit));
       busArgs[0] = `--config-file=${config}`;
     }
-    const daemon = spawn("dbus-daemon", [...busArgs, "--nofork", "--print-address=1"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    this.#daemon = daemon;
-    this.address = await new Promise<string>((resolve, reject) => {
-      let buf = "";
-      daemon.stdout?.on("data", (d: Buffer) => {
-        buf += d.toString();
-        const nl = buf.indexOf("\n");
-        if (nl >= 0) resolve(buf.slice(0, nl).trim());
-      });
-      daemon.on("error", reject);
-      daemon.on("exit", (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
-    });
-    process.env.DBUS_SYSTEM_BUS_ADDRESS = this.address;
+    const bus = await startPrivateBus(busArgs);
+    this.#daemon = bus.daemon;
+    this.address = bus.address;
     await this.#startMock();
   }
 
   /** Kills the fake bluetoothd and starts a new one (no adapters), as a `systemctl restart bluetooth`. */
   async restartBluez(): Promise<void> {
-    const p = this.#mock;
-    if (p && p.exitCode === null) {
-      const gone = new Promise((r) => p.once("exit", r));
-      p.kill("SIGTERM");
-      await gone;
-    }
+    await stopProcesses([this.#mock]);
     await this.#startMock();
   }
 
@@ -154,13 +128,7 @@ export class BluezMock {
 
   async stop(): Promise<void> {
     this.#bus?.disconnect();
-    for (const p of [this.#mock, this.#daemon]) {
-      if (p && p.exitCode === null) {
-        const gone = new Promise((r) => p.once("exit", r));
-        p.kill("SIGTERM");
-        await gone;
-      }
-    }
+    await stopProcesses([this.#mock, this.#daemon]);
     if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
   }
 

@@ -5,8 +5,9 @@
  * is built from AddObject / AddProperties / AddMethod; its Messaging.Create makes an SMS object whose
  * Send sets State to SENT (5), so a test reads what was sent from the bus, as ModemManager would list it.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { Message, type MessageBus, systemBus, Variant } from "dbus-next";
+import { dbusMockTools, startPrivateBus, stopProcesses } from "./private-bus.js";
 import { requireTool } from "./tools.js";
 import { waitFor } from "./wait.js";
 
@@ -28,17 +29,7 @@ ret = dbus.ObjectPath(p)`;
 
 /** dbus-daemon and python3-dbusmock here, or why not (no vitest import: the bench uses it too). */
 export function modemMockTools(): { ok: boolean; why: string } {
-  try {
-    execFileSync("dbus-daemon", ["--version"], { stdio: "ignore" });
-  } catch {
-    return { ok: false, why: "dbus-daemon not found (apt-get install -y dbus)" };
-  }
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import dbusmock"], { stdio: "ignore" });
-  } catch {
-    return { ok: false, why: "python3-dbusmock not found (apt-get install -y python3-dbusmock)" };
-  }
-  return { ok: true, why: "" };
+  return dbusMockTools("dbusmock");
 }
 
 /** Whether tests that need the mock ModemManager run here; under CI=true missing tools fail instead. */
@@ -70,21 +61,9 @@ export class ModemMock {
   address = "";
 
   async start(): Promise<void> {
-    const daemon = spawn("dbus-daemon", ["--session", "--nofork", "--print-address=1"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    this.#daemon = daemon;
-    this.address = await new Promise<string>((resolve, reject) => {
-      let buf = "";
-      daemon.stdout?.on("data", (d: Buffer) => {
-        buf += d.toString();
-        const nl = buf.indexOf("\n");
-        if (nl >= 0) resolve(buf.slice(0, nl).trim());
-      });
-      daemon.on("error", reject);
-      daemon.on("exit", (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
-    });
-    process.env.DBUS_SYSTEM_BUS_ADDRESS = this.address;
+    const bus = await startPrivateBus();
+    this.#daemon = bus.daemon;
+    this.address = bus.address;
     this.#mock = spawn("/usr/bin/python3", ["-m", "dbusmock", "--system", "-m", MM, ROOT, MM], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.address },
@@ -102,13 +81,7 @@ export class ModemMock {
 
   async stop(): Promise<void> {
     this.#bus?.disconnect();
-    for (const p of [this.#mock, this.#daemon]) {
-      if (p && p.exitCode === null) {
-        const gone = new Promise((r) => p.once("exit", r));
-        p.kill("SIGTERM");
-        await gone;
-      }
-    }
+    await stopProcesses([this.#mock, this.#daemon]);
   }
 
   async #call(
