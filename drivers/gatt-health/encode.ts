@@ -5,18 +5,13 @@
 import { floatBits, type MedSpecial, sfloatBits, toFloatParts, toSfloatParts } from "./ieee11073.js";
 import type { PulseRateRange } from "./measurements.js";
 import { PLX_DEVICE_SENSOR_STATUS, PLX_MEASUREMENT_STATUS } from "./measurements.js";
+import type { GattDateTime } from "./reader.js";
 
 /** A medical float to send: a marker, exact parts, or a decimal (one place kept). */
 export type MedInput = MedSpecial | { mantissa: number; exponent: number } | number;
 
-export interface DateTimeInput {
-  year: number;
-  month: number;
-  day: number;
-  hours: number;
-  minutes: number;
-  seconds: number;
-}
+/** A Date Time to send: the fields the reader gives back, without its derived `local`. */
+export type DateTimeInput = Omit<GattDateTime, "local">;
 
 class Writer {
   readonly out: number[] = [];
