@@ -11,6 +11,9 @@ export interface ReceiverContext {
   log: Logger;
   decide(d: Decision): void;
   commands: CommandSender;
-  /** Stores an alert state and, when it changed, writes the decision and queues the webhook. */
+  /**
+   * Stores an alert state and, when it changed (or a killed instance left it half handled), writes the
+   * decision and queues the webhook.
+   */
   alertChanged(row: AlertRow, envelope: unknown): Promise<boolean>;
 }

@@ -1,17 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import { hostname } from "node:os";
-import {
-  ALERT_KINDS,
-  type AlertKind,
-  ENVELOPE_SCHEMAS,
-  type Envelope,
-  type MessageType,
-} from "../contract/messages.js";
+import { ENVELOPE_SCHEMAS, type Envelope, type MessageType } from "../contract/messages.js";
 import { LANE_OF, type StoredType } from "../contract/stored.js";
 import { TOPIC_ROOT } from "../contract/topics.js";
 import type { Clock, Timer } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { OPEN_STATES, storeAlertState } from "./alert-intake.js";
 import { CommandSender } from "./commands.js";
 import type { ReceiverContext } from "./context.js";
 import { type Decision, type DecisionSink, onCommissioning } from "./decisions.js";
@@ -54,9 +49,6 @@ export interface ReceiverOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-const isKnownKind = (k: string): k is AlertKind => (ALERT_KINDS as readonly string[]).includes(k);
-const OPEN_STATES = new Set(["raised", "escalated"]);
 
 /**
  * `hearth receiver`: the cloud end of contract v1. Takes every message of a group's shared
@@ -354,41 +346,18 @@ export class Receiver {
       await this.acknowledge(b.alert, this.#o.ackBy, undefined, "auto");
   }
 
-  async #alertChanged(row: AlertRow, env: unknown): Promise<boolean> {
-    const changed = await this.#store.applyAlert(row);
-    if (!changed) return false;
-    this.#decide({
-      decision: "alert_stored",
-      home: row.home,
-      alert: row.alert,
-      kind: row.kind,
-      state: row.state,
-      id: row.messageId,
-      known_kind: isKnownKind(row.kind),
-      origin: row.origin,
-    });
-    if (this.#webhook) {
-      const body = JSON.stringify({
-        id: row.messageId,
-        home: row.home,
-        alert: row.alert,
-        kind: row.kind,
-        state: row.state,
-        origin: row.origin,
-        evidence: row.evidence,
-        ...(env ? { message: env } : {}),
-      });
-      const ackAfter = this.#o.ack === "webhook" && OPEN_STATES.has(row.state);
-      await this.#store.enqueueWebhook({
-        key: row.messageId,
-        alert: row.alert,
-        body,
-        nextAt: this.#clock.wallMs(),
-        ackAfter,
-      });
-      this.#webhook.kick();
-    }
-    return true;
+  #alertChanged(row: AlertRow, env: unknown): Promise<boolean> {
+    return storeAlertState(
+      {
+        store: this.#store,
+        decide: (d) => this.#decide(d),
+        webhook: this.#webhook,
+        ackAfterWebhook: this.#o.ack === "webhook",
+        wallMs: () => this.#clock.wallMs(),
+      },
+      row,
+      env,
+    );
   }
 
   async #webhookDelivered(row: WebhookRow): Promise<void> {
