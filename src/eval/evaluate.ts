@@ -64,8 +64,9 @@ export interface HomeOutcome {
   waitMs: number;
   /** First inactivity (or `not_home`, `fall`) `raised` at or after the incident. */
   detectedMs: number | undefined;
-  /** The kind of that alert. */
+  /** The kind of that alert, and for `inactivity` its rule (with the usual stillness's measure). */
   detectedKind: string | undefined;
+  detectedRule?: string;
   /** Inactivity, `not_home` and `fall` raised before the incident (announced away time included). */
   falseAlarms: number;
   falseAlarmsAway: number;
@@ -173,6 +174,7 @@ export function evaluateHome(
             } else if (o.detectedMs === undefined) {
               o.detectedMs = ms;
               o.detectedKind = b.kind;
+              o.detectedRule = ruleOf(b);
             }
           } else if (before) o.otherAlerts[b.kind] = (o.otherAlerts[b.kind] ?? 0) + 1;
         },
@@ -191,6 +193,13 @@ export function evaluateHome(
     e.finish(home.endMs);
   }
   return outcomes;
+}
+
+/** The rule of an alert (the usual stillness's measure after a colon), for diagnosis. */
+function ruleOf(b: Envelope<"alert">["body"]): string {
+  if (b.kind !== "inactivity") return b.kind;
+  const usual = b.evidence.usual as { measure?: string } | undefined;
+  return usual?.measure ? `${String(b.evidence.rule)}:${usual.measure}` : String(b.evidence.rule);
 }
 
 export interface Figures {
