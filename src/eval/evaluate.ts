@@ -64,8 +64,9 @@ export interface HomeOutcome {
   waitMs: number;
   /** First inactivity (or `not_home`, `fall`) `raised` at or after the incident. */
   detectedMs: number | undefined;
-  /** The kind of that alert, and for `inactivity` its rule (with the usual stillness's measure). */
+  /** The kind of that alert. */
   detectedKind: string | undefined;
+  /** Its rule for `inactivity` (with the usual stillness's measure after a colon), else its kind. */
   detectedRule?: string;
   /** Inactivity, `not_home` and `fall` raised before the incident (announced away time included). */
   falseAlarms: number;

@@ -47,8 +47,9 @@ const MORNING_FROM_MIN = 180;
  * a person on the floor who still moves a little (a lone PIR trigger now and then, 0–1.5 an hour in
  * the simulator, fading); a person up and about whom the PIR sees only now and then, never three
  * times within 30 min, makes the same long silence with triggers minutes apart. Waiting for 20 min
- * without any sign asked those people far less often (tuning seeds: 3.65 → 2.89 prompts a
- * home-month, detection the same), for a few minutes' delay when a fallen person twitched just before.
+ * without any sign asked those people far less often (tuning seeds 1–50, × 1.2: 3.65 → 2.89 prompts
+ * a home-month, detection the same), for a few minutes' delay when a fallen person twitched just
+ * before (docs/DETECTION.md, "What decides a typical daytime detection").
  */
 export const SILENCE_QUIET_MS = 20 * MINUTE_MS;
 
