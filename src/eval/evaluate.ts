@@ -66,6 +66,8 @@ export interface HomeOutcome {
   detectedMs: number | undefined;
   /** The kind of that alert. */
   detectedKind: string | undefined;
+  /** Its rule for `inactivity` (with the usual stillness's measure after a colon), else its kind. */
+  detectedRule?: string;
   /** Inactivity, `not_home` and `fall` raised before the incident (announced away time included). */
   falseAlarms: number;
   falseAlarmsAway: number;
@@ -173,6 +175,7 @@ export function evaluateHome(
             } else if (o.detectedMs === undefined) {
               o.detectedMs = ms;
               o.detectedKind = b.kind;
+              o.detectedRule = ruleOf(b);
             }
           } else if (before) o.otherAlerts[b.kind] = (o.otherAlerts[b.kind] ?? 0) + 1;
         },
@@ -191,6 +194,13 @@ export function evaluateHome(
     e.finish(home.endMs);
   }
   return outcomes;
+}
+
+/** The rule of an alert (the usual stillness's measure after a colon), for diagnosis. */
+function ruleOf(b: Envelope<"alert">["body"]): string {
+  if (b.kind !== "inactivity") return b.kind;
+  const usual = b.evidence.usual as { measure?: string } | undefined;
+  return usual?.measure ? `${String(b.evidence.rule)}:${usual.measure}` : String(b.evidence.rule);
 }
 
 export interface Figures {

@@ -103,6 +103,9 @@ export class InactivityVerdicts {
         sleepEndMin: d.sleepEndMin,
         ...(d.usualStillnessFloorMs !== undefined ? { floorMs: d.usualStillnessFloorMs } : {}),
         ...(d.usualStillnessMargin !== undefined ? { margin: d.usualStillnessMargin } : {}),
+        ...(d.usualStillnessSilenceQuietMs !== undefined
+          ? { silenceQuietMs: d.usualStillnessSilenceQuietMs }
+          : {}),
       },
       clock.monotonicMs(),
     );

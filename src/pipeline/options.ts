@@ -74,6 +74,8 @@ export interface DetectionOptions {
   /** The usual stillness's floor and margin (default: USUAL_STILLNESS_DEFAULTS). */
   usualStillnessFloorMs?: number;
   usualStillnessMargin?: number;
+  /** The silence measure waits until nothing at all was seen for this long (default: SILENCE_QUIET_MS). */
+  usualStillnessSilenceQuietMs?: number;
   /** Daily check-in: "I am fine" between the end of the sleep window and this (minutes after midnight). */
   checkinByMin?: number;
   /**
@@ -101,6 +103,7 @@ type Unset =
   | "prealarmUsualStillness"
   | "usualStillnessFloorMs"
   | "usualStillnessMargin"
+  | "usualStillnessSilenceQuietMs"
   | "checkinByMin";
 
 /**
@@ -258,6 +261,7 @@ function defaults(): Omit<ResolvedDetection, Unset> {
     prealarmUsualStillness: _pu,
     usualStillnessFloorMs: _uf,
     usualStillnessMargin: _um,
+    usualStillnessSilenceQuietMs: _uq,
     checkinByMin: _checkin,
     ...rest
   } = detectionOptions(CONFIG_DEFAULTS);

@@ -41,6 +41,14 @@ export function outingOptions(d: ResolvedDetection): OutingOptions {
   };
 }
 
+/**
+ * A meter's step is seen up to this long after the use that made it: a poll a minute apart, and
+ * without a power register the power of energy deltas over 5 min (activity.ts `energyWindowMs`). A
+ * step this soon after the door may be the tap or the kettle of just before leaving, and while
+ * waiting to call a door event an outing it is not taken as someone inside (a PIR trigger still is).
+ */
+export const METER_LAG_MS = 5 * 60 * SECOND_MS;
+
 /** `home`: no outing; `leaving`: a door event, waiting `settleMs` for a sign of anyone inside; `out`. */
 export type OutingState = "home" | "leaving" | "out";
 
@@ -137,7 +145,8 @@ export class Outings {
     }
     if (this.#state === "leaving") {
       // A load switching off needs nobody: the kettle or the rice cooker the person left running.
-      if (!a.switchedOff) this.#state = "home";
+      // A meter's step just after the door may be use from before it (see METER_LAG_MS).
+      if (!a.switchedOff && !this.#meterLag(a)) this.#state = "home";
       return;
     }
     if (this.#state !== "out") return;
@@ -160,6 +169,11 @@ export class Outings {
     if (nowMono - this.#sinceMono >= this.#o.maxDayMs) this.#raise("outing_day", nowMono);
     else if (this.#outInSleepWindowMs(wallMs, local) >= this.#o.sleepGraceMs)
       this.#raise("outing_night", nowMono);
+  }
+
+  /** A water or power step within `METER_LAG_MS` of the door event that began `leaving`. */
+  #meterLag(a: Activity): boolean {
+    return (a.source === "water" || a.source === "electricity") && a.mono - this.#sinceMono < METER_LAG_MS;
   }
 
   #entrance(device: string): boolean {

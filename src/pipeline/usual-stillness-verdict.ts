@@ -42,6 +42,16 @@ const BEDTIME_MARGIN_MIN = 30;
 const BEDTIME_SILENCE_MIN = 40;
 /** A first sign this long before the end of the sleep window, or later, is the morning's. */
 const MORNING_FROM_MIN = 180;
+/**
+ * The silence measure finds nothing while anything at all was seen within this long. It is there for
+ * a person on the floor who still moves a little (a lone PIR trigger now and then, 0–1.5 an hour in
+ * the simulator, fading); a person up and about whom the PIR sees only now and then, never three
+ * times within 30 min, makes the same long silence with triggers minutes apart. Waiting for 20 min
+ * without any sign asked those people far less often (tuning seeds 1–50, × 1.2: 3.65 → 2.89 prompts
+ * a home-month, detection the same), for a few minutes' delay when a fallen person twitched just
+ * before (docs/DETECTION.md, "What decides a typical daytime detection").
+ */
+export const SILENCE_QUIET_MS = 20 * MINUTE_MS;
 
 export interface UsualStillnessSnapshot {
   v: 2;
@@ -80,6 +90,7 @@ export class UsualStillnessVerdict {
   readonly #sleepStartMin: number;
   readonly #sleepEndMin: number;
   readonly #days: number;
+  readonly #silenceQuietMs: number;
   /** Local day → minute of the morning's first sign of someone up. */
   #morning = new Map<number, number>();
   /** The start of the night's first long silence (local day and minute), until it ends ordinarily. */
@@ -92,12 +103,13 @@ export class UsualStillnessVerdict {
   #morningAsked = -1;
 
   constructor(
-    o: { sleepStartMin: number; sleepEndMin: number } & Partial<
+    o: { sleepStartMin: number; sleepEndMin: number; silenceQuietMs?: number } & Partial<
       Pick<UsualStillnessOptions, "floorMs" | "margin">
     >,
     nowMono: number,
   ) {
     const learn = { floorMs: o.floorMs, margin: o.margin };
+    this.#silenceQuietMs = o.silenceQuietMs ?? SILENCE_QUIET_MS;
     this.#sleepStartMin = o.sleepStartMin;
     this.#sleepEndMin = o.sleepEndMin;
     this.#days = USUAL_STILLNESS_DEFAULTS.days;
@@ -266,6 +278,8 @@ export class UsualStillnessVerdict {
       if (found || !o.use || !learned.ready(local.day)) continue;
       const limit = learned.limitMs(local.day, local.hour) * o.factor;
       if (awake < limit) continue;
+      if (measure === "silence" && nowMono - this.#anyRule.lastActivityMono() < this.#silenceQuietMs)
+        continue;
       found = {
         verdict: {
           rule: "max_silence_day",

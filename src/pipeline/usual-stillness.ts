@@ -19,7 +19,10 @@ export interface UsualStillnessOptions {
   days: number;
   /** Days observed before the limit is used. */
   minDays: number;
-  /** The limit is the longest usual silence around this hour times (1 + margin)… */
+  /**
+   * The limit is the longest usual silence around this hour times (1 + margin)… (0.2 until the
+   * silence measure's 20-minute wait and the outings' meter lag freed prompts: docs/DETECTION.md)
+   */
   margin: number;
   /** …and never less than this. */
   floorMs: number;
@@ -28,7 +31,7 @@ export interface UsualStillnessOptions {
 export const USUAL_STILLNESS_DEFAULTS: UsualStillnessOptions = {
   days: 28,
   minDays: 14,
-  margin: 0.2,
+  margin: 0.15,
   floorMs: 45 * MINUTE_MS,
 };
 

@@ -110,6 +110,21 @@ describe("sensing tiers", () => {
     }
   }, 60_000);
 
+  it("each detected incident names the rule that found it (usual stillness with its measure)", () => {
+    const knobs = tierKnobs("motion_door", true);
+    const rules: string[] = [];
+    for (const seed of [30, 23]) {
+      const [o] = evaluateHome(seed, 60, ["routine"], knobs);
+      if (!o) throw new Error("no outcome");
+      expect(o.detectedMs === undefined).toBe(o.detectedRule === undefined);
+      if (o.detectedRule !== undefined) rules.push(o.detectedRule);
+    }
+    expect(rules.length).toBeGreaterThan(0);
+    for (const r of rules) expect(r).toMatch(/^(not_home|fall|[a-z_]+(:(silence|any_sign|morning))?)$/);
+    // Seeds 30 and 23 (daytime, tuning) are found by the usual stillness's time without any sign.
+    expect(rules).toContain("usual_stillness:any_sign");
+  }, 120_000);
+
   it("figures of a tiny corpus: counts add up, a fall sensor detects by fall", () => {
     const [r] = runTiers(1, 4, 10, ["motion_door_fall"], [false]);
     if (!r) throw new Error("no result");

@@ -157,6 +157,28 @@ describe("outings", () => {
     expect(outingEvents(rig.sink.events)).toEqual(["outing_started"]);
   });
 
+  it("the door, then a meter step within METER_LAG_MS (use from before leaving, polled late): still an outing", () => {
+    const rig = home("2026-03-02T09:00:00+08:00");
+    rig.read("meter-1", "power_w", 40);
+    goOut(rig); // 09:02 the door closes behind the person
+    rig.clock.advanceBy(MINUTE_MS);
+    rig.read("water-1", "water_total_m3", 10.02); // 09:03: the flush of just before, on a coarse meter
+    rig.clock.advanceBy(2 * MINUTE_MS);
+    rig.read("meter-1", "power_w", 1540); // 09:05: the kettle switched on before leaving, polled late
+    rig.clock.advanceBy(13 * MINUTE_MS);
+    expect(outingEvents(rig.sink.events)).toEqual(["outing_started"]);
+  });
+
+  it("a PIR trigger just after the door is someone inside, however soon (only meters lag)", () => {
+    const rig = home("2026-03-02T09:00:00+08:00");
+    rig.read("pir-1", "motion", 0);
+    goOut(rig);
+    rig.clock.advanceBy(MINUTE_MS);
+    rig.read("pir-1", "motion", 1);
+    rig.clock.advanceBy(20 * MINUTE_MS);
+    expect(outingEvents(rig.sink.events)).toEqual([]);
+  });
+
   it("the door, then a load switched on within the settle time: someone is home", () => {
     const rig = home("2026-03-02T09:00:00+08:00");
     rig.read("meter-1", "power_w", 40);

@@ -73,8 +73,25 @@ describe("usual stillness (with the pre-alarm)", () => {
     const r = rig({ prealarmUsualStillness: true });
     for (let d = 0; d < 15; d++) r.ordinaryDay();
     r.ordinaryDay(10 * 60);
-    // 09:50 and 09:55 were the last triggers; one more at 10:30 is a lone one (three within 30 min
+    // 09:50 and 09:55 were the last triggers; one more at 10:35 is a lone one (three within 30 min
     // would show someone up).
+    r.clock.advanceBy(35 * MINUTE_MS);
+    r.pir();
+    r.clock.advanceBy(12 * MINUTE_MS);
+    // 10:47: the silence (52 min) is past its limit (the floor, 45 min), but the PIR saw something
+    // 12 min ago: the silence measure waits until nothing at all has been seen for 20 min (10:55).
+    expect(r.prealarms()).toEqual([]);
+    r.clock.advanceBy(9 * MINUTE_MS);
+    const [ev] = r.prealarms();
+    expect(ev?.data.rule).toBe("usual_stillness");
+    expect(Number(ev?.data.silence_s)).toBeGreaterThanOrEqual(60 * 60);
+    expect(Number(ev?.data.silence_s)).toBeLessThanOrEqual(61 * 60);
+  });
+
+  it("without that wait (0), the silence measure asks as soon as the silence is past its limit", () => {
+    const r = rig({ prealarmUsualStillness: true, usualStillnessSilenceQuietMs: 0 });
+    for (let d = 0; d < 15; d++) r.ordinaryDay();
+    r.ordinaryDay(10 * 60);
     r.clock.advanceBy(35 * MINUTE_MS);
     r.pir();
     r.clock.advanceBy(12 * MINUTE_MS);
@@ -94,7 +111,8 @@ describe("usual stillness (with the pre-alarm)", () => {
     ]);
     // The rest of the day and the next morning as usual, then the same stillness after 09:55.
     r.ordinary(24 * 60 - (10 * 60 + 42) + 10 * 60);
-    r.clock.advanceBy(50 * MINUTE_MS);
+    // 52 min: past the floor (45 min, which asked yesterday), within the learned 47 min × 1.15.
+    r.clock.advanceBy(47 * MINUTE_MS);
     expect(r.prealarms().map((e) => [e.data.rule, e.data.silence_s])).toHaveLength(1);
   });
 });
