@@ -30,6 +30,13 @@ export class Connection {
   receiveMaximum: number | undefined;
   /** The connection session number: in this connection's last will and every status on it. */
   readonly session: number;
+  /**
+   * QoS 1 publishes on this connection awaiting their PUBACK: the drain's, the status, command replies.
+   * The receive maximum bounds them all (MQTT 5 §4.9), not only the drain's.
+   */
+  unacknowledged = 0;
+  /** Runs after any publish on this connection was settled (PUBACK or error): a slot is free again. */
+  onSettled: (() => void) | undefined;
   /** Packet ids whose PUBACK said "no matching subscribers", until their publish callback reads them. */
   readonly #unrouted = new Set<number>();
 
@@ -70,11 +77,14 @@ export class Connection {
   ): void {
     const o: IClientPublishOptions = { qos: 1, retain };
     if (this.v5) o.properties = { contentType: "application/json", payloadFormatIndicator: true };
+    this.unacknowledged++;
     this.client.publish(topic, payload, o, (err, packet) => {
+      this.unacknowledged--;
       const id = packet && "messageId" in packet ? packet.messageId : undefined;
       // Consumed here, before MQTT.js frees the id for reuse.
       const unrouted = id !== undefined && this.#unrouted.delete(id);
       done(err, unrouted);
+      this.onSettled?.();
     });
   }
 }
