@@ -15,6 +15,27 @@ export const STOP_WAIT_MS = 3 * SECOND_MS;
 /** MQTT 5 PUBACK reason code "No matching subscribers": the broker took the message and dropped it. */
 export const NO_MATCHING_SUBSCRIBERS = 0x10;
 
+/** MQTT 5: the payload is JSON, declared as such. */
+const JSON_PROPERTIES: IClientPublishOptions["properties"] = {
+  contentType: "application/json",
+  payloadFormatIndicator: true,
+};
+
+/**
+ * The PUBLISH options by [MQTT 5][retain], made once: MQTT.js copies them into each packet and never
+ * writes to them, so a replay need not build two objects per message.
+ */
+const PUBLISH_OPTIONS: readonly (readonly IClientPublishOptions[])[] = [
+  [
+    { qos: 1, retain: false },
+    { qos: 1, retain: true },
+  ],
+  [
+    { qos: 1, retain: false, properties: JSON_PROPERTIES },
+    { qos: 1, retain: true, properties: JSON_PROPERTIES },
+  ],
+];
+
 /** One MQTT connection (or attempt). Its state dies with it; the outbox keeps what matters. */
 export class Connection {
   readonly client: MqttClient;
@@ -75,8 +96,7 @@ export class Connection {
     retain: boolean,
     done: (err?: Error, noSubscribers?: boolean) => void,
   ): void {
-    const o: IClientPublishOptions = { qos: 1, retain };
-    if (this.v5) o.properties = { contentType: "application/json", payloadFormatIndicator: true };
+    const o = PUBLISH_OPTIONS[this.v5 ? 1 : 0]?.[retain ? 1 : 0] as IClientPublishOptions;
     this.unacknowledged++;
     this.client.publish(topic, payload, o, (err, packet) => {
       this.unacknowledged--;
