@@ -13,6 +13,16 @@ export interface Row {
 
 export const COLUMNS = "seq, id, lane, type, delivered, envelope";
 
+/** The same columns as a statement in raw mode returns them: an array per row, in COLUMNS order. */
+export type RawRow = [
+  seq: number,
+  id: string,
+  lane: number,
+  type: string,
+  delivered: number,
+  envelope: string,
+];
+
 /** Lanes as stored: the pending index sorts in replay order. */
 export const LANE_CODE: Record<Lane, number> = { alert: 0, event: 1, telemetry: 2 };
 
@@ -45,13 +55,13 @@ class StoredRow implements StoredMessage {
   readonly delivered: boolean;
   #envelope: Envelope | undefined;
 
-  constructor(r: Row) {
-    this.seq = r.seq;
-    this.id = r.id;
-    this.lane = LANES[r.lane] as Lane;
-    this.type = r.type as StoredMessage["type"];
-    this.json = r.envelope;
-    this.delivered = r.delivered === 1;
+  constructor(seq: number, id: string, lane: number, type: string, delivered: number, json: string) {
+    this.seq = seq;
+    this.id = id;
+    this.lane = LANES[lane] as Lane;
+    this.type = type as StoredMessage["type"];
+    this.json = json;
+    this.delivered = delivered === 1;
   }
 
   get envelope(): Envelope {
@@ -61,5 +71,10 @@ class StoredRow implements StoredMessage {
 }
 
 export function toStored(r: Row): StoredMessage {
-  return new StoredRow(r);
+  return new StoredRow(r.seq, r.id, r.lane, r.type, r.delivered, r.envelope);
+}
+
+/** A raw-mode row (RawRow) as a stored message: the drain's page read, where a row object per row shows. */
+export function rawToStored(r: RawRow): StoredMessage {
+  return new StoredRow(r[0], r[1], r[2], r[3], r[4], r[5]);
 }
