@@ -39,10 +39,7 @@ export interface DrainLink {
   readonly down: boolean;
   /** The broker's receive maximum, when it announced one. */
   readonly receiveMaximum?: number | undefined;
-  /**
-   * All publishes on this connection awaiting their PUBACK (the status and replies too), when known:
-   * the window is what the receive maximum leaves of them.
-   */
+  /** All publishes on it awaiting their PUBACK, the status and replies too (when known): the window. */
   readonly unacknowledged?: number;
   /** Writes what was published so far to the socket now, not at the end of the current call. */
   flush?(): void;
