@@ -1,7 +1,7 @@
 import { LANES, type Lane, type StoredMessage } from "../contract/stored.js";
 import { ErrorCode, HearthError } from "../core/errors.js";
 import type { OutboxDb } from "./db.js";
-import { COLUMNS, OPEN_STATES, type Row, toStored } from "./rows.js";
+import { COLUMNS, OPEN_STATES, type RawRow, type Row, rawToStored, toStored } from "./rows.js";
 import type { AlertStateInfo, ResendResult } from "./types.js";
 
 /** Most rows `deliveredRange` returns in one call. */
@@ -17,10 +17,12 @@ export const MAX_RESEND = 1000;
  * open alerts, delivered rows still held. Plain queries on the connection; the outbox owns the counters.
  */
 export function pending(db: OutboxDb, limit: number): StoredMessage[] {
+  // Raw mode (arrays, not an object with named fields per row): the uplink reads its replay here.
   const rows = db
     .stmt(`SELECT ${COLUMNS} FROM messages WHERE delivered = 0 ORDER BY resend, lane, seq LIMIT ?`)
-    .all(Math.max(0, Math.floor(limit))) as Row[];
-  return rows.map(toStored);
+    .raw(true)
+    .all(Math.max(0, Math.floor(limit))) as RawRow[];
+  return rows.map(rawToStored);
 }
 
 /**

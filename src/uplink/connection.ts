@@ -15,6 +15,27 @@ export const STOP_WAIT_MS = 3 * SECOND_MS;
 /** MQTT 5 PUBACK reason code "No matching subscribers": the broker took the message and dropped it. */
 export const NO_MATCHING_SUBSCRIBERS = 0x10;
 
+/** MQTT 5: the payload is JSON, declared as such. */
+const JSON_PROPERTIES: IClientPublishOptions["properties"] = {
+  contentType: "application/json",
+  payloadFormatIndicator: true,
+};
+
+/**
+ * The PUBLISH options by [MQTT 5][retain], made once: MQTT.js copies them into each packet and never
+ * writes to them, so a replay need not build two objects per message.
+ */
+const PUBLISH_OPTIONS: readonly (readonly IClientPublishOptions[])[] = [
+  [
+    { qos: 1, retain: false },
+    { qos: 1, retain: true },
+  ],
+  [
+    { qos: 1, retain: false, properties: JSON_PROPERTIES },
+    { qos: 1, retain: true, properties: JSON_PROPERTIES },
+  ],
+];
+
 /** One MQTT connection (or attempt). Its state dies with it; the outbox keeps what matters. */
 export class Connection {
   readonly client: MqttClient;
@@ -30,6 +51,13 @@ export class Connection {
   receiveMaximum: number | undefined;
   /** The connection session number: in this connection's last will and every status on it. */
   readonly session: number;
+  /**
+   * QoS 1 publishes on this connection awaiting their PUBACK: the drain's, the status, command replies.
+   * The receive maximum bounds them all (MQTT 5 §4.9), not only the drain's.
+   */
+  unacknowledged = 0;
+  /** Runs after any publish on this connection was settled (PUBACK or error): a slot is free again. */
+  onSettled: (() => void) | undefined;
   /** Packet ids whose PUBACK said "no matching subscribers", until their publish callback reads them. */
   readonly #unrouted = new Set<number>();
 
@@ -68,13 +96,15 @@ export class Connection {
     retain: boolean,
     done: (err?: Error, noSubscribers?: boolean) => void,
   ): void {
-    const o: IClientPublishOptions = { qos: 1, retain };
-    if (this.v5) o.properties = { contentType: "application/json", payloadFormatIndicator: true };
+    const o = PUBLISH_OPTIONS[this.v5 ? 1 : 0]?.[retain ? 1 : 0] as IClientPublishOptions;
+    this.unacknowledged++;
     this.client.publish(topic, payload, o, (err, packet) => {
+      this.unacknowledged--;
       const id = packet && "messageId" in packet ? packet.messageId : undefined;
       // Consumed here, before MQTT.js frees the id for reuse.
       const unrouted = id !== undefined && this.#unrouted.delete(id);
       done(err, unrouted);
+      this.onSettled?.();
     });
   }
 }

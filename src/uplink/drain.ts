@@ -39,6 +39,8 @@ export interface DrainLink {
   readonly down: boolean;
   /** The broker's receive maximum, when it announced one. */
   readonly receiveMaximum?: number | undefined;
+  /** All publishes on it awaiting their PUBACK, the status and replies too (when known): the window. */
+  readonly unacknowledged?: number;
   /** Writes what was published so far to the socket now, not at the end of the current call. */
   flush?(): void;
   /**
@@ -228,7 +230,7 @@ export class Drain {
     const max = maxInFlight(link);
     this.#filling = true;
     try {
-      while (w.inFlight.size < max) {
+      while (Math.max(w.inFlight.size, link.unacknowledged ?? 0) < max) {
         const first = w.priority[0];
         if (first && w.sent.has(first.seq)) {
           w.priority.shift();

@@ -146,6 +146,9 @@ export class Uplink extends EventEmitter<UplinkEvents> {
   }
 
   #up(c: Connection): void {
+    // The status's or a reply's PUBACK frees a slot of the window too, and a publish in it at once
+    // carries the TCP acknowledgement the broker may be holding its next PUBACKs for (Nagle).
+    c.onSettled = () => this.#drain.schedule();
     this.#replies.subscribe(c);
     this.#status.online(c);
     this.#drain.begin(c);

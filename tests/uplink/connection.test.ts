@@ -33,6 +33,8 @@ class FakeClient extends EventEmitter {
   constructor(
     readonly url: string,
     readonly options: IClientOptions,
+    /** Statuses wait for the test's ack like any other publish. */
+    readonly holdStatus = false,
   ) {
     super();
   }
@@ -45,7 +47,7 @@ class FakeClient extends EventEmitter {
       ack: cb,
     });
     // Statuses are acknowledged at once, so that stop() need not wait for its offline status.
-    if (o.retain) queueMicrotask(() => cb());
+    if (o.retain && !this.holdStatus) queueMicrotask(() => cb());
     return this;
   }
 
@@ -72,7 +74,10 @@ describe("Uplink through an injected connect (no socket)", () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  const make = (urls: string[], o: { health?: () => StatusBody["health"]; log?: Logger } = {}) => {
+  const make = (
+    urls: string[],
+    o: { health?: () => StatusBody["health"]; log?: Logger; holdStatus?: boolean } = {},
+  ) => {
     const clock = new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) });
     const outbox = new MemoryOutbox({
       home: HOME,
@@ -104,7 +109,7 @@ describe("Uplink through an injected connect (no socket)", () => {
       log: o.log ?? silentLogger(),
       random: () => 0,
       connect: (url, options) => {
-        const c = new FakeClient(url, options);
+        const c = new FakeClient(url, options, o.holdStatus);
         clients.push(c);
         return c as unknown as MqttClient;
       },
@@ -191,6 +196,20 @@ describe("Uplink through an injected connect (no socket)", () => {
     expect(uplink.state().published).toBe(3);
   });
 
+  it("keeps the online status within the receive maximum, and fills its slot at the status's PUBACK", async () => {
+    const { outbox, clients, uplink } = make(["mqtt://a:1883"], { holdStatus: true });
+    for (let i = 0; i < 3; i++) outbox.putEvent(eventBody(i));
+    uplink.start();
+    const client = clients[0] as FakeClient;
+    client.emit("connect", connack(2));
+    await waitFor("the first event", () => client.stored().length === 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.stored()).toHaveLength(1);
+    const status = client.published.find((p) => p.envelope.type === "status");
+    status?.ack();
+    await waitFor("the second event in the status's slot", () => client.stored().length === 2);
+  });
+
   it("sends a status whose health breaks the contract without the health, and says why", () => {
     const { log, lines } = captureLog();
     const health = () => ({ clock: "sometimes" }) as unknown as StatusBody["health"];
@@ -227,5 +246,29 @@ describe("Connection.flush", () => {
     c.flush();
     expect(written).toEqual(["a", "b"]);
     expect(stream.writableCorked).toBe(0);
+  });
+});
+
+describe("Connection.unacknowledged", () => {
+  it("counts every publish until its PUBACK or error, and says when one was settled", async () => {
+    const { Connection } = await import("../../src/uplink/connection.js");
+    const callbacks: ((err?: Error) => void)[] = [];
+    const client = Object.assign(new EventEmitter(), {
+      publish: (_t: string, _p: string, _o: unknown, cb: (err?: Error) => void) => void callbacks.push(cb),
+    }) as unknown as MqttClient;
+    const c = new Connection(client, { url: "mqtt://x:1883", mqtt_version: "5" }, "mqtt://x:1883", 1);
+    let settled = 0;
+    c.onSettled = () => settled++;
+    const done: (string | undefined)[] = [];
+    c.publish("t/status", "{}", true, (err) => done.push(err?.message));
+    c.publish("t/telemetry", "{}", false, (err) => done.push(err?.message));
+    expect(c.unacknowledged).toBe(2);
+    callbacks[0]?.();
+    expect(c.unacknowledged).toBe(1);
+    expect(settled).toBe(1);
+    callbacks[1]?.(new Error("connection closed"));
+    expect(c.unacknowledged).toBe(0);
+    expect(settled).toBe(2);
+    expect(done).toEqual([undefined, "connection closed"]);
   });
 });

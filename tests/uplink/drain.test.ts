@@ -135,6 +135,28 @@ describe("Drain (fake publish, no broker)", () => {
     expect(r.drain.inFlight(link)).toBe(3);
   });
 
+  it("counts the connection's other unacknowledged publishes (status, replies) in the receive maximum", () => {
+    const r = make();
+    // A status and a reply in flight on a connection whose broker takes 4: two slots are left.
+    const link = Object.assign(new FakeLink(4), { others: 2 });
+    Object.defineProperty(link, "unacknowledged", {
+      get: () => link.others + link.sent.filter((s) => !acked.has(s)).length,
+    });
+    const acked = new Set<Sent>();
+    r.link = link;
+    for (let i = 0; i < 10; i++) r.outbox.putEvent(eventBody(i));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2]);
+    // The status's PUBACK frees a slot for the drain.
+    link.others = 1;
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, 2, 3]);
+    const first = link.sent[0] as Sent;
+    acked.add(first);
+    first.done();
+    expect(link.seqs()).toEqual([1, 2, 3, 4]);
+  });
+
   it("remembers the seqs whose PUBACK said nobody subscribed, until a later PUBACK says otherwise", async () => {
     const r = make();
     const link = r.link as FakeLink;
