@@ -34,8 +34,9 @@ export interface TelemetrySlotsOptions {
  *   polled every few seconds reports in that time);
  * - a device heard later in the slot (a sensor reporting every few minutes) is held until the next slot's
  *   release, and leaves with that burst;
- * - a device's first message since start leaves at once (an installer watching a new meter, the
- *   footprint bench's first publish).
+ * - a device's first message leaves at once when it comes within one slot's length of the start (an
+ *   installer watching the devices come up, the footprint bench's first publish); one first heard
+ *   later (a door opened for the first time) waits for the burst like any other.
  *
  * Held messages live in memory only: a kill loses them (at most one message per device, of the current
  * and the previous slot). `flush` puts them at a clean stop.
@@ -50,10 +51,12 @@ export class TelemetrySlots {
   /** Held messages of an earlier slot whose device has been heard in a newer one since. */
   #due: TelemetryBody[] = [];
   #timer: Timer | undefined;
+  readonly #startMono: number;
 
   constructor(o: TelemetrySlotsOptions) {
     this.#o = o;
     this.#gatherMs = Math.min(o.gatherMs ?? GATHER_MS, o.everyMs / 10);
+    this.#startMono = o.clock.monotonicMs();
   }
 
   /** One message per device of a poll's batch (its readings together, with units) at wall time `at`. */
@@ -82,12 +85,12 @@ export class TelemetrySlots {
     const now = this.#o.clock.monotonicMs();
     const slot = Math.floor(now / everyMs);
     const sent = this.#sent.get(body.device);
-    if (sent === undefined) {
+    if (sent === undefined && now - this.#startMono < everyMs) {
       this.#sent.set(body.device, slot);
       this.#o.put(body);
       return;
     }
-    if (sent >= slot) return;
+    if (sent !== undefined && sent >= slot) return;
     const held = this.#held.get(body.device);
     if (held && held.slot !== slot) {
       this.#due.push(held.body);

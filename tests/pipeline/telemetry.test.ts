@@ -37,6 +37,16 @@ describe("telemetry slots", () => {
     expect(r.out).toHaveLength(1);
   });
 
+  it("a device first heard more than a slot's length after start waits for the burst", () => {
+    const r = rig();
+    r.at(SLOT + MINUTE_MS, "door-1", 1);
+    expect(r.out).toEqual([]);
+    r.clock.advanceTo(2 * SLOT + GATHER_MS);
+    expect(r.out).toEqual([
+      { mono: 2 * SLOT + GATHER_MS, body: expect.objectContaining({ device: "door-1" }) },
+    ]);
+  });
+
   it("devices polled at their own phases leave together, at the end of the slot's gathering", () => {
     const r = rig();
     for (const d of ["meter-1", "meter-2", "meter-3"]) r.at(SECOND_MS, d, 0);
