@@ -361,9 +361,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   #commit(drafts: readonly Draft[], durable: boolean, marks: number[] = []): Envelope[] {
-    this.#floor.cover(this.#ledger.lastSeq + drafts.length);
     const also = marks.length > 0 ? { seqs: marks, nowMs: this.#o.clock.wallMs() } : undefined;
     try {
+      this.#floor.cover(this.#ledger.lastSeq + drafts.length);
       const envelopes = commit(this.#write, drafts, durable, also);
       this.#listeners.notify();
       return envelopes;
