@@ -80,6 +80,12 @@ export function deliveryTap(
       source.markDelivered(seqs);
       onDelivered(seqs);
     },
+    // Telemetry's (the drain defers no alert's mark): the SMS fallback, which follows alerts, is told too.
+    markDeliveredLater: (seqs) => {
+      if (source.markDeliveredLater) source.markDeliveredLater(seqs);
+      else source.markDelivered(seqs);
+      onDelivered(seqs);
+    },
     openAlerts: () => source.openAlerts(),
     onWrite: (listener) => source.onWrite(listener),
     lastSeq: () => source.lastSeq(),

@@ -31,20 +31,24 @@ export function pending(db: OutboxDb, limit: number): StoredMessage[] {
  */
 export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
   const conn = db.need();
+  db.relaxed(() => {
+    conn.transaction(() => markRuns(db, seqs, nowMs))();
+  });
+}
+
+/** The UPDATEs of `markDelivered`, inside the caller's transaction (a commit's, write.ts). */
+export function markRuns(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
+  if (seqs.length === 0) return;
   const upd = db.stmt(
     "UPDATE messages SET delivered = 1, delivered_ms = ?, resend = 0 WHERE seq BETWEEN ? AND ? AND delivered = 0",
   );
   const sorted = Float64Array.from(seqs).sort();
-  db.relaxed(() => {
-    conn.transaction(() => {
-      let from = 0;
-      for (let i = 1; i <= sorted.length; i++)
-        if (i === sorted.length || (sorted[i] as number) > (sorted[i - 1] as number) + 1) {
-          upd.run(nowMs, sorted[from], sorted[i - 1]);
-          from = i;
-        }
-    })();
-  });
+  let from = 0;
+  for (let i = 1; i <= sorted.length; i++)
+    if (i === sorted.length || (sorted[i] as number) > (sorted[i - 1] as number) + 1) {
+      upd.run(nowMs, sorted[from], sorted[i - 1]);
+      from = i;
+    }
 }
 
 /**

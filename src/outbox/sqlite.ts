@@ -13,6 +13,7 @@ import { type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
 import { DurableGroup, fsyncBarrier } from "./durable-group.js";
 import { FailSafeKv } from "./kv.js";
+import { LATER_MARKS_MS, LaterMarks } from "./later-marks.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
@@ -22,6 +23,7 @@ import { RuntimeCopy } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
+import { TelemetryBuffer } from "./telemetry-buffer.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
 import { commit, type Draft, draft, type WriteContext } from "./write.js";
 import { WriteListeners } from "./write-listeners.js";
@@ -39,6 +41,8 @@ export interface OutboxOptions {
   retentionMs: number;
   telemetryBatch: number;
   telemetryFlushMs: number;
+  /** Longest a deferred telemetry delivery mark waits for a commit to ride in (later-marks.ts). */
+  laterMarksMs?: number;
   /** Bytes of the ballast file kept beside the outbox for a full disk (0: none). Default 0. */
   ballastBytes?: number;
   /**
@@ -54,8 +58,6 @@ export const BALLAST_FILE = "outbox.ballast";
 /** How often held messages are written back and the end of a storage fault is looked for. */
 export const STORAGE_CHECK_MS = 15 * SECOND_MS;
 
-/** Telemetry kept in memory while commits fail (disk full, I/O error), in batches. */
-const MAX_BUFFERED_BATCHES = 10;
 /** Retention is enforced at least this often (and at most once a second). */
 const PRUNE_EVERY_MS = 10 * MINUTE_MS;
 
@@ -81,8 +83,8 @@ export class SqliteOutbox implements Outbox {
   readonly #guard: StorageGuard;
   readonly #group = new DurableGroup();
   readonly #barrier: () => void;
-  #buffer: Draft[] = [];
-  #flushTimer: Timer | undefined;
+  readonly #buffer: TelemetryBuffer;
+  readonly #later: LaterMarks;
   #pruneTimer: Timer | undefined;
   #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
@@ -106,6 +108,12 @@ export class SqliteOutbox implements Outbox {
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
     this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
+    // Deferred delivery marks ride in the telemetry commits (later-marks.ts).
+    const telemetry = (drafts: Draft[]) => this.#commit(drafts, false, this.#later.take());
+    this.#buffer = new TelemetryBuffer(opts, telemetry, (e) => this.#guard.failed(e, "telemetry"));
+    this.#later = new LaterMarks(opts.clock, opts.laterMarksMs ?? LATER_MARKS_MS, () =>
+      this.markDelivered([]),
+    );
     const ballastBytes = opts.ballastBytes ?? 0;
     this.#guard = new StorageGuard({
       db: this.#db,
@@ -165,15 +173,13 @@ export class SqliteOutbox implements Outbox {
   close(): void {
     if (!this.#db.isOpen) return;
     this.flush();
-    this.#flushTimer?.cancel();
-    this.#flushTimer = undefined;
+    this.markDelivered([]);
     this.#pruneTimer?.cancel();
     this.#pruneTimer = undefined;
     this.#checkTimer?.cancel();
     this.#checkTimer = undefined;
-    if (this.#buffer.length > 0)
-      this.#o.log.warn({ lost: this.#buffer.length }, "Outbox closed with telemetry it could not commit");
-    this.#buffer = [];
+    const lost = this.#buffer.drop();
+    if (lost > 0) this.#o.log.warn({ lost }, "Outbox closed with telemetry it could not commit");
     this.checkStorage();
     const held = this.#lane.depth();
     if (this.#lane.size > 0)
@@ -206,44 +212,23 @@ export class SqliteOutbox implements Outbox {
 
   putTelemetry(body: TelemetryBody): void {
     this.#db.need();
-    this.#buffer.push(draft("telemetry", body, this.#o.clock));
-    if (this.#buffer.length >= this.#o.telemetryBatch) {
-      this.flush();
-      return;
-    }
-    this.#flushTimer ??= this.#o.clock.setTimeout(() => {
-      this.#flushTimer = undefined;
-      this.flush();
-    }, this.#o.telemetryFlushMs);
+    this.#buffer.add(draft("telemetry", body, this.#o.clock));
   }
 
   flush(): void {
-    this.#flushTimer?.cancel();
-    this.#flushTimer = undefined;
-    if (this.#buffer.length === 0 || !this.#db.isOpen) return;
-    const drafts = this.#buffer;
-    this.#buffer = [];
-    try {
-      this.#commit(drafts, false);
-    } catch (e) {
-      // Telemetry may be lost, but not silently, and not by taking the agent down.
-      const cap = this.#o.telemetryBatch * MAX_BUFFERED_BATCHES;
-      const kept = drafts.slice(Math.max(0, drafts.length - cap));
-      this.#buffer = kept;
-      this.#o.log.error(
-        { err: e, rows: drafts.length, kept: kept.length },
-        "Failed to commit telemetry batch; keeping it for the next flush",
-      );
-      this.#guard.failed(e, "telemetry");
-    }
+    if (this.#db.isOpen) this.#buffer.flush();
+    else this.#buffer.cancel();
   }
 
-  /** Held messages first (they are on no disk), then the stored ones; alerts first in each. */
+  /**
+   * Held messages first (they are on no disk), then the stored ones; alerts first in each. Rows whose
+   * delivery mark is deferred are delivered already.
+   */
   pending(limit: number): StoredMessage[] {
     const held = this.#lane.pending(limit);
     if (held.length >= limit) return held;
     try {
-      return [...held, ...delivery.pending(this.#db, limit - held.length)];
+      return [...held, ...this.#later.without((n) => delivery.pending(this.#db, n), limit - held.length)];
     } catch (e) {
       this.#o.log.error({ err: e }, "Outbox read failed");
       return held;
@@ -251,15 +236,20 @@ export class SqliteOutbox implements Outbox {
   }
 
   markDelivered(seqs: readonly number[]): void {
-    if (seqs.length === 0) return;
-    const rest = this.#lane.markDelivered(seqs);
-    if (rest.length === 0) return;
+    const rest = seqs.length === 0 ? [] : this.#lane.markDelivered(seqs);
+    if (rest.length === 0 && this.#later.size === 0) return;
+    const all = this.#later.size === 0 ? rest : [...rest, ...this.#later.take()];
     try {
-      delivery.markDelivered(this.#db, rest, this.#o.clock.wallMs());
+      delivery.markDelivered(this.#db, all, this.#o.clock.wallMs());
     } catch (e) {
       // They go out again on the next connection (same id): a duplicate, never a loss.
       this.#guard.failed(e, "delivery marks");
     }
+  }
+
+  /** Telemetry's marks: written with the next commit, or later-marks.ts's bound (a kill: duplicates). */
+  markDeliveredLater(seqs: readonly number[]): void {
+    if (this.#db.isOpen) this.#later.add(this.#lane.markDelivered(seqs));
   }
 
   /**
@@ -268,6 +258,7 @@ export class SqliteOutbox implements Outbox {
    */
   requeue(seqs: readonly number[]): number {
     if (seqs.length === 0) return 0;
+    this.markDelivered([]);
     const n = delivery.requeue(this.#db, seqs);
     if (n > 0) this.#listeners.notify();
     return n;
@@ -282,17 +273,21 @@ export class SqliteOutbox implements Outbox {
   }
 
   deliveredRange(fromSeq: number, toSeq?: number, limit?: number): StoredMessage[] {
+    this.markDelivered([]);
     return delivery.deliveredRange(this.#db, fromSeq, toSeq, limit);
   }
 
   resend(fromSeq: number, toSeq: number | undefined, max: number): ResendResult {
+    this.markDelivered([]);
     const r = delivery.resend(this.#db, fromSeq, toSeq, max);
     if (r.requeued > 0) this.#listeners.notify();
     return r;
   }
 
   depth(): Record<Lane, number> {
-    return this.#lane.depth(delivery.depth(this.#db));
+    const d = delivery.depth(this.#db);
+    d.telemetry = Math.max(0, d.telemetry - this.#later.size);
+    return this.#lane.depth(d);
   }
 
   /** Storage health for the heartbeat and `hearth status`. */
@@ -327,7 +322,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   restamp(corrected: (wallMs: number) => number): number {
-    const count = restampQueued(this.#db, this.#ledger, this.#buffer, corrected, (ms) => this.#ts(ms));
+    const count = restampQueued(this.#db, this.#ledger, this.#buffer.drafts, corrected, (ms) => this.#ts(ms));
     if (count > 0) this.#o.log.info({ count }, "Re-stamped queued messages after clock sync");
     return count;
   }
@@ -365,11 +360,17 @@ export class SqliteOutbox implements Outbox {
     return this.#guard.put(draft(type, body, this.#o.clock));
   }
 
-  #commit(drafts: readonly Draft[], durable: boolean): Envelope[] {
-    this.#floor.cover(this.#ledger.lastSeq + drafts.length);
-    const envelopes = commit(this.#write, drafts, durable);
-    this.#listeners.notify();
-    return envelopes;
+  #commit(drafts: readonly Draft[], durable: boolean, marks: number[] = []): Envelope[] {
+    const also = marks.length > 0 ? { seqs: marks, nowMs: this.#o.clock.wallMs() } : undefined;
+    try {
+      this.#floor.cover(this.#ledger.lastSeq + drafts.length);
+      const envelopes = commit(this.#write, drafts, durable, also);
+      this.#listeners.notify();
+      return envelopes;
+    } catch (e) {
+      this.#later.add(marks);
+      throw e;
+    }
   }
 
   /** Into the memory lane with the next seq: the uplink publishes it from there. */

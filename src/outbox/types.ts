@@ -69,8 +69,17 @@ export interface Outbox {
    * a resend come after all of them, in the same order.
    */
   pending(limit: number): StoredMessage[];
-  /** Call only after the broker's PUBACK. Unknown seqs are ignored. */
+  /**
+   * Call only after the broker's PUBACK. Unknown seqs are ignored. Writes the deferred marks of
+   * `markDeliveredLater` with these (an empty call writes only those).
+   */
   markDelivered(seqs: readonly number[]): void;
+  /**
+   * Telemetry's marks, after the PUBACK: written with the next telemetry commit or the next
+   * `markDelivered`, at most a bound later (later-marks.ts); until then the rows count as delivered.
+   * A kill before the write sends them again after the restart, with the same id.
+   */
+  markDeliveredLater(seqs: readonly number[]): void;
   /** Delivered rows become undelivered again, to be sent once more (same envelope), after fresh ones. */
   requeue(seqs: readonly number[]): number;
   /** The latest state message of each alert whose latest state is not cleared/acknowledged, by seq. */

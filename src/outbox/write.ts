@@ -7,6 +7,7 @@ import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import type { IdSource } from "../core/ids.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
+import { markRuns } from "./delivery.js";
 import { laneSeqKey } from "./ledger.js";
 import { LANE_CODE, rowBytes } from "./rows.js";
 import { SET_META } from "./schema.js";
@@ -59,10 +60,16 @@ export function envelopeOf(
 
 /**
  * Writes drafts in one transaction: seq and lane counters, rows, alert states and the size bound together; the
- * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events).
+ * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events);
+ * `marks` are delivery marks written in the same transaction.
  * Throws `OutboxFull` when the disk (or SQLite's page limit) is full, `Internal` on any other failure.
  */
-export function commit(w: WriteContext, drafts: readonly Draft[], durable: boolean): Envelope[] {
+export function commit(
+  w: WriteContext,
+  drafts: readonly Draft[],
+  durable: boolean,
+  marks?: { seqs: readonly number[]; nowMs: number },
+): Envelope[] {
   const { db, ledger } = w;
   const conn = db.need();
   const insert = db.stmt(
@@ -98,6 +105,8 @@ export function commit(w: WriteContext, drafts: readonly Draft[], durable: boole
     setMeta.run("seq", String(seq));
     for (const l of LANES)
       if (laneSeq[l] !== ledger.laneSeq[l]) setMeta.run(laneSeqKey(l), String(laneSeq[l]));
+    // Deferred delivery marks (later-marks.ts) ride in this commit instead of one of their own.
+    if (marks) markRuns(db, marks.seqs, marks.nowMs);
     ({ size, telemetry: shed } = w.bound.enforce(size));
   });
   try {

@@ -126,7 +126,7 @@ export interface PipelineOptions {
   health?: HealthConfig;
   /** Smallest water step that counts (m³); default 0.001. */
   waterResolutionM3?: number;
-  /** At most one telemetry message per device this often (monotonic ms); 0 sends every reading. */
+  /** One telemetry message per device per slot this long, every device's together (telemetry.ts); 0: every reading. */
   telemetryIntervalMs?: number;
   /** false: no telemetry at all (replay without --telemetry). Default true. */
   telemetry?: boolean;

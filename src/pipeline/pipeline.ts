@@ -1,4 +1,4 @@
-import type { WatchLevel } from "../contract/messages.js";
+import type { TelemetryBody, WatchLevel } from "../contract/messages.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Timer } from "../core/clock.js";
 import type { ButtonPress, DeviceAvailability, Reading, ReadingSink } from "../core/readings.js";
@@ -31,7 +31,7 @@ import { Routine } from "./routine.js";
 import { RoutineHours } from "./routine-hours.js";
 import { SilenceEvidence } from "./silence-evidence.js";
 import { followStorage } from "./storage-alert.js";
-import { sendTelemetry, TelemetryThrottle } from "./telemetry.js";
+import { TelemetrySlots } from "./telemetry.js";
 import { Watch, type WatchState, watchEvent } from "./watch.js";
 
 /**
@@ -49,7 +49,7 @@ export class Pipeline implements ReadingSink {
   readonly #activity: ActivityExtractor;
   readonly #devices = new DeviceRegistry();
   readonly #coverage: Coverage;
-  readonly #telemetry: TelemetryThrottle;
+  readonly #telemetry: TelemetrySlots;
   readonly #watch: Watch;
   readonly #hours: RoutineHours;
   readonly #verdicts: InactivityVerdicts;
@@ -73,7 +73,8 @@ export class Pipeline implements ReadingSink {
     this.#d = d;
     this.#lc = new LocalClock(o.timeZone);
     this.#watch = new Watch(d.heightenedFactor, o.watch);
-    this.#telemetry = new TelemetryThrottle(o.telemetryIntervalMs ?? 0);
+    const put = (b: TelemetryBody) => o.sink.putTelemetry(b);
+    this.#telemetry = new TelemetrySlots({ everyMs: o.telemetryIntervalMs ?? 0, clock: o.clock, put });
     this.#daily = new DailyRecord(o.timeZone);
     const sink = o.sink;
     const recording = this.#daily.recording(sink);
@@ -146,6 +147,7 @@ export class Pipeline implements ReadingSink {
     this.#stopped = true;
     this.#tick?.cancel();
     this.#tick = undefined;
+    this.#telemetry.flush();
     this.#save();
   }
 
@@ -165,14 +167,7 @@ export class Pipeline implements ReadingSink {
       if (a) this.#onActivity(a);
     }
     this.#coverage.answered(batch);
-    if (this.#o.telemetry !== false)
-      sendTelemetry(
-        batch,
-        isoWithOffset(wall, this.#o.timeZone),
-        this.#telemetry,
-        this.#o.clock.monotonicMs(),
-        (b) => this.#o.sink.putTelemetry(b),
-      );
+    if (this.#o.telemetry !== false) this.#telemetry.readings(batch, isoWithOffset(wall, this.#o.timeZone));
   }
 
   button(press: ButtonPress): void {

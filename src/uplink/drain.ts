@@ -28,7 +28,7 @@ export const MAX_UNROUTED = 64;
 /** The part of the outbox port the drain reads and marks. */
 export type DrainSource = Pick<
   UplinkSource,
-  "pending" | "markDelivered" | "openAlerts" | "onWrite" | "lastSeq"
+  "pending" | "markDelivered" | "markDeliveredLater" | "openAlerts" | "onWrite" | "lastSeq"
 >;
 
 /** One connection as the drain sees it: a connection (connection.ts), or a fake in tests. */
@@ -296,14 +296,18 @@ export class Drain {
     return true;
   }
 
-  /** Marks acknowledged rows delivered in one outbox transaction per batch. */
+  /** Marks acknowledged rows delivered, one outbox transaction per batch; telemetry alone `later`. */
   flushAcks(link: DrainLink | undefined): void {
     if (this.#acked.length === 0) return;
+    const source = this.#o.source;
     const seqs = this.#acked;
+    // Telemetry's marks, while connected, with a commit the outbox makes anyway (outbox-disk-writes.md).
+    const later = !this.#urgent && link?.connected === true && !this.#stopped;
     this.#acked = [];
     this.#urgent = false;
     try {
-      this.#o.source.markDelivered(seqs);
+      if (later && source.markDeliveredLater) source.markDeliveredLater(seqs);
+      else source.markDelivered(seqs);
     } catch (e) {
       // They will be published again: a duplicate with the same id, never a loss.
       this.#o.log.error({ err: e, count: seqs.length }, "Failed to mark messages delivered");

@@ -14,6 +14,11 @@ export interface UplinkSource {
   pending(limit: number): StoredMessage[];
   /** Called only after the broker's PUBACK. */
   markDelivered(seqs: readonly number[]): void;
+  /**
+   * Telemetry's marks, after the PUBACK: the source may write them with a later commit (a kill before
+   * then costs a duplicate with the same id). Without it, `markDelivered` at once.
+   */
+  markDeliveredLater?(seqs: readonly number[]): void;
   openAlerts(): StoredMessage[];
   onWrite(listener: () => void): () => void;
   lastSeq(): number;

@@ -152,6 +152,10 @@ export class MemoryOutbox implements Outbox {
       }
     }
   }
+  /** Nothing to save in memory: marked at once. */
+  markDeliveredLater(seqs: readonly number[]): void {
+    this.markDelivered(seqs);
+  }
   requeue(seqs: readonly number[]): number {
     this.#need();
     let n = 0;

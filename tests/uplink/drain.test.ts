@@ -425,6 +425,47 @@ describe("Drain (fake publish, no broker)", () => {
     expect(r.outbox.pending(50).map((m) => m.seq)).not.toContain(e.seq);
   });
 
+  it("hands telemetry's marks over as deferred while connected; an event's, or any after a disconnect, at once", () => {
+    const calls: string[] = [];
+    const r = make({
+      source: (outbox) => ({
+        pending: (limit) => outbox.pending(limit),
+        markDelivered: (seqs) => {
+          calls.push(`now ${seqs.join(",")}`);
+          outbox.markDelivered(seqs);
+        },
+        markDeliveredLater: (seqs) => {
+          calls.push(`later ${seqs.join(",")}`);
+          outbox.markDeliveredLater(seqs);
+        },
+        openAlerts: () => outbox.openAlerts(),
+        onWrite: (l) => outbox.onWrite(l),
+        lastSeq: () => outbox.lastSeq(),
+      }),
+    });
+    const link = r.link as FakeLink;
+    r.outbox.putTelemetry(telemetryBody(1));
+    r.outbox.putTelemetry(telemetryBody(2));
+    r.drain.pump();
+    for (const s of link.sent) s.done();
+    r.drain.pump();
+    expect(calls).toEqual(["later 1,2"]);
+    // Not published again: the outbox counts them delivered.
+    expect(link.seqs()).toEqual([1, 2]);
+    const e = r.outbox.putEvent(eventBody(1));
+    r.outbox.putTelemetry(telemetryBody(3));
+    r.drain.pump();
+    for (const s of link.sent.slice(2)) s.done();
+    r.drain.pump();
+    expect(calls).toEqual(["later 1,2", `now ${e.seq},4`]);
+    r.outbox.putTelemetry(telemetryBody(5));
+    r.drain.pump();
+    link.sent.at(-1)?.done();
+    link.connected = false;
+    r.drain.pump();
+    expect(calls.at(-1)).toBe("now 5");
+  });
+
   it("publishes a commit once the writer's synchronous call returns: never inside it, no event-loop turn", async () => {
     const r = make();
     const link = r.link as FakeLink;

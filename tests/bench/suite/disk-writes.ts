@@ -97,7 +97,8 @@ function activity(z2m: mqtt.MqttClient): () => void {
 
 /**
  * `HEARTH_BENCH_DISK_WINDOW_S` sets the window (seconds) instead of 2 or 30 minutes,
- * `HEARTH_BENCH_TELEMETRY_FLUSH` (a duration, e.g. `60s`) gives the home that `outbox.telemetry_flush`, and
+ * `HEARTH_BENCH_TELEMETRY_FLUSH` (a duration, e.g. `60s`) gives the home that `outbox.telemetry_flush`,
+ * `HEARTH_BENCH_RETENTION` its `outbox.retention` (e.g. `10m`: pruning as a home does after a week), and
  * `HEARTH_BENCH_KEEP_STATE=1` keeps the state directory (its path on stderr) to look at the outbox after
  * the run: both for finding where the bytes go (docs/BENCHMARKS.md), not for the suite's figure.
  */
@@ -115,11 +116,14 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
   let devices = serialMeterDevices(line.dev);
   for (const d of Object.values(DEVICES))
     devices += `  - { id: ${d.name.replace(" ", "-")}, profile: ${d.profile}, ieee_address: "${d.ieee}" }\n`;
-  const flush = process.env.HEARTH_BENCH_TELEMETRY_FLUSH;
+  const outbox = [
+    ["telemetry_flush", process.env.HEARTH_BENCH_TELEMETRY_FLUSH],
+    ["retention", process.env.HEARTH_BENCH_RETENTION],
+  ].filter(([, v]) => v);
   writeFileSync(
     config,
     `${header(join(dir, "state"), broker.url)}${devices}zigbee2mqtt: { url: "${broker.url}", base_topic: ${BASE} }\n${
-      flush ? `outbox: { telemetry_flush: ${flush} }\n` : ""
+      outbox.length > 0 ? `outbox: { ${outbox.map(([k, v]) => `${k}: ${v}`).join(", ")} }\n` : ""
     }`,
   );
   const sub = await subscribe(broker.url, "hearth/v1/#");
