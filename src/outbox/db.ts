@@ -27,6 +27,17 @@ export function inUse(e: unknown): boolean {
 export const PAGE_SIZE = 1024;
 
 /**
+ * WAL frames after which a commit checkpoints: SQLite's default for the commits without an fsync of their
+ * own (delivery marks, telemetry, pruning), and a far bound for the durable ones (alerts, events, a
+ * durable group's end), which thus never pay a checkpoint (pages written to the file and its fsync, a
+ * few milliseconds) while nothing else is committed: the next delivery mark or telemetry batch does it,
+ * after the PUBACK of the alert that filled the log (issue 14, press → PUBACK). The far bound keeps the
+ * log within about 8 MiB if nothing else commits for a long time.
+ */
+export const CHECKPOINT_FRAMES = 1000;
+export const DURABLE_CHECKPOINT_FRAMES = 8000;
+
+/**
  * How long a read-only tool waits for the file (better-sqlite3 waits 5 s by default): the running agent
  * never lets go of it, so waiting longer only delays the answer.
  */
@@ -117,6 +128,7 @@ export class OutboxDb {
         );
     }
     db.pragma("synchronous = FULL");
+    db.pragma(`wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`);
     db.pragma("busy_timeout = 5000");
     migrate(db);
     const ledger = readLedger(db);
@@ -152,14 +164,19 @@ export class OutboxDb {
     return s;
   }
 
-  /** Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit). */
+  /**
+   * Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit); its
+   * commits checkpoint the log when it holds CHECKPOINT_FRAMES.
+   */
   relaxed(fn: () => void): void {
     // Prepared once (db.pragma() compiles its statement on every call: a tenth of a batched write).
     this.stmt("PRAGMA synchronous = NORMAL").run();
+    this.stmt(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_FRAMES}`).run();
     try {
       fn();
     } finally {
       this.stmt("PRAGMA synchronous = FULL").run();
+      this.stmt(`PRAGMA wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`).run();
     }
   }
 }

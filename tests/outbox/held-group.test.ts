@@ -6,7 +6,7 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/log.js";
 import { WEEK_MS } from "../../src/core/time.js";
-import { PAGE_SIZE } from "../../src/outbox/db.js";
+import { CHECKPOINT_FRAMES, PAGE_SIZE } from "../../src/outbox/db.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, alertId, eventBody } from "./fixtures.js";
 
@@ -111,5 +111,24 @@ describe("a durable group's writes held for one commit (issue 14, press → PUBA
     const again = outboxAt("throw.db");
     expect(again.pending(10).map((m) => m.seq)).toEqual([seq]);
     again.close();
+  });
+
+  it("durable commits never checkpoint the log (up to its far bound); the next delivery mark does", () => {
+    const outbox = outboxAt("checkpoint.db");
+    const file = join(dir, "checkpoint.db");
+    const wal = `${file}-wal`;
+    const start = statSync(file).size;
+    const seqs: number[] = [];
+    // Well past SQLite's 1000 frames (each alert of about 3 KiB is several 1 KiB pages).
+    for (let i = 0; i < 200; i++)
+      seqs.push(
+        press(outbox, i).alert.seq,
+        outbox.putAlert({ ...alertBody(alertId(1000 + i)), evidence: { note: "z".repeat(3000) } }).seq,
+      );
+    expect(statSync(wal).size).toBeGreaterThan(CHECKPOINT_FRAMES * FRAME);
+    expect(statSync(file).size).toBe(start);
+    outbox.markDelivered(seqs.slice(0, 1));
+    expect(statSync(file).size).toBeGreaterThan(start);
+    outbox.close();
   });
 });
