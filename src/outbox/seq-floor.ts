@@ -35,11 +35,6 @@ export class SeqFloor {
   #reserved: number;
   #warned = false;
   #holding = false;
-  /**
-   * Whether the mark may be under its held name: unknown (undefined) until looked at once, so that
-   * `released`, called after every write that leaves nothing held, costs no file lookup each time.
-   */
-  #maybeHeld: boolean | undefined;
   /** When the mark was last moved (monotonic ms), and from where: the rate the next block is sized by. */
   #movedAtMs: number | undefined;
   #movedFrom = 0;
@@ -83,7 +78,6 @@ export class SeqFloor {
   holding(): void {
     if (this.#path === undefined || this.#heldPath === undefined || this.#holding) return;
     this.#holding = true;
-    this.#maybeHeld = true;
     try {
       renameSync(this.#path, this.#heldPath);
     } catch (e) {
@@ -93,20 +87,14 @@ export class SeqFloor {
 
   /** Nothing is held in memory (any more): the seqs handed out are all in the outbox file. */
   released(): void {
-    if (this.#path === undefined || this.#heldPath === undefined || this.#maybeHeld === false) return;
-    if (!this.#holding && !existsSync(this.#heldPath)) {
-      this.#maybeHeld = false;
-      return;
-    }
+    if (this.#path === undefined || this.#heldPath === undefined) return;
+    if (!this.#holding && !existsSync(this.#heldPath)) return;
     try {
       renameSync(this.#heldPath, this.#path);
       this.#holding = false;
-      this.#maybeHeld = false;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-        this.#holding = false;
-        this.#maybeHeld = false;
-      } else this.#log.warn({ err: e, path: this.#heldPath }, "Failed to restore the seq mark");
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") this.#holding = false;
+      else this.#log.warn({ err: e, path: this.#heldPath }, "Failed to restore the seq mark");
     }
   }
 

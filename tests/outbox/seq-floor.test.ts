@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -54,29 +54,5 @@ describe("the seq mark's reservation", () => {
     const later = mark() + 1;
     f.cover(later);
     expect(mark()).toBe(later + SEQ_BLOCK);
-  });
-});
-
-describe("the seq mark while messages are held in memory", () => {
-  it("is renamed held and back each time, however many releases came between (the file looked up once)", () => {
-    const path = join(dir, `outbox-${n++}.db`);
-    const f = new SeqFloor(path, silentLogger());
-    f.cover(1);
-    for (let i = 0; i < 3; i++) f.released();
-    for (let round = 0; round < 2; round++) {
-      f.holding();
-      expect(existsSync(`${path}.seq.held`)).toBe(true);
-      expect(existsSync(`${path}.seq`)).toBe(false);
-      f.released();
-      f.released();
-      expect(existsSync(`${path}.seq`)).toBe(true);
-      expect(existsSync(`${path}.seq.held`)).toBe(false);
-    }
-    // A mark left held by an earlier run is found by the first release of this one.
-    renameSync(`${path}.seq`, `${path}.seq.held`);
-    const next = new SeqFloor(path, silentLogger());
-    expect(next.heldByLastRun()).toBe(true);
-    next.released();
-    expect(existsSync(`${path}.seq`)).toBe(true);
   });
 });
