@@ -3,13 +3,12 @@ import type { OutboxDb } from "./db.js";
 import { SET_META } from "./schema.js";
 
 /**
- * What belongs together is made durable together. The plain group: while it runs, the durable writes
- * (alerts, events, kv values such as a BLE counter) are committed without an fsync of their own, and
- * when the outermost group ends one durable commit makes them all durable (in WAL mode an fsync of the
- * log covers every frame before it). The outbox's group (HeldGroup, below) does better when it can: the
- * writes wait in memory and its end is their one commit. Either way a press pays one fsync for its
- * counter, its alert and its event, and nothing is published before it: the uplink runs only after the
- * synchronous group ends. Groups nest; only the outermost one ends with the commit.
+ * What belongs together is made durable together: while a group runs, the durable writes (alerts,
+ * events, kv values such as a BLE counter) are committed without an fsync of their own, and when the
+ * outermost group ends one durable commit makes them all durable (in WAL mode an fsync of the log
+ * covers every frame before it). A press thus pays one fsync for its counter, its alert and its event,
+ * and nothing is published before that fsync: the uplink runs only after the synchronous group ends.
+ * Groups nest; only the outermost one ends with the fsync.
  */
 export class DurableGroup {
   #depth = 0;

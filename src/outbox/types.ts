@@ -46,10 +46,9 @@ export interface Outbox {
   /** Flushes pending telemetry, then closes. Idempotent. */
   close(): void;
   /**
-   * Runs `fn`; the alerts, events and kv values it writes become durable together, in one commit with one
-   * fsync when it returns (durable-group.ts). If that commit fails, they stay held in memory, go out from
-   * there and are written back later, as a failed put's; the storage fault is reported as for any failed
-   * write.
+   * Runs `fn`; the alerts, events and kv values it writes become durable together, with one fsync when
+   * it returns (durable-group.ts). If that fsync fails, the rows are committed all the same and go out;
+   * the storage fault is reported as for any failed write.
    */
   durably<T>(fn: () => T): T;
   /**
