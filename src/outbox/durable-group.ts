@@ -18,11 +18,6 @@ export class DurableGroup {
     return this.#depth > 0;
   }
 
-  /** Whether a durable write now is to wait in memory for the group's end (HeldGroup). */
-  holds(): boolean {
-    return false;
-  }
-
   /** A commit inside the group was made without its own fsync: the group's end owes one. */
   deferred(): void {
     this.#deferred = true;
@@ -62,53 +57,4 @@ export function fsyncBarrier(db: OutboxDb, failed: (e: unknown) => void): () => 
       failed(e);
     }
   };
-}
-
-/** What a `HeldGroup` needs of its outbox. */
-export interface HeldGroupParts {
-  /** A storage fault holds messages or kv values in memory already: the group then writes as it comes. */
-  faultHeld(): boolean;
-  /** Writes what the group held, in one durable commit (the storage guard's `endGroup`). */
-  writeHeld(): void;
-  /** Makes durable what the group committed without an fsync (fsyncBarrier). */
-  barrier(): void;
-}
-
-/**
- * The outbox's durable group (sqlite.ts). With no storage fault held, the group's alerts, events and kv
- * values wait in memory (the memory lane and the kv's held values, read back from there; nothing is
- * published before the group ends) and its end writes them all in one commit with one fsync: each page
- * the group dirties (the kv row's, the meta counters', the pending index's) is written once, and three
- * commits are saved. With a fault held, as before: each write commits without an fsync and the barrier
- * at the end makes them durable. A failed end leaves them held, as a failed put would.
- */
-export class HeldGroup extends DurableGroup {
-  readonly #o: HeldGroupParts;
-  #held = false;
-
-  constructor(parts: HeldGroupParts) {
-    super();
-    this.#o = parts;
-  }
-
-  override holds(): boolean {
-    if (!this.active) return false;
-    if (!this.#held) {
-      if (this.#o.faultHeld()) return false;
-      this.#held = true;
-      this.deferred();
-    }
-    return true;
-  }
-
-  durably<T>(fn: () => T): T {
-    return this.run(fn, () => this.#end());
-  }
-
-  #end(): void {
-    if (this.#held) {
-      this.#held = false;
-      this.#o.writeHeld();
-    } else this.#o.barrier();
-  }
 }

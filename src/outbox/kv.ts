@@ -22,11 +22,6 @@ export class FailSafeKv implements KeyValueStore {
   readonly #inner: KeyValueStore;
   readonly #group: DurableGroup | undefined;
 
-  /**
-   * `group`: inside it a value waits in memory for the group's end when the group holds its writes
-   * (`holds`, durable-group.ts); otherwise it is committed at once without an fsync, and the group's end
-   * makes it durable.
-   */
   constructor(db: OutboxDb, log: Logger, onFailure: (e: unknown) => void, group?: DurableGroup) {
     this.#db = db;
     this.#log = log;
@@ -52,8 +47,8 @@ export class FailSafeKv implements KeyValueStore {
   }
 
   set(key: string, value: string): void {
-    // Keep the order of writes: once values wait, new ones wait behind them.
-    if (this.#held.size > 0 || this.#group?.holds()) {
+    if (this.#held.size > 0) {
+      // Keep the order of writes: once values wait, new ones wait behind them.
       this.#held.set(key, value);
       return;
     }
@@ -73,18 +68,11 @@ export class FailSafeKv implements KeyValueStore {
   /** Writes the values kept in memory; throws what SQLite throws (they stay held then). */
   writeHeld(): void {
     if (this.#held.size === 0) return;
-    this.#db.need().transaction(() => this.writeHeldRows())();
-    this.forgetHeld();
-  }
-
-  /** The values kept in memory, written in the caller's transaction; `forgetHeld` once it committed. */
-  writeHeldRows(): void {
-    if (this.#held.size === 0) return;
+    const conn = this.#db.need();
     const upsert = this.#db.stmt(UPSERT);
-    for (const [k, v] of this.#held) upsert.run(k, v);
-  }
-
-  forgetHeld(): void {
+    conn.transaction(() => {
+      for (const [k, v] of this.#held) upsert.run(k, v);
+    })();
     this.#held.clear();
   }
 }

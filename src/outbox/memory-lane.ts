@@ -1,26 +1,12 @@
 import { isClosed } from "../contract/lifecycle.js";
 import type { AlertBody, Envelope } from "../contract/messages.js";
 import { LANE_OF, LANES, type Lane, type StoredMessage, takeLaneSeq } from "../contract/stored.js";
-import type { Logger } from "../core/log.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { laneSeqKey } from "./ledger.js";
 import { LANE_CODE, rowBytes } from "./rows.js";
 import type { AlertStateInfo } from "./types.js";
 import { type Draft, envelopeOf, type WriteContext } from "./write.js";
-
-/** A held message dropped because the lane was full: never silently. */
-export function logDropped(log: Logger, dropped: Held, total: number): void {
-  log.error(
-    {
-      dropped_seq: dropped.message.seq,
-      dropped_type: dropped.message.type,
-      delivered: dropped.message.delivered,
-      dropped_total: total,
-    },
-    "Memory lane full: dropped a held message",
-  );
-}
 
 /** Messages held in memory at most; beyond it, the least important goes (delivered, events, alerts). */
 export const MEMORY_LANE_MAX = 2000;
@@ -164,14 +150,11 @@ export class MemoryLane {
   /**
    * Writes every held message into the database with its id and seq, in one durable transaction (so
    * they are on disk from then on), then forgets them. Throws what the database throws; nothing is
-   * forgotten then. `also` writes more in the same transaction (the kv values held with them).
+   * forgotten then.
    */
-  writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound, nowMs: number, also?: () => void): number {
+  writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound, nowMs: number): number {
+    if (this.#held.length === 0) return 0;
     const conn = db.need();
-    if (this.#held.length === 0) {
-      if (also) conn.transaction(also).immediate();
-      return 0;
-    }
     const insert = db.stmt(
       `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, delivered_ms, bytes, envelope)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -216,7 +199,6 @@ export class MemoryLane {
         setSeq.run("seq", String(ledger.lastSeq));
         for (const l of LANES) setSeq.run(laneSeqKey(l), String(ledger.laneSeq[l]));
         ({ size, telemetry: shed } = bound.enforce(size));
-        also?.();
       })
       .immediate();
     ledger.size = size;

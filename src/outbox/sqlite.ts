@@ -11,11 +11,11 @@ import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
 import { type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
-import { fsyncBarrier, HeldGroup } from "./durable-group.js";
+import { DurableGroup, fsyncBarrier } from "./durable-group.js";
 import { FailSafeKv } from "./kv.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
-import { logDropped, MemoryLane } from "./memory-lane.js";
+import { MemoryLane } from "./memory-lane.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
 import { RuntimeCopy } from "./runtime-copy.js";
@@ -79,7 +79,8 @@ export class SqliteOutbox implements Outbox {
   readonly #lane = new MemoryLane();
   readonly #floor: SeqFloor;
   readonly #guard: StorageGuard;
-  readonly #group: HeldGroup;
+  readonly #group = new DurableGroup();
+  readonly #barrier: () => void;
   #buffer: Draft[] = [];
   #flushTimer: Timer | undefined;
   #pruneTimer: Timer | undefined;
@@ -102,13 +103,8 @@ export class SqliteOutbox implements Outbox {
     };
     const onDisk = opts.path !== ":memory:";
     this.#floor = new SeqFloor(onDisk ? opts.path : undefined, opts.log);
-    const barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
-    this.#group = new HeldGroup({
-      faultHeld: () => this.#lane.size > 0 || this.#kv.held > 0,
-      writeHeld: () => this.#guard.endGroup(),
-      barrier,
-    });
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
+    this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
     const ballastBytes = opts.ballastBytes ?? 0;
     this.#guard = new StorageGuard({
@@ -129,7 +125,6 @@ export class SqliteOutbox implements Outbox {
         return this.#commit([d], !this.#group.active)[0] as Envelope;
       },
       hold: (d) => this.#hold(d),
-      holding: () => this.#floor.holding(),
       reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
       written: () => {
         if (this.#lane.size === 0) this.#floor.released();
@@ -194,7 +189,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   durably<T>(fn: () => T): T {
-    return this.#group.durably(fn);
+    return this.#group.run(fn, this.#barrier);
   }
 
   putAlert(body: AlertBody): Envelope<"alert"> {
@@ -367,8 +362,7 @@ export class SqliteOutbox implements Outbox {
 
   #putDurable(type: "alert" | "event" | "summary", body: unknown): Envelope {
     this.#db.need();
-    const d = draft(type, body, this.#o.clock);
-    return this.#group.holds() ? this.#hold(d, false) : this.#guard.put(d);
+    return this.#guard.put(draft(type, body, this.#o.clock));
   }
 
   #commit(drafts: readonly Draft[], durable: boolean): Envelope[] {
@@ -378,12 +372,21 @@ export class SqliteOutbox implements Outbox {
     return envelopes;
   }
 
-  /** Into the memory lane with the next seq (`fault`: the disk refused it; else a group's end writes it). */
-  #hold(d: Draft, fault = true): Envelope {
+  /** Into the memory lane with the next seq: the uplink publishes it from there. */
+  #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
-    if (fault) this.#floor.holding();
+    this.#floor.holding();
     const { envelope, dropped } = this.#lane.hold(d, this.#ledger, this.#write);
-    if (dropped) logDropped(this.#o.log, dropped, this.#lane.dropped);
+    if (dropped)
+      this.#o.log.error(
+        {
+          dropped_seq: dropped.message.seq,
+          dropped_type: dropped.message.type,
+          delivered: dropped.message.delivered,
+          dropped_total: this.#lane.dropped,
+        },
+        "Memory lane full: dropped a held message",
+      );
     this.#listeners.notify();
     return envelope;
   }

@@ -35,8 +35,6 @@ export interface StorageGuardOptions {
   commit: (d: Draft) => Envelope;
   /** Keeps one draft in the memory lane (with the write listeners). */
   hold: (d: Draft) => Envelope;
-  /** Messages that a durable group held for its commit stay held: the seq mark says so. */
-  holding: () => void;
   /** Called after held messages went to disk. */
   written: () => void;
   /** Called when room was just made on a full disk: moves the seq mark far ahead while it can. */
@@ -102,36 +100,6 @@ export class StorageGuard {
       }
     }
     return this.#o.hold(d);
-  }
-
-  /**
-   * The end of a durable group whose alerts, events and kv values waited in memory (sqlite.ts): they are
-   * written in one durable commit. If it fails, as a failed `put`: room is made on a full disk and it is
-   * tried once more; otherwise they stay held, published from memory and written back later.
-   */
-  endGroup(): void {
-    const failed = this.#writeHeld();
-    if (failed === undefined) return;
-    let e = failed.error;
-    if (this.#leftReadOnlyDir(e)) return;
-    if (classifyStorageError(e) === "full" && this.#backing === "file" && this.#makeRoom()) {
-      this.#o.reserve();
-      const again = this.#writeHeld();
-      if (again === undefined) {
-        this.#state = "degraded";
-        this.#report(this.#faultOf("full", e));
-        return;
-      }
-      e = again.error;
-    }
-    this.#o.holding();
-    const k2 = classifyStorageError(e);
-    this.#state = "memory";
-    this.#o.log.error(
-      { err: e, failure: k2, memory_lane: this.#o.lane.size },
-      "Outbox write failed: the durable group's messages held in memory",
-    );
-    this.#report(this.#faultOf(k2, e));
   }
 
   /** A write that failed outside `put` (telemetry, kv, delivery marks): state and fault only. */
@@ -265,30 +233,17 @@ export class StorageGuard {
     const { lane } = this.#o;
     const kv = this.#o.kv();
     if (lane.size === 0 && kv.held === 0) return true;
-    const n = lane.size;
-    const failed = this.#writeHeld();
-    if (failed !== undefined) {
-      this.#o.log.debug({ err: failed.error, memory_lane: lane.size }, "Outbox still refuses writes");
+    try {
+      const n = lane.writeTo(this.#o.db, this.#o.ledger, this.#o.bound, this.#o.wallMs());
+      kv.writeHeld();
+      if (this.#state === "memory") this.#state = "degraded";
+      if (n > 0) this.#o.log.info({ rows: n }, "Held messages written to the outbox");
+      this.#o.written();
+      return true;
+    } catch (e) {
+      this.#o.log.debug({ err: e, memory_lane: lane.size }, "Outbox still refuses writes");
       return false;
     }
-    if (this.#state === "memory") this.#state = "degraded";
-    if (n > 0) this.#o.log.info({ rows: n }, "Held messages written to the outbox");
-    return true;
-  }
-
-  /** Held messages and kv values written in one durable commit; what was thrown when it failed. */
-  #writeHeld(): { error: unknown } | undefined {
-    const kv = this.#o.kv();
-    try {
-      this.#o.lane.writeTo(this.#o.db, this.#o.ledger, this.#o.bound, this.#o.wallMs(), () =>
-        kv.writeHeldRows(),
-      );
-    } catch (error) {
-      return { error };
-    }
-    kv.forgetHeld();
-    this.#o.written();
-    return undefined;
   }
 
   #faultOf(kind: StorageFailure, e: unknown, extra = 0): StorageFault {

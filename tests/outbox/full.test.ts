@@ -90,36 +90,6 @@ describe("SqliteOutbox on a full disk", () => {
     reopened.close();
   });
 
-  it("a durable group the full disk refuses at its end: its counter, alert and event stay held with their seqs, go out, and are written with them once space returns", async () => {
-    const { outbox, db } = open("group.db");
-    const before = outbox.putEvent(eventBody(1));
-    const faults: unknown[] = [];
-    outbox.onStorage((f) => faults.push(f));
-    fillDisk(db);
-    const { alert, event } = outbox.durably(() => {
-      outbox.kv.set("bthome.counter.AA", "7");
-      return { alert: outbox.putAlert(big(1)), event: outbox.putEvent(eventBody(2)) };
-    });
-    expect([alert.seq, event.seq]).toEqual([before.seq + 1, before.seq + 2]);
-    expect(outbox.pending(10).map((m) => m.id)).toEqual([alert.id, event.id, before.id]);
-    expect(outbox.kv.get("bthome.counter.AA")).toBe("7");
-    expect(outbox.storageHealth()).toMatchObject({ state: "memory", memory_lane: 2 });
-    await Promise.resolve();
-    expect(faults).toEqual([expect.objectContaining({ reason: "full", memory_lane: 2 })]);
-    db.pragma("max_page_count = 1073741823");
-    outbox.checkStorage();
-    expect(outbox.storageHealth()).toMatchObject({ state: "ok", memory_lane: 0 });
-    outbox.close();
-    const reopened = open("group.db").outbox;
-    expect(reopened.pending(10).map((m) => [m.seq, m.id])).toEqual([
-      [alert.seq, alert.id],
-      [before.seq, before.id],
-      [event.seq, event.id],
-    ]);
-    expect(reopened.kv.get("bthome.counter.AA")).toBe("7");
-    reopened.close();
-  });
-
   it("keeps a telemetry batch it could not commit for the next flush", () => {
     const { outbox, db, capture } = open("telemetry.db", 3);
     fillDisk(db);
