@@ -28,11 +28,12 @@ export const PAGE_SIZE = 1024;
 
 /**
  * WAL frames after which a commit checkpoints: SQLite's default for the commits without an fsync of their
- * own (delivery marks, telemetry, pruning), and a far bound for the durable ones (alerts, events, a
- * durable group's end), which thus never pay a checkpoint (pages written to the file and its fsync, a
- * few milliseconds) while nothing else is committed: the next delivery mark or telemetry batch does it,
- * after the PUBACK of the alert that filled the log (issue 14, press → PUBACK). The far bound keeps the
- * log within about 8 MiB if nothing else commits for a long time.
+ * own (delivery marks, telemetry, pruning), and a far bound for the durable ones (alerts, events, and
+ * every commit inside a durable group: a press's counter, alert, event and barrier), which thus never
+ * pay a checkpoint (pages written to the file and its fsync, a few milliseconds) while nothing else is
+ * committed: the next delivery mark or telemetry batch does it, after the PUBACK of the alert that
+ * filled the log (issue 14, press → PUBACK). The far bound keeps the log within about 8 MiB if nothing
+ * else commits for a long time.
  */
 export const CHECKPOINT_FRAMES = 1000;
 export const DURABLE_CHECKPOINT_FRAMES = 8000;
@@ -61,6 +62,8 @@ export class OutboxDb {
   readonly path: string;
   #db: Database.Database | undefined;
   readonly #stmts = new Map<string, Database.Statement>();
+  /** Inside `withoutCheckpoints` (a durable group): relaxed commits keep the far bound too. */
+  #quiet = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -166,17 +169,28 @@ export class OutboxDb {
 
   /**
    * Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit); its
-   * commits checkpoint the log when it holds CHECKPOINT_FRAMES.
+   * commits checkpoint the log when it holds CHECKPOINT_FRAMES, except inside `withoutCheckpoints`.
    */
   relaxed(fn: () => void): void {
     // Prepared once (db.pragma() compiles its statement on every call: a tenth of a batched write).
     this.stmt("PRAGMA synchronous = NORMAL").run();
-    this.stmt(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_FRAMES}`).run();
+    const checkpoints = this.#quiet === 0;
+    if (checkpoints) this.stmt(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_FRAMES}`).run();
     try {
       fn();
     } finally {
       this.stmt("PRAGMA synchronous = FULL").run();
-      this.stmt(`PRAGMA wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`).run();
+      if (checkpoints) this.stmt(`PRAGMA wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`).run();
+    }
+  }
+
+  /** Runs `fn` (a durable group) with no checkpoint in any of its commits (see CHECKPOINT_FRAMES). */
+  withoutCheckpoints<T>(fn: () => T): T {
+    this.#quiet++;
+    try {
+      return fn();
+    } finally {
+      this.#quiet--;
     }
   }
 }
