@@ -103,12 +103,10 @@ export class OutboxDb {
     } catch (e) {
       db?.close();
       if (isHearthError(e, ErrorCode.OutboxSchemaNewer)) throw e;
-      throw new HearthError(
-        `Failed to open outbox '${path}'`,
-        OPEN_CODE[classifyStorageError(e)],
-        { path },
-        { cause: e },
-      );
+      // Damage only the integrity check finds (the header sound, a page behind it smashed) is corrupt
+      // too: moved aside at start, not taken for an I/O error that runs the agent from memory.
+      const kind = isHearthError(e, ErrorCode.OutboxCorrupt) ? "corrupt" : classifyStorageError(e);
+      throw new HearthError(`Failed to open outbox '${path}'`, OPEN_CODE[kind], { path }, { cause: e });
     }
   }
 
