@@ -182,13 +182,9 @@ export class BthomeReceiver implements AdvertConsumer {
   }
 
   advert(a: BleAdvert): void {
-    let mac: string;
-    try {
-      mac = normalizeMac(a.mac);
-    } catch {
-      return;
-    }
-    const s = this.#byMac.get(mac);
+    // BlueZ writes addresses as the map's keys are written: most adverts, and every copy of a press,
+    // are found without normalising (a string that equals a normalised key is normalised).
+    const s = this.#byMac.get(a.mac) ?? this.#byMac.get(normalMacOrEmpty(a.mac));
     if (!s) return; // not ours: the installer's scan shows strangers, the agent ignores them
     try {
       this.#handle(s, a.serviceData, a.rssi);
@@ -368,4 +364,13 @@ function emptyStats(): DeviceStats {
 
 function isButtonEvent(e: string): e is ButtonEvent {
   return (BUTTON_EVENTS as readonly string[]).includes(e);
+}
+
+/** `normalizeMac`, or "" (no device's key) for an address that is not one. */
+function normalMacOrEmpty(mac: string): string {
+  try {
+    return normalizeMac(mac);
+  } catch {
+    return "";
+  }
 }

@@ -27,6 +27,18 @@ export function inUse(e: unknown): boolean {
 export const PAGE_SIZE = 1024;
 
 /**
+ * WAL frames after which a commit checkpoints: SQLite's default for the commits without an fsync of their
+ * own (delivery marks, telemetry, pruning), and a far bound for the durable ones (alerts, events, and
+ * every commit inside a durable group: a press's counter, alert, event and barrier), which thus never
+ * pay a checkpoint (pages written to the file and its fsync, a few milliseconds) while nothing else is
+ * committed: the next delivery mark or telemetry batch does it, after the PUBACK of the alert that
+ * filled the log (issue 14, press → PUBACK). The far bound keeps the log within about 8 MiB if nothing
+ * else commits for a long time.
+ */
+export const CHECKPOINT_FRAMES = 1000;
+export const DURABLE_CHECKPOINT_FRAMES = 8000;
+
+/**
  * How long a read-only tool waits for the file (better-sqlite3 waits 5 s by default): the running agent
  * never lets go of it, so waiting longer only delays the answer.
  */
@@ -50,6 +62,8 @@ export class OutboxDb {
   readonly path: string;
   #db: Database.Database | undefined;
   readonly #stmts = new Map<string, Database.Statement>();
+  /** Inside `withoutCheckpoints` (a durable group): relaxed commits keep the far bound too. */
+  #quiet = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -89,12 +103,10 @@ export class OutboxDb {
     } catch (e) {
       db?.close();
       if (isHearthError(e, ErrorCode.OutboxSchemaNewer)) throw e;
-      throw new HearthError(
-        `Failed to open outbox '${path}'`,
-        OPEN_CODE[classifyStorageError(e)],
-        { path },
-        { cause: e },
-      );
+      // Damage only the integrity check finds (the header sound, a page behind it smashed) is corrupt
+      // too: moved aside at start, not taken for an I/O error that runs the agent from memory.
+      const kind = isHearthError(e, ErrorCode.OutboxCorrupt) ? "corrupt" : classifyStorageError(e);
+      throw new HearthError(`Failed to open outbox '${path}'`, OPEN_CODE[kind], { path }, { cause: e });
     }
   }
 
@@ -117,6 +129,7 @@ export class OutboxDb {
         );
     }
     db.pragma("synchronous = FULL");
+    db.pragma(`wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`);
     db.pragma("busy_timeout = 5000");
     migrate(db);
     const ledger = readLedger(db);
@@ -152,14 +165,30 @@ export class OutboxDb {
     return s;
   }
 
-  /** Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit). */
+  /**
+   * Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit); its
+   * commits checkpoint the log when it holds CHECKPOINT_FRAMES, except inside `withoutCheckpoints`.
+   */
   relaxed(fn: () => void): void {
     // Prepared once (db.pragma() compiles its statement on every call: a tenth of a batched write).
     this.stmt("PRAGMA synchronous = NORMAL").run();
+    const checkpoints = this.#quiet === 0;
+    if (checkpoints) this.stmt(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_FRAMES}`).run();
     try {
       fn();
     } finally {
       this.stmt("PRAGMA synchronous = FULL").run();
+      if (checkpoints) this.stmt(`PRAGMA wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`).run();
+    }
+  }
+
+  /** Runs `fn` (a durable group) with no checkpoint in any of its commits (see CHECKPOINT_FRAMES). */
+  withoutCheckpoints<T>(fn: () => T): T {
+    this.#quiet++;
+    try {
+      return fn();
+    } finally {
+      this.#quiet--;
     }
   }
 }

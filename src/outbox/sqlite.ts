@@ -195,7 +195,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   durably<T>(fn: () => T): T {
-    return this.#group.run(fn, this.#barrier);
+    return this.#db.withoutCheckpoints(() => this.#group.run(fn, this.#barrier));
   }
 
   putAlert(body: AlertBody): Envelope<"alert"> {

@@ -10,7 +10,7 @@
  *    dbus-daemon/python3-dbusmock); one copy per press, and the time from the test's D-Bus
  *    `Properties.Set` is shown too (the mock's own radio, not part of a real gateway's path).
  * "Received" is stamped in a thin wrapper around the receiver, just before `advert()` of a press's first
- * copy; "durable" when the agent's outbox returns from `putAlert` (the row committed, synchronous = FULL).
+ * copy; "durable" when the durable group that wrote the alert returns (its commit done, synchronous = FULL).
  *
  * Run: npx vitest bench --run tests/bench/ble-press.bench.ts
  */

@@ -1,11 +1,14 @@
 import {
+  closeSync,
   existsSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,6 +83,27 @@ describe("outbox at start: a corrupt file", () => {
     await tick();
     expect(faults.at(-1)).toBeUndefined();
     expect(outbox.storageHealth().state).toBe("ok");
+    outbox.close();
+  });
+
+  it("a page behind a sound header smashed (only the integrity check finds it): moved aside as corrupt, not run from memory", async () => {
+    const path = join(dir, "smashed-page.db");
+    const a = outboxAt(path).outbox;
+    a.open();
+    for (let i = 0; i < 100; i++)
+      a.putAlert({ ...alertBody(alertId(i)), evidence: { note: "x".repeat(500) } });
+    const last = a.lastSeq();
+    a.close();
+    // Pages 2 to 4 (1 KiB pages): the schema's first tables; page 1 and its header stay sound.
+    const fd = openSync(path, "r+");
+    writeSync(fd, Buffer.alloc(3 * 1024, 0xa5), 0, 3 * 1024, 1024);
+    closeSync(fd);
+    const { outbox, faults } = outboxAt(path);
+    outbox.open();
+    await tick();
+    expect(faults).toEqual([expect.objectContaining({ reason: "corrupt" })]);
+    expect(outbox.storageHealth().state).not.toBe("read_only");
+    expect(outbox.putEvent(eventBody(1)).seq).toBeGreaterThan(last);
     outbox.close();
   });
 

@@ -87,19 +87,30 @@ export const allAcked = (agent: Agent) =>
   });
 
 /**
- * Stamps "durable" when the outbox's `putAlert` returns (the alert row is committed, synchronous = FULL):
- * bench-only instrumentation of the agent's own outbox instance.
+ * Stamps "durable" when the outermost durable group that wrote the press's alert returns (its one commit,
+ * synchronous = FULL, is done: inside a group `putAlert` returns before it), and notes the alert's seq
+ * from `putAlert`: bench-only instrumentation of the agent's own outbox instance.
  */
 function stampDurable(agent: Agent, watch: Stopwatch): void {
   const outbox = agent.outbox;
   const put = outbox.putAlert.bind(outbox);
   outbox.putAlert = (body) => {
     const r = put(body);
-    if (watch.stamp && watch.stamp.durable === undefined) {
-      watch.stamp.durable = performance.now();
-      watch.stamp.alertSeq = r.seq;
-    }
+    if (watch.stamp && watch.stamp.alertSeq === undefined) watch.stamp.alertSeq = r.seq;
     return r;
+  };
+  const durably = outbox.durably.bind(outbox);
+  let depth = 0;
+  outbox.durably = <T>(fn: () => T): T => {
+    depth++;
+    try {
+      return durably(fn);
+    } finally {
+      depth--;
+      const st = watch.stamp;
+      if (depth === 0 && st && st.alertSeq !== undefined && st.durable === undefined)
+        st.durable = performance.now();
+    }
   };
 }
 

@@ -228,10 +228,12 @@ describe("configuration", () => {
   it("ignores adverts from MACs it was not given, and garbage bytes from ours are counted", () => {
     const { sink, scanner, receiver } = rig();
     scanner.transmit({ mac: "11:22:33:44:55:66", serviceData: Uint8Array.of(0x40, 0x3a, 0x01) });
+    scanner.transmit({ mac: "not a mac", serviceData: Uint8Array.of(0x40, 0x3a, 0x01) });
     scanner.transmit({ mac: MAC.toLowerCase(), serviceData: Uint8Array.of(0x40, 0x02, 0x01) });
+    scanner.transmit({ mac: MAC.replaceAll(":", "-"), serviceData: Uint8Array.of(0x40, 0x02, 0x01) });
     scanner.transmit({ mac: MAC, serviceData: Uint8Array.of() });
     expect(sink.presses).toEqual([]);
-    expect(receiver.stats()["button-1"]?.malformed).toBe(2);
+    expect(receiver.stats()["button-1"]?.malformed).toBe(3);
   });
 });
 
