@@ -4,11 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
 import { WEEK_MS } from "../../src/core/time.js";
 import { CHECKPOINT_FRAMES, PAGE_SIZE } from "../../src/outbox/db.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
-import { alertBody, alertId, eventBody, telemetryBody } from "./fixtures.js";
+import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-checkpoint-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,18 +16,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FRAME = 24 + PAGE_SIZE;
 
 function outboxAt(name: string): SqliteOutbox {
-  const outbox = new SqliteOutbox({
-    path: join(dir, name),
-    home: "home-1",
-    timeZone: "Asia/Shanghai",
-    clock: new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) }),
-    ids: new SeededIds(name),
-    maxSizeBytes: 64 * 1024 * 1024,
-    retentionMs: WEEK_MS,
-    telemetryBatch: 10,
-    telemetryFlushMs: 2000,
-    log: silentLogger(),
-  });
+  const outbox = new SqliteOutbox(
+    outboxOptions(join(dir, name), {
+      clock: new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) }),
+      ids: new SeededIds(name),
+      retentionMs: WEEK_MS,
+      telemetryBatch: 10,
+    }),
+  );
   outbox.open();
   return outbox;
 }

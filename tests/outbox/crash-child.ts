@@ -3,29 +3,23 @@
  * it returns ("A <id>" for alerts and events, "T <n>" for telemetry), until it is killed.
  */
 import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { DAY_MS, HOUR_MS } from "../../src/core/time.js";
+import { HOUR_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
-import { alertBody, eventBody, telemetryBody } from "./fixtures.js";
+import { alertBody, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 
 const path = process.argv[2];
 const batch = Number(process.argv[3] ?? "50");
 if (!path) throw new Error("usage: crash-child <db path> [batch]");
 
-const outbox = new SqliteOutbox({
-  path,
-  home: "home-1",
-  timeZone: "Asia/Shanghai",
-  clock: new SystemClock(),
-  ids: randomIds,
-  maxSizeBytes: 256 * 1024 * 1024,
-  retentionMs: DAY_MS,
-  telemetryBatch: batch,
-  // Long enough that only the count triggers commits while the burst runs.
-  telemetryFlushMs: HOUR_MS,
-  log: silentLogger(),
-});
+const outbox = new SqliteOutbox(
+  outboxOptions(path, {
+    clock: new SystemClock(),
+    maxSizeBytes: 256 * 1024 * 1024,
+    telemetryBatch: batch,
+    // Long enough that only the count triggers commits while the burst runs.
+    telemetryFlushMs: HOUR_MS,
+  }),
+);
 outbox.open();
 process.stdout.write("READY\n");
 

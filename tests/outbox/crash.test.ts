@@ -4,11 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { DAY_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
+import { outboxOptions } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,18 +60,9 @@ describe("SqliteOutbox crash safety", () => {
     expect(report.signal).toBe("SIGKILL");
     expect(report.committed.size).toBeGreaterThanOrEqual(KILL_AFTER);
 
-    const outbox = new SqliteOutbox({
-      path,
-      home: "home-1",
-      timeZone: "Asia/Shanghai",
-      clock: new VirtualClock(),
-      ids: randomIds,
-      maxSizeBytes: 256 * 1024 * 1024,
-      retentionMs: DAY_MS,
-      telemetryBatch: BATCH,
-      telemetryFlushMs: 2000,
-      log: silentLogger(),
-    });
+    const outbox = new SqliteOutbox(
+      outboxOptions(path, { maxSizeBytes: 256 * 1024 * 1024, telemetryBatch: BATCH }),
+    );
     outbox.open();
     const stored = outbox.pending(1_000_000);
     outbox.close();

@@ -5,6 +5,31 @@ import type {
   SummaryBody,
   TelemetryBody,
 } from "../../src/contract/messages.js";
+import { VirtualClock } from "../../src/core/clock.js";
+import { randomIds } from "../../src/core/ids.js";
+import { silentLogger } from "../../src/core/log.js";
+import { DAY_MS } from "../../src/core/time.js";
+import type { OutboxOptions } from "../../src/outbox/sqlite.js";
+
+/**
+ * An outbox's options for a test: one home, a virtual clock, 64 MiB, a day's retention, batches of
+ * 100 telemetry rows flushed after 2 s, no logs; `over` sets what the test is about.
+ */
+export function outboxOptions(path: string, over: Partial<OutboxOptions> = {}): OutboxOptions {
+  return {
+    path,
+    home: "home-1",
+    timeZone: "Asia/Shanghai",
+    clock: new VirtualClock(),
+    ids: randomIds,
+    maxSizeBytes: 64 * 1024 * 1024,
+    retentionMs: DAY_MS,
+    telemetryBatch: 100,
+    telemetryFlushMs: 2000,
+    log: silentLogger(),
+    ...over,
+  };
+}
 
 /** Message bodies that satisfy contract v1, for outbox and uplink tests. */
 export function alertBody(

@@ -9,7 +9,7 @@ import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { captureLog } from "../helpers/log-capture.js";
-import { alertBody, alertId, eventBody, telemetryBody } from "./fixtures.js";
+import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 
 // The outbox keeps its connection private; the test needs it to lower SQLite's page limit, which is
 // how a full disk looks to the outbox (SQLITE_FULL), without filling a real disk.
@@ -36,18 +36,15 @@ function fillDisk(db: BetterSqlite3.Database): void {
 describe("SqliteOutbox on a full disk", () => {
   const open = (name: string, telemetryBatch = 100) => {
     const capture = captureLog();
-    const outbox = new SqliteOutbox({
-      path: join(dir, name),
-      home: "home-1",
-      timeZone: "Asia/Shanghai",
-      clock: new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) }),
-      ids: new SeededIds(name),
-      maxSizeBytes: 64 * 1024 * 1024,
-      retentionMs: WEEK_MS,
-      telemetryBatch,
-      telemetryFlushMs: 2000,
-      log: capture.log,
-    });
+    const outbox = new SqliteOutbox(
+      outboxOptions(join(dir, name), {
+        clock: new VirtualClock({ wallStartMs: Date.UTC(2026, 0, 1) }),
+        ids: new SeededIds(name),
+        retentionMs: WEEK_MS,
+        telemetryBatch,
+        log: capture.log,
+      }),
+    );
     outbox.open();
     const db = opened.at(-1);
     if (!db) throw new Error("the outbox opened no database");

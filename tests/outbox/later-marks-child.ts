@@ -4,28 +4,21 @@
  * were handed over, and "DONE" at the end.
  */
 import { SystemClock } from "../../src/core/clock.js";
-import { randomIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { DAY_MS, HOUR_MS } from "../../src/core/time.js";
+import { HOUR_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
-import { telemetryBody } from "./fixtures.js";
+import { outboxOptions, telemetryBody } from "./fixtures.js";
 
 const path = process.argv[2];
 if (!path) throw new Error("usage: later-marks-child <db path>");
 
-const outbox = new SqliteOutbox({
-  path,
-  home: "home-1",
-  timeZone: "Asia/Shanghai",
-  clock: new SystemClock(),
-  ids: randomIds,
-  maxSizeBytes: 256 * 1024 * 1024,
-  retentionMs: DAY_MS,
-  telemetryBatch: 100,
-  telemetryFlushMs: HOUR_MS,
-  laterMarksMs: HOUR_MS,
-  log: silentLogger(),
-});
+const outbox = new SqliteOutbox(
+  outboxOptions(path, {
+    clock: new SystemClock(),
+    maxSizeBytes: 256 * 1024 * 1024,
+    telemetryFlushMs: HOUR_MS,
+    laterMarksMs: HOUR_MS,
+  }),
+);
 outbox.open();
 for (const slot of [1, 2]) {
   for (let i = 0; i < 6; i++) outbox.putTelemetry(telemetryBody(slot * 10 + i));

@@ -5,31 +5,21 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
-import { randomIds, SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
-import { DAY_MS, MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
+import { SeededIds } from "../../src/core/ids.js";
+import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import { LATER_MARKS_MS, MAX_LATER_MARKS } from "../../src/outbox/later-marks.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { GATHER_MS, TelemetrySlots } from "../../src/pipeline/telemetry.js";
-import { eventBody, telemetryBody } from "./fixtures.js";
+import { eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-later-marks-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 function outboxAt(path: string, clock: VirtualClock): SqliteOutbox {
-  return new SqliteOutbox({
-    path,
-    home: "home-1",
-    timeZone: "Asia/Shanghai",
-    clock,
-    ids: new SeededIds(`later-${n++}`),
-    maxSizeBytes: 64 * 1024 * 1024,
-    retentionMs: DAY_MS,
-    telemetryBatch: 100,
-    telemetryFlushMs: 2 * SECOND_MS,
-    log: silentLogger(),
-  });
+  return new SqliteOutbox(
+    outboxOptions(path, { clock, ids: new SeededIds(`later-${n++}`), telemetryFlushMs: 2 * SECOND_MS }),
+  );
 }
 
 /** Bytes of the outbox's WAL: a commit appends frames to it, and nothing else does. */
@@ -170,18 +160,7 @@ describe("telemetry commits and deferred delivery marks (issue 14, disk writes)"
       });
     });
     expect(slots.map((s) => s.length)).toEqual([6, 6]);
-    const outbox = new SqliteOutbox({
-      path,
-      home: "home-1",
-      timeZone: "Asia/Shanghai",
-      clock: new VirtualClock(),
-      ids: randomIds,
-      maxSizeBytes: 64 * 1024 * 1024,
-      retentionMs: DAY_MS,
-      telemetryBatch: 100,
-      telemetryFlushMs: 2000,
-      log: silentLogger(),
-    });
+    const outbox = new SqliteOutbox(outboxOptions(path));
     outbox.open();
     // The first slot's marks rode in the second slot's commit; the second slot's died with the process:
     // those rows go out again, same ids (the cloud drops the copies), and nothing else is pending.
