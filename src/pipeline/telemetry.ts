@@ -67,12 +67,23 @@ export class TelemetrySlots {
       list.push(r);
       byDevice.set(r.device, list);
     }
-    for (const [device, list] of byDevice)
+    for (const [device, list] of byDevice) {
+      // Most polls of a slot come after the device's message went: nothing to build for them.
+      if (this.#slotSent(device)) continue;
       this.offer({
         device,
         at,
         values: list.map((r) => ({ channel: r.channel, value: r.value, unit: channelUnit(r.channel) })),
       });
+    }
+  }
+
+  /** Whether `device`'s message of the current slot has already been put. */
+  #slotSent(device: string): boolean {
+    const { everyMs } = this.#o;
+    if (everyMs <= 0) return false;
+    const sent = this.#sent.get(device);
+    return sent !== undefined && sent >= Math.floor(this.#o.clock.monotonicMs() / everyMs);
   }
 
   /** A device's message now: put, held for its slot's release, or dropped (its slot already went). */
