@@ -3,27 +3,19 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
-import { silentLogger } from "../../src/core/log.js";
 import { HOUR_MS, WEEK_MS } from "../../src/core/time.js";
 import { outboxCheck } from "../../src/doctor/state-checks.js";
 import { OUTBOX_FILE, SqliteOutbox } from "../../src/outbox/index.js";
-import { eventBody } from "../outbox/fixtures.js";
+import { eventBody, outboxOptions } from "../outbox/fixtures.js";
 import { fakeProbes, NOW, provisionedHome } from "./doctor-rig.js";
+
+const DOCTOR_HOME = { home: "home-doc", timeZone: "Europe/Berlin", retentionMs: WEEK_MS };
 
 function outboxWithEvents(stateDir: string, n: number) {
   const clock = new VirtualClock({ wallStartMs: NOW });
-  const o = new SqliteOutbox({
-    path: join(stateDir, OUTBOX_FILE),
-    home: "home-doc",
-    timeZone: "Europe/Berlin",
-    clock,
-    ids: new SeededIds("doctor"),
-    maxSizeBytes: 64 * 1024 * 1024,
-    retentionMs: WEEK_MS,
-    telemetryBatch: 100,
-    telemetryFlushMs: 2000,
-    log: silentLogger(),
-  });
+  const o = new SqliteOutbox(
+    outboxOptions(join(stateDir, OUTBOX_FILE), { ...DOCTOR_HOME, clock, ids: new SeededIds("doctor") }),
+  );
   o.open();
   for (let i = 0; i < n; i++) o.putEvent(eventBody(i));
   o.close();
@@ -58,18 +50,13 @@ describe("doctor's outbox check (the file opened read-only)", () => {
 
   it("while the agent runs it holds the file to itself: not a ✗, and `hearth status` named", () => {
     const home = provisionedHome();
-    const o = new SqliteOutbox({
-      path: join(home.stateDir, OUTBOX_FILE),
-      home: "home-doc",
-      timeZone: "Europe/Berlin",
-      clock: new VirtualClock({ wallStartMs: NOW }),
-      ids: new SeededIds("doctor-held"),
-      maxSizeBytes: 64 * 1024 * 1024,
-      retentionMs: WEEK_MS,
-      telemetryBatch: 100,
-      telemetryFlushMs: 2000,
-      log: silentLogger(),
-    });
+    const o = new SqliteOutbox(
+      outboxOptions(join(home.stateDir, OUTBOX_FILE), {
+        ...DOCTOR_HOME,
+        clock: new VirtualClock({ wallStartMs: NOW }),
+        ids: new SeededIds("doctor-held"),
+      }),
+    );
     o.open();
     try {
       o.putEvent(eventBody(1));
