@@ -115,7 +115,9 @@ export async function startMosquitto(
     "persistence false",
     // Mosquitto drops QoS 1 messages for a client more than 1,000 behind (its default): a test's
     // subscriber on a loaded machine falls that far behind a replay, and the loss would be the broker's.
-    "max_queued_messages 0",
+    // Not 0 ("no limit"): Mosquitto 2.0.11 then stops acknowledging a client's QoS 1 publishes once its
+    // ACL has denied one.
+    "max_queued_messages 1000000",
     "log_dest stderr",
     "log_type error",
     "log_type warning",
