@@ -17,9 +17,9 @@ import type { LocalTime } from "./local-time.js";
  * findings count as ordinary nights). Where none is usual, the first one is asked about. A coarse
  * water meter (10 L) does not show every flush, so there a night toilet visit is a lone trigger and
  * one or two a night are usual; a person on the floor who still moves makes more, hour after hour
- * (docs/DETECTION.md, "Lone movement in the night, counted"). Before this count, one usual lone
- * trigger in 28 days turned the rule off for the home, and two of the tuning homes' night incidents
- * waited more than 12 h for the morning.
+ * (docs/DETECTION.md, "Misses within 12 h"). Before this count, one usual lone trigger in 28 days
+ * turned the rule off for the home, and two evening or night incidents of the tuning homes waited
+ * more than 12 h for the morning.
  */
 
 /** The home has been quiet at least this long when the trigger comes (the person had settled). */
