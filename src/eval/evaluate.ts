@@ -13,6 +13,7 @@ import {
 } from "../sim/household-profile.js";
 import { type SenseSet, senseDevices } from "../sim/household-sense-records.js";
 import { AnswerLoop } from "./answer-loop.js";
+import { StandingAlerts } from "./standing.js";
 
 /**
  * The pre-alarm's pipeline options (the names of the fixed interface). Declared here as well so the
@@ -43,14 +44,6 @@ const AUDIBLE_PROMPT: PrealarmPrompt = { audible: true, ask() {}, cancelled() {}
 
 /** The alert kinds that detect an incident (and, raised before it, are a cloud false alarm). */
 const DETECTING_KINDS: ReadonlySet<string> = new Set(["inactivity", "not_home", "fall"]);
-/**
- * Kinds whose alert, still open at the incident, detects it then: `not_home` is cleared when the
- * person is back, so one still open says they are out and not back, and the carers were told; an
- * incident out of the home is what it is for. (`inactivity` is left out so that the figures of homes
- * without a door stay those measured before; a `fall` is closed only by the cloud, so an old false
- * one says nothing.)
- */
-const STANDING_KINDS: ReadonlySet<string> = new Set(["not_home"]);
 
 export type Mode = "rules" | "routine";
 
@@ -111,8 +104,8 @@ export function evaluateHome(
   const engines: ReplayEngine[] = [];
   /** Per engine: the person answering its prompts (the closed loop). */
   const loops: AnswerLoop[] = [];
-  /** Per engine: what is decided at the end of the records (an alert still open at the incident). */
-  const finals: (() => void)[] = [];
+  /** Per engine: alerts still open at the incident (decided at the end if nothing came after it). */
+  const standings: StandingAlerts[] = [];
   const incident = home.incident;
   for (const mode of modes) {
     const o: HomeOutcome = {
@@ -145,14 +138,8 @@ export function evaluateHome(
       (ms) => incident === undefined || ms < incident.ms,
     );
     loops.push(loop);
-    /** Alerts of `STANDING_KINDS` raised before the incident and not cleared: id → rule. */
-    const open = new Map<string, { kind: string; rule: string }>();
-    let atIncidentSeen = incident === undefined;
-    finals.push(() => {
-      if (atIncidentSeen) return;
-      atIncidentSeen = true;
-      standing(o, open, incident?.ms);
-    });
+    const standing = new StandingAlerts();
+    standings.push(standing);
     const detection: EvalDetection = {
       ...detectionOptions(base),
       ...s,
@@ -176,10 +163,7 @@ export function evaluateHome(
         emit: (env: Envelope) => {
           const ms = Date.parse(env.ts);
           const before = incident === undefined || ms < incident.ms;
-          if (!before && !atIncidentSeen) {
-            atIncidentSeen = true;
-            standing(o, open, incident?.ms);
-          }
+          if (!before) detectOpen(o, standing);
           if (loop.onEnvelope(env)) {
             o.localPrompts = loop.prompts;
             o.promptsAnswered = loop.answered;
@@ -187,10 +171,7 @@ export function evaluateHome(
           }
           if (env.type !== "alert") return;
           const b = env.body as Envelope<"alert">["body"];
-          if (before && STANDING_KINDS.has(b.kind)) {
-            if (b.state === "raised") open.set(b.alert, { kind: b.kind, rule: ruleOf(b) });
-            else if (b.state === "cleared" || b.state === "acknowledged") open.delete(b.alert);
-          }
+          if (before) standing.note(b, ruleOf(b));
           if (b.state !== "raised") return;
           if (DETECTING_KINDS.has(b.kind)) {
             if (before) {
@@ -218,26 +199,19 @@ export function evaluateHome(
     const e = engines[i] as ReplayEngine;
     (loops[i] as AnswerLoop).feed(e, home.endMs);
     e.finish(home.endMs);
-    (finals[i] as () => void)();
+    detectOpen(outcomes[i] as HomeOutcome, standings[i] as StandingAlerts);
   }
   return outcomes;
 }
 
-/**
- * An alert raised before the incident and still open at it detects the incident then (time to detect
- * 0): the carers had been told the person was silent or not back, and nothing has been seen since.
- * It still counts as a false alarm too (it was raised while the person was well).
- */
-function standing(
-  o: HomeOutcome,
-  open: ReadonlyMap<string, { kind: string; rule: string }>,
-  incidentMs: number | undefined,
-): void {
-  const first = open.values().next();
-  if (incidentMs === undefined || o.detectedMs !== undefined || first.done) return;
-  o.detectedMs = incidentMs;
-  o.detectedKind = first.value.kind;
-  o.detectedRule = `open:${first.value.rule}`;
+/** An alert still open at the incident detects it then (`StandingAlerts`). */
+function detectOpen(o: HomeOutcome, standing: StandingAlerts): void {
+  if (o.incidentMs === undefined || o.detectedMs !== undefined) return;
+  const open = standing.atIncident();
+  if (!open) return;
+  o.detectedMs = o.incidentMs;
+  o.detectedKind = open.kind;
+  o.detectedRule = open.rule;
 }
 
 /** The rule of an alert (the usual stillness's measure after a colon), for diagnosis. */
