@@ -13,6 +13,7 @@ import {
 } from "../sim/household-profile.js";
 import { type SenseSet, senseDevices } from "../sim/household-sense-records.js";
 import { AnswerLoop } from "./answer-loop.js";
+import { StandingAlerts } from "./standing.js";
 
 /**
  * The pre-alarm's pipeline options (the names of the fixed interface). Declared here as well so the
@@ -103,6 +104,8 @@ export function evaluateHome(
   const engines: ReplayEngine[] = [];
   /** Per engine: the person answering its prompts (the closed loop). */
   const loops: AnswerLoop[] = [];
+  /** Per engine: alerts still open at the incident (decided at the end if nothing came after it). */
+  const standings: StandingAlerts[] = [];
   const incident = home.incident;
   for (const mode of modes) {
     const o: HomeOutcome = {
@@ -135,6 +138,8 @@ export function evaluateHome(
       (ms) => incident === undefined || ms < incident.ms,
     );
     loops.push(loop);
+    const standing = new StandingAlerts();
+    standings.push(standing);
     const detection: EvalDetection = {
       ...detectionOptions(base),
       ...s,
@@ -158,6 +163,7 @@ export function evaluateHome(
         emit: (env: Envelope) => {
           const ms = Date.parse(env.ts);
           const before = incident === undefined || ms < incident.ms;
+          if (!before) detectOpen(o, standing);
           if (loop.onEnvelope(env)) {
             o.localPrompts = loop.prompts;
             o.promptsAnswered = loop.answered;
@@ -165,6 +171,7 @@ export function evaluateHome(
           }
           if (env.type !== "alert") return;
           const b = env.body as Envelope<"alert">["body"];
+          if (before) standing.note(b, ruleOf(b));
           if (b.state !== "raised") return;
           if (DETECTING_KINDS.has(b.kind)) {
             if (before) {
@@ -192,8 +199,19 @@ export function evaluateHome(
     const e = engines[i] as ReplayEngine;
     (loops[i] as AnswerLoop).feed(e, home.endMs);
     e.finish(home.endMs);
+    detectOpen(outcomes[i] as HomeOutcome, standings[i] as StandingAlerts);
   }
   return outcomes;
+}
+
+/** An alert still open at the incident detects it then (`StandingAlerts`). */
+function detectOpen(o: HomeOutcome, standing: StandingAlerts): void {
+  if (o.incidentMs === undefined || o.detectedMs !== undefined) return;
+  const open = standing.atIncident();
+  if (!open) return;
+  o.detectedMs = o.incidentMs;
+  o.detectedKind = open.kind;
+  o.detectedRule = open.rule;
 }
 
 /** The rule of an alert (the usual stillness's measure after a colon), for diagnosis. */

@@ -6,6 +6,7 @@ import type { Activity } from "./activity.js";
 import { SilenceRule, type SilenceVerdict } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
 import { NightLights } from "./night-lights.js";
+import { nightOf } from "./night-motion.js";
 import type { ResolvedDetection } from "./options.js";
 import type { Routine } from "./routine.js";
 import { type UsualEvidence, UsualStillnessVerdict } from "./usual-stillness-verdict.js";
@@ -105,6 +106,9 @@ export class InactivityVerdicts {
         ...(d.usualStillnessMargin !== undefined ? { margin: d.usualStillnessMargin } : {}),
         ...(d.usualStillnessSilenceQuietMs !== undefined
           ? { silenceQuietMs: d.usualStillnessSilenceQuietMs }
+          : {}),
+        ...(d.usualStillnessNightMotionSlack !== undefined
+          ? { nightMotionSlack: d.usualStillnessNightMotionSlack }
           : {}),
       },
       clock.monotonicMs(),
@@ -226,7 +230,7 @@ export class InactivityVerdicts {
     if (!paused) {
       const lights = this.#lightsLeftOn(local, factor);
       if (lights) return lights;
-      const moved = this.stillness.nightMotion.due(nowMono, local.day);
+      const moved = this.stillness.nightMotion.due(nowMono, nightOf(local));
       if (moved) return { verdict: this.silenceNow(nowMono, local), rule: "night_motion" };
       if (still) return still;
     }

@@ -1,5 +1,6 @@
 import { MINUTE_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
+import type { LocalTime } from "./local-time.js";
 
 /**
  * Movement in the night that is nobody going about: with the pre-alarm, a motion (or presence)
@@ -12,37 +13,59 @@ import type { Activity } from "./activity.js";
  * the fall was found only by the morning deadline, ten hours on. Someone moving is likely awake, so
  * the prompt is spoken even in the dark; one a night at most.
  *
- * Only in a home where such movement is not usual: where, in the last `DAYS` days, no night trigger
- * went unaccompanied (or the person answered "I am fine" to one). A coarse water meter (10 L) does
- * not show every flush, so there a night toilet visit is a lone trigger, and the rule stays off.
+ * Only when this night has more such triggers than any night of the last `DAYS` days (answered
+ * findings count as ordinary nights). Where none is usual, the first one is asked about. A coarse
+ * water meter (10 L) does not show every flush, so there a night toilet visit is a lone trigger and
+ * one or two a night are usual; a person on the floor who still moves makes more, hour after hour
+ * (docs/DETECTION.md, "Misses within 12 h"). Before this count, one usual lone trigger in 28 days
+ * turned the rule off for the home, and two evening or night incidents of the tuning homes waited
+ * more than 12 h for the morning.
  */
 
 /** The home has been quiet at least this long when the trigger comes (the person had settled). */
 export const NIGHT_MOTION_SETTLED_MS = 60 * MINUTE_MS;
 /** Nothing else within this long after the trigger. */
 export const NIGHT_MOTION_QUIET_MS = 10 * MINUTE_MS;
-/** One finding a night: not again within this long. */
-const ONCE_MS = 8 * 60 * MINUTE_MS;
 /** Days looked back over, and days observed before the rule is used. */
 const DAYS = 28;
 const MIN_DAYS = 14;
+/**
+ * Lone triggers a night beyond the usual most before one is asked about, where some are usual. 0: the
+ * first night with more than any of the last 28 is asked (chosen on the tuning seeds: 1 asked about
+ * 1 % fewer times and found night incidents later, docs/DETECTION.md).
+ */
+export const NIGHT_MOTION_SLACK = 0;
+
+/** A night's key: the local day it began on (a night runs across midnight; noon divides them). */
+export function nightOf(local: Pick<LocalTime, "day" | "minuteOfDay">): number {
+  return local.minuteOfDay < 12 * 60 ? local.day - 1 : local.day;
+}
 
 export interface NightMotionState {
-  v: 1;
+  /** v1: `usual` lists nights with one ordinary lone trigger; v2: `counts` per night. */
+  v: 1 | 2;
   first: number;
-  /** Local days with an ordinary unaccompanied night trigger. */
-  usual: number[];
+  usual?: number[];
+  /** Night (its key) → ordinary lone triggers that night. */
+  counts?: Record<string, number>;
 }
 
 export class NightMotion {
   /** The lone trigger waiting to see whether anything follows it. */
   #candidate: Activity | undefined;
-  #lastFindingMono = Number.NEGATIVE_INFINITY;
-  /** Local day first observed; days with an ordinary unaccompanied trigger. */
+  /** Night first observed. */
   #first: number | undefined;
-  #usual: number[] = [];
-  /** The day of a finding being asked about: answered, it was an ordinary one. */
+  /** Night → lone triggers nothing followed (tonight's included). */
+  #counts = new Map<number, number>();
+  /** The night of a finding being asked about: answered, it was an ordinary one. */
   #asked: number | undefined;
+  /** The night of the last finding (one a night). */
+  #askedNight: number | undefined;
+  readonly #slack: number;
+
+  constructor(o: { slack?: number } = {}) {
+    this.#slack = o.slack ?? NIGHT_MOTION_SLACK;
+  }
 
   /**
    * Any activity. `up`: it shows someone is up (silence-evidence.ts); `night`: in the sleep window;
@@ -56,48 +79,75 @@ export class NightMotion {
       return;
     }
     if (this.#candidate || !night || silenceMs < NIGHT_MOTION_SETTLED_MS) return;
-    if (a.mono - this.#lastFindingMono < ONCE_MS) return;
     this.#candidate = a;
   }
 
   /**
-   * A trigger that nothing followed for the quiet time: the finding's moment (once), when such a
-   * trigger is not usual in this home; else it is learned as usual.
+   * A trigger that nothing followed for the quiet time is counted for its night; the finding's moment
+   * (once a night) when the night now has more of them than usual in this home.
    */
-  due(nowMono: number, day: number): Activity | undefined {
-    this.#first ??= day;
+  due(nowMono: number, night: number): Activity | undefined {
+    this.#first ??= night;
     const c = this.#candidate;
     if (!c || nowMono - c.mono < NIGHT_MOTION_QUIET_MS) return undefined;
     this.#candidate = undefined;
-    this.#lastFindingMono = nowMono;
-    this.#usual = this.#usual.filter((d) => d > day - DAYS);
-    if (day - this.#first < MIN_DAYS || this.#usual.length > 0) {
-      this.#usual.push(day);
-      return undefined;
-    }
-    this.#asked = day;
+    for (const n of [...this.#counts.keys()]) if (n <= night - DAYS) this.#counts.delete(n);
+    const tonight = (this.#counts.get(night) ?? 0) + 1;
+    this.#counts.set(night, tonight);
+    if (night - this.#first < MIN_DAYS || this.#askedNight === night) return undefined;
+    const most = this.usualMost(night);
+    if (tonight <= most + (most > 0 ? this.#slack : 0)) return undefined;
+    this.#asked = night;
+    this.#askedNight = night;
     return c;
   }
 
-  /** The silence restarted; `ordinary`: the person answered, so what was asked about is usual. */
+  /** The most lone triggers in one night of the days looked back over, tonight not included. */
+  usualMost(night: number): number {
+    let most = 0;
+    for (const [n, k] of this.#counts) if (n < night && n > night - DAYS && k > most) most = k;
+    return most;
+  }
+
+  /**
+   * The silence restarted; `ordinary`: the person answered, so what was asked about is usual (the
+   * night's count stays). Unanswered, the night is not learned beyond the usual.
+   */
   answered(ordinary: boolean): void {
-    if (ordinary && this.#asked !== undefined) this.#usual.push(this.#asked);
+    if (!ordinary) this.#unlearn();
     this.#asked = undefined;
   }
 
   /** Away, out, an alert open (what was asked went unanswered) or a restart: nothing pending. */
   clear(): void {
     this.#candidate = undefined;
+    this.#unlearn();
     this.#asked = undefined;
   }
 
+  /** An unanswered finding's night keeps no more lone triggers than the usual most. */
+  #unlearn(): void {
+    const n = this.#asked;
+    if (n === undefined) return;
+    this.#counts.set(n, Math.min(this.#counts.get(n) ?? 0, this.usualMost(n)));
+  }
+
   toJSON(): NightMotionState {
-    return { v: 1, first: this.#first ?? -1, usual: [...this.#usual] };
+    return {
+      v: 2,
+      first: this.#first ?? -1,
+      counts: Object.fromEntries([...this.#counts].map(([n, k]) => [String(n), k])),
+    };
   }
 
   restore(s: NightMotionState | undefined): void {
-    if (s?.v !== 1 || !Number.isInteger(s.first) || !Array.isArray(s.usual)) return;
+    if ((s?.v !== 1 && s?.v !== 2) || !Number.isInteger(s.first)) return;
     this.#first = s.first >= 0 ? s.first : undefined;
-    this.#usual = s.usual.filter((d) => Number.isInteger(d));
+    this.#counts = new Map();
+    if (s.v === 1 && Array.isArray(s.usual))
+      for (const d of s.usual) if (Number.isInteger(d)) this.#counts.set(d, (this.#counts.get(d) ?? 0) + 1);
+    if (s.v === 2 && s.counts && typeof s.counts === "object")
+      for (const [k, n] of Object.entries(s.counts))
+        if (Number.isInteger(Number(k)) && Number.isInteger(n) && n > 0) this.#counts.set(Number(k), n);
   }
 }

@@ -76,6 +76,8 @@ export interface DetectionOptions {
   usualStillnessMargin?: number;
   /** The silence measure waits until nothing at all was seen for this long (default: SILENCE_QUIET_MS). */
   usualStillnessSilenceQuietMs?: number;
+  /** Lone night triggers beyond the usual most before one is asked about (default: NIGHT_MOTION_SLACK). */
+  usualStillnessNightMotionSlack?: number;
   /** Daily check-in: "I am fine" between the end of the sleep window and this (minutes after midnight). */
   checkinByMin?: number;
   /**
@@ -104,6 +106,7 @@ type Unset =
   | "usualStillnessFloorMs"
   | "usualStillnessMargin"
   | "usualStillnessSilenceQuietMs"
+  | "usualStillnessNightMotionSlack"
   | "checkinByMin";
 
 /**
@@ -262,6 +265,7 @@ function defaults(): Omit<ResolvedDetection, Unset> {
     usualStillnessFloorMs: _uf,
     usualStillnessMargin: _um,
     usualStillnessSilenceQuietMs: _uq,
+    usualStillnessNightMotionSlack: _un,
     checkinByMin: _checkin,
     ...rest
   } = detectionOptions(CONFIG_DEFAULTS);

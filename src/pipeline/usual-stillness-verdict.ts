@@ -77,7 +77,7 @@ export class UsualStillnessVerdict {
   readonly silence: UsualStillness;
   readonly anySign: UsualStillness;
   /** Lone movement in the night, asked about where it is not usual (night-motion.ts). */
-  readonly nightMotion = new NightMotion();
+  readonly nightMotion: NightMotion;
   /**
    * The two measures' own counting (no limits): since the last sign of someone up, and since the
    * last sign of any kind. Their day ends at the person's usual bedtime, not at the start of the
@@ -103,13 +103,17 @@ export class UsualStillnessVerdict {
   #morningAsked = -1;
 
   constructor(
-    o: { sleepStartMin: number; sleepEndMin: number; silenceQuietMs?: number } & Partial<
-      Pick<UsualStillnessOptions, "floorMs" | "margin">
-    >,
+    o: {
+      sleepStartMin: number;
+      sleepEndMin: number;
+      silenceQuietMs?: number;
+      nightMotionSlack?: number;
+    } & Partial<Pick<UsualStillnessOptions, "floorMs" | "margin">>,
     nowMono: number,
   ) {
     const learn = { floorMs: o.floorMs, margin: o.margin };
     this.#silenceQuietMs = o.silenceQuietMs ?? SILENCE_QUIET_MS;
+    this.nightMotion = new NightMotion(o.nightMotionSlack !== undefined ? { slack: o.nightMotionSlack } : {});
     this.#sleepStartMin = o.sleepStartMin;
     this.#sleepEndMin = o.sleepEndMin;
     this.#days = USUAL_STILLNESS_DEFAULTS.days;

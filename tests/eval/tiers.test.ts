@@ -120,9 +120,22 @@ describe("sensing tiers", () => {
       if (o.detectedRule !== undefined) rules.push(o.detectedRule);
     }
     expect(rules.length).toBeGreaterThan(0);
-    for (const r of rules) expect(r).toMatch(/^(not_home|fall|[a-z_]+(:(silence|any_sign|morning))?)$/);
+    for (const r of rules)
+      expect(r).toMatch(/^(open:not_home|not_home|fall|[a-z_]+(:(silence|any_sign|morning))?)$/);
     // Seeds 30 and 23 (daytime, tuning) are found by the usual stillness's time without any sign.
     expect(rules).toContain("usual_stillness:any_sign");
+  }, 120_000);
+
+  it("an incident out of the home while its not_home alert is open is detected at the incident", () => {
+    // Tuning seed 241: out since 10:41; not_home raised at 16:42 (6 h); the incident, out of the
+    // home, at 16:43. The alert stays open (the person never comes back): the carers already know.
+    const [o] = evaluateHome(241, 60, ["routine"], tierKnobs("motion_door", true));
+    if (!o || o.incidentMs === undefined) throw new Error("no incident");
+    expect(o.detectedRule).toBe("open:not_home");
+    expect(o.detectedKind).toBe("not_home");
+    expect(o.detectedMs).toBe(o.incidentMs);
+    // Raised while the person was well, it is still a cloud false alarm as well.
+    expect(o.falseAlarmsByRule.not_home ?? 0).toBeGreaterThan(0);
   }, 120_000);
 
   it("figures of a tiny corpus: counts add up, a fall sensor detects by fall", () => {

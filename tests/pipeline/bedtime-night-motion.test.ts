@@ -113,6 +113,21 @@ describe("night motion: a lone trigger in the night that nothing follows", () =>
     expect(r.prealarms()).toEqual([]);
   });
 
+  it("where one lone trigger a night is usual, a night with more than that is asked", () => {
+    const r = rig({ bedMin: 21 * 60, nightVisit: "lone" });
+    for (let d = 0; d < 16; d++) r.ordinary(24 * 60);
+    r.ordinary(60); // 01:00 on day 17: a person on the floor since the evening still moves
+    r.pir(); // one lone trigger tonight: as on every night here
+    r.clock.advanceBy(40 * MINUTE_MS);
+    expect(r.prealarms()).toEqual([]);
+    r.pir(); // the second: more than on any night of the last 28
+    r.clock.advanceBy(WAIT + MINUTE_MS);
+    const [ev] = r.prealarms();
+    expect(ev?.data).toMatchObject({ rule: "night_motion", spoken: true });
+    r.clock.advanceBy(WAIT);
+    expect(r.sink.states("inactivity")).toEqual(["inactivity:raised"]);
+  });
+
   it("off without the usual stillness (no motion sensor configured, or no pre-alarm)", () => {
     const r = rig({ bedMin: 21 * 60, nightVisit: "tap", usual: false });
     for (let d = 0; d < 16; d++) r.ordinary(24 * 60);
@@ -171,5 +186,34 @@ describe("UsualBedtime and NightMotion, alone", () => {
     armed.restore({ v: 1, first: 0, usual: [] });
     armed.activity(a(t3) as never, false, true, 2 * HOUR_MS);
     expect(armed.due(t3 + 10 * MINUTE_MS, day + 2)).toBeDefined();
+  });
+
+  it("NightMotion counts lone triggers a night and asks past the usual most (and the slack)", () => {
+    const a = (mono: number) => ({ device: "pir-1", source: "motion", strength: 0.8, mono, detail: "" });
+    const m = new NightMotion({ slack: 1 });
+    m.due(0, 0);
+    /** `n` lone triggers in night `night`, an hour apart from 23:00; the findings it makes. */
+    const night = (k: number, n: number) => {
+      const found: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = k * DAY_MS + (23 + i) * HOUR_MS;
+        m.activity(a(t) as never, false, true, 2 * HOUR_MS);
+        if (m.due(t + 10 * MINUTE_MS, k)) found.push(i + 1);
+      }
+      return found;
+    };
+    for (let k = 1; k <= 15; k++) expect(night(k, k % 3 === 0 ? 2 : 1)).toEqual([]); // learning
+    expect(m.usualMost(16)).toBe(2);
+    expect(night(16, 3)).toEqual([]); // one beyond the usual two: the slack
+    expect(night(17, 6)).toEqual([5]); // past the three of night 16 and the slack; once a night
+    m.clear(); // unanswered (an alert): that night is not learned beyond the usual
+    expect(m.usualMost(18)).toBe(3);
+    // Restored from the first version's state (nights with one usual trigger each).
+    const old = new NightMotion({ slack: 1 });
+    old.restore({ v: 1, first: 0, usual: [10, 12] });
+    expect(old.usualMost(20)).toBe(1);
+    const fresh = new NightMotion();
+    fresh.restore(JSON.parse(JSON.stringify(m.toJSON())));
+    expect(fresh.usualMost(18)).toBe(3);
   });
 });
