@@ -110,6 +110,8 @@ export class TelemetryBurst {
     w: { db: OutboxDb; ledger: Ledger; bound: SizeBound },
     marks: readonly number[],
     nowMs: number,
+    /** Inside the transaction: a due prune; the accounted bytes it deleted. */
+    prune: () => number,
   ): void {
     const { db, ledger, bound } = w;
     const conn = db.need();
@@ -118,7 +120,7 @@ export class TelemetryBurst {
     db.relaxed(() =>
       conn
         .transaction(() => {
-          size += this.write(db, ledger, marks, nowMs);
+          size += this.write(db, ledger, marks, nowMs) - prune();
           ({ size, telemetry: shed } = bound.enforce(size));
         })
         .immediate(),

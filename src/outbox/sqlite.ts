@@ -3,7 +3,7 @@ import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from 
 import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
 import type { Timer } from "../core/clock.js";
-import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { SECOND_MS } from "../core/time.js";
 import { annotateQueued } from "./annotate.js";
 import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
@@ -16,6 +16,7 @@ import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
 import type { OutboxOptions } from "./options.js";
+import { PruneSchedule } from "./prune-schedule.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
 import { RuntimeCopy } from "./runtime-copy.js";
@@ -33,9 +34,6 @@ export type { OutboxOptions } from "./options.js";
 export const BALLAST_FILE = "outbox.ballast";
 /** How often held messages are written back and the end of a storage fault is looked for. */
 export const STORAGE_CHECK_MS = 15 * SECOND_MS;
-
-/** Retention is enforced at least this often (and at most once a second). */
-const PRUNE_EVERY_MS = 10 * MINUTE_MS;
 
 /**
  * The outbox on SQLite (WAL). Alerts and events are committed with `synchronous = FULL` before their
@@ -61,7 +59,7 @@ export class SqliteOutbox implements Outbox {
   readonly #barrier: () => void;
   readonly #telemetry: TelemetryPath;
   readonly #later: LaterMarks;
-  #pruneTimer: Timer | undefined;
+  readonly #prunes: PruneSchedule;
   #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
   #runtime: RuntimeCopy | undefined;
@@ -71,6 +69,7 @@ export class SqliteOutbox implements Outbox {
     this.#listeners = new WriteListeners(opts.log);
     this.#db = new OutboxDb(opts.path);
     this.#bound = new SizeBound(this.#db, this.#ledger, opts);
+    this.#prunes = new PruneSchedule(opts, this.#bound);
     this.#write = {
       db: this.#db,
       ledger: this.#ledger,
@@ -96,6 +95,7 @@ export class SqliteOutbox implements Outbox {
       notify: () => this.#listeners.notify(),
       failed: (e) => this.#guard.failed(e, "telemetry"),
       commitBatch: (drafts, inside) => this.#commit(drafts, false, this.#later.take(), inside),
+      prune: () => this.#prunes.inside(),
     });
     const ballastBytes = opts.ballastBytes ?? 0;
     this.#guard = new StorageGuard({
@@ -138,9 +138,7 @@ export class SqliteOutbox implements Outbox {
     Object.assign(this.#ledger, opened.ledger);
     this.#telemetry.opened();
     this.#guard.started(opened);
-    this.#safePrune();
-    const every = Math.max(SECOND_MS, Math.min(this.#o.retentionMs, PRUNE_EVERY_MS));
-    this.#pruneTimer = this.#o.clock.setInterval(() => this.#safePrune(), every);
+    this.#prunes.start();
     this.#checkTimer = this.#o.clock.setInterval(() => this.checkStorage(), STORAGE_CHECK_MS);
     this.#o.log.debug(
       {
@@ -158,8 +156,7 @@ export class SqliteOutbox implements Outbox {
     if (!this.#db.isOpen) return;
     this.#settle();
     this.#telemetry.release();
-    this.#pruneTimer?.cancel();
-    this.#pruneTimer = undefined;
+    this.#prunes.stop();
     this.#checkTimer?.cancel();
     this.#checkTimer = undefined;
     const lost = this.#telemetry.drop();
@@ -345,14 +342,6 @@ export class SqliteOutbox implements Outbox {
     return this.#bound.prune(this.#o.clock.wallMs());
   }
 
-  #safePrune(): void {
-    try {
-      this.prune();
-    } catch (e) {
-      this.#o.log.error({ err: e }, "Outbox prune failed");
-    }
-  }
-
   #putDurable(type: "alert" | "event" | "summary", body: unknown): Envelope {
     this.#db.need();
     return this.#guard.put(draft(type, body, this.#o.clock));
@@ -362,7 +351,7 @@ export class SqliteOutbox implements Outbox {
     drafts: readonly Draft[],
     durable: boolean,
     marks: number[] = [],
-    inside?: (seq: number, laneSeq: LaneSeqs) => void,
+    inside?: (seq: number, laneSeq: LaneSeqs) => number,
   ): Envelope[] {
     const also = marks.length > 0 ? { seqs: marks, nowMs: this.#o.clock.wallMs() } : undefined;
     try {

@@ -16,8 +16,13 @@ export interface TelemetryPathDeps {
   notify: () => void;
   /** A telemetry write failed (the storage fault is the outbox's to report). */
   failed: (err: unknown) => void;
-  /** Commits a batch of unnumbered drafts with the deferred marks, calling `inside` in its transaction. */
-  commitBatch: (drafts: Draft[], inside: (seq: number, laneSeq: LaneSeqs) => void) => void;
+  /**
+   * Commits a batch of unnumbered drafts with the deferred marks, calling `inside` in its transaction
+   * (which returns the accounted bytes it deleted).
+   */
+  commitBatch: (drafts: Draft[], inside: (seq: number, laneSeq: LaneSeqs) => number) => void;
+  /** Inside every telemetry commit: a due prune (prune-schedule.ts); the accounted bytes it deleted. */
+  prune: () => number;
 }
 
 /**
@@ -39,7 +44,10 @@ export class TelemetryPath {
     const batch = (drafts: Draft[]) => {
       // A burst whose commit failed goes first: its rows have the lower numbers.
       this.#flushBurst();
-      d.commitBatch(drafts, (seq, laneSeq) => this.#burst.writeReserve(d.write.db, seq, laneSeq));
+      d.commitBatch(drafts, (seq, laneSeq) => {
+        this.#burst.writeReserve(d.write.db, seq, laneSeq);
+        return d.prune();
+      });
       this.#burst.committed(d.write.ledger.lastSeq, d.write.ledger.laneSeq, false);
     };
     this.#buffer = new TelemetryBuffer(d.o, batch, d.failed);
@@ -129,7 +137,7 @@ export class TelemetryPath {
     const { later } = this.#d;
     const marks = later.take();
     try {
-      this.#burst.commit(this.#d.write, marks, this.#d.o.clock.wallMs());
+      this.#burst.commit(this.#d.write, marks, this.#d.o.clock.wallMs(), this.#d.prune);
       this.#d.notify();
     } catch (e) {
       // Held for the next flush; past the reserve new telemetry is batched unnumbered, as before.

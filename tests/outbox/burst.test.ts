@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
-import { SECOND_MS } from "../../src/core/time.js";
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 
@@ -15,9 +15,14 @@ const dir = mkdtempSync(join(tmpdir(), "hearth-burst-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-function outboxAt(path: string, clock = new VirtualClock()): SqliteOutbox {
+function outboxAt(path: string, clock = new VirtualClock(), retentionMs = 24 * HOUR_MS): SqliteOutbox {
   return new SqliteOutbox(
-    outboxOptions(path, { clock, ids: new SeededIds(`burst-${n++}`), telemetryFlushMs: 2 * SECOND_MS }),
+    outboxOptions(path, {
+      clock,
+      ids: new SeededIds(`burst-${n++}`),
+      telemetryFlushMs: 2 * SECOND_MS,
+      retentionMs,
+    }),
   );
 }
 
@@ -188,4 +193,47 @@ describe("telemetry published before its commit (issue 14, disk writes)", () => 
     expect(next?.envelope.lane_seq).toBeGreaterThan(Math.max(...burst.map((b) => b.laneSeq)));
     outbox.close();
   }, 60_000);
+
+  it("a due prune rides in the next telemetry commit; without one it runs on its own a period later", () => {
+    const clock = new VirtualClock({ monotonicStartMs: 0 });
+    const path = join(dir, `prune-${n}.db`);
+    const outbox = outboxAt(path, clock, HOUR_MS);
+    outbox.open();
+    let now = 0;
+    const to = (ms: number) => {
+      clock.advanceBy(ms - now);
+      now = ms;
+    };
+    // Rows 3 s after the start: the slot commit right after the 60-minute tick does not reach them yet.
+    to(3 * SECOND_MS);
+    const old = outbox.putEvent(eventBody(1));
+    outbox.markDelivered([old.seq]);
+    outbox.putTelemetry(telemetryBody(0));
+    to(5 * SECOND_MS);
+    outbox.markDelivered([2]);
+    // A slot's burst every 5 minutes, the broker acknowledging each: the period's prunes ride in them.
+    for (let t = 1; t <= 13; t++) {
+      to(t * 5 * MINUTE_MS);
+      outbox.putTelemetry(telemetryBody(100 + t));
+      outbox.markDeliveredLater(outbox.pending(10).map((m) => m.seq));
+      to(t * 5 * MINUTE_MS + 2 * SECOND_MS);
+    }
+    // The 70-minute tick found the event and the first row past retention: due, not pruned on its own.
+    to(70 * MINUTE_MS + SECOND_MS);
+    const wal = walBytes(path);
+    expect(outbox.deliveredRange(0, 2).map((m) => m.seq)).toEqual([1, 2]);
+    expect(walBytes(path)).toBe(wal);
+    // The next slot's burst: its commit deletes them too.
+    outbox.putTelemetry(telemetryBody(1));
+    to(70 * MINUTE_MS + 3 * SECOND_MS);
+    expect(outbox.deliveredRange(0, 2).map((m) => m.seq)).toEqual([]);
+    expect(walBytes(path)).toBeGreaterThan(wal);
+    expect(outbox.pending(10).map((m) => m.seq)).toEqual([16]);
+    // No telemetry commit after: the prunes run alone at the ticks.
+    outbox.markDelivered([16]);
+    clock.advanceBy(HOUR_MS + 21 * MINUTE_MS);
+    expect(outbox.deliveredRange(0).map((m) => m.seq)).toEqual([]);
+    outbox.close();
+    expect([...onDisk(path)]).toEqual([]);
+  });
 });
