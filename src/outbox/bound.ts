@@ -122,28 +122,40 @@ export class SizeBound {
 
   /** Deletes delivered rows older than the retention window (wall time `nowMs`); returns how many. */
   prune(nowMs: number): number {
+    const conn = this.#db.need();
+    let rows = 0;
+    this.#db.relaxed(() => {
+      for (;;) {
+        const r = conn.transaction(() => this.pruneChunk(nowMs))();
+        this.#ledger.size -= r.freed;
+        rows += r.rows;
+        if (!r.more) break;
+      }
+    });
+    return rows;
+  }
+
+  /**
+   * One chunk of `prune` inside the caller's transaction (a telemetry commit's, prune-schedule.ts): the
+   * rows deleted, their accounted bytes (the caller takes them off the ledger once it committed) and
+   * whether more may be left.
+   */
+  pruneChunk(nowMs: number): { rows: number; freed: number; more: boolean } {
     const db = this.#db;
-    const conn = db.need();
-    const cutoff = nowMs - this.#retentionMs;
     const del = db.stmt(
       `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE delivered = 1 AND wall_ms < ?
          AND seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY seq LIMIT ?)
        RETURNING bytes`,
     );
-    let rows = 0;
-    db.relaxed(() => {
-      for (;;) {
-        const freed = conn.transaction(() => del.all(cutoff, CHUNK) as { bytes: number }[])();
-        for (const f of freed) this.#ledger.size -= f.bytes;
-        rows += freed.length;
-        if (freed.length < CHUNK) break;
-      }
-      // Closed alerts whose last message is gone have nothing left to say.
-      db.stmt(
-        `DELETE FROM alerts WHERE state NOT IN ${OPEN_STATES} AND latest_seq NOT IN (SELECT seq FROM messages)`,
-      ).run();
-    });
-    if (rows > 0) this.#log.debug({ rows, retentionMs: this.#retentionMs }, "Pruned delivered messages");
-    return rows;
+    const gone = del.all(nowMs - this.#retentionMs, CHUNK) as { bytes: number }[];
+    let freed = 0;
+    for (const f of gone) freed += f.bytes;
+    // Closed alerts whose last message is gone have nothing left to say.
+    db.stmt(
+      `DELETE FROM alerts WHERE state NOT IN ${OPEN_STATES} AND latest_seq NOT IN (SELECT seq FROM messages)`,
+    ).run();
+    if (gone.length > 0)
+      this.#log.debug({ rows: gone.length, retentionMs: this.#retentionMs }, "Pruned delivered messages");
+    return { rows: gone.length, freed, more: gone.length === CHUNK };
   }
 }

@@ -2,10 +2,8 @@ import { dirname, join } from "node:path";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
 import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
-import type { Clock, Timer } from "../core/clock.js";
-import type { IdSource } from "../core/ids.js";
-import type { Logger } from "../core/log.js";
-import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+import type { Timer } from "../core/clock.js";
+import { SECOND_MS } from "../core/time.js";
 import { annotateQueued } from "./annotate.js";
 import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
@@ -17,49 +15,25 @@ import { LATER_MARKS_MS, LaterMarks } from "./later-marks.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
 import { MemoryLane } from "./memory-lane.js";
+import type { OutboxOptions } from "./options.js";
+import { PruneSchedule } from "./prune-schedule.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
 import { RuntimeCopy } from "./runtime-copy.js";
 import { FULL_DISK_RESERVE, SeqFloor } from "./seq-floor.js";
 import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
-import { TelemetryBuffer } from "./telemetry-buffer.js";
+import { TelemetryPath } from "./telemetry-path.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
 import { commit, type Draft, draft, type WriteContext } from "./write.js";
 import { WriteListeners } from "./write-listeners.js";
 
-export interface OutboxOptions {
-  /** Database file, or ":memory:". */
-  path: string;
-  home: string;
-  /** IANA zone of the home, for the offset in `ts`. */
-  timeZone: string;
-  clock: Clock;
-  ids: IdSource;
-  maxSizeBytes: number;
-  /** Delivered rows older than this (wall time of the message) are pruned. */
-  retentionMs: number;
-  telemetryBatch: number;
-  telemetryFlushMs: number;
-  /** Longest a deferred telemetry delivery mark waits for a commit to ride in (later-marks.ts). */
-  laterMarksMs?: number;
-  /** Bytes of the ballast file kept beside the outbox for a full disk (0: none). Default 0. */
-  ballastBytes?: number;
-  /**
-   * A directory that outlives the process but not a reboot (the service's runtime directory, tmpfs):
-   * where a run on a read-only state directory keeps its outbox (see runtime-copy.ts). None: memory.
-   */
-  runtimeDir?: string;
-  log: Logger;
-}
+export type { OutboxOptions } from "./options.js";
 
 /** The ballast file's name beside the outbox. */
 export const BALLAST_FILE = "outbox.ballast";
 /** How often held messages are written back and the end of a storage fault is looked for. */
 export const STORAGE_CHECK_MS = 15 * SECOND_MS;
-
-/** Retention is enforced at least this often (and at most once a second). */
-const PRUNE_EVERY_MS = 10 * MINUTE_MS;
 
 /**
  * The outbox on SQLite (WAL). Alerts and events are committed with `synchronous = FULL` before their
@@ -83,9 +57,9 @@ export class SqliteOutbox implements Outbox {
   readonly #guard: StorageGuard;
   readonly #group = new DurableGroup();
   readonly #barrier: () => void;
-  readonly #buffer: TelemetryBuffer;
+  readonly #telemetry: TelemetryPath;
   readonly #later: LaterMarks;
-  #pruneTimer: Timer | undefined;
+  readonly #prunes: PruneSchedule;
   #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
   #runtime: RuntimeCopy | undefined;
@@ -95,6 +69,7 @@ export class SqliteOutbox implements Outbox {
     this.#listeners = new WriteListeners(opts.log);
     this.#db = new OutboxDb(opts.path);
     this.#bound = new SizeBound(this.#db, this.#ledger, opts);
+    this.#prunes = new PruneSchedule(opts, this.#bound);
     this.#write = {
       db: this.#db,
       ledger: this.#ledger,
@@ -108,12 +83,20 @@ export class SqliteOutbox implements Outbox {
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
     this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
-    // Deferred delivery marks ride in the telemetry commits (later-marks.ts).
-    const telemetry = (drafts: Draft[]) => this.#commit(drafts, false, this.#later.take());
-    this.#buffer = new TelemetryBuffer(opts, telemetry, (e) => this.#guard.failed(e, "telemetry"));
     this.#later = new LaterMarks(opts.clock, opts.laterMarksMs ?? LATER_MARKS_MS, () =>
       this.markDelivered([]),
     );
+    // Deferred delivery marks ride in the telemetry commits (later-marks.ts).
+    this.#telemetry = new TelemetryPath({
+      o: opts,
+      write: this.#write,
+      floor: this.#floor,
+      later: this.#later,
+      notify: () => this.#listeners.notify(),
+      failed: (e) => this.#guard.failed(e, "telemetry"),
+      commitBatch: (drafts, inside) => this.#commit(drafts, false, this.#later.take(), inside),
+      prune: () => this.#prunes.inside(),
+    });
     const ballastBytes = opts.ballastBytes ?? 0;
     this.#guard = new StorageGuard({
       db: this.#db,
@@ -153,10 +136,9 @@ export class SqliteOutbox implements Outbox {
       runtimeDir !== undefined && path !== ":memory:" ? new RuntimeCopy(runtimeDir, path) : undefined;
     const opened = openResilient(this.#db, this.#floor, this.#o.clock.wallMs(), this.#o.log, this.#runtime);
     Object.assign(this.#ledger, opened.ledger);
+    this.#telemetry.opened();
     this.#guard.started(opened);
-    this.#safePrune();
-    const every = Math.max(SECOND_MS, Math.min(this.#o.retentionMs, PRUNE_EVERY_MS));
-    this.#pruneTimer = this.#o.clock.setInterval(() => this.#safePrune(), every);
+    this.#prunes.start();
     this.#checkTimer = this.#o.clock.setInterval(() => this.checkStorage(), STORAGE_CHECK_MS);
     this.#o.log.debug(
       {
@@ -172,13 +154,12 @@ export class SqliteOutbox implements Outbox {
 
   close(): void {
     if (!this.#db.isOpen) return;
-    this.flush();
-    this.markDelivered([]);
-    this.#pruneTimer?.cancel();
-    this.#pruneTimer = undefined;
+    this.#settle();
+    this.#telemetry.release();
+    this.#prunes.stop();
     this.#checkTimer?.cancel();
     this.#checkTimer = undefined;
-    const lost = this.#buffer.drop();
+    const lost = this.#telemetry.drop();
     if (lost > 0) this.#o.log.warn({ lost }, "Outbox closed with telemetry it could not commit");
     this.checkStorage();
     const held = this.#lane.depth();
@@ -210,14 +191,21 @@ export class SqliteOutbox implements Outbox {
     return this.#putDurable("summary", body) as Envelope<"summary">;
   }
 
+  /** Numbered and published at once, or batched (telemetry-path.ts). */
   putTelemetry(body: TelemetryBody): void {
     this.#db.need();
-    this.#buffer.add(draft("telemetry", body, this.#o.clock));
+    this.#telemetry.put(draft("telemetry", body, this.#o.clock));
   }
 
   flush(): void {
-    if (this.#db.isOpen) this.#buffer.flush();
-    else this.#buffer.cancel();
+    if (this.#db.isOpen) this.#telemetry.flush();
+    else this.#telemetry.cancel();
+  }
+
+  /** Commits the burst and writes the deferred marks: for what reads or changes delivered rows. */
+  #settle(): void {
+    this.flush();
+    this.markDelivered([]);
   }
 
   /**
@@ -228,7 +216,11 @@ export class SqliteOutbox implements Outbox {
     const held = this.#lane.pending(limit);
     if (held.length >= limit) return held;
     try {
-      return [...held, ...this.#later.without((n) => delivery.pending(this.#db, n), limit - held.length)];
+      const stored = [
+        ...held,
+        ...this.#later.without((n) => delivery.pending(this.#db, n), limit - held.length),
+      ];
+      return this.#telemetry.pending(stored, limit);
     } catch (e) {
       this.#o.log.error({ err: e }, "Outbox read failed");
       return held;
@@ -236,7 +228,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   markDelivered(seqs: readonly number[]): void {
-    const rest = seqs.length === 0 ? [] : this.#lane.markDelivered(seqs);
+    const rest = seqs.length === 0 ? [] : this.#telemetry.markDelivered(this.#lane.markDelivered(seqs));
     if (rest.length === 0 && this.#later.size === 0) return;
     const all = this.#later.size === 0 ? rest : [...rest, ...this.#later.take()];
     try {
@@ -249,7 +241,7 @@ export class SqliteOutbox implements Outbox {
 
   /** Telemetry's marks: written with the next commit, or later-marks.ts's bound (a kill: duplicates). */
   markDeliveredLater(seqs: readonly number[]): void {
-    if (this.#db.isOpen) this.#later.add(this.#lane.markDelivered(seqs));
+    if (this.#db.isOpen) this.#later.add(this.#telemetry.markDelivered(this.#lane.markDelivered(seqs)));
   }
 
   /**
@@ -258,7 +250,7 @@ export class SqliteOutbox implements Outbox {
    */
   requeue(seqs: readonly number[]): number {
     if (seqs.length === 0) return 0;
-    this.markDelivered([]);
+    this.#settle();
     const n = delivery.requeue(this.#db, seqs);
     if (n > 0) this.#listeners.notify();
     return n;
@@ -273,12 +265,12 @@ export class SqliteOutbox implements Outbox {
   }
 
   deliveredRange(fromSeq: number, toSeq?: number, limit?: number): StoredMessage[] {
-    this.markDelivered([]);
+    this.#settle();
     return delivery.deliveredRange(this.#db, fromSeq, toSeq, limit);
   }
 
   resend(fromSeq: number, toSeq: number | undefined, max: number): ResendResult {
-    this.markDelivered([]);
+    this.#settle();
     const r = delivery.resend(this.#db, fromSeq, toSeq, max);
     if (r.requeued > 0) this.#listeners.notify();
     return r;
@@ -286,7 +278,7 @@ export class SqliteOutbox implements Outbox {
 
   depth(): Record<Lane, number> {
     const d = delivery.depth(this.#db);
-    d.telemetry = Math.max(0, d.telemetry - this.#later.size);
+    d.telemetry = Math.max(0, d.telemetry - this.#later.size) + this.#telemetry.undelivered();
     return this.#lane.depth(d);
   }
 
@@ -322,7 +314,10 @@ export class SqliteOutbox implements Outbox {
   }
 
   restamp(corrected: (wallMs: number) => number): number {
-    const count = restampQueued(this.#db, this.#ledger, this.#buffer.drafts, corrected, (ms) => this.#ts(ms));
+    this.#telemetry.flushBurst();
+    const count = restampQueued(this.#db, this.#ledger, this.#telemetry.drafts, corrected, (ms) =>
+      this.#ts(ms),
+    );
     if (count > 0) this.#o.log.info({ count }, "Re-stamped queued messages after clock sync");
     return count;
   }
@@ -347,24 +342,21 @@ export class SqliteOutbox implements Outbox {
     return this.#bound.prune(this.#o.clock.wallMs());
   }
 
-  #safePrune(): void {
-    try {
-      this.prune();
-    } catch (e) {
-      this.#o.log.error({ err: e }, "Outbox prune failed");
-    }
-  }
-
   #putDurable(type: "alert" | "event" | "summary", body: unknown): Envelope {
     this.#db.need();
     return this.#guard.put(draft(type, body, this.#o.clock));
   }
 
-  #commit(drafts: readonly Draft[], durable: boolean, marks: number[] = []): Envelope[] {
+  #commit(
+    drafts: readonly Draft[],
+    durable: boolean,
+    marks: number[] = [],
+    inside?: (seq: number, laneSeq: LaneSeqs) => number,
+  ): Envelope[] {
     const also = marks.length > 0 ? { seqs: marks, nowMs: this.#o.clock.wallMs() } : undefined;
     try {
       this.#floor.cover(this.#ledger.lastSeq + drafts.length);
-      const envelopes = commit(this.#write, drafts, durable, also);
+      const envelopes = commit(this.#write, drafts, durable, also, inside);
       this.#listeners.notify();
       return envelopes;
     } catch (e) {

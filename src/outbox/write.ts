@@ -1,7 +1,7 @@
 import { buildEnvelope } from "../contract/envelope.js";
 import type { AlertBody, BodyOf, Envelope } from "../contract/messages.js";
 import { storedBody } from "../contract/shape.js";
-import { LANE_OF, LANES, type StoredType, takeLaneSeq } from "../contract/stored.js";
+import { LANE_OF, LANES, type LaneSeqs, type StoredType, takeLaneSeq } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import type { IdSource } from "../core/ids.js";
@@ -61,7 +61,8 @@ export function envelopeOf(
 /**
  * Writes drafts in one transaction: seq and lane counters, rows, alert states and the size bound together; the
  * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events);
- * `marks` are delivery marks written in the same transaction.
+ * `marks` are delivery marks written in the same transaction; `inside` runs last in it, with the counters
+ * the transaction leaves (a telemetry commit moves the burst's reserve, burst.ts).
  * Throws `OutboxFull` when the disk (or SQLite's page limit) is full, `Internal` on any other failure.
  */
 export function commit(
@@ -69,6 +70,7 @@ export function commit(
   drafts: readonly Draft[],
   durable: boolean,
   marks?: { seqs: readonly number[]; nowMs: number },
+  inside?: (seq: number, laneSeq: LaneSeqs) => void,
 ): Envelope[] {
   const { db, ledger } = w;
   const conn = db.need();
@@ -108,6 +110,7 @@ export function commit(
     // Deferred delivery marks (later-marks.ts) ride in this commit instead of one of their own.
     if (marks) markRuns(db, marks.seqs, marks.nowMs);
     ({ size, telemetry: shed } = w.bound.enforce(size));
+    inside?.(seq, laneSeq);
   });
   try {
     if (durable) write.immediate();

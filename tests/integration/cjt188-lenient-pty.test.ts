@@ -93,8 +93,13 @@ log_level: warn
       );
       cleanups.push(() => run.stop());
 
+      // Telemetry leaves as soon as it is read (published before its commit): the third meter's second
+      // read may come a moment after the others' second messages, so it is waited for too.
       await sub.waitFor(
-        (m) => water(m, "water-ff").length >= 2 && water(m, "water-short").length >= 2,
+        (m) =>
+          water(m, "water-ff").length >= 2 &&
+          water(m, "water-short").length >= 2 &&
+          noTotal.seen.readData >= 2,
         45_000,
       );
       // Every meter was asked several times, the third one included.
