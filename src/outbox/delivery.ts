@@ -27,13 +27,14 @@ export function pending(db: OutboxDb, limit: number): StoredMessage[] {
 
 /**
  * One transaction; one UPDATE per run of consecutive seqs (a replay acknowledges whole runs), so a
- * batch of a replay costs a few statements, not one per row.
+ * batch of a replay costs a few statements, not one per row. `bulk` (a replay's batch): no checkpoint
+ * at SQLite's usual bound inside it (OutboxDb.relaxed, `settle`).
  */
-export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
+export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number, bulk = false): void {
   const conn = db.need();
   db.relaxed(() => {
     conn.transaction(() => markRuns(db, seqs, nowMs))();
-  });
+  }, bulk);
 }
 
 /** The UPDATEs of `markDelivered`, inside the caller's transaction (a commit's, write.ts). */

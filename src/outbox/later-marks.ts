@@ -23,8 +23,11 @@ export class LaterMarks {
   constructor(
     readonly clock: Pick<Clock, "setTimeout">,
     readonly maxMs: number,
-    /** Writes every deferred mark now (takes them with `take`). */
-    readonly write: () => void,
+    /**
+     * Writes every deferred mark now (takes them with `take`). `bulk`: because MAX_LATER_MARKS gathered,
+     * which only a replay does; its commit puts the WAL's checkpoint off (OutboxDb.relaxed).
+     */
+    readonly write: (bulk: boolean) => void,
   ) {}
 
   get size(): number {
@@ -47,13 +50,13 @@ export class LaterMarks {
   add(seqs: readonly number[]): void {
     for (const s of seqs) this.#seqs.add(s);
     if (this.#seqs.size >= MAX_LATER_MARKS) {
-      this.write();
+      this.write(true);
       return;
     }
     if (this.#seqs.size > 0)
       this.#timer ??= this.clock.setTimeout(() => {
         this.#timer = undefined;
-        this.write();
+        this.write(false);
       }, this.maxMs);
   }
 

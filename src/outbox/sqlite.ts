@@ -9,13 +9,14 @@ import { MINUTE_MS, SECOND_MS } from "../core/time.js";
 import { annotateQueued } from "./annotate.js";
 import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
-import { type Ledger, OutboxDb } from "./db.js";
+import { type Checkpointed, type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
 import { DurableGroup, fsyncBarrier } from "./durable-group.js";
 import { FailSafeKv } from "./kv.js";
-import { LATER_MARKS_MS, LaterMarks } from "./later-marks.js";
+import { LATER_MARKS_MS } from "./later-marks.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
+import { DeliveryMarks } from "./marks.js";
 import { MemoryLane } from "./memory-lane.js";
 import { openResilient } from "./recover.js";
 import { restampQueued } from "./restamp.js";
@@ -84,7 +85,7 @@ export class SqliteOutbox implements Outbox {
   readonly #group = new DurableGroup();
   readonly #barrier: () => void;
   readonly #buffer: TelemetryBuffer;
-  readonly #later: LaterMarks;
+  readonly #marks: DeliveryMarks;
   #pruneTimer: Timer | undefined;
   #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
@@ -109,10 +110,11 @@ export class SqliteOutbox implements Outbox {
     this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
     // Deferred delivery marks ride in the telemetry commits (later-marks.ts).
-    const telemetry = (drafts: Draft[]) => this.#commit(drafts, false, this.#later.take());
+    const telemetry = (drafts: Draft[]) => this.#commit(drafts, false, this.#marks.later.take());
     this.#buffer = new TelemetryBuffer(opts, telemetry, (e) => this.#guard.failed(e, "telemetry"));
-    this.#later = new LaterMarks(opts.clock, opts.laterMarksMs ?? LATER_MARKS_MS, () =>
-      this.markDelivered([]),
+    const laterMs = opts.laterMarksMs ?? LATER_MARKS_MS;
+    this.#marks = new DeliveryMarks(this.#db, this.#lane, opts.clock, laterMs, (e, what) =>
+      this.#guard.failed(e, what),
     );
     const ballastBytes = opts.ballastBytes ?? 0;
     this.#guard = new StorageGuard({
@@ -228,7 +230,10 @@ export class SqliteOutbox implements Outbox {
     const held = this.#lane.pending(limit);
     if (held.length >= limit) return held;
     try {
-      return [...held, ...this.#later.without((n) => delivery.pending(this.#db, n), limit - held.length)];
+      return [
+        ...held,
+        ...this.#marks.later.without((n) => delivery.pending(this.#db, n), limit - held.length),
+      ];
     } catch (e) {
       this.#o.log.error({ err: e }, "Outbox read failed");
       return held;
@@ -236,20 +241,17 @@ export class SqliteOutbox implements Outbox {
   }
 
   markDelivered(seqs: readonly number[]): void {
-    const rest = seqs.length === 0 ? [] : this.#lane.markDelivered(seqs);
-    if (rest.length === 0 && this.#later.size === 0) return;
-    const all = this.#later.size === 0 ? rest : [...rest, ...this.#later.take()];
-    try {
-      delivery.markDelivered(this.#db, all, this.#o.clock.wallMs());
-    } catch (e) {
-      // They go out again on the next connection (same id): a duplicate, never a loss.
-      this.#guard.failed(e, "delivery marks");
-    }
+    this.#marks.now(seqs);
   }
 
   /** Telemetry's marks: written with the next commit, or later-marks.ts's bound (a kill: duplicates). */
   markDeliveredLater(seqs: readonly number[]): void {
-    if (this.#db.isOpen) this.#later.add(this.#lane.markDelivered(seqs));
+    this.#marks.defer(seqs);
+  }
+
+  /** A replay is over: the checkpoint its marks put off, now (marks.ts); what it copied. */
+  settle(): Checkpointed | undefined {
+    return this.#marks.settle();
   }
 
   /**
@@ -286,7 +288,7 @@ export class SqliteOutbox implements Outbox {
 
   depth(): Record<Lane, number> {
     const d = delivery.depth(this.#db);
-    d.telemetry = Math.max(0, d.telemetry - this.#later.size);
+    d.telemetry = Math.max(0, d.telemetry - this.#marks.later.size);
     return this.#lane.depth(d);
   }
 
@@ -368,7 +370,7 @@ export class SqliteOutbox implements Outbox {
       this.#listeners.notify();
       return envelopes;
     } catch (e) {
-      this.#later.add(marks);
+      this.#marks.later.add(marks);
       throw e;
     }
   }
