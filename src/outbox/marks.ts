@@ -1,3 +1,4 @@
+import type { StoredMessage } from "../contract/stored.js";
 import type { Clock } from "../core/clock.js";
 import type { Checkpointed, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
@@ -32,6 +33,11 @@ export class DeliveryMarks {
     this.#clock = clock;
     this.#failed = failed;
     this.later = new LaterMarks(clock, laterMs, (bulk) => this.now([], bulk));
+  }
+
+  /** Pending stored rows in replay order, at most `limit`, without those whose mark is deferred. */
+  pending(limit: number): StoredMessage[] {
+    return this.later.without((n, lo, hi) => delivery.pending(this.#db, n, lo, hi), limit);
   }
 
   /** `seqs` and every deferred mark, in one commit; `bulk`: a replay's batch (no checkpoint in it). */

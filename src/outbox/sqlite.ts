@@ -230,10 +230,7 @@ export class SqliteOutbox implements Outbox {
     const held = this.#lane.pending(limit);
     if (held.length >= limit) return held;
     try {
-      return [
-        ...held,
-        ...this.#marks.later.without((n) => delivery.pending(this.#db, n), limit - held.length),
-      ];
+      return [...held, ...this.#marks.pending(limit - held.length)];
     } catch (e) {
       this.#o.log.error({ err: e }, "Outbox read failed");
       return held;
