@@ -197,6 +197,11 @@ export class OutboxDb {
    * one, so it copies every frame), with its fsync. Undefined when none was owed. A commit that reached
    * its own bound may have checkpointed since; the frames left are then few or none, and so is the work.
    */
+  /** Whether a bulk commit put a checkpoint off since the last `settle`. */
+  get owed(): boolean {
+    return this.#owed;
+  }
+
   settle(): Checkpointed | undefined {
     if (!this.#owed || !this.#db) return undefined;
     this.#owed = false;

@@ -58,9 +58,14 @@ export class DeliveryMarks {
     if (this.#db.isOpen) this.later.add(this.#lane.markDelivered(seqs));
   }
 
-  /** The checkpoint a replay's marks put off, now (OutboxDb.settle); undefined when none was owed. */
+  /**
+   * After a replay: its last marks (fewer than a batch, deferred) and the checkpoint its batches put off,
+   * now (OutboxDb.settle); undefined when no batch owed one (then the deferred marks keep waiting for
+   * the next telemetry commit, as on a quiet day).
+   */
   settle(): Checkpointed | undefined {
-    if (!this.#db.isOpen) return undefined;
+    if (!this.#db.isOpen || !this.#db.owed) return undefined;
+    this.now([], true);
     try {
       return this.#db.settle();
     } catch (e) {

@@ -82,7 +82,7 @@ describe("a replay's delivery marks put the WAL's checkpoint off until it is ove
     for (let i = 0; i < seqs.length; i += 20) outbox.markDeliveredLater(seqs.slice(i, i + 20));
   }
 
-  it("no mark of a replay's batch checkpoints; settle does, once, every frame", () => {
+  it("no mark of a replay's batch checkpoints; settle writes the last marks and checkpoints, once, every frame", () => {
     const { outbox, seqs } = backlog("replay.db", 3000);
     const file = join(dir, "replay.db");
     // Whatever the backlog's commits left in the WAL is copied first, so that only the marks' are left.
@@ -96,9 +96,13 @@ describe("a replay's delivery marks put the WAL's checkpoint off until it is ove
     // About a frame per two rows (1 KiB leaves) and more: well past SQLite's 1000, never copied.
     expect(statSync(file).size).toBe(start);
     expect(statSync(file).mtimeMs).toBe(mtime);
+    // The last 184 marks (3,000 is not a multiple of a batch) are written by settle, before it copies.
+    const wal = statSync(`${file}-wal`).size;
     const done = outbox.settle();
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(wal);
     expect(done?.log).toBeGreaterThan(CHECKPOINT_FRAMES);
     expect(done?.checkpointed).toBe(done?.log);
+    expect(statSync(file).mtimeMs).toBeGreaterThan(mtime);
     expect(outbox.settle()).toBeUndefined();
     outbox.close();
   });
