@@ -192,16 +192,16 @@ export class OutboxDb {
     }
   }
 
-  /**
-   * The checkpoint bulk commits put off, now, if one is owed: PASSIVE (this connection is the file's only
-   * one, so it copies every frame), with its fsync. Undefined when none was owed. A commit that reached
-   * its own bound may have checkpointed since; the frames left are then few or none, and so is the work.
-   */
   /** Whether a bulk commit put a checkpoint off since the last `settle`. */
   get owed(): boolean {
     return this.#owed;
   }
 
+  /**
+   * The checkpoint bulk commits put off, now, if one is owed: PASSIVE (this connection is the file's only
+   * one, so it copies every frame), with its fsync. Undefined when none was owed. A commit that reached
+   * its own bound may have checkpointed since; the frames left are then few or none, and so is the work.
+   */
   settle(): Checkpointed | undefined {
     if (!this.#owed || !this.#db) return undefined;
     this.#owed = false;

@@ -86,8 +86,10 @@ export class LaterMarks {
     if (this.#hi < this.#lo) {
       this.#lo = s;
       this.#hi = s;
-    } else if (s === this.#lo - 1) this.#lo = s;
-    else if (s === this.#hi + 1) {
+    } else if (s === this.#lo - 1) {
+      this.#lo = s;
+      while (this.#seqs.has(this.#lo - 1)) this.#lo--;
+    } else if (s === this.#hi + 1) {
       this.#hi = s;
       // One acknowledged out of order before it joins the run now.
       while (this.#seqs.has(this.#hi + 1)) this.#hi++;

@@ -9,7 +9,7 @@ import type { MemoryLane } from "./memory-lane.js";
  * The outbox's delivery marks: written at once (one transaction per batch, with every deferred one),
  * deferred (later-marks.ts), and a replay's: its batches (MAX_LATER_MARKS gathered) are commits that
  * put the WAL's checkpoint off until the replay is over (`settle`). That checkpoint copies about a
- * megabyte into the file and syncs it, 10–90 ms on a shared card that a replay used to wait for once
+ * megabyte into the file and syncs it, 10–90 ms on the shared test machine's disk that a replay used to wait for once
  * per ~1,700 rows; meanwhile the far bound (DURABLE_CHECKPOINT_FRAMES) keeps the WAL from growing
  * without limit (docs/decisions/uplink-drain.md).
  */

@@ -197,6 +197,12 @@ describe("the pending read skips a replay's deferred marks as a run (issue 14, r
     marks.take();
     expect(marks.without(read, 2).map((m) => m.seq)).toEqual([1, 2]);
     expect(reads.at(-1)).toEqual([2, 0, -1]);
+    // Below the run too: 18 waits outside it until 19 joins them.
+    marks.add([20]);
+    marks.add([18]);
+    marks.add([19]);
+    expect(marks.without(read, 2).map((m) => m.seq)).toEqual([1, 2]);
+    expect(reads.at(-1)).toEqual([2, 18, 20]);
   });
 
   it("an outbox's pending rows leave out exactly the deferred ones, in and out of the run", () => {
