@@ -86,6 +86,7 @@ export function deliveryTap(
       else source.markDelivered(seqs);
       onDelivered(seqs);
     },
+    ...(source.settle ? { settle: () => source.settle?.() } : {}),
     openAlerts: () => source.openAlerts(),
     onWrite: (listener) => source.onWrite(listener),
     lastSeq: () => source.lastSeq(),

@@ -38,6 +38,12 @@ export const PAGE_SIZE = 1024;
 export const CHECKPOINT_FRAMES = 1000;
 export const DURABLE_CHECKPOINT_FRAMES = 8000;
 
+/** What `PRAGMA wal_checkpoint` reports: frames in the WAL, and how many of them are in the file now. */
+export interface Checkpointed {
+  log: number;
+  checkpointed: number;
+}
+
 /**
  * How long a read-only tool waits for the file (better-sqlite3 waits 5 s by default): the running agent
  * never lets go of it, so waiting longer only delays the answer.
@@ -64,6 +70,8 @@ export class OutboxDb {
   readonly #stmts = new Map<string, Database.Statement>();
   /** Inside `withoutCheckpoints` (a durable group): relaxed commits keep the far bound too. */
   #quiet = 0;
+  /** A bulk commit (a replay's marks) kept the far bound since the last `settle`: one checkpoint owed. */
+  #owed = false;
 
   constructor(path: string) {
     this.path = path;
@@ -167,12 +175,14 @@ export class OutboxDb {
 
   /**
    * Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit); its
-   * commits checkpoint the log when it holds CHECKPOINT_FRAMES, except inside `withoutCheckpoints`.
+   * commits checkpoint the log when it holds CHECKPOINT_FRAMES, except inside `withoutCheckpoints` and
+   * when `bulk` (a replay's delivery marks): those keep the far bound, and `settle` checkpoints later.
    */
-  relaxed(fn: () => void): void {
+  relaxed(fn: () => void, bulk = false): void {
     // Prepared once (db.pragma() compiles its statement on every call: a tenth of a batched write).
     this.stmt("PRAGMA synchronous = NORMAL").run();
-    const checkpoints = this.#quiet === 0;
+    const checkpoints = this.#quiet === 0 && !bulk;
+    if (bulk) this.#owed = true;
     if (checkpoints) this.stmt(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_FRAMES}`).run();
     try {
       fn();
@@ -180,6 +190,27 @@ export class OutboxDb {
       this.stmt("PRAGMA synchronous = FULL").run();
       if (checkpoints) this.stmt(`PRAGMA wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`).run();
     }
+  }
+
+  /** Whether a bulk commit put a checkpoint off since the last `settle`. */
+  get owed(): boolean {
+    return this.#owed;
+  }
+
+  /**
+   * The checkpoint bulk commits put off, now, if one is owed: PASSIVE (this connection is the file's only
+   * one, so it copies every frame), with its fsync. Undefined when none was owed. A commit that reached
+   * its own bound may have checkpointed since; the frames left are then few or none, and so is the work.
+   */
+  settle(): Checkpointed | undefined {
+    if (!this.#owed || !this.#db) return undefined;
+    this.#owed = false;
+    const r = this.stmt("PRAGMA wal_checkpoint(PASSIVE)").get() as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    };
+    return { log: r.log, checkpointed: r.checkpointed };
   }
 
   /** Runs `fn` (a durable group) with no checkpoint in any of its commits (see CHECKPOINT_FRAMES). */

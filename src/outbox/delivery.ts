@@ -16,24 +16,30 @@ export const MAX_RESEND = 1000;
  * What the uplink and the `resend` command read and mark: pending rows in replay order, delivery marks,
  * open alerts, delivered rows still held. Plain queries on the connection; the outbox owns the counters.
  */
-export function pending(db: OutboxDb, limit: number): StoredMessage[] {
+export function pending(db: OutboxDb, limit: number, skipFrom = 0, skipTo = -1): StoredMessage[] {
   // Raw mode (arrays, not an object with named fields per row): the uplink reads its replay here.
+  // [skipFrom, skipTo]: rows acknowledged whose mark is deferred (later-marks.ts), left out by the index
+  // scan instead of read (the seq is in the pending index, so no row of the table is fetched for them).
   const rows = db
-    .stmt(`SELECT ${COLUMNS} FROM messages WHERE delivered = 0 ORDER BY resend, lane, seq LIMIT ?`)
+    .stmt(
+      `SELECT ${COLUMNS} FROM messages WHERE delivered = 0 AND seq NOT BETWEEN ? AND ?
+         ORDER BY resend, lane, seq LIMIT ?`,
+    )
     .raw(true)
-    .all(Math.max(0, Math.floor(limit))) as RawRow[];
+    .all(skipFrom, skipTo, Math.max(0, Math.floor(limit))) as RawRow[];
   return rows.map(rawToStored);
 }
 
 /**
  * One transaction; one UPDATE per run of consecutive seqs (a replay acknowledges whole runs), so a
- * batch of a replay costs a few statements, not one per row.
+ * batch of a replay costs a few statements, not one per row. `bulk` (a replay's batch): no checkpoint
+ * at SQLite's usual bound inside it (OutboxDb.relaxed, `settle`).
  */
-export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
+export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number, bulk = false): void {
   const conn = db.need();
   db.relaxed(() => {
     conn.transaction(() => markRuns(db, seqs, nowMs))();
-  });
+  }, bulk);
 }
 
 /** The UPDATEs of `markDelivered`, inside the caller's transaction (a commit's, write.ts). */

@@ -7,13 +7,14 @@ import { SECOND_MS } from "../core/time.js";
 import { annotateQueued } from "./annotate.js";
 import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
-import { type Ledger, OutboxDb } from "./db.js";
+import { type Checkpointed, type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
 import { DurableGroup, fsyncBarrier } from "./durable-group.js";
 import { FailSafeKv } from "./kv.js";
-import { LATER_MARKS_MS, LaterMarks } from "./later-marks.js";
+import { LATER_MARKS_MS } from "./later-marks.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
+import { DeliveryMarks } from "./marks.js";
 import { MemoryLane } from "./memory-lane.js";
 import type { OutboxOptions } from "./options.js";
 import { PruneSchedule } from "./prune-schedule.js";
@@ -58,7 +59,7 @@ export class SqliteOutbox implements Outbox {
   readonly #group = new DurableGroup();
   readonly #barrier: () => void;
   readonly #telemetry: TelemetryPath;
-  readonly #later: LaterMarks;
+  readonly #marks: DeliveryMarks;
   readonly #prunes: PruneSchedule;
   #checkTimer: Timer | undefined;
   #stampTs: ((ms: number) => string) | undefined;
@@ -83,18 +84,24 @@ export class SqliteOutbox implements Outbox {
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
     this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
-    this.#later = new LaterMarks(opts.clock, opts.laterMarksMs ?? LATER_MARKS_MS, () =>
-      this.markDelivered([]),
+    const laterMs = opts.laterMarksMs ?? LATER_MARKS_MS;
+    // A burst's rows held in memory take their marks there (telemetry-path.ts), the memory lane's too.
+    const held = {
+      markDelivered: (seqs: readonly number[]) =>
+        this.#telemetry.markDelivered(this.#lane.markDelivered(seqs)),
+    };
+    this.#marks = new DeliveryMarks(this.#db, held, opts.clock, laterMs, (e, what) =>
+      this.#guard.failed(e, what),
     );
     // Deferred delivery marks ride in the telemetry commits (later-marks.ts).
     this.#telemetry = new TelemetryPath({
       o: opts,
       write: this.#write,
       floor: this.#floor,
-      later: this.#later,
+      later: this.#marks.later,
       notify: () => this.#listeners.notify(),
       failed: (e) => this.#guard.failed(e, "telemetry"),
-      commitBatch: (drafts, inside) => this.#commit(drafts, false, this.#later.take(), inside),
+      commitBatch: (drafts, inside) => this.#commit(drafts, false, this.#marks.later.take(), inside),
       prune: () => this.#prunes.inside(),
     });
     const ballastBytes = opts.ballastBytes ?? 0;
@@ -216,11 +223,7 @@ export class SqliteOutbox implements Outbox {
     const held = this.#lane.pending(limit);
     if (held.length >= limit) return held;
     try {
-      const stored = [
-        ...held,
-        ...this.#later.without((n) => delivery.pending(this.#db, n), limit - held.length),
-      ];
-      return this.#telemetry.pending(stored, limit);
+      return this.#telemetry.pending([...held, ...this.#marks.pending(limit - held.length)], limit);
     } catch (e) {
       this.#o.log.error({ err: e }, "Outbox read failed");
       return held;
@@ -228,20 +231,17 @@ export class SqliteOutbox implements Outbox {
   }
 
   markDelivered(seqs: readonly number[]): void {
-    const rest = seqs.length === 0 ? [] : this.#telemetry.markDelivered(this.#lane.markDelivered(seqs));
-    if (rest.length === 0 && this.#later.size === 0) return;
-    const all = this.#later.size === 0 ? rest : [...rest, ...this.#later.take()];
-    try {
-      delivery.markDelivered(this.#db, all, this.#o.clock.wallMs());
-    } catch (e) {
-      // They go out again on the next connection (same id): a duplicate, never a loss.
-      this.#guard.failed(e, "delivery marks");
-    }
+    this.#marks.now(seqs);
   }
 
   /** Telemetry's marks: written with the next commit, or later-marks.ts's bound (a kill: duplicates). */
   markDeliveredLater(seqs: readonly number[]): void {
-    if (this.#db.isOpen) this.#later.add(this.#telemetry.markDelivered(this.#lane.markDelivered(seqs)));
+    this.#marks.defer(seqs);
+  }
+
+  /** A replay is over: the checkpoint its marks put off, now (marks.ts); what it copied. */
+  settle(): Checkpointed | undefined {
+    return this.#marks.settle();
   }
 
   /**
@@ -278,7 +278,7 @@ export class SqliteOutbox implements Outbox {
 
   depth(): Record<Lane, number> {
     const d = delivery.depth(this.#db);
-    d.telemetry = Math.max(0, d.telemetry - this.#later.size) + this.#telemetry.undelivered();
+    d.telemetry = Math.max(0, d.telemetry - this.#marks.later.size) + this.#telemetry.undelivered();
     return this.#lane.depth(d);
   }
 
@@ -360,7 +360,7 @@ export class SqliteOutbox implements Outbox {
       this.#listeners.notify();
       return envelopes;
     } catch (e) {
-      this.#later.add(marks);
+      this.#marks.later.add(marks);
       throw e;
     }
   }

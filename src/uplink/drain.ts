@@ -31,7 +31,7 @@ export const MAX_UNROUTED = 64;
 /** The part of the outbox port the drain reads and marks. */
 export type DrainSource = Pick<
   UplinkSource,
-  "pending" | "markDelivered" | "markDeliveredLater" | "openAlerts" | "onWrite" | "lastSeq"
+  "pending" | "markDelivered" | "markDeliveredLater" | "settle" | "openAlerts" | "onWrite" | "lastSeq"
 >;
 
 /** What the drain keeps per connection; it dies with the connection. */
@@ -299,11 +299,23 @@ export class Drain {
 
   /**
    * `pending` is the outbox's undelivered rows, at most `limit`: when it came back short it is all of
-   * them, and when none is at or below the seq of connect time, the replay has drained.
+   * them, and when none is at or below the seq of connect time, the replay has drained. The source then
+   * settles (the checkpoint its replay's marks put off) on the next turn, not inside this pass.
    */
   #checkDrained(w: LinkWindow, pending: readonly StoredMessage[], limit: number): void {
     if (w.replayDrained || w.priority.length > 0 || pending.length >= limit) return;
-    if (pending.every((m) => m.seq > w.replayUpTo)) w.replayDrained = true;
+    if (!pending.every((m) => m.seq > w.replayUpTo)) return;
+    w.replayDrained = true;
+    const source = this.#o.source;
+    if (source.settle)
+      setImmediate(() => {
+        if (this.#stopped) return;
+        try {
+          source.settle?.();
+        } catch (e) {
+          this.#o.log.error({ err: e }, "Outbox housekeeping after the replay failed");
+        }
+      });
   }
 
   #publish(link: DrainLink, w: LinkWindow, m: StoredMessage): void {

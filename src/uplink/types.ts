@@ -19,6 +19,11 @@ export interface UplinkSource {
    * then costs a duplicate with the same id). Without it, `markDelivered` at once.
    */
   markDeliveredLater?(seqs: readonly number[]): void;
+  /**
+   * Everything pending at connect has been acknowledged: the source may now do the housekeeping it put
+   * off while the replay ran (the WAL checkpoint its marks skipped). Called off the drain's pass.
+   */
+  settle?(): unknown;
   openAlerts(): StoredMessage[];
   onWrite(listener: () => void): () => void;
   lastSeq(): number;

@@ -27,6 +27,14 @@ describe("the uplink's view of the outbox (deliveryTap)", () => {
     expect(told).toEqual([[1], [2, 3]]);
   });
 
+  it("passes settle on (the checkpoint a replay's marks put off), and has none when the outbox has none", () => {
+    let settled = 0;
+    const tap = deliveryTap({ ...source([], true), settle: () => settled++ }, () => {});
+    tap.settle?.();
+    expect(settled).toBe(1);
+    expect(deliveryTap(source([], true), () => {}).settle).toBeUndefined();
+  });
+
   it("marks at once when the outbox has no deferred marks", () => {
     const calls: string[] = [];
     const tap = deliveryTap(source(calls, false), () => {});

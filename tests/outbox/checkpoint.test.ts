@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
-import { CHECKPOINT_FRAMES, PAGE_SIZE } from "../../src/outbox/db.js";
+import { CHECKPOINT_FRAMES, DURABLE_CHECKPOINT_FRAMES, PAGE_SIZE } from "../../src/outbox/db.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 
@@ -65,6 +65,63 @@ describe("WAL checkpoints off the alert's path (issue 14, press → PUBACK)", ()
     for (let i = 0; i < 10; i++) outbox.putTelemetry(telemetryBody(i));
     expect(statSync(file).size).toBeGreaterThan(start);
     expect(outbox.depth().telemetry).toBe(10);
+    outbox.close();
+  });
+});
+
+describe("a replay's delivery marks put the WAL's checkpoint off until it is over (issue 14, replay)", () => {
+  /** An outbox holding `n` undelivered telemetry rows, committed as the agent would (batches). */
+  function backlog(name: string, n: number): { outbox: SqliteOutbox; seqs: number[] } {
+    const outbox = outboxAt(name);
+    for (let i = 0; i < n; i++) outbox.putTelemetry(telemetryBody(i));
+    outbox.flush();
+    return { outbox, seqs: outbox.pending(n).map((m) => m.seq) };
+  }
+  /** What the drain hands over while connected: telemetry's marks, deferred, a few PUBACKs at a time. */
+  function ackAll(outbox: SqliteOutbox, seqs: readonly number[]): void {
+    for (let i = 0; i < seqs.length; i += 20) outbox.markDeliveredLater(seqs.slice(i, i + 20));
+  }
+
+  it("no mark of a replay's batch checkpoints; settle writes the last marks and checkpoints, once, every frame", () => {
+    const { outbox, seqs } = backlog("replay.db", 3000);
+    const file = join(dir, "replay.db");
+    // Whatever the backlog's commits left in the WAL is copied first, so that only the marks' are left.
+    outbox.markDelivered([]);
+    outbox.durably(() => outbox.kv.set("x", "1"));
+    expect(outbox.settle()).toBeUndefined();
+    const start = statSync(file).size;
+    const mtime = statSync(file).mtimeMs;
+    ackAll(outbox, seqs);
+    expect(outbox.depth().telemetry).toBe(0);
+    // About a frame per two rows (1 KiB leaves) and more: well past SQLite's 1000, never copied.
+    expect(statSync(file).size).toBe(start);
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    // The last 184 marks (3,000 is not a multiple of a batch) are written by settle, before it copies.
+    const wal = statSync(`${file}-wal`).size;
+    const done = outbox.settle();
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(wal);
+    expect(done?.log).toBeGreaterThan(CHECKPOINT_FRAMES);
+    expect(done?.checkpointed).toBe(done?.log);
+    expect(statSync(file).mtimeMs).toBeGreaterThan(mtime);
+    expect(outbox.settle()).toBeUndefined();
+    outbox.close();
+  });
+
+  it("the WAL stays within the far bound however long the replay", () => {
+    const { outbox, seqs } = backlog("long-replay.db", 20_000);
+    ackAll(outbox, seqs);
+    expect(outbox.depth().telemetry).toBe(0);
+    const done = outbox.settle();
+    // 20,000 marks write about 10,000 frames: the far bound checkpointed inside the replay at least once.
+    expect(done?.log).toBeLessThanOrEqual(DURABLE_CHECKPOINT_FRAMES);
+    expect(done?.checkpointed).toBe(done?.log);
+    outbox.close();
+  });
+
+  it("marks that are not a replay's batch (an alert's, a few telemetry rows) checkpoint as before and owe nothing", () => {
+    const { outbox, seqs } = backlog("few.db", 3000);
+    for (const s of seqs.slice(0, 100)) outbox.markDelivered([s]);
+    expect(outbox.settle()).toBeUndefined();
     outbox.close();
   });
 });

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
+import type { StoredMessage } from "../../src/contract/stored.js";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
-import { LATER_MARKS_MS, MAX_LATER_MARKS } from "../../src/outbox/later-marks.js";
+import { LATER_MARKS_MS, LaterMarks, MAX_LATER_MARKS } from "../../src/outbox/later-marks.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { GATHER_MS, TelemetrySlots } from "../../src/pipeline/telemetry.js";
 import { eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
@@ -166,6 +167,57 @@ describe("telemetry commits and deferred delivery marks (issue 14, disk writes)"
     // those rows go out again, same ids (the cloud drops the copies), and nothing else is pending.
     expect(outbox.pending(100).map((m) => m.id)).toEqual(slots[1]);
     expect(outbox.deliveredRange(0).map((m) => m.id)).toEqual(slots[0]);
+    outbox.close();
+  });
+});
+
+describe("the pending read skips a replay's deferred marks as a run (issue 14, replay)", () => {
+  it("leaves out the run of consecutive seqs in the query, the few outside it in memory", () => {
+    const marks = new LaterMarks(new VirtualClock(), MINUTE_MS, () => {});
+    const rows = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }) as StoredMessage);
+    const reads: number[][] = [];
+    // A fake outbox: pending rows 1..100 in seq order; `lo..hi` skipped as the query would.
+    const read = (n: number, lo: number, hi: number) => {
+      reads.push([n, lo, hi]);
+      return rows(1, 100)
+        .filter((m) => m.seq < lo || m.seq > hi)
+        .slice(0, n);
+    };
+    expect(marks.without(read, 3).map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(reads.at(-1)).toEqual([3, 0, -1]);
+    // PUBACKs in publish order, one of them (5) after the one behind it, and 9 alone (8 unacknowledged).
+    marks.add([1, 2, 3]);
+    marks.add([4, 6]);
+    marks.add([5]);
+    marks.add([9]);
+    expect(marks.without(read, 4).map((m) => m.seq)).toEqual([7, 8, 10, 11]);
+    // The run 1..6 is skipped by the query; 9 is read and dropped: one row more is asked for.
+    expect(reads.at(-1)).toEqual([5, 1, 6]);
+    marks.take();
+    expect(marks.without(read, 2).map((m) => m.seq)).toEqual([1, 2]);
+    expect(reads.at(-1)).toEqual([2, 0, -1]);
+    // Below the run too: 18 waits outside it until 19 joins them.
+    marks.add([20]);
+    marks.add([18]);
+    marks.add([19]);
+    expect(marks.without(read, 2).map((m) => m.seq)).toEqual([1, 2]);
+    expect(reads.at(-1)).toEqual([2, 18, 20]);
+  });
+
+  it("an outbox's pending rows leave out exactly the deferred ones, in and out of the run", () => {
+    const clock = new VirtualClock({ monotonicStartMs: 0 });
+    const outbox = outboxAt(join(dir, `run-${n}.db`), clock);
+    outbox.open();
+    for (let i = 0; i < 40; i++) outbox.putTelemetry(telemetryBody(i));
+    outbox.flush();
+    const seqs = outbox.pending(100).map((m) => m.seq);
+    const deferred = [...seqs.slice(0, 20), seqs[25] as number, seqs[30] as number];
+    outbox.markDeliveredLater(deferred);
+    const left = outbox.pending(100).map((m) => m.seq);
+    expect(left).toEqual(seqs.filter((s) => !deferred.includes(s)));
+    expect(outbox.pending(3).map((m) => m.seq)).toEqual(seqs.slice(20, 23));
+    expect(outbox.depth().telemetry).toBe(40 - deferred.length);
     outbox.close();
   });
 });

@@ -612,4 +612,43 @@ describe("Drain: resend and replay drained (contract v1 revision, issue 9)", () 
     r.drain.begin(next);
     expect(r.drain.replayDrained(next)).toBe(false);
   });
+  it("asks the source to settle once the replay has drained: on the next turn, not in the pass, once", async () => {
+    let settled = 0;
+    const r = rig({
+      source: (outbox) => ({
+        pending: (limit) => outbox.pending(limit),
+        markDelivered: (seqs) => outbox.markDelivered(seqs),
+        markDeliveredLater: (seqs) => outbox.markDeliveredLater(seqs),
+        settle: () => settled++,
+        openAlerts: () => outbox.openAlerts(),
+        onWrite: (l) => outbox.onWrite(l),
+        lastSeq: () => outbox.lastSeq(),
+      }),
+    });
+    stops.push(() => {
+      r.drain.stop();
+      r.outbox.close();
+    });
+    const link = r.link as FakeLink;
+    for (let i = 0; i < 3; i++) r.outbox.putTelemetry(telemetryBody(i));
+    r.drain.begin(link);
+    r.drain.pump();
+    link.sent[0]?.done();
+    r.drain.pump();
+    await nextTurn();
+    expect(settled).toBe(0);
+    link.sent[1]?.done();
+    link.sent[2]?.done();
+    r.drain.pump();
+    expect(r.drain.replayDrained(link)).toBe(true);
+    expect(settled).toBe(0);
+    await nextTurn();
+    expect(settled).toBe(1);
+    r.outbox.putTelemetry(telemetryBody(9));
+    r.drain.pump();
+    link.sent[3]?.done();
+    r.drain.pump();
+    await nextTurn();
+    expect(settled).toBe(1);
+  });
 });
