@@ -2,8 +2,8 @@ import { LANE_OF, type LaneSeqs, type StoredMessage } from "../contract/stored.j
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { markRuns } from "./delivery.js";
+import { type HeldRow, insertHeld, raiseCounter } from "./held-rows.js";
 import { laneSeqKey } from "./ledger.js";
-import { LANE_CODE, rowBytes } from "./rows.js";
 import { type Draft, envelopeOf, type WriteContext } from "./write.js";
 
 /**
@@ -13,11 +13,8 @@ import { type Draft, envelopeOf, type WriteContext } from "./write.js";
 export const RESERVE_SEQ = "burst.seq";
 export const RESERVE_LANE_SEQ = "burst.lane_seq";
 
-interface Row {
-  message: StoredMessage;
+interface Row extends HeldRow {
   json: string;
-  wallMs: number;
-  synced: boolean;
 }
 
 export interface Reserve {
@@ -136,36 +133,12 @@ export class TelemetryBurst {
    * accounted bytes added; `done` forgets the rows once the transaction committed.
    */
   write(db: OutboxDb, ledger: Ledger, marks: readonly number[], nowMs: number): number {
-    const insert = db.stmt(
-      `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, delivered_ms, bytes, envelope)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     let added = 0;
-    for (const r of this.#rows) {
-      const m = r.message;
-      const bytes = rowBytes(r.json);
-      const res = insert.run(
-        m.seq,
-        m.id,
-        LANE_CODE[m.lane],
-        m.type,
-        r.wallMs,
-        r.synced ? 1 : 0,
-        m.delivered ? 1 : 0,
-        m.delivered ? nowMs : null,
-        bytes,
-        r.json,
-      );
-      if (res.changes > 0) added += bytes;
-    }
+    for (const r of this.#rows) added += insertHeld(db, r, r.json, nowMs);
     markRuns(db, marks, nowMs);
     // An alert committed meanwhile may have written higher counters: never lower them.
-    const setMax = db.stmt(
-      `INSERT INTO meta (key, value) VALUES (?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER))`,
-    );
-    setMax.run("seq", String(ledger.lastSeq));
-    setMax.run(laneSeqKey("telemetry"), String(ledger.laneSeq.telemetry));
+    raiseCounter(db, "seq", ledger.lastSeq);
+    raiseCounter(db, laneSeqKey("telemetry"), ledger.laneSeq.telemetry);
     this.writeReserve(db, ledger.lastSeq, ledger.laneSeq);
     return added;
   }

@@ -3,8 +3,9 @@ import type { AlertBody, Envelope } from "../contract/messages.js";
 import { LANE_OF, LANES, type Lane, type StoredMessage, takeLaneSeq } from "../contract/stored.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
+import { type HeldRow, insertHeld, raiseCounter } from "./held-rows.js";
 import { laneSeqKey } from "./ledger.js";
-import { LANE_CODE, rowBytes } from "./rows.js";
+import { LANE_CODE } from "./rows.js";
 import type { AlertStateInfo } from "./types.js";
 import { type Draft, envelopeOf, type WriteContext } from "./write.js";
 
@@ -12,11 +13,7 @@ import { type Draft, envelopeOf, type WriteContext } from "./write.js";
 export const MEMORY_LANE_MAX = 2000;
 
 /** One message the disk refused: its id and seq are given, as if it had been written. */
-export interface Held {
-  message: StoredMessage;
-  wallMs: number;
-  synced: boolean;
-}
+export type Held = HeldRow;
 
 /**
  * Alerts and events the outbox could not write (disk full, I/O error, read-only card): kept here with
@@ -155,19 +152,11 @@ export class MemoryLane {
   writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound, nowMs: number): number {
     if (this.#held.length === 0) return 0;
     const conn = db.need();
-    const insert = db.stmt(
-      `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, delivered_ms, bytes, envelope)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     const upsertAlert = db.stmt(
       `INSERT INTO alerts (alert, kind, state, device, raised_seq, latest_seq) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,
            device = COALESCE(excluded.device, alerts.device), latest_seq = excluded.latest_seq
          WHERE excluded.latest_seq > alerts.latest_seq`,
-    );
-    const setSeq = db.stmt(
-      `INSERT INTO meta (key, value) VALUES (?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER))`,
     );
     let size = ledger.size;
     let shed = 0;
@@ -176,28 +165,14 @@ export class MemoryLane {
       .transaction(() => {
         for (const h of held) {
           const m = h.message;
-          const json = JSON.stringify(m.envelope);
-          const bytes = rowBytes(json);
-          const r = insert.run(
-            m.seq,
-            m.id,
-            LANE_CODE[m.lane],
-            m.type,
-            h.wallMs,
-            h.synced ? 1 : 0,
-            m.delivered ? 1 : 0,
-            m.delivered ? nowMs : null,
-            bytes,
-            json,
-          );
-          if (r.changes > 0) size += bytes;
+          size += insertHeld(db, h, JSON.stringify(m.envelope), nowMs);
           if (m.type === "alert") {
             const a = m.envelope.body as AlertBody;
             upsertAlert.run(a.alert, a.kind, a.state, a.device ?? null, m.seq, m.seq);
           }
         }
-        setSeq.run("seq", String(ledger.lastSeq));
-        for (const l of LANES) setSeq.run(laneSeqKey(l), String(ledger.laneSeq[l]));
+        raiseCounter(db, "seq", ledger.lastSeq);
+        for (const l of LANES) raiseCounter(db, laneSeqKey(l), ledger.laneSeq[l]);
         ({ size, telemetry: shed } = bound.enforce(size));
       })
       .immediate();

@@ -18,23 +18,24 @@ import {
   takeLaneSeq,
 } from "../../src/contract/stored.js";
 import { isoWithOffset, restampBody } from "../../src/contract/timestamps.js";
-import type { Clock, Timer } from "../../src/core/clock.js";
+import type { Timer } from "../../src/core/clock.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import type { IdSource } from "../../src/core/ids.js";
 import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import { MAX_RANGE, MAX_RESEND } from "../../src/outbox/delivery.js";
+import type { OutboxOptions } from "../../src/outbox/options.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "../../src/outbox/types.js";
 
-export interface MemoryOutboxOptions {
-  home: string;
-  timeZone: string;
-  clock: Clock;
-  ids: IdSource;
-  maxSizeBytes: number;
-  retentionMs: number;
-  telemetryBatch: number;
-  telemetryFlushMs: number;
-}
+export type MemoryOutboxOptions = Pick<
+  OutboxOptions,
+  | "home"
+  | "timeZone"
+  | "clock"
+  | "ids"
+  | "maxSizeBytes"
+  | "retentionMs"
+  | "telemetryBatch"
+  | "telemetryFlushMs"
+>;
 
 interface Row {
   msg: StoredMessage;
