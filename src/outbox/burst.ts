@@ -2,7 +2,7 @@ import { LANE_OF, type LaneSeqs, type StoredMessage } from "../contract/stored.j
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { markRuns } from "./delivery.js";
-import { type HeldRow, insertHeld, raiseCounter } from "./held-rows.js";
+import { type HeldRow, insertHeld, markHeld, raiseCounter } from "./held-rows.js";
 import { laneSeqKey } from "./ledger.js";
 import { type Draft, envelopeOf, type WriteContext } from "./write.js";
 
@@ -83,14 +83,7 @@ export class TelemetryBurst {
 
   /** Marks held rows delivered; returns the seqs that are not held here. */
   markDelivered(seqs: readonly number[]): number[] {
-    if (this.#rows.length === 0) return [...seqs];
-    const rest: number[] = [];
-    for (const s of seqs) {
-      const r = this.#rows.find((x) => x.message.seq === s);
-      if (r) r.message.delivered = true;
-      else rest.push(s);
-    }
-    return rest;
+    return markHeld(this.#rows, seqs);
   }
 
   undelivered(): number {

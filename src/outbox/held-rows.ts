@@ -42,3 +42,15 @@ export function raiseCounter(db: OutboxDb, key: string, value: number): void {
        ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(meta.value AS INTEGER), CAST(excluded.value AS INTEGER))`,
   ).run(key, String(value));
 }
+
+/** Marks the held rows among `seqs` delivered (their PUBACK came); returns the seqs not held here. */
+export function markHeld(rows: readonly HeldRow[], seqs: readonly number[]): number[] {
+  if (rows.length === 0) return [...seqs];
+  const rest: number[] = [];
+  for (const s of seqs) {
+    const h = rows.find((x) => x.message.seq === s);
+    if (h) h.message.delivered = true;
+    else rest.push(s);
+  }
+  return rest;
+}

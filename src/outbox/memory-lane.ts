@@ -3,7 +3,7 @@ import type { AlertBody, Envelope } from "../contract/messages.js";
 import { LANE_OF, LANES, type Lane, type StoredMessage, takeLaneSeq } from "../contract/stored.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
-import { type HeldRow, insertHeld, raiseCounter } from "./held-rows.js";
+import { type HeldRow, insertHeld, markHeld, raiseCounter } from "./held-rows.js";
 import { laneSeqKey } from "./ledger.js";
 import { LANE_CODE } from "./rows.js";
 import type { AlertStateInfo } from "./types.js";
@@ -89,13 +89,7 @@ export class MemoryLane {
   }
 
   markDelivered(seqs: readonly number[]): number[] {
-    const rest: number[] = [];
-    for (const s of seqs) {
-      const h = this.#held.find((x) => x.message.seq === s);
-      if (h) h.message.delivered = true;
-      else rest.push(s);
-    }
-    return rest;
+    return markHeld(this.#held, seqs);
   }
 
   /** Undelivered held messages per lane, added to `stored` (those on disk). */
