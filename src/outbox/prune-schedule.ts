@@ -1,10 +1,14 @@
 import type { Clock, Timer } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import { MINUTE_MS, SECOND_MS } from "../core/time.js";
+import { HOUR_MS, SECOND_MS } from "../core/time.js";
 import type { SizeBound } from "./bound.js";
 
-/** Retention is enforced at least this often (and at most once a second). */
-const PRUNE_EVERY_MS = 10 * MINUTE_MS;
+/**
+ * Retention is enforced at least this often (and at most once a second). Hourly, not more often: every
+ * prune that deletes rows writes page 1, the freed leaves' parent and the freelist whatever it deletes,
+ * and a 7-day retention kept to the hour is kept (docs/decisions/outbox-disk-writes.md).
+ */
+export const PRUNE_EVERY_MS = HOUR_MS;
 
 /**
  * When the outbox lets rows past retention go. Once a home is older than its retention every period has

@@ -212,26 +212,26 @@ describe("telemetry published before its commit (issue 14, disk writes)", () => 
     to(5 * SECOND_MS);
     outbox.markDelivered([2]);
     // A slot's burst every 5 minutes, the broker acknowledging each: the period's prunes ride in them.
-    for (let t = 1; t <= 13; t++) {
+    for (let t = 1; t <= 23; t++) {
       to(t * 5 * MINUTE_MS);
       outbox.putTelemetry(telemetryBody(100 + t));
       outbox.markDeliveredLater(outbox.pending(10).map((m) => m.seq));
       to(t * 5 * MINUTE_MS + 2 * SECOND_MS);
     }
-    // The 70-minute tick found the event and the first row past retention: due, not pruned on its own.
-    to(70 * MINUTE_MS + SECOND_MS);
+    // The 120-minute tick found the event and the first row past retention: due, not pruned on its own.
+    to(120 * MINUTE_MS + SECOND_MS);
     const wal = walBytes(path);
     expect(outbox.deliveredRange(0, 2).map((m) => m.seq)).toEqual([1, 2]);
     expect(walBytes(path)).toBe(wal);
     // The next slot's burst: its commit deletes them too.
     outbox.putTelemetry(telemetryBody(1));
-    to(70 * MINUTE_MS + 3 * SECOND_MS);
+    to(120 * MINUTE_MS + 3 * SECOND_MS);
     expect(outbox.deliveredRange(0, 2).map((m) => m.seq)).toEqual([]);
     expect(walBytes(path)).toBeGreaterThan(wal);
-    expect(outbox.pending(10).map((m) => m.seq)).toEqual([16]);
-    // No telemetry commit after: the prunes run alone at the ticks.
-    outbox.markDelivered([16]);
-    clock.advanceBy(HOUR_MS + 21 * MINUTE_MS);
+    expect(outbox.pending(10).map((m) => m.seq)).toEqual([26]);
+    // No telemetry commit after: the prunes run alone at the ticks (180 minutes: due; 240: pruned).
+    outbox.markDelivered([26]);
+    clock.advanceBy(2 * HOUR_MS + MINUTE_MS);
     expect(outbox.deliveredRange(0).map((m) => m.seq)).toEqual([]);
     outbox.close();
     expect([...onDisk(path)]).toEqual([]);

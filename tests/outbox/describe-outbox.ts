@@ -364,11 +364,11 @@ export function describeOutbox(name: string, build: BuildOutbox): void {
       const delivered = outbox.putEvent(eventBody(1));
       const undelivered = outbox.putEvent(eventBody(2));
       outbox.markDelivered([open.seq, closedRaise.seq, closed.seq, delivered.seq]);
-      clock.advanceBy(HOUR_MS / 2);
+      clock.advanceBy(HOUR_MS + 5 * MINUTE_MS);
       const fresh = outbox.putEvent(eventBody(3));
       outbox.markDelivered([fresh.seq]);
-      clock.advanceBy(HOUR_MS / 2 + MINUTE_MS);
-      clock.advanceBy(10 * MINUTE_MS); // one prune period
+      // The hourly prunes at 60 minutes (nothing old enough yet) and 120 (the first rows, not `fresh`).
+      clock.advanceBy(HOUR_MS);
       expect(outbox.deliveredRange(0).map((m) => m.seq)).toEqual([open.seq, fresh.seq]);
       expect(outbox.pending(10).map((m) => m.seq)).toEqual([undelivered.seq]);
       expect(outbox.openAlerts().map((m) => m.id)).toEqual([open.id]);

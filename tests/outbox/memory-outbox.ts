@@ -20,9 +20,10 @@ import {
 import { isoWithOffset, restampBody } from "../../src/contract/timestamps.js";
 import type { Timer } from "../../src/core/clock.js";
 import { ErrorCode, HearthError } from "../../src/core/errors.js";
-import { MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
+import { SECOND_MS } from "../../src/core/time.js";
 import { MAX_RANGE, MAX_RESEND } from "../../src/outbox/delivery.js";
 import type { OutboxOptions } from "../../src/outbox/options.js";
+import { PRUNE_EVERY_MS } from "../../src/outbox/prune-schedule.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "../../src/outbox/types.js";
 
 export type MemoryOutboxOptions = Pick<
@@ -53,7 +54,6 @@ interface Draft {
 }
 
 const OVERHEAD = 96;
-const PRUNE_EVERY_MS = 10 * MINUTE_MS;
 const isOpen = (s: string) => s === "raised" || s === "escalated";
 
 /**
