@@ -31,10 +31,11 @@ export interface UsualEvidence {
 /**
  * Past the latest usual first sign of the morning by this much, nobody up yet is asked about; with
  * the pre-alarm's wait (10 min) an unanswered prompt is an alert about 50 min past it. It was 20 min:
- * a fifth of all prompts were these, most to a person sleeping in, and the 20 minutes they gave a
- * night incident were worth less than the shorter daytime margin the freed prompts pay for
- * (`USUAL_STILLNESS_DEFAULTS.margin` 0.15 → 0.1; tuning seeds 1–750, docs/DETECTION.md, "The
- * morning's prompts spent by day"). The morning deadline itself does not move.
+ * such prompts may find the person still asleep (who answers less often), 40 min asked 15 % fewer
+ * prompts in all (tuning seeds 1–250), and the 20 minutes they gave a night incident were worth less
+ * than the shorter daytime margin the freed prompts pay for (`USUAL_STILLNESS_DEFAULTS.margin`
+ * 0.15 → 0.1; tuning seeds 1–750, docs/DETECTION.md, "The morning's prompts spent by day"). The
+ * morning deadline itself does not move.
  */
 export const MORNING_MARGIN_MS = 40 * MINUTE_MS;
 /** In the sleep window, a silence must have begun this long before the earliest usual bedtime. */
