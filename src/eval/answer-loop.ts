@@ -17,6 +17,8 @@ export class AnswerLoop {
   /** Prompts seen (all), and how many the person answered. */
   prompts = 0;
   answered = 0;
+  /** Prompts counted, by the rule that asked (the event's `rule`). */
+  readonly byRule: Record<string, number> = {};
 
   /**
    * @param answerAt when the person answers a prompt heard at this time, or undefined
@@ -33,7 +35,11 @@ export class AnswerLoop {
     const ev = env.body as Envelope<"event">["body"];
     if (ev.event !== "prealarm_started") return false;
     const ms = Date.parse(env.ts);
-    if (this.counts(ms)) this.prompts++;
+    if (this.counts(ms)) {
+      this.prompts++;
+      const rule = String(ev.data.rule);
+      this.byRule[rule] = (this.byRule[rule] ?? 0) + 1;
+    }
     // Nobody hears a prompt that is not spoken (inside the sleep window with the lights off).
     if (ev.data.spoken === false) return true;
     const at = this.answerAt(ms);

@@ -79,6 +79,8 @@ export interface HomeOutcome {
   /** Pre-alarm prompts (`prealarm_started`) before the incident, and how many the person answered. */
   localPrompts: number;
   promptsAnswered: number;
+  /** Those prompts by the rule that asked. */
+  promptsByRule: Record<string, number>;
 }
 
 /**
@@ -125,6 +127,7 @@ export function evaluateHome(
       otherAlerts: {},
       localPrompts: 0,
       promptsAnswered: 0,
+      promptsByRule: {},
     };
     if (incident) {
       const local0 = Math.floor((incident.ms + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
@@ -137,6 +140,7 @@ export function evaluateHome(
       (ms) => home.answerAt(ms),
       (ms) => incident === undefined || ms < incident.ms,
     );
+    o.promptsByRule = loop.byRule;
     loops.push(loop);
     const standing = new StandingAlerts();
     standings.push(standing);
@@ -241,6 +245,8 @@ export interface Figures {
   falseAlarmsPerHomeMonth: number;
   falseAlarmsAway: number;
   falseAlarmsByRule: Record<string, number>;
+  /** Local prompts by the rule that asked. */
+  promptsByRule: Record<string, number>;
   otherAlertsPerHomeMonth: Record<string, number>;
   /** Incidents detected, by the kind of alert that detected them. */
   detectedByKind: Record<string, number>;
@@ -283,6 +289,9 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
   const byRule: Record<string, number> = {};
   for (const o of outcomes)
     for (const [k, n] of Object.entries(o.falseAlarmsByRule)) byRule[k] = (byRule[k] ?? 0) + n;
+  const promptsByRule: Record<string, number> = {};
+  for (const o of outcomes)
+    for (const [k, n] of Object.entries(o.promptsByRule)) promptsByRule[k] = (promptsByRule[k] ?? 0) + n;
   for (const o of outcomes)
     for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
   for (const k of Object.keys(other)) other[k] = Math.round(((other[k] as number) / homeMonths) * 100) / 100;
@@ -346,6 +355,7 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
     falseAlarmsPerHomeMonth: homeMonths === 0 ? 0 : Math.round((fa / homeMonths) * 100) / 100,
     falseAlarmsAway: outcomes.reduce((s, o) => s + o.falseAlarmsAway, 0),
     falseAlarmsByRule: byRule,
+    promptsByRule,
     otherAlertsPerHomeMonth: other,
   };
 }

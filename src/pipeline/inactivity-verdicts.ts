@@ -110,6 +110,9 @@ export class InactivityVerdicts {
         ...(d.usualStillnessNightMotionSlack !== undefined
           ? { nightMotionSlack: d.usualStillnessNightMotionSlack }
           : {}),
+        ...(d.usualStillnessMorningMarginMs !== undefined
+          ? { morningMarginMs: d.usualStillnessMorningMarginMs }
+          : {}),
       },
       clock.monotonicMs(),
     );

@@ -78,6 +78,8 @@ export interface DetectionOptions {
   usualStillnessSilenceQuietMs?: number;
   /** Lone night triggers beyond the usual most before one is asked about (default: NIGHT_MOTION_SLACK). */
   usualStillnessNightMotionSlack?: number;
+  /** Past the latest usual first sign of the morning by this much, nobody up yet is asked about. */
+  usualStillnessMorningMarginMs?: number;
   /** Daily check-in: "I am fine" between the end of the sleep window and this (minutes after midnight). */
   checkinByMin?: number;
   /**
@@ -107,6 +109,7 @@ type Unset =
   | "usualStillnessMargin"
   | "usualStillnessSilenceQuietMs"
   | "usualStillnessNightMotionSlack"
+  | "usualStillnessMorningMarginMs"
   | "checkinByMin";
 
 /**
@@ -266,6 +269,7 @@ function defaults(): Omit<ResolvedDetection, Unset> {
     usualStillnessMargin: _um,
     usualStillnessSilenceQuietMs: _uq,
     usualStillnessNightMotionSlack: _un,
+    usualStillnessMorningMarginMs: _umm,
     checkinByMin: _checkin,
     ...rest
   } = detectionOptions(CONFIG_DEFAULTS);

@@ -30,9 +30,14 @@ export interface UsualEvidence {
 
 /**
  * Past the latest usual first sign of the morning by this much, nobody up yet is asked about; with
- * the pre-alarm's wait (10 min) an unanswered prompt is an alert about half an hour past it.
+ * the pre-alarm's wait (10 min) an unanswered prompt is an alert about 50 min past it. It was 20 min:
+ * such prompts may find the person still asleep (who answers less often), 40 min asked 15 % fewer
+ * prompts in all (tuning seeds 1–250), and the 20 minutes they gave a night incident were worth less
+ * than the shorter daytime margin the freed prompts pay for (`USUAL_STILLNESS_DEFAULTS.margin`
+ * 0.15 → 0.1; tuning seeds 1–750, docs/DETECTION.md, "The morning's prompts spent by day"). The
+ * morning deadline itself does not move.
  */
-const MORNING_MARGIN_MS = 20 * MINUTE_MS;
+export const MORNING_MARGIN_MS = 40 * MINUTE_MS;
 /** In the sleep window, a silence must have begun this long before the earliest usual bedtime. */
 const BEDTIME_MARGIN_MIN = 30;
 /**
@@ -91,6 +96,7 @@ export class UsualStillnessVerdict {
   readonly #sleepEndMin: number;
   readonly #days: number;
   readonly #silenceQuietMs: number;
+  readonly #morningMarginMs: number;
   /** Local day → minute of the morning's first sign of someone up. */
   #morning = new Map<number, number>();
   /** The start of the night's first long silence (local day and minute), until it ends ordinarily. */
@@ -108,11 +114,13 @@ export class UsualStillnessVerdict {
       sleepEndMin: number;
       silenceQuietMs?: number;
       nightMotionSlack?: number;
+      morningMarginMs?: number;
     } & Partial<Pick<UsualStillnessOptions, "floorMs" | "margin">>,
     nowMono: number,
   ) {
     const learn = { floorMs: o.floorMs, margin: o.margin };
     this.#silenceQuietMs = o.silenceQuietMs ?? SILENCE_QUIET_MS;
+    this.#morningMarginMs = o.morningMarginMs ?? MORNING_MARGIN_MS;
     this.nightMotion = new NightMotion(o.nightMotionSlack !== undefined ? { slack: o.nightMotionSlack } : {});
     this.#sleepStartMin = o.sleepStartMin;
     this.#sleepEndMin = o.sleepEndMin;
@@ -200,7 +208,7 @@ export class UsualStillnessVerdict {
     if (this.#morningAsked === local.day || rule.countedMs() - rule.awakeMs() <= HOUR_MS) return undefined;
     const usual = this.#usualMorningMin(local.day);
     if (!usual) return undefined;
-    const due = usual.min + MORNING_MARGIN_MS / MINUTE_MS;
+    const due = usual.min + this.#morningMarginMs / MINUTE_MS;
     const since = (local.minuteOfDay - due + 1440) % 1440;
     if (since >= 60) return undefined;
     this.#morningAsked = local.day;

@@ -21,7 +21,8 @@ export interface UsualStillnessOptions {
   minDays: number;
   /**
    * The limit is the longest usual silence around this hour times (1 + margin)… (0.2 until the
-   * silence measure's 20-minute wait and the outings' meter lag freed prompts: docs/DETECTION.md)
+   * silence measure's 20-minute wait and the outings' meter lag freed prompts, 0.15 until the
+   * morning's prompts were asked 20 min later: docs/DETECTION.md)
    */
   margin: number;
   /** …and never less than this. */
@@ -31,7 +32,7 @@ export interface UsualStillnessOptions {
 export const USUAL_STILLNESS_DEFAULTS: UsualStillnessOptions = {
   days: 28,
   minDays: 14,
-  margin: 0.15,
+  margin: 0.1,
   floorMs: 45 * MINUTE_MS,
 };
 

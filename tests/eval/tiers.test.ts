@@ -3,7 +3,7 @@ import { detectionSchema } from "../../src/config/schema.js";
 import type { Envelope } from "../../src/contract/messages.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { AnswerLoop } from "../../src/eval/answer-loop.js";
-import { evaluateHome, figures } from "../../src/eval/evaluate.js";
+import { evaluateHome, figures, type HomeOutcome } from "../../src/eval/evaluate.js";
 import { runTiers, tierKnobs } from "../../src/eval/tiers.js";
 import { detectionOptions } from "../../src/pipeline/options.js";
 import type { PrealarmPrompt } from "../../src/pipeline/ports.js";
@@ -32,6 +32,7 @@ describe("the pre-alarm's closed loop (AnswerLoop)", () => {
     expect(loop.onEnvelope(promptEnvelope(new Date(t0 + 3 * HOUR_MS).toISOString(), false))).toBe(true);
     expect(loop.prompts).toBe(4);
     expect(loop.answered).toBe(2);
+    expect(loop.byRule).toEqual({ max_silence_day: 4 });
     expect(loop.pending.map((r) => r.ms)).toEqual([t0 + 3 * MINUTE_MS, t0 + 2 * HOUR_MS + 3 * MINUTE_MS]);
     expect(loop.pending[0]).toMatchObject({ kind: "button", device: "button-1", event: "double_press" });
   });
@@ -78,6 +79,7 @@ describe("the pre-alarm's closed loop (AnswerLoop)", () => {
   });
 
   it("in evaluateHome, prompts are counted and answered ones raise no cloud alert", () => {
+    const outcomes: HomeOutcome[] = [];
     let prompts = 0;
     let answered = 0;
     for (const seed of [1, 2, 3, 4, 5]) {
@@ -94,7 +96,12 @@ describe("the pre-alarm's closed loop (AnswerLoop)", () => {
       // answered too late (after the 10 minutes).
       expect(o.falseAlarmsByRule.not_home ?? 0).toBe(0);
       expect(o.falseAlarms).toBeLessThanOrEqual(o.localPrompts);
+      // Every prompt is counted under the rule that asked.
+      expect(Object.values(o.promptsByRule).reduce((a, b) => a + b, 0)).toBe(o.localPrompts);
+      outcomes.push(o);
     }
+    const f = figures(outcomes);
+    expect(Object.values(f.promptsByRule).reduce((a, b) => a + b, 0)).toBe(prompts);
     expect(answered).toBeGreaterThan(0);
     // Some prompts come while the person is out (no door sensor here): nobody answers those.
     expect(prompts).toBeGreaterThan(answered);

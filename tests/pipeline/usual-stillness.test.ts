@@ -111,9 +111,37 @@ describe("usual stillness (with the pre-alarm)", () => {
     ]);
     // The rest of the day and the next morning as usual, then the same stillness after 09:55.
     r.ordinary(24 * 60 - (10 * 60 + 42) + 10 * 60);
-    // 52 min: past the floor (45 min, which asked yesterday), within the learned 47 min × 1.15.
-    r.clock.advanceBy(47 * MINUTE_MS);
+    // 51 min: past the floor (45 min, which asked yesterday), within the learned 47 min × 1.1.
+    r.clock.advanceBy(46 * MINUTE_MS);
     expect(r.prealarms().map((e) => [e.data.rule, e.data.silence_s])).toHaveLength(1);
+  });
+});
+
+describe("usual stillness: nobody up yet in the morning", () => {
+  /** Day 16 from midnight with nobody up: the prompts' local times ("HH:MM") until noon. */
+  const morning = (detection: Partial<DetectionOptions>) => {
+    const r = rig({ prealarmUsualStillness: true, ...detection });
+    for (let d = 0; d < 15; d++) r.ordinaryDay(); // up at 08:00 every day
+    const asked: string[] = [];
+    for (let m = 1; m <= 12 * 60; m++) {
+      const n = r.prealarms().length;
+      r.clock.advanceBy(MINUTE_MS); // now local minute m
+      if (r.prealarms().length > n)
+        asked.push(`${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
+    }
+    const alert = r.sink.alerts.find((a) => a.state === "raised");
+    return { asked, rule: r.prealarms()[0]?.data.rule, usual: alert?.evidence.usual };
+  };
+
+  it("asks 40 min past the latest usual first sign (the default margin)", () => {
+    const m = morning({});
+    expect(m.asked[0]).toBe("08:40");
+    expect(m.rule).toBe("usual_stillness");
+    expect(m.usual).toMatchObject({ measure: "morning", usual_up: "08:00" });
+  });
+
+  it("takes its margin from the options", () => {
+    expect(morning({ usualStillnessMorningMarginMs: 20 * MINUTE_MS }).asked[0]).toBe("08:20");
   });
 });
 
