@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { SECOND_MS, WEEK_MS } from "../../src/core/time.js";
+import { inspectOutbox } from "../../src/outbox/inspect.js";
 import { minReaderKey, SCHEMA_VERSION } from "../../src/outbox/schema.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
@@ -66,7 +67,10 @@ describe("outbox schema 4: the delivered state in a table of its own (issue 14, 
     const pendingBefore = a.pending(100).map((m) => m.seq);
     const delivered = a.deliveredRange(0).map((m) => m.seq);
     a.close();
+    // `hearth doctor` reads a file no agent may have migrated: the same depth either way.
+    expect(inspectOutbox(path).depth).toEqual({ alert: 0, event: 3, telemetry: 7 });
     toSchema3(path);
+    expect(inspectOutbox(path).depth).toEqual({ alert: 0, event: 3, telemetry: 7 });
     // As schema 3 read it: the same rows, in the same order.
     expect(seqsOf(path, OLD_PENDING)).toEqual(pendingBefore);
 
