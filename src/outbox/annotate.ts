@@ -2,7 +2,7 @@ import type { Envelope } from "../contract/messages.js";
 import type { Logger } from "../core/log.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import type { MemoryLane } from "./memory-lane.js";
-import { rowBytes } from "./rows.js";
+import { IS_PENDING, rowBytes } from "./rows.js";
 
 /**
  * Adds `key: value` to the evidence of a queued (undelivered) alert message, in the memory lane or on
@@ -40,15 +40,16 @@ function annotate(
     return true;
   }
   const row = db
-    .stmt("SELECT type, bytes, envelope FROM messages WHERE seq = ? AND delivered = 0")
+    .stmt(`SELECT m.type, m.bytes, m.envelope FROM messages m WHERE m.seq = ? AND ${IS_PENDING}`)
     .get(seq) as { type: string; bytes: number; envelope: string } | undefined;
   if (row?.type !== "alert") return false;
   const env = JSON.parse(row.envelope) as Envelope<"alert">;
   env.body = { ...env.body, evidence: { ...env.body.evidence, [key]: value } };
   const json = JSON.stringify(env);
   const bytes = rowBytes(json);
+  // Found pending just now, in this same synchronous call.
   const changed = db
-    .stmt("UPDATE messages SET envelope = ?, bytes = ? WHERE seq = ? AND delivered = 0")
+    .stmt("UPDATE messages SET envelope = ?, bytes = ? WHERE seq = ?")
     .run(json, bytes, seq).changes;
   if (changed === 0) return false;
   ledger.size += bytes - row.bytes;

@@ -1,6 +1,6 @@
 import type { Logger } from "../core/log.js";
 import type { Ledger, OutboxDb } from "./db.js";
-import { LANE_CODE, OPEN_STATES } from "./rows.js";
+import { IS_PENDING, LANE_CODE, OPEN_STATES } from "./rows.js";
 
 /** When the bound is hit, free down to this share of it, so that drops come in chunks, not per write. */
 export const SHRINK_TO = 0.9;
@@ -75,14 +75,15 @@ export class SizeBound {
     const db = this.#db;
     const candidates = {
       delivered: db.stmt(
-        `SELECT seq, bytes FROM messages WHERE delivered = 1 AND seq > ?
-           AND seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY seq LIMIT ?`,
+        `SELECT m.seq, m.bytes FROM messages m WHERE m.seq > ? AND NOT ${IS_PENDING}
+           AND m.seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY m.seq LIMIT ?`,
       ),
       telemetry: db.stmt(
-        `SELECT seq, bytes FROM messages WHERE delivered = 0 AND lane = ${LANE_CODE.telemetry} AND seq > ?
-           ORDER BY lane, seq LIMIT ?`,
+        `SELECT p.seq, m.bytes FROM pending p CROSS JOIN messages m ON m.seq = p.seq
+           WHERE p.resend IN (0, 1) AND p.lane = ${LANE_CODE.telemetry} AND p.seq > ? ORDER BY p.seq LIMIT ?`,
       ),
     };
+    // The pending_delete trigger takes the row's key out of `pending` (schema.ts, version 4).
     const del = db.stmt("DELETE FROM messages WHERE seq = ?");
     let freed = 0;
     const dropped = { delivered: 0, telemetry: 0 };
@@ -143,8 +144,8 @@ export class SizeBound {
   pruneChunk(nowMs: number): { rows: number; freed: number; more: boolean } {
     const db = this.#db;
     const del = db.stmt(
-      `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE delivered = 1 AND wall_ms < ?
-         AND seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY seq LIMIT ?)
+      `DELETE FROM messages WHERE seq IN (SELECT m.seq FROM messages m WHERE m.wall_ms < ? AND NOT ${IS_PENDING}
+         AND m.seq NOT IN (SELECT latest_seq FROM alerts WHERE state IN ${OPEN_STATES}) ORDER BY m.seq LIMIT ?)
        RETURNING bytes`,
     );
     const gone = del.all(nowMs - this.#retentionMs, CHUNK) as { bytes: number }[];

@@ -99,7 +99,6 @@ export class TelemetryBurst {
   commit(
     w: { db: OutboxDb; ledger: Ledger; bound: SizeBound },
     marks: readonly number[],
-    nowMs: number,
     /** Inside the transaction: a due prune; the accounted bytes it deleted. */
     prune: () => number,
   ): void {
@@ -110,7 +109,7 @@ export class TelemetryBurst {
     db.relaxed(() =>
       conn
         .transaction(() => {
-          size += this.write(db, ledger, marks, nowMs) - prune();
+          size += this.write(db, ledger, marks) - prune();
           ({ size, telemetry: shed } = bound.enforce(size));
         })
         .immediate(),
@@ -125,10 +124,10 @@ export class TelemetryBurst {
    * delivery marks of rows on disk) and the reserve moved to `ahead` past the ledger. Returns the
    * accounted bytes added; `done` forgets the rows once the transaction committed.
    */
-  write(db: OutboxDb, ledger: Ledger, marks: readonly number[], nowMs: number): number {
+  write(db: OutboxDb, ledger: Ledger, marks: readonly number[]): number {
     let added = 0;
-    for (const r of this.#rows) added += insertHeld(db, r, r.json, nowMs);
-    markRuns(db, marks, nowMs);
+    for (const r of this.#rows) added += insertHeld(db, r, r.json);
+    markRuns(db, marks);
     // An alert committed meanwhile may have written higher counters: never lower them.
     raiseCounter(db, "seq", ledger.lastSeq);
     raiseCounter(db, laneSeqKey("telemetry"), ledger.laneSeq.telemetry);

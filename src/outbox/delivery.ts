@@ -1,7 +1,7 @@
 import { LANES, type Lane, type StoredMessage } from "../contract/stored.js";
 import { ErrorCode, HearthError } from "../core/errors.js";
 import type { OutboxDb } from "./db.js";
-import { COLUMNS, OPEN_STATES, type RawRow, type Row, rawToStored, toStored } from "./rows.js";
+import { IS_PENDING, OPEN_STATES, type RawRow, type Row, rawToStored, toStored } from "./rows.js";
 import type { AlertStateInfo, ResendResult } from "./types.js";
 
 /** Most rows `deliveredRange` returns in one call. */
@@ -18,12 +18,12 @@ export const MAX_RESEND = 1000;
  */
 export function pending(db: OutboxDb, limit: number, skipFrom = 0, skipTo = -1): StoredMessage[] {
   // Raw mode (arrays, not an object with named fields per row): the uplink reads its replay here.
-  // [skipFrom, skipTo]: rows acknowledged whose mark is deferred (later-marks.ts), left out by the index
-  // scan instead of read (the seq is in the pending index, so no row of the table is fetched for them).
+  // The pending table in its key order (the replay order), each row then fetched by seq. [skipFrom,
+  // skipTo]: rows acknowledged whose mark is deferred (later-marks.ts), left out on the key, no row read.
   const rows = db
     .stmt(
-      `SELECT ${COLUMNS} FROM messages WHERE delivered = 0 AND seq NOT BETWEEN ? AND ?
-         ORDER BY resend, lane, seq LIMIT ?`,
+      `SELECT m.seq, m.id, m.lane, m.type, 0, m.envelope FROM pending p CROSS JOIN messages m ON m.seq = p.seq
+         WHERE p.seq NOT BETWEEN ? AND ? ORDER BY p.resend, p.lane, p.seq LIMIT ?`,
     )
     .raw(true)
     .all(skipFrom, skipTo, Math.max(0, Math.floor(limit))) as RawRow[];
@@ -31,44 +31,55 @@ export function pending(db: OutboxDb, limit: number, skipFrom = 0, skipTo = -1):
 }
 
 /**
- * One transaction; one UPDATE per run of consecutive seqs (a replay acknowledges whole runs), so a
+ * One transaction; one DELETE per run of consecutive seqs (a replay acknowledges whole runs), so a
  * batch of a replay costs a few statements, not one per row. `bulk` (a replay's batch): no checkpoint
  * at SQLite's usual bound inside it (OutboxDb.relaxed, `settle`).
  */
-export function markDelivered(db: OutboxDb, seqs: readonly number[], nowMs: number, bulk = false): void {
+export function markDelivered(db: OutboxDb, seqs: readonly number[], bulk = false): void {
   const conn = db.need();
   db.relaxed(() => {
-    conn.transaction(() => markRuns(db, seqs, nowMs))();
+    conn.transaction(() => markRuns(db, seqs))();
   }, bulk);
 }
 
-/** The UPDATEs of `markDelivered`, inside the caller's transaction (a commit's, write.ts). */
-export function markRuns(db: OutboxDb, seqs: readonly number[], nowMs: number): void {
+/**
+ * The marks of `markDelivered`, inside the caller's transaction (a commit's, write.ts): the run's keys
+ * leave `pending` (six ranges of its key, one per resend and lane); the message rows are not written.
+ */
+export function markRuns(db: OutboxDb, seqs: readonly number[]): void {
   if (seqs.length === 0) return;
-  const upd = db.stmt(
-    "UPDATE messages SET delivered = 1, delivered_ms = ?, resend = 0 WHERE seq BETWEEN ? AND ? AND delivered = 0",
+  const del = db.stmt(
+    "DELETE FROM pending WHERE resend IN (0, 1) AND lane IN (0, 1, 2) AND seq BETWEEN ? AND ?",
   );
   const sorted = Float64Array.from(seqs).sort();
   let from = 0;
   for (let i = 1; i <= sorted.length; i++)
     if (i === sorted.length || (sorted[i] as number) > (sorted[i - 1] as number) + 1) {
-      upd.run(nowMs, sorted[from], sorted[i - 1]);
+      del.run(sorted[from], sorted[i - 1]);
       from = i;
     }
 }
 
 /**
  * Delivered rows become undelivered again, marked as resent so they drain after fresh messages;
- * returns how many changed.
+ * returns how many changed. The row's own columns say so too (`delivered = 0, resend = 1`), for an older
+ * release after a rollback (schema.ts, version 4): a requeue is rare, the row's rewrite does not matter.
  */
 export function requeue(db: OutboxDb, seqs: readonly number[]): number {
   const conn = db.need();
-  const upd = db.stmt(
-    "UPDATE messages SET delivered = 0, delivered_ms = NULL, resend = 1 WHERE seq = ? AND delivered = 1",
+  const add = db.stmt(
+    `INSERT INTO pending (resend, lane, seq) SELECT 1, m.lane, m.seq FROM messages m
+       WHERE m.seq = ? AND NOT ${IS_PENDING}`,
   );
+  // The pending_column trigger finds the key there already.
+  const column = db.stmt("UPDATE messages SET delivered = 0, resend = 1 WHERE seq = ?");
   let n = 0;
   conn.transaction(() => {
-    for (const s of seqs) n += upd.run(s).changes;
+    for (const s of seqs)
+      if (add.run(s).changes > 0) {
+        column.run(s);
+        n++;
+      }
   })();
   return n;
 }
@@ -76,7 +87,7 @@ export function requeue(db: OutboxDb, seqs: readonly number[]): number {
 export function openAlerts(db: OutboxDb): StoredMessage[] {
   const rows = db
     .stmt(
-      `SELECT m.seq, m.id, m.lane, m.type, m.delivered, m.envelope FROM alerts a
+      `SELECT m.seq, m.id, m.lane, m.type, NOT ${IS_PENDING} AS delivered, m.envelope FROM alerts a
          JOIN messages m ON m.seq = a.latest_seq WHERE a.state IN ${OPEN_STATES} ORDER BY m.seq`,
     )
     .all() as Row[];
@@ -106,7 +117,8 @@ export function deliveredRange(
 ): StoredMessage[] {
   const rows = db
     .stmt(
-      `SELECT ${COLUMNS} FROM messages WHERE delivered = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`,
+      `SELECT m.seq, m.id, m.lane, m.type, 1 AS delivered, m.envelope FROM messages m
+         WHERE m.seq >= ? AND m.seq <= ? AND NOT ${IS_PENDING} ORDER BY m.seq LIMIT ?`,
     )
     .all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.min(limit, MAX_RANGE))) as Row[];
   return rows.map(toStored);
@@ -114,7 +126,7 @@ export function deliveredRange(
 
 /** Requeued rows not yet delivered again. */
 export function resendPending(db: OutboxDb): number {
-  const r = db.stmt("SELECT COUNT(*) AS n FROM messages WHERE delivered = 0 AND resend = 1").get() as {
+  const r = db.stmt("SELECT COUNT(*) AS n FROM pending WHERE resend = 1").get() as {
     n: number;
   };
   return r.n;
@@ -135,7 +147,9 @@ export function resend(db: OutboxDb, fromSeq: number, toSeq: number | undefined,
   const cap = Math.max(1, Math.min(Math.floor(max), MAX_RESEND));
   // One row more than the cap says whether the range goes on.
   const rows = db
-    .stmt(`SELECT seq FROM messages WHERE delivered = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`)
+    .stmt(
+      `SELECT m.seq FROM messages m WHERE m.seq >= ? AND m.seq <= ? AND NOT ${IS_PENDING} ORDER BY m.seq LIMIT ?`,
+    )
     .all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, cap + 1) as { seq: number }[];
   const more = rows.length > cap;
   const seqs = rows.slice(0, cap).map((r) => r.seq);
@@ -149,9 +163,10 @@ export function resend(db: OutboxDb, fromSeq: number, toSeq: number | undefined,
 }
 
 export function depth(db: OutboxDb): Record<Lane, number> {
-  const rows = db
-    .stmt("SELECT lane, COUNT(*) AS n FROM messages WHERE delivered = 0 GROUP BY lane")
-    .all() as { lane: number; n: number }[];
+  const rows = db.stmt("SELECT lane, COUNT(*) AS n FROM pending GROUP BY lane").all() as {
+    lane: number;
+    n: number;
+  }[];
   const out: Record<Lane, number> = { alert: 0, event: 0, telemetry: 0 };
   for (const r of rows) out[LANES[r.lane] as Lane] = r.n;
   return out;

@@ -10,13 +10,14 @@ export interface HeldRow {
 }
 
 /**
- * Inside the caller's transaction: the held message's row, delivered already when its PUBACK came back.
+ * Inside the caller's transaction: the held message's row, delivered already when its PUBACK came back
+ * (`delivered = 1`: the schema's trigger gives it no `pending` key, so nothing writes it again later).
  * Returns its accounted bytes, or 0 when a row with its seq is on disk already (written before a kill).
  */
-export function insertHeld(db: OutboxDb, h: HeldRow, json: string, nowMs: number): number {
+export function insertHeld(db: OutboxDb, h: HeldRow, json: string): number {
   const insert = db.stmt(
-    `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, delivered_ms, bytes, envelope)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, bytes, envelope)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const m = h.message;
   const bytes = rowBytes(json);
@@ -28,7 +29,6 @@ export function insertHeld(db: OutboxDb, h: HeldRow, json: string, nowMs: number
     h.wallMs,
     h.synced ? 1 : 0,
     m.delivered ? 1 : 0,
-    m.delivered ? nowMs : null,
     bytes,
     json,
   );

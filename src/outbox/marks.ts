@@ -17,20 +17,18 @@ export class DeliveryMarks {
   readonly later: LaterMarks;
   readonly #db: OutboxDb;
   readonly #lane: Pick<MemoryLane, "markDelivered">;
-  readonly #clock: Pick<Clock, "wallMs">;
   readonly #failed: (e: unknown, what: string) => void;
 
   constructor(
     db: OutboxDb,
     lane: Pick<MemoryLane, "markDelivered">,
-    clock: Pick<Clock, "setTimeout" | "wallMs">,
+    clock: Pick<Clock, "setTimeout">,
     laterMs: number,
     /** A failed write (the storage guard's). */
     failed: (e: unknown, what: string) => void,
   ) {
     this.#db = db;
     this.#lane = lane;
-    this.#clock = clock;
     this.#failed = failed;
     this.later = new LaterMarks(clock, laterMs, (bulk) => this.now([], bulk));
   }
@@ -46,7 +44,7 @@ export class DeliveryMarks {
     if (rest.length === 0 && this.later.size === 0) return;
     const all = this.later.size === 0 ? rest : [...rest, ...this.later.take()];
     try {
-      delivery.markDelivered(this.#db, all, this.#clock.wallMs(), bulk);
+      delivery.markDelivered(this.#db, all, bulk);
     } catch (e) {
       // They go out again on the next connection (same id): a duplicate, never a loss.
       this.#failed(e, "delivery marks");

@@ -143,7 +143,7 @@ export class MemoryLane {
    * they are on disk from then on), then forgets them. Throws what the database throws; nothing is
    * forgotten then.
    */
-  writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound, nowMs: number): number {
+  writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound): number {
     if (this.#held.length === 0) return 0;
     const conn = db.need();
     const upsertAlert = db.stmt(
@@ -159,7 +159,7 @@ export class MemoryLane {
       .transaction(() => {
         for (const h of held) {
           const m = h.message;
-          size += insertHeld(db, h, JSON.stringify(m.envelope), nowMs);
+          size += insertHeld(db, h, JSON.stringify(m.envelope));
           if (m.type === "alert") {
             const a = m.envelope.body as AlertBody;
             upsertAlert.run(a.alert, a.kind, a.state, a.device ?? null, m.seq, m.seq);

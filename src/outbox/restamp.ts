@@ -2,7 +2,7 @@ import { restampEnvelope } from "../contract/envelope.js";
 import type { Envelope } from "../contract/messages.js";
 import { restampBody } from "../contract/timestamps.js";
 import type { Ledger, OutboxDb } from "./db.js";
-import { rowBytes } from "./rows.js";
+import { IS_PENDING, rowBytes } from "./rows.js";
 import type { Draft } from "./write.js";
 
 /**
@@ -27,7 +27,11 @@ export function restampQueued(
     count++;
   }
   const rows = db
-    .stmt("SELECT seq, wall_ms, bytes, envelope FROM messages WHERE synced = 0 AND delivered = 0")
+    // `delivered = 0` (the column holds every pending row, schema.ts) lets the unsynced index serve.
+    .stmt(
+      `SELECT m.seq, m.wall_ms, m.bytes, m.envelope FROM messages m
+         WHERE m.synced = 0 AND m.delivered = 0 AND ${IS_PENDING}`,
+    )
     .all() as { seq: number; wall_ms: number; bytes: number; envelope: string }[];
   const upd = db.stmt("UPDATE messages SET wall_ms = ?, synced = 1, bytes = ?, envelope = ? WHERE seq = ?");
   let delta = 0;

@@ -1,7 +1,10 @@
 import type { Envelope } from "../contract/messages.js";
 import { LANES, type Lane, type StoredMessage } from "../contract/stored.js";
 
-/** A `messages` row as the queries that hand out stored messages select it (see COLUMNS). */
+/**
+ * A `messages` row as the queries that hand out stored messages select it: `delivered` is 1 or 0 as the
+ * query found it in `pending` (not the row's column of that name, see schema.ts, version 4).
+ */
 export interface Row {
   seq: number;
   id: string;
@@ -11,9 +14,7 @@ export interface Row {
   envelope: string;
 }
 
-export const COLUMNS = "seq, id, lane, type, delivered, envelope";
-
-/** The same columns as a statement in raw mode returns them: an array per row, in COLUMNS order. */
+/** The same columns as a statement in raw mode returns them: an array per row, in Row's order. */
 export type RawRow = [
   seq: number,
   id: string,
@@ -23,7 +24,14 @@ export type RawRow = [
   envelope: string,
 ];
 
-/** Lanes as stored: the pending index sorts in replay order. */
+/**
+ * Whether the `messages` row aliased `m` is pending (schema 4: its key is in `pending`): two probes of the
+ * table's key, one per `resend` value.
+ */
+export const IS_PENDING =
+  "EXISTS (SELECT 1 FROM pending p WHERE p.resend IN (0, 1) AND p.lane = m.lane AND p.seq = m.seq)";
+
+/** Lanes as stored: the pending table sorts in replay order. */
 export const LANE_CODE: Record<Lane, number> = { alert: 0, event: 1, telemetry: 2 };
 
 /** Alert states whose latest message must be kept (pruning, the size bound) and republished. */

@@ -5,7 +5,7 @@ import { laneSeqKey } from "./ledger.js";
 import { rowBytes } from "./rows.js";
 
 /** Bumped when the table layout changes; `migrate` brings an older file forward. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Layout, version 1.
@@ -77,6 +77,39 @@ CREATE INDEX messages_pending_v2 ON messages (resend, lane, seq) WHERE delivered
  */
 const RETIRED_INDEXES = ["messages_pending", "messages_delivered"] as const;
 
+/**
+ * Version 4 (issue 14, replay): the delivered state out of the message row. A row is pending iff its key
+ * is in `pending`, whose key order is the replay order; a delivery mark is a DELETE of a run of keys (a
+ * few pages of 3-integer entries), where it was an UPDATE that rewrote each row's 1 KiB leaf.
+ * `messages.delivered` stays as a column older releases read (docs/decisions/outbox-disk-writes.md,
+ * "Schema 4"): a row is inserted with 0 when pending, 1 when delivered already (a burst's, the memory
+ * lane's), set to 0 again by a requeue, and never set by a mark, so `delivered = 0` holds every pending
+ * row and some delivered ones. The triggers keep `pending` right whatever writes the rows: this code's
+ * inserts and deletes (prune, the size bound), and an older release's inserts, marks, requeues and
+ * deletes after a rollback (`min_reader.4` = 2). `messages_pending_v2` goes: it indexed the column.
+ */
+const V4 = `
+CREATE TABLE pending (
+  resend INTEGER NOT NULL,
+  lane INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (resend, lane, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER pending_insert AFTER INSERT ON messages WHEN NEW.delivered = 0 BEGIN
+  INSERT OR IGNORE INTO pending (resend, lane, seq) VALUES (NEW.resend, NEW.lane, NEW.seq);
+END;
+CREATE TRIGGER pending_delete AFTER DELETE ON messages BEGIN
+  DELETE FROM pending WHERE resend IN (0, 1) AND lane = OLD.lane AND seq = OLD.seq;
+END;
+CREATE TRIGGER pending_column AFTER UPDATE OF delivered ON messages WHEN NEW.delivered IS NOT OLD.delivered BEGIN
+  DELETE FROM pending WHERE NEW.delivered <> 0 AND resend IN (0, 1) AND lane = OLD.lane AND seq = OLD.seq;
+  INSERT INTO pending (resend, lane, seq) SELECT NEW.resend, NEW.lane, NEW.seq WHERE NEW.delivered = 0
+    AND NOT EXISTS (SELECT 1 FROM pending WHERE resend IN (0, 1) AND lane = NEW.lane AND seq = NEW.seq);
+END;
+INSERT INTO pending (resend, lane, seq) SELECT resend, lane, seq FROM messages WHERE delivered = 0;
+DROP INDEX IF EXISTS messages_pending_v2;
+`;
+
 /** Sets one meta value (an upsert), for a prepared statement. */
 export const SET_META =
   "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -110,6 +143,13 @@ export function migrate(db: Database): void {
       const set = db.prepare(SET_META);
       set.run("schema", "3");
       set.run(minReaderKey(3), "2");
+    })();
+  if (found < 4)
+    db.transaction(() => {
+      db.exec(V4);
+      const set = db.prepare(SET_META);
+      set.run("schema", "4");
+      set.run(minReaderKey(4), "2");
     })();
   dropRetired(db);
 }

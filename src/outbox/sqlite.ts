@@ -116,7 +116,6 @@ export class SqliteOutbox implements Outbox {
           ? new Ballast(join(dirname(opts.path), BALLAST_FILE), ballastBytes, opts.log)
           : undefined,
       dir: onDisk ? dirname(opts.path) : undefined,
-      wallMs: () => opts.clock.wallMs(),
       log: opts.log,
       commit: (d) => {
         if (this.#group.active) this.#group.deferred();
@@ -353,10 +352,9 @@ export class SqliteOutbox implements Outbox {
     marks: number[] = [],
     inside?: (seq: number, laneSeq: LaneSeqs) => number,
   ): Envelope[] {
-    const also = marks.length > 0 ? { seqs: marks, nowMs: this.#o.clock.wallMs() } : undefined;
     try {
       this.#floor.cover(this.#ledger.lastSeq + drafts.length);
-      const envelopes = commit(this.#write, drafts, durable, also, inside);
+      const envelopes = commit(this.#write, drafts, durable, marks.length > 0 ? marks : undefined, inside);
       this.#listeners.notify();
       return envelopes;
     } catch (e) {

@@ -29,7 +29,6 @@ export interface StorageGuardOptions {
   ballast: Ballast | undefined;
   /** The state directory, for free space (undefined for an outbox in memory). */
   dir: string | undefined;
-  wallMs: () => number;
   log: Logger;
   /** Commits one draft durably (with the seq mark and the write listeners). */
   commit: (d: Draft) => Envelope;
@@ -234,7 +233,7 @@ export class StorageGuard {
     const kv = this.#o.kv();
     if (lane.size === 0 && kv.held === 0) return true;
     try {
-      const n = lane.writeTo(this.#o.db, this.#o.ledger, this.#o.bound, this.#o.wallMs());
+      const n = lane.writeTo(this.#o.db, this.#o.ledger, this.#o.bound);
       kv.writeHeld();
       if (this.#state === "memory") this.#state = "degraded";
       if (n > 0) this.#o.log.info({ rows: n }, "Held messages written to the outbox");

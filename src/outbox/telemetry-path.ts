@@ -137,7 +137,7 @@ export class TelemetryPath {
     const { later } = this.#d;
     const marks = later.take();
     try {
-      this.#burst.commit(this.#d.write, marks, this.#d.o.clock.wallMs(), this.#d.prune);
+      this.#burst.commit(this.#d.write, marks, this.#d.prune);
       this.#d.notify();
     } catch (e) {
       // Held for the next flush; past the reserve new telemetry is batched unnumbered, as before.

@@ -69,7 +69,7 @@ export function commit(
   w: WriteContext,
   drafts: readonly Draft[],
   durable: boolean,
-  marks?: { seqs: readonly number[]; nowMs: number },
+  marks?: readonly number[],
   inside?: (seq: number, laneSeq: LaneSeqs) => void,
 ): Envelope[] {
   const { db, ledger } = w;
@@ -108,7 +108,7 @@ export function commit(
     for (const l of LANES)
       if (laneSeq[l] !== ledger.laneSeq[l]) setMeta.run(laneSeqKey(l), String(laneSeq[l]));
     // Deferred delivery marks (later-marks.ts) ride in this commit instead of one of their own.
-    if (marks) markRuns(db, marks.seqs, marks.nowMs);
+    if (marks) markRuns(db, marks);
     ({ size, telemetry: shed } = w.bound.enforce(size));
     inside?.(seq, laneSeq);
   });

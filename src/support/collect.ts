@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { ErrorCode, errorMessage, isHearthError } from "../core/errors.js";
 import { OUTBOX_FILE } from "../outbox/index.js";
-import { inspectOutbox } from "../outbox/inspect.js";
+import { inspectOutbox, pendingWhere } from "../outbox/inspect.js";
 
 const run = promisify(execFile);
 
@@ -52,9 +52,11 @@ export function outboxStatistics(stateDir: string, withBodies: boolean): { stats
     const inspection = inspectOutbox(path);
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
+      const pending = pendingWhere(db);
       const byType = db
         .prepare(
-          "SELECT type, delivered, COUNT(*) AS n, SUM(bytes) AS bytes FROM messages GROUP BY type, delivered",
+          `SELECT m.type, NOT (${pending}) AS delivered, COUNT(*) AS n, SUM(m.bytes) AS bytes FROM messages m
+             GROUP BY m.type, 2`,
         )
         .all();
       const alerts = db.prepare("SELECT kind, state, COUNT(*) AS n FROM alerts GROUP BY kind, state").all();
@@ -62,7 +64,7 @@ export function outboxStatistics(stateDir: string, withBodies: boolean): { stats
       const stats = { path, ...inspection, by_type: byType, alerts, meta };
       if (!withBodies) return { stats };
       const rows = db
-        .prepare("SELECT envelope FROM messages WHERE delivered = 0 ORDER BY seq LIMIT 10000")
+        .prepare(`SELECT m.envelope FROM messages m WHERE ${pending} ORDER BY m.seq LIMIT 10000`)
         .all() as { envelope: string }[];
       return { stats, bodies: rows.map((r) => r.envelope).join("\n") };
     } finally {

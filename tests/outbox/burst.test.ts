@@ -29,11 +29,13 @@ function outboxAt(path: string, clock = new VirtualClock(), retentionMs = 24 * H
 /** Bytes of the outbox's WAL: a commit appends frames to it, and nothing else does. */
 const walBytes = (path: string) => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
 
-/** The rows on disk once the outbox is closed: seq → delivered. */
+/** The rows on disk once the outbox is closed: seq → delivered (not in `pending`, schema 4). */
 function onDisk(path: string): Map<number, boolean> {
   const db = new Database(path, { readonly: true });
   try {
-    const rows = db.prepare("SELECT seq, delivered FROM messages ORDER BY seq").all() as {
+    const rows = db
+      .prepare("SELECT seq, seq NOT IN (SELECT seq FROM pending) AS delivered FROM messages ORDER BY seq")
+      .all() as {
       seq: number;
       delivered: number;
     }[];

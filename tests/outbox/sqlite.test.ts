@@ -198,7 +198,10 @@ describe("SqliteOutbox lane numbers (contract v1 revision, issue 9)", () => {
     a.close();
     // Back to the layout and envelopes version 1 wrote.
     const raw = new Database(path);
-    raw.exec(`DROP INDEX messages_pending_v2; ALTER TABLE messages DROP COLUMN resend;
+    // Schema 4 keeps the delivered state in `pending`; version 1 kept it in the row.
+    raw.exec(`UPDATE messages SET delivered = seq NOT IN (SELECT seq FROM pending);
+      DROP TRIGGER pending_insert; DROP TRIGGER pending_delete; DROP TRIGGER pending_column;
+      DROP TABLE pending; ALTER TABLE messages DROP COLUMN resend;
       CREATE INDEX messages_pending ON messages (lane, seq) WHERE delivered = 0;
       DELETE FROM meta WHERE key LIKE 'lane_seq.%'; UPDATE meta SET value = '1' WHERE key = 'schema';`);
     const rows = raw.prepare("SELECT seq, envelope FROM messages").all() as {
@@ -277,7 +280,8 @@ describe("SqliteOutbox schema version 3 (issue 14: bytes written)", () => {
       return names;
     };
     // No unique index on `id` either in a file made by this version (see schema.ts).
-    const kept = ["messages_pending_v2", "messages_unsynced"];
+    // Schema 4: the pending state is a table of its own (no partial index on `delivered`).
+    const kept = ["messages_unsynced"];
     const a = new SqliteOutbox(options(path, { clock: new VirtualClock() }));
     a.open();
     const e = a.putEvent(eventBody(1));

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { pendingWhere } from "../../../src/outbox/inspect.js";
 import { OUTBOX_FILE } from "../../../src/outbox/types.js";
 import type { FaultCloud } from "./cloud.js";
 import type { ScenarioRow } from "./report.js";
@@ -78,7 +79,10 @@ export class Ledger {
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { fileMustExist: true, readonly: true });
-      const rows = db.prepare("SELECT id, lane, delivered FROM messages").all() as {
+      // Schema 4 keeps the delivered state in `pending` (src/outbox/schema.ts); older files in the row.
+      const rows = db
+        .prepare(`SELECT id, lane, NOT (${pendingWhere(db)}) AS delivered FROM messages m`)
+        .all() as {
         id: string;
         lane: number;
         delivered: number;
