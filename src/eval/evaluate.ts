@@ -271,6 +271,13 @@ function quantile(sorted: number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
+/** Counts by key, added up over every home. */
+function sumCounts(counts: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 export function figures(outcomes: readonly HomeOutcome[]): Figures {
   const withIncident = outcomes.filter((o) => o.incidentMs !== undefined);
   const ttd = (o: HomeOutcome) =>
@@ -285,15 +292,9 @@ export function figures(outcomes: readonly HomeOutcome[]): Figures {
   const night = withIncident.filter((o) => o.incidentNight);
   const homeMonths = outcomes.reduce((s, o) => s + o.days, 0) / 30;
   const fa = outcomes.reduce((s, o) => s + o.falseAlarms, 0);
-  const other: Record<string, number> = {};
-  const byRule: Record<string, number> = {};
-  for (const o of outcomes)
-    for (const [k, n] of Object.entries(o.falseAlarmsByRule)) byRule[k] = (byRule[k] ?? 0) + n;
-  const promptsByRule: Record<string, number> = {};
-  for (const o of outcomes)
-    for (const [k, n] of Object.entries(o.promptsByRule)) promptsByRule[k] = (promptsByRule[k] ?? 0) + n;
-  for (const o of outcomes)
-    for (const [k, n] of Object.entries(o.otherAlerts)) other[k] = (other[k] ?? 0) + n;
+  const byRule = sumCounts(outcomes.map((o) => o.falseAlarmsByRule));
+  const promptsByRule = sumCounts(outcomes.map((o) => o.promptsByRule));
+  const other = sumCounts(outcomes.map((o) => o.otherAlerts));
   for (const k of Object.keys(other)) other[k] = Math.round(((other[k] as number) / homeMonths) * 100) / 100;
   const detectedByKind: Record<string, number> = {};
   for (const o of withIncident)

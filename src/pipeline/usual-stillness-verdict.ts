@@ -37,7 +37,7 @@ export interface UsualEvidence {
  * 0.15 → 0.1; tuning seeds 1–750, docs/DETECTION.md, "The morning's prompts spent by day"). The
  * morning deadline itself does not move.
  */
-export const MORNING_MARGIN_MS = 40 * MINUTE_MS;
+const MORNING_MARGIN_MS = 40 * MINUTE_MS;
 /** In the sleep window, a silence must have begun this long before the earliest usual bedtime. */
 const BEDTIME_MARGIN_MIN = 30;
 /**
