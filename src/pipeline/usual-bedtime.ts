@@ -21,6 +21,7 @@ export class UsualBedtime {
   readonly #minDays: number;
   /** Local day of the bedtime sign → its time, in minutes from `FROM_MIN` before the sleep window. */
   #nights = new Map<number, number>();
+  #learned: { today: number; extension: number; earliest: number | undefined } | undefined;
 
   constructor(o: { sleepStartMin: number; days: number; minDays: number }) {
     this.#sleepStartMin = o.sleepStartMin;
@@ -28,20 +29,21 @@ export class UsualBedtime {
     this.#minDays = o.minDays;
   }
 
-  /**
-   * The person went to bed at `lastSignMin` (minutes after local midnight) of local day `day`.
-   * Ignored unless it lies in the evening around the window.
-   */
   /** Whether a bedtime sign at this local minute lies in the evening around the window. */
   isEvening(min: number): boolean {
     return (min - this.#sleepStartMin + FROM_MIN + 1440) % 1440 < FROM_MIN + MAX_EXTENSION_MIN;
   }
 
+  /**
+   * The person went to bed at `lastSignMin` (minutes after local midnight) of local day `day`.
+   * Ignored unless it lies in the evening around the window.
+   */
   record(day: number, lastSignMin: number): void {
     const rel = (lastSignMin - this.#sleepStartMin + FROM_MIN + 1440) % 1440;
     if (rel >= FROM_MIN + MAX_EXTENSION_MIN) return;
     this.#nights.set(day, rel);
     for (const d of [...this.#nights.keys()]) if (d <= day - this.#days) this.#nights.delete(d);
+    this.#learned = undefined;
   }
 
   /**
@@ -49,28 +51,37 @@ export class UsualBedtime {
    * up to the latest bedtime of the nights looked back over.
    */
   extensionMin(today: number): number {
-    let latest = -1;
-    let n = 0;
-    for (const [d, rel] of this.#nights) {
-      if (d <= today - this.#days || d > today + 1) continue;
-      n++;
-      latest = Math.max(latest, rel);
-    }
-    if (n < this.#minDays) return 0;
-    return Math.max(0, Math.min(MAX_EXTENSION_MIN, latest - FROM_MIN));
+    return this.#of(today).extension;
   }
 
   /** The earliest bedtime of the nights looked back over, local minutes after midnight (when learned). */
   earliestMin(today: number): number | undefined {
+    return this.#of(today).earliest;
+  }
+
+  /**
+   * Both answers for `today`, kept until the day or the nights change: every tick asks, and going
+   * over the nights each time was a fifth of what a replay allocated (a profile).
+   */
+  #of(today: number): { today: number; extension: number; earliest: number | undefined } {
+    const kept = this.#learned;
+    if (kept !== undefined && kept.today === today) return kept;
+    let latest = -1;
     let earliest = Number.POSITIVE_INFINITY;
     let n = 0;
-    for (const [d, rel] of this.#nights) {
-      if (d <= today - this.#days || d > today + 1) continue;
+    this.#nights.forEach((rel, d) => {
+      if (d <= today - this.#days || d > today + 1) return;
       n++;
+      latest = Math.max(latest, rel);
       earliest = Math.min(earliest, rel);
-    }
-    if (n < this.#minDays) return undefined;
-    return (this.#sleepStartMin - FROM_MIN + earliest + 1440) % 1440;
+    });
+    const learned = n >= this.#minDays;
+    this.#learned = {
+      today,
+      extension: learned ? Math.max(0, Math.min(MAX_EXTENSION_MIN, latest - FROM_MIN)) : 0,
+      earliest: learned ? (this.#sleepStartMin - FROM_MIN + earliest + 1440) % 1440 : undefined,
+    };
+    return this.#learned;
   }
 
   /** The latest usual bedtime, local minutes after midnight (for the evidence). */
@@ -84,6 +95,7 @@ export class UsualBedtime {
 
   restore(s: Record<string, unknown> | undefined): void {
     this.#nights = new Map();
+    this.#learned = undefined;
     for (const [k, m] of Object.entries(s ?? {}))
       if (Number.isInteger(Number(k)) && Number.isInteger(m) && (m as number) >= 0 && (m as number) < 1440)
         this.#nights.set(Number(k), m as number);

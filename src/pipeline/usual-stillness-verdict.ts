@@ -90,6 +90,8 @@ export class UsualStillnessVerdict {
    */
   readonly #silRule: SilenceRule;
   readonly #anyRule: SilenceRule;
+  /** Each measure's name, counting and learning, gone over every tick (built once: a profile). */
+  readonly #measures: readonly (readonly ["silence" | "any_sign", SilenceRule, UsualStillness])[];
   readonly #win: SilenceRuleOptions;
   readonly #bedtime: UsualBedtime;
   readonly #sleepStartMin: number;
@@ -141,6 +143,10 @@ export class UsualStillnessVerdict {
     };
     this.#silRule = new SilenceRule(this.#win, nowMono);
     this.#anyRule = new SilenceRule(this.#win, nowMono);
+    this.#measures = [
+      ["silence", this.#silRule, this.silence],
+      ["any_sign", this.#anyRule, this.anySign],
+    ];
   }
 
   /**
@@ -268,13 +274,9 @@ export class UsualStillnessVerdict {
       const morning = this.#morningFinding(rule, nowMono, local);
       if (morning) return morning;
     }
-    const measures = [
-      ["silence", this.#silRule, this.silence],
-      ["any_sign", this.#anyRule, this.anySign],
-    ] as const;
     let found: { verdict: SilenceVerdict; usual: UsualEvidence } | undefined;
     const earliest = evening ? this.#bedtime.earliestMin(local.day) : undefined;
-    for (const [measure, r, learned] of measures) {
+    for (const [measure, r, learned] of this.#measures) {
       const awake = r.awakeMs();
       // Past the start of the sleep window only a silence that began before this person's earliest
       // bedtime (by a margin) is still the day's: a later one may be them gone to bed.

@@ -6,7 +6,7 @@ import type { ButtonAction } from "../profiles/bthome.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { defaultButtonAction, ReplayEngine } from "./engine.js";
 import { parseJsonLine, type ReplayRecord, zoneForOffset } from "./input.js";
-import { fastReading } from "./reading-line.js";
+import { type ReadingRecord, readCommonReading } from "./reading-line.js";
 
 export interface ReplayRunOptions {
   /** The home's config; without it the defaults apply and devices are taken from the input. */
@@ -68,11 +68,21 @@ export async function runReplay(
   let engine: ReplayEngine | undefined;
   let n = 0;
   let skipped = 0;
+  // One record read into for every common line: the engine copies what it needs before the next.
+  const common: ReadingRecord = {
+    kind: "reading",
+    ms: 0,
+    offsetMin: 0,
+    device: "",
+    channel: "power_w",
+    value: 0,
+  };
   const step = (line: string): void => {
     n++;
     // parseLine, with the blank check only for lines the common form does not match.
-    let rec: ReplayRecord | string | undefined = fastReading(line);
-    if (rec === undefined) {
+    let rec: ReplayRecord | string;
+    if (readCommonReading(line, common)) rec = common;
+    else {
       if (blank(line)) return;
       rec = parseJsonLine(line);
     }

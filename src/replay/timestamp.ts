@@ -1,23 +1,27 @@
 /** A time parsed from replay input: epoch ms, and the offset (minutes east of UTC) it was written with. */
 export interface ParsedTs {
-  ms: number;
-  offsetMin: number;
+  readonly ms: number;
+  readonly offsetMin: number;
 }
 
 const TS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** The last time parsed: lines come in runs with the same `ts` (every channel of one reading). */
-let lastTs: { text: string; parsed: ParsedTs } | undefined;
+/**
+ * The last time parsed, text and value: lines come in runs with the same `ts` (every channel of one
+ * reading). Callers share the value, which its type makes read-only (freezing each one cost a third
+ * of a parse: a profile).
+ */
+let lastText: string | undefined;
+let lastParsed: ParsedTs | undefined;
 
 /** Parses an ISO 8601 time with offset; undefined when it is not one. */
 export function parseTs(s: unknown): ParsedTs | undefined {
   if (typeof s !== "string") return undefined;
-  if (lastTs?.text === s) return lastTs.parsed;
-  const ms = commonTs(s) ?? generalTs(s);
-  if (ms === undefined) return undefined;
-  // Frozen: callers share the cached object (they spread it into their records).
-  const parsed = Object.freeze(ms);
-  lastTs = { text: s, parsed };
+  if (lastText === s) return lastParsed;
+  const parsed = commonTs(s) ?? generalTs(s);
+  if (parsed === undefined) return undefined;
+  lastText = s;
+  lastParsed = parsed;
   return parsed;
 }
 

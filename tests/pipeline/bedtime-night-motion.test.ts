@@ -146,6 +146,8 @@ describe("UsualBedtime and NightMotion, alone", () => {
     b.record(2, 23 * 60 + 5);
     expect(b.extensionMin(2)).toBe(0); // two nights: not learned yet
     b.record(3, 21 * 60 + 50);
+    // The same day asked again after a new night: the answer kept for day 2 is not reused.
+    expect(b.extensionMin(2)).toBe(65);
     b.record(4, 3 * 60); // after a night visit: not an evening, ignored
     expect(b.extensionMin(4)).toBe(65);
     expect(b.earliestMin(4)).toBe(21 * 60 + 50);
@@ -155,6 +157,8 @@ describe("UsualBedtime and NightMotion, alone", () => {
     expect(c.extensionMin(4)).toBe(65);
     c.restore({ 5: "x", 6: -1 });
     expect(c.extensionMin(6)).toBe(0);
+    expect(c.extensionMin(4)).toBe(0);
+    expect(c.earliestMin(4)).toBeUndefined();
   });
 
   it("NightMotion learns an unaccompanied trigger the person answered as usual", () => {
