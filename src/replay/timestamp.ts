@@ -63,17 +63,18 @@ function daysInMonth(y: number, m: number): number {
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
+/** The last `YYYY-MM-DDTHH:MM` read and its minutes: times come in order, two or more to a minute. */
+let lastMinuteText = "";
+let lastMinute = Number.NaN;
+
 /**
- * The form every writer of replay input uses, `YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM)` with every field
- * in range, by arithmetic: what Date.parse gives for it, without its cost (replay parses a time for
- * every second line). Anything else (other fraction lengths, out-of-range fields that Date.parse rolls
- * over or refuses) is left to the general path: undefined.
+ * Minutes since the epoch of the local date and time `YYYY-MM-DDTHH:MM` that starts `s` (before its
+ * offset is applied), or NaN where it is not that form with every field in range.
  */
-export function commonTs(s: string): ParsedTs | undefined {
-  const n = s.length;
-  if (n < 17) return undefined;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return undefined;
-  if (s.charCodeAt(13) !== 58) return undefined;
+function localMinutes(s: string): number {
+  if (lastMinuteText !== "" && s.startsWith(lastMinuteText)) return lastMinute;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return Number.NaN;
+  if (s.charCodeAt(13) !== 58) return Number.NaN;
   const y = digits(s, 0, 4);
   const mo = digits(s, 5, 2);
   const d = digits(s, 8, 2);
@@ -90,7 +91,23 @@ export function commonTs(s: string): ParsedTs | undefined {
     mi < 0 ||
     mi > 59
   )
-    return undefined;
+    return Number.NaN;
+  lastMinuteText = s.slice(0, 16);
+  lastMinute = (daysFromCivil(y, mo, d) * 24 + h) * 60 + mi;
+  return lastMinute;
+}
+
+/**
+ * The form every writer of replay input uses, `YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM)` with every field
+ * in range, by arithmetic: what Date.parse gives for it, without its cost (replay parses a time for
+ * every second line). Anything else (other fraction lengths, out-of-range fields that Date.parse rolls
+ * over or refuses) is left to the general path: undefined.
+ */
+export function commonTs(s: string): ParsedTs | undefined {
+  const n = s.length;
+  if (n < 17) return undefined;
+  const local = localMinutes(s);
+  if (Number.isNaN(local)) return undefined;
   let at = 16;
   let sec = 0;
   let frac = 0;
@@ -114,6 +131,6 @@ export function commonTs(s: string): ParsedTs | undefined {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
     offsetMin = (sign === 45 ? -1 : 1) * (oh * 60 + om);
   }
-  const minutes = (daysFromCivil(y, mo, d) * 24 + h) * 60 + mi - offsetMin;
+  const minutes = local - offsetMin;
   return { ms: minutes * 60_000 + sec * 1000 + frac, offsetMin };
 }
