@@ -66,6 +66,12 @@ export class UsualBedtime {
   #of(today: number): { today: number; extension: number; earliest: number | undefined } {
     const kept = this.#learned;
     if (kept !== undefined && kept.today === today) return kept;
+    this.#learned = this.#compute(today);
+    return this.#learned;
+  }
+
+  // Apart from `#of`: the closure's variables would be allocated on every call, kept answer or not.
+  #compute(today: number): { today: number; extension: number; earliest: number | undefined } {
     let latest = -1;
     let earliest = Number.POSITIVE_INFINITY;
     let n = 0;
@@ -76,12 +82,11 @@ export class UsualBedtime {
       earliest = Math.min(earliest, rel);
     });
     const learned = n >= this.#minDays;
-    this.#learned = {
+    return {
       today,
       extension: learned ? Math.max(0, Math.min(MAX_EXTENSION_MIN, latest - FROM_MIN)) : 0,
       earliest: learned ? (this.#sleepStartMin - FROM_MIN + earliest + 1440) % 1440 : undefined,
     };
-    return this.#learned;
   }
 
   /** The latest usual bedtime, local minutes after midnight (for the evidence). */
