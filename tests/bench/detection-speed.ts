@@ -1,7 +1,7 @@
 /**
  * Detection replay speed alone (issue 14): the `npm run bench` row, see tests/bench/suite/detection-speed.ts.
  *
- * Run: npx vite-node tests/bench/detection-speed.ts [-- --quick] (5 rounds with --quick, else 9).
+ * Run: npx vite-node tests/bench/detection-speed.ts [-- --quick] (9 rounds with --quick, else 25, after 2 to warm up).
  */
 import { loadavg } from "node:os";
 import { detectionSpeed } from "./suite/detection-speed.js";
