@@ -104,6 +104,8 @@ export class ActivityExtractor {
   readonly #l: ActivityListener;
   /** Keyed by device id. */
   readonly #dev = new Map<string, DeviceSenses>();
+  /** `#dev` in the order first seen, for the leak check every tick (a Map's iterator allocates). */
+  readonly #seen: { device: string; senses: DeviceSenses }[] = [];
   /** Learned power models restored from the store before their device was seen, keyed by device. */
   readonly #restored = new Map<string, PowerModelState>();
 
@@ -131,7 +133,10 @@ export class ActivityExtractor {
 
   /** Devices whose leak has ended (checked once a minute). */
   checkLeaks(mono: number): void {
-    for (const [d, s] of this.#dev) if (s.water?.leakEnded(mono)) this.#l.leakEnded(d);
+    for (let i = 0; i < this.#seen.length; i++) {
+      const w = this.#seen[i] as { device: string; senses: DeviceSenses };
+      if (w.senses.water?.leakEnded(mono)) this.#l.leakEnded(w.device);
+    }
   }
 
   /** `nightHour`: local time is between 00:00 and 05:00 (machines learned from those hours). */
@@ -140,6 +145,7 @@ export class ActivityExtractor {
     if (!s) {
       s = new DeviceSenses();
       this.#dev.set(r.device, s);
+      this.#seen.push({ device: r.device, senses: s });
     }
     switch (r.channel) {
       case "water_total_m3": {
