@@ -29,12 +29,24 @@ export function hourOfWeekOf(day: number, hour: number): number {
  * Local time by arithmetic: the zone's offset is looked up with Intl once per UTC hour (offsets change
  * on whole hours in practice), because detection asks every minute and replay asks millions of times.
  */
+/**
+ * Offset (ms) of each UTC hour asked about, keyed by hours since the epoch, per zone; shared by every
+ * clock of the zone (an eval replays hundreds of homes, each with its clock), cleared when large.
+ */
+const OFFSETS = new Map<string, Map<number, number>>();
+
 export class LocalClock {
-  /** Offset (ms) of each UTC hour asked about, keyed by hours since the epoch; cleared when large. */
-  readonly #offsets = new Map<number, number>();
+  readonly #offsets: Map<number, number>;
   #lastMinute = Number.NaN;
   #last: LocalTime | undefined;
-  constructor(readonly timeZone: string) {}
+  constructor(readonly timeZone: string) {
+    let offsets = OFFSETS.get(timeZone);
+    if (offsets === undefined) {
+      offsets = new Map();
+      OFFSETS.set(timeZone, offsets);
+    }
+    this.#offsets = offsets;
+  }
 
   offsetMs(wallMs: number): number {
     const h = Math.floor(wallMs / HOUR_MS);
