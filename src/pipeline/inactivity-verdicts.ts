@@ -1,8 +1,10 @@
 import type { WatchLevel } from "../contract/messages.js";
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Clock } from "../core/clock.js";
+import type { Reading } from "../core/readings.js";
 import { HOUR_MS, SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
+import { EnergyPower } from "./energy-power.js";
 import { SilenceRule, type SilenceVerdict } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
 import { NightLights } from "./night-lights.js";
@@ -85,6 +87,11 @@ export class InactivityVerdicts {
   readonly #routine: Routine;
   readonly #rule: SilenceRule;
   readonly #lights = new NightLights();
+  /**
+   * With the pre-alarm on, a meter without a power register shows lights left on too, from its energy
+   * register (coarser: asked first, as every finding then is). Without the pre-alarm, as before.
+   */
+  readonly #energy: EnergyPower | undefined;
   /** Half-hour key of the last NightLights roll. */
   #halfHourKey = -1;
   #lastActivity: Activity | undefined;
@@ -98,6 +105,7 @@ export class InactivityVerdicts {
     this.#clock = clock;
     this.#lc = lc;
     this.#routine = routine;
+    this.#energy = d.prealarmWaitMs > 0 ? new EnergyPower() : undefined;
     this.stillness = new UsualStillnessVerdict(
       {
         sleepStartMin: d.sleepStartMin,
@@ -185,9 +193,15 @@ export class InactivityVerdicts {
     };
   }
 
-  /** A power reading of a meter not in a power cut: what the home draws, for lights left on. */
-  power(w: number): void {
-    this.#lights.power(w);
+  /** A meter's reading outside a power cut: what the home draws, for lights left on. */
+  meter(r: Reading, wallMs: number): void {
+    if (r.channel === "power_w") {
+      this.#energy?.powerSeen(r.device);
+      this.#lights.power(r.value);
+    } else if (r.channel === "energy_total_kwh" && this.#energy) {
+      const w = this.#energy.energy(r.device, wallMs, r.value);
+      if (w !== undefined) this.#lights.power(w);
+    }
   }
 
   /**

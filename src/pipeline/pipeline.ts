@@ -159,7 +159,7 @@ export class Pipeline implements ReadingSink {
     const nightHour = this.#lc.at(wall).hour < 5;
     for (const r of batch) {
       this.#devices.record(r, wall);
-      if (r.channel === "power_w" && !this.#activity.inOutage(r.device)) this.#verdicts.power(r.value);
+      if (!this.#activity.inOutage(r.device)) this.#verdicts.meter(r, wall);
       // A fall raised while a pre-alarm waits ends it into the fall, as a call does (prealarm.ts).
       if (r.channel === "fall") this.#prealarm.call(this.#falls.follow(r), "fall");
       if (r.channel === "door") this.#outings.doorReading(r);
