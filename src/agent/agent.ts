@@ -20,6 +20,7 @@ import { ROUTINE_KEY } from "../pipeline/learned-models.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
+import { heardEveryByDevice } from "../pipeline/silence-limits.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
 import { agentHealth, agentStatus, type StatusParts } from "./agent-status.js";
@@ -140,6 +141,7 @@ export class Agent {
       downgrade: (kind) => this.commissioning.downgrade(kind),
       // Battery sensors, buttons and health monitors report when something happens; only meters are polled.
       expectedDevices: config.devices.filter((d) => "port" in d && d.port !== undefined).map((d) => d.id),
+      heardEvery: heardEveryByDevice(config.devices, (id) => profiles.get(id)),
       watch: config.detection.watch,
       telemetryIntervalMs: config.cloud.telemetry_interval,
       health: config.health,

@@ -67,6 +67,12 @@ export function checkConfig(
         JSON.stringify(d.profile),
         "health.enabled: true first (health data is opt-in per home)",
       );
+    if (profile.protocol === "bthome" && d.heard_every === "on_change")
+      add(
+        [...base, "heard_every"],
+        "on_change",
+        `a duration: the BTHome receiver reports ${d.id} offline after 2.5 × its advertising interval, so it needs its beacon`,
+      );
     if (profile.protocol === "gatt_health" && d.user_id !== undefined && !profile.gatt_health.multi_user)
       add([...base, "user_id"], String(d.user_id), `no user_id: ${profile.id} keeps one user's readings`);
     if (profile.protocol === "bthome" && d.key === undefined && d.insecure !== true) {
