@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { parseDocument } from "yaml";
+import { formatDuration } from "../core/duration.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { type Problem, parseYamlWith } from "../core/yaml-validate.js";
 import { closestId } from "../profiles/catalogue.js";
@@ -52,7 +53,11 @@ export function checkConfig(
     for (const k of foreignKeys(d, profile.protocol))
       add(
         [...base, k],
-        k === "key" ? "key: a bind key (not shown)" : `${k}: ${JSON.stringify(d[k])}`,
+        k === "key"
+          ? "key: a bind key (not shown)"
+          : typeof d[k] === "number" && k === "heard_every"
+            ? `${k}: ${formatDuration(d[k])}`
+            : `${k}: ${JSON.stringify(d[k])}`,
         `no ${k} for a ${profile.protocol} device`,
       );
     if (d.ieee_address !== undefined && profile.protocol === "zigbee2mqtt") {

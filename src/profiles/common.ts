@@ -49,7 +49,8 @@ export const heardEvery = z
     new RegExp(`^on_change$|${DURATION_TEXT.source}`),
     'a duration such as "55m" or "1h" (the device\'s heartbeat period), or on_change (no heartbeat: it sends only when something happens)',
   )
-  .refine((v) => v === "on_change" || (parseDuration(v) ?? 0) > 0, "a duration longer than 0")
+  // Only a well-formed duration is checked here: the pattern above has already named any other text.
+  .refine((v) => !DURATION_TEXT.test(v) || (parseDuration(v) ?? 0) > 0, "a duration longer than 0")
   .transform((v): number | "on_change" => (v === "on_change" ? v : (parseDuration(v) as number)));
 export type HeardEvery = z.output<typeof heardEvery>;
 
