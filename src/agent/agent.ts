@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/devices.js";
+import { heardEveryByDevice } from "../config/heard-every.js";
 import type { AlertBody, ReplyBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
@@ -20,7 +21,6 @@ import { ROUTINE_KEY } from "../pipeline/learned-models.js";
 import { detectionOptions, waterResolutionM3 } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { OpenAlert } from "../pipeline/ports.js";
-import { heardEveryByDevice } from "../pipeline/silence-limits.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { persistedSessions, Uplink } from "../uplink/index.js";
 import { agentHealth, agentStatus, type StatusParts } from "./agent-status.js";

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceEntry } from "../../src/config/devices.js";
+import { heardEveryByDevice } from "../../src/config/heard-every.js";
 import type { Channel } from "../../src/core/channels.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/core/time.js";
 import { Coverage } from "../../src/pipeline/coverage.js";
 import { DeviceRegistry } from "../../src/pipeline/device-registry.js";
-import { heardEveryByDevice, silenceLimitMs } from "../../src/pipeline/silence-limits.js";
+import { silenceLimitMs } from "../../src/pipeline/silence-limits.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { HeardEvery } from "../../src/profiles/common.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
