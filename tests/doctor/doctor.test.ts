@@ -138,13 +138,13 @@ describe("hearth doctor", () => {
     home.write(
       home.yaml(
         '  - { id: radar-1, profile: heiman-hs2fd-ef1, ieee_address: "0x00158d0001a2b3c4" }\n' +
-          '  - { id: door-1, profile: aqara-mccgq11lm, ieee_address: "0x00158d0001a2b3c5" }\n',
+          '  - { id: door-1, profile: aqara-mccgq11lm, ieee_address: "0x00158d0001a2b3c5", heard_every: on_change }\n',
       ),
     );
     const c = byId(await doctor(home), "silence");
     expect(c.status).toBe("ok");
-    expect(c.detail).toMatch(/^not judged on silence \(no heartbeat\): radar-1 \(heiman-hs2fd-ef1\); /);
-    expect(c.detail).not.toMatch(/door-1/);
+    expect(c.detail).toMatch(/^not judged on silence \(no heartbeat\): door-1 \(aqara-mccgq11lm\); /);
+    expect(c.detail).not.toMatch(/radar-1/);
     expect(c.detail).toMatch(/Zigbee2MQTT's availability \(turn it on\)/);
   });
 

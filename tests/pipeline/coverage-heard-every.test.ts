@@ -95,8 +95,8 @@ describe("a device's own silence limit (heard_every)", () => {
   });
 
   it("a device that reports only on change is not judged on its silence", () => {
-    const { sink, read, run } = rig(new Map([["radar-1", "on_change"]]));
-    read("radar-1", "fall", 0);
+    const { sink, read, run } = rig(new Map([["door-2", "on_change"]]));
+    read("door-2", "door", 0); // a contact whose heartbeat was turned off (config override)
     run(24 * HOUR_MS);
     expect(sink.alerts).toEqual([]);
   });
@@ -130,7 +130,7 @@ describe("heard_every per device, from the profile or the config", () => {
     );
     expect(Object.fromEntries(m)).toEqual({
       "button-1": HOUR_MS,
-      "radar-1": "on_change",
+      "radar-1": HOUR_MS,
       "door-1": 20 * MINUTE_MS,
     });
   });
