@@ -9,7 +9,7 @@ import { silenceLimitMs } from "../../src/pipeline/silence-limits.js";
 import { loadCatalogue } from "../../src/profiles/catalogue.js";
 import type { HeardEvery } from "../../src/profiles/common.js";
 import type { DeviceProfile } from "../../src/profiles/schema.js";
-import { alertRig } from "../helpers/pipeline-rig.js";
+import { alertRig, pipelineRig } from "../helpers/pipeline-rig.js";
 
 /**
  * A sense's own silence limit (battery Zigbee/BLE devices that report rarely): a device heard every so
@@ -99,6 +99,24 @@ describe("a device's own silence limit (heard_every)", () => {
     read("door-2", "door", 0); // a contact whose heartbeat was turned off (config override)
     run(24 * HOUR_MS);
     expect(sink.alerts).toEqual([]);
+  });
+});
+
+describe("the pipeline passes heard_every to its coverage", () => {
+  it("an hourly Zigbee button beside a polled meter: the meter degrades at 45 min, the button not in 6 h", () => {
+    const { clock, sink, read } = pipelineRig(
+      "2026-03-02T09:00:00+08:00",
+      {},
+      { expectedDevices: ["meter-1"], heardEvery: new Map([["button-1", HOUR_MS]]) },
+    );
+    read("button-1", "battery_pct", 97);
+    for (let min = 1; min <= 6 * 60; min++) {
+      if (min <= 60) read("meter-1", "power_w", 30); // then the meter's line breaks
+      if (min % 55 === 0) read("button-1", "battery_pct", 97);
+      clock.advanceBy(MINUTE_MS);
+    }
+    const degraded = sink.alerts.filter((a) => a.kind === "monitoring_degraded");
+    expect(degraded.map((a) => [a.device, a.state])).toEqual([["meter-1", "raised"]]);
   });
 });
 
