@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/devices.js";
+import { heardEveryByDevice } from "../config/heard-every.js";
 import type { AlertBody, ReplyBody } from "../contract/messages.js";
 import { ControlServer } from "../control/server.js";
 import { socketPath } from "../control/socket.js";
@@ -140,6 +141,7 @@ export class Agent {
       downgrade: (kind) => this.commissioning.downgrade(kind),
       // Battery sensors, buttons and health monitors report when something happens; only meters are polled.
       expectedDevices: config.devices.filter((d) => "port" in d && d.port !== undefined).map((d) => d.id),
+      heardEvery: heardEveryByDevice(config.devices, (id) => profiles.get(id)),
       watch: config.detection.watch,
       telemetryIntervalMs: config.cloud.telemetry_interval,
       health: config.health,

@@ -10,9 +10,9 @@ export const DEVICE_KEYS = {
   modbus: { need: ["port", "unit_id"], allow: ["port", "unit_id", "baud", "parity", "poll"] },
   dlt645: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
   cjt188: { need: ["port", "address"], allow: ["port", "address", "baud", "parity", "poll"] },
-  bthome: { need: ["mac"], allow: ["mac", "key", "insecure", "adapter"] },
-  zigbee2mqtt: { need: ["ieee_address"], allow: ["ieee_address"] },
-  gatt_health: { need: ["mac"], allow: ["mac", "adapter", "user_id"] },
+  bthome: { need: ["mac"], allow: ["mac", "key", "insecure", "adapter", "heard_every"] },
+  zigbee2mqtt: { need: ["ieee_address"], allow: ["ieee_address", "heard_every"] },
+  gatt_health: { need: ["mac"], allow: ["mac", "adapter", "user_id", "heard_every"] },
 } as const satisfies Record<
   Protocol,
   { need: readonly (keyof DeviceConfig)[]; allow: readonly (keyof DeviceConfig)[] }
@@ -32,6 +32,8 @@ export const TRANSPORT_KEYS: readonly (keyof DeviceConfig)[] = [
   "poll",
   "ieee_address",
   "user_id",
+  // Not for meters: Hearth polls them, and a poll that fails is degraded after detection.degraded_after.
+  "heard_every",
 ];
 
 type Need<P extends Protocol> = (typeof DEVICE_KEYS)[P]["need"][number];

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { parseDocument } from "yaml";
+import { formatDuration } from "../core/duration.js";
 import { ErrorCode, errorMessage, HearthError } from "../core/errors.js";
 import { type Problem, parseYamlWith } from "../core/yaml-validate.js";
 import { closestId } from "../profiles/catalogue.js";
@@ -52,7 +53,11 @@ export function checkConfig(
     for (const k of foreignKeys(d, profile.protocol))
       add(
         [...base, k],
-        k === "key" ? "key: a bind key (not shown)" : `${k}: ${JSON.stringify(d[k])}`,
+        k === "key"
+          ? "key: a bind key (not shown)"
+          : typeof d[k] === "number" && k === "heard_every"
+            ? `${k}: ${formatDuration(d[k])}`
+            : `${k}: ${JSON.stringify(d[k])}`,
         `no ${k} for a ${profile.protocol} device`,
       );
     if (d.ieee_address !== undefined && profile.protocol === "zigbee2mqtt") {
@@ -66,6 +71,12 @@ export function checkConfig(
         [...base, "profile"],
         JSON.stringify(d.profile),
         "health.enabled: true first (health data is opt-in per home)",
+      );
+    if (profile.protocol === "bthome" && d.heard_every === "on_change")
+      add(
+        [...base, "heard_every"],
+        "on_change",
+        `a duration: the BTHome receiver reports ${d.id} offline after 2.5 × its advertising interval, so it needs its beacon`,
       );
     if (profile.protocol === "gatt_health" && d.user_id !== undefined && !profile.gatt_health.multi_user)
       add([...base, "user_id"], String(d.user_id), `no user_id: ${profile.id} keeps one user's readings`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parsePublicKey } from "../core/ed25519-keys.js";
+import { heardEvery } from "../profiles/common.js";
 import { detectionSchema } from "./detection-schema.js";
 import { duration } from "./duration.js";
 import { healthSchema } from "./health-schema.js";
@@ -168,6 +169,11 @@ export const deviceSchema = z
       .optional()
       .describe(
         "health monitor with several users: the resident's user number (other users' readings are dropped)",
+      ),
+    heard_every: heardEvery
+      .optional()
+      .describe(
+        "how often this device is heard when well, or on_change (no heartbeat): overrides its profile's heard_every (a sensor set to report more or less often)",
       ),
   })
   .strict();

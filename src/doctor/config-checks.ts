@@ -1,5 +1,7 @@
 import type { LoadedConfig } from "../config/devices.js";
+import { heardEveryByDevice } from "../config/heard-every.js";
 import { formatProblem, type Problem } from "../core/yaml-validate.js";
+import type { DeviceProfile } from "../profiles/schema.js";
 import { allows, describeStat } from "./access.js";
 import { type Check, fail, ok } from "./check.js";
 import type { DoctorProbes, ServiceUser } from "./probes.js";
@@ -34,6 +36,23 @@ export function profilesCheck(
     );
   const used = [...new Set(config.devices.map((d) => d.profile))];
   return ok("profiles", used.length > 0 ? `resolve: ${used.join(", ")}` : "no devices configured");
+}
+
+/**
+ * Devices with `heard_every: on_change` (no heartbeat) are never `monitoring_degraded` for their
+ * silence: named here, so the installer knows what else must show them dead. Not a failure: the
+ * profile says the device cannot do better.
+ */
+export function silenceCheck(config: LoadedConfig, profiles: ReadonlyMap<string, DeviceProfile>): Check {
+  const every = heardEveryByDevice(config.devices, (id) => profiles.get(id));
+  const unjudged = config.devices.filter((d) => every.get(d.id) === "on_change");
+  if (unjudged.length === 0) return ok("silence", "every device is judged on its silence");
+  const zigbee = unjudged.some((d) => d.protocol === "zigbee2mqtt");
+  return ok(
+    "silence",
+    `not judged on silence (no heartbeat): ${unjudged.map((d) => `${d.id} (${d.profile})`).join(", ")}; ` +
+      `their battery level shows a dying one${zigbee ? ", and Zigbee2MQTT's availability (turn it on) a dead Zigbee one" : ""}`,
+  );
 }
 
 /**

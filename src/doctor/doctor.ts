@@ -4,7 +4,13 @@ import type { Problem } from "../core/yaml-validate.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { cellularCheck } from "./cellular-check.js";
 import { type Check, fail, na, ok } from "./check.js";
-import { configCheck, configFileCheck, profilesCheck, securityChecks } from "./config-checks.js";
+import {
+  configCheck,
+  configFileCheck,
+  profilesCheck,
+  securityChecks,
+  silenceCheck,
+} from "./config-checks.js";
 import { certChecks, keyChecks, portChecks } from "./file-checks.js";
 import { firstbootCheck } from "./firstboot-check.js";
 import { bleChecks, clockCheck, diskCheck, serviceCheck } from "./host-checks.js";
@@ -58,6 +64,7 @@ export async function runDoctor(o: DoctorOptions, p: DoctorProbes): Promise<Doct
   const config: LoadedConfig = parsed.value;
   const stateDir = o.stateDir ?? config.state_dir;
   checks.push(profilesCheck(config, o.profiles, o.catalogueProblems));
+  checks.push(silenceCheck(config, o.profiles));
   checks.push(configFileCheck(o.config, user, p));
   checks.push(...portChecks(config, user, p));
   checks.push(...keyChecks(config, user, p));

@@ -1,8 +1,10 @@
 import { isoWithOffset } from "../contract/timestamps.js";
 import type { Reading, ReceiverKind } from "../core/readings.js";
 import { SECOND_MS } from "../core/time.js";
+import type { HeardEvery } from "../profiles/common.js";
 import { type AlertManager, GATEWAY_DEVICE } from "./alerts.js";
 import type { DeviceRegistry } from "./device-registry.js";
+import { silenceLimitMs } from "./silence-limits.js";
 
 const BLE_RECEIVER: ReceiverKind = {
   sense: "ble_receiver",
@@ -12,8 +14,13 @@ const BLE_RECEIVER: ReceiverKind = {
 export interface CoverageOptions {
   alerts: AlertManager;
   devices: DeviceRegistry;
-  /** A sense (or a receiver) silent this long is `monitoring_degraded`. */
+  /**
+   * A receiver, or a device with no `heardEvery`, silent this long is `monitoring_degraded`; a device
+   * heard every so often, only after the longer of this and 2.5 of its intervals (silence-limits.ts).
+   */
   degradedAfterMs: number;
+  /** Per device id: how often it is heard when well, or `on_change` (never judged on silence). */
+  heardEvery?: ReadonlyMap<string, HeardEvery>;
   timeZone: string;
 }
 
@@ -72,7 +79,7 @@ export class Coverage {
 
   /** Raises `monitoring_degraded` for every receiver and device silent too long (once a minute). */
   check(nowMono: number, wallMs: number): void {
-    const { alerts, devices, degradedAfterMs, timeZone } = this.#o;
+    const { alerts, devices, degradedAfterMs, heardEvery, timeZone } = this.#o;
     for (const [id, r] of this.#receivers) {
       const deaf = nowMono - r.deafSinceMono;
       if (deaf < degradedAfterMs || alerts.findOpen("monitoring_degraded", id)) continue;
@@ -90,7 +97,8 @@ export class Coverage {
     }
     const onBattery = alerts.findOpen("power_outage", GATEWAY_DEVICE) !== undefined;
     for (const [id, d] of devices.entries()) {
-      if (Number.isNaN(d.lastReadingMono) || nowMono - d.lastReadingMono < degradedAfterMs) continue;
+      const limit = silenceLimitMs(heardEvery?.get(id), degradedAfterMs);
+      if (Number.isNaN(d.lastReadingMono) || nowMono - d.lastReadingMono < limit) continue;
       if (this.#reported.has(id)) continue;
       if (alerts.findOpen("monitoring_degraded", id)) continue;
       // A mains-powered meter silent in a power cut is explained by the cut.

@@ -7,6 +7,7 @@ import type { IdSource } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../core/time.js";
 import type { ButtonAction } from "../profiles/bthome.js";
+import type { HeardEvery } from "../profiles/common.js";
 import type { SilenceWindow } from "./inactivity.js";
 import type { MessageSink, ModelStore, PrealarmPrompt } from "./ports.js";
 
@@ -140,6 +141,11 @@ export interface PipelineOptions {
   store?: ModelStore;
   /** Commissioning mode's rule (commissioning.ts): which alerts go out as `test` instead. */
   downgrade?: (kind: AlertKind) => Record<string, unknown> | undefined;
+  /**
+   * Per device id, how often it is heard when well (its profile's or config's `heard_every`): its
+   * silence is judged against that (coverage.ts). Absent for a device: `degradedAfterMs` alone.
+   */
+  heardEvery?: ReadonlyMap<string, HeardEvery>;
   /** Devices that should report readings: missing from the start, they are `monitoring_degraded`. */
   expectedDevices?: readonly string[];
   /** Watch level at the start (from config); default normal. */

@@ -93,6 +93,7 @@ export class Pipeline implements ReadingSink {
       alerts: this.alerts,
       devices: this.#devices,
       degradedAfterMs: d.degradedAfterMs,
+      heardEvery: o.heardEvery,
       timeZone: o.timeZone,
     });
     this.#activity = meterActivity(d, o.waterResolutionM3, meterAlertHooks(this.alerts, o.clock, o.timeZone));

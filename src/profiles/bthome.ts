@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BUTTON_EVENTS, CHANNEL_NAMES } from "../core/channels.js";
-import { profileIdentity } from "./common.js";
+import { profileIdentity, selfReporting } from "./common.js";
 
 /** What a button event means in this home. */
 export const BUTTON_ACTIONS = ["call", "i_am_fine", "activity"] as const;
@@ -10,6 +10,7 @@ export const bthomeProfile = z
   .object({
     ...profileIdentity,
     protocol: z.literal("bthome"),
+    ...selfReporting,
     bthome: z
       .object({
         advertising_interval_s: z

@@ -12,7 +12,10 @@ export function defaultProfileDir(): string {
 
 type Locate = (path: readonly PropertyKey[]) => { line?: number; column?: number };
 
-/** Checks a schema cannot express: units consistent with channels, no overlapping registers, id = file name. */
+/**
+ * Checks a schema cannot express: units consistent with channels, no overlapping registers, id = file
+ * name, a BTHome device's heard_every no shorter than its beacon.
+ */
 export function checkProfile(p: DeviceProfile, file: string, at: Locate): Problem[] {
   const problems: Problem[] = [];
   const expectedId = basename(file).replace(/\.ya?ml$/, "");
@@ -75,6 +78,19 @@ export function checkProfile(p: DeviceProfile, file: string, at: Locate): Proble
   } else if (p.protocol === "dlt645") {
     for (const [i, d] of p.dlt645.identifiers.entries())
       checkUnit(["dlt645", "identifiers", i], d.channel, d.unit);
+  } else if (p.protocol === "bthome" && p.heard_every !== undefined) {
+    // The BTHome receiver reports a device offline after 2.5 × its advertising interval: one that
+    // advertises only on events would be offline between them, so a BTHome profile needs its beacon.
+    const advertS = p.bthome.advertising_interval_s;
+    if (p.heard_every === "on_change" || p.heard_every < advertS * 1000)
+      problems.push({
+        file,
+        path: "heard_every",
+        ...at(["heard_every"]),
+        found: JSON.stringify(p.heard_every === "on_change" ? p.heard_every : `${p.heard_every / 1000}s`),
+        expected: `a duration of at least bthome.advertising_interval_s (${advertS}s): a BTHome device is watched by its beacon`,
+        message: "",
+      });
   }
   return problems;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { profileIdentity } from "./common.js";
+import { profileIdentity, selfReporting } from "./common.js";
 
 /** The Bluetooth SIG health services Hearth reads (Glucose is for a later issue). */
 export const HEALTH_SERVICES = [
@@ -13,6 +13,7 @@ export const gattHealthProfile = z
   .object({
     ...profileIdentity,
     protocol: z.literal("gatt_health"),
+    ...selfReporting,
     gatt_health: z
       .object({
         services: z

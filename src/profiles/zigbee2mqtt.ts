@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BUTTON_EVENTS, CHANNEL_NAMES } from "../core/channels.js";
 import { BUTTON_ACTIONS } from "./bthome.js";
-import { profileIdentity } from "./common.js";
+import { profileIdentity, selfReporting } from "./common.js";
 
 /** A Zigbee2MQTT state property (an expose's `property`), as it appears in the device's JSON. */
 const propertyName = z
@@ -32,6 +32,7 @@ export const zigbee2mqttProfile = z
   .object({
     ...profileIdentity,
     protocol: z.literal("zigbee2mqtt"),
+    ...selfReporting,
     zigbee2mqtt: z
       .object({
         exposes: z

@@ -129,6 +129,25 @@ describe("hearth doctor", () => {
     expect(byId(r, "ble:hci0").status).toBe("fail");
   });
 
+  it("names the devices not judged on their silence (heard_every: on_change), and what else shows them dead", async () => {
+    const home = provisionedHome();
+    expect(byId(await doctor(home), "silence")).toMatchObject({
+      status: "ok",
+      detail: "every device is judged on its silence",
+    });
+    home.write(
+      home.yaml(
+        '  - { id: radar-1, profile: heiman-hs2fd-ef1, ieee_address: "0x00158d0001a2b3c4" }\n' +
+          '  - { id: door-1, profile: aqara-mccgq11lm, ieee_address: "0x00158d0001a2b3c5", heard_every: on_change }\n',
+      ),
+    );
+    const c = byId(await doctor(home), "silence");
+    expect(c.status).toBe("ok");
+    expect(c.detail).toMatch(/^not judged on silence \(no heartbeat\): door-1 \(aqara-mccgq11lm\); /);
+    expect(c.detail).not.toMatch(/radar-1/);
+    expect(c.detail).toMatch(/Zigbee2MQTT's availability \(turn it on\)/);
+  });
+
   it("an insecure button, and commands accepted unsigned", async () => {
     const home = provisionedHome();
     home.write(

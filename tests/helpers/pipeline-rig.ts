@@ -23,7 +23,10 @@ export function pipelineRig<S extends MessageSink = RecordingSink>(
     sink: makeSink,
     ...extra
   }: Partial<
-    Pick<PipelineOptions, "store" | "expectedDevices" | "telemetry" | "prompt" | "downgrade" | "health">
+    Pick<
+      PipelineOptions,
+      "store" | "expectedDevices" | "telemetry" | "prompt" | "downgrade" | "health" | "heardEvery"
+    >
   > & {
     unsynced?: boolean;
     sink?: (clock: VirtualClock) => S;

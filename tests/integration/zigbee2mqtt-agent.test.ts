@@ -26,7 +26,7 @@ import {
   type TestSubscriber,
 } from "../helpers/brokers.js";
 import { captureLog } from "../helpers/log-capture.js";
-import { waitFor } from "../helpers/wait.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 const run = mosquittoAvailable();
 const HOME = "z2m-home";
@@ -216,6 +216,21 @@ detection: { degraded_after: 3m }
     await cloud.waitFor((m) => telemetry(m, "motion-1", "illuminance_lx").includes(555));
     expect(telemetry(cloud.messages, "motion-1", "illuminance_lx")).not.toContain(777);
     expect(driverStatus().devices["motion-1"]?.messages).toBe(before + 1);
+  });
+
+  it("a sensor silent past degraded_after (3 min) but within 2.5 × its profile's heard_every (1 h) is not degraded", async () => {
+    const before = driverStatus().devices["door-1"]?.messages ?? 0;
+    await publish(NAMES.door, JSON.stringify({ battery: 90, contact: true }));
+    await waitFor(
+      "the door sensor's message",
+      () => (driverStatus().devices["door-1"]?.messages ?? 0) > before,
+    );
+    // 6 s at 60 × is 6 pipeline minutes: twice degraded_after, six coverage checks.
+    await sleep(6_000);
+    const degraded = alerts(cloud.messages).filter((a) => a.kind === "monitoring_degraded");
+    // Without heard_every, motion-1, button-1 and fall-1 (last heard minutes ago) were degraded here.
+    const sensors = ["motion-1", "door-1", "fall-1", "button-1"];
+    expect(degraded.map((a) => a.device).filter((d) => d !== undefined && sensors.includes(d))).toEqual([]);
   });
 
   it("the bridge going offline (old plain payload) is monitoring_degraded, and online clears it", async () => {
