@@ -9,6 +9,7 @@ import type { DetectionOptions } from "../pipeline/options.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { ModelStore, PrealarmPrompt } from "../pipeline/ports.js";
 import type { ButtonAction } from "../profiles/bthome.js";
+import type { HeardEvery } from "../profiles/common.js";
 import type { ReplayRecord } from "./input.js";
 import { EnvelopeSink } from "./sink.js";
 
@@ -24,6 +25,8 @@ export interface ReplayEngineOptions {
   /** What a button event means; default: press calls, double press is "I am fine". */
   buttonAction?: (device: string, event: string) => ButtonAction | undefined;
   expectedDevices?: readonly string[];
+  /** Per device, how often it is heard when well (the config's and profiles' `heard_every`). */
+  heardEvery?: ReadonlyMap<string, HeardEvery>;
   /** Watch level at the start (config). */
   watch?: WatchLevel;
   /** Learned models, in and out (a Map by default). */
@@ -157,6 +160,7 @@ export class ReplayEngine {
       store: this.store,
       ...(o.waterResolutionM3 !== undefined ? { waterResolutionM3: o.waterResolutionM3 } : {}),
       ...(o.expectedDevices ? { expectedDevices: o.expectedDevices } : {}),
+      ...(o.heardEvery ? { heardEvery: o.heardEvery } : {}),
       ...(o.watch ? { watch: o.watch } : {}),
       ...(o.prompt ? { prompt: o.prompt } : {}),
     });

@@ -1,3 +1,4 @@
+import { heardEveryByDevice } from "../config/heard-every.js";
 import type { HearthConfig } from "../config/schema.js";
 import { detectionSchema } from "../config/schema.js";
 import type { Envelope } from "../contract/messages.js";
@@ -107,6 +108,7 @@ export async function runReplay(
       emit: o.emit,
       buttonAction: action,
       ...(expected ? { expectedDevices: expected } : {}),
+      ...(config ? { heardEvery: heardEveryByDevice(config.devices, (p) => o.profiles?.get(p)) } : {}),
       ...(detection.watch !== "normal" ? { watch: detection.watch } : {}),
     });
     const why = engine.push(rec);
