@@ -96,7 +96,8 @@ export class Coverage {
       );
     }
     const onBattery = alerts.findOpen("power_outage", GATEWAY_DEVICE) !== undefined;
-    for (const [id, d] of devices.entries()) {
+    for (const d of devices.list()) {
+      const id = d.id;
       const limit = silenceLimitMs(heardEvery?.get(id), degradedAfterMs);
       if (Number.isNaN(d.lastReadingMono) || nowMono - d.lastReadingMono < limit) continue;
       if (this.#reported.has(id)) continue;
@@ -123,10 +124,10 @@ export class Coverage {
     if (alerts.findOpen("power_outage")) return true;
     let senses = 0;
     let degraded = 0;
-    for (const [id, d] of devices.entries()) {
+    for (const d of devices.list()) {
       if (d.sense === undefined && Number.isNaN(d.lastReadingMono)) continue;
       senses++;
-      if (alerts.findOpen("monitoring_degraded", id)) degraded++;
+      if (alerts.findOpen("monitoring_degraded", d.id)) degraded++;
     }
     return senses > 0 && degraded === senses;
   }

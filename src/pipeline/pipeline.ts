@@ -66,6 +66,10 @@ export class Pipeline implements ReadingSink {
   #tick: Timer | undefined;
   #stopped = true;
   #lastSign: Activity | undefined;
+  // The minute tick's questions, made once rather than as a closure each tick (a replay profile).
+  readonly #halfHourLearns = () => !this.#hours.spoiled && !this.alerts.findOpen("inactivity");
+  readonly #hourSpoiled = () =>
+    this.#watch.level === "away" || this.#outings.out || this.alerts.findOpen("inactivity") !== undefined;
 
   constructor(o: PipelineOptions) {
     this.#o = o;
@@ -338,7 +342,7 @@ export class Pipeline implements ReadingSink {
     const paused = this.#coverage.paused() || this.#outings.out;
     if (paused) this.#hours.spoil();
     this.#rollHour(local);
-    this.#verdicts.rollHalfHour(local, () => !this.#hours.spoiled && !this.alerts.findOpen("inactivity"));
+    this.#verdicts.rollHalfHour(local, this.#halfHourLearns);
     // A waiting pre-alarm decides on its own (prealarm.ts): no new finding meanwhile; nor while out.
     const mute = this.#watch.level === "away" || this.#outings.out || !!this.alerts.findOpen("inactivity");
     const asking = this.#prealarm.pending;
@@ -352,11 +356,7 @@ export class Pipeline implements ReadingSink {
   }
 
   #rollHour(local: LocalTime): void {
-    const rolled = this.#hours.roll(
-      local,
-      () =>
-        this.#watch.level === "away" || this.#outings.out || this.alerts.findOpen("inactivity") !== undefined,
-    );
+    const rolled = this.#hours.roll(local, this.#hourSpoiled);
     if (!rolled || local.day === this.#daily.day) return;
     this.#summarise();
     this.#daily.setDay(local.day);

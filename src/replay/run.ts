@@ -118,7 +118,9 @@ export async function runReplay(
     }
   };
   // A plain loop where the input is at hand: `for await` costs a promise and a microtask per line.
-  if (Symbol.iterator in lines) for (const line of lines) step(line);
+  // An array by index: its iterator allocated a result a line here (a profile).
+  if (Array.isArray(lines)) for (let i = 0; i < lines.length; i++) step(lines[i] as string);
+  else if (Symbol.iterator in lines) for (const line of lines) step(line);
   else
     for await (const item of lines)
       if (typeof item === "string") step(item);
