@@ -116,12 +116,13 @@ export class Connection {
   }
 
   /**
-   * After the PUBACKs of one read and whatever they made us publish (from the callback, or in the drain's
-   * pass, queued ahead of this check; `writes` is the count before the first of them): when they made us publish nothing and more PUBACKs are due, a PINGREQ now. Our
-   * publish is what carries the TCP acknowledgement of the broker's segment; without one Linux delays
-   * it up to 40 ms, and Mosquitto (Nagle on by default) holds its next PUBACKs until it comes: the
-   * last ones of every replay waited that long (docs/decisions/uplink-drain.md). A PINGREQ is allowed
-   * at any time (MQTT 3.1.1 §3.1.2.10, 5 §3.1.2.10); its PINGRESP only restarts MQTT.js's keepalive.
+   * After the PUBACKs of one read and whatever they made us publish (from the callback, or in the
+   * drain's pass, queued ahead of this check; `writes` is the count before the first of them): when
+   * they made us publish nothing and more PUBACKs are due, a PINGREQ now. Our publish is what carries
+   * the TCP acknowledgement of the broker's segment; without one Linux delays it up to 40 ms, and
+   * Mosquitto (Nagle on by default) holds its next PUBACKs until it comes: the last ones of every
+   * replay waited that long (docs/decisions/uplink-drain.md). A PINGREQ is allowed at any time
+   * (MQTT 3.1.1 and 5, §3.1.2.10); its PINGRESP only restarts MQTT.js's keepalive timer.
    */
   #answerAck(writes: number): void {
     if (this.#checking) return;
