@@ -60,6 +60,10 @@ export class Connection {
   onSettled: (() => void) | undefined;
   /** Packet ids whose PUBACK said "no matching subscribers", until their publish callback reads them. */
   readonly #unrouted = new Set<number>();
+  /** Publishes written on this connection: a PUBACK answered by none is followed by a PINGREQ. */
+  #writes = 0;
+  /** The PINGREQ check is queued for the PUBACKs being handled. */
+  #checking = false;
 
   constructor(client: MqttClient, broker: BrokerConfig, url: string, session: number) {
     this.client = client;
@@ -98,13 +102,35 @@ export class Connection {
   ): void {
     const o = PUBLISH_OPTIONS[this.v5 ? 1 : 0]?.[retain ? 1 : 0] as IClientPublishOptions;
     this.unacknowledged++;
+    this.#writes++;
     this.client.publish(topic, payload, o, (err, packet) => {
       this.unacknowledged--;
+      const writes = this.#writes;
       const id = packet && "messageId" in packet ? packet.messageId : undefined;
       // Consumed here, before MQTT.js frees the id for reuse.
       const unrouted = id !== undefined && this.#unrouted.delete(id);
       done(err, unrouted);
       this.onSettled?.();
+      if (!err) this.#answerAck(writes);
+    });
+  }
+
+  /**
+   * After the PUBACKs of one read and whatever they made us publish (from the callback, or in the
+   * drain's pass, queued ahead of this check; `writes` is the count before the first of them): when
+   * they made us publish nothing and more PUBACKs are due, a PINGREQ now. Our publish is what carries
+   * the TCP acknowledgement of the broker's segment; without one Linux delays it up to 40 ms, and
+   * Mosquitto (Nagle on by default) holds its next PUBACKs until it comes: the last ones of every
+   * replay waited that long (docs/decisions/uplink-drain.md). A PINGREQ is allowed at any time
+   * (MQTT 3.1.1 and 5, §3.1.2.10); its PINGRESP only restarts MQTT.js's keepalive timer.
+   */
+  #answerAck(writes: number): void {
+    if (this.#checking) return;
+    this.#checking = true;
+    queueMicrotask(() => {
+      this.#checking = false;
+      if (this.#writes !== writes || this.unacknowledged === 0 || this.down || !this.client.connected) return;
+      this.client.sendPing();
     });
   }
 }
