@@ -71,12 +71,14 @@ step(`bytes written to disk (${quick ? "2-minute" : "30-minute"} window at the r
 const disk = await diskWrites(quick);
 const MB = (b: number) => `${(b / 1e6).toFixed(2)} MB/day`;
 rows.push({
-  measure: `disk writes, 3 meters + button + 2 sensors (write_bytes over ${disk.windowS} s, scaled to a day; outbox ${(disk.stateBytes / 1e6).toFixed(1)} MB at the end)`,
+  measure: `disk writes, 3 meters + button + 2 sensors (write_bytes over ${disk.windowS} s, scaled to a day; outbox ${(disk.stateBytes / 1e6).toFixed(1)} MB at the end${disk.windowS < 1800 ? "; too short a window to judge" : ""})`,
   ours: MB(disk.diskBytesPerDay),
   baseline: `${MB(disk.messageBytesPerDay)} (the ${disk.messages} messages' own bytes)`,
   ratio: disk.messageBytesPerDay > 0 ? disk.diskBytesPerDay / disk.messageBytesPerDay : undefined,
   budget: "≤ 5 MB/day (absolute)",
-  met: disk.diskBytesPerDay <= 5e6,
+  // A window under half an hour holds start-up's writes and few or no 5-minute telemetry slots, scaled
+  // up to a day: shown, not judged (the full run's 30 minutes, or HEARTH_BENCH_DISK_WINDOW_S, judge it).
+  ...(disk.windowS >= 1800 ? { met: disk.diskBytesPerDay <= 5e6 } : {}),
 });
 if (withPeer && !quick) {
   step("the Node-RED peer (footprint beside ours, then the broker down for a minute)");
