@@ -31,7 +31,7 @@ export function readingRecord(
   rawChannel: unknown,
   rawValue: unknown,
 ): ReadingRecord | string {
-  const out: ReadingRecord = { kind: "reading", ms: 0, offsetMin: 0, device, channel: "power_w", value: 0 };
+  const out = blankReading();
   return fillReading(out, t, device, rawChannel, rawValue) ?? out;
 }
 
@@ -120,15 +120,13 @@ export function readCommonReading(line: string, out: ReadingRecord): boolean {
   return fillReading(out, t, device, channel, value) === undefined;
 }
 
+/** A record to read into (its fields are all written when a reading is read into it). */
+export function blankReading(): ReadingRecord {
+  return { kind: "reading", ms: 0, offsetMin: 0, device: "", channel: "power_w", value: 0 };
+}
+
 /** `readCommonReading` into a new record, or undefined. */
 export function fastReading(line: string): ReadingRecord | undefined {
-  const out: ReadingRecord = {
-    kind: "reading",
-    ms: 0,
-    offsetMin: 0,
-    device: "",
-    channel: "power_w",
-    value: 0,
-  };
+  const out = blankReading();
   return readCommonReading(line, out) ? out : undefined;
 }

@@ -7,7 +7,7 @@ import type { ButtonAction } from "../profiles/bthome.js";
 import type { DeviceProfile } from "../profiles/schema.js";
 import { defaultButtonAction, ReplayEngine } from "./engine.js";
 import { parseJsonLine, type ReplayRecord, zoneForOffset } from "./input.js";
-import { type ReadingRecord, readCommonReading } from "./reading-line.js";
+import { blankReading, readCommonReading } from "./reading-line.js";
 
 export interface ReplayRunOptions {
   /** The home's config; without it the defaults apply and devices are taken from the input. */
@@ -70,14 +70,7 @@ export async function runReplay(
   let n = 0;
   let skipped = 0;
   // One record read into for every common line: the engine copies what it needs before the next.
-  const common: ReadingRecord = {
-    kind: "reading",
-    ms: 0,
-    offsetMin: 0,
-    device: "",
-    channel: "power_w",
-    value: 0,
-  };
+  const common = blankReading();
   const step = (line: string): void => {
     n++;
     // parseLine, with the blank check only for lines the common form does not match.
