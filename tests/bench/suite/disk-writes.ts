@@ -96,11 +96,32 @@ function activity(z2m: mqtt.MqttClient): () => void {
 }
 
 /**
+ * Waits out the window. With `HEARTH_BENCH_DISK_TRACE=1`, prints a JSON line to stderr every minute
+ * (minutes into the window, bytes written so far, messages so far): whether the bytes come steadily or
+ * in bursts (a prune, a checkpoint, a model saved) is what a window's total cannot say.
+ */
+async function traceWindow(
+  pid: number,
+  windowMs: number,
+  t0: number,
+  w0: number,
+  messages: () => number,
+): Promise<void> {
+  if (process.env.HEARTH_BENCH_DISK_TRACE !== "1") return sleep(windowMs);
+  for (let minute = 1; Date.now() - t0 < windowMs; minute++) {
+    await sleep(Math.max(0, Math.min(t0 + minute * 60_000, t0 + windowMs) - Date.now()));
+    const line = { minute, written: writeBytes(pid) - w0, messages: messages() };
+    process.stderr.write(`disk trace ${JSON.stringify(line)}\n`);
+  }
+}
+
+/**
  * `HEARTH_BENCH_DISK_WINDOW_S` sets the window (seconds) instead of 2 or 30 minutes,
  * `HEARTH_BENCH_TELEMETRY_FLUSH` (a duration, e.g. `60s`) gives the home that `outbox.telemetry_flush`,
  * `HEARTH_BENCH_RETENTION` its `outbox.retention` (e.g. `10m`: pruning as a home does after a week), and
  * `HEARTH_BENCH_KEEP_STATE=1` keeps the state directory (its path on stderr) to look at the outbox after
- * the run: both for finding where the bytes go (docs/BENCHMARKS.md), not for the suite's figure.
+ * the run, `HEARTH_BENCH_DISK_TRACE=1` traces the window minute by minute: all for finding where the
+ * bytes go (docs/BENCHMARKS.md), not for the suite's figure.
  */
 export async function diskWrites(quick: boolean): Promise<DiskWrites> {
   const windowS = Number(process.env.HEARTH_BENCH_DISK_WINDOW_S);
@@ -144,7 +165,7 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
     const w0 = writeBytes(pid);
     const m0 = sub.messages.length;
     const t0 = Date.now();
-    await sleep(windowMs);
+    await traceWindow(pid, windowMs, t0, w0, () => sub.messages.length - m0);
     const w1 = writeBytes(pid);
     const elapsed = Date.now() - t0;
     const window = sub.messages.slice(m0);
