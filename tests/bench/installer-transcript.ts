@@ -41,7 +41,8 @@ async function run(
     ? ["script", ["-qfec", [process.execPath, HEARTH_MAIN, ...args].join(" "), "/dev/null"]]
     : [process.execPath, [HEARTH_MAIN, ...args]];
   const r = await startProgram(cmd as string, argv as string[]).done;
-  const shown = `$ hearth ${args.join(" ")}\n${r.stdout}${r.stderr}(exit ${r.code})`;
+  // A terminal's line ends are CR LF; the page shows lines.
+  const shown = `$ hearth ${args.join(" ")}\n${r.stdout}${r.stderr}(exit ${r.code})`.replaceAll("\r\n", "\n");
   return { shown: clean(shown), code: r.code };
 }
 
