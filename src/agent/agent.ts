@@ -95,6 +95,7 @@ export class Agent {
       retentionMs: config.outbox.retention,
       telemetryBatch: config.outbox.telemetry_batch,
       telemetryFlushMs: config.outbox.telemetry_flush,
+      telemetryHoldMs: config.outbox.telemetry_hold,
       ballastBytes: config.outbox.ballast_mb * 1024 * 1024,
       runtimeDir: config.outbox.runtime_dir,
       log: host.log.child({ module: "outbox" }),

@@ -253,6 +253,12 @@ export const configSchema = z
           .describe("delivered messages kept this long for resend on request"),
         telemetry_batch: z.number().int().min(1).default(100),
         telemetry_flush: duration.prefault("2s"),
+        telemetry_hold: duration
+          .prefault("15m")
+          .refine((ms) => ms <= 3_600_000, "at most 1h: the local copy a power cut may lose")
+          .describe(
+            "telemetry the cloud has acknowledged waits this long in memory for the next slots before it is written, so that they share one write (SD cards wear out); a kill or power cut loses at most this much of the local copy, never what the cloud has not acknowledged (0: written after telemetry_flush)",
+          ),
         ballast_mb: z
           .number()
           .min(0)

@@ -15,6 +15,11 @@ export interface OutboxOptions {
   retentionMs: number;
   telemetryBatch: number;
   telemetryFlushMs: number;
+  /**
+   * How long a telemetry burst the cloud acknowledged whole may wait in memory for the next slots'
+   * before its commit (telemetry-path.ts). Default 0: committed at the end of its flush window.
+   */
+  telemetryHoldMs?: number;
   /** Longest a deferred telemetry delivery mark waits for a commit to ride in (later-marks.ts). */
   laterMarksMs?: number;
   /** Bytes of the ballast file kept beside the outbox for a full disk (0: none). Default 0. */

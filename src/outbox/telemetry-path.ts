@@ -8,7 +8,7 @@ import { TelemetryBuffer } from "./telemetry-buffer.js";
 import type { Draft, WriteContext } from "./write.js";
 
 export interface TelemetryPathDeps {
-  o: Pick<OutboxOptions, "clock" | "telemetryBatch" | "telemetryFlushMs" | "log">;
+  o: Pick<OutboxOptions, "clock" | "telemetryBatch" | "telemetryFlushMs" | "telemetryHoldMs" | "log">;
   write: WriteContext;
   floor: SeqFloor;
   later: LaterMarks;
@@ -29,13 +29,25 @@ export interface TelemetryPathDeps {
  * Telemetry on its way to the disk: under the burst's reserve a row is numbered and published at once and
  * committed at the end of the flush window, delivered when acknowledged by then (burst.ts); past the
  * reserve, or behind a row that was not, it waits unnumbered in the batch as before (telemetry-buffer.ts),
- * whose commit moves the reserve on. A kill loses either (one flush window of telemetry at most).
+ * whose commit moves the reserve on. A kill loses either: one flush window of telemetry at most, or,
+ * of a burst the cloud acknowledged whole, the local copy of up to `telemetryHoldMs` (below).
+ *
+ * Holding an acknowledged burst: at the end of the flush window a burst whose every row the cloud has
+ * acknowledged is not committed yet but kept until `telemetryHoldMs` after its first row, gathering the
+ * next slots' bursts, so that several slots share one commit (docs/decisions/outbox-disk-writes.md,
+ * fourth round: each commit writes the file's header page, `meta` and the table's interior page again,
+ * and the 4 KiB block the previous commit ended in). A row not acknowledged by its flush window commits
+ * the whole burst then, as before: what the cloud does not have waits no longer than it did.
  */
 export class TelemetryPath {
   readonly #d: TelemetryPathDeps;
   readonly #burst: TelemetryBurst;
   readonly #buffer: TelemetryBuffer;
   #timer: Timer | undefined;
+  /** When the pending check runs (monotonic ms): a row put sooner than that brings it forward. */
+  #checkAt = 0;
+  /** When the burst's first row was put (monotonic ms). */
+  #heldSince: number | undefined;
 
   constructor(d: TelemetryPathDeps) {
     this.#d = d;
@@ -77,9 +89,37 @@ export class TelemetryPath {
     }
     this.#d.floor.cover(ledger.lastSeq + 1);
     this.#burst.hold(d, ledger, this.#d.write);
-    this.#timer ??= this.#d.o.clock.setTimeout(() => this.#flushBurst(), this.#d.o.telemetryFlushMs);
+    const now = this.#d.o.clock.monotonicMs();
+    this.#heldSince ??= now;
+    this.#checkBy(now + this.#d.o.telemetryFlushMs);
     this.#d.notify();
     if (this.#burst.size >= this.#d.o.telemetryBatch) this.#flushBurst();
+  }
+
+  /** Runs the burst's check at `at` at the latest. */
+  #checkBy(at: number): void {
+    if (this.#timer && this.#checkAt <= at) return;
+    this.#timer?.cancel();
+    this.#checkAt = at;
+    this.#timer = this.#d.o.clock.setTimeout(
+      () => this.#check(),
+      Math.max(0, at - this.#d.o.clock.monotonicMs()),
+    );
+  }
+
+  /** The end of a flush window: commit, or keep holding a burst the cloud has acknowledged whole. */
+  #check(): void {
+    this.#timer = undefined;
+    const holdMs = this.#d.o.telemetryHoldMs ?? 0;
+    const until = (this.#heldSince ?? 0) + holdMs;
+    if (
+      holdMs > 0 &&
+      this.#burst.size > 0 &&
+      this.#burst.undelivered() === 0 &&
+      this.#d.o.clock.monotonicMs() < until
+    )
+      this.#checkBy(until);
+    else this.#flushBurst();
   }
 
   /** Commits the burst, then the batch. */
@@ -102,6 +142,7 @@ export class TelemetryPath {
   /** Forgets what is not committed (the outbox closes); returns how many rows. */
   drop(): number {
     this.cancel();
+    this.#heldSince = undefined;
     return this.#buffer.drop() + this.#burst.drop();
   }
 
@@ -138,6 +179,7 @@ export class TelemetryPath {
     const marks = later.take();
     try {
       this.#burst.commit(this.#d.write, marks, this.#d.prune);
+      this.#heldSince = undefined;
       this.#d.notify();
     } catch (e) {
       // Held for the next flush; past the reserve new telemetry is batched unnumbered, as before.
