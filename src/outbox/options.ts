@@ -20,7 +20,10 @@ export interface OutboxOptions {
    * before its commit (telemetry-path.ts). Default 0: committed at the end of its flush window.
    */
   telemetryHoldMs?: number;
-  /** Longest a deferred telemetry delivery mark waits for a commit to ride in (later-marks.ts). */
+  /**
+   * Longest a deferred telemetry delivery mark waits for a commit to ride in (later-marks.ts). Default:
+   * LATER_MARKS_MS past `telemetryHoldMs`.
+   */
   laterMarksMs?: number;
   /** Bytes of the ballast file kept beside the outbox for a full disk (0: none). Default 0. */
   ballastBytes?: number;

@@ -84,7 +84,8 @@ export class SqliteOutbox implements Outbox {
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
     this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
-    const laterMs = opts.laterMarksMs ?? LATER_MARKS_MS;
+    // A held burst commits up to the hold after its first row: a mark waits for it, past the next slot.
+    const laterMs = opts.laterMarksMs ?? LATER_MARKS_MS + (opts.telemetryHoldMs ?? 0);
     // A burst's rows held in memory take their marks there (telemetry-path.ts), the memory lane's too.
     const held = {
       markDelivered: (seqs: readonly number[]) =>

@@ -144,6 +144,24 @@ describe("an acknowledged burst held for the next slots (issue 14, disk writes)"
     expect(onDisk(path).map(([seq]) => seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it("a deferred mark of a row on disk waits for the held burst's commit, not a commit of its own", () => {
+    const clock = new VirtualClock();
+    const path = join(dir, `marks-${n}.db`);
+    const outbox = started(path, clock, HOLD_MS);
+    const wal = walBytes(path);
+    outbox.markDeliveredLater([1]);
+    for (let s = 0; s < 3; s++) {
+      slot(outbox, 2);
+      clock.advanceBy(SLOT_MS - 2 * SECOND_MS);
+      // Past the 6-minute bound a mark had without a hold: still nothing written.
+      expect(walBytes(path)).toBe(wal);
+      clock.advanceBy(2 * SECOND_MS);
+    }
+    expect(walBytes(path)).toBeGreaterThan(wal);
+    outbox.close();
+    expect(onDisk(path).every(([, delivered]) => delivered)).toBe(true);
+  });
+
   it("with no hold (0) an acknowledged burst commits at its flush window, as before", () => {
     const clock = new VirtualClock();
     const path = join(dir, `none-${n}.db`);
