@@ -5,12 +5,11 @@ import type { Reading } from "../core/readings.js";
 import { HOUR_MS, SECOND_MS } from "../core/time.js";
 import type { Activity } from "./activity.js";
 import { EnergyPower } from "./energy-power.js";
-import { type SilenceMark, SilenceRule, type SilenceVerdict } from "./inactivity.js";
+import { SilenceRule, type SilenceVerdict } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
 import { NightLights } from "./night-lights.js";
 import { nightOf } from "./night-motion.js";
 import type { ResolvedDetection } from "./options.js";
-import { ProvisionalUp } from "./provisional-up.js";
 import type { Routine } from "./routine.js";
 import { type UsualEvidence, UsualStillnessVerdict } from "./usual-stillness-verdict.js";
 
@@ -76,14 +75,6 @@ export function inactivityEvidence(
   };
 }
 
-/** The silence before a motion-only "up", for going on with it if the "up" is not confirmed. */
-interface SilenceBefore {
-  rule: SilenceMark;
-  still: SilenceMark;
-  wall: number;
-  last: Activity | undefined;
-}
-
 /**
  * The current silence and the three verdicts on it: the rules (day and night limits, the morning
  * deadline), lights left on into the night, and the learned routine. Silence is measured from the
@@ -108,11 +99,6 @@ export class InactivityVerdicts {
   #silenceFromWall = 0;
   /** How long the person is usually still, hour by hour (learned always, used when `usualStillness`). */
   readonly stillness: UsualStillnessVerdict;
-  /**
-   * With the pre-alarm on, motion alone ending a long silence waits for a confirmation, else the
-   * silence goes on (provisional-up.ts). Without the pre-alarm, as before.
-   */
-  readonly #provisional: ProvisionalUp<SilenceBefore> | undefined;
 
   constructor(d: ResolvedDetection, clock: Clock, lc: LocalClock, routine: Routine) {
     this.#d = d;
@@ -120,7 +106,6 @@ export class InactivityVerdicts {
     this.#lc = lc;
     this.#routine = routine;
     this.#energy = d.prealarmWaitMs > 0 ? new EnergyPower() : undefined;
-    this.#provisional = d.prealarmWaitMs > 0 ? new ProvisionalUp() : undefined;
     this.stillness = new UsualStillnessVerdict(
       {
         sleepStartMin: d.sleepStartMin,
@@ -159,7 +144,6 @@ export class InactivityVerdicts {
 
   /** A new silence starts at `nowMono` / `wallMs` (the start, a return from away, an acknowledgement). */
   restart(nowMono: number, wallMs: number, ordinary = false): void {
-    this.#provisional?.clear();
     this.stillness.restart(nowMono, ordinary);
     this.stillness.nightMotion.answered(ordinary);
     this.stillness.nightMotion.clear();
@@ -173,12 +157,6 @@ export class InactivityVerdicts {
    */
   activity(a: Activity, wallMs: number, up = true): void {
     const ends = up && a.mono > this.#rule.lastActivityMono();
-    this.#provisional?.activity(a, ends, a.mono - this.#rule.lastActivityMono(), () => ({
-      rule: this.#rule.mark(),
-      still: this.stillness.markSilence(),
-      wall: this.#silenceFromWall,
-      last: this.#lastActivity,
-    }));
     const local = this.#lc.at(wallMs);
     if (this.#d.usualStillness)
       this.stillness.nightMotion.activity(
@@ -192,14 +170,6 @@ export class InactivityVerdicts {
     this.#lastActivity = a;
     this.#silenceFromWall = wallMs;
     this.#rule.activity(a.mono);
-  }
-
-  /** A motion-only "up" went unconfirmed: the silence before it goes on (provisional-up.ts). */
-  #rejoin(b: SilenceBefore): void {
-    this.#rule.rejoin(b.rule);
-    this.stillness.rejoinSilence(b.still);
-    this.#silenceFromWall = b.wall;
-    this.#lastActivity = b.last;
   }
 
   /**
@@ -258,8 +228,6 @@ export class InactivityVerdicts {
     o: { paused: boolean; factor: number; mute: boolean; asking?: boolean },
   ): InactivityFinding | undefined {
     const { paused, factor } = o;
-    const unconfirmed = this.#provisional?.due(nowMono);
-    if (unconfirmed) this.#rejoin(unconfirmed);
     const v = this.#rule.check(nowMono, local, {
       paused,
       factor,

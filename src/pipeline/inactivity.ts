@@ -43,15 +43,6 @@ export function inWindow(min: number, start: number, end: number): boolean {
   return start <= end ? min >= start && min < end : min >= start || min < end;
 }
 
-/** A silence's state at one moment (`SilenceRule.mark`). */
-export interface SilenceMark {
-  readonly lastMono: number;
-  readonly countedMs: number;
-  readonly awakeMs: number;
-  readonly totalMs: number;
-  readonly totalAwakeMs: number;
-}
-
 /**
  * The rules of day one. Silence is measured on the monotonic clock and accumulated one check at a
  * time, so that time in which the home could not be observed (a power cut, every sense missing)
@@ -66,9 +57,6 @@ export class SilenceRule {
   #awakeMs = 0;
   /** Local day of the last morning-deadline decision, so it is taken once a day. */
   #deadlineDay = -1;
-  /** Silence counted since the start, never reset: what a `rejoin` adds back (`SilenceMark`). */
-  #totalMs = 0;
-  #totalAwakeMs = 0;
 
   constructor(o: SilenceRuleOptions, nowMono: number) {
     this.#o = o;
@@ -90,24 +78,6 @@ export class SilenceRule {
 
   lastActivityMono(): number {
     return this.#lastMono;
-  }
-
-  /** Where the silence stands now, for a `rejoin` if what ends it turns out to be no one up. */
-  mark(): SilenceMark {
-    return {
-      lastMono: this.#lastMono,
-      countedMs: this.#countedMs,
-      awakeMs: this.#awakeMs,
-      totalMs: this.#totalMs,
-      totalAwakeMs: this.#totalAwakeMs,
-    };
-  }
-
-  /** The silence of `m` goes on, as if what ended it since had not: all the time since counts. */
-  rejoin(m: SilenceMark): void {
-    this.#lastMono = m.lastMono;
-    this.#countedMs = m.countedMs + (this.#totalMs - m.totalMs);
-    this.#awakeMs = m.awakeMs + (this.#totalAwakeMs - m.totalAwakeMs);
   }
 
   countedMs(): number {
@@ -145,11 +115,7 @@ export class SilenceRule {
     this.#lastCheckMono = nowMono;
     if (!o.paused) {
       this.#countedMs += dt;
-      this.#totalMs += dt;
-      if (!night) {
-        this.#awakeMs += dt;
-        this.#totalAwakeMs += dt;
-      }
+      if (!night) this.#awakeMs += dt;
     }
     const silenceMs = nowMono - this.#lastMono;
     const nightLimit = this.#o.maxSilenceNightMs * o.factor;

@@ -1,5 +1,5 @@
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../core/time.js";
-import { type SilenceMark, SilenceRule, type SilenceRuleOptions, type SilenceVerdict } from "./inactivity.js";
+import { SilenceRule, type SilenceRuleOptions, type SilenceVerdict } from "./inactivity.js";
 import { type LocalTime, weekdayOf } from "./local-time.js";
 import { NightMotion, type NightMotionState } from "./night-motion.js";
 import { UsualBedtime } from "./usual-bedtime.js";
@@ -242,16 +242,6 @@ export class UsualStillnessVerdict {
     this.#fromSign = false;
     this.#silRule.resetTo(mono);
     this.#anyRule.resetTo(mono);
-  }
-
-  /** Where the silence measure stands (provisional-up.ts: kept for a rejoin). */
-  markSilence(): SilenceMark {
-    return this.#silRule.mark();
-  }
-
-  /** The silence of `m` goes on: what ended it since was no one up (provisional-up.ts). */
-  rejoinSilence(m: SilenceMark): void {
-    this.#silRule.rejoin(m);
   }
 
   discard(): void {
