@@ -10,8 +10,7 @@ import type { UsualStillnessSnapshot, UsualStillnessVerdict } from "./usual-stil
 /**
  * Where the learned models live in a `ModelStore` (the outbox's kv table in the agent), and how they
  * are read and written: the routine under one key, each meter's standby and machine model under its
- * device's, the usual stillness and the outings' lengths under theirs. Values are JSON text. The
- * pipeline and `hearth routine` both go through here.
+ * device's, the usual stillness and the outings' lengths under theirs. Values are JSON text. The pipeline and `hearth routine` both go through here.
  */
 export const ROUTINE_KEY = "pipeline.routine";
 const STILLNESS_KEY = "pipeline.usual_stillness";

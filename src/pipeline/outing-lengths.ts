@@ -4,9 +4,9 @@ import { DAY_MS, HOUR_MS } from "../core/time.js";
  * How long this person's outings last, learned from the ended ones, so that an outing far longer
  * than any of theirs raises `not_home` before the fixed `max_day`.
  *
- * The limit is the longest outing of the last four weeks and half as long again, never under a floor
- * and never over `max_day`, and only once enough outings are known (else `max_day`). Chosen from what
- * the limit means, not fitted to the simulator (the margin was the second tried, see below):
+ * The limit is the longest outing of the last four weeks and half as long again, never under a floor and
+ * never over `max_day`, and only once enough outings are known (else `max_day`). Chosen from what the
+ * limit means, not fitted to the simulator:
  * - four weeks: a month of errands, a weekly visit or appointment seen four times, and short enough
  *   that a change of habit (a new day centre) is followed within a month;
  * - the longest, not a quantile: an outing as long as one the person already made is not unusual,
@@ -46,17 +46,15 @@ export class OutingLengths {
 
   /** Outings ended in the four weeks before `nowWall`. */
   count(nowWall: number): number {
-    return this.#recent(nowWall).n;
+    return this.#recent(nowWall).length;
   }
 
-  /**
-   * The day limit for an outing at `nowWall`: learned (see the module comment), or `maxDayMs`. Asked
-   * at every tick while out, so it goes over the list without copying it.
-   */
+  /** The day limit for an outing at `nowWall`: learned (see the module comment), or `maxDayMs`. */
   limitMs(nowWall: number, maxDayMs: number): number {
-    const { n, longestMs } = this.#recent(nowWall);
-    if (n < OUTING_MIN_COUNT) return maxDayMs;
-    return Math.min(maxDayMs, Math.max(OUTING_FLOOR_MS, longestMs * OUTING_MARGIN));
+    const recent = this.#recent(nowWall);
+    if (recent.length < OUTING_MIN_COUNT) return maxDayMs;
+    const longest = Math.max(...recent.map((o) => o.outMs));
+    return Math.min(maxDayMs, Math.max(OUTING_FLOOR_MS, longest * OUTING_MARGIN));
   }
 
   toJSON(): OutingLengthsSnapshot {
@@ -72,16 +70,8 @@ export class OutingLengths {
       .slice(-MAX_KEPT);
   }
 
-  /** How many outings ended in the four weeks before `nowWall`, and the longest of them. */
-  #recent(nowWall: number): { n: number; longestMs: number } {
-    let n = 0;
-    let longestMs = 0;
-    for (const o of this.#ended)
-      if (o.end > nowWall - OUTING_WINDOW_MS && o.end <= nowWall) {
-        n++;
-        longestMs = Math.max(longestMs, o.outMs);
-      }
-    return { n, longestMs };
+  #recent(nowWall: number): { end: number; outMs: number }[] {
+    return this.#ended.filter((o) => o.end > nowWall - OUTING_WINDOW_MS && o.end <= nowWall);
   }
 
   #prune(nowWall: number): void {
