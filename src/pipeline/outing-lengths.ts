@@ -4,18 +4,15 @@ import { DAY_MS, HOUR_MS } from "../core/time.js";
  * How long this person's outings last, learned from the ended ones, so that an outing far longer
  * than any of theirs raises `not_home` before the fixed `max_day`.
  *
- * The limit is the longest outing of the last four weeks and half as long again, never under a floor and
+ * The limit is the longest outing of the last four weeks with a quarter more, never under a floor and
  * never over `max_day`, and only once enough outings are known (else `max_day`). Chosen from what the
  * limit means, not fitted to the simulator:
  * - four weeks: a month of errands, a weekly visit or appointment seen four times, and short enough
  *   that a change of habit (a new day centre) is followed within a month;
  * - the longest, not a quantile: an outing as long as one the person already made is not unusual,
  *   and a false `not_home` goes to the cloud;
- * - half as long again: traffic, a queue, a chat on the way home, two errands run together stretch a
- *   usual outing by up to an hour or two (a 2 h errand becomes 3 h). A quarter more was tried first
- *   and cost 111 cloud false alarms in 1,500 home-months for 3 incidents found sooner (tuning seeds;
- *   docs/DETECTION.md, "Outings learned, and twitches held provisionally"): outings run together
- *   exceed the month's longest by more than a quarter far more often than a fall happens out;
+ * - a quarter more: traffic, a queue, a chat on the way home stretch a usual outing by minutes to an
+ *   hour; a quarter of a 2 h errand is half an hour;
  * - floor 3 h: an errand round (shopping, the doctor's with its waiting room, and the way there and
  *   back) takes up to about that, so a shorter limit would ask about ordinary outings in a home that
  *   happened to have only short ones lately; 3 h after leaving is still inside the 4 h target;
@@ -23,7 +20,7 @@ import { DAY_MS, HOUR_MS } from "../core/time.js";
  *   all n before it is 1 in n + 1 for any distribution; 1 in 11 at ten, before the margin).
  */
 export const OUTING_WINDOW_MS = 28 * DAY_MS;
-export const OUTING_MARGIN = 1.5;
+export const OUTING_MARGIN = 1.25;
 export const OUTING_FLOOR_MS = 3 * HOUR_MS;
 export const OUTING_MIN_COUNT = 10;
 /** A bound on the kept list whatever the habits (a door used many times a day). */

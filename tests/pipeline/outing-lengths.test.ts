@@ -53,7 +53,7 @@ describe("the outing limit learned from the person's outings", () => {
   it("after enough short outings, a long one raises not_home at the floor (3 h), not at max_day", () => {
     const rig = pipelineRig("2026-03-02T07:10:00+08:00", QUIET_OK);
     outings(rig, OUTING_MIN_COUNT); // until 16:40: ten outings of 50 min
-    // 50 min and half again is under the floor: 3 h after the door closed behind the person.
+    // 50 min × 1.25 is under the floor: 3 h after the door closed behind the person.
     expect(hoursToNotHome(rig)).toBeCloseTo(3, 1);
     expect(rig.sink.alerts.find((a) => a.kind === "not_home")?.evidence).toMatchObject({
       rule: "outing_day",
@@ -88,11 +88,11 @@ describe("OutingLengths", () => {
   const t0 = Date.parse("2026-03-02T12:00:00+08:00");
   const max = 6 * HOUR_MS;
 
-  it("the longest of the last four weeks and half again, between the floor and max_day", () => {
+  it("the longest of the last four weeks by a quarter, between the floor and max_day", () => {
     const l = new OutingLengths();
     for (let i = 0; i < OUTING_MIN_COUNT - 1; i++) l.add(t0 + i * DAY_MS, HOUR_MS);
     l.add(t0 + 9 * DAY_MS, 3 * HOUR_MS);
-    expect(l.limitMs(t0 + 9 * DAY_MS, max)).toBe(4.5 * HOUR_MS);
+    expect(l.limitMs(t0 + 9 * DAY_MS, max)).toBe(3.75 * HOUR_MS);
     l.add(t0 + 10 * DAY_MS, 5 * HOUR_MS);
     expect(l.limitMs(t0 + 10 * DAY_MS, max)).toBe(max);
     const short = new OutingLengths();
@@ -114,7 +114,7 @@ describe("OutingLengths", () => {
     const r = new OutingLengths();
     r.restore(JSON.parse(JSON.stringify(l.toJSON())));
     expect(r.limitMs(t0 + DAY_MS, max)).toBe(l.limitMs(t0 + DAY_MS, max));
-    expect(r.limitMs(t0 + DAY_MS, max)).toBe(209 * 1.5 * MINUTE_MS);
+    expect(r.limitMs(t0 + DAY_MS, max)).toBe(209 * 1.25 * MINUTE_MS);
     expect(() => r.restore({} as never)).toThrow();
   });
 });
@@ -128,7 +128,7 @@ describe("outings not learned", () => {
     rig.read("door-1", "door", 1);
     rig.clock.advanceBy(MINUTE_MS);
     rig.read("door-1", "door", 0);
-    rig.clock.advanceBy(4 * HOUR_MS); // away 4 h: learned, it would make the limit max_day
+    rig.clock.advanceBy(4 * HOUR_MS); // away 4 h: learned, it would make the limit 5 h
     rig.read("door-1", "door", 1);
     rig.clock.advanceBy(MINUTE_MS);
     rig.read("door-1", "door", 0);
