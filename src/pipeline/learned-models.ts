@@ -1,7 +1,6 @@
 import type { Logger } from "../core/log.js";
 import type { ActivityExtractor } from "./activity.js";
 import { DETECTION_DEFAULTS } from "./options.js";
-import type { OutingLengths, OutingLengthsSnapshot } from "./outing-lengths.js";
 import type { ModelStore } from "./ports.js";
 import type { PowerModelState } from "./power.js";
 import { Routine, type RoutineState } from "./routine.js";
@@ -10,11 +9,10 @@ import type { UsualStillnessSnapshot, UsualStillnessVerdict } from "./usual-stil
 /**
  * Where the learned models live in a `ModelStore` (the outbox's kv table in the agent), and how they
  * are read and written: the routine under one key, each meter's standby and machine model under its
- * device's, the usual stillness and the outings' lengths under theirs. Values are JSON text. The pipeline and `hearth routine` both go through here.
+ * device's. Values are JSON text. The pipeline and `hearth routine` both go through here.
  */
 export const ROUTINE_KEY = "pipeline.routine";
 const STILLNESS_KEY = "pipeline.usual_stillness";
-const OUTINGS_KEY = "pipeline.outing_lengths";
 const powerKey = (device: string) => `pipeline.power.${device}`;
 
 /**
@@ -28,7 +26,6 @@ export function loadModels(
   devices: readonly string[],
   log: Logger,
   stillness?: UsualStillnessVerdict,
-  outings?: OutingLengths,
 ): void {
   const r = store.get(ROUTINE_KEY);
   if (r) {
@@ -44,14 +41,6 @@ export function loadModels(
       stillness?.restore(JSON.parse(s) as UsualStillnessSnapshot);
     } catch (e) {
       log.warn({ err: e }, "Learned usual stillness in the store is unreadable; learning again");
-    }
-  }
-  const o = outings ? store.get(OUTINGS_KEY) : undefined;
-  if (o) {
-    try {
-      outings?.restore(JSON.parse(o) as OutingLengthsSnapshot);
-    } catch (e) {
-      log.warn({ err: e }, "Learned outing lengths in the store are unreadable; learning again");
     }
   }
   for (const device of devices) {
@@ -71,11 +60,9 @@ export function saveModels(
   routine: Routine,
   activity: ActivityExtractor,
   stillness?: UsualStillnessVerdict,
-  outings?: OutingLengths,
 ): void {
   store.set(ROUTINE_KEY, JSON.stringify(routine.toJSON()));
   if (stillness) store.set(STILLNESS_KEY, JSON.stringify(stillness.toJSON()));
-  if (outings) store.set(OUTINGS_KEY, JSON.stringify(outings.toJSON()));
   for (const [d, m] of activity.powerModels()) store.set(powerKey(d), JSON.stringify(m.toJSON()));
 }
 

@@ -7,16 +7,12 @@ import type { AlertManager } from "./alerts.js";
 import { inWindow } from "./inactivity.js";
 import type { LocalClock, LocalTime } from "./local-time.js";
 import type { ResolvedDetection } from "./options.js";
-import { OutingLengths } from "./outing-lengths.js";
 import type { MessageSink } from "./ports.js";
 
 export interface OutingOptions {
   /** A door event followed by this long without a sign of anyone inside: the person is out. */
   settleMs: number;
-  /**
-   * An outing longer than this raises `not_home` (rule `outing_day`); sooner once the person's own
-   * outings are learned (outing-lengths.ts), never later.
-   */
+  /** An outing longer than this raises `not_home` (rule `outing_day`). */
   maxDayMs: number;
   /** An outing that has lasted this long inside the sleep window raises `not_home` (`outing_night`). */
   sleepGraceMs: number;
@@ -73,8 +69,7 @@ export type OutingState = "home" | "leaving" | "out";
  *   step or PIR trigger does not: a thermostat or the sun on a PIR must not bring a person home.
  * - Coming in through the door is an opening and a closing: when an opening ended the outing, the
  *   closing that follows belongs to it and does not start a new `leaving`.
- * - An outing past the day limit (`maxDayMs`, or sooner once the person's own outings are learned:
- *   outing-lengths.ts), or lasting `sleepGraceMs` inside the sleep window, raises `not_home`
+ * - An outing past `maxDayMs`, or lasting `sleepGraceMs` inside the sleep window, raises `not_home`
  *   once per outing (not while the watch is away); the person's return clears it (cause `activity`).
  *
  * The state is not persisted: after a restart the person is taken as home, the silence counting from
@@ -102,13 +97,6 @@ export class Outings {
   readonly #doorValue = new Map<string, number>();
   /** Set on a resumed start until the first door reading or activity: see the class comment. */
   #restart: { mono: number; wall: number } | undefined;
-  /**
-   * This outing is not one to learn from: it began at a restart (the real leaving was earlier), or
-   * the watch was away during it (an announced trip, not one of the person's outings).
-   */
-  #unlearned = false;
-  /** The lengths of the ended outings, for the day limit (kept in the store with the routine). */
-  readonly lengths = new OutingLengths();
 
   constructor(o: OutingOptions, d: OutingDeps) {
     this.#o = o;
@@ -133,7 +121,6 @@ export class Outings {
     const open = this.#d.alerts.findOpen("not_home");
     if (open?.device === undefined) return;
     this.#leave(open.device, nowMono, wallMs);
-    this.#unlearned = true;
     this.#state = "out";
     this.#raised = true;
     this.#restart = undefined;
@@ -146,10 +133,7 @@ export class Outings {
     const restart = this.#restart;
     this.#restart = undefined;
     // A door at rest (closed); an open one is someone passing, whose closing will be a door event.
-    if (restart && this.#state === "home" && r.value <= 0) {
-      this.#leave(r.device, restart.mono, restart.wall);
-      this.#unlearned = true;
-    }
+    if (restart && this.#state === "home" && r.value <= 0) this.#leave(r.device, restart.mono, restart.wall);
   }
 
   /** An activity at wall time `wallMs` (door events have source `door`). */
@@ -166,7 +150,7 @@ export class Outings {
       return;
     }
     if (this.#state !== "out") return;
-    if (this.#signs.add(a)) this.#end(a, wallMs);
+    if (this.#signs.add(a)) this.#end(a);
   }
 
   /** At every tick: `leaving` may become `out`; a long outing raises `not_home`. */
@@ -181,10 +165,8 @@ export class Outings {
         data: { door: this.#door, out_since: this.#iso(this.#sinceWall) },
       });
     }
-    if (this.#state === "out" && away) this.#unlearned = true;
     if (this.#state !== "out" || this.#raised || away) return;
-    if (nowMono - this.#sinceMono >= this.lengths.limitMs(wallMs, this.#o.maxDayMs))
-      this.#raise("outing_day", nowMono);
+    if (nowMono - this.#sinceMono >= this.#o.maxDayMs) this.#raise("outing_day", nowMono);
     else if (this.#outInSleepWindowMs(wallMs, local) >= this.#o.sleepGraceMs)
       this.#raise("outing_night", nowMono);
   }
@@ -201,7 +183,7 @@ export class Outings {
   #doorEvent(a: Activity, wallMs: number): void {
     const open = (this.#doorValue.get(a.device) ?? 1) > 0;
     if (this.#state === "out") {
-      this.#end(a, wallMs);
+      this.#end(a);
       this.#absorbClose = open;
       return;
     }
@@ -218,12 +200,10 @@ export class Outings {
     this.#sinceMono = mono;
     this.#sinceWall = wall;
     this.#absorbClose = false;
-    this.#unlearned = false;
   }
 
-  #end(a: Activity, wallMs: number): void {
+  #end(a: Activity): void {
     const outS = Math.round((a.mono - this.#sinceMono) / SECOND_MS);
-    if (!this.#unlearned) this.lengths.add(wallMs, a.mono - this.#sinceMono);
     this.#state = "home";
     this.#signs.clear();
     this.#d.sink.putEvent({

@@ -133,7 +133,6 @@ export class Pipeline implements ReadingSink {
         this.#o.expectedDevices ?? [],
         this.#o.log,
         this.#verdicts.stillness,
-        this.#outings.lengths,
       );
     const now = this.#o.clock.monotonicMs();
     this.#verdicts.restart(now, this.#o.clock.wallMs());
@@ -385,13 +384,7 @@ export class Pipeline implements ReadingSink {
   #save(): void {
     if (!this.#o.store) return;
     try {
-      saveModels(
-        this.#o.store,
-        this.routine,
-        this.#activity,
-        this.#verdicts.stillness,
-        this.#outings.lengths,
-      );
+      saveModels(this.#o.store, this.routine, this.#activity, this.#verdicts.stillness);
     } catch (e) {
       this.#o.log.error({ err: e }, "Saving learned models failed");
     }
