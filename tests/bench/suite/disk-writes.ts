@@ -40,11 +40,38 @@ export interface DiskWrites {
   byType: Record<string, number>;
   /** The state directory's size at the end (outbox, WAL, models). */
   stateBytes: number;
+  /**
+   * write_bytes from the window's end to the agent's exit on SIGTERM: the last commit and SQLite's
+   * checkpoint at close, which copies every page the WAL holds since start-up into the file. A window
+   * shorter than the autocheckpoint's interval (1,000 frames, many hours here) holds no checkpoint of
+   * its own: this is its upper bound (it also holds start-up's pages). Undefined if the exit was missed.
+   */
+  stopBytes?: number;
 }
 
 function writeBytes(pid: number): number {
   const io = readFileSync(`/proc/${pid}/io`, "utf8");
   return Number(/^write_bytes:\s+(\d+)/m.exec(io)?.[1]);
+}
+
+/**
+ * SIGTERM, then write_bytes at the agent's exit: read from the zombie, before this process reaps it (the
+ * reaping waits for the event loop, which this loop holds; /proc/<pid>/io of a zombie still answers).
+ */
+function writeBytesAtExit(child: ChildProcess, pid: number): number | undefined {
+  child.kill("SIGTERM");
+  const deadline = Date.now() + 30_000;
+  let last: number | undefined;
+  while (Date.now() < deadline) {
+    try {
+      const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+      last = writeBytes(pid);
+      if (state === "Z") return last;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function dirBytes(dir: string): number {
@@ -168,6 +195,7 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
     await traceWindow(pid, windowMs, t0, w0, () => sub.messages.length - m0);
     const w1 = writeBytes(pid);
     const elapsed = Date.now() - t0;
+    const wExit = writeBytesAtExit(child, pid);
     const window = sub.messages.slice(m0);
     const msgBytes = window.reduce((n, m) => n + Buffer.byteLength(m.topic) + m.packet.payload.length, 0);
     const scale = 86_400_000 / elapsed;
@@ -176,8 +204,11 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
       const type = m.topic.slice(m.topic.lastIndexOf("/") + 1);
       byType[type] = (byType[type] ?? 0) + 1;
     }
-    if (w1 - w0 <= 0)
-      throw new Error(`disk writes: write_bytes did not grow (${w0} → ${w1}): is ${dir} on tmpfs?`);
+    // A short window may hold no commit (telemetry the cloud acknowledged waits up to outbox.telemetry_hold);
+    // the stop commits it, so the stop tells a real disk from tmpfs.
+    const end = wExit ?? w1;
+    if (end - w0 <= 0)
+      throw new Error(`disk writes: write_bytes did not grow (${w0} → ${end}): is ${dir} on tmpfs?`);
     return {
       windowS: Math.round(elapsed / 1000),
       diskBytesPerDay: Math.round((w1 - w0) * scale),
@@ -185,10 +216,13 @@ export async function diskWrites(quick: boolean): Promise<DiskWrites> {
       messages: window.length,
       byType,
       stateBytes: dirBytes(join(dir, "state")),
+      ...(wExit === undefined ? {} : { stopBytes: wExit - w1 }),
     };
   } finally {
-    child?.kill("SIGTERM");
-    if (child) await new Promise((r) => child?.once("exit", r));
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child?.once("exit", r));
+    }
     stopActivity();
     await z2m.endAsync();
     await sub.close();

@@ -71,7 +71,7 @@ step(`bytes written to disk (${quick ? "2-minute" : "30-minute"} window at the r
 const disk = await diskWrites(quick);
 const MB = (b: number) => `${(b / 1e6).toFixed(2)} MB/day`;
 rows.push({
-  measure: `disk writes, 3 meters + button + 2 sensors (write_bytes over ${disk.windowS} s, scaled to a day; outbox ${(disk.stateBytes / 1e6).toFixed(1)} MB at the end${disk.windowS < 1800 ? "; too short a window to judge" : ""})`,
+  measure: `disk writes, 3 meters + button + 2 sensors (write_bytes over ${disk.windowS} s, scaled to a day; outbox ${(disk.stateBytes / 1e6).toFixed(1)} MB at the end${disk.stopBytes === undefined ? "" : `; ${Math.round(disk.stopBytes / 1024)} KiB more at the stop, its last commit and the checkpoint of everything since start-up`}${disk.windowS < 1800 ? "; too short a window to judge" : ""})`,
   ours: MB(disk.diskBytesPerDay),
   baseline: `${MB(disk.messageBytesPerDay)} (the ${disk.messages} messages' own bytes)`,
   ratio: disk.messageBytesPerDay > 0 ? disk.diskBytesPerDay / disk.messageBytesPerDay : undefined,
