@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
+import { onDisk, walBytes } from "./on-disk.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-burst-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,25 +24,6 @@ function outboxAt(path: string, clock = new VirtualClock(), retentionMs = 24 * H
       retentionMs,
     }),
   );
-}
-
-/** Bytes of the outbox's WAL: a commit appends frames to it, and nothing else does. */
-const walBytes = (path: string) => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
-
-/** The rows on disk once the outbox is closed: seq → delivered (not in `pending`, schema 4). */
-function onDisk(path: string): Map<number, boolean> {
-  const db = new Database(path, { readonly: true });
-  try {
-    const rows = db
-      .prepare("SELECT seq, seq NOT IN (SELECT seq FROM pending) AS delivered FROM messages ORDER BY seq")
-      .all() as {
-      seq: number;
-      delivered: number;
-    }[];
-    return new Map(rows.map((r) => [r.seq, r.delivered === 1]));
-  } finally {
-    db.close();
-  }
 }
 
 /** An outbox whose first telemetry batch is committed: it wrote the reserve the bursts number under. */
