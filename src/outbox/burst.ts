@@ -30,8 +30,9 @@ export interface Reserve {
  * is down, the broker slow) are committed pending, as every row was before.
  *
  * A kill before the commit loses the burst: telemetry of at most one flush window, as the batch before
- * it, or the local copy of an acknowledged burst held for the next slots (telemetry-path.ts). The numbers it handed out may have reached the cloud, so none of them may come again: they lie
- * under a reserve written with the previous telemetry commit (`RESERVE_*`), which the next start skips
+ * it, or the local copy of an acknowledged burst held for the next slots (telemetry-path.ts). The
+ * numbers it handed out may have reached the cloud, so none of them may come again: they lie under a
+ * reserve written with the previous telemetry commit (`RESERVE_*`), which the next start skips
  * to when it finds it above the file's counters (a gap in seq and the telemetry lane, which the
  * contract reads as telemetry lost). A row is numbered here only under the reserve; past it, it waits
  * unnumbered in the batch and commits first (which moves the reserve on), as before.

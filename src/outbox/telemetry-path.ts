@@ -35,7 +35,7 @@ export interface TelemetryPathDeps {
  * Holding an acknowledged burst: at the end of the flush window a burst whose every row the cloud has
  * acknowledged is not committed yet but kept until `telemetryHoldMs` after its first row, gathering the
  * next slots' bursts, so that several slots share one commit (docs/decisions/outbox-disk-writes.md,
- * fourth round: each commit writes the file's header page, `meta` and the table's interior page again,
+ * fifth round: each commit writes the file's header page, `meta` and the table's interior page again,
  * and the 4 KiB block the previous commit ended in). A row not acknowledged by its flush window commits
  * the whole burst then, as before: what the cloud does not have waits no longer than it did.
  */
