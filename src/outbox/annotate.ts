@@ -47,6 +47,7 @@ function annotate(
   env.body = { ...env.body, evidence: { ...env.body.evidence, [key]: value } };
   const json = JSON.stringify(env);
   const bytes = rowBytes(json);
+  db.alone();
   // Found pending just now, in this same synchronous call.
   const changed = db
     .stmt("UPDATE messages SET envelope = ?, bytes = ? WHERE seq = ?")

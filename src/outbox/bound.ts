@@ -50,6 +50,11 @@ export class SizeBound {
     this.#shedTelemetry += telemetry;
   }
 
+  /** Takes back a count whose transaction was rolled back after all (a durable group's, durable-group.ts). */
+  uncounted(telemetry: number): void {
+    this.#shedTelemetry -= telemetry;
+  }
+
   /**
    * When the disk is full: frees at least `need` bytes of rows (delivered, then undelivered telemetry,
    * oldest first) in a transaction of its own, so that SQLite can reuse their pages for an alert.

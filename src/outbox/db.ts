@@ -72,6 +72,8 @@ export class OutboxDb {
   #quiet = 0;
   /** A bulk commit (a replay's marks) kept the far bound since the last `settle`: one checkpoint owed. */
   #owed = false;
+  /** Ends a durable group's open transaction (durable-group.ts), before a write that commits alone. */
+  #alone: (() => void) | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -173,12 +175,28 @@ export class OutboxDb {
     return s;
   }
 
+  /** Who ends a durable group's open transaction: the group (durable-group.ts). */
+  onAlone(end: () => void): void {
+    this.#alone = end;
+  }
+
+  /**
+   * Before a write that must commit on its own (a telemetry burst, delivery marks, a prune, held rows
+   * written back): a durable group's open transaction commits first, so that none of those rides in a
+   * transaction the group might roll back.
+   */
+  alone(): void {
+    this.#alone?.();
+  }
+
   /**
    * Runs `fn` with `synchronous = NORMAL` (safe against a crash in WAL mode, no fsync per commit); its
    * commits checkpoint the log when it holds CHECKPOINT_FRAMES, except inside `withoutCheckpoints` and
    * when `bulk` (a replay's delivery marks): those keep the far bound, and `settle` checkpoints later.
+   * Commits alone (`alone`).
    */
   relaxed(fn: () => void, bulk = false): void {
+    this.alone();
     // Prepared once (db.pragma() compiles its statement on every call: a tenth of a batched write).
     this.stmt("PRAGMA synchronous = NORMAL").run();
     const checkpoints = this.#quiet === 0 && !bulk;
@@ -205,6 +223,7 @@ export class OutboxDb {
   settle(): Checkpointed | undefined {
     if (!this.#owed || !this.#db) return undefined;
     this.#owed = false;
+    this.alone();
     const r = this.stmt("PRAGMA wal_checkpoint(PASSIVE)").get() as {
       busy: number;
       log: number;

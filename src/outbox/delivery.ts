@@ -74,6 +74,7 @@ export function requeue(db: OutboxDb, seqs: readonly number[]): number {
   // The pending_column trigger finds the key there already.
   const column = db.stmt("UPDATE messages SET delivered = 0, resend = 1 WHERE seq = ?");
   let n = 0;
+  db.alone();
   conn.transaction(() => {
     for (const s of seqs)
       if (add.run(s).changes > 0) {

@@ -52,23 +52,37 @@ export class FailSafeKv implements KeyValueStore {
       this.#held.set(key, value);
       return;
     }
+    const group = this.#group;
+    const joined = group?.join() ?? false;
     try {
-      if (this.#group?.active) {
-        // Made durable with the rest of the group (a BLE counter with its press's alert).
-        this.#group.deferred();
+      if (joined) {
+        // In the group's transaction (a BLE counter with its press's alert): one commit for both.
+        this.#db.stmt(UPSERT).run(key, value);
+        group?.wroteKv(key, value);
+      } else if (group?.active) {
+        // Made durable with the rest of the group, by its barrier.
+        group.deferred();
         this.#db.relaxed(() => this.#inner.set(key, value));
       } else this.#inner.set(key, value);
     } catch (e) {
+      // The group's transaction is rolled back: its earlier values come here first (`keep`), then this one.
+      if (joined) group?.abort(e);
       this.#held.set(key, value);
       this.#log.error({ err: e, key }, "Outbox kv write failed: value kept in memory");
       this.#onFailure(e);
     }
   }
 
+  /** Values a rolled-back durable group had written: kept here until `writeHeld`. */
+  keep(values: ReadonlyMap<string, string>): void {
+    for (const [k, v] of values) this.#held.set(k, v);
+  }
+
   /** Writes the values kept in memory; throws what SQLite throws (they stay held then). */
   writeHeld(): void {
     if (this.#held.size === 0) return;
     const conn = this.#db.need();
+    this.#db.alone();
     const upsert = this.#db.stmt(UPSERT);
     conn.transaction(() => {
       for (const [k, v] of this.#held) upsert.run(k, v);

@@ -63,6 +63,22 @@ export class MemoryLane {
     return dropped ? { envelope, dropped } : { envelope };
   }
 
+  /**
+   * Keeps messages already numbered (a durable group's rows its rolled-back transaction did not commit),
+   * in seq order. Returns what was dropped to keep the bound.
+   */
+  keep(rows: readonly Held[]): Held[] {
+    this.#held.push(...rows);
+    this.#held.sort((a, b) => a.message.seq - b.message.seq);
+    const dropped: Held[] = [];
+    while (this.#held.length > this.#max) {
+      const d = this.#dropOne();
+      if (!d) break;
+      dropped.push(d);
+    }
+    return dropped;
+  }
+
   #dropOne(): Held | undefined {
     const rank = (h: Held) => (h.message.delivered ? 0 : h.message.lane === "alert" ? 2 : 1);
     for (const r of [0, 1, 2]) {
@@ -146,6 +162,7 @@ export class MemoryLane {
   writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound): number {
     if (this.#held.length === 0) return 0;
     const conn = db.need();
+    db.alone();
     const upsertAlert = db.stmt(
       `INSERT INTO alerts (alert, kind, state, device, raised_seq, latest_seq) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,

@@ -35,6 +35,7 @@ export function restampQueued(
     .all() as { seq: number; wall_ms: number; bytes: number; envelope: string }[];
   const upd = db.stmt("UPDATE messages SET wall_ms = ?, synced = 1, bytes = ?, envelope = ? WHERE seq = ?");
   let delta = 0;
+  db.alone();
   conn.transaction(() => {
     for (const r of rows) {
       const wall = corrected(r.wall_ms);

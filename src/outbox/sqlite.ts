@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
-import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
+import { LANE_OF, type Lane, type LaneSeqs, type StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
 import type { Timer } from "../core/clock.js";
 import { SECOND_MS } from "../core/time.js";
@@ -9,13 +9,13 @@ import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
 import { type Checkpointed, type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
-import { DurableGroup, fsyncBarrier } from "./durable-group.js";
+import { DurableGroup, type GroupLoss } from "./durable-group.js";
 import { FailSafeKv } from "./kv.js";
 import { LATER_MARKS_MS } from "./later-marks.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
 import { DeliveryMarks } from "./marks.js";
-import { MemoryLane } from "./memory-lane.js";
+import { type Held, MemoryLane } from "./memory-lane.js";
 import type { OutboxOptions } from "./options.js";
 import { PruneSchedule } from "./prune-schedule.js";
 import { openResilient } from "./recover.js";
@@ -26,7 +26,7 @@ import { StorageGuard } from "./storage-guard.js";
 import type { StorageFault, StorageHealth } from "./storage-health.js";
 import { TelemetryPath } from "./telemetry-path.js";
 import type { AlertStateInfo, KeyValueStore, Outbox, ResendResult } from "./types.js";
-import { commit, type Draft, draft, type WriteContext } from "./write.js";
+import { type CommitMode, type Committed, commit, type Draft, draft, type WriteContext } from "./write.js";
 import { WriteListeners } from "./write-listeners.js";
 
 export type { OutboxOptions } from "./options.js";
@@ -56,8 +56,7 @@ export class SqliteOutbox implements Outbox {
   readonly #lane = new MemoryLane();
   readonly #floor: SeqFloor;
   readonly #guard: StorageGuard;
-  readonly #group = new DurableGroup();
-  readonly #barrier: () => void;
+  readonly #group: DurableGroup;
   readonly #telemetry: TelemetryPath;
   readonly #marks: DeliveryMarks;
   readonly #prunes: PruneSchedule;
@@ -81,8 +80,13 @@ export class SqliteOutbox implements Outbox {
     };
     const onDisk = opts.path !== ":memory:";
     this.#floor = new SeqFloor(onDisk ? opts.path : undefined, opts.log);
+    this.#group = new DurableGroup(this.#db, {
+      may: () => this.#lane.size === 0 && this.#kv.held === 0,
+      size: () => this.#ledger.size,
+      failed: (e) => this.#guard.failed(e, "durable group"),
+      lost: (loss, e) => this.#lost(loss, e),
+    });
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
-    this.#barrier = fsyncBarrier(this.#db, (e) => this.#guard.failed(e, "durable group"));
     this.kv = this.#kv;
     // A held burst commits up to the hold after its first row: a mark waits for it, past the next slot.
     const laterMs = opts.laterMarksMs ?? LATER_MARKS_MS + (opts.telemetryHoldMs ?? 0);
@@ -102,7 +106,9 @@ export class SqliteOutbox implements Outbox {
       later: this.#marks.later,
       notify: () => this.#listeners.notify(),
       failed: (e) => this.#guard.failed(e, "telemetry"),
-      commitBatch: (drafts, inside) => this.#commit(drafts, false, this.#marks.later.take(), inside),
+      commitBatch: (drafts, inside) => {
+        this.#commit(drafts, "relaxed", this.#marks.later.take(), inside);
+      },
       prune: () => this.#prunes.inside(),
     });
     const ballastBytes = opts.ballastBytes ?? 0;
@@ -118,10 +124,7 @@ export class SqliteOutbox implements Outbox {
           : undefined,
       dir: onDisk ? dirname(opts.path) : undefined,
       log: opts.log,
-      commit: (d) => {
-        if (this.#group.active) this.#group.deferred();
-        return this.#commit([d], !this.#group.active)[0] as Envelope;
-      },
+      commit: (d) => this.#commitDurable(d),
       hold: (d) => this.#hold(d),
       reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
       written: () => {
@@ -183,7 +186,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   durably<T>(fn: () => T): T {
-    return this.#db.withoutCheckpoints(() => this.#group.run(fn, this.#barrier));
+    return this.#db.withoutCheckpoints(() => this.#group.run(fn));
   }
 
   putAlert(body: AlertBody): Envelope<"alert"> {
@@ -347,21 +350,65 @@ export class SqliteOutbox implements Outbox {
     return this.#guard.put(draft(type, body, this.#o.clock));
   }
 
+  /**
+   * An alert, event or summary: in a durable group's transaction when one runs (durable-group.ts), else
+   * without its own fsync inside a group (its barrier makes it durable), else with it.
+   */
+  #commitDurable(d: Draft): Envelope {
+    if (!this.#group.join()) {
+      if (this.#group.active) this.#group.deferred();
+      return this.#commit([d], this.#group.active ? "relaxed" : "durable").envelopes[0] as Envelope;
+    }
+    try {
+      const { envelopes, shed } = this.#commit([d], "joined");
+      const envelope = envelopes[0] as Envelope;
+      const message = { seq: envelope.seq, id: envelope.id, lane: LANE_OF[d.type], type: d.type, envelope };
+      this.#group.wrote(
+        { message: { ...message, delivered: false }, wallMs: d.wallMs, synced: d.synced },
+        shed,
+      );
+      return envelope;
+    } catch (e) {
+      this.#group.abort(e);
+      throw e;
+    }
+  }
+
   #commit(
     drafts: readonly Draft[],
-    durable: boolean,
+    mode: CommitMode,
     marks: number[] = [],
     inside?: (seq: number, laneSeq: LaneSeqs) => number,
-  ): Envelope[] {
+  ): Committed {
     try {
       this.#floor.cover(this.#ledger.lastSeq + drafts.length);
-      const envelopes = commit(this.#write, drafts, durable, marks.length > 0 ? marks : undefined, inside);
+      const committed = commit(this.#write, drafts, mode, marks.length > 0 ? marks : undefined, inside);
       this.#listeners.notify();
-      return envelopes;
+      return committed;
     } catch (e) {
       this.#marks.later.add(marks);
       throw e;
     }
+  }
+
+  /**
+   * A durable group's transaction was rolled back (a write in it or its commit failed): its rows go to the
+   * memory lane with their ids and seqs (published from there, written back by the storage check), its
+   * kv values to the kv's memory, and the ledger's size back to what the disk holds.
+   */
+  #lost(loss: GroupLoss, e: unknown): void {
+    this.#ledger.size = loss.size;
+    this.#bound.uncounted(loss.shed);
+    if (loss.rows.length > 0) {
+      this.#floor.holding();
+      for (const dropped of this.#lane.keep(loss.rows)) this.#droppedHeld(dropped);
+    }
+    this.#kv.keep(loss.kv);
+    this.#o.log.error(
+      { err: e, rows: loss.rows.length, kv: loss.kv.size, memory_lane: this.#lane.size },
+      "Durable group rolled back: its messages are held in memory",
+    );
+    this.#listeners.notify();
   }
 
   /** Into the memory lane with the next seq: the uplink publishes it from there. */
@@ -369,18 +416,21 @@ export class SqliteOutbox implements Outbox {
     this.#floor.cover(this.#ledger.lastSeq + 1);
     this.#floor.holding();
     const { envelope, dropped } = this.#lane.hold(d, this.#ledger, this.#write);
-    if (dropped)
-      this.#o.log.error(
-        {
-          dropped_seq: dropped.message.seq,
-          dropped_type: dropped.message.type,
-          delivered: dropped.message.delivered,
-          dropped_total: this.#lane.dropped,
-        },
-        "Memory lane full: dropped a held message",
-      );
+    if (dropped) this.#droppedHeld(dropped);
     this.#listeners.notify();
     return envelope;
+  }
+
+  #droppedHeld(dropped: Held): void {
+    this.#o.log.error(
+      {
+        dropped_seq: dropped.message.seq,
+        dropped_type: dropped.message.type,
+        delivered: dropped.message.delivered,
+        dropped_total: this.#lane.dropped,
+      },
+      "Memory lane full: dropped a held message",
+    );
   }
 
   #ts(ms: number): string {

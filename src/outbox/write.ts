@@ -59,19 +59,32 @@ export function envelopeOf(
 }
 
 /**
+ * How a commit is made: `durable` with an fsync (alerts, events); `relaxed` without one of its own;
+ * `joined` inside a durable group's open transaction (durable-group.ts), as a savepoint whose fsync is
+ * the group's commit.
+ */
+export type CommitMode = "durable" | "relaxed" | "joined";
+
+/** What a commit wrote: the envelopes, and the undelivered telemetry its size bound shed. */
+export interface Committed {
+  envelopes: Envelope[];
+  shed: number;
+}
+
+/**
  * Writes drafts in one transaction: seq and lane counters, rows, alert states and the size bound together; the
- * ledger moves only when the transaction committed. `durable` commits with an fsync (alerts, events);
- * `marks` are delivery marks written in the same transaction; `inside` runs last in it, with the counters
- * the transaction leaves (a telemetry commit moves the burst's reserve, burst.ts).
+ * ledger moves only when the transaction committed. `marks` are delivery marks written in the same
+ * transaction; `inside` runs last in it, with the counters the transaction leaves (a telemetry commit
+ * moves the burst's reserve, burst.ts).
  * Throws `OutboxFull` when the disk (or SQLite's page limit) is full, `Internal` on any other failure.
  */
 export function commit(
   w: WriteContext,
   drafts: readonly Draft[],
-  durable: boolean,
+  mode: CommitMode,
   marks?: readonly number[],
   inside?: (seq: number, laneSeq: LaneSeqs) => void,
-): Envelope[] {
+): Committed {
   const { db, ledger } = w;
   const conn = db.need();
   const insert = db.stmt(
@@ -113,7 +126,10 @@ export function commit(
     inside?.(seq, laneSeq);
   });
   try {
-    if (durable) write.immediate();
+    // Inside the group's transaction better-sqlite3 makes it a savepoint; the synchronous pragma cannot
+    // change there, and need not: the group's commit is durable.
+    if (mode === "joined") write();
+    else if (mode === "durable") write.immediate();
     else db.relaxed(() => write.immediate());
   } catch (e) {
     const full = (e as { code?: string }).code === "SQLITE_FULL";
@@ -128,5 +144,5 @@ export function commit(
   ledger.laneSeq = laneSeq;
   ledger.size = size;
   w.bound.counted(shed);
-  return envelopes;
+  return { envelopes, shed };
 }
