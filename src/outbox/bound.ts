@@ -61,10 +61,9 @@ export class SizeBound {
    * Returns what it freed; throws what SQLite throws (a delete needs a little room in the WAL too).
    */
   shed(need: number): { freed: number; telemetry: number } {
-    const conn = this.#db.need();
     let out = { freed: 0, telemetry: 0 };
     this.#db.relaxed(() => {
-      out = conn.transaction(() => this.#shrink(need))();
+      out = this.#db.atomic(() => this.#shrink(need));
     });
     this.#ledger.size -= out.freed;
     this.#shedTelemetry += out.telemetry;
@@ -128,11 +127,10 @@ export class SizeBound {
 
   /** Deletes delivered rows older than the retention window (wall time `nowMs`); returns how many. */
   prune(nowMs: number): number {
-    const conn = this.#db.need();
     let rows = 0;
     this.#db.relaxed(() => {
       for (;;) {
-        const r = conn.transaction(() => this.pruneChunk(nowMs))();
+        const r = this.#db.atomic(() => this.pruneChunk(nowMs));
         this.#ledger.size -= r.freed;
         rows += r.rows;
         if (!r.more) break;

@@ -104,16 +104,13 @@ export class TelemetryBurst {
     prune: () => number,
   ): void {
     const { db, ledger, bound } = w;
-    const conn = db.need();
     let size = ledger.size;
     let shed = 0;
     db.relaxed(() =>
-      conn
-        .transaction(() => {
-          size += this.write(db, ledger, marks) - prune();
-          ({ size, telemetry: shed } = bound.enforce(size));
-        })
-        .immediate(),
+      db.atomic(() => {
+        size += this.write(db, ledger, marks) - prune();
+        ({ size, telemetry: shed } = bound.enforce(size));
+      }),
     );
     ledger.size = size;
     bound.counted(shed);

@@ -72,6 +72,8 @@ export class OutboxDb {
   #quiet = 0;
   /** A bulk commit (a replay's marks) kept the far bound since the last `settle`: one checkpoint owed. */
   #owed = false;
+  /** The connection's one transaction function (`atomic`). */
+  #atomic: Database.Transaction<(fn: () => unknown) => unknown> | undefined;
   /** Ends a durable group's open transaction (durable-group.ts), before a write that commits alone. */
   #alone: (() => void) | undefined;
 
@@ -144,12 +146,14 @@ export class OutboxDb {
     migrate(db);
     const ledger = readLedger(db);
     this.#stmts.clear();
+    this.#atomic = undefined;
     this.#db = db;
     return ledger;
   }
 
   close(): void {
     this.#stmts.clear();
+    this.#atomic = undefined;
     try {
       this.#db?.close();
     } finally {
@@ -173,6 +177,18 @@ export class OutboxDb {
       this.#stmts.set(sql, s);
     }
     return s;
+  }
+
+  /**
+   * Runs `fn` in a transaction begun IMMEDIATE (a savepoint inside one already open, such as a durable
+   * group's), committed when it returns and rolled back when it throws. One transaction function serves
+   * every call: better-sqlite3's `transaction()` builds five wrapper functions each time, a tenth of the
+   * garbage a press made (docs/BENCHMARKS.md, "press p99").
+   */
+  atomic<T>(fn: () => T): T {
+    const conn = this.need();
+    this.#atomic ??= conn.transaction((f: () => unknown) => f());
+    return this.#atomic.immediate(fn) as T;
   }
 
   /** Who ends a durable group's open transaction: the group (durable-group.ts). */

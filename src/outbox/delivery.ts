@@ -36,9 +36,8 @@ export function pending(db: OutboxDb, limit: number, skipFrom = 0, skipTo = -1):
  * at SQLite's usual bound inside it (OutboxDb.relaxed, `settle`).
  */
 export function markDelivered(db: OutboxDb, seqs: readonly number[], bulk = false): void {
-  const conn = db.need();
   db.relaxed(() => {
-    conn.transaction(() => markRuns(db, seqs))();
+    db.atomic(() => markRuns(db, seqs));
   }, bulk);
 }
 

@@ -86,7 +86,7 @@ export function commit(
   inside?: (seq: number, laneSeq: LaneSeqs) => void,
 ): Committed {
   const { db, ledger } = w;
-  const conn = db.need();
+  db.need();
   const insert = db.stmt(
     "INSERT INTO messages (seq, id, lane, type, wall_ms, synced, bytes, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -102,7 +102,7 @@ export function commit(
   let size = ledger.size;
   let shed = 0;
   const envelopes: Envelope[] = [];
-  const write = conn.transaction(() => {
+  const write = () => {
     for (const d of drafts) {
       seq++;
       const lane = LANE_OF[d.type];
@@ -124,13 +124,12 @@ export function commit(
     if (marks) markRuns(db, marks);
     ({ size, telemetry: shed } = w.bound.enforce(size));
     inside?.(seq, laneSeq);
-  });
+  };
   try {
     // Inside the group's transaction better-sqlite3 makes it a savepoint; the synchronous pragma cannot
     // change there, and need not: the group's commit is durable.
-    if (mode === "joined") write();
-    else if (mode === "durable") write.immediate();
-    else db.relaxed(() => write.immediate());
+    if (mode === "relaxed") db.relaxed(() => db.atomic(write));
+    else db.atomic(write);
   } catch (e) {
     const full = (e as { code?: string }).code === "SQLITE_FULL";
     throw new HearthError(

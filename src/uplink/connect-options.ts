@@ -46,6 +46,18 @@ export function safeUrl(url: string): string {
   }
 }
 
+/** MQTT.js's own debug output asked for (`DEBUG=mqttjs*`, the `debug` package's switch). */
+function mqttDebug(): boolean {
+  return /mqttjs|\*/.test(process.env.DEBUG ?? "");
+}
+
+/**
+ * MQTT.js's log when its debug output is off: its default (`debug`) gathers its arguments into an array
+ * before it looks whether it is on, a dozen calls a packet: 11 KiB of garbage per press (docs/BENCHMARKS.md,
+ * "press p99"), and the scavenges it brings land in a press's wait for its PUBACK.
+ */
+function quiet(): void {}
+
 /**
  * MQTT.js options for one broker. Reads TLS files now (they may have been replaced since the last try);
  * throws when one cannot be read. Reconnection is ours: `reconnectPeriod` is 0.
@@ -64,6 +76,7 @@ export function clientOptions(broker: BrokerConfig, p: ConnectParams): IClientOp
     // MQTT.js otherwise keeps 65,536 two-byte Buffers for packet ids and lengths: 6 MiB of heap, a
     // third of the agent's (docs/BENCHMARKS.md, Footprint). Making the two bytes per packet costs nothing.
     writeCache: false,
+    ...(mqttDebug() ? {} : { log: quiet }),
     will: {
       topic: p.willTopic,
       payload: Buffer.from(p.willPayload),

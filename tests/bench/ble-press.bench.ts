@@ -27,6 +27,7 @@ import { waitFor } from "../helpers/wait.js";
 import {
   alertAcked,
   allAcked,
+  cloudAcknowledges,
   DEVICE,
   MAC,
   pct,
@@ -114,6 +115,7 @@ async function overDbus(): Promise<Sample[]> {
           const st = watch.stamp as { received: number; durable: number };
           const all = await allAcked(agent);
           if (i >= WARMUP) samples.push({ ...st, acked: at, eventAcked: all, sent });
+          await cloudAcknowledges(agent, watch);
         }
       },
     );

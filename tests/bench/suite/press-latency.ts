@@ -16,7 +16,7 @@ import type { SuiteRow } from "./table.js";
 const PAYLOAD = Buffer.alloc(520, "x");
 
 export async function pressLatency(quick: boolean): Promise<SuiteRow[]> {
-  const presses = quick ? 2000 : 4000;
+  const presses = Number(process.env.PRESSES ?? (quick ? 2000 : 4000));
   const floors: number[] = [];
   let raw: { db: Database.Database; insert: Database.Statement; client: mqtt.MqttClient } | undefined;
   const samples = await simulatedPresses(presses, 20, async ({ brokerUrl, stateDir }) => {

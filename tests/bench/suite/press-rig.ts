@@ -27,7 +27,7 @@ export class Stopwatch implements AdvertConsumer {
   readonly serviceUuid = BTHOME_UUID;
   inner: AdvertConsumer | undefined;
   #armed = false;
-  stamp: { received: number; durable?: number; alertSeq?: number } | undefined;
+  stamp: { received: number; durable?: number; alertSeq?: number; alert?: string } | undefined;
 
   arm(): void {
     this.#armed = true;
@@ -87,6 +87,19 @@ export const allAcked = (agent: Agent) =>
   });
 
 /**
+ * After a sample, outside its timed span: the cloud acknowledges the press's call, as the care
+ * provider's does (the agent's `ack` command handler calls the same), and its message is delivered.
+ * Left open, thousands of calls would pile up in the agent, a state no home reaches, and what looks
+ * through the open alerts would grow with the run.
+ */
+export async function cloudAcknowledges(agent: Agent, watch: Stopwatch): Promise<void> {
+  const alert = watch.stamp?.alert;
+  if (alert === undefined) return;
+  agent.pipeline.acknowledge(alert, "bench");
+  await allAcked(agent);
+}
+
+/**
  * Stamps "durable" when the outermost durable group that wrote the press's alert returns (its one commit,
  * synchronous = FULL, is done: inside a group `putAlert` returns before it), and notes the alert's seq
  * from `putAlert`: bench-only instrumentation of the agent's own outbox instance.
@@ -96,7 +109,10 @@ function stampDurable(agent: Agent, watch: Stopwatch): void {
   const put = outbox.putAlert.bind(outbox);
   outbox.putAlert = (body) => {
     const r = put(body);
-    if (watch.stamp && watch.stamp.alertSeq === undefined) watch.stamp.alertSeq = r.seq;
+    if (watch.stamp && watch.stamp.alertSeq === undefined) {
+      watch.stamp.alertSeq = r.seq;
+      watch.stamp.alert = body.alert;
+    }
     return r;
   };
   const durably = outbox.durably.bind(outbox);
@@ -180,7 +196,12 @@ export async function simulatedPresses(
   await withAgent(
     (consumer, adapter) => {
       const s = new SimulatedScanner({ consumer, adapter });
-      button = new SimulatedButton({ mac: MAC, key: TEST_KEY, scanner: s, repeats: 5 });
+      button = new SimulatedButton({
+        mac: MAC,
+        key: TEST_KEY,
+        scanner: s,
+        repeats: Number(process.env.REPEATS ?? 5),
+      });
       return s;
     },
     watch,
@@ -194,6 +215,7 @@ export async function simulatedPresses(
         const { received, durable } = watch.stamp as { received: number; durable: number };
         const all = await allAcked(agent);
         if (i >= warmup) samples.push({ received, durable, acked: at, eventAcked: all });
+        await cloudAcknowledges(agent, watch);
         await between?.(where);
       }
     },
