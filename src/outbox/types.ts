@@ -46,9 +46,9 @@ export interface Outbox {
   /** Flushes pending telemetry, then closes. Idempotent. */
   close(): void;
   /**
-   * Runs `fn`; the alerts, events and kv values it writes become durable together, with one fsync when
-   * it returns (durable-group.ts). If that fsync fails, the rows are committed all the same and go out;
-   * the storage fault is reported as for any failed write.
+   * Runs `fn`; the alerts, events and kv values it writes are one transaction, committed with one fsync
+   * when the outermost `durably` returns (durable-group.ts). If it fails, its rows are held in memory with
+   * their ids and seqs and go out from there; the storage fault is reported as for any failed write.
    */
   durably<T>(fn: () => T): T;
   /**

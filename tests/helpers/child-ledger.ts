@@ -22,22 +22,44 @@ export function writeLedgerLine(line: string): void {
 }
 
 /**
- * Taps the agent's outbox for a test child's ledger: every alert and event id as "C <id>" once its put
- * returned (committed), and the count of telemetry bodies handed over as "T <n>".
+ * Taps the agent's outbox for a test child's ledger: every alert and event id as "C <id>" once it is
+ * committed, as the outbox's contract says (src/outbox/types.ts): when its put returns, or, put inside
+ * `durably`, when the outermost `durably` returns (the group is one transaction); and the count of
+ * telemetry bodies handed over as "T <n>".
  */
 export function reportCommits(outbox: SqliteOutbox, out: (line: string) => void = writeLedgerLine): void {
   const putAlert = outbox.putAlert.bind(outbox);
   const putEvent = outbox.putEvent.bind(outbox);
   const putTelemetry = outbox.putTelemetry.bind(outbox);
+  const durably = outbox.durably.bind(outbox);
   let telemetry = 0;
+  let depth = 0;
+  let inGroup: string[] = [];
+  const committed = (id: string) => {
+    if (depth > 0) inGroup.push(id);
+    else out(`C ${id}`);
+  };
+  outbox.durably = <T>(fn: () => T): T => {
+    depth++;
+    try {
+      return durably(fn);
+    } finally {
+      depth--;
+      if (depth === 0) {
+        const ids = inGroup;
+        inGroup = [];
+        for (const id of ids) out(`C ${id}`);
+      }
+    }
+  };
   outbox.putAlert = (b) => {
     const env = putAlert(b);
-    out(`C ${env.id}`);
+    committed(env.id);
     return env;
   };
   outbox.putEvent = (b) => {
     const env = putEvent(b);
-    out(`C ${env.id}`);
+    committed(env.id);
     return env;
   };
   outbox.putTelemetry = (b) => {

@@ -15,8 +15,14 @@ import type { SuiteRow } from "./table.js";
 /** About the size of a call alert's envelope. */
 const PAYLOAD = Buffer.alloc(520, "x");
 
-export async function pressLatency(quick: boolean): Promise<SuiteRow[]> {
-  const presses = Number(process.env.PRESSES ?? (quick ? 2000 : 4000));
+/** Per press, in order: ours (advert → the alert's PUBACK) and the floor measured right after it, ms. */
+export interface PressPairs {
+  ours: number[];
+  floor: number[];
+}
+
+/** `presses` presses through the agent, each followed by one floor sample on the same disk and broker. */
+export async function pressPairs(presses: number): Promise<PressPairs> {
   const floors: number[] = [];
   let raw: { db: Database.Database; insert: Database.Statement; client: mqtt.MqttClient } | undefined;
   const samples = await simulatedPresses(presses, 20, async ({ brokerUrl, stateDir }) => {
@@ -52,8 +58,14 @@ export async function pressLatency(quick: boolean): Promise<SuiteRow[]> {
     await raw.client.endAsync();
     raw.db.close();
   }
-  const ours = samples.map((x) => x.acked - x.received).sort((a, b) => a - b);
-  const floor = floors.slice(-ours.length).sort((a, b) => a - b);
+  return { ours: samples.map((x) => x.acked - x.received), floor: floors.slice(-samples.length) };
+}
+
+export async function pressLatency(quick: boolean): Promise<SuiteRow[]> {
+  const presses = quick ? 2000 : 4000;
+  const pairs = await pressPairs(presses);
+  const ours = [...pairs.ours].sort((a, b) => a - b);
+  const floor = [...pairs.floor].sort((a, b) => a - b);
   const p99 = pct(ours, 99);
   const f99 = pct(floor, 99);
   const ms = (x: number) => `${x.toFixed(2)} ms`;
