@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import type { AlertBody, Envelope, EventBody, SummaryBody, TelemetryBody } from "../contract/messages.js";
-import { LANE_OF, type Lane, type LaneSeqs, type StoredMessage } from "../contract/stored.js";
+import type { Lane, LaneSeqs, StoredMessage } from "../contract/stored.js";
 import { createStamper } from "../contract/timestamps.js";
 import type { Timer } from "../core/clock.js";
 import { SECOND_MS } from "../core/time.js";
@@ -9,13 +9,14 @@ import { Ballast } from "./ballast.js";
 import { SizeBound } from "./bound.js";
 import { type Checkpointed, type Ledger, OutboxDb } from "./db.js";
 import * as delivery from "./delivery.js";
-import { DurableGroup, type GroupLoss } from "./durable-group.js";
+import { DurableGroup } from "./durable-group.js";
+import { commitDurable, keepLoss, logDropped } from "./group-writes.js";
 import { FailSafeKv } from "./kv.js";
 import { LATER_MARKS_MS } from "./later-marks.js";
 import { leaveReadOnlyDir } from "./leave-read-only.js";
 import { emptyLedger } from "./ledger.js";
 import { DeliveryMarks } from "./marks.js";
-import { type Held, MemoryLane } from "./memory-lane.js";
+import { MemoryLane } from "./memory-lane.js";
 import type { OutboxOptions } from "./options.js";
 import { PruneSchedule } from "./prune-schedule.js";
 import { openResilient } from "./recover.js";
@@ -84,7 +85,20 @@ export class SqliteOutbox implements Outbox {
       may: () => this.#lane.size === 0 && this.#kv.held === 0,
       size: () => this.#ledger.size,
       failed: (e) => this.#guard.failed(e, "durable group"),
-      lost: (loss, e) => this.#lost(loss, e),
+      lost: (loss, e) =>
+        keepLoss(
+          {
+            ledger: this.#ledger,
+            bound: this.#bound,
+            floor: this.#floor,
+            lane: this.#lane,
+            kv: this.#kv,
+            log: opts.log,
+            notify: () => this.#listeners.notify(),
+          },
+          loss,
+          e,
+        ),
     });
     this.#kv = new FailSafeKv(this.#db, opts.log, (e) => this.#guard.failed(e, "kv"), this.#group);
     this.kv = this.#kv;
@@ -124,7 +138,7 @@ export class SqliteOutbox implements Outbox {
           : undefined,
       dir: onDisk ? dirname(opts.path) : undefined,
       log: opts.log,
-      commit: (d) => this.#commitDurable(d),
+      commit: (d) => commitDurable(this.#group, d, (drafts, mode) => this.#commit(drafts, mode)),
       hold: (d) => this.#hold(d),
       reserve: () => this.#floor.cover(this.#ledger.lastSeq + FULL_DISK_RESERVE),
       written: () => {
@@ -350,30 +364,6 @@ export class SqliteOutbox implements Outbox {
     return this.#guard.put(draft(type, body, this.#o.clock));
   }
 
-  /**
-   * An alert, event or summary: in a durable group's transaction when one runs (durable-group.ts), else
-   * without its own fsync inside a group (its barrier makes it durable), else with it.
-   */
-  #commitDurable(d: Draft): Envelope {
-    if (!this.#group.join()) {
-      if (this.#group.active) this.#group.deferred();
-      return this.#commit([d], this.#group.active ? "relaxed" : "durable").envelopes[0] as Envelope;
-    }
-    try {
-      const { envelopes, shed } = this.#commit([d], "joined");
-      const envelope = envelopes[0] as Envelope;
-      const message = { seq: envelope.seq, id: envelope.id, lane: LANE_OF[d.type], type: d.type, envelope };
-      this.#group.wrote(
-        { message: { ...message, delivered: false }, wallMs: d.wallMs, synced: d.synced },
-        shed,
-      );
-      return envelope;
-    } catch (e) {
-      this.#group.abort(e);
-      throw e;
-    }
-  }
-
   #commit(
     drafts: readonly Draft[],
     mode: CommitMode,
@@ -391,46 +381,14 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  /**
-   * A durable group's transaction was rolled back (a write in it or its commit failed): its rows go to the
-   * memory lane with their ids and seqs (published from there, written back by the storage check), its
-   * kv values to the kv's memory, and the ledger's size back to what the disk holds.
-   */
-  #lost(loss: GroupLoss, e: unknown): void {
-    this.#ledger.size = loss.size;
-    this.#bound.uncounted(loss.shed);
-    if (loss.rows.length > 0) {
-      this.#floor.holding();
-      for (const dropped of this.#lane.keep(loss.rows)) this.#droppedHeld(dropped);
-    }
-    this.#kv.keep(loss.kv);
-    this.#o.log.error(
-      { err: e, rows: loss.rows.length, kv: loss.kv.size, memory_lane: this.#lane.size },
-      "Durable group rolled back: its messages are held in memory",
-    );
-    this.#listeners.notify();
-  }
-
   /** Into the memory lane with the next seq: the uplink publishes it from there. */
   #hold(d: Draft): Envelope {
     this.#floor.cover(this.#ledger.lastSeq + 1);
     this.#floor.holding();
     const { envelope, dropped } = this.#lane.hold(d, this.#ledger, this.#write);
-    if (dropped) this.#droppedHeld(dropped);
+    if (dropped) logDropped(this.#o.log, this.#lane, dropped);
     this.#listeners.notify();
     return envelope;
-  }
-
-  #droppedHeld(dropped: Held): void {
-    this.#o.log.error(
-      {
-        dropped_seq: dropped.message.seq,
-        dropped_type: dropped.message.type,
-        delivered: dropped.message.delivered,
-        dropped_total: this.#lane.dropped,
-      },
-      "Memory lane full: dropped a held message",
-    );
   }
 
   #ts(ms: number): string {
