@@ -22,7 +22,12 @@ export interface DurableGroupHooks {
   may: () => boolean;
   /** The ledger's size now (the transaction's start restores it). */
   size: () => number;
-  /** A failure the group itself met and could not give to a writer (its end's commit, a barrier). */
+  /**
+   * The group's own commit failed (after `lost`): what a failed put gets (room made on a full disk,
+   * the held rows written back if they can be, the fault reported), since no writer is there to fail.
+   */
+  commitFailed: (e: unknown) => void;
+  /** The barrier's write failed: the rows stay committed; the fault is reported. */
   failed: (e: unknown) => void;
 }
 
@@ -159,7 +164,7 @@ export class DurableGroup {
         // As in abort.
       }
       this.#hand(e);
-      this.#hooks.failed(e);
+      this.#hooks.commitFailed(e);
     }
   }
 

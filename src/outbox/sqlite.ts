@@ -84,6 +84,7 @@ export class SqliteOutbox implements Outbox {
     this.#group = new DurableGroup(this.#db, {
       may: () => this.#lane.size === 0 && this.#kv.held === 0,
       size: () => this.#ledger.size,
+      commitFailed: (e) => this.#guard.groupFailed(e),
       failed: (e) => this.#guard.failed(e, "durable group"),
       lost: (loss, e) =>
         keepLoss(

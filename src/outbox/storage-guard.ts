@@ -110,6 +110,30 @@ export class StorageGuard {
     this.#report({ reason: REASON[kind], detail: `${what}: ${describe(e)}` });
   }
 
+  /**
+   * A durable group's commit failed and its rows were handed to the memory lane (durable-group.ts): as
+   * for a failed put, a full disk gets room made (telemetry shed, the ballast given back) and the held
+   * rows are written back at once; what still cannot be written stays held, published from memory.
+   */
+  groupFailed(e: unknown): void {
+    const kind = classifyStorageError(e);
+    if (this.#leftReadOnlyDir(e)) return;
+    if (kind === "full" && this.#backing === "file" && this.#makeRoom()) {
+      this.#o.reserve();
+      if (this.#tryWriteHeld()) {
+        this.#state = "degraded";
+        this.#report(this.#faultOf("full", e));
+        return;
+      }
+    }
+    this.#state = "memory";
+    this.#o.log.error(
+      { err: e, failure: kind, memory_lane: this.#o.lane.size },
+      "Outbox commit failed: the durable group's messages held in memory",
+    );
+    this.#report(this.#faultOf(kind, e));
+  }
+
   /** Periodic (and on demand): writes held messages back, recreates the ballast, ends the fault. */
   check(): void {
     if (this.#backing === "memory") return;

@@ -25,6 +25,12 @@ export const PAGE = 256;
  */
 export const MARK_BATCH = 256;
 
+/**
+ * Longest that what follows an alert waits for the alert's PUBACK (`#alone`): on a link that answers
+ * slowly, or not at all before it drops, the rest goes out after this.
+ */
+export const ALONE_MS = 250;
+
 /** Most seqs remembered as taken with "no matching subscribers" (test-alert asks about one at a time). */
 export const MAX_UNROUTED = 64;
 
@@ -38,6 +44,8 @@ export type DrainSource = Pick<
 interface LinkWindow {
   /** seqs awaiting PUBACK on this connection. */
   inFlight: Set<number>;
+  /** Among them, the alerts': what follows waits for them (`#alone`). */
+  alertsInFlight: Set<number>;
   /** seqs published on this connection and not yet marked delivered (in flight, acked, or refused). */
   sent: Set<number>;
   /** Delivered open alerts to publish again before the pending drain. */
@@ -89,8 +97,8 @@ export class Drain {
   #rate: RateLimiter | undefined;
   #rateTimer: Timer | undefined;
   #scheduled = false;
-  /** The pass that publishes what follows an alert, on the next turn of the event loop. */
-  #later: NodeJS.Immediate | undefined;
+  /** What follows an alert waits for its PUBACK; this is the pass that sends it if none comes in time. */
+  #later: NodeJS.Timeout | undefined;
   /** Filling a window: a publish answered at once (refused) must not start another fill inside it. */
   #filling = false;
   /** Outbox commits heard of (onWrite): a page read before the latest one is stale. */
@@ -140,7 +148,7 @@ export class Drain {
     this.#offWrite = undefined;
     this.#rateTimer?.cancel();
     this.#rateTimer = undefined;
-    if (this.#later) clearImmediate(this.#later);
+    if (this.#later) clearTimeout(this.#later);
     this.#later = undefined;
   }
 
@@ -216,7 +224,7 @@ export class Drain {
           continue;
         }
         const msg = first ?? this.#next(link, w, read);
-        // Behind an alert that just left, the rest waits for the pass on the next turn (#alone).
+        // Behind an alert that just left, the rest waits for its PUBACK (#alone).
         if (!msg || (this.#later && msg.lane !== "alert")) return;
         if (!rate.tryTake()) {
           this.#rateTimer = this.#o.clock.setTimeout(() => {
@@ -261,18 +269,28 @@ export class Drain {
   }
 
   /**
-   * After an alert, when what comes next is not one: the rest waits for the next turn of the event loop,
-   * so that the alerts leave in a packet of their own (MQTT.js writes what one turn published at once)
-   * and the broker acknowledges them before it reads anything else. True when it does so.
+   * After an alert, when what comes next is not one: the rest waits until the broker has acknowledged
+   * the alerts in flight (or ALONE_MS), so that the alerts leave in a packet of their own (MQTT.js
+   * writes what one turn published at once), the broker acknowledges them before it reads anything
+   * else, and no publish of ours stands between the alert's PUBACK and its handling: published on the
+   * next turn, as before, the button event went out just as the PUBACK came in, about a tenth of a
+   * millisecond of a press's wait (docs/BENCHMARKS.md, "press p99, sixth round"). True when it waits.
    */
   #alone(w: LinkWindow): boolean {
     const next = w.priority.find((m) => !w.sent.has(m.seq)) ?? w.page[w.at];
     if (next?.lane === "alert") return false;
-    this.#later ??= setImmediate(() => {
+    this.#later ??= setTimeout(() => {
       this.#later = undefined;
       if (!this.#stopped) this.pump();
-    });
+    }, ALONE_MS);
     return true;
+  }
+
+  /** An alert's PUBACK (or refusal) came: with none left in flight, what waited behind them may go. */
+  #alertAnswered(w: LinkWindow, seq: number): void {
+    if (!w.alertsInFlight.delete(seq) || w.alertsInFlight.size > 0 || !this.#later) return;
+    clearTimeout(this.#later);
+    this.#later = undefined;
   }
 
   /** Marks acknowledged rows delivered, one outbox transaction per batch; telemetry alone `later`. */
@@ -320,10 +338,12 @@ export class Drain {
 
   #publish(link: DrainLink, w: LinkWindow, m: StoredMessage): void {
     w.inFlight.add(m.seq);
+    if (m.lane === "alert") w.alertsInFlight.add(m.seq);
     w.sent.add(m.seq);
     const topic = this.#topic(m.type);
     link.publish(topic, m.json ?? JSON.stringify(m.envelope), false, (err, noSubscribers) => {
       w.inFlight.delete(m.seq);
+      this.#alertAnswered(w, m.seq);
       if (err) {
         // Not acknowledged (connection closing, or an MQTT 5 refusal): it stays undelivered and goes out
         // again after the next connect; `sent` keeps it from looping on this one.
@@ -372,6 +392,7 @@ export class Drain {
     if (!w) {
       w = {
         inFlight: new Set(),
+        alertsInFlight: new Set(),
         sent: new Set(),
         priority: [],
         replayUpTo: 0,

@@ -185,6 +185,37 @@ describe.skipIf(cannotMount() !== undefined)("outbox on a real small filesystem 
     again.close();
   });
 
+  it("full disk at a durable group's commit: the ballast is given back and the group's rows written at once, with their seqs", async () => {
+    fs = mountTmpfs(2 * 1024 * 1024);
+    const path = join(fs.dir, "outbox.db");
+    const { outbox, faults, capture } = outboxAt(path, { ballastBytes: 256 * 1024 });
+    outbox.open();
+    const before = outbox.putEvent(eventBody(0));
+    fs.fill();
+    // The rows fit in the pages SQLite holds; the WAL cannot grow for the commit at the group's end.
+    const wrote = outbox.durably(() => {
+      outbox.kv.set("bthome.counter.A4:C1:38:00:BE:01", "7");
+      return {
+        alert: outbox.putAlert({ ...alertBody(alertId(1)), evidence: { note: "z".repeat(3000) } }),
+        event: outbox.putEvent(eventBody(1)),
+      };
+    });
+    expect(
+      capture.lines.some((l) => l.msg === "Durable group rolled back: its messages are held in memory"),
+    ).toBe(true);
+    // Written back in the same call, in the room the ballast left.
+    expect(existsSync(join(fs.dir, BALLAST_FILE))).toBe(false);
+    expect(outbox.storageHealth()).toMatchObject({ state: "degraded", memory_lane: 0 });
+    await tick();
+    expect(faults).toEqual([expect.objectContaining({ reason: "full" })]);
+    outbox.close();
+    const again = outboxAt(path).outbox;
+    again.open();
+    expect(again.pending(10).map((m) => m.seq)).toEqual([wrote.alert.seq, before.seq, wrote.event.seq]);
+    expect(again.kv.get("bthome.counter.A4:C1:38:00:BE:01")).toBe("7");
+    again.close();
+  });
+
   it("read-only filesystem at start: runs from a copy in memory, queued messages still pending, new ones accepted, a read_only fault", async () => {
     fs = mountTmpfs(4 * 1024 * 1024);
     const path = join(fs.dir, "outbox.db");

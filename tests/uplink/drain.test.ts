@@ -6,6 +6,7 @@ import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
 import { WEEK_MS } from "../../src/core/time.js";
 import {
+  ALONE_MS,
   Drain,
   type DrainLink,
   type DrainSource,
@@ -217,9 +218,12 @@ describe("Drain (fake publish, no broker)", () => {
     r.outbox.putTelemetry(telemetryBody(2)); // seq 5
     const a2 = r.outbox.putAlert(alertBody(alertId(2)));
     r.drain.pump();
-    // The alerts leave on their own; the rest on the next turn of the event loop.
+    // The alerts leave on their own; the rest once the broker has acknowledged both.
     expect(link.seqs()).toEqual([a1.seq, a2.seq]);
     await nextTurn();
+    link.sent[0]?.done();
+    expect(link.seqs()).toEqual([a1.seq, a2.seq]);
+    link.sent[1]?.done();
     expect(link.seqs()).toEqual([a1.seq, a2.seq, e1.seq, s1.seq, 1, 5]);
     expect(link.sent.map((s) => s.topic)).toEqual([
       topicFor(HOME, "alert"),
@@ -244,6 +248,8 @@ describe("Drain (fake publish, no broker)", () => {
     r.link = link;
     r.drain.begin(link);
     r.drain.pump();
+    expect(link.seqs()).toEqual([open.seq]);
+    link.sent[0]?.done();
     await nextTurn();
     expect(link.seqs()).toEqual([open.seq, later.seq]);
     expect(link.sent[0]?.envelope).toEqual(open);
@@ -376,13 +382,14 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.seqs()).toEqual([1, 2, 3]);
     r.drain.pump();
     expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
-    // Behind the alert, the rest of the page on the next turn, as PUBACKs free the window.
+    // Behind the alert, the rest of the page once the alert's PUBACK came, as PUBACKs free the window.
     link.sent[1]?.done();
-    expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
     await nextTurn();
-    expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4]);
-    link.sent[2]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq]);
+    link.sent[3]?.done();
     expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4, 5]);
+    link.sent[2]?.done();
+    expect(link.seqs()).toEqual([1, 2, 3, a.seq, 4, 5, 6]);
   });
 
   it("refills the window from the page as each PUBACK is handled, and marks telemetry in batches", () => {
@@ -495,7 +502,7 @@ describe("Drain (fake publish, no broker)", () => {
     expect(link.flushes).toEqual([1]);
   });
 
-  it("lets an alert leave in a packet of its own: what follows waits for the next turn of the event loop", async () => {
+  it("lets an alert leave in a packet of its own: what follows waits for the alert's PUBACK", async () => {
     const r = make();
     const link = r.link as FakeLink;
     r.outbox.putTelemetry(telemetryBody(1));
@@ -506,9 +513,31 @@ describe("Drain (fake publish, no broker)", () => {
     });
     r.drain.pump();
     r.drain.pump();
-    expect(link.seqs()).toEqual([a.seq]);
     await nextTurn();
+    expect(link.seqs()).toEqual([a.seq]);
+    link.sent[0]?.done();
     expect(link.sent.map((x) => x.envelope.type)).toEqual(["alert", "event", "telemetry"]);
+  });
+
+  it("what follows an alert goes out after ALONE_MS when its PUBACK does not come, and after a refusal at once", async () => {
+    const r = make();
+    const link = r.link as FakeLink;
+    r.outbox.putAlert(alertBody(alertId(1)));
+    const e = r.outbox.putEvent(eventBody(1));
+    r.drain.pump();
+    await new Promise((resolve) => setTimeout(resolve, ALONE_MS / 2));
+    expect(link.seqs()).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, ALONE_MS));
+    expect(link.seqs()).toEqual([1, e.seq]);
+    link.sent[0]?.done();
+    // A refused alert frees what waits behind it as a PUBACK does.
+    const a2 = r.outbox.putAlert(alertBody(alertId(2)));
+    const e2 = r.outbox.putEvent(eventBody(2));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, e.seq, a2.seq]);
+    link.sent[2]?.done(new Error("refused"));
+    r.drain.pump();
+    expect(link.seqs()).toEqual([1, e.seq, a2.seq, e2.seq]);
   });
 
   it("tells of each PUBACK as it is handled, before the row is marked delivered", () => {
