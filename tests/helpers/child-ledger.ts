@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import type { SqliteOutbox } from "../../src/outbox/sqlite.js";
+import { tapGroups } from "./group-tap.js";
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -31,26 +32,16 @@ export function reportCommits(outbox: SqliteOutbox, out: (line: string) => void 
   const putAlert = outbox.putAlert.bind(outbox);
   const putEvent = outbox.putEvent.bind(outbox);
   const putTelemetry = outbox.putTelemetry.bind(outbox);
-  const durably = outbox.durably.bind(outbox);
   let telemetry = 0;
-  let depth = 0;
   let inGroup: string[] = [];
+  const grouped = tapGroups(outbox, () => {
+    const ids = inGroup;
+    inGroup = [];
+    for (const id of ids) out(`C ${id}`);
+  });
   const committed = (id: string) => {
-    if (depth > 0) inGroup.push(id);
+    if (grouped()) inGroup.push(id);
     else out(`C ${id}`);
-  };
-  outbox.durably = <T>(fn: () => T): T => {
-    depth++;
-    try {
-      return durably(fn);
-    } finally {
-      depth--;
-      if (depth === 0) {
-        const ids = inGroup;
-        inGroup = [];
-        for (const id of ids) out(`C ${id}`);
-      }
-    }
   };
   outbox.putAlert = (b) => {
     const env = putAlert(b);

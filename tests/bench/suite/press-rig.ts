@@ -17,6 +17,7 @@ import { randomIds } from "../../../src/core/ids.js";
 import { silentLogger } from "../../../src/core/log.js";
 import { startMosquitto } from "../../helpers/brokers.js";
 import { bleHomeConfig, TEST_KEY } from "../../helpers/bthome.js";
+import { tapGroups } from "../../helpers/group-tap.js";
 import { waitFor } from "../../helpers/wait.js";
 
 export const MAC = "A4:C1:38:00:BE:01";
@@ -115,19 +116,10 @@ function stampDurable(agent: Agent, watch: Stopwatch): void {
     }
     return r;
   };
-  const durably = outbox.durably.bind(outbox);
-  let depth = 0;
-  outbox.durably = <T>(fn: () => T): T => {
-    depth++;
-    try {
-      return durably(fn);
-    } finally {
-      depth--;
-      const st = watch.stamp;
-      if (depth === 0 && st && st.alertSeq !== undefined && st.durable === undefined)
-        st.durable = performance.now();
-    }
-  };
+  tapGroups(outbox, () => {
+    const st = watch.stamp;
+    if (st && st.alertSeq !== undefined && st.durable === undefined) st.durable = performance.now();
+  });
 }
 
 export interface Sample {
