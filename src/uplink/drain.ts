@@ -7,6 +7,7 @@ import type { Logger } from "../core/log.js";
 import type { DrainLink } from "./drain-link.js";
 import { RateLimiter } from "./rate.js";
 import type { UplinkSource } from "./types.js";
+import { UnroutedSeqs } from "./unrouted.js";
 
 export type { DrainLink } from "./drain-link.js";
 
@@ -31,8 +32,7 @@ export const MARK_BATCH = 256;
  */
 export const ALONE_MS = 250;
 
-/** Most seqs remembered as taken with "no matching subscribers" (test-alert asks about one at a time). */
-export const MAX_UNROUTED = 64;
+export { MAX_UNROUTED } from "./unrouted.js";
 
 /** The part of the outbox port the drain reads and marks. */
 export type DrainSource = Pick<
@@ -111,8 +111,7 @@ export class Drain {
   #stopped = false;
   #acked: number[] = [];
   #published = 0;
-  /** seq → topic, for the latest publishes whose PUBACK said nobody subscribed (oldest first). */
-  readonly #unrouted = new Map<number, string>();
+  readonly #unrouted = new UnroutedSeqs();
   readonly #topics = new Map<MessageType, string>();
 
   constructor(o: DrainOptions) {
@@ -269,12 +268,9 @@ export class Drain {
   }
 
   /**
-   * After an alert, when what comes next is not one: the rest waits until the broker has acknowledged
-   * the alerts in flight (or ALONE_MS), so that the alerts leave in a packet of their own (MQTT.js
-   * writes what one turn published at once), the broker acknowledges them before it reads anything
-   * else, and no publish of ours stands between the alert's PUBACK and its handling: published on the
-   * next turn, as before, the button event went out just as the PUBACK came in, about a tenth of a
-   * millisecond of a press's wait (docs/BENCHMARKS.md, "press p99, sixth round"). True when it waits.
+   * After an alert, when what comes next is not one: the rest waits for the alerts' PUBACKs (or
+   * ALONE_MS), so that they leave in a packet of their own and no publish of ours comes between a
+   * PUBACK and its handling (docs/decisions/uplink-drain.md). True when it waits.
    */
   #alone(w: LinkWindow): boolean {
     const next = w.priority.find((m) => !w.sent.has(m.seq)) ?? w.page[w.at];
@@ -356,7 +352,7 @@ export class Drain {
         return;
       }
       this.#published++;
-      this.#noteRouting(m.seq, topic, noSubscribers === true);
+      this.#unrouted.note(m.seq, topic, noSubscribers === true);
       this.#acked.push(m.seq);
       if (m.lane !== "telemetry") this.#urgent = true;
       this.#o.acked?.(m.seq, m.type);
@@ -365,16 +361,6 @@ export class Drain {
       this.#fill(link, false);
       this.schedule();
     });
-  }
-
-  #noteRouting(seq: number, topic: string, unrouted: boolean): void {
-    this.#unrouted.delete(seq);
-    if (!unrouted) return;
-    this.#unrouted.set(seq, topic);
-    if (this.#unrouted.size > MAX_UNROUTED) {
-      const oldest = this.#unrouted.keys().next().value as number;
-      this.#unrouted.delete(oldest);
-    }
   }
 
   /** The topic of a type, made once per type: the same string for every publish of a replay. */
