@@ -72,11 +72,6 @@ export class DurableGroup {
     return this.#depth > 0;
   }
 
-  /** The group's transaction is open: a joined write runs inside it. */
-  get open(): boolean {
-    return this.#open;
-  }
-
   /** A commit inside the group was made without its own fsync: the group's end owes one. */
   deferred(): void {
     this.#deferred = true;
@@ -121,7 +116,7 @@ export class DurableGroup {
     try {
       if (this.#db.isOpen && this.#db.need().inTransaction) this.#db.stmt("ROLLBACK").run();
     } catch {
-      // A failed rollback leaves nothing committed either: SQLite rolls back at the next statement.
+      // Nothing to undo: in WAL mode a rollback only drops the transaction's pages from memory.
     }
     this.#hand(e);
   }
@@ -161,7 +156,7 @@ export class DurableGroup {
       try {
         if (this.#db.isOpen && this.#db.need().inTransaction) this.#db.stmt("ROLLBACK").run();
       } catch {
-        // As in abort.
+        // As in `abort`.
       }
       this.#hand(e);
       this.#hooks.commitFailed(e);
