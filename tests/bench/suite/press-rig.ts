@@ -192,7 +192,7 @@ export async function simulatedPresses(
         mac: MAC,
         key: TEST_KEY,
         scanner: s,
-        repeats: Number(process.env.REPEATS ?? 5),
+        repeats: 5,
       });
       return s;
     },
