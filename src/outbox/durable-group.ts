@@ -113,11 +113,7 @@ export class DurableGroup {
   abort(e: unknown): void {
     if (!this.#open) return;
     this.#open = false;
-    try {
-      if (this.#db.isOpen && this.#db.need().inTransaction) this.#db.stmt("ROLLBACK").run();
-    } catch {
-      // Nothing to undo: in WAL mode a rollback only drops the transaction's pages from memory.
-    }
+    this.#rollback();
     this.#hand(e);
   }
 
@@ -153,25 +149,34 @@ export class DurableGroup {
       this.#deferred = false;
       this.#forget();
     } catch (e) {
-      try {
-        if (this.#db.isOpen && this.#db.need().inTransaction) this.#db.stmt("ROLLBACK").run();
-      } catch {
-        // As in `abort`.
-      }
+      this.#rollback();
       this.#hand(e);
       this.#hooks.commitFailed(e);
     }
   }
 
+  /** A failed write or commit may leave the transaction open (a deferred constraint): it ends here. */
+  #rollback(): void {
+    try {
+      if (this.#db.isOpen && this.#db.need().inTransaction) this.#db.stmt("ROLLBACK").run();
+    } catch {
+      // Nothing to undo: in WAL mode a rollback only drops the transaction's pages from memory.
+    }
+  }
+
+  /** What the rolled-back transaction held, to `lost`; the group's record starts afresh. */
   #hand(e: unknown): void {
     const loss: GroupLoss = { rows: this.#rows, kv: this.#kv, size: this.#size, shed: this.#shed };
-    this.#forget();
+    this.#rows = [];
+    this.#kv = new Map();
+    this.#shed = 0;
     if (loss.rows.length > 0 || loss.kv.size > 0) this.#hooks.lost(loss, e);
   }
 
+  /** After a commit: the record is emptied in place (a press's commit allocates nothing for it). */
   #forget(): void {
-    this.#rows = [];
-    this.#kv = new Map();
+    this.#rows.length = 0;
+    this.#kv.clear();
     this.#shed = 0;
   }
 }

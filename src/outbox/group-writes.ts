@@ -1,11 +1,10 @@
 import type { Envelope } from "../contract/messages.js";
-import { LANE_OF } from "../contract/stored.js";
 import type { Logger } from "../core/log.js";
 import type { SizeBound } from "./bound.js";
 import type { Ledger } from "./db.js";
 import type { DurableGroup, GroupLoss } from "./durable-group.js";
 import type { FailSafeKv } from "./kv.js";
-import type { Held, MemoryLane } from "./memory-lane.js";
+import { type Held, heldRow, type MemoryLane } from "./memory-lane.js";
 import type { SeqFloor } from "./seq-floor.js";
 import type { CommitMode, Committed, Draft } from "./write.js";
 
@@ -26,8 +25,7 @@ export function commitDurable(
   try {
     const { envelopes, shed } = commit([d], "joined");
     const envelope = envelopes[0] as Envelope;
-    const message = { seq: envelope.seq, id: envelope.id, lane: LANE_OF[d.type], type: d.type, envelope };
-    group.wrote({ message: { ...message, delivered: false }, wallMs: d.wallMs, synced: d.synced }, shed);
+    group.wrote(heldRow(d, envelope), shed);
     return envelope;
   } catch (e) {
     group.abort(e);

@@ -15,6 +15,22 @@ export const MEMORY_LANE_MAX = 2000;
 /** One message the disk refused: its id and seq are given, as if it had been written. */
 export type Held = HeldRow;
 
+/** A draft given its envelope, as the memory lane keeps it: undelivered. */
+export function heldRow(d: Draft, envelope: Envelope): Held {
+  return {
+    message: {
+      seq: envelope.seq,
+      id: envelope.id,
+      lane: LANE_OF[d.type],
+      type: d.type,
+      envelope,
+      delivered: false,
+    },
+    wallMs: d.wallMs,
+    synced: d.synced,
+  };
+}
+
 /**
  * Alerts and events the outbox could not write (disk full, I/O error, read-only card): kept here with
  * the id and seq they would have had, published from here (alerts first), and written to the database
@@ -47,18 +63,7 @@ export class MemoryLane {
   ): { envelope: Envelope; dropped?: Held } {
     ledger.lastSeq++;
     const envelope = envelopeOf(o, d, ledger.lastSeq, takeLaneSeq(ledger.laneSeq, LANE_OF[d.type]));
-    this.#held.push({
-      message: {
-        seq: envelope.seq,
-        id: envelope.id,
-        lane: LANE_OF[d.type],
-        type: d.type,
-        envelope,
-        delivered: false,
-      },
-      wallMs: d.wallMs,
-      synced: d.synced,
-    });
+    this.#held.push(heldRow(d, envelope));
     const dropped = this.#held.length > this.#max ? this.#dropOne() : undefined;
     return dropped ? { envelope, dropped } : { envelope };
   }

@@ -116,22 +116,17 @@ export class StorageGuard {
    * rows are written back at once; what still cannot be written stays held, published from memory.
    */
   groupFailed(e: unknown): void {
-    const kind = classifyStorageError(e);
-    if (this.#leftReadOnlyDir(e)) return;
-    if (kind === "full" && this.#backing === "file" && this.#makeRoom()) {
-      this.#o.reserve();
-      if (this.#tryWriteHeld()) {
-        this.#state = "degraded";
-        this.#report(this.#faultOf("full", e));
-        return;
-      }
-    }
+    const failed = this.#retryAfter(e, () => {
+      if (!this.#tryWriteHeld()) throw e;
+    });
+    if (!failed) return;
+    const kind = classifyStorageError(failed.last);
     this.#state = "memory";
     this.#o.log.error(
-      { err: e, failure: kind, memory_lane: this.#o.lane.size },
+      { err: failed.last, failure: kind, memory_lane: this.#o.lane.size },
       "Outbox commit failed: the durable group's messages held in memory",
     );
-    this.#report(this.#faultOf(kind, e));
+    this.#report(this.#faultOf(kind, failed.last));
   }
 
   /** Periodic (and on demand): writes held messages back, recreates the ballast, ends the fault. */
@@ -200,34 +195,47 @@ export class StorageGuard {
 
   /** Makes room on SQLITE_FULL and retries once; undefined when the write still cannot be done. */
   #afterFailure(e: unknown, d: Draft): Envelope | undefined {
-    const kind = classifyStorageError(e);
+    let env: Envelope | undefined;
+    const failed = this.#retryAfter(e, () => {
+      env = this.#o.commit(d);
+    });
+    if (!failed) return env;
+    const kind = classifyStorageError(failed.last);
+    this.#state = "memory";
+    this.#o.log.error(
+      { err: failed.last, failure: kind, type: d.type, memory_lane: this.#o.lane.size + 1 },
+      "Outbox write failed: message held in memory",
+    );
+    this.#report(this.#faultOf(kind, failed.last, 1));
+    return undefined;
+  }
+
+  /**
+   * After a failed write: leaves a state directory turned read-only, or makes room on a full disk, and
+   * runs `retry` once. Undefined when the retry worked, else the last error.
+   */
+  #retryAfter(e: unknown, retry: () => void): { last: unknown } | undefined {
     let last = e;
     if (this.#leftReadOnlyDir(e)) {
       try {
-        return this.#o.commit(d);
+        retry();
+        return undefined;
       } catch (e2) {
         last = e2;
       }
     }
-    if (kind === "full" && this.#backing === "file" && this.#makeRoom()) {
+    if (classifyStorageError(e) === "full" && this.#backing === "file" && this.#makeRoom()) {
       this.#o.reserve();
       try {
-        const env = this.#o.commit(d);
+        retry();
         this.#state = "degraded";
         this.#report(this.#faultOf("full", e));
-        return env;
+        return undefined;
       } catch (e2) {
         last = e2;
       }
     }
-    const k2 = classifyStorageError(last);
-    this.#state = "memory";
-    this.#o.log.error(
-      { err: last, failure: k2, type: d.type, memory_lane: this.#o.lane.size + 1 },
-      "Outbox write failed: message held in memory",
-    );
-    this.#report(this.#faultOf(k2, last, 1));
-    return undefined;
+    return { last };
   }
 
   #makeRoom(): boolean {

@@ -86,7 +86,6 @@ export function commit(
   inside?: (seq: number, laneSeq: LaneSeqs) => void,
 ): Committed {
   const { db, ledger } = w;
-  db.need();
   const insert = db.stmt(
     "INSERT INTO messages (seq, id, lane, type, wall_ms, synced, bytes, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { SeededIds } from "../../src/core/ids.js";
@@ -10,6 +9,7 @@ import type { StorageFault } from "../../src/outbox/storage-health.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 import { onDisk, walCommits } from "./on-disk.js";
+import { lastOpened } from "./tracked-sqlite.js";
 
 /**
  * Issue 14, "one fsync per press": what one durable group writes (a BLE counter, the call alert, the
@@ -18,16 +18,7 @@ import { onDisk, walCommits } from "./on-disk.js";
  */
 
 // The outbox keeps its connection private; the failure tests need it to make the disk refuse a write.
-const { opened } = vi.hoisted(() => ({ opened: [] as BetterSqlite3.Database[] }));
-vi.mock("better-sqlite3", async (importOriginal) => {
-  const real = (await importOriginal<{ default: typeof BetterSqlite3 }>()).default;
-  function Tracked(...args: ConstructorParameters<typeof BetterSqlite3>): BetterSqlite3.Database {
-    const db = new real(...args);
-    opened.push(db);
-    return db;
-  }
-  return { default: Tracked };
-});
+vi.mock("better-sqlite3", async (real) => (await import("./tracked-sqlite.js")).trackedSqlite(real));
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-durable-group-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,8 +36,7 @@ function open(name: string, telemetryBatch = 100) {
     }),
   );
   outbox.open();
-  const db = opened.at(-1);
-  if (!db) throw new Error("the outbox opened no database");
+  const db = lastOpened();
   const faults: (StorageFault | undefined)[] = [];
   outbox.onStorage((f) => faults.push(f));
   return { outbox, db, path, capture, faults };

@@ -10,19 +10,11 @@ import { WEEK_MS } from "../../src/core/time.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { captureLog } from "../helpers/log-capture.js";
 import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
+import { lastOpened } from "./tracked-sqlite.js";
 
 // The outbox keeps its connection private; the test needs it to lower SQLite's page limit, which is
 // how a full disk looks to the outbox (SQLITE_FULL), without filling a real disk.
-const { opened } = vi.hoisted(() => ({ opened: [] as BetterSqlite3.Database[] }));
-vi.mock("better-sqlite3", async (importOriginal) => {
-  const real = (await importOriginal<{ default: typeof BetterSqlite3 }>()).default;
-  function Tracked(...args: ConstructorParameters<typeof BetterSqlite3>): BetterSqlite3.Database {
-    const db = new real(...args);
-    opened.push(db);
-    return db;
-  }
-  return { default: Tracked };
-});
+vi.mock("better-sqlite3", async (real) => (await import("./tracked-sqlite.js")).trackedSqlite(real));
 
 const dir = mkdtempSync(join(tmpdir(), "hearth-outbox-full-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,8 +38,7 @@ describe("SqliteOutbox on a full disk", () => {
       }),
     );
     outbox.open();
-    const db = opened.at(-1);
-    if (!db) throw new Error("the outbox opened no database");
+    const db = lastOpened();
     return { outbox, db, capture };
   };
   const big = (n: number) => ({ ...alertBody(alertId(n)), evidence: { note: "x".repeat(64 * 1024) } });
