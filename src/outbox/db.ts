@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { ErrorCode, HearthError, isHearthError } from "../core/errors.js";
 import { classifyStorageError } from "./failure.js";
 import { type Ledger, readLedger } from "./ledger.js";
+import { PendingMirror } from "./pending-mirror.js";
 import { migrate } from "./schema.js";
 
 export type { Ledger } from "./ledger.js";
@@ -66,6 +67,8 @@ export function inUseError(path: string, e: unknown): HearthError {
  */
 export class OutboxDb {
   readonly path: string;
+  /** The pending rows while they are few, so that the drain's page is not read back (pending-mirror.ts). */
+  readonly mirror = new PendingMirror();
   #db: Database.Database | undefined;
   readonly #stmts = new Map<string, Database.Statement>();
   /** Inside `withoutCheckpoints` (a durable group): relaxed commits keep the far bound too. */
@@ -144,6 +147,7 @@ export class OutboxDb {
     db.pragma(`wal_autocheckpoint = ${DURABLE_CHECKPOINT_FRAMES}`);
     db.pragma("busy_timeout = 5000");
     migrate(db);
+    this.mirror.install(db);
     const ledger = readLedger(db);
     this.#stmts.clear();
     this.#atomic = undefined;
@@ -152,6 +156,7 @@ export class OutboxDb {
   }
 
   close(): void {
+    this.mirror.forget();
     this.#stmts.clear();
     this.#atomic = undefined;
     try {
@@ -188,7 +193,13 @@ export class OutboxDb {
   atomic<T>(fn: () => T): T {
     const conn = this.need();
     this.#atomic ??= conn.transaction((f: () => unknown) => f());
-    return this.#atomic.immediate(fn) as T;
+    try {
+      return this.#atomic.immediate(fn) as T;
+    } catch (e) {
+      // Rolled back: what the mirror was told inside it did not happen.
+      this.mirror.forget();
+      throw e;
+    }
   }
 
   /** Who ends a durable group's open transaction: the group (durable-group.ts). */

@@ -1,6 +1,7 @@
 import { LANES, type Lane, type StoredMessage } from "../contract/stored.js";
 import { ErrorCode, HearthError } from "../core/errors.js";
 import type { OutboxDb } from "./db.js";
+import { MIRROR_MAX } from "./pending-mirror.js";
 import { IS_PENDING, OPEN_STATES, type RawRow, type Row, rawToStored, toStored } from "./rows.js";
 import type { AlertStateInfo, ResendResult } from "./types.js";
 
@@ -17,17 +18,29 @@ export const MAX_RESEND = 1000;
  * open alerts, delivered rows still held. Plain queries on the connection; the outbox owns the counters.
  */
 export function pending(db: OutboxDb, limit: number, skipFrom = 0, skipTo = -1): StoredMessage[] {
+  const n = Math.max(0, Math.floor(limit));
+  const mirrored = db.mirror.read(n, skipFrom, skipTo);
+  if (mirrored) return mirrored;
   // Raw mode (arrays, not an object with named fields per row): the uplink reads its replay here.
   // The pending table in its key order (the replay order), each row then fetched by seq. [skipFrom,
   // skipTo]: rows acknowledged whose mark is deferred (later-marks.ts), left out on the key, no row read.
   const rows = db
     .stmt(
-      `SELECT m.seq, m.id, m.lane, m.type, 0, m.envelope FROM pending p CROSS JOIN messages m ON m.seq = p.seq
-         WHERE p.seq NOT BETWEEN ? AND ? ORDER BY p.resend, p.lane, p.seq LIMIT ?`,
+      `SELECT m.seq, m.id, m.lane, m.type, 0, m.envelope, p.resend FROM pending p CROSS JOIN messages m
+         ON m.seq = p.seq WHERE p.seq NOT BETWEEN ? AND ? ORDER BY p.resend, p.lane, p.seq LIMIT ?`,
     )
     .raw(true)
-    .all(skipFrom, skipTo, Math.max(0, Math.floor(limit))) as RawRow[];
-  return rows.map(rawToStored);
+    .all(skipFrom, skipTo, n) as RawRow[];
+  const stored = rows.map(rawToStored);
+  if (rows.length < n && skipFrom > skipTo && rows.length <= MIRROR_MAX)
+    db.mirror.learn(
+      rows.map((r, i) => ({ resend: r[6] ?? 0, lane: r[2], row: stored[i] as StoredMessage })),
+      n,
+      skipFrom,
+      skipTo,
+      db.need().inTransaction,
+    );
+  return stored;
 }
 
 /**
@@ -51,12 +64,17 @@ export function markRuns(db: OutboxDb, seqs: readonly number[]): void {
     "DELETE FROM pending WHERE resend IN (0, 1) AND lane IN (0, 1, 2) AND seq BETWEEN ? AND ?",
   );
   const sorted = Float64Array.from(seqs).sort();
+  const runs: [number, number][] = [];
+  let changes = 0;
   let from = 0;
   for (let i = 1; i <= sorted.length; i++)
     if (i === sorted.length || (sorted[i] as number) > (sorted[i - 1] as number) + 1) {
-      del.run(sorted[from], sorted[i - 1]);
+      const run: [number, number] = [sorted[from] as number, sorted[i - 1] as number];
+      changes += del.run(run[0], run[1]).changes;
+      runs.push(run);
       from = i;
     }
+  db.mirror.removed(runs, changes);
 }
 
 /**

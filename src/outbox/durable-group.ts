@@ -157,6 +157,7 @@ export class DurableGroup {
 
   /** A failed write or commit may leave the transaction open (a deferred constraint): it ends here. */
   #rollback(): void {
+    this.#db.mirror.forget();
     try {
       if (this.#db.isOpen && this.#db.need().inTransaction) this.#db.stmt("ROLLBACK").run();
     } catch {

@@ -22,6 +22,8 @@ export type RawRow = [
   type: string,
   delivered: number,
   envelope: string,
+  /** The page read's key column (`pending.resend`), for the pending mirror. */
+  resend?: number,
 ];
 
 /**
@@ -80,6 +82,11 @@ class StoredRow implements StoredMessage {
 
 export function toStored(r: Row): StoredMessage {
   return new StoredRow(r.seq, r.id, r.lane, r.type, r.delivered, r.envelope);
+}
+
+/** A row a commit has just inserted, pending, as the page read would return it (the pending mirror). */
+export function pendingRow(seq: number, id: string, lane: number, type: string, json: string): StoredMessage {
+  return new StoredRow(seq, id, lane, type, 0, json);
 }
 
 /** A raw-mode row (RawRow) as a stored message: the drain's page read, where a row object per row shows. */

@@ -9,7 +9,8 @@ import type { SizeBound } from "./bound.js";
 import type { Ledger, OutboxDb } from "./db.js";
 import { markRuns } from "./delivery.js";
 import { laneSeqKey } from "./ledger.js";
-import { LANE_CODE, rowBytes } from "./rows.js";
+import type { MirrorEntry } from "./pending-mirror.js";
+import { LANE_CODE, pendingRow, rowBytes } from "./rows.js";
 import { SET_META } from "./schema.js";
 
 /** A message checked and timed, not yet given its id and seq (telemetry waits as drafts for its batch). */
@@ -60,8 +61,8 @@ export function envelopeOf(
 
 /**
  * How a commit is made: `durable` with an fsync (alerts, events); `relaxed` without one of its own;
- * `joined` inside a durable group's open transaction (durable-group.ts), as a savepoint whose fsync is
- * the group's commit.
+ * `joined` inside a durable group's open transaction (durable-group.ts), whose commit (and fsync) is the
+ * group's, and whose failure the group rolls back whole.
  */
 export type CommitMode = "durable" | "relaxed" | "joined";
 
@@ -101,14 +102,19 @@ export function commit(
   let size = ledger.size;
   let shed = 0;
   const envelopes: Envelope[] = [];
+  const mirror = db.mirror;
+  const appended: MirrorEntry[] = [];
   const write = () => {
+    const track = mirror.known;
     for (const d of drafts) {
       seq++;
       const lane = LANE_OF[d.type];
       const env = envelopeOf(w, d, seq, takeLaneSeq(laneSeq, lane));
       const json = JSON.stringify(env);
       const bytes = rowBytes(json);
-      insert.run(seq, env.id, LANE_CODE[lane], d.type, d.wallMs, d.synced ? 1 : 0, bytes, json);
+      const code = LANE_CODE[lane];
+      insert.run(seq, env.id, code, d.type, d.wallMs, d.synced ? 1 : 0, bytes, json);
+      if (track) appended.push({ resend: 0, lane: code, row: pendingRow(seq, env.id, code, d.type, json) });
       size += bytes;
       if (d.type === "alert") {
         const a = d.body as AlertBody;
@@ -116,6 +122,7 @@ export function commit(
       }
       envelopes.push(env);
     }
+    if (appended.length > 0) mirror.appended(appended);
     setMeta.run("seq", String(seq));
     for (const l of LANES)
       if (laneSeq[l] !== ledger.laneSeq[l]) setMeta.run(laneSeqKey(l), String(laneSeq[l]));
@@ -125,9 +132,10 @@ export function commit(
     inside?.(seq, laneSeq);
   };
   try {
-    // Inside the group's transaction better-sqlite3 makes it a savepoint; the synchronous pragma cannot
-    // change there, and need not: the group's commit is durable.
+    // Joined: no savepoint of its own, since a failure rolls the group's whole transaction back
+    // (commitDurable, group-writes.ts) and its rows go to the memory lane; the group's commit is durable.
     if (mode === "relaxed") db.relaxed(() => db.atomic(write));
+    else if (mode === "joined") write();
     else db.atomic(write);
   } catch (e) {
     const full = (e as { code?: string }).code === "SQLITE_FULL";
