@@ -19,6 +19,8 @@ export function insertHeld(db: OutboxDb, h: HeldRow, json: string): number {
     `INSERT OR IGNORE INTO messages (seq, id, lane, type, wall_ms, synced, delivered, bytes, envelope)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Its `pending` key, if any, is one the mirror does not know of.
+  db.mirror.forget();
   const m = h.message;
   const bytes = rowBytes(json);
   const r = insert.run(

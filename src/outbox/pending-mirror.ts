@@ -12,13 +12,15 @@ export interface MirrorEntry {
 }
 
 /**
- * SQLite's own count of what changed the pending set or a stored row: temporary triggers (this
- * connection only, nothing written to the file) call `hearth_pending_touched()` for every row inserted
- * into, deleted from or updated in `pending`, and every `messages` row updated (an annotated alert, a
- * restamp, a requeue). Whoever writes them, in SQL or through a trigger of the schema, is counted.
+ * SQLite's own count of what changed a pending row or the pending set behind the mirror's back:
+ * temporary triggers (this connection only, nothing written to the file) call `hearth_pending_touched()`
+ * for every key deleted from or updated in `pending`, and every `messages` row updated (an annotated
+ * alert, a restamp, a requeue), whoever writes them, in SQL or through a trigger of the schema. Inserts
+ * are not counted: every commit inserts, a telemetry batch a hundred rows, and a call into JavaScript per
+ * row cost a batch about a tenth of its inserts' time (docs/BENCHMARKS.md); a key inserted behind the
+ * mirror's back is caught by the count of `pending` that every read from the mirror checks.
  */
 const TRIGGERS = [
-  "AFTER INSERT ON main.pending",
   "AFTER DELETE ON main.pending",
   "AFTER UPDATE ON main.pending",
   "AFTER UPDATE ON main.messages",
@@ -35,16 +37,19 @@ const TRIGGERS = [
  * its PUBACK, docs/BENCHMARKS.md). It is learnt from a page read that returned the whole pending set,
  * then kept by the two writers whose changes it knows: a commit of new rows (`appended`, write.ts) and a
  * delivery mark (`removed`, delivery.ts). Any other change (a requeue, an annotation, a restamp, a
- * prune, the size bound, held rows written back) is counted by the triggers and not claimed, and so
- * drops the mirror until the next full read; so does any transaction that rolls back (`forget`, from
- * OutboxDb.atomic and the durable group). Claims are checked against the triggers' count: a writer
- * that changed more than it says drops the mirror too.
+ * prune, the size bound) is counted by the triggers and not claimed, and so drops the mirror until the
+ * next full read; so do held rows written back (`forget`, held-rows.ts) and any transaction that rolls
+ * back (`forget`, from OutboxDb.atomic and the durable group). Claims are checked against the triggers'
+ * count, and every read against the number of keys in `pending`: a writer that changed more than it
+ * says, or a key inserted behind the mirror's back, drops it too.
  */
 export class PendingMirror {
   /** Changes counted by the triggers since the connection was opened. */
   #touched = 0;
   /** `#touched` when the mirror last matched the file. */
   #seen = 0;
+  /** The number of keys in `pending` now. */
+  #count: (() => number) | undefined;
   /** The pending rows in key order (resend, lane, seq); undefined when not known. */
   #rows: MirrorEntry[] | undefined;
 
@@ -56,6 +61,8 @@ export class PendingMirror {
       return null;
     });
     conn.exec(TRIGGERS);
+    const count = conn.prepare("SELECT count(*) FROM pending").pluck();
+    this.#count = () => count.get() as number;
   }
 
   get known(): boolean {
@@ -74,7 +81,7 @@ export class PendingMirror {
   read(n: number, lo: number, hi: number): StoredMessage[] | undefined {
     const rows = this.#rows;
     if (!rows) return undefined;
-    if (this.#touched !== this.#seen) {
+    if (this.#touched !== this.#seen || this.#count?.() !== rows.length) {
       this.#rows = undefined;
       return undefined;
     }
@@ -97,11 +104,11 @@ export class PendingMirror {
     this.#seen = this.#touched;
   }
 
-  /** A commit inserted these rows, pending (resend 0), in seq order; the triggers counted one each. */
+  /** A commit inserted these rows, pending (resend 0), in seq order. */
   appended(entries: readonly MirrorEntry[]): void {
     const rows = this.#rows;
     if (!rows) return;
-    if (this.#touched !== this.#seen + entries.length || rows.length + entries.length > MIRROR_MAX) {
+    if (this.#touched !== this.#seen || rows.length + entries.length > MIRROR_MAX) {
       this.#rows = undefined;
       return;
     }
@@ -115,7 +122,6 @@ export class PendingMirror {
       }
       rows.splice(at, 0, e);
     }
-    this.#seen = this.#touched;
   }
 
   /**

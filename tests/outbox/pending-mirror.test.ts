@@ -6,7 +6,10 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../src/core/clock.js";
 import { ErrorCode, isHearthError } from "../../src/core/errors.js";
 import { SeededIds } from "../../src/core/ids.js";
+import { OutboxDb } from "../../src/outbox/db.js";
+import * as delivery from "../../src/outbox/delivery.js";
 import { PendingMirror } from "../../src/outbox/pending-mirror.js";
+import { pendingRow } from "../../src/outbox/rows.js";
 import { SqliteOutbox } from "../../src/outbox/sqlite.js";
 import { alertBody, alertId, eventBody, outboxOptions, telemetryBody } from "./fixtures.js";
 import { lastOpened } from "./tracked-sqlite.js";
@@ -76,7 +79,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 type Raw = ReturnType<typeof lastOpened>;
 const full = (raw: Raw) =>
   raw.pragma(`max_page_count = ${raw.pragma("page_count", { simple: true }) as number}`);
-const roomAgain = (raw: Raw) => raw.pragma("max_page_count = 1073741823");
+const NO_LIMIT = 1073741823;
+const roomAgain = (raw: Raw) => raw.pragma(`max_page_count = ${NO_LIMIT}`);
+const pageLimited = (raw: Raw) => raw.pragma("max_page_count", { simple: true }) !== NO_LIMIT;
 
 /** What a reader sees of a stored message. */
 const view = (outbox: SqliteOutbox, limit: number) =>
@@ -193,12 +198,14 @@ describe("the pending mirror", () => {
                 outbox.checkStorage();
                 break;
               case "trap":
-                // Every event's commit refused at COMMIT (a deferred foreign key): its transaction rolls
-                // back after the row was written, and the event is held in memory.
+                // Every commit of an event or telemetry refused at COMMIT (a deferred foreign key): its transaction rolls
+                // back after the row was written, and the event is held in memory. Not while the disk
+                // is full ("fullPut"): the trap's own tables need room.
+                if (pageLimited(raw)) break;
                 raw.pragma("foreign_keys = ON");
                 raw.exec(`CREATE TABLE IF NOT EXISTS nowhere (id INTEGER PRIMARY KEY);
                   CREATE TABLE IF NOT EXISTS trap (x INTEGER REFERENCES nowhere (id) DEFERRABLE INITIALLY DEFERRED);
-                  CREATE TRIGGER IF NOT EXISTS trap_event AFTER INSERT ON messages WHEN NEW.type = 'event'
+                  CREATE TRIGGER IF NOT EXISTS trap_event AFTER INSERT ON messages WHEN NEW.type IN ('event', 'telemetry')
                     BEGIN INSERT INTO trap VALUES (1); END;`);
                 break;
               case "untrap":
@@ -233,5 +240,29 @@ describe("the pending mirror", () => {
     spy.mockRestore();
     // Not vacuous: most pages came from the mirror.
     expect(answered).toBeGreaterThan(1000);
+  });
+
+  it("forgets what a transaction told it when the transaction rolls back", () => {
+    const db = new OutboxDb(join(dir, "rollback.db"));
+    db.open();
+    const insert = db.stmt(
+      "INSERT INTO messages (seq, id, lane, type, wall_ms, synced, bytes, envelope) VALUES (?, ?, 1, 'event', 0, 1, 10, ?)",
+    );
+    insert.run(1, "id-1", '{"seq":1}');
+    expect(delivery.pending(db, 10).map((m) => m.seq)).toEqual([1]);
+    expect(db.mirror.known).toBe(true);
+    // One transaction marks row 1 delivered and writes row 2, as a telemetry commit with deferred
+    // marks does, then fails: the file keeps row 1 pending, and the number of pending keys is the same.
+    expect(() =>
+      db.atomic(() => {
+        delivery.markRuns(db, [1]);
+        insert.run(2, "id-2", '{"seq":2}');
+        db.mirror.appended([{ resend: 0, lane: 1, row: pendingRow(2, "id-2", 1, "event", '{"seq":2}') }]);
+        throw new Error("the commit failed");
+      }),
+    ).toThrow("the commit failed");
+    expect(db.mirror.known).toBe(false);
+    expect(delivery.pending(db, 10).map((m) => m.seq)).toEqual([1]);
+    db.close();
   });
 });
