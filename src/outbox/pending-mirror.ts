@@ -17,8 +17,9 @@ export interface MirrorEntry {
  * for every key deleted from or updated in `pending`, and every `messages` row updated (an annotated
  * alert, a restamp, a requeue), whoever writes them, in SQL or through a trigger of the schema. Inserts
  * are not counted: every commit inserts, a telemetry batch a hundred rows, and a call into JavaScript per
- * row cost a batch about a tenth of its inserts' time (docs/BENCHMARKS.md); a key inserted behind the
- * mirror's back is caught by the count of `pending` that every read from the mirror checks.
+ * row cost a batch about a tenth of its inserts' time (docs/BENCHMARKS.md). The writers that insert
+ * pending rows are few and known (tests/architecture/pending-writers.test.ts): a commit claims its rows
+ * (`appended`), held rows written back drop the mirror, and every mark checks the number of keys left.
  */
 const TRIGGERS = [
   "AFTER DELETE ON main.pending",
@@ -40,8 +41,8 @@ const TRIGGERS = [
  * prune, the size bound) is counted by the triggers and not claimed, and so drops the mirror until the
  * next full read; so do held rows written back (`forget`, held-rows.ts) and any transaction that rolls
  * back (`forget`, from OutboxDb.atomic and the durable group). Claims are checked against the triggers'
- * count, and every read against the number of keys in `pending`: a writer that changed more than it
- * says, or a key inserted behind the mirror's back, drops it too.
+ * count, and marks against the number of keys in `pending`: a writer that changed more than it says, or
+ * a key inserted behind the mirror's back, drops it too.
  */
 export class PendingMirror {
   /** Changes counted by the triggers since the connection was opened. */
@@ -81,7 +82,7 @@ export class PendingMirror {
   read(n: number, lo: number, hi: number): StoredMessage[] | undefined {
     const rows = this.#rows;
     if (!rows) return undefined;
-    if (this.#touched !== this.#seen || this.#count?.() !== rows.length) {
+    if (this.#touched !== this.#seen) {
       this.#rows = undefined;
       return undefined;
     }
@@ -132,7 +133,13 @@ export class PendingMirror {
     const rows = this.#rows;
     if (!rows) return;
     const kept = rows.filter((e) => !runs.some(([from, to]) => e.row.seq >= from && e.row.seq <= to));
-    if (this.#touched !== this.#seen + changes || rows.length - kept.length !== changes) {
+    // The number of keys left checked too: a mark comes after a PUBACK, off the press's path, and every
+    // alert and event is marked, so a key inserted behind the mirror's back is found within a round trip.
+    if (
+      this.#touched !== this.#seen + changes ||
+      rows.length - kept.length !== changes ||
+      this.#count?.() !== kept.length
+    ) {
       this.#rows = undefined;
       return;
     }
