@@ -25,7 +25,9 @@ describe("who inserts pending rows", () => {
     const root = packageRoot();
     const found: Record<string, number> = {};
     for (const f of sourceFiles(root, ["src", "drivers"])) {
-      const n = readFileSync(f, "utf8").match(/INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(?:messages|pending)\b/gi)?.length;
+      const n = readFileSync(f, "utf8").match(
+        /INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(?:messages|pending)\b/gi,
+      )?.length;
       if (n) found[relative(root, f)] = n;
     }
     expect(found).toEqual(KNOWN);
