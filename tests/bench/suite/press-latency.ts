@@ -9,21 +9,31 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import mqtt from "mqtt";
-import { pct, simulatedPresses } from "./press-rig.js";
+import { pct, type Sample, simulatedPresses } from "./press-rig.js";
 import type { SuiteRow } from "./table.js";
 
 /** About the size of a call alert's envelope. */
 const PAYLOAD = Buffer.alloc(520, "x");
 
+/** When one floor sample began, its commit returned, and its PUBACK came (performance.now(), ms). */
+export interface FloorStamps {
+  start: number;
+  committed: number;
+  end: number;
+}
+
 /** Per press, in order: ours (advert → the alert's PUBACK) and the floor measured right after it, ms. */
 export interface PressPairs {
   ours: number[];
   floor: number[];
+  /** The same presses' stamps, for a tool that splits them into steps (press-segments.ts). */
+  samples: Sample[];
+  floorStamps: FloorStamps[];
 }
 
 /** `presses` presses through the agent, each followed by one floor sample on the same disk and broker. */
 export async function pressPairs(presses: number): Promise<PressPairs> {
-  const floors: number[] = [];
+  const floors: FloorStamps[] = [];
   let raw: { db: Database.Database; insert: Database.Statement; client: mqtt.MqttClient } | undefined;
   const samples = await simulatedPresses(presses, 20, async ({ brokerUrl, stateDir }) => {
     if (!raw) {
@@ -47,10 +57,11 @@ export async function pressPairs(presses: number): Promise<PressPairs> {
       });
       raw = { db, insert: db.prepare("INSERT INTO m (id, body) VALUES (?, ?)"), client };
     }
-    const t0 = performance.now();
+    const start = performance.now();
     raw.insert.run(randomUUID(), PAYLOAD);
+    const committed = performance.now();
     await raw.client.publishAsync("bench/floor", PAYLOAD, { qos: 1 });
-    floors.push(performance.now() - t0);
+    floors.push({ start, committed, end: performance.now() });
     // About a thousand frames (a row, its key's page, page 1): as the marks' commits after a PUBACK.
     if (floors.length % 300 === 0) raw.db.pragma("wal_checkpoint(PASSIVE)");
   });
@@ -58,7 +69,13 @@ export async function pressPairs(presses: number): Promise<PressPairs> {
     await raw.client.endAsync();
     raw.db.close();
   }
-  return { ours: samples.map((x) => x.acked - x.received), floor: floors.slice(-samples.length) };
+  const floorStamps = floors.slice(-samples.length);
+  return {
+    ours: samples.map((x) => x.acked - x.received),
+    floor: floorStamps.map((f) => f.end - f.start),
+    samples,
+    floorStamps,
+  };
 }
 
 export async function pressLatency(quick: boolean): Promise<SuiteRow[]> {
