@@ -174,10 +174,9 @@ export class TelemetryBurst {
   /** At a clean stop, after the last commit: no number under the reserve left, so the next start skips none. */
   release(db: OutboxDb): void {
     if (this.#reserve.seq === 0) return;
-    db.alone();
-    db.need().transaction(() => {
+    db.atomic(() => {
       db.stmt("DELETE FROM meta WHERE key IN (?, ?)").run(RESERVE_SEQ, RESERVE_LANE_SEQ);
-    })();
+    });
     this.#reserve = { seq: 0, laneSeq: 0 };
   }
 }

@@ -185,13 +185,15 @@ export class OutboxDb {
   }
 
   /**
-   * Runs `fn` in a transaction begun IMMEDIATE (a savepoint inside one already open, such as a durable
-   * group's), committed when it returns and rolled back when it throws. One transaction function serves
-   * every call: better-sqlite3's `transaction()` builds five wrapper functions each time, a tenth of the
-   * garbage a press made (docs/BENCHMARKS.md, "press p99").
+   * Runs `fn` in a transaction begun IMMEDIATE (a savepoint inside another `atomic`), committed when it
+   * returns and rolled back when it throws. It commits alone (`alone`): a durable group's open transaction
+   * commits first, since only the group's own rows and kv values may ride in it (durable-group.ts). One
+   * transaction function serves every call: better-sqlite3's `transaction()` builds five wrapper functions
+   * each time, a tenth of the garbage a press made (docs/BENCHMARKS.md, "press p99").
    */
   atomic<T>(fn: () => T): T {
     const conn = this.need();
+    this.alone();
     this.#atomic ??= conn.transaction((f: () => unknown) => f());
     try {
       return this.#atomic.immediate(fn) as T;

@@ -1,7 +1,6 @@
 import { LANES, type Lane, type StoredMessage } from "../contract/stored.js";
 import { ErrorCode, HearthError } from "../core/errors.js";
 import type { OutboxDb } from "./db.js";
-import { MIRROR_MAX } from "./pending-mirror.js";
 import { IS_PENDING, OPEN_STATES, type RawRow, type Row, rawToStored, toStored } from "./rows.js";
 import type { AlertStateInfo, ResendResult } from "./types.js";
 
@@ -32,14 +31,9 @@ export function pending(db: OutboxDb, limit: number, skipFrom = 0, skipTo = -1):
     .raw(true)
     .all(skipFrom, skipTo, n) as RawRow[];
   const stored = rows.map(rawToStored);
-  if (rows.length < n && skipFrom > skipTo && rows.length <= MIRROR_MAX)
-    db.mirror.learn(
-      rows.map((r, i) => ({ resend: r[6] ?? 0, lane: r[2], row: stored[i] as StoredMessage })),
-      n,
-      skipFrom,
-      skipTo,
-      db.need().inTransaction,
-    );
+  db.mirror.learn(rows.length, n, skipFrom, skipTo, db.need().inTransaction, () =>
+    rows.map((r, i) => ({ resend: r[6] ?? 0, lane: r[2], row: stored[i] as StoredMessage })),
+  );
   return stored;
 }
 
@@ -83,7 +77,6 @@ export function markRuns(db: OutboxDb, seqs: readonly number[]): void {
  * release after a rollback (schema.ts, version 4): a requeue is rare, the row's rewrite does not matter.
  */
 export function requeue(db: OutboxDb, seqs: readonly number[]): number {
-  const conn = db.need();
   const add = db.stmt(
     `INSERT INTO pending (resend, lane, seq) SELECT 1, m.lane, m.seq FROM messages m
        WHERE m.seq = ? AND NOT ${IS_PENDING}`,
@@ -91,14 +84,13 @@ export function requeue(db: OutboxDb, seqs: readonly number[]): number {
   // The pending_column trigger finds the key there already.
   const column = db.stmt("UPDATE messages SET delivered = 0, resend = 1 WHERE seq = ?");
   let n = 0;
-  db.alone();
-  conn.transaction(() => {
+  db.atomic(() => {
     for (const s of seqs)
       if (add.run(s).changes > 0) {
         column.run(s);
         n++;
       }
-  })();
+  });
   return n;
 }
 

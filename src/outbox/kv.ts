@@ -81,12 +81,10 @@ export class FailSafeKv implements KeyValueStore {
   /** Writes the values kept in memory; throws what SQLite throws (they stay held then). */
   writeHeld(): void {
     if (this.#held.size === 0) return;
-    const conn = this.#db.need();
-    this.#db.alone();
     const upsert = this.#db.stmt(UPSERT);
-    conn.transaction(() => {
+    this.#db.atomic(() => {
       for (const [k, v] of this.#held) upsert.run(k, v);
-    })();
+    });
     this.#held.clear();
   }
 }

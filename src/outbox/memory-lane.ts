@@ -166,8 +166,6 @@ export class MemoryLane {
    */
   writeTo(db: OutboxDb, ledger: Ledger, bound: SizeBound): number {
     if (this.#held.length === 0) return 0;
-    const conn = db.need();
-    db.alone();
     const upsertAlert = db.stmt(
       `INSERT INTO alerts (alert, kind, state, device, raised_seq, latest_seq) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (alert) DO UPDATE SET kind = excluded.kind, state = excluded.state,
@@ -177,21 +175,19 @@ export class MemoryLane {
     let size = ledger.size;
     let shed = 0;
     const held = [...this.#held].sort((a, b) => a.message.seq - b.message.seq);
-    conn
-      .transaction(() => {
-        for (const h of held) {
-          const m = h.message;
-          size += insertHeld(db, h, JSON.stringify(m.envelope));
-          if (m.type === "alert") {
-            const a = m.envelope.body as AlertBody;
-            upsertAlert.run(a.alert, a.kind, a.state, a.device ?? null, m.seq, m.seq);
-          }
+    db.atomic(() => {
+      for (const h of held) {
+        const m = h.message;
+        size += insertHeld(db, h, JSON.stringify(m.envelope));
+        if (m.type === "alert") {
+          const a = m.envelope.body as AlertBody;
+          upsertAlert.run(a.alert, a.kind, a.state, a.device ?? null, m.seq, m.seq);
         }
-        raiseCounter(db, "seq", ledger.lastSeq);
-        for (const l of LANES) raiseCounter(db, laneSeqKey(l), ledger.laneSeq[l]);
-        ({ size, telemetry: shed } = bound.enforce(size));
-      })
-      .immediate();
+      }
+      raiseCounter(db, "seq", ledger.lastSeq);
+      for (const l of LANES) raiseCounter(db, laneSeqKey(l), ledger.laneSeq[l]);
+      ({ size, telemetry: shed } = bound.enforce(size));
+    });
     ledger.size = size;
     bound.counted(shed);
     this.#held.length = 0;

@@ -96,12 +96,20 @@ export class PendingMirror {
   }
 
   /**
-   * After a page read from SQLite: when it asked for every row (no seq skipped) and got fewer than it asked
-   * for, it is the whole pending set. Not inside a transaction, which could still roll back.
+   * After a page read from SQLite of `count` rows: when it asked for every row (no seq skipped) and got
+   * fewer than the `n` it asked for, it is the whole pending set, and `entries` builds it. Not inside a
+   * transaction, which could still roll back.
    */
-  learn(entries: readonly MirrorEntry[], n: number, lo: number, hi: number, inTransaction: boolean): void {
-    if (inTransaction || lo <= hi || entries.length >= n || entries.length > MIRROR_MAX) return;
-    this.#rows = [...entries];
+  learn(
+    count: number,
+    n: number,
+    lo: number,
+    hi: number,
+    inTransaction: boolean,
+    entries: () => MirrorEntry[],
+  ): void {
+    if (inTransaction || lo <= hi || count >= n || count > MIRROR_MAX) return;
+    this.#rows = entries();
     this.#seen = this.#touched;
   }
 

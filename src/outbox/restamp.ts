@@ -17,7 +17,7 @@ export function restampQueued(
   corrected: (wallMs: number) => number,
   format: (ms: number) => string,
 ): number {
-  const conn = db.need();
+  db.need();
   let count = 0;
   for (const d of buffer) {
     if (d.synced) continue;
@@ -35,8 +35,7 @@ export function restampQueued(
     .all() as { seq: number; wall_ms: number; bytes: number; envelope: string }[];
   const upd = db.stmt("UPDATE messages SET wall_ms = ?, synced = 1, bytes = ?, envelope = ? WHERE seq = ?");
   let delta = 0;
-  db.alone();
-  conn.transaction(() => {
+  db.atomic(() => {
     for (const r of rows) {
       const wall = corrected(r.wall_ms);
       const env = restampEnvelope(JSON.parse(r.envelope) as Envelope, wall, corrected, format);
@@ -45,7 +44,7 @@ export function restampQueued(
       upd.run(wall, bytes, json, r.seq);
       delta += bytes - r.bytes;
     }
-  })();
+  });
   ledger.size += delta;
   return count + rows.length;
 }
